@@ -1,0 +1,158 @@
+"""Pipeline configuration: ``pipeline/*.toml`` -> ordered stages with typed options.
+
+Defaults live in each stage's ``Config`` dataclass; a TOML file overrides them::
+
+    [pipeline]
+    stages = ["read", "repair", "strip", "detect", "translate", "normalize", "dedup"]
+
+    [stages.dedup]
+    threshold = 0.8
+
+Every mistake (unknown stage, unknown key, wrong type) is reported before any work starts,
+naming the file, the key and what was expected.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PACKAGE_ROOT = Path(__file__).resolve().parent
+
+
+def pipeline_dir() -> Path:
+    """The ``pipeline/`` folder: inside the installed wheel, or at the top of a source checkout."""
+    for candidate in (PACKAGE_ROOT / "pipeline", PACKAGE_ROOT.parents[1] / "pipeline"):
+        if (candidate / "default.toml").is_file():
+            return candidate
+    raise ConfigError("the default pipeline/ folder is missing from this installation")
+
+
+def resolve_rule_path(config_path: Path, rel: str) -> Path:
+    """Rule files named in a config are relative to that config file's folder."""
+    p = Path(rel)
+    return p if p.is_absolute() else (config_path.parent / p)
+
+
+class ConfigError(ValueError):
+    """A configuration problem, with a message that names file and key."""
+
+
+@dataclass
+class PipelineConfig:
+    path: Path
+    stages: list[str]
+    options: dict[str, Any] = field(default_factory=dict)  # stage key -> Config instance
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def resolved(self) -> dict[str, Any]:
+        """The full effective configuration, defaults included (kept in the manifest)."""
+        return {
+            "stages": list(self.stages),
+            "options": {k: _jsonable(dataclasses.asdict(v)) for k, v in self.options.items()},
+        }
+
+    def sha256(self) -> str:
+        blob = json.dumps(self.resolved(), sort_keys=True, ensure_ascii=False).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def _type_ok(value: Any, annotation: Any) -> bool:
+    if isinstance(annotation, str):  # postponed annotations
+        annotation = eval(annotation, vars(typing) | {"Path": Path})  # noqa: S307 - our own code
+    origin = typing.get_origin(annotation)
+    if annotation is Any:
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return any(_type_ok(value, a) for a in typing.get_args(annotation))
+    if annotation is type(None):
+        return value is None
+    if annotation is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if annotation is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if origin in (list, tuple):
+        args = typing.get_args(annotation)
+        return isinstance(value, list) and (not args or all(_type_ok(v, args[0]) for v in value))
+    if origin is dict:
+        return isinstance(value, dict)
+    if isinstance(annotation, type):
+        return isinstance(value, annotation)
+    return True
+
+
+def _type_name(annotation: Any) -> str:
+    return annotation if isinstance(annotation, str) else getattr(annotation, "__name__", str(annotation))
+
+
+def build_stage_config(stage_cls: type, values: dict[str, Any], where: str) -> Any:
+    """Instantiate ``stage_cls.Config`` from TOML values, checking names and types."""
+    cfg_cls = stage_cls.Config
+    fields = {f.name: f for f in dataclasses.fields(cfg_cls)}
+    for key, value in values.items():
+        if key not in fields:
+            known = ", ".join(sorted(fields)) or "(none)"
+            raise ConfigError(f"{where}: unknown key {key!r} for stage {stage_cls.key!r}; expected one of: {known}")
+        if not _type_ok(value, fields[key].type):
+            raise ConfigError(
+                f"{where}: key {key!r} of stage {stage_cls.key!r} must be {_type_name(fields[key].type)}, "
+                f"got {type(value).__name__} {value!r}"
+            )
+    try:
+        return cfg_cls(**values)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where}: {exc}") from exc
+
+
+def load_config(path: str | Path | None = None) -> PipelineConfig:
+    """Read and validate a pipeline TOML file (the packaged default when ``path`` is None)."""
+    from babelmill.registry import get_stage_class, known_stages
+
+    path = Path(path) if path else pipeline_dir() / "default.toml"
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    for key in raw:
+        if key not in ("pipeline", "stages"):
+            raise ConfigError(f"{path}: unknown top-level table [{key}]; expected [pipeline] and [stages.<name>]")
+    pipeline = raw.get("pipeline", {})
+    for key in pipeline:
+        if key != "stages":
+            raise ConfigError(f"{path}: unknown key {key!r} in [pipeline]; expected 'stages'")
+    stages = pipeline.get("stages")
+    if not isinstance(stages, list) or not all(isinstance(s, str) for s in stages) or not stages:
+        raise ConfigError(f"{path}: [pipeline] stages must be a non-empty list of stage names")
+    for name in stages:
+        if name not in known_stages():
+            raise ConfigError(f"{path}: unknown stage {name!r}; known stages: {', '.join(known_stages())}")
+    sections = raw.get("stages", {})
+    options: dict[str, Any] = {}
+    for name, values in sections.items():
+        if name not in known_stages():
+            raise ConfigError(f"{path}: [stages.{name}] names an unknown stage; known: {', '.join(known_stages())}")
+        if not isinstance(values, dict):
+            raise ConfigError(f"{path}: [stages.{name}] must be a table")
+    for name in stages:
+        cls = get_stage_class(name)
+        options[name] = build_stage_config(cls, sections.get(name, {}), f"{path} [stages.{name}]")
+    return PipelineConfig(path=path, stages=list(stages), options=options, raw=raw)
