@@ -1,0 +1,90 @@
+"""The ``babelmill`` command: a thin click layer over the library."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from babelmill import __version__
+
+MODELS_HELP = (
+    "Directory of installed Argos Translate packages (default: $BABELMILL_MODELS, "
+    "then argostranslate's own package directory)."
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="babelmill")
+def main() -> None:
+    """babelmill turns scraped news-article text dumps in German, English and Chinese into one
+    clean, deduplicated English corpus, recording for every document what was removed,
+    detected, translated and why.
+
+    \b
+    Typical use:
+      babelmill run seeds/ -o output/          build or extend the corpus
+      babelmill models install de zh           install translation models (online)
+      babelmill models install de_en.argosmodel  ... or from a downloaded file
+      babelmill run seeds/ -o output/          a rerun translates blocks that were pending
+    """
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, metavar="[INPUT]...")
+@click.option(
+    "-o", "--output", "output_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
+    show_default=True, help="Output directory: corpus.jsonl, rejected.jsonl, manifest.json and state/.",
+)  # fmt: skip
+@click.option(
+    "-c", "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Pipeline TOML (default: pipeline/default.toml). Names the stages and overrides their options.",
+)  # fmt: skip
+@click.option("--models-dir", envvar="BABELMILL_MODELS", default=None, help=MODELS_HELP)
+@click.option(
+    "--device", type=click.Choice(["auto", "cpu", "cuda"]), default=None,
+    help="Where translation runs (default: the translate stage's config, normally auto).",
+)  # fmt: skip
+@click.option("--rebuild", is_flag=True, help="Forget the previous runs' state and rebuild the corpus from scratch.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on when stderr is a terminal).")
+def run(inputs, output_dir, config_path, models_dir, device, rebuild, quiet, progress) -> None:
+    """Run the pipeline over INPUT files, directories (recursive) or globs (default: seeds/).
+
+    Each input goes through read, repair, strip, detect, translate, normalize and dedup.
+    Kept documents are appended to OUTPUT/corpus.jsonl, duplicates and unreadable inputs go to
+    OUTPUT/rejected.jsonl with the reason, and OUTPUT/manifest.json lists every input with its fate.
+
+    Reruns are incremental: inputs already processed are skipped, new ones are deduplicated
+    against the existing corpus, and blocks that were pending a translation model are
+    translated once the model is installed.
+
+    Exit status: 0 when every input was handled (some may be quarantined), 1 when the run
+    could not complete (bad configuration, output not writable or in use).
+    """
+    from babelmill.config import ConfigError
+    from babelmill.pipeline import RunError, RunOptions, run_pipeline
+
+    if progress is None:
+        progress = sys.stderr.isatty() and not quiet
+    opts = RunOptions(
+        inputs=list(inputs) or ["seeds"],
+        output_dir=output_dir,
+        config_path=config_path,
+        models_dir=models_dir,
+        device=device,
+        rebuild=rebuild,
+        progress=progress,
+    )
+    try:
+        summary = run_pipeline(opts, warn=(lambda msg: None) if quiet else (lambda msg: click.echo(msg, err=True)))
+    except (ConfigError, RunError) as exc:
+        click.echo(f"babelmill: error: {exc}", err=True)
+        sys.exit(1)
+    if not quiet:
+        click.echo(summary.paragraph(output_dir))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,120 @@
+"""Corpus records: Document -> the JSON object of one ``corpus.jsonl`` / ``rejected.jsonl`` line.
+
+The record format is described by ``schema/corpus-record.schema.json`` (validated in the
+tests) and documented for users in ``output/README.md``. Keys appear in a fixed order and
+nothing time-dependent is written, so the same inputs and config give byte-identical lines.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from babelmill.document import PENDING, Document
+
+SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schema"
+
+
+def dumps(record: dict[str, Any]) -> str:
+    """One JSONL line: UTF-8 text kept readable, fixed separators."""
+    return json.dumps(record, ensure_ascii=False, separators=(", ", ": "))
+
+
+def emitted_language(doc: Document) -> str:
+    """Language of the emitted text: ``en`` when every block is English, else the dominant
+    language among the blocks, or ``mul`` when no language has most of the text."""
+    chars: Counter[str] = Counter()
+    for block in doc.blocks:
+        lang = "en" if block.translation == "translated" else (block.lang or "und")
+        chars[lang] += len(block.text)
+    if not chars:
+        return "und"
+    if set(chars) == {"en"}:
+        return "en"
+    lang, n = chars.most_common(1)[0]
+    return lang if n >= 0.8 * sum(chars.values()) else "mul"
+
+
+def source_record(doc: Document) -> dict[str, Any]:
+    md = doc.metadata
+    return {
+        "path": doc.source.get("path"),
+        "sha256": doc.source.get("sha256"),
+        "bytes": doc.source.get("bytes"),
+        "encoding": doc.source.get("encoding"),
+        "site": md.get("site"),
+        "author": md.get("author"),
+        "published": md.get("published"),
+        "attribution": md.get("attribution"),
+    }
+
+
+def corpus_record(doc: Document, pipeline: dict[str, Any]) -> dict[str, Any]:
+    """The corpus line of a kept document."""
+    origin = doc.origin
+    pending = [b for b in doc.blocks if b.translation == PENDING]
+    translation = {
+        "engine": doc.translation.get("engine"),
+        "model": doc.translation.get("model"),
+        "model_version": doc.translation.get("model_version"),
+        "blocks_translated": sum(1 for b in doc.blocks if b.translation == "translated"),
+        "blocks_pending": len(pending),
+    }
+    for key, value in sorted(doc.translation.items()):
+        translation.setdefault(key, value)
+    extra_metadata = {
+        k: v
+        for k, v in sorted(doc.metadata.items())
+        if k not in ("title", "site", "author", "published", "attribution")
+    }
+    return {
+        "id": doc.id,
+        "title": doc.metadata.get("title"),
+        "text": doc.text,
+        "language": emitted_language(doc),
+        "source": source_record(doc),
+        "origin": {
+            "language": origin.get("language"),
+            "language_mix": origin.get("language_mix", {}),
+            "machine_translated": bool(origin.get("machine_translated", False)),
+            "machine_translated_from": origin.get("machine_translated_from"),
+            "score": origin.get("mt_score"),
+            "evidence": list(origin.get("evidence", [])),
+        },
+        "metadata": extra_metadata,
+        "translation": translation,
+        "cleaning": {"removed": list(doc.removed)},
+        "dedup": {
+            "cluster": doc.dedup.get("cluster"),
+            "duplicate_of": doc.dedup.get("duplicate_of"),
+            **{k: v for k, v in sorted(doc.dedup.items()) if k not in ("cluster", "duplicate_of")},
+        },
+        "blocks": [b.to_json() for b in doc.blocks],
+        "history": [c.to_json() for c in doc.history],
+        "pipeline": pipeline,
+    }
+
+
+def rejected_record(doc: Document, pipeline: dict[str, Any]) -> dict[str, Any]:
+    """The rejected.jsonl line of a duplicate or quarantined input."""
+    detail = dict(doc.status_detail)
+    stage = next((c.stage for c in reversed(doc.history) if c.action == doc.status), None)
+    return {
+        "id": doc.id,
+        "status": doc.status,
+        "reason": doc.status_reason,
+        "stage": stage,
+        "message": detail.pop("message", None),
+        "duplicate_of": detail.pop("duplicate_of", None),
+        "similarity": detail.pop("similarity", None),
+        "detail": detail,
+        "title": doc.metadata.get("title"),
+        "source": source_record(doc),
+        "pipeline": pipeline,
+    }
+
+
+def load_schema(name: str = "corpus-record") -> dict[str, Any]:
+    return json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
