@@ -1,0 +1,355 @@
+"""Deduplication stage: exact copies, near-duplicates (MinHash + LSH), recurring paragraphs.
+
+Runs after ``translate`` and ``normalize``, on the English ``doc.text``, so a German article and
+its English original can meet once translated. For each document, in the kept-member order
+below:
+
+1. Same ``id`` as a document already in the index (a rerun over the same input): it *is* that
+   document; it is left alone (never its own duplicate).
+2. Exact: the key of :func:`~babelmill.dedup.text.normalize_key_text` (NFKC, case folded,
+   punctuation and whitespace folded) equals a kept document's -> rejected
+   ``duplicate/exact_duplicate`` with similarity 1.0.
+3. Near: MinHash of word shingles, LSH candidates, estimated Jaccard ``>= threshold`` -> rejected
+   ``duplicate/near_duplicate`` with that similarity (the best match; ties to the smallest id).
+4. Otherwise the document is kept and indexed; later documents are compared against it.
+
+Duplicates never enter the index, so ``duplicate_of`` always names a document that is in the
+corpus. The cluster id is ``"cluster:" + <kept id>``; a kept document carries it once it is
+known to have a duplicate (in this batch, or from earlier runs), else ``None``.
+
+**Kept-member rule.** Within a batch documents are decided in this order, so the first member of
+a cluster met is the one kept, whatever the input order: native before machine-translated
+(``doc.origin["machine_translated"]``), fewer blocks still pending translation, longer
+normalized text, then the smallest id. Documents are still yielded in the order received.
+
+**Across runs (and batches), what is already in the corpus stays**: an earlier document is never
+replaced, even if a new copy would rank higher; the new copy is the duplicate. That keeps ids
+in the corpus stable and lets a daily run touch only new documents. With ``batch_size`` at
+10,000 a run of that size is decided as one batch.
+
+**Paragraphs.** Paragraphs (``doc.blocks``, or ``doc.text`` split on blank lines) of kept
+documents are hashed on their normalized text. A paragraph that also occurs in other indexed
+documents gets ``block.meta["also_in"] = [ids]`` (sorted, at most ``max_also_in``); documents
+without blocks get ``doc.dedup["recurring_paragraphs"]``. Within a batch the annotation is
+symmetric; older corpus documents are not rewritten. ``drop_recurring_paragraphs`` removes such
+paragraphs (recorded in ``doc.removed`` with reason ``recurring_paragraph``).
+
+**State and commit protocol.** The index lives in ``context["state_dir"] / state_file`` (SQLite,
+see :mod:`babelmill.dedup.index`); without a state dir it is kept in memory. Additions stay in
+an open transaction until :meth:`DedupStage.commit`. A runner that wants the index to never
+run ahead of the corpus sets ``context["defer_commit"] = True`` and calls ``stage.commit()``
+after the corpus is safely written (``stage.rollback()`` if writing failed); otherwise
+:meth:`close` commits. A run killed before the commit leaves the index as it was.
+``context["rebuild"]`` needs nothing from this stage: the runner empties the state dir and the
+index starts empty. :meth:`forget` removes documents whose inputs were deleted or edited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from babelmill.dedup.index import DedupIndex, IndexedDoc, IndexParams
+from babelmill.dedup.minhash import ENGINES, MinHasher
+from babelmill.dedup.text import exact_key, normalize_key_text, paragraph_hash, shingles, split_paragraphs, tokens
+from babelmill.document import DUPLICATE, PENDING, Document
+from babelmill.stage import Stage
+
+STAGE = "dedup"
+EXACT_DUPLICATE = "exact_duplicate"
+NEAR_DUPLICATE = "near_duplicate"
+RECURRING_PARAGRAPH = "recurring_paragraph"
+
+
+@dataclass
+class DedupConfig:
+    """Options of the dedup stage.
+
+    Changing ``engine``, ``num_perm``, ``seed``, ``shingle_size``, ``bands`` or ``rows`` makes
+    stored signatures incomparable: the stage then refuses the old state until a rebuild.
+    """
+
+    #: reject documents whose normalized text equals a kept document's
+    exact: bool = True
+    #: reject near-duplicates found by MinHash + LSH
+    near: bool = True
+    #: words per shingle; 5 keeps unrelated articles on the same topic apart (few shared 5-grams)
+    shingle_size: int = 5
+    #: MinHash permutations (signature length); 128 gives a similarity error of about +-0.04
+    num_perm: int = 128
+    #: LSH bands x rows (<= num_perm). 25 x 5 makes a pair with Jaccard 0.7 a candidate with
+    #: probability 0.99 and one with 0.3 with probability 0.06 (only candidates are compared)
+    bands: int = 25
+    rows: int = 5
+    #: estimated Jaccard of shingle sets at or above which a document is a near-duplicate
+    threshold: float = 0.7
+    #: seed of the MinHash permutations
+    seed: int = 1
+    #: ``rensa`` (Rust, ~75x faster) or ``datasketch`` (pure numpy reference)
+    engine: str = "rensa"
+    #: annotate paragraphs that recur in other documents with ``meta["also_in"]``
+    paragraphs: bool = True
+    #: paragraphs shorter than this (normalized characters) are not tracked: "Share", "Photo: AP"
+    paragraph_min_chars: int = 40
+    #: at most this many ids in ``also_in``
+    max_also_in: int = 10
+    #: remove paragraphs found in at least ``recurring_min_docs`` other documents (off: annotate only)
+    drop_recurring_paragraphs: bool = False
+    recurring_min_docs: int = 2
+    #: index file name inside the state dir
+    state_file: str = "dedup.sqlite"
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
+        if self.shingle_size < 1 or self.num_perm < 1 or self.bands < 1 or self.rows < 1:
+            raise ValueError("shingle_size, num_perm, bands and rows must be positive")
+        if self.bands * self.rows > self.num_perm:
+            raise ValueError(f"bands x rows ({self.bands} x {self.rows}) exceeds num_perm ({self.num_perm})")
+        if not 0.0 < self.threshold <= 1.0:
+            raise ValueError(f"threshold must be in (0, 1], got {self.threshold}")
+        if self.max_also_in < 1 or self.recurring_min_docs < 1:
+            raise ValueError("max_also_in and recurring_min_docs must be at least 1")
+
+    def index_params(self) -> IndexParams:
+        return IndexParams(
+            engine=self.engine,
+            num_perm=self.num_perm,
+            seed=self.seed,
+            shingle_size=self.shingle_size,
+            bands=self.bands,
+            rows=self.rows,
+        )
+
+
+def cluster_id(kept_id: str) -> str:
+    """Deterministic cluster id, derived from the kept member's id.
+
+    >>> cluster_id("abc123")
+    'cluster:abc123'
+    """
+    return f"cluster:{kept_id}"
+
+
+def pending_blocks(doc: Document) -> int:
+    return sum(1 for b in doc.blocks if b.translation == PENDING)
+
+
+def kept_rank(doc: Document, normalized: str) -> tuple[int, int, int, str]:
+    """Sort key of the kept-member rule: smaller ranks first and is kept.
+
+    Native before machine-translated, fewer pending translation blocks, longer normalized
+    text, then the smallest id.
+    """
+    return (1 if doc.origin.get("machine_translated") else 0, pending_blocks(doc), -len(normalized), doc.id)
+
+
+@dataclass
+class _Work:
+    """Per-document scratch of one batch."""
+
+    doc: Document
+    normalized: str
+    indexed: IndexedDoc | None = None
+
+
+class DedupStage(Stage):
+    """Reject exact and near-duplicate documents; annotate (optionally drop) recurring paragraphs.
+
+    See the module docstring for the rule that picks the kept member, the cross-run behaviour
+    and the commit protocol.
+    """
+
+    key: ClassVar[str] = STAGE
+    Config: ClassVar[type] = DedupConfig
+    batch_size: ClassVar[int] = 10_000
+
+    def __init__(self, config: Any = None, context: dict[str, Any] | None = None):
+        super().__init__(config, context)
+        self._index: DedupIndex | None = None
+        self._hasher: MinHasher | None = None
+        self._seen: set[str] = set()  # ids kept in this run (a second copy with the same id is a duplicate)
+        self._closed = False
+        self._touched: set[str] = set()  # kept ids that got a duplicate in the current batch
+
+    # -- state ---------------------------------------------------------------------------------
+    @property
+    def index(self) -> DedupIndex:
+        """The index, opened on first use (nothing is loaded into memory up front)."""
+        if self._index is None:
+            state_dir = self.context.get("state_dir")
+            path = Path(state_dir) / self.config.state_file if state_dir else None
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            self._index = DedupIndex(path, self.config.index_params())
+            self.count("index_documents_at_start", len(self._index))
+        return self._index
+
+    @property
+    def hasher(self) -> MinHasher:
+        if self._hasher is None:
+            c = self.config
+            self._hasher = MinHasher(c.num_perm, c.seed, c.engine)
+        return self._hasher
+
+    def commit(self) -> None:
+        """Make this run's additions durable; the runner calls it after the corpus is written."""
+        if self._index is not None:
+            self._index.commit()
+            if self._closed:
+                self._index.db.close()
+                self._index = None
+
+    def rollback(self) -> None:
+        """Forget this run's uncommitted additions (the corpus write failed)."""
+        if self._index is not None:
+            self._index.rollback()
+
+    def forget(self, doc_ids: str | Iterable[str]) -> int:
+        """Remove documents from the index (inputs deleted or edited); returns how many were there."""
+        ids = [doc_ids] if isinstance(doc_ids, str) else list(doc_ids)
+        n = sum(1 for doc_id in ids if self.index.forget(doc_id))
+        self._seen.difference_update(ids)
+        self.count("index_forgotten", n)
+        return n
+
+    def close(self) -> None:
+        """Commit unless the runner took that over (``context["defer_commit"]``)."""
+        self._closed = True
+        if not self.context.get("defer_commit"):
+            self.commit()
+
+    # -- processing ----------------------------------------------------------------------------
+    def process_batch(self, docs: list[Document]) -> Iterator[Document]:
+        self._touched = set()
+        work = []
+        for doc in docs:
+            try:
+                work.append(_Work(doc, normalize_key_text(doc.text or doc.body_text())))
+            except Exception as exc:  # bad input never stops the run
+                self._failed(doc, exc)
+        for item in sorted(work, key=lambda w: kept_rank(w.doc, w.normalized)):
+            try:
+                self._decide(item)
+            except Exception as exc:
+                self._failed(item.doc, exc)
+        for item in work:
+            if item.indexed is not None and item.doc.ok and item.doc.id in self._touched:
+                item.doc.dedup["cluster"] = cluster_id(item.doc.id)
+        if self.config.paragraphs:
+            for item in work:
+                if item.indexed is not None:
+                    try:
+                        self._annotate_paragraphs(item)
+                    except Exception as exc:
+                        self.count("paragraph_errors")
+                        item.doc.record(STAGE, "skipped", "paragraph_error", error=repr(exc))
+        yield from docs
+
+    def _failed(self, doc: Document, exc: Exception) -> None:
+        self.count("errors")
+        doc.dedup = {"cluster": None, "duplicate_of": None, "error": repr(exc)}
+        doc.record(STAGE, "skipped", "dedup_error", error=repr(exc))
+
+    def _decide(self, item: _Work) -> None:
+        doc, cfg = item.doc, self.config
+        if not item.normalized:
+            # nothing to compare: an empty text is not a copy of another empty text
+            self.count("skipped_empty")
+            doc.dedup = {"cluster": None, "duplicate_of": None}
+            return
+        if doc.id in self._seen:
+            self._duplicate(item, doc.id, self.index.get(doc.id), 1.0, "exact")
+            return
+        existing = self.index.get(doc.id)
+        if existing is not None:
+            # a rerun over the same input: the same document, already in the corpus
+            self.count("already_indexed")
+            self._seen.add(doc.id)
+            item.indexed = existing
+            doc.dedup = {"cluster": cluster_id(doc.id) if existing.dups else None, "duplicate_of": None}
+            return
+        key = exact_key(item.normalized) if cfg.exact else None
+        if key is not None:
+            match = self.index.find_exact(key)
+            if match is not None:
+                self._duplicate(item, match.id, match, 1.0, "exact")
+                return
+        signature = None
+        if cfg.near:
+            words = tokens(item.normalized)
+            signature = self.hasher.signature(shingles(words, cfg.shingle_size))
+            near = self.index.find_near(signature, cfg.threshold)
+            if near is not None:
+                self.count("near_candidates", near.candidates)
+                kept = IndexedDoc(near.rowid, near.id, 0)
+                self._duplicate(item, near.id, kept, round(near.similarity, 4), "minhash")
+                return
+        paras = self._paragraph_hashes(doc) if cfg.paragraphs else []
+        item.indexed = self.index.add(doc.id, key, signature, [h for h, _ in paras])
+        self._seen.add(doc.id)
+        doc.dedup = {"cluster": None, "duplicate_of": None}
+        self.count("kept")
+
+    def _duplicate(self, item: _Work, kept_id: str, kept: IndexedDoc | None, similarity: float, method: str) -> None:
+        doc = item.doc
+        cid = cluster_id(kept_id)
+        doc.dedup = {"cluster": cid, "duplicate_of": kept_id, "similarity": similarity, "method": method}
+        reason = EXACT_DUPLICATE if method == "exact" else NEAR_DUPLICATE
+        doc.reject(DUPLICATE, reason, stage=STAGE, duplicate_of=kept_id, similarity=similarity)
+        if kept is not None:
+            self.index.note_duplicate(kept.rowid)
+        self._touched.add(kept_id)
+
+    # -- paragraphs ----------------------------------------------------------------------------
+    def _paragraphs(self, doc: Document) -> list[str]:
+        if doc.blocks:
+            return [b.text for b in doc.blocks]
+        return split_paragraphs(doc.text)
+
+    def _paragraph_hashes(self, doc: Document) -> list[tuple[int, int]]:
+        """(hash, paragraph index) of the paragraphs long enough to track."""
+        out = []
+        for i, text in enumerate(self._paragraphs(doc)):
+            if len(normalize_key_text(text)) >= self.config.paragraph_min_chars:
+                out.append((paragraph_hash(text), i))
+        return out
+
+    def _annotate_paragraphs(self, item: _Work) -> None:
+        doc, cfg = item.doc, self.config
+        rowid = item.indexed.rowid if item.indexed else None
+        limit = max(cfg.max_also_in, cfg.recurring_min_docs)
+        recurring: dict[int, list[str]] = {}
+        for h, i in self._paragraph_hashes(doc):
+            others = self.index.paragraph_docs(h, rowid, limit)
+            if others:
+                recurring[i] = others
+        if not recurring:
+            return
+        self.count("paragraphs_recurring", len(recurring))
+        if doc.blocks:
+            for i, others in recurring.items():
+                doc.blocks[i].meta["also_in"] = others[: cfg.max_also_in]
+        else:
+            doc.dedup["recurring_paragraphs"] = [
+                {"paragraph": i, "also_in": others[: cfg.max_also_in]} for i, others in sorted(recurring.items())
+            ]
+        if cfg.drop_recurring_paragraphs:
+            self._drop_recurring(doc, {i for i, o in recurring.items() if len(o) >= cfg.recurring_min_docs})
+
+    def _drop_recurring(self, doc: Document, drop: set[int]) -> None:
+        """Remove recurring paragraphs from blocks and text; never empty a document this way."""
+        paragraphs = self._paragraphs(doc)
+        if not drop or len(drop) >= len(paragraphs):
+            return
+        dropped_keys = {normalize_key_text(paragraphs[i]) for i in drop}
+        for i in sorted(drop):
+            doc.removed.append({"stage": STAGE, "reason": RECURRING_PARAGRAPH, "text": paragraphs[i]})
+        if doc.blocks:
+            doc.blocks = [b for i, b in enumerate(doc.blocks) if i not in drop]
+        kept_text = [p for p in split_paragraphs(doc.text) if normalize_key_text(p) not in dropped_keys]
+        doc.text = "\n\n".join(kept_text)
+        doc.record(STAGE, "removed", RECURRING_PARAGRAPH, paragraphs=len(drop))
+        self.count("paragraphs_dropped", len(drop))
