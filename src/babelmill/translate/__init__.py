@@ -1,0 +1,41 @@
+"""Offline translation to English: argos packages run directly on CTranslate2.
+
+* :mod:`.packages` - find, read and safely install argos packages;
+* :mod:`.sentences` - rule-based sentence splitting (no downloads);
+* :mod:`.protect` - placeholders for URLs, handles, amounts, emoji, code;
+* :mod:`.engine` - the CTranslate2 engine and the dedup/cache/batching layer;
+* :mod:`.cache` - the persistent SQLite translation cache;
+* :mod:`.quality` - per-block quality flags.
+"""
+
+from babelmill.translate.cache import TranslationCache
+from babelmill.translate.engine import BatchTranslator, CTranslate2Engine, DecodeOptions, Engine
+from babelmill.translate.packages import (
+    ArgosPackage,
+    ModelError,
+    UnsafeArchiveError,
+    discover_packages,
+    find_package,
+    install_archive,
+    install_online,
+)
+from babelmill.translate.protect import protect, restore
+from babelmill.translate.sentences import split_sentences
+
+__all__ = [
+    "ArgosPackage",
+    "BatchTranslator",
+    "CTranslate2Engine",
+    "DecodeOptions",
+    "Engine",
+    "ModelError",
+    "TranslationCache",
+    "UnsafeArchiveError",
+    "discover_packages",
+    "find_package",
+    "install_archive",
+    "install_online",
+    "protect",
+    "restore",
+    "split_sentences",
+]

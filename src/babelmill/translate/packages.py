@@ -1,0 +1,293 @@
+"""Installed Argos Translate packages: where they live, what they hold, how to install them.
+
+An argos package is a folder with ``metadata.json`` (``from_code``, ``to_code``,
+``package_version``, ...), a CTranslate2 model in ``model/`` and a tokenizer
+(``sentencepiece.model``, or ``bpe.model`` for older Moses+BPE packages). A ``.argosmodel``
+file is a zip of such a folder.
+
+Search order for installed packages (every existing folder is searched, first match wins):
+
+1. an explicit ``models_dir`` (CLI ``--models-dir``, config ``models_dir``);
+2. the ``BABELMILL_MODELS`` environment variable (``os.pathsep``-separated list);
+3. argostranslate's own package folder (``ARGOS_PACKAGES_DIR``, else
+   ``$XDG_DATA_HOME/argos-translate/packages``, else ``~/.local/share/argos-translate/packages``).
+
+The argostranslate folder is computed here rather than by importing ``argostranslate.settings``,
+because that import creates folders in the user's home as a side effect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import stat
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+ENV_MODELS = "BABELMILL_MODELS"
+
+
+class ModelError(RuntimeError):
+    """A package that cannot be found, read or installed; the message says what to do."""
+
+
+class UnsafeArchiveError(ModelError):
+    """A ``.argosmodel`` that is not a zip, or would write outside the models folder."""
+
+
+@dataclass(frozen=True)
+class ArgosPackage:
+    """One installed translation package (read from its ``metadata.json``)."""
+
+    path: Path
+    from_code: str
+    to_code: str
+    version: str
+    name: str
+    tokenizer: str  # "sentencepiece" | "bpe"
+    target_prefix: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def model_dir(self) -> Path:
+        return self.path / "model"
+
+    @property
+    def pair(self) -> str:
+        return f"{self.from_code}->{self.to_code}"
+
+    def identity(self) -> str:
+        """Stable id of the model weights: name, version and sha256 of ``model.bin``.
+
+        Used as the translation-cache key so a new or retrained model never reuses old output.
+        """
+        digest = _file_sha256(self.model_dir / "model.bin")
+        return f"{self.name}@{self.version}#{digest[:16]}"
+
+
+_SHA_MEMO: dict[tuple[str, int, float], str] = {}
+
+
+def _file_sha256(path: Path) -> str:
+    st = path.stat()
+    memo_key = (str(path.resolve()), st.st_size, st.st_mtime)
+    if memo_key not in _SHA_MEMO:
+        h = hashlib.sha256()
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        _SHA_MEMO[memo_key] = h.hexdigest()
+    return _SHA_MEMO[memo_key]
+
+
+def argos_packages_dir() -> Path:
+    """argostranslate's default package folder (without importing argostranslate)."""
+    explicit = os.environ.get("ARGOS_PACKAGES_DIR")
+    if explicit:
+        return Path(explicit)
+    home = Path(os.environ.get("SNAP_USER_DATA") or Path.home()) if "SNAP" in os.environ else Path.home()
+    data = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
+    return data / "argos-translate" / "packages"
+
+
+def search_dirs(models_dir: str | Path | None = None) -> list[Path]:
+    """Folders searched for installed packages, in priority order (see module docstring)."""
+    dirs: list[Path] = []
+    if models_dir:
+        dirs.append(Path(models_dir).expanduser())
+    for part in os.environ.get(ENV_MODELS, "").split(os.pathsep):
+        if part.strip():
+            dirs.append(Path(part.strip()).expanduser())
+    dirs.append(argos_packages_dir())
+    seen: set[str] = set()
+    unique = []
+    for d in dirs:
+        key = str(d.resolve()) if d.exists() else str(d)
+        if key not in seen:
+            seen.add(key)
+            unique.append(d)
+    return unique
+
+
+def install_dir(models_dir: str | Path | None = None) -> Path:
+    """Where ``models install`` writes: ``models_dir``, else the first ``BABELMILL_MODELS`` entry,
+    else argostranslate's package folder (so argostranslate itself sees the package too)."""
+    return search_dirs(models_dir)[0]
+
+
+def read_package(path: Path) -> ArgosPackage:
+    """Read one package folder; raise :class:`ModelError` naming what is missing."""
+    meta_file = path / "metadata.json"
+    try:
+        metadata = json.loads(meta_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"{path}: not an argos package (no metadata.json)") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{meta_file}: unreadable metadata ({exc})") from None
+    if not isinstance(metadata, dict):
+        raise ModelError(f"{meta_file}: metadata must be a JSON object")
+    if metadata.get("type", "translate") != "translate":
+        raise ModelError(f"{path}: package type {metadata.get('type')!r} is not a translation package")
+    from_code, to_code = metadata.get("from_code"), metadata.get("to_code")
+    if not isinstance(from_code, str) or not isinstance(to_code, str):
+        raise ModelError(f"{meta_file}: from_code/to_code missing")
+    if not (path / "model" / "model.bin").is_file():
+        raise ModelError(f"{path}: no CTranslate2 model (model/model.bin)")
+    if (path / "sentencepiece.model").is_file():
+        tokenizer = "sentencepiece"
+    elif (path / "bpe.model").is_file():
+        tokenizer = "bpe"
+    else:
+        raise ModelError(f"{path}: no tokenizer (sentencepiece.model or bpe.model)")
+    return ArgosPackage(
+        path=path,
+        from_code=from_code,
+        to_code=to_code,
+        version=str(metadata.get("package_version", "")),
+        name=path.name,
+        tokenizer=tokenizer,
+        target_prefix=str(metadata.get("target_prefix", "") or ""),
+        metadata=metadata,
+    )
+
+
+def discover_packages(models_dir: str | Path | None = None) -> tuple[list[ArgosPackage], list[str]]:
+    """All readable packages in the search folders, plus one problem line per unreadable one.
+
+    Folders are scanned in sorted order so the result is deterministic.
+    """
+    found: list[ArgosPackage] = []
+    problems: list[str] = []
+    for base in search_dirs(models_dir):
+        if not base.is_dir():
+            continue
+        for child in sorted(base.iterdir()):
+            if not child.is_dir() or child.name.startswith("."):
+                continue
+            try:
+                found.append(read_package(child))
+            except ModelError as exc:
+                problems.append(str(exc))
+    return found, problems
+
+
+def find_package(from_code: str, to_code: str = "en", models_dir: str | Path | None = None) -> ArgosPackage | None:
+    """The package for ``from_code -> to_code``: the first folder in search order wins; within a
+    folder the highest ``package_version``."""
+    packages, _ = discover_packages(models_dir)
+    candidates = [p for p in packages if p.from_code == from_code and p.to_code == to_code]
+    if not candidates:
+        return None
+    order = {str(d): i for i, d in enumerate(search_dirs(models_dir))}
+    return min(candidates, key=lambda p: (order.get(str(p.path.parent), 99), _neg_version(p.version)))
+
+
+def _neg_version(version: str) -> tuple:
+    parts = []
+    for piece in version.split("."):
+        parts.append(-int(piece) if piece.isdigit() else 0)
+    return tuple(parts)
+
+
+# -- installing ----------------------------------------------------------------------------
+
+
+def _check_member(info: zipfile.ZipInfo) -> PurePosixPath:
+    """Validate one zip member name; return it as a relative path or raise UnsafeArchiveError."""
+    name = info.filename.replace("\\", "/")
+    rel = PurePosixPath(name)
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        raise UnsafeArchiveError(f"refusing archive: member {info.filename!r} has an absolute path")
+    if any(part == ".." for part in rel.parts):
+        raise UnsafeArchiveError(f"refusing archive: member {info.filename!r} contains '..'")
+    mode = info.external_attr >> 16
+    if stat.S_ISLNK(mode):
+        raise UnsafeArchiveError(f"refusing archive: member {info.filename!r} is a symbolic link")
+    return rel
+
+
+def install_archive(archive: str | Path, models_dir: str | Path) -> ArgosPackage:
+    """Install a ``.argosmodel`` file into ``models_dir`` and return the installed package.
+
+    The archive is checked before anything is written: it must be a zip whose members all lie
+    inside one top-level folder, with no absolute paths, no ``..`` and no symbolic links (argos
+    packages never need links, so every link is refused). It is extracted into a temporary
+    folder inside ``models_dir``, validated as a package, then renamed into place, replacing
+    an older install of the same name. Raises :class:`UnsafeArchiveError` / :class:`ModelError`.
+    """
+    archive = Path(archive)
+    models_dir = Path(models_dir)
+    if not archive.is_file():
+        raise ModelError(f"{archive}: file not found")
+    if not zipfile.is_zipfile(archive):
+        raise UnsafeArchiveError(f"refusing {archive}: not a zip archive (a .argosmodel is a zip file)")
+    with zipfile.ZipFile(archive) as zf:
+        members = [(info, _check_member(info)) for info in zf.infolist()]
+        tops = {rel.parts[0] for _, rel in members if rel.parts}
+        if len(tops) != 1:
+            raise UnsafeArchiveError(
+                f"refusing {archive}: expected one top-level package folder, found {sorted(tops) or 'none'}"
+            )
+        top = tops.pop()
+        if top in (".", ""):
+            raise UnsafeArchiveError(f"refusing {archive}: invalid top-level folder name {top!r}")
+        models_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".install-", dir=models_dir))
+        try:
+            root = staging.resolve()
+            for info, rel in members:
+                dest = (staging / Path(*rel.parts)).resolve()
+                if root not in dest.parents and dest != root:  # belt and braces
+                    raise UnsafeArchiveError(f"refusing archive: {info.filename!r} escapes the target folder")
+                if info.is_dir():
+                    dest.mkdir(parents=True, exist_ok=True)
+                    continue
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(info) as src, dest.open("wb") as out:
+                    shutil.copyfileobj(src, out)
+            package_src = staging / top
+            read_package(package_src)  # refuse archives that are not translation packages
+            target = models_dir / top
+            if target.exists():
+                shutil.rmtree(target)
+            package_src.rename(target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return read_package(target)
+
+
+def install_online(from_code: str, to_code: str, models_dir: str | Path) -> ArgosPackage:
+    """Download ``from_code -> to_code`` from argostranslate's package index and install it.
+
+    Uses ``argostranslate.package`` for the index and the download, then installs through
+    :func:`install_archive` (argostranslate's own installer extracts unchecked into its folder).
+    """
+    try:
+        from argostranslate import package as argos_package
+    except ImportError as exc:  # pragma: no cover - argostranslate is a dependency
+        raise ModelError(f"argostranslate is not importable: {exc}") from None
+    argos_package.update_package_index()
+    available = [
+        p
+        for p in argos_package.get_available_packages()
+        if p.from_code == from_code and p.to_code == to_code and getattr(p, "type", "translate") == "translate"
+    ]
+    if not available:
+        pairs = sorted(
+            {f"{p.from_code}->{p.to_code}" for p in argos_package.get_available_packages() if p.to_code == to_code}
+        )
+        raise ModelError(
+            f"no {from_code}->{to_code} package in the argos index"
+            + (f"; pairs into {to_code}: {', '.join(pairs)}" if pairs else " (is the index reachable?)")
+        )
+    best = max(available, key=lambda p: tuple(-x for x in _neg_version(p.package_version)))
+    downloaded = Path(best.download())
+    try:
+        return install_archive(downloaded, models_dir)
+    finally:
+        downloaded.unlink(missing_ok=True)

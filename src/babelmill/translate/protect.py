@@ -1,0 +1,122 @@
+r"""Keep spans that must not be translated out of the translator's reach.
+
+URLs, e-mail addresses, ``@handles``, ``$tickers``, ``#hashtags``, numbers with units or
+currency, inline ``code`` and emoji are replaced by placeholders ``ZQX0``, ``ZQX1``, ... before
+translation and put back verbatim afterwards. The placeholder is a nonce word made of plain
+ASCII letters and digits, which NMT models tend to copy like a name. When the model drops a
+placeholder its span is appended to the sentence and the sentence is flagged.
+
+>>> masked = protect("Mehr unter https://example.com/a, Kurs $AAPL +3,5 % 🚀")
+>>> masked.text
+'Mehr unter ZQX0, Kurs ZQX1 +ZQX2 ZQX3'
+>>> restore("More at ZQX0, price ZQX1 +ZQX2 ZQX3", masked.spans)
+('More at https://example.com/a, price $AAPL +3,5 % 🚀', [])
+>>> restore("More at, price ZQX1 +ZQX2 ZQX3", masked.spans)
+('More at, price $AAPL +3,5 % 🚀 https://example.com/a', ['placeholder_dropped'])
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+PLACEHOLDER = "ZQX{}"
+# tolerant: the model may insert a space or change case inside the placeholder
+_PLACEHOLDER_RE = re.compile(r"[Zz] ?[Qq] ?[Xx] ?(\d{1,4})")
+
+_UNITS = (
+    r"%|‰|°C|°F|°|km/h|km²|m²|m³|qm|km|kg|mg|µg|g|cm|mm|µm|nm|m|ml|l|kWh|MWh|GWh|TWh|kW|MW|GW|W|kV|V|mAh|Ah|"
+    r"GHz|MHz|Hz|TB|GB|MB|KB|kB|PB|Gbit/s|Mbit/s|Gbit|Mbit|bit|ms|min|h|s|t|ha|"
+    r"€|\$|£|¥|EUR|USD|CHF|GBP|JPY|CNY|RMB|Euro|Dollar|Prozent|px|pt|dB|PS"
+)
+_NUMBER = r"\d+(?:[.,:\u202f\u00a0 ]\d{3})*(?:[.,]\d+)?"
+
+PATTERNS: list[tuple[str, str]] = [
+    ("placeholder_literal", _PLACEHOLDER_RE.pattern),  # a literal "ZQX1" in the input must survive too
+    ("code", r"`[^`\n]+`"),
+    ("url", r"(?:https?://|ftp://|www\.)[^\s<>\"'“”„«»]+[^\s<>\"'“”„«».,;:!?)\]}]"),
+    ("email", r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}"),
+    ("handle", r"(?<![\w@/])@\w{1,30}"),
+    ("ticker", r"(?<![\w$])\$[A-Z]{1,6}(?:\.[A-Z]{1,2})?(?![\w])"),
+    ("hashtag", r"(?<![\w#&/])#\w*[^\W\d_]\w*"),
+    ("amount", rf"(?<![\w.,])[$€£¥]\s?{_NUMBER}(?:\s?(?:Mio|Mrd|bn|m|k)\b\.?)?"),
+    ("quantity", rf"(?<![\w.,]){_NUMBER}\s?(?:{_UNITS})(?![\w])"),
+    (
+        "emoji",
+        r"(?:[\U0001F1E6-\U0001F1FF]{2}|[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2300-\u23FF]"
+        r"[\uFE0F\u200D\U0001F3FB-\U0001F3FF]*(?:\u200D[\U0001F300-\U0001FAFF\u2600-\u27BF][\uFE0F]?)*)",
+    ),
+]
+_COMBINED = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in PATTERNS))
+
+
+@dataclass(frozen=True)
+class Masked:
+    """``text`` with placeholders; ``spans[i]`` is what ``ZQX{i}`` stands for; ``kinds[i]`` its kind."""
+
+    text: str
+    spans: tuple[str, ...]
+    kinds: tuple[str, ...]
+
+
+def protect(text: str) -> Masked:
+    """Replace protected spans by numbered placeholders (leftmost match wins, first pattern
+    on ties). A digit run right after a span joins it, so ``ZQX1`` + ``5`` cannot read as ``ZQX15``."""
+    spans: list[str] = []
+    kinds: list[str] = []
+    out: list[str] = []
+    pos = 0
+    for m in _COMBINED.finditer(text):
+        if m.start() < pos:
+            continue
+        start, end = m.start(), m.end()
+        while end < len(text) and text[end].isdigit():
+            end += 1
+        out.append(text[pos:start])
+        out.append(PLACEHOLDER.format(len(spans)))
+        spans.append(text[start:end])
+        kinds.append(m.lastgroup or "span")
+        pos = end
+    out.append(text[pos:])
+    return Masked("".join(out), tuple(spans), tuple(kinds))
+
+
+def restore(translated: str, spans: tuple[str, ...] | list[str]) -> tuple[str, list[str]]:
+    """Put each span back where its placeholder came out; return ``(text, flags)``.
+
+    Flags: ``placeholder_dropped`` (the model lost one; its span is appended at the end),
+    ``placeholder_extra`` (a repeated or unknown placeholder was removed).
+    """
+    if not spans and not _PLACEHOLDER_RE.search(translated):
+        return translated, []
+    used: set[int] = set()
+    flags: list[str] = []
+
+    def put_back(m: re.Match[str]) -> str:
+        idx = int(m.group(1))
+        if idx < len(spans) and idx not in used:
+            used.add(idx)
+            return spans[idx]
+        if "placeholder_extra" not in flags:
+            flags.append("placeholder_extra")
+        return ""
+
+    text = _PLACEHOLDER_RE.sub(put_back, translated)
+    missing = [spans[i] for i in range(len(spans)) if i not in used]
+    if missing:
+        flags.insert(0, "placeholder_dropped")
+        text = (text.rstrip() + " " + " ".join(missing)).strip()
+    if "placeholder_extra" in flags:
+        text = re.sub(r"  +", " ", text).strip()
+    return text, flags
+
+
+def has_translatable_text(masked_text: str) -> bool:
+    """False when nothing but placeholders, digits, punctuation and space is left: such a
+    sentence is copied, not translated.
+
+    >>> has_translatable_text("ZQX0 ZQX1 — 12.")
+    False
+    """
+    rest = _PLACEHOLDER_RE.sub(" ", masked_text)
+    return any(ch.isalpha() for ch in rest)

@@ -1,0 +1,163 @@
+r"""Offline, rule-based sentence splitting for German, English and Chinese.
+
+argostranslate's own splitter downloads a model at run time; this one is a few regular
+expressions. Splitting errs towards *not* splitting: a missed boundary only makes one longer
+input for the translator, a false boundary (inside "z.B.") damages the translation.
+
+A boundary is ``.``/``!``/``?``/``…`` (plus any closing quotes or brackets) followed by
+whitespace and a sentence start (upper-case letter, digit, opening quote/bracket, non-Latin
+letter), unless the dot ends a known abbreviation, a single initial, or a 1-3 digit ordinal
+number (German "am 17. November"). Decimals ("3.5") never have a space after the dot.
+Chinese ``。！？；…`` end a sentence with no space needed. Newlines are always boundaries.
+
+>>> split_sentences("Dr. Müller kam am 17. November, z.B. mit 3.5 Mio. Euro. Dann ging er.")
+['Dr. Müller kam am 17. November, z.B. mit 3.5 Mio. Euro.', 'Dann ging er.']
+>>> split_sentences('Er sagte: „Das ist gut." Danach ging er.')
+['Er sagte: „Das ist gut."', 'Danach ging er.']
+>>> split_sentences("Äpfel, Birnen usw. sind teuer. Warum? Niemand weiß es!")
+['Äpfel, Birnen usw. sind teuer.', 'Warum?', 'Niemand weiß es!']
+>>> split_sentences("中国经济增长了。这是好消息！真的吗？是的；当然……")
+['中国经济增长了。', '这是好消息！', '真的吗？', '是的；', '当然……']
+>>> split_sentences("Mehr unter https://example.com/a.b?x=1 jetzt. Ende.")
+['Mehr unter https://example.com/a.b?x=1 jetzt.', 'Ende.']
+"""
+
+from __future__ import annotations
+
+import re
+
+# Lower-cased, without the final dot. German first, then common English ones.
+ABBREVIATIONS = frozenset(
+    """
+    z.b bzw usw etc ca dr nr prof hr fr frl st str vgl ggf inkl exkl evtl mio mrd jh jhd abs art bspw
+    sog u.a d.h u.u z.t v.a o.ä o.g s.o s.u i.d.r u.s.w zzgl bzgl gem geb gest mind max min tel ff
+    dipl ing mag med jur phil rer nat hrsg verf tsd abb kap bd lt zit ehem insb allg evang kath
+    mr mrs ms jr sr inc ltd co corp vs e.g i.e no approx dept est fig gov jan feb mar apr jun jul aug
+    sep sept oct okt nov dec dez mo di mi do sa so
+    """.split()
+)
+
+_TERMINATOR = r"(?:[.!?]+|…+|\.\.\.)"
+_CLOSERS = "\"'”’“»«)]}」』）›‹"
+_OPENERS = "\"'„“‚‘»«([{「『（›‹¿¡"
+# candidate end: terminator + closers, then whitespace; the next char decides
+_BOUNDARY = re.compile(rf"{_TERMINATOR}[{re.escape(_CLOSERS)}]*(?=\s+(\S))")
+_CJK_END = re.compile(r"(?:[。！？；]|…+)[”’」』）\"']*")
+_WORD_BEFORE = re.compile(r"(\S+)$")
+
+
+def _is_sentence_start(ch: str) -> bool:
+    return ch.isupper() or ch.isdigit() or ch in _OPENERS or (ch.isalpha() and not ch.islower())
+
+
+def _ends_with_non_boundary(before: str) -> bool:
+    """True when the dot closing ``before`` belongs to an abbreviation, initial or ordinal."""
+    m = _WORD_BEFORE.search(before)
+    if not m:
+        return False
+    word = m.group(1).lstrip(_OPENERS).rstrip(".")
+    low = word.lower()
+    if low in ABBREVIATIONS:
+        return True
+    if len(word) == 1 and word.isalpha():  # initial: "A. Merkel"
+        return True
+    if word.isdigit() and len(word) <= 3:  # ordinal: "am 17. November", "im 19. Jahrhundert"
+        return True
+    # dotted abbreviations not in the list: "u.s.w", "z.B" -> letters separated by dots
+    return bool(re.fullmatch(r"(?:\w{1,2}\.)+\w{1,2}", word))
+
+
+def _split_line(line: str) -> list[str]:
+    pieces: list[str] = []
+    start = 0
+    for m in _BOUNDARY.finditer(line):
+        end = m.end()
+        nxt = m.group(1)[0]
+        terminator = m.group(0).rstrip(_CLOSERS)
+        if not _is_sentence_start(nxt):
+            continue
+        if terminator == "." and _ends_with_non_boundary(line[start : m.start()] + "."):
+            continue
+        piece = line[start:end].strip()
+        if piece:
+            pieces.append(piece)
+        start = end
+    rest = line[start:].strip()
+    if rest:
+        pieces.append(rest)
+    out: list[str] = []
+    for piece in pieces:  # Chinese punctuation needs no following space
+        out.extend(_split_cjk(piece))
+    return out
+
+
+def _split_cjk(text: str) -> list[str]:
+    parts: list[str] = []
+    start = 0
+    for m in _CJK_END.finditer(text):
+        piece = text[start : m.end()].strip()
+        if piece:
+            parts.append(piece)
+        start = m.end()
+    tail = text[start:].strip()
+    if tail:
+        parts.append(tail)
+    return parts
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split ``text`` into sentences (whitespace at the edges dropped, nothing else changed)."""
+    out: list[str] = []
+    for line in text.splitlines():
+        out.extend(_split_line(line))
+    return out
+
+
+def split_with_separators(text: str) -> list[tuple[str, str]]:
+    """Like :func:`split_sentences` but keep what followed each sentence: ``"\\n"`` where a line
+    ended, ``" "`` between sentences of one line, ``""`` after the last; used to reassemble
+    translations (English output is space-separated even where a Chinese source was not).
+
+    >>> split_with_separators("Eins. Zwei.\\nDrei")
+    [('Eins.', ' '), ('Zwei.', '\\n'), ('Drei', '')]
+    """
+    out: list[tuple[str, str]] = []
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        sents = _split_line(line)
+        for j, s in enumerate(sents):
+            last_in_line = j == len(sents) - 1
+            if last_in_line:
+                sep = "\n" if i < len(lines) - 1 else ""
+            else:
+                sep = " "
+            out.append((s, sep))
+        if not sents and out and i < len(lines) - 1:
+            out[-1] = (out[-1][0], "\n")
+    return out
+
+
+def chunk_long(sentence: str, max_chars: int) -> list[str]:
+    """Cut a sentence longer than ``max_chars`` at the last ``;``, ``:``, ``,`` or space before
+    the limit, so that run-on text (tables, lists without punctuation) stays translatable.
+
+    >>> chunk_long("aaa, bbb, ccc", 6)
+    ['aaa,', 'bbb,', 'ccc']
+    """
+    out: list[str] = []
+    rest = sentence.strip()
+    while len(rest) > max_chars:
+        window = rest[: max_chars + 1]
+        cut = -1
+        for mark in ("; ", ": ", ", ", " "):
+            pos = window.rfind(mark)
+            if pos > 0:
+                cut = pos + len(mark.rstrip())
+                break
+        if cut <= 0:
+            cut = max_chars
+        out.append(rest[:cut].strip())
+        rest = rest[cut:].strip()
+    if rest:
+        out.append(rest)
+    return out
