@@ -86,5 +86,10 @@ def run(inputs, output_dir, config_path, models_dir, device, rebuild, quiet, pro
         click.echo(summary.paragraph(output_dir))
 
 
+from babelmill.commands.models import models  # noqa: E402
+
+main.add_command(models)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

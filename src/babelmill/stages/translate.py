@@ -44,7 +44,8 @@ class TranslateConfig:
     #: folder with installed argos packages, searched before $BABELMILL_MODELS and
     #: argostranslate's own package folder; None = only those two
     models_dir: str | None = None
-    #: "auto" (CUDA when CTranslate2 sees a GPU), "cpu" or "cuda"
+    #: "auto" (CUDA when CTranslate2 sees a GPU), "cpu" or "cuda"; `babelmill run --device`
+    #: overrides it. The CUDA path is written to CTranslate2's API but untested here (no GPU).
     device: str = "auto"
     #: CTranslate2 compute type; None = int8 on CPU, int8_float16/float16 on CUDA
     compute_type: str | None = None
@@ -155,7 +156,7 @@ class TranslateStage(Stage):
             try:
                 engine = CTranslate2Engine(
                     package,
-                    device=cfg.device,
+                    device=self.context.get("device") or cfg.device,
                     compute_type=cfg.compute_type,
                     inter_threads=cfg.inter_threads,
                     intra_threads=cfg.intra_threads,

@@ -271,16 +271,22 @@ def install_online(from_code: str, to_code: str, models_dir: str | Path) -> Argo
         from argostranslate import package as argos_package
     except ImportError as exc:  # pragma: no cover - argostranslate is a dependency
         raise ModelError(f"argostranslate is not importable: {exc}") from None
-    argos_package.update_package_index()
+    from argostranslate import settings as argos_settings
+
+    argos_package.update_package_index()  # logs and returns on network errors
+    if not Path(argos_settings.local_package_index).is_file():
+        raise ModelError(
+            "could not download the Argos package index (no internet?); download the .argosmodel "
+            "file elsewhere and run `babelmill models install FILE.argosmodel`"
+        )
+    index = argos_package.get_available_packages()
     available = [
         p
-        for p in argos_package.get_available_packages()
+        for p in index
         if p.from_code == from_code and p.to_code == to_code and getattr(p, "type", "translate") == "translate"
     ]
     if not available:
-        pairs = sorted(
-            {f"{p.from_code}->{p.to_code}" for p in argos_package.get_available_packages() if p.to_code == to_code}
-        )
+        pairs = sorted({f"{p.from_code}->{p.to_code}" for p in index if p.to_code == to_code})
         raise ModelError(
             f"no {from_code}->{to_code} package in the argos index"
             + (f"; pairs into {to_code}: {', '.join(pairs)}" if pairs else " (is the index reachable?)")

@@ -1,0 +1,1 @@
+"""Subcommand groups of the ``babelmill`` CLI (each module holds one click group)."""

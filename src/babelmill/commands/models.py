@@ -1,0 +1,111 @@
+"""``babelmill models``: list and install the offline translation models (Argos packages)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+MODELS_DIR_HELP = (
+    "Folder of installed Argos Translate packages. Searched first by `list`; `install` writes "
+    "here. Default: the first entry of $BABELMILL_MODELS, else argostranslate's package folder "
+    "($ARGOS_PACKAGES_DIR or ~/.local/share/argos-translate/packages)."
+)
+
+
+@click.group("models", context_settings={"help_option_names": ["-h", "--help"]})
+def models() -> None:
+    """Manage the offline translation models (Argos Translate packages).
+
+    The translate stage turns German, Chinese and other non-English blocks into English with
+    an installed "<lang> -> en" package. Without one, blocks stay in their language marked
+    "pending"; install the model and run `babelmill run` again to translate them.
+
+    \b
+    Models are searched in, in this order:
+      1. --models-dir (also `babelmill run --models-dir`, or models_dir in [stages.translate])
+      2. the folders in $BABELMILL_MODELS (separated by ':')
+      3. argostranslate's package folder ($ARGOS_PACKAGES_DIR, else ~/.local/share/argos-translate/packages)
+
+    \b
+    Examples:
+      babelmill models list
+      babelmill models install de zh              download de->en and zh->en (needs internet)
+      babelmill models install ./translate-de_en-1_0.argosmodel    offline, from a file
+    """
+
+
+@models.command("list", short_help="List installed translation packages.")
+@click.option("--models-dir", type=click.Path(file_okay=False, path_type=Path), default=None, help=MODELS_DIR_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per package instead of a table.")
+def list_models(models_dir: Path | None, as_json: bool) -> None:
+    """List installed translation packages: language pair, version, name and folder.
+
+    The package the translate stage uses for a pair is the first one listed for it (earlier
+    search folders win, then the highest version). Folders that look like packages but cannot
+    be read are reported on stderr with the reason. Exit status 0 even when nothing is installed.
+    """
+    from babelmill.translate.packages import discover_packages, search_dirs
+
+    packages, problems = discover_packages(models_dir)
+    if as_json:
+        for p in packages:
+            row = {"from": p.from_code, "to": p.to_code, "version": p.version, "name": p.name, "path": str(p.path)}
+            click.echo(json.dumps(row, ensure_ascii=False))
+    elif packages:
+        width = max(len(p.name) for p in packages)
+        click.echo(f"{'PAIR':<10} {'VERSION':<9} {'NAME':<{width}}  PATH")
+        for p in packages:
+            click.echo(f"{p.pair:<10} {p.version or '-':<9} {p.name:<{width}}  {p.path}")
+    else:
+        click.echo("no translation models installed; searched:")
+        for d in search_dirs(models_dir):
+            click.echo(f"  {d}{'' if d.is_dir() else '  (missing)'}")
+        click.echo("install one with `babelmill models install de` or `babelmill models install FILE.argosmodel`")
+    for problem in problems:
+        click.echo(f"warning: {problem}", err=True)
+
+
+@models.command("install", short_help="Install packages by language code (online) or from .argosmodel files.")
+@click.argument("targets", nargs=-1, required=True, metavar="LANG|FILE.argosmodel...")
+@click.option("--models-dir", type=click.Path(file_okay=False, path_type=Path), default=None, help=MODELS_DIR_HELP)
+@click.option("--to", "to_code", default="en", show_default=True, help="Target language of online installs.")
+def install(targets: tuple[str, ...], models_dir: Path | None, to_code: str) -> None:
+    """Install translation packages, online by language code or offline from files.
+
+    \b
+    LANG (e.g. de, zh, fr): download the "LANG -> en" package from the Argos Translate
+      package index (needs internet) and install it.
+    FILE.argosmodel: install a package file you downloaded before (no network).
+
+    Files are checked before anything is written: a file that is not a zip archive, or whose
+    entries have absolute paths, '..' components or symbolic links, is refused, and nothing is
+    written outside the models folder. Installing a package again replaces the old copy.
+    Exit status 1 if any target failed (the others are still installed).
+    """
+    from babelmill.translate.packages import ModelError, install_archive, install_dir, install_online
+
+    dest = install_dir(models_dir)
+    failed = 0
+    for target in targets:
+        path = Path(target)
+        try:
+            if path.suffix == ".argosmodel" or path.is_file():
+                pkg = install_archive(path, dest)
+            elif target.isalpha() and 2 <= len(target) <= 3:
+                click.echo(f"downloading {target}->{to_code} from the Argos package index ...", err=True)
+                pkg = install_online(target.lower(), to_code, dest)
+            else:
+                raise ModelError(f"{target!r} is neither a .argosmodel file nor a language code such as 'de'")
+        except ModelError as exc:
+            failed += 1
+            click.echo(f"error: {exc}", err=True)
+            continue
+        except OSError as exc:
+            failed += 1
+            click.echo(f"error: {target}: {exc}", err=True)
+            continue
+        click.echo(f"installed {pkg.pair} {pkg.name} {pkg.version} -> {pkg.path}")
+    if failed:
+        raise SystemExit(1)
