@@ -1,0 +1,71 @@
+"""Shared fixtures: a document factory, the seeds' corpus built once per session, CLI runner."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from babelmill.document import Block, Document
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "seeds"
+SHARED_DEV = REPO.parent / "shared" / "dev"
+
+# tests never touch the network, nor models a developer installed for real use
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+def make_doc(text: str = "", blocks: list[str] | None = None, **fields) -> Document:
+    doc = Document(id=fields.pop("id", "bm-00000000000000000000"), text=text, source={"path": "t.txt"}, **fields)
+    if blocks is not None:
+        doc.blocks = [Block(text=t, line=i + 1) for i, t in enumerate(blocks)]
+    return doc
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+@pytest.fixture
+def empty_models_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "no-models"
+    d.mkdir()
+    return d
+
+
+def run_seeds(out: Path, models_dir: Path, inputs: list[str] | None = None, **kw):
+    from babelmill.pipeline import RunOptions, run_pipeline
+
+    messages: list[str] = []
+    opts = RunOptions(inputs=inputs or [str(SEEDS)], output_dir=out, models_dir=str(models_dir), **kw)
+    summary = run_pipeline(opts, warn=messages.append)
+    return summary, messages
+
+
+@pytest.fixture(scope="session")
+def seeds_output(tmp_path_factory) -> Path:
+    """The corpus of the five seeds, built once with the default config and no models."""
+    base = tmp_path_factory.mktemp("seeds-run")
+    models = base / "no-models"
+    models.mkdir()
+    # run from a copy so that source paths are short and stable
+    shutil.copytree(SEEDS, base / "seeds")
+    cwd = os.getcwd()
+    os.chdir(base)
+    try:
+        run_seeds(Path("out"), models, inputs=["seeds"])
+    finally:
+        os.chdir(cwd)
+    return base / "out"
+
+
+@pytest.fixture(scope="session")
+def seed_records(seeds_output: Path) -> dict[str, dict]:
+    """Corpus records keyed by the seed's file-name prefix ("000" ... "004")."""
+    return {Path(r["source"]["path"]).name[:3]: r for r in read_jsonl(seeds_output / "corpus.jsonl")}
