@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 
 MODELS_DIR_HELP = (
-    "Folder of installed Argos Translate packages. Searched first by `list`; `install` writes "
-    "here. Default: the first entry of $BABELMILL_MODELS, else argostranslate's package folder "
-    "($ARGOS_PACKAGES_DIR or ~/.local/share/argos-translate/packages)."
+    "Folder of installed Argos Translate packages; when given, the only folder searched, and "
+    "where `install` writes. Default: the folders in $BABELMILL_MODELS, then argostranslate's "
+    "package folder ($ARGOS_PACKAGES_DIR or ~/.local/share/argos-translate/packages); `install` "
+    "writes to the first of these."
 )
 
 
@@ -23,10 +24,11 @@ def models() -> None:
     "pending"; install the model and run `babelmill run` again to translate them.
 
     \b
-    Models are searched in, in this order:
-      1. --models-dir (also `babelmill run --models-dir`, or models_dir in [stages.translate])
-      2. the folders in $BABELMILL_MODELS (separated by ':')
-      3. argostranslate's package folder ($ARGOS_PACKAGES_DIR, else ~/.local/share/argos-translate/packages)
+    Where models are found:
+      --models-dir DIR (also `babelmill run --models-dir`, or models_dir in [stages.translate]):
+        only DIR. Without it, in this order:
+      1. the folders in $BABELMILL_MODELS (separated by ':')
+      2. argostranslate's package folder ($ARGOS_PACKAGES_DIR, else ~/.local/share/argos-translate/packages)
 
     \b
     Examples:

@@ -5,12 +5,13 @@ An argos package is a folder with ``metadata.json`` (``from_code``, ``to_code``,
 (``sentencepiece.model``, or ``bpe.model`` for older Moses+BPE packages). A ``.argosmodel``
 file is a zip of such a folder.
 
-Search order for installed packages (every existing folder is searched, first match wins):
+Where installed packages are searched:
 
-1. an explicit ``models_dir`` (CLI ``--models-dir``, config ``models_dir``);
-2. the ``BABELMILL_MODELS`` environment variable (``os.pathsep``-separated list);
-3. argostranslate's own package folder (``ARGOS_PACKAGES_DIR``, else
-   ``$XDG_DATA_HOME/argos-translate/packages``, else ``~/.local/share/argos-translate/packages``).
+* an explicit ``models_dir`` (CLI ``--models-dir``, config ``models_dir``) is the only folder
+  searched, so a run can be pinned to exactly one set of models;
+* otherwise the ``BABELMILL_MODELS`` folders (``os.pathsep``-separated), then argostranslate's
+  own package folder (``ARGOS_PACKAGES_DIR``, else ``$XDG_DATA_HOME/argos-translate/packages``,
+  else ``~/.local/share/argos-translate/packages``); the first folder with a pair wins.
 
 The argostranslate folder is computed here rather than by importing ``argostranslate.settings``,
 because that import creates folders in the user's home as a side effect.
@@ -97,9 +98,9 @@ def argos_packages_dir() -> Path:
 
 def search_dirs(models_dir: str | Path | None = None) -> list[Path]:
     """Folders searched for installed packages, in priority order (see module docstring)."""
-    dirs: list[Path] = []
     if models_dir:
-        dirs.append(Path(models_dir).expanduser())
+        return [Path(models_dir).expanduser()]
+    dirs: list[Path] = []
     for part in os.environ.get(ENV_MODELS, "").split(os.pathsep):
         if part.strip():
             dirs.append(Path(part.strip()).expanduser())
