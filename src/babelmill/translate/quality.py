@@ -19,6 +19,9 @@ import math
 import re
 from collections import Counter
 
+from babelmill.translate.protect import protect
+
+_PLACEHOLDER = re.compile(r"ZQX\d+")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
@@ -29,6 +32,15 @@ GERMAN_STOPWORDS = frozenset(
     "ich wir sie ihr er es kein keine schon sehr hat haben hatte wenn weil durch gegen ohne "
     "unter zwischen diese dieser dieses jetzt heute mehr wieder".split()
 )
+
+
+def without_protected(text: str) -> str:
+    """``text`` minus the spans :func:`~babelmill.translate.protect.protect` would keep verbatim.
+
+    >>> without_protected("Siehe https://example.com/a jetzt 🚀")
+    'Siehe   jetzt  '
+    """
+    return _PLACEHOLDER.sub(" ", protect(text).text)
 
 
 def source_units(text: str) -> float:
@@ -100,6 +112,8 @@ def assess(
     ``confidence`` is ``exp(mean per-token log-prob)`` of the model (1.0 when nothing was
     decoded, e.g. a sentence of only protected spans).
     """
+    # URLs, handles, amounts ... are copied verbatim; they say nothing about the language
+    source, target = without_protected(source), without_protected(target)
     confidence = 1.0 if mean_logprob is None else math.exp(min(0.0, mean_logprob))
     flags: list[str] = []
     if confidence < min_confidence:
