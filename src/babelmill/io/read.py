@@ -1,20 +1,50 @@
 """Read stage: one input path in, one document out (its text decoded), or quarantined.
 
-Every input file ends somewhere: a document with text, or a quarantined document whose
-``status_reason`` says why (``not_found``, ``unreadable``, ``not_a_file``, ``too_large``,
-``empty``, ``binary``, ``no_text``). Decoding tries, in order: a byte-order mark, strict
-UTF-8, UTF-16 without BOM (recognised by its NUL pattern), then charset-normalizer's best
-guess (GB18030, Windows-1252, ...). The encoding used is kept in ``source.encoding``.
+Every input ends somewhere: a document with text, or a quarantined document whose
+``status_reason`` says why. The reasons, checked in this order:
 
-HTML saved as text (it starts with a doctype or ``<html``) is turned into one line per block
-element, scripts and styles dropped; the document records ``html_extracted``.
+* ``not_found``: the path does not exist, or is a broken symlink (the message names its target);
+* ``symlink_loop``: a symlink that points (through others) back at itself;
+* ``unreadable``: the operating system refuses to read it (permissions, I/O error);
+* ``not_a_file``: a FIFO, socket, device, or a symlink to a directory;
+* ``too_large``: more than ``read.max_bytes`` bytes; it is never loaded, so memory stays bounded;
+* ``empty``: zero bytes;
+* ``binary``: a known binary signature (PNG, gzip, PDF, zip, ...), or more than
+  ``read.max_control_ratio`` of the decoded characters are control characters (NUL and the
+  other C0 codes except tab, newline, carriage return, form feed);
+* ``line_too_long``: a line over ``read.max_line_chars`` characters (minified HTML, base64, a
+  database dump) is not article text;
+* ``html``: an HTML page when ``read.extract_html`` is off;
+* ``no_text``: nothing but whitespace (after HTML extraction, if any);
+* ``read_error``: an unexpected failure while reading; the message names the exception.
+
+Decoding tries, in order: a byte-order mark; UTF-16 without a BOM (recognised by NUL bytes
+that sit almost all at odd or almost all at even offsets, and, if the bytes are also valid
+UTF-8, make up at least 30% of them); strict UTF-8; then, when most
+non-ASCII text is valid UTF-8, line by line (valid lines stay UTF-8, broken lines are decoded
+with the legacy encoding that charset-normalizer guesses for them, recorded as
+``utf-8+<codec>``); otherwise charset-normalizer's best guess for the whole file (GB18030,
+Windows-1252, ...). Bytes no codec can decode become U+FFFD, never lone surrogates. The
+encoding used is kept in ``source.encoding``. Mojibake (UTF-8 decoded twice) is left for the
+repair stage.
+
+HTML rule: a file whose first non-blank characters are ``<!doctype html`` or ``<html``, or
+whose first 512 characters hold ``<body`` and that has a closing tag, is an HTML page saved as
+text. Its text is extracted, one line per block element, scripts and styles dropped; the
+document records ``html_extracted``. With ``read.extract_html = false`` such files are
+quarantined (``html``) instead. Anything else is taken as plain text, tags and all.
+
+File names that are not valid UTF-8 are kept readable in ``source.path`` (invalid bytes as
+``\\xNN``); the exact name travels in ``source.path_hex`` so the file can still be opened.
 """
 
 from __future__ import annotations
 
 import codecs
+import errno
 import hashlib
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -41,7 +71,7 @@ BINARY_SIGNATURES: dict[bytes, str] = {
 
 # encodings tried when a file is not UTF-8, in charset-normalizer's judgement; limited to the
 # ones news dumps really use so that short files are not read as EBCDIC or the like
-FALLBACK_ENCODINGS = ["gb18030", "cp1252", "big5", "shift_jis", "euc_kr", "cp1251"]
+FALLBACK_ENCODINGS = ["gb18030", "cp1252", "big5", "shift_jis", "euc_kr", "cp1251", "utf_16_le", "utf_16_be"]
 
 BOMS: list[tuple[bytes, str]] = [
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -50,6 +80,9 @@ BOMS: list[tuple[bytes, str]] = [
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 ]
+
+# C0 control characters that are not line structure (tab, newline, carriage return, form feed)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 
 
 @dataclass
@@ -72,6 +105,14 @@ class ReadConfig:
     max_control_ratio: float = 0.01
     extract_html: bool = True
 
+    def __post_init__(self) -> None:
+        if self.max_bytes < 1:
+            raise ValueError(f"max_bytes must be a positive number of bytes, not {self.max_bytes}")
+        if self.max_line_chars < 1:
+            raise ValueError(f"max_line_chars must be a positive number of characters, not {self.max_line_chars}")
+        if not 0.0 <= self.max_control_ratio <= 1.0:
+            raise ValueError(f"max_control_ratio must be between 0 and 1, not {self.max_control_ratio}")
+
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     h = hashlib.sha256()
@@ -86,8 +127,88 @@ def doc_id_for(sha256: str) -> str:
     return f"bm-{sha256[:20]}"
 
 
+def display_path(path: str) -> str:
+    """``path`` as printable UTF-8: bytes of a non-UTF-8 file name become ``\\xNN``.
+
+    >>> display_path("ok/Größe.txt")
+    'ok/Größe.txt'
+    >>> display_path(os.fsdecode(b"bad-\\xff.txt"))
+    'bad-\\\\xff.txt'
+    """
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", errors="backslashreplace")
+
+
+def source_fs_path(source: dict) -> Path:
+    """The path to open for a document's ``source`` (exact bytes when the name is not UTF-8)."""
+    if source.get("path_hex"):
+        return Path(os.fsdecode(bytes.fromhex(source["path_hex"])))
+    return Path(source["path"])
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """``utf-16-le``/``utf-16-be`` when ``sample`` has the NUL pattern of UTF-16 text.
+
+    Text in UTF-16 puts the NUL half of every ASCII character (newlines, digits, spaces) at
+    odd offsets (LE) or even offsets (BE); binary data scatters NULs over both.
+    """
+    if len(sample) < 4:
+        return None
+    even_nuls = sample[0::2].count(0)
+    odd_nuls = sample[1::2].count(0)
+    nuls = even_nuls + odd_nuls
+    if nuls < max(2, len(sample) // 50):
+        return None
+    if odd_nuls >= 0.95 * nuls:
+        return "utf-16-le"
+    if even_nuls >= 0.95 * nuls:
+        return "utf-16-be"
+    return None
+
+
+def _guess_legacy(data: bytes) -> str | None:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=FALLBACK_ENCODINGS).best()
+    return best.encoding if best is not None else None
+
+
+def _decode_mixed_utf8(data: bytes) -> tuple[str, str] | None:
+    """Decode a mostly-UTF-8 file line by line; None when UTF-8 is not the main encoding.
+
+    Concatenated dumps often hold one Windows-1252 or GBK line among UTF-8 ones: decoding the
+    whole file with a legacy codec would garble every valid UTF-8 line.
+    """
+    lines = data.splitlines(keepends=True)
+    good_non_ascii = bad = 0
+    bad_lines: list[int] = []
+    for i, line in enumerate(lines):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            good_non_ascii += 1
+        except UnicodeDecodeError:
+            bad += 1
+            bad_lines.append(i)
+    if good_non_ascii <= bad:
+        return None
+    legacy = _guess_legacy(b"".join(lines[i] for i in bad_lines)) or "cp1252"
+    if legacy.replace("-", "_").startswith("utf_16"):
+        legacy = "cp1252"  # a few stray lines inside UTF-8 are never UTF-16
+    bad_set = set(bad_lines)
+    text = "".join(
+        line.decode(legacy, errors="replace") if i in bad_set else line.decode("utf-8") for i, line in enumerate(lines)
+    )
+    return text, f"utf-8+{codecs.lookup(legacy).name}"
+
+
 def decode_bytes(data: bytes) -> tuple[str, str]:
-    """Decode ``data`` to text, returning ``(text, encoding)``.
+    """Decode ``data`` to text, returning ``(text, encoding)``; never raises, never returns
+    lone surrogates (undecodable bytes become U+FFFD).
 
     >>> decode_bytes("Größe".encode("utf-8"))
     ('Größe', 'utf-8')
@@ -95,26 +216,32 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     'Größe'
     >>> decode_bytes(codecs.BOM_UTF16_LE + "hi".encode("utf-16-le"))
     ('hi', 'utf-16')
+    >>> decode_bytes("plain text\\n".encode("utf-16-le"))
+    ('plain text\\n', 'utf-16-le')
+    >>> decode_bytes("Größe\\n".encode() + "Straße\\n".encode("cp1252") + "Maß\\n".encode())
+    ('Größe\\nStraße\\nMaß\\n', 'utf-8+cp1252')
     """
     for bom, enc in BOMS:
         if data.startswith(bom):
             return data.decode(enc, errors="replace").lstrip("\ufeff"), enc
+    sample = data[:4096]
+    utf16 = _utf16_without_bom(sample)
     try:
-        return data.decode("utf-8"), "utf-8"
+        text = data.decode("utf-8")
+        # valid UTF-8 with NULs is UTF-16 only when NULs are a big share (ASCII-range UTF-16
+        # text is half NULs); a few NULs in UTF-8 text are damage, handled by the read stage
+        if not (utf16 and sample.count(0) >= 0.3 * len(sample)):
+            return text, "utf-8"
     except UnicodeDecodeError:
         pass
-    sample = data[:4096]
-    if len(sample) >= 4 and sample.count(0) >= len(sample) // 4:
-        # UTF-16 without BOM: every other byte of ASCII-range text is NUL
-        even_nuls = sample[0::2].count(0)
-        odd_nuls = sample[1::2].count(0)
-        enc = "utf-16-le" if odd_nuls > even_nuls else "utf-16-be"
-        return data.decode(enc, errors="replace"), enc
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data, cp_isolation=FALLBACK_ENCODINGS).best()
-    if best is not None:
-        return str(best), best.encoding
+    if utf16:
+        return data.decode(utf16, errors="replace"), utf16
+    mixed = _decode_mixed_utf8(data)
+    if mixed is not None:
+        return mixed
+    legacy = _guess_legacy(data)
+    if legacy is not None:
+        return data.decode(legacy, errors="replace"), codecs.lookup(legacy).name
     return data.decode("utf-8", errors="replace"), "utf-8-replace"
 
 
@@ -148,6 +275,11 @@ class _BlockTextExtractor(HTMLParser):
 
 
 def looks_like_html(text: str) -> bool:
+    """The HTML rule of the module docstring.
+
+    >>> looks_like_html("  <!DOCTYPE html><p>x</p>"), looks_like_html("Use <b>bold</b> here")
+    (True, False)
+    """
     head = text.lstrip()[:512].lower()
     return head.startswith("<!doctype html") or head.startswith("<html") or ("<body" in head and "</" in text)
 
@@ -165,8 +297,15 @@ def html_to_lines(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def _longest_line_bytes(data: bytes) -> int:
+    return max(map(len, data.splitlines()), default=0)
+
+
 class ReadStage(Stage):
-    """Load each input file as text; quarantine what is not readable article text."""
+    """Load each input file as text; quarantine what is not readable article text.
+
+    See the module docstring for the reasons, the decoding order and the HTML rule.
+    """
 
     key = "read"
     Config = ReadConfig
@@ -176,44 +315,76 @@ class ReadStage(Stage):
         return doc
 
     def process(self, doc: Document) -> Iterable[Document]:
-        yield self._read(doc)
+        try:
+            yield self._read(doc)
+        except Exception as exc:  # bad input never stops the run: the file is quarantined, the run goes on
+            doc.text = ""
+            yield self._quarantine(doc, "read_error", f"could not read: {type(exc).__name__}: {exc}")
+
+    def _stat(self, doc: Document, path: Path) -> tuple[os.stat_result | None, Document | None]:
+        try:
+            return path.stat(), None
+        except FileNotFoundError:
+            if path.is_symlink():
+                target = os.readlink(path)
+                return None, self._quarantine(doc, "not_found", f"broken symlink (points to {display_path(target)!r})")
+            return None, self._quarantine(doc, "not_found", "no such file")
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return None, self._quarantine(doc, "symlink_loop", "symlink loop (too many levels of symbolic links)")
+            return None, self._quarantine(doc, "unreadable", exc.strerror or str(exc))
 
     def _read(self, doc: Document) -> Document:
         cfg: ReadConfig = self.config
-        path = Path(doc.source["path"])
-        try:
-            st = path.stat()
-        except FileNotFoundError:
-            kind = "broken symlink" if path.is_symlink() else "no such file"
-            return self._quarantine(doc, "not_found", f"{kind}")
-        except OSError as exc:  # symlink loops, permission on a parent, ...
-            return self._quarantine(doc, "unreadable", exc.strerror or str(exc))
+        path = source_fs_path(doc.source)
+        st, rejected = self._stat(doc, path)
+        if rejected is not None:
+            return rejected
+        if path.is_dir():
+            return self._quarantine(
+                doc, "not_a_file", "a directory, not a file (a symlink to a directory is not followed)"
+            )
         if not path.is_file():
-            return self._quarantine(doc, "not_a_file", "not a regular file")
+            return self._quarantine(doc, "not_a_file", "not a regular file (FIFO, socket or device)")
         doc.source.setdefault("bytes", st.st_size)
         if st.st_size > cfg.max_bytes:
             return self._quarantine(
                 doc, "too_large", f"{st.st_size} bytes is over the read.max_bytes limit of {cfg.max_bytes}"
             )
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as fh:
+                # never more than the limit, even if the file grows after stat or lies about its size
+                data = fh.read(cfg.max_bytes + 1)
+        except PermissionError:
+            return self._quarantine(doc, "unreadable", "permission denied")
         except OSError as exc:
             return self._quarantine(doc, "unreadable", exc.strerror or str(exc))
+        if len(data) > cfg.max_bytes:
+            return self._quarantine(doc, "too_large", f"over the read.max_bytes limit of {cfg.max_bytes} bytes")
         if "sha256" not in doc.source:
             doc.source["sha256"] = hashlib.sha256(data).hexdigest()
             doc.id = doc_id_for(doc.source["sha256"])
         if not data:
-            return self._quarantine(doc, "empty", "the file is empty")
+            return self._quarantine(doc, "empty", "the file is empty (0 bytes)")
         for signature, kind in BINARY_SIGNATURES.items():
             if data.startswith(signature):
                 return self._quarantine(doc, "binary", f"binary file ({kind} signature)")
+        # every encoding spends at most 4 bytes per character: a byte run this long is a line
+        # over the limit whatever the encoding, caught before decoding it
+        if _longest_line_bytes(data) > 4 * cfg.max_line_chars:
+            return self._quarantine(doc, "line_too_long", f"a line is over read.max_line_chars={cfg.max_line_chars}")
         text, encoding = decode_bytes(data)
+        del data
         doc.source["encoding"] = encoding
-        controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
-        if text and controls / len(text) > cfg.max_control_ratio:
-            return self._quarantine(doc, "binary", f"{controls} control characters: not text")
-        if controls:
-            text = "".join(ch for ch in text if ord(ch) >= 32 or ch in "\t\n\r\f")
+        if _CONTROL.search(text):
+            controls = sum(1 for _ in _CONTROL.finditer(text))
+            if controls / len(text) > cfg.max_control_ratio:
+                return self._quarantine(
+                    doc,
+                    "binary",
+                    f"{controls} control characters (NUL and the like) in {len(text)}: not text",
+                )
+            text = _CONTROL.sub("", text)
             doc.record(self.key, "removed_control_characters", "control_characters", count=controls)
         if looks_like_html(text):
             if not cfg.extract_html:
@@ -223,19 +394,22 @@ class ReadStage(Stage):
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         if not text.strip():
             return self._quarantine(doc, "no_text", "no text (whitespace only)")
-        longest = max((len(line) for line in text.split("\n")), default=0)
+        longest = max(map(len, text.split("\n")), default=0)
         if longest > cfg.max_line_chars:
             return self._quarantine(
                 doc, "line_too_long", f"a {longest}-character line is over read.max_line_chars={cfg.max_line_chars}"
             )
         doc.text = text
-        doc.record(self.key, "decoded", "read", encoding=encoding, bytes=len(data))
+        doc.record(self.key, "decoded", "read", encoding=encoding, bytes=st.st_size)
         return doc
 
 
 def new_input_document(path: str, sha256: str | None = None) -> Document:
     """The document the runner hands to the read stage for one input path."""
-    source: dict = {"path": path}
+    shown = display_path(path)
+    source: dict = {"path": shown}
+    if shown != path:
+        source["path_hex"] = os.fsencode(path).hex()
     if sha256:
         source["sha256"] = sha256
     # an unreadable path has no content hash; its id derives from the path instead
