@@ -9,10 +9,12 @@ inputs always writes the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import glob
 import json
 import os
+import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -24,7 +26,7 @@ from typing import Any
 from babelmill import __version__
 from babelmill.config import PipelineConfig, load_config
 from babelmill.document import DUPLICATE, OK, PENDING, QUARANTINED, Document
-from babelmill.io.read import new_input_document, sha256_file
+from babelmill.io.read import display_path, new_input_document, sha256_file
 from babelmill.io.write import corpus_record, dumps, rejected_record
 from babelmill.registry import get_stage_class
 from babelmill.stage import Stage
@@ -97,12 +99,12 @@ def _has_magic(pattern: str) -> bool:
     return any(ch in pattern for ch in "*?[")
 
 
-def discover_inputs(patterns: Iterable[str], exclude: Path | None = None) -> tuple[list[str], int]:
+def discover_inputs(patterns: Iterable[str], exclude: Path | None = None) -> tuple[list[str], list[str]]:
     """Expand files, directories (recursively) and globs into sorted input paths.
 
     Hidden files and folders (a leading dot) are skipped inside directories; a path that does
     not exist is kept so that the read stage reports it. Returns ``(paths, repeats)`` where
-    repeats counts paths that named an already listed file.
+    repeats lists the paths that named an already listed file.
     """
     exclude_real = os.path.realpath(exclude) if exclude else None
     found: list[str] = []
@@ -125,7 +127,7 @@ def discover_inputs(patterns: Iterable[str], exclude: Path | None = None) -> tup
                 found.append(cand)
     seen: set[str] = set()
     paths: list[str] = []
-    repeats = 0
+    repeats: list[str] = []
     for p in found:
         norm = os.path.normpath(p)
         try:
@@ -133,7 +135,7 @@ def discover_inputs(patterns: Iterable[str], exclude: Path | None = None) -> tup
         except OSError:
             key = norm
         if key in seen:
-            repeats += 1
+            repeats.append(norm)
             continue
         seen.add(key)
         paths.append(norm)
@@ -247,6 +249,18 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
         state = RunState(out / STATE_DIR)
         try:
             return _run_locked(opts, cfg, state, warn, started, started_at)
+        except (OSError, sqlite3.Error) as exc:
+            # disk full, output gone read-only, ...: cut the outputs back to the last commit so
+            # they hold whole records only; a rerun goes on from there
+            state.db.rollback()
+            for path, key in ((out / CORPUS, "corpus_bytes"), (out / REJECTED, "rejected_bytes")):
+                with contextlib.suppress(OSError):
+                    _truncate_to(path, int(state.get(key, "0")))
+            where = f" ({display_path(os.fsdecode(exc.filename))})" if getattr(exc, "filename", None) else ""
+            raise RunError(
+                f"{out}: the run stopped on an I/O error{where}: {getattr(exc, 'strerror', None) or exc}; "
+                "the outputs keep their last committed records, rerun to go on"
+            ) from exc
         finally:
             state.close()
 
@@ -266,10 +280,10 @@ def _run_locked(
     _truncate_to(rejected_path, int(state.get("rejected_bytes", "0")))
     run_no = state.next_run()
     summary = RunSummary()
-    paths, summary.repeated_paths = discover_inputs(opts.inputs, exclude=out)
-    summary.inputs = len(paths)
-    if summary.repeated_paths:
-        warn(f"babelmill: {summary.repeated_paths} input path(s) named a file already listed; each file is read once")
+    paths, repeated = discover_inputs(opts.inputs, exclude=out)
+    summary.inputs, summary.repeated_paths = len(paths), len(repeated)
+    for path in repeated:
+        warn(f"babelmill: {display_path(path)}: named more than once (the same file as an earlier input); read once")
 
     context: dict[str, Any] = {
         "output_dir": out,
@@ -290,7 +304,7 @@ def _run_locked(
             sha = sha256_file(Path(path)) if os.path.isfile(path) else None
         except OSError:
             sha = None
-        previous = state.input(path)
+        previous = state.input(display_path(path))  # state holds printable UTF-8 paths
         if previous and sha and previous.sha256 == sha:
             waiting = set(previous.pending_langs) & translatable
             if not waiting:
@@ -305,7 +319,7 @@ def _run_locked(
             earlier = seen_sha.get(sha)
             if earlier is None:
                 other = state.kept_with_sha(sha)
-                earlier = other.doc_id if other and other.path != path else None
+                earlier = other.doc_id if other and other.path != display_path(path) else None
             if earlier:
                 doc.reject(DUPLICATE, "identical_input", stage="read", duplicate_of=earlier, similarity=1.0)
             else:
@@ -415,7 +429,7 @@ def write_manifest(
         "started": started_at,
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": {
-            "inputs": list(opts.inputs),
+            "inputs": [display_path(p) for p in opts.inputs],
             "output": str(out),
             "config": str(cfg.path),
             "rebuild": opts.rebuild,
