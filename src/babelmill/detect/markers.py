@@ -1,0 +1,86 @@
+"""Explicit machine-translation markers, kept as data in ``pipeline/rules/mt_markers.toml``.
+
+Each group (``disclaimer``, ``zh_source``, ``platform``, ``byline``, ``german_source``) is a
+list of regular expressions with one weight. :meth:`MarkerRules.scan` reports the groups that
+match any line, with the first matching line as evidence. Lines longer than
+``max_line_chars`` are skipped for the byline-like groups, where a match inside running prose
+means something else (an article *about* Weibo is not *from* Weibo); other groups (the
+disclaimers) allow three times that, as a disclaimer is a note, not a paragraph; inline stock
+tags (``ticker_tag``) count anywhere.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Groups whose patterns only count on short, byline-like lines.
+SHORT_LINE_GROUPS = frozenset({"zh_source", "byline", "platform"})
+# Groups whose patterns are specific enough to count anywhere, even inside a paragraph.
+ANY_LINE_GROUPS = frozenset({"ticker_tag"})
+STRUCTURAL_WEIGHTS = ("zh_pair", "original_title_zh")
+
+
+@dataclass(slots=True)
+class MarkerHit:
+    group: str
+    weight: float
+    text: str  # the matching line, shortened
+
+
+@dataclass
+class MarkerRules:
+    groups: dict[str, list[re.Pattern[str]]] = field(default_factory=dict)
+    weights: dict[str, float] = field(default_factory=dict)
+    max_line_chars: int = 100
+
+    @classmethod
+    def load(cls, path: str | Path) -> MarkerRules:
+        """Read and compile a markers file; raises ``ValueError`` naming the bad entry."""
+        path = Path(path)
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        weights = {str(k): float(v) for k, v in raw.get("weights", {}).items()}
+        groups: dict[str, list[re.Pattern[str]]] = {}
+        for name, table in raw.items():
+            if name in ("weights", "max_line_chars"):
+                continue
+            if not isinstance(table, dict) or not isinstance(table.get("patterns"), list):
+                raise ValueError(f"{path}: [{name}] must be a table with a 'patterns' list")
+            if name not in weights:
+                raise ValueError(f"{path}: group [{name}] has no weight in [weights]")
+            compiled = []
+            for pat in table["patterns"]:
+                try:
+                    compiled.append(re.compile(pat, re.IGNORECASE | re.MULTILINE))
+                except re.error as exc:
+                    raise ValueError(f"{path}: [{name}] bad pattern {pat!r}: {exc}") from None
+            groups[name] = compiled
+        for key in STRUCTURAL_WEIGHTS:
+            weights.setdefault(key, 0.0)
+        return cls(groups, weights, int(raw.get("max_line_chars", 100)))
+
+    def scan(self, lines: list[str]) -> list[MarkerHit]:
+        """One hit per matching group, in group order, with the first line that matched."""
+        hits = []
+        for name in sorted(self.groups):
+            for line in lines:
+                text = line.strip()
+                limit = self.max_line_chars if name in SHORT_LINE_GROUPS else 3 * self.max_line_chars
+                if not text or (len(text) > limit and name not in ANY_LINE_GROUPS):
+                    continue
+                m = next((m for p in self.groups[name] if (m := p.search(text))), None)
+                if m is not None:
+                    hits.append(MarkerHit(name, self.weights[name], _excerpt(text, m.start(), m.end())))
+                    break
+        return hits
+
+
+def _excerpt(text: str, start: int, end: int, limit: int = 70) -> str:
+    """The line if short, else the match with a little context, marked with ellipses."""
+    if len(text) <= limit:
+        return text
+    lo = max(0, start - 15)
+    hi = min(len(text), max(end + 15, lo + 30), lo + limit)
+    return ("..." if lo > 0 else "") + text[lo:hi] + ("..." if hi < len(text) else "")
