@@ -1,0 +1,312 @@
+"""Tell the article from the page chrome in a one-block-per-line text dump.
+
+Steps, each recording a reason for every line it removes:
+
+1. embedded posts (:mod:`babelmill.clean.embeds`): tweet text becomes a quote block; its
+   attribution, timestamp and truncation link go;
+2. metadata (:mod:`babelmill.clean.metadata`): title, subtitle, byline, date, source lines;
+3. rule files (:mod:`babelmill.clean.rules`): UI vocabulary such as share bars, comment
+   forms, cookie and subscription prompts, disclaimers;
+4. site repetition: lines that recur across many documents of one site;
+5. structure: each line is *good* (sentence-like prose), *medium* or *short* from its
+   length, stop-word density and punctuation. The article is the contiguous stretch with the
+   highest score (good lines count for, short lines and removed lines against; a rule with
+   ``action = "section_end"`` is a wall it cannot cross). Outside it everything goes
+   (``before_article`` / ``after_article``, or ``navigation_run`` for menus); inside it, short
+   lines stay as headings or list items unless they sit in a run of short lines;
+6. repeated paragraphs inside the document are collapsed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from babelmill.clean.embeds import find_embeds
+from babelmill.clean.lines import Line, doc_language, make_line, script_of, strip_bullet
+from babelmill.clean.metadata import extract_metadata, is_byline
+from babelmill.clean.repeats import line_key, repeated_paragraphs
+from babelmill.clean.rules import RuleSet
+from babelmill.document import Block
+
+_TICKER = re.compile(r"\$[^$\n]{1,40}?\([A-Z0-9.]{1,12}\)\$")
+_SENTENCE_END = tuple('.!?…。！？"”’»)')
+_NUMBERED = re.compile(r"^\d{1,3}[.)]\s+\S")
+
+
+@dataclass
+class Thresholds:
+    """Numbers the structural classifier uses (documented on the stage's Config)."""
+
+    good_words: float = 15.0
+    sentence_words: float = 7.0
+    medium_words: float = 5.0
+    stop_low_ratio: float = 0.5
+    stop_high_ratio: float = 0.7
+    nav_run: int = 3
+    repeat_threshold: float = 0.75
+    repeat_min_words: int = 8
+    short_penalty: float = 1.0
+    removed_penalty: float = 2.0
+
+
+@dataclass
+class CleanResult:
+    blocks: list[Block] = field(default_factory=list)
+    removed: list[dict[str, Any]] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    fallback: bool = False  # no article region was found; kept the best candidate lines
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(b.text for b in self.blocks)
+
+    def reasons(self) -> Counter[str]:
+        return Counter(r["rule"] for r in self.removed)
+
+
+def split_lines(text: str) -> list[Line]:
+    return [make_line(i + 1, raw) for i, raw in enumerate(text.split("\n")) if raw.strip()]
+
+
+class Cleaner:
+    """Stateless per document; corpus repetition comes in as ``site_repeats``."""
+
+    def __init__(self, rules: RuleSet, thresholds: Thresholds | None = None):
+        self.rules = rules
+        self.t = thresholds or Thresholds()
+
+    # -- classification ---------------------------------------------------------------------
+    def _classes(self, lines: list[Line], lang: str | None) -> list[str]:
+        t = self.t
+        longs = sorted(ln.stop_density() for ln in lines if ln.n_words >= 12)
+        median = longs[len(longs) // 2] if longs else 0.0
+        use_stop = lang is not None and median >= 0.1
+        lo, hi = t.stop_low_ratio * median, t.stop_high_ratio * median
+        out = []
+        for ln in lines:
+            w = ln.weq
+            stop = ln.stop_density() if use_stop else 1.0
+            sentence = ln.text.rstrip().endswith(_SENTENCE_END)
+            if ln.url_share > 0.5:
+                out.append("short")
+            elif (w >= t.good_words and stop >= lo) or (w >= t.sentence_words and sentence and stop >= hi):
+                out.append("good")
+            elif w >= t.medium_words and (sentence or stop >= lo) and (stop >= lo * 0.5):
+                out.append("medium")
+            else:
+                out.append("short")
+        return out
+
+    def clean(self, text: str, site_repeats: set[str] | None = None) -> CleanResult:
+        lines = split_lines(text)
+        res = CleanResult()
+        if not lines:
+            return res
+        lang = doc_language(lines)
+        classes = self._classes(lines, lang)
+        scripts = Counter(script_of(ln.text) for ln, c in zip(lines, classes, strict=True) if c == "good")
+        body_script = scripts.most_common(1)[0][0] if scripts else script_of(text)
+
+        decided: dict[int, str] = {}  # index -> removal reason
+        trims: dict[int, str] = {}
+        partial: list[tuple[int, str, str]] = []
+
+        # 1. embeds
+        embeds = find_embeds(lines, set())
+        quote_of: dict[int, int] = {}
+        for e_i, emb in enumerate(embeds):
+            for k, txt, reason in emb.removed:
+                if k in emb.trims or k in emb.lines:
+                    partial.append((k, txt, reason))
+                else:
+                    decided[k] = reason
+            trims.update(emb.trims)
+            for k in emb.lines:
+                quote_of[k] = e_i
+
+        # 2. rules (before metadata, so chrome never becomes a title)
+        section_end: set[int] = set()
+        for i, ln in enumerate(lines):
+            if i in decided or i in quote_of or is_byline(ln.text):
+                continue
+            rule = self.rules.first_hit(ln.text, ln.n_words)
+            if rule is not None:
+                decided[i] = rule.reason
+                if rule.action == "section_end":
+                    section_end.add(i)
+
+        # 3. metadata
+        first_good = next((i for i, c in enumerate(classes) if c == "good" and i not in decided), len(lines))
+        visible = [ln if i not in decided else make_line(ln.n, "") for i, ln in enumerate(lines)]
+        meta, taken = extract_metadata(visible, first_good, body_script)
+        for i, reason in taken.items():
+            if i not in decided and i not in quote_of:
+                decided[i] = reason
+        res.metadata = meta
+
+        # 4. site repetition
+        if site_repeats:
+            for i, ln in enumerate(lines):
+                if i not in decided and i not in quote_of and line_key(ln.text) in site_repeats:
+                    decided[i] = "site_boilerplate"
+
+        # 5. region
+        region = self._region(lines, classes, decided, section_end, quote_of)
+        keep: dict[int, str] = {}  # index -> block kind
+        runs = self._short_runs(lines, classes, decided, quote_of)
+        counts = Counter(line_key(ln.text) for ln in lines)
+        lo, hi = region
+        for i, ln in enumerate(lines):
+            if i in decided:
+                continue
+            if i in quote_of:
+                if lo <= i <= hi:
+                    keep[i] = "quote"
+                else:
+                    decided[i] = "before_article" if i < lo else "after_article"
+                continue
+            if not (lo <= i <= hi):
+                if i in runs:
+                    decided[i] = "navigation_run"
+                else:
+                    decided[i] = "before_article" if i < lo else "after_article"
+                continue
+            c = classes[i]
+            if c in ("good", "medium"):
+                keep[i] = "list_item" if (ln.bullet or _NUMBERED.match(ln.text)) else "paragraph"
+                continue
+            # short line inside the article
+            if i in runs:
+                decided[i] = "navigation_run"
+            elif counts[line_key(ln.text)] > 1:
+                decided[i] = "repeated_line"
+            elif ln.text.rstrip().endswith(":"):
+                keep[i] = "paragraph"
+            elif ln.bullet or _NUMBERED.match(ln.text) or self._after_intro(lines, i, decided):
+                keep[i] = "list_item"
+            elif ln.alpha_share < 0.5 and ln.weq < 2 and not any(ch for ch in ln.text if ord(ch) > 0x2000):
+                decided[i] = "symbol_line"
+            elif ln.text.rstrip().endswith(_SENTENCE_END):
+                keep[i] = "paragraph"
+            else:
+                keep[i] = "heading"
+
+        # 6. repeated paragraphs (prose only)
+        order = sorted(keep)
+        texts = [trims.get(i, lines[i].text) for i in order]
+        rep = repeated_paragraphs(texts, self.t.repeat_min_words, self.t.repeat_threshold)
+        for pos in rep:
+            i = order[pos]
+            if keep[i] in ("paragraph", "list_item"):
+                del keep[i]
+                decided[i] = "repeated_paragraph"
+
+        # headings with nothing after them in the article are leftovers of cut sections
+        for i in sorted(keep, reverse=True):
+            if keep[i] != "heading":
+                break
+            del keep[i]
+            decided[i] = "after_article"
+
+        if not keep:
+            res.fallback = True
+            for i in range(len(lines)):
+                if classes[i] in ("good", "medium") and decided.get(i) in ("before_article", "after_article", None):
+                    keep[i] = "paragraph"
+                    decided.pop(i, None)
+
+        # build output
+        quote_blocks: dict[int, Block] = {}
+        for i in sorted(keep):
+            ln = lines[i]
+            txt = trims.get(i, ln.text)
+            for m in list(_TICKER.finditer(txt)):
+                partial.append((i, m.group(0), "embed_ticker"))
+            txt = " ".join(_TICKER.sub(" ", txt).split())
+            if keep[i] == "quote":
+                e_i = quote_of[i]
+                if e_i in quote_blocks:
+                    quote_blocks[e_i].text += "\n" + txt
+                    continue
+                blk = Block(text=txt, kind="quote", line=ln.n, meta=dict(embeds[e_i].meta))
+                quote_blocks[e_i] = blk
+                res.blocks.append(blk)
+                continue
+            if keep[i] == "list_item":
+                txt = strip_bullet(txt)
+            if txt:
+                res.blocks.append(Block(text=txt, kind=keep[i], line=ln.n))
+        rows = [{"line": lines[i].n, "text": lines[i].raw, "rule": r} for i, r in decided.items()]
+        rows += [{"line": lines[i].n, "text": txt, "rule": r} for i, txt, r in partial if txt]
+        res.removed = sorted(rows, key=lambda r: (r["line"], r["rule"]))
+        return res
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _after_intro(self, lines: list[Line], i: int, decided: dict[int, str]) -> bool:
+        """Short line in a list introduced by a line ending in ':'."""
+        j = i - 1
+        while j >= 0 and i - j <= 12:
+            if j in decided:
+                return False
+            t = lines[j].text.rstrip()
+            if t.endswith(":"):
+                return True
+            if lines[j].weq > 12:
+                return False
+            j -= 1
+        return False
+
+    def _short_runs(self, lines: list[Line], classes: list[str], decided: dict[int, str], quote_of: dict) -> set[int]:
+        """Indices in runs of >= nav_run short, non-list lines (menus, link lists, share bars)."""
+        out: set[int] = set()
+        run: list[int] = []
+
+        def flush() -> None:
+            if len(run) >= self.t.nav_run:
+                out.update(run)
+            run.clear()
+
+        for i, ln in enumerate(lines):
+            short = classes[i] == "short" and i not in quote_of
+            listy = ln.bullet or _NUMBERED.match(ln.text) is not None
+            if (short and not listy) or (i in decided and decided[i] not in ("repeated_title",)):
+                if i not in decided:
+                    run.append(i)
+                elif run:
+                    continue  # removed chrome inside a menu does not break the run
+            else:
+                flush()
+        flush()
+        # a list introduced by "...:" is not a menu
+        return {i for i in out if not self._after_intro(lines, i, decided)}
+
+    def _region(
+        self, lines: list[Line], classes: list[str], decided: dict[int, str], walls: set[int], quote_of: dict
+    ) -> tuple[int, int]:
+        """Best-scoring contiguous stretch (max-sum subarray; walls reset it)."""
+        t = self.t
+        best, best_lo, best_hi = 0.0, 0, -1
+        cur, cur_lo = 0.0, 0
+        for i, ln in enumerate(lines):
+            if i in walls:
+                cur, cur_lo = 0.0, i + 1
+                continue
+            if i in quote_of:
+                s = 0.5
+            elif i in decided:
+                s = -t.removed_penalty if not decided[i].startswith(("metadata", "repeated_title")) else -0.2
+            elif classes[i] == "good":
+                s = 1.0 + min(ln.weq, 60.0) / 10.0
+            elif classes[i] == "medium":
+                s = 0.5
+            else:
+                s = -t.short_penalty
+            if cur <= 0:
+                cur, cur_lo = 0.0, i
+            cur += s
+            if cur > best:
+                best, best_lo, best_hi = cur, cur_lo, i
+        return best_lo, best_hi

@@ -1,0 +1,165 @@
+"""Per-line features for telling article text from page chrome in a text dump.
+
+The dumps have one HTML block element per line and no markup left, so everything here is
+computed from the text alone: length, words, stop-word density (function words are what
+running prose has and menus lack), terminal punctuation, URL and symbol share, script.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+_WORD = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*", re.UNICODE)
+_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|de|org|net|co|io|at|ch|uk|ly)/\S*", re.IGNORECASE)
+_BULLET = re.compile(r"^\s*(?:[•·▪▫◦‣∙*]|[-–—](?!>)|\d{1,2}[.)](?=\s))\s*")
+TERMINAL = tuple('.!?…。！？:;"”’»“)')
+# Stop-word lists of these languages are consulted; the best-scoring one describes a document.
+STOP_LANGS = ("english", "german", "french", "spanish", "italian", "dutch", "portuguese", "swedish",
+              "danish", "norwegian", "russian", "polish")  # fmt: skip
+
+
+def is_cjk(ch: str) -> bool:
+    o = ord(ch)
+    return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x3040 <= o <= 0x30FF or 0xF900 <= o <= 0xFAFF
+
+
+def is_hangul(ch: str) -> bool:
+    return 0xAC00 <= ord(ch) <= 0xD7A3
+
+
+@lru_cache(maxsize=1)
+def stoplists() -> dict[str, frozenset[str]]:
+    """Function-word lists by language (from the ``stop-words`` package)."""
+    from stop_words import get_stop_words
+
+    out = {}
+    for lang in STOP_LANGS:
+        try:
+            out[lang] = frozenset(w.lower() for w in get_stop_words(lang) if w.isalpha())
+        except Exception:  # noqa: BLE001 - a missing list only weakens one feature
+            continue
+    return out
+
+
+def script_of(text: str) -> str:
+    """``cjk``, ``hangul``, ``latin``, ``cyrillic`` or ``other`` by majority of letters.
+
+    >>> script_of("创始团队出走殆尽、Altman孤家寡人")
+    'cjk'
+    >>> script_of("Most of the founding team has left")
+    'latin'
+    """
+    counts = {"cjk": 0, "hangul": 0, "latin": 0, "cyrillic": 0, "other": 0}
+    for ch in text:
+        if not ch.isalpha():
+            continue
+        if is_cjk(ch):
+            counts["cjk"] += 1
+        elif is_hangul(ch):
+            counts["hangul"] += 1
+        elif ch.isascii() or unicodedata.name(ch, "").startswith("LATIN"):
+            counts["latin"] += 1
+        elif unicodedata.name(ch, "").startswith("CYRILLIC"):
+            counts["cyrillic"] += 1
+        else:
+            counts["other"] += 1
+    # CJK characters carry about a word each, Latin letters a fifth of one
+    weighted = {k: v * (1.0 if k in ("cjk", "hangul") else 0.25) for k, v in counts.items()}
+    best = max(weighted, key=lambda k: weighted[k])
+    return best if weighted[best] > 0 else "other"
+
+
+@dataclass
+class Line:
+    """One non-blank input line and its features."""
+
+    n: int  # 1-based line number in the input
+    raw: str  # the line as it came in
+    text: str  # stripped
+    words: list[str] = field(default_factory=list)
+    cjk: int = 0  # CJK characters
+    bullet: bool = False
+    url_chars: int = 0
+    stop_hits: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n_words(self) -> int:
+        return len(self.words)
+
+    @property
+    def weq(self) -> float:
+        """Word-equivalent length: CJK text has no spaces, about 1.5 characters a word."""
+        latin = sum(1 for w in self.words if not any(is_cjk(c) for c in w))
+        return latin + self.cjk / 1.5
+
+    @property
+    def terminal(self) -> bool:
+        t = self.text.rstrip()
+        return bool(t) and t.endswith(TERMINAL)
+
+    @property
+    def url_share(self) -> float:
+        return self.url_chars / max(1, len(self.text))
+
+    def stop_density(self, lang: str | None = None) -> float:
+        """Share of function words: of ``lang``'s list, or of the best-fitting list when None.
+
+        Taking the best list per line keeps quoted passages in another language (an English
+        tweet in a German article) from looking like menus.
+        """
+        if not self.words or not self.stop_hits:
+            return 0.0
+        hits = self.stop_hits.get(lang, 0) if lang else max(self.stop_hits.values())
+        return hits / len(self.words)
+
+    @property
+    def alpha_share(self) -> float:
+        t = self.text
+        return sum(1 for c in t if c.isalpha()) / max(1, len(t.replace(" ", "")))
+
+    @property
+    def title_share(self) -> float:
+        """Share of words starting with a capital letter (menus and headings are Title Case)."""
+        ws = [w for w in self.words if w[:1].isalpha()]
+        return sum(1 for w in ws if w[:1].isupper()) / max(1, len(ws))
+
+
+def make_line(n: int, raw: str) -> Line:
+    text = raw.strip()
+    bullet = bool(_BULLET.match(text)) and not text.startswith(("-> ", "—>"))
+    words = _WORD.findall(text)
+    cjk = sum(1 for c in text if is_cjk(c))
+    url_chars = sum(len(m.group(0)) for m in _URL.finditer(text))
+    stops = stoplists()
+    low = [w.lower() for w in words]
+    hits = {lang: sum(1 for w in low if w in sl) for lang, sl in stops.items()}
+    return Line(n=n, raw=raw, text=text, words=words, cjk=cjk, bullet=bullet, url_chars=url_chars, stop_hits=hits)
+
+
+def strip_bullet(text: str) -> str:
+    """Remove a leading list glyph (the normalize stage renders bullets uniformly).
+
+    >>> strip_bullet("  • Cofounder John Schulman is heading to rival Anthropic")
+    'Cofounder John Schulman is heading to rival Anthropic'
+    """
+    t = text.strip()
+    m = re.match(r"^(?:[•·▪▫◦‣∙*]|[-–—](?!>))\s*", t)
+    return t[m.end() :].strip() if m else t
+
+
+def doc_language(lines: list[Line]) -> str | None:
+    """The stop-word list that best fits the document's longer lines (None when none fits)."""
+    totals: dict[str, int] = {}
+    n = 0
+    for ln in lines:
+        if ln.n_words >= 8:
+            n += ln.n_words
+            for lang, h in ln.stop_hits.items():
+                totals[lang] = totals.get(lang, 0) + h
+    if not totals or n == 0:
+        return None
+    best = max(sorted(totals), key=lambda k: totals[k])
+    return best if totals[best] / n >= 0.12 else None

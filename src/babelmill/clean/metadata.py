@@ -1,0 +1,222 @@
+"""Article metadata from the lines around the body: title, subtitle, byline, date, source.
+
+Works on the top of the document (lines before the first sentence-like paragraph) and on
+short byline-shaped lines anywhere. Every line it consumes is reported with a reason
+(``metadata_title``, ``metadata_author`` ...), so the body never repeats the metadata.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from babelmill.clean.dates import parse_date
+from babelmill.clean.lines import Line, script_of
+
+_BY = re.compile(
+    r"^(?:by|von|text(?: von)?|written by|words by|reported by|autor(?:in)?|author|作者)\s*[:：]?\s+(?P<rest>.+)$", re.I
+)
+_AUTHOR_SOURCE = re.compile(
+    r"^(?:author|autor(?:in)?|作者)\s*[:：]\s*(?P<author>.+?)\s+(?:source|quelle|来源)\s*[:：]\s*(?P<source>.+)$", re.I
+)
+_EDITOR = re.compile(
+    r"^(?:editor|editors|edited by|redaktion|bearbeitet von|编辑|责编|责任编辑)\s*[/:：]\s*(?P<name>.{1,40})$", re.I
+)
+_SOURCE = re.compile(r"^(?:source|sources|quelle|来源|原文来源|出处)\s*[:：]\s*(?P<src>[^/]{2,80})$", re.I)
+_SITE_DATE = re.compile(r"^(?P<site>[^\s·•|][^·•|]{0,40}?)\s*[·•|]\s*(?P<date>[^·•|]{4,40})$")
+_BREADCRUMB_ITEM = re.compile(r"^[-–•>»›]\s+\S")
+_BREADCRUMB_SEP = re.compile(r"\s(?:/|>|»|›|\|)\s")
+_AUTHOR_TAIL = re.compile(
+    r"\s*(?:,|\||•|·|-|–)?\s*(?:staff writer|staff reporter|correspondent|redakteur(?:in)?|reporter|"
+    r"updated|published|veröffentlicht|aktualisiert|posted)\b.*$",
+    re.I,
+)
+
+
+def is_byline(text: str) -> bool:
+    """Whether a line is an author/editor/source credit (metadata, not chrome or body).
+
+    >>> is_byline("Author: Lan Xi Source: Weibo"), is_byline("Editor/Rocky"), is_byline("Source: Weibo")
+    (True, True, True)
+    """
+    t = text.strip()
+    if len(t.split()) > 14:
+        return False
+    return bool(_AUTHOR_SOURCE.match(t) or _EDITOR.match(t) or _SOURCE.match(t))
+
+
+def norm_key(text: str) -> str:
+    """Comparison key: NFKC, case-folded, punctuation and spaces squeezed."""
+    t = unicodedata.normalize("NFKC", text).casefold()
+    t = re.sub(r"^[-–•>»›\s]+", "", t)
+    return " ".join(re.sub(r"[^\w]+", " ", t).split())
+
+
+def _heading_like(ln: Line) -> bool:
+    t = ln.text
+    return 2 <= ln.weq <= 30 and not t.endswith((".", ",", ";")) and ln.alpha_share >= 0.6 and ln.url_chars == 0
+
+
+def _split_author(rest: str) -> tuple[str, str | None]:
+    """'Meg James | Nov 19, 2019' -> ('Meg James', '2019-11-19')."""
+    date = None
+    parts = re.split(r"\s+[|•·]\s+|\s{2,}", rest)
+    for p in parts[1:]:
+        date = date or parse_date(p)
+    name = parts[0]
+    # "By Umair Irfan Updated Nov 13, 2019, 10:28am EST"
+    m = re.search(r"\b(updated|published|posted|am|on)\b\s+(?P<d>.+)$", name, re.I)
+    if m and parse_date(m.group("d")):
+        date = date or parse_date(m.group("d"))
+        name = name[: m.start()]
+    name = _AUTHOR_TAIL.sub("", name).strip(" ,|-")
+    return name, date
+
+
+def extract_metadata(lines: list[Line], first_body: int, body_script: str) -> tuple[dict, dict[int, str]]:
+    """Return (metadata, {line index: reason}) for the lines it consumes.
+
+    ``first_body`` is the index of the first sentence-like paragraph; the title zone is the
+    part of the document before it.
+    """
+    meta: dict = {}
+    taken: dict[int, str] = {}
+    top = min(first_body, 40)
+
+    def set_date(raw: str, iso: str | None) -> None:
+        if iso and "published" not in meta:
+            meta["published"] = iso
+            meta["published_raw"] = raw
+
+    # -- bylines, sources, editors: anywhere, when the line is short
+    for i, ln in enumerate(lines):
+        if ln.n_words > 14 and ln.cjk < 4 or ln.cjk > 40:
+            continue
+        t = ln.text
+        m = _AUTHOR_SOURCE.match(t)
+        if m:
+            meta.setdefault("author", m.group("author").strip())
+            meta.setdefault("attribution", m.group("source").strip())
+            taken[i] = "metadata_author"
+            continue
+        m = _EDITOR.match(t)
+        if m and len(m.group("name").split()) <= 4:
+            meta.setdefault("editor", m.group("name").strip())
+            meta.setdefault("author", m.group("name").strip())
+            taken[i] = "metadata_author"
+            continue
+        m = _SOURCE.match(t)
+        if m and ln.n_words <= 12 and (i < top + 3 or i >= len(lines) - 8):
+            meta.setdefault("attribution", m.group("src").strip().rstrip("."))
+            taken[i] = "metadata_source"
+            continue
+        if i <= top + 2:
+            m = _BY.match(t)
+            if m and ln.n_words <= 14:
+                name, date = _split_author(m.group("rest"))
+                if name and len(name.split()) <= 8 and name[:1].isupper():
+                    meta.setdefault("author", name)
+                    set_date(t, date)
+                    taken[i] = "metadata_author"
+                    continue
+
+    # -- datelines and "site · date" lines in the title zone
+    for i in range(min(top + 2, len(lines))):
+        if i in taken:
+            continue
+        t = lines[i].text
+        iso = parse_date(t)
+        if iso:
+            set_date(t, iso)
+            taken[i] = "metadata_date"
+            continue
+        m = _SITE_DATE.match(t)
+        if m and parse_date(m.group("date")):
+            set_date(t, parse_date(m.group("date")))
+            site = m.group("site").strip()
+            if 1 <= len(site.split()) <= 4:
+                meta.setdefault("site", site)
+            taken[i] = "metadata_date"
+
+    # -- breadcrumbs: a run of "- item" lines at the top whose last item names the page
+    i = 0
+    while i < min(top, len(lines)):
+        j = i
+        while j < len(lines) and _BREADCRUMB_ITEM.match(lines[j].text) and lines[j].n_words <= 14:
+            j += 1
+        if j - i >= 2:
+            items = [re.sub(r"^[-–•>»›]\s+", "", lines[k].text) for k in range(i, j)]
+            for k in range(i, j):
+                taken[k] = "breadcrumb"
+            if items[0].casefold() not in ("home", "startseite", "首页"):
+                meta.setdefault("site", items[0])
+            meta.setdefault("_crumb_title", items[-1])
+            i = j
+            break
+        i += 1
+    for i in range(min(top, len(lines))):
+        t = lines[i].text
+        if i not in taken and len(_BREADCRUMB_SEP.findall(t)) >= 2 and lines[i].n_words <= 20:
+            taken[i] = "breadcrumb"
+
+    # -- title: the breadcrumb's last item, else the first heading-like line of the title zone
+    crumb = meta.pop("_crumb_title", None)
+    title_idx = None
+    cands = [i for i in range(min(top, len(lines))) if i not in taken and _heading_like(lines[i])]
+    if crumb:
+        for i in cands:
+            if norm_key(lines[i].text) == norm_key(crumb):
+                title_idx = i
+                break
+    if title_idx is None and cands:
+        # prefer the line right before a byline/date line; else the last heading before the body
+        # that does not sit in a run of menu items
+        marks = sorted(k for k, r in taken.items() if r in ("metadata_author", "metadata_date") and k < top + 2)
+        for mk in marks:
+            before = [c for c in cands if c < mk and mk - c <= 3]
+            if before:
+                title_idx = before[0]
+                break
+        if title_idx is None:
+            for c in cands:
+                run = sum(1 for d in (-2, -1, 1, 2) if 0 <= c + d < len(lines) and lines[c + d].weq <= 3)
+                if run <= 1:
+                    title_idx = c
+                    break
+    if title_idx is not None:
+        title_ln = lines[title_idx]
+        nxt = title_idx + 1
+        while nxt in taken and nxt < len(lines):
+            nxt += 1
+        title_script = script_of(title_ln.text)
+        if (
+            title_script != body_script
+            and body_script != "other"
+            and nxt < len(lines)
+            and nxt <= top
+            and script_of(lines[nxt].text) == body_script
+            and lines[nxt].weq <= 40
+        ):
+            # a title kept in the source language above its rendering (machine-translated pages)
+            meta["original_title"] = title_ln.text
+            taken[title_idx] = "metadata_original_title"
+            title_idx = nxt
+            title_ln = lines[nxt]
+        meta["title"] = title_ln.text
+        taken[title_idx] = "metadata_title"
+        key = norm_key(title_ln.text)
+        for i, ln in enumerate(lines):
+            if i not in taken and norm_key(ln.text) == key:
+                taken[i] = "repeated_title"
+        # subtitle: the short line right under the title, or a dek standing between title and byline
+        k = title_idx + 1
+        while k in taken and taken[k] == "repeated_title":
+            k += 1
+        if k < len(lines) and k not in taken and k < top:
+            sub = lines[k]
+            byline_follows = any(taken.get(k + d) in ("metadata_author", "metadata_date") for d in (1, 2))
+            subtitle_like = sub.n_words >= 3 and sub.text[:1].isupper() and not sub.text.endswith((":", ","))
+            if subtitle_like and (sub.weq <= 12 or (byline_follows and sub.weq <= 45)):
+                meta["subtitle"] = sub.text
+                taken[k] = "metadata_subtitle"
+    return meta, taken

@@ -1,0 +1,127 @@
+"""Repetition: near-identical paragraphs inside a document, and lines that recur across a site.
+
+* In one document, machine translations and page templates repeat paragraphs (a summary box
+  above the article restates its sentences). A paragraph whose every sentence closely matches
+  a sentence elsewhere in the document is a repeat: the later copy of an identical pair, or
+  the summary that restates the body, is dropped.
+* Across documents of one site, a line that recurs in many pages is template (footer, menu,
+  newsletter box). A line shared by only a couple of articles (a quoted tweet) is not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from babelmill.clean.lines import stoplists
+
+_SENT = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def _stems(text: str) -> set[str]:
+    stops = set().union(*stoplists().values()) if stoplists() else set()
+    out = set()
+    for w in _TOKEN.findall(text.casefold()):
+        if w in stops:
+            continue
+        if any("\u4e00" <= c <= "\u9fff" for c in w):
+            out.update(w[i : i + 2] for i in range(max(1, len(w) - 1)))  # CJK character bigrams
+        elif len(w) >= 3 or w.isdigit():
+            out.add(w[:5])  # crude stemming: "operation"/"operational" share a prefix
+    return out
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in (p.strip() for p in _SENT.split(text)) if s]
+
+
+def repeated_paragraphs(
+    paras: list[str], min_words: int = 8, threshold: float = 0.75, min_stems: int = 6
+) -> dict[int, int]:
+    """Map index of a repeated paragraph -> index of the paragraph it repeats.
+
+    A sentence is repeated when at least ``threshold`` of its content stems (it needs
+    ``min_stems`` of them) recur in one sentence of another paragraph. A paragraph whose
+    sentences are all repeated is a copy; of two copies the later goes. The first paragraph is
+    also dropped when half its sentences restate later ones: that is a summary box above the
+    article that the body repeats.
+
+    >>> same = "Alpha beta gamma delta epsilon zeta eta theta."
+    >>> repeated_paragraphs([same, "Other text here entirely about nothing.", same])
+    {2: 0}
+    """
+    sents = [[_stems(s) for s in sentences(p)] for p in paras]
+    eligible = [len(_TOKEN.findall(p)) >= min_words for p in paras]
+    out: dict[int, int] = {}
+    first = next((i for i, e in enumerate(eligible) if e), None)
+    for i, ss in enumerate(sents):
+        if not eligible[i]:
+            continue
+        checked, matched = 0, Counter()
+        for s in ss:
+            if len(s) < min_stems:
+                continue
+            checked += 1
+            best, best_j = 0.0, -1
+            for j, other in enumerate(sents):
+                if j == i or j in out:
+                    continue
+                for o in other:
+                    if o:
+                        c = len(s & o) / len(s)
+                        if c > best:
+                            best, best_j = c, j
+            if best >= threshold:
+                matched[best_j] += 1
+        if not checked or not matched:
+            continue
+        src = matched.most_common(1)[0][0]
+        n_matched = sum(matched.values())
+        if n_matched == checked:
+            if src > i and _mutual(sents[src], sents[i], threshold, min_stems):
+                continue  # an identical later copy exists: keep this one, drop that one
+            out[i] = src
+        elif i == first and n_matched * 2 >= checked and all(j > i for j in matched):
+            out[i] = src
+    return out
+
+
+def _mutual(a: list[set[str]], b: list[set[str]], threshold: float, min_stems: int) -> bool:
+    """Whether every sentence of ``a`` is also matched in ``b`` (the two are copies)."""
+    for s in a:
+        if len(s) >= min_stems and not any(o and len(s & o) / len(s) >= threshold for o in b):
+            return False
+    return True
+
+
+def line_key(text: str) -> str:
+    """Key for counting a line across pages: case-folded, digits and spaces squeezed."""
+    t = re.sub(r"\d+", "0", text.casefold())
+    return " ".join(t.split())
+
+
+class SiteLineCounter:
+    """Counts, per site, in how many documents each line occurs."""
+
+    def __init__(self) -> None:
+        self.docs: Counter[str] = Counter()
+        self.lines: dict[str, Counter[str]] = {}
+
+    def add(self, site: str, keys: set[str]) -> None:
+        self.docs[site] += 1
+        self.lines.setdefault(site, Counter()).update(keys)
+
+    def count(self, site: str, key: str) -> int:
+        return self.lines.get(site, Counter()).get(key, 0)
+
+    def to_json(self) -> dict:
+        return {"docs": dict(self.docs), "lines": {s: dict(c) for s, c in self.lines.items()}}
+
+    @classmethod
+    def from_json(cls, data: dict) -> SiteLineCounter:
+        out = cls()
+        out.docs.update(data.get("docs", {}))
+        for site, counts in data.get("lines", {}).items():
+            out.lines[site] = Counter(counts)
+        return out

@@ -1,0 +1,160 @@
+"""Boilerplate rules kept as data: ``pipeline/rules/*.toml`` -> compiled :class:`Rule` objects.
+
+A rule file is a list of ``[[rule]]`` tables::
+
+    [[rule]]
+    name = "share_bar"            # unique within the file; used in error messages
+    reason = "share_bar"          # the reason code recorded for a removal (defaults to name)
+    lang = "en"                   # en, de, zh or any: documents which UI vocabulary it covers
+    pattern = '''share (this|on facebook)'''
+    match = "line"                # line: the whole (normalized) line; start: a prefix; search: anywhere
+    max_words = 8                 # the rule only applies to lines of at most this many words
+    action = "remove"             # remove: the line is chrome; section_end: the line opens a trailing
+                                  # chrome section (comments, related posts, most read)
+    case_sensitive = false
+
+Patterns are matched against the line with bullet glyphs and surrounding whitespace stripped.
+Any mistake (bad regex, unknown key, missing pattern) raises :class:`RuleError` naming the file
+and the rule, so a broken rule file fails when the configuration is loaded, not mid-run.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+ACTIONS = ("remove", "section_end")
+MATCH_MODES = ("line", "start", "search")
+LANGS = ("any", "en", "de", "zh")
+_RULE_KEYS = {"name", "reason", "lang", "pattern", "match", "max_words", "action", "case_sensitive", "note"}
+_REASON_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+# leading list/bullet glyphs and trailing decoration that do not change what a line is
+_LEAD = re.compile(r"^[\s•·▪▫◦‣∙*>»›\-–—|]+")
+_TRAIL = re.compile(r"[\s:|»›>→…·•]+$")
+
+
+class RuleError(ValueError):
+    """A rule file problem; the message names the file and the rule."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    reason: str
+    lang: str
+    pattern: re.Pattern[str]
+    match: str
+    max_words: int
+    action: str
+    source: str
+
+    def hits(self, norm: str, n_words: int) -> bool:
+        if n_words > self.max_words:
+            return False
+        if self.match == "line":
+            return self.pattern.fullmatch(norm) is not None
+        if self.match == "start":
+            return self.pattern.match(norm) is not None
+        return self.pattern.search(norm) is not None
+
+
+def normalize_for_rules(text: str) -> str:
+    """Strip bullets, trailing decoration and repeated spaces.
+
+    >>> normalize_for_rules("  •  Share this story:  ")
+    'Share this story'
+    """
+    text = _LEAD.sub("", text)
+    text = _TRAIL.sub("", text)
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+
+    def first_hit(self, text: str, n_words: int) -> Rule | None:
+        """The first rule (in file order) that matches ``text``, or None."""
+        norm = normalize_for_rules(text)
+        if not norm:
+            return None
+        for rule in self.rules:
+            if rule.hits(norm, n_words):
+                return rule
+        return None
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+
+def _parse_rule(entry: object, index: int, path: Path) -> Rule:
+    where = f"{path}: rule #{index + 1}"
+    if not isinstance(entry, dict):
+        raise RuleError(f"{where}: each [[rule]] must be a table")
+    name = entry.get("name")
+    if not isinstance(name, str) or not name:
+        raise RuleError(f"{where}: missing 'name'")
+    where = f"{path}: rule {name!r}"
+    unknown = set(entry) - _RULE_KEYS
+    if unknown:
+        raise RuleError(f"{where}: unknown key(s) {sorted(unknown)}; expected {sorted(_RULE_KEYS)}")
+    reason = entry.get("reason", name)
+    if not isinstance(reason, str) or not _REASON_RE.match(reason):
+        raise RuleError(f"{where}: reason must be a snake_case code, got {reason!r}")
+    lang = entry.get("lang", "any")
+    if lang not in LANGS:
+        raise RuleError(f"{where}: lang must be one of {LANGS}, got {lang!r}")
+    match = entry.get("match", "line")
+    if match not in MATCH_MODES:
+        raise RuleError(f"{where}: match must be one of {MATCH_MODES}, got {match!r}")
+    action = entry.get("action", "remove")
+    if action not in ACTIONS:
+        raise RuleError(f"{where}: action must be one of {ACTIONS}, got {action!r}")
+    max_words = entry.get("max_words", 12)
+    if not isinstance(max_words, int) or isinstance(max_words, bool) or max_words < 1:
+        raise RuleError(f"{where}: max_words must be a positive integer, got {max_words!r}")
+    pattern = entry.get("pattern")
+    if not isinstance(pattern, str) or not pattern:
+        raise RuleError(f"{where}: missing 'pattern'")
+    flags = 0 if entry.get("case_sensitive", False) else re.IGNORECASE
+    try:
+        compiled = re.compile(pattern, flags)
+    except re.error as exc:
+        raise RuleError(f"{where}: bad regular expression {pattern!r}: {exc}") from None
+    return Rule(name, reason, lang, compiled, match, max_words, action, str(path))
+
+
+@lru_cache(maxsize=32)
+def _load_file(path: Path, mtime: float) -> tuple[Rule, ...]:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleError(f"{path}: not valid TOML: {exc}") from None
+    unknown = set(raw) - {"rule"}
+    if unknown:
+        raise RuleError(f"{path}: unknown top-level key(s) {sorted(unknown)}; expected [[rule]] tables")
+    entries = raw.get("rule", [])
+    if not isinstance(entries, list):
+        raise RuleError(f"{path}: 'rule' must be an array of tables ([[rule]])")
+    rules = tuple(_parse_rule(e, i, path) for i, e in enumerate(entries))
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.name in seen:
+            raise RuleError(f"{path}: rule {rule.name!r} is defined twice")
+        seen.add(rule.name)
+    return rules
+
+
+def load_rules(paths: list[Path] | tuple[Path, ...]) -> RuleSet:
+    """Load and compile rule files in order (cached per file and modification time)."""
+    rules: list[Rule] = []
+    for path in paths:
+        path = Path(path)
+        if not path.is_file():
+            raise RuleError(f"{path}: rule file not found")
+        rules.extend(_load_file(path.resolve(), path.stat().st_mtime))
+    return RuleSet(tuple(rules))

@@ -1,0 +1,225 @@
+"""Strip stage: split the repaired text into article blocks; everything else is removed with a reason.
+
+What it changes: sets ``doc.blocks`` (paragraph, heading, list_item and quote blocks with
+their 1-based input line), fills ``doc.metadata`` (title, original_title, subtitle, author,
+editor, site, published, attribution) and lists every removed non-blank line in
+``doc.removed`` as ``{"line", "text", "rule"}``. ``doc.text`` is left as it came in.
+
+What it drops and why: page chrome (navigation, share bars, cookie and subscription prompts,
+comment widgets, related-post lists, footers, disclaimers, embed leftovers), found by rule
+files in ``pipeline/rules/``, by line structure (see :mod:`babelmill.clean.cleaner`) and by
+repetition across documents of one site; metadata lines (they move to ``doc.metadata``);
+repeated paragraphs.
+
+Empty result: when no article region is found, the sentence-like lines that no rule removed
+are kept (``strip/fallback_kept``); when there are none, the document is quarantined with
+reason ``no_article_text``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from babelmill.clean.cleaner import Cleaner, CleanResult, Thresholds, split_lines
+from babelmill.clean.repeats import SiteLineCounter, line_key
+from babelmill.clean.rules import RuleSet, load_rules
+from babelmill.document import QUARANTINED, Document
+from babelmill.stage import Stage
+
+STATE_FILE = "strip_site_lines.json"
+
+
+def resolve_rule_files(names: list[str], base: Path | None = None) -> list[Path]:
+    """Rule files are relative to ``base`` (default: the packaged ``pipeline/`` folder)."""
+    if base is None:
+        from babelmill.config import pipeline_dir
+
+        base = pipeline_dir()
+    return [Path(n) if Path(n).is_absolute() else base / n for n in names]
+
+
+@dataclass
+class StripConfig:
+    """Options of the strip stage.
+
+    Args:
+        rule_files: boilerplate rule files, relative to the ``pipeline/`` folder. A bad regex
+            or unknown key in one fails when the configuration is loaded.
+        good_words: a line of at least this many words (CJK: characters / 1.5) with ordinary
+            function-word density is prose.
+        sentence_words: a shorter line ending like a sentence is prose from this many words.
+        medium_words: lines from this length that end like a sentence are kept inside the article.
+        stop_low_ratio: function-word density below this share of the document's median
+            marks a line as non-prose (menus, teaser titles).
+        stop_high_ratio: short sentences need this share of the median density.
+        nav_run: this many short lines in a row are a menu or link list (not after a "...:").
+        short_penalty: how much a short line counts against the article region.
+        removed_penalty: how much a rule-removed line counts against the article region.
+        repeat_threshold: share of a sentence's content words that must recur in another
+            sentence for it to count as repeated.
+        repeat_min_words: paragraphs shorter than this are never collapsed as repeats.
+        site_min_docs: a line is site boilerplate once it occurs in this many documents of
+            one site (two articles quoting the same tweet do not make it boilerplate)...
+        site_min_share: ...and in at least this share of that site's documents.
+        site_long_words: lines of this many words need twice ``site_min_docs``.
+        persist_site_counts: keep the per-site line counts in ``context["state_dir"]`` so the
+            next run starts with them.
+        quarantine_empty: quarantine documents with no article text (else keep them empty).
+    """
+
+    rule_files: list[str] = field(default_factory=lambda: ["rules/boilerplate.toml"])
+    good_words: float = 15.0
+    sentence_words: float = 7.0
+    medium_words: float = 5.0
+    stop_low_ratio: float = 0.5
+    stop_high_ratio: float = 0.7
+    nav_run: int = 3
+    short_penalty: float = 1.0
+    removed_penalty: float = 2.0
+    repeat_threshold: float = 0.75
+    repeat_min_words: int = 8
+    site_min_docs: int = 3
+    site_min_share: float = 0.3
+    site_long_words: int = 25
+    persist_site_counts: bool = True
+    quarantine_empty: bool = True
+
+    def __post_init__(self) -> None:
+        # compile the rules now so that a broken rule file fails at config load
+        self.ruleset()
+
+    def ruleset(self, base: Path | None = None) -> RuleSet:
+        return load_rules(resolve_rule_files(self.rule_files, base))
+
+    def thresholds(self) -> Thresholds:
+        return Thresholds(
+            good_words=self.good_words,
+            sentence_words=self.sentence_words,
+            medium_words=self.medium_words,
+            stop_low_ratio=self.stop_low_ratio,
+            stop_high_ratio=self.stop_high_ratio,
+            nav_run=self.nav_run,
+            repeat_threshold=self.repeat_threshold,
+            repeat_min_words=self.repeat_min_words,
+            short_penalty=self.short_penalty,
+            removed_penalty=self.removed_penalty,
+        )
+
+
+def site_key(doc: Document) -> str:
+    """Which site a document came from: ``source.site``, the URL's host, else one shared bucket."""
+    src = doc.source or {}
+    if src.get("site"):
+        return str(src["site"]).lower()
+    url = src.get("url")
+    if url:
+        host = urlparse(str(url)).netloc.lower()
+        return host[4:] if host.startswith("www.") else host
+    return "*"
+
+
+class StripStage(Stage):
+    """Split documents into article blocks and metadata; record every removed line's reason."""
+
+    key = "strip"
+    Config = StripConfig
+    batch_size = 64
+
+    def __init__(self, config=None, context=None):
+        super().__init__(config, context)
+        base = self.context.get("pipeline_dir")
+        self.cleaner = Cleaner(self.config.ruleset(Path(base) if base else None), self.config.thresholds())
+        self.sites = self._load_state()
+
+    # -- corpus-level repetition ---------------------------------------------------------------
+    def _state_path(self) -> Path | None:
+        state_dir = self.context.get("state_dir")
+        if not state_dir or not self.config.persist_site_counts:
+            return None
+        return Path(state_dir) / STATE_FILE
+
+    def _load_state(self) -> SiteLineCounter:
+        path = self._state_path()
+        if path and path.is_file():
+            try:
+                return SiteLineCounter.from_json(json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError):
+                self.count("state_unreadable")
+        return SiteLineCounter()
+
+    def close(self) -> None:
+        path = self._state_path()
+        if path:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(self.sites.to_json(), ensure_ascii=False, sort_keys=True), encoding="utf-8")
+            tmp.replace(path)
+
+    def _site_repeats(self, site: str, keys: dict[str, int]) -> set[str]:
+        cfg = self.config
+        n_docs = self.sites.docs[site]
+        out = set()
+        for key, words in keys.items():
+            need = cfg.site_min_docs * (2 if words >= cfg.site_long_words else 1)
+            c = self.sites.count(site, key)
+            if c >= need and c >= cfg.site_min_share * n_docs:
+                out.add(key)
+        return out
+
+    # -- processing --------------------------------------------------------------------------
+    def process_batch(self, docs: list[Document]) -> Iterable[Document]:
+        keyed: list[dict[str, int]] = []
+        for doc in docs:
+            try:
+                keys = {line_key(ln.text): ln.n_words for ln in split_lines(doc.text or "")}
+            except Exception:  # noqa: BLE001 - bad input never stops the batch
+                keys = {}
+            keyed.append(keys)
+            self.sites.add(site_key(doc), set(keys))
+        for doc, keys in zip(docs, keyed, strict=True):
+            yield self._process_one(doc, self._site_repeats(site_key(doc), keys))
+
+    def process(self, doc: Document) -> Iterable[Document]:
+        yield from self.process_batch([doc])
+
+    def _process_one(self, doc: Document, repeats: set[str]) -> Document:
+        try:
+            res = self.cleaner.clean(doc.text or "", repeats)
+            if repeats and res.reasons()["site_boilerplate"] and not res.blocks:
+                # every line recurs elsewhere on the site: a reprint, not a template; dedup decides
+                res = self.cleaner.clean(doc.text or "", None)
+        except Exception as exc:  # noqa: BLE001 - record and go on
+            self.count("errors")
+            doc.record("strip", "error", "strip_failed", error=f"{type(exc).__name__}: {exc}")
+            doc.blocks = []
+            doc.reject(QUARANTINED, "strip_failed", stage="strip", error=f"{type(exc).__name__}: {exc}")
+            return doc
+        return self.apply(doc, res)
+
+    def apply(self, doc: Document, res: CleanResult) -> Document:
+        """Write a clean result into the document, its history and the stage counters."""
+        doc.blocks = res.blocks
+        doc.removed = res.removed
+        for k, v in res.metadata.items():
+            doc.metadata.setdefault(k, v)
+        reasons = Counter(r["rule"] for r in res.removed)
+        for rule, n in sorted(reasons.items()):
+            self.count(f"removed_{rule}", n)
+        if res.removed:
+            doc.record(
+                "strip", "removed_lines", "boilerplate", count=len(res.removed), rules=dict(sorted(reasons.items()))
+            )
+        if res.metadata:
+            doc.record("strip", "extracted_metadata", "metadata", fields=sorted(res.metadata))
+        if res.fallback and res.blocks:
+            self.count("fallback_kept")
+            doc.record("strip", "kept_candidates", "no_article_region", count=len(res.blocks))
+        if not res.blocks and self.config.quarantine_empty:
+            doc.reject(QUARANTINED, "no_article_text", stage="strip", removed=len(res.removed))
+        self.count("blocks_out", len(res.blocks))
+        return doc
