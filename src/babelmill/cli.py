@@ -90,6 +90,10 @@ from babelmill.commands.models import models  # noqa: E402
 
 main.add_command(models)
 
+from babelmill.commands.detect import detect  # noqa: E402
+
+main.add_command(detect)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()
