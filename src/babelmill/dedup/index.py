@@ -33,7 +33,7 @@ from babelmill.dedup.minhash import band_keys
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS docs (
-    rowid INTEGER PRIMARY KEY,
+    rowid INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: rows past a mark are new
     id TEXT NOT NULL UNIQUE,
     exact BLOB,
     sig BLOB,
@@ -143,6 +143,10 @@ class DedupIndex:
     # -- lookups -------------------------------------------------------------------------------
     def __len__(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
+
+    def next_rowid(self) -> int:
+        """The rowid the next added document gets (rows from here on were added after this call)."""
+        return self.db.execute("SELECT COALESCE(MAX(rowid), 0) + 1 FROM docs").fetchone()[0]
 
     def get(self, doc_id: str) -> IndexedDoc | None:
         row = self.db.execute("SELECT rowid, id, dups FROM docs WHERE id=?", (doc_id,)).fetchone()

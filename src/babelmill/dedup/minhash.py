@@ -13,7 +13,6 @@ records which one built it and refuses to mix them.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -53,21 +52,37 @@ class MinHasher:
         return np.asarray(m.hashvalues, dtype=np.uint64).astype(np.uint32)
 
 
+# fixed odd 64-bit multipliers (from a seeded generator): part of the on-disk format
+_MULT = np.random.default_rng(20261123).integers(1, 2**63, size=512, dtype=np.uint64) | np.uint64(1)
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finalizer: spreads a linear combination over all 64 bits."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
 def band_keys(signature: np.ndarray, bands: int, rows: int) -> list[int]:
     """One signed 64-bit key per LSH band; two documents are candidates if any key is equal.
 
-    The band number is part of the key so equal values in different bands never collide.
+    Each band's ``rows`` values are combined with per-position multipliers (and the band
+    number, so equal values in different bands never meet) and mixed. A rare collision only
+    adds a candidate, which the similarity check then rejects.
 
     >>> sig = np.arange(8, dtype=np.uint32)
     >>> len(band_keys(sig, 4, 2)), band_keys(sig, 4, 2) == band_keys(sig.copy(), 4, 2)
     (4, True)
+    >>> band_keys(np.zeros(4, dtype=np.uint32), 2, 2)[0] != band_keys(np.zeros(4, dtype=np.uint32), 2, 2)[1]
+    True
     """
-    keys = []
-    for b in range(bands):
-        chunk = signature[b * rows : (b + 1) * rows].tobytes()
-        digest = hashlib.blake2b(chunk, digest_size=8, salt=b.to_bytes(8, "little")).digest()
-        keys.append(int.from_bytes(digest, "little", signed=True))
-    return keys
+    with np.errstate(over="ignore"):
+        block = signature[: bands * rows].astype(np.uint64).reshape(bands, rows)
+        salt = np.arange(1, bands + 1, dtype=np.uint64) * _MULT[rows]
+        combined = (block * _MULT[:rows][None, :]).sum(axis=1, dtype=np.uint64) + salt
+        return _mix64(combined).view(np.int64).tolist()
 
 
 def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:

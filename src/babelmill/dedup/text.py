@@ -83,10 +83,8 @@ def shingles(words: list[str], size: int) -> list[str]:
         return []
     if len(words) <= size:
         return [" ".join(words)]
-    seen: dict[str, None] = {}
-    for i in range(len(words) - size + 1):
-        seen.setdefault(" ".join(words[i : i + size]))
-    return list(seen)
+    grams = zip(*(words[i:] for i in range(size)), strict=False)
+    return list(dict.fromkeys(map(" ".join, grams)))
 
 
 def split_paragraphs(text: str) -> list[str]:
@@ -98,13 +96,16 @@ def split_paragraphs(text: str) -> list[str]:
     return [p.strip() for p in _BLANK_LINE_RE.split(text) if p.strip()]
 
 
-def paragraph_hash(text: str) -> int:
+def paragraph_hash(text: str, normalized: bool = False) -> int:
     """Signed 64-bit hash of a paragraph's normalized text (fits an SQLite INTEGER).
+
+    Pass ``normalized=True`` when ``text`` is already :func:`normalize_key_text` output.
 
     >>> paragraph_hash("Share this article!") == paragraph_hash("share   this ARTICLE")
     True
     """
-    digest = hashlib.blake2b(normalize_key_text(text).encode("utf-8"), digest_size=8).digest()
+    key = text if normalized else normalize_key_text(text)
+    digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
     return int.from_bytes(digest, "little", signed=True)
 
 

@@ -106,6 +106,8 @@ class DedupConfig:
             raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
         if self.shingle_size < 1 or self.num_perm < 1 or self.bands < 1 or self.rows < 1:
             raise ValueError("shingle_size, num_perm, bands and rows must be positive")
+        if self.rows > 256:
+            raise ValueError(f"rows must be at most 256, got {self.rows}")
         if self.bands * self.rows > self.num_perm:
             raise ValueError(f"bands x rows ({self.bands} x {self.rows}) exceeds num_perm ({self.num_perm})")
         if not 0.0 < self.threshold <= 1.0:
@@ -153,6 +155,7 @@ class _Work:
     doc: Document
     normalized: str
     indexed: IndexedDoc | None = None
+    paragraphs: list[tuple[int, int]] | None = None  # (hash, paragraph index)
 
 
 class DedupStage(Stage):
@@ -170,7 +173,10 @@ class DedupStage(Stage):
         super().__init__(config, context)
         self._index: DedupIndex | None = None
         self._hasher: MinHasher | None = None
-        self._seen: set[str] = set()  # ids kept in this run (a second copy with the same id is a duplicate)
+        # rows at or past this rowid were added by this run: a second document with such an id is
+        # a duplicate, one below it is the same document met again on a rerun
+        self._first_new_rowid: int | None = None
+        self._reseen: set[str] = set()  # already-indexed ids met in this run
         self._closed = False
         self._touched: set[str] = set()  # kept ids that got a duplicate in the current batch
 
@@ -184,7 +190,7 @@ class DedupStage(Stage):
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
             self._index = DedupIndex(path, self.config.index_params())
-            self.count("index_documents_at_start", len(self._index))
+            self._first_new_rowid = self._index.next_rowid()
         return self._index
 
     @property
@@ -211,7 +217,7 @@ class DedupStage(Stage):
         """Remove documents from the index (inputs deleted or edited); returns how many were there."""
         ids = [doc_ids] if isinstance(doc_ids, str) else list(doc_ids)
         n = sum(1 for doc_id in ids if self.index.forget(doc_id))
-        self._seen.difference_update(ids)
+        self._reseen.difference_update(ids)
         self.count("index_forgotten", n)
         return n
 
@@ -260,14 +266,15 @@ class DedupStage(Stage):
             self.count("skipped_empty")
             doc.dedup = {"cluster": None, "duplicate_of": None}
             return
-        if doc.id in self._seen:
-            self._duplicate(item, doc.id, self.index.get(doc.id), 1.0, "exact")
-            return
         existing = self.index.get(doc.id)
+        if existing is not None and (existing.rowid >= self._first_new_rowid or doc.id in self._reseen):
+            # the same id twice in one run: the second is a copy of the first
+            self._duplicate(item, doc.id, existing, 1.0, "exact")
+            return
         if existing is not None:
             # a rerun over the same input: the same document, already in the corpus
             self.count("already_indexed")
-            self._seen.add(doc.id)
+            self._reseen.add(doc.id)
             item.indexed = existing
             doc.dedup = {"cluster": cluster_id(doc.id) if existing.dups else None, "duplicate_of": None}
             return
@@ -287,9 +294,8 @@ class DedupStage(Stage):
                 kept = IndexedDoc(near.rowid, near.id, 0)
                 self._duplicate(item, near.id, kept, round(near.similarity, 4), "minhash")
                 return
-        paras = self._paragraph_hashes(doc) if cfg.paragraphs else []
-        item.indexed = self.index.add(doc.id, key, signature, [h for h, _ in paras])
-        self._seen.add(doc.id)
+        item.paragraphs = self._paragraph_hashes(doc) if cfg.paragraphs else []
+        item.indexed = self.index.add(doc.id, key, signature, [h for h, _ in item.paragraphs])
         doc.dedup = {"cluster": None, "duplicate_of": None}
         self.count("kept")
 
@@ -313,8 +319,9 @@ class DedupStage(Stage):
         """(hash, paragraph index) of the paragraphs long enough to track."""
         out = []
         for i, text in enumerate(self._paragraphs(doc)):
-            if len(normalize_key_text(text)) >= self.config.paragraph_min_chars:
-                out.append((paragraph_hash(text), i))
+            key = normalize_key_text(text)
+            if len(key) >= self.config.paragraph_min_chars:
+                out.append((paragraph_hash(key, normalized=True), i))
         return out
 
     def _annotate_paragraphs(self, item: _Work) -> None:
@@ -322,7 +329,9 @@ class DedupStage(Stage):
         rowid = item.indexed.rowid if item.indexed else None
         limit = max(cfg.max_also_in, cfg.recurring_min_docs)
         recurring: dict[int, list[str]] = {}
-        for h, i in self._paragraph_hashes(doc):
+        if item.paragraphs is None:
+            item.paragraphs = self._paragraph_hashes(doc)
+        for h, i in item.paragraphs:
             others = self.index.paragraph_docs(h, rowid, limit)
             if others:
                 recurring[i] = others
