@@ -11,7 +11,7 @@ mt_score, evidence}``: explicit markers (disclaimers, Chinese bylines, paired Ch
 lines; read from blocks *and* from the lines the cleaner removed, where disclaimers usually
 end up) plus a style classifier; see :mod:`babelmill.detect.origin`. Drops nothing.
 
-Context keys read (optional): ``config_dir`` (folder that relative rule paths are relative to;
+Context keys read (optional): ``pipeline_dir`` or ``config_dir`` (folder that relative rule paths are relative to;
 default: the packaged ``pipeline/``).
 """
 
@@ -38,7 +38,7 @@ class DetectStage(Stage):
     @property
     def detector(self) -> DocumentDetector:
         if self._detector is None:  # models load lazily, once per stage
-            base = self.context.get("config_dir")
+            base = self.context.get("pipeline_dir") or self.context.get("config_dir")
             self._detector = DocumentDetector(self.config, Path(base) if base else None)
         return self._detector
 
