@@ -49,7 +49,30 @@ def main() -> None:
 @click.option("--rebuild", is_flag=True, help="Forget the previous runs' state and rebuild the corpus from scratch.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on when stderr is a terminal).")
-def run(inputs, output_dir, config_path, models_dir, device, rebuild, quiet, progress) -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Log checkpoints and per-stage counts and timings.")
+@click.option(
+    "--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+    help="Where the stages run: this process, or a Ray cluster (pip install 'babelmill[ray]').",
+)  # fmt: skip
+@click.option("--address", default=None, help="Ray cluster address for --engine ray (default: start a local Ray).")
+@click.option(
+    "--format", "output_format", type=click.Choice(["jsonl", "jsonl.gz", "jsonl.zst", "parquet"]), default=None,
+    help="Corpus format (default: the config's [output] format, normally jsonl). Compressed and Parquet "
+    "output is written as shards corpus-00000.<format>.",
+)  # fmt: skip
+@click.option(
+    "--shard-size", default=None, metavar="SIZE",
+    help="Split the corpus into shards of about SIZE uncompressed bytes (e.g. 256MB; default for "
+    "compressed/Parquet output: 256MB; plain jsonl: one corpus.jsonl).",
+)  # fmt: skip
+@click.option(
+    "--checkpoint-every", type=click.IntRange(min=1), default=1000, show_default=True,
+    help="Commit the outputs and run state every N documents (what an interrupted run keeps).",
+)  # fmt: skip
+def run(
+    inputs, output_dir, config_path, models_dir, device, rebuild, quiet, progress,
+    verbose, engine, address, output_format, shard_size, checkpoint_every,
+) -> None:  # fmt: skip
     """Run the pipeline over INPUT files, directories (recursive) or globs (default: seeds/).
 
     Each input goes through read, repair, strip, detect, translate, normalize and dedup.
@@ -69,6 +92,13 @@ def run(inputs, output_dir, config_path, models_dir, device, rebuild, quiet, pro
     if progress is None:
         progress = sys.stderr.isatty() and not quiet
     opts = RunOptions(
+        engine=engine,
+        address=address,
+        output_format=output_format,
+        shard_size=shard_size,
+        checkpoint_every=checkpoint_every,
+        verbose=verbose and not quiet,
+        log_progress=not progress and not quiet,
         inputs=list(inputs) or ["seeds"],
         output_dir=output_dir,
         config_path=config_path,

@@ -51,6 +51,7 @@ class PipelineConfig:
     stages: list[str]
     options: dict[str, Any] = field(default_factory=dict)  # stage key -> Config instance
     raw: dict[str, Any] = field(default_factory=dict)
+    output: Any = None  # babelmill.io.sinks.OutputConfig from the [output] table (not part of sha256)
 
     def resolved(self) -> dict[str, Any]:
         """The full effective configuration, defaults included (kept in the manifest)."""
@@ -133,7 +134,7 @@ def load_config(path: str | Path | None = None) -> PipelineConfig:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     for key in raw:
-        if key not in ("pipeline", "stages"):
+        if key not in ("pipeline", "stages", "output"):
             raise ConfigError(f"{path}: unknown top-level table [{key}]; expected [pipeline] and [stages.<name>]")
     pipeline = raw.get("pipeline", {})
     for key in pipeline:
@@ -155,4 +156,21 @@ def load_config(path: str | Path | None = None) -> PipelineConfig:
     for name in stages:
         cls = get_stage_class(name)
         options[name] = build_stage_config(cls, sections.get(name, {}), f"{path} [stages.{name}]")
-    return PipelineConfig(path=path, stages=list(stages), options=options, raw=raw)
+    output = _output_config(raw.get("output", {}), path)
+    return PipelineConfig(path=path, stages=list(stages), options=options, raw=raw, output=output)
+
+
+def _output_config(values: Any, path: Path) -> Any:
+    """The [output] table (corpus format and shard size), checked like a stage's options."""
+    from babelmill.io.sinks import OutputConfig
+
+    if not isinstance(values, dict):
+        raise ConfigError(f"{path}: [output] must be a table")
+    fields = {f.name for f in dataclasses.fields(OutputConfig)}
+    for key in values:
+        if key not in fields:
+            raise ConfigError(f"{path}: unknown key {key!r} in [output]; expected one of: {', '.join(sorted(fields))}")
+    try:
+        return OutputConfig(**values)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{path} [output]: {exc}") from exc

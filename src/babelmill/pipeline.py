@@ -27,6 +27,7 @@ from babelmill import __version__
 from babelmill.config import PipelineConfig, load_config
 from babelmill.document import DUPLICATE, OK, PENDING, QUARANTINED, Document
 from babelmill.io.read import display_path, new_input_document, sha256_file
+from babelmill.io.sinks import CorpusSink, OutputConfig, SinkError, remove_outputs
 from babelmill.io.write import corpus_record, dumps, rejected_record
 from babelmill.registry import get_stage_class
 from babelmill.stage import Stage
@@ -54,6 +55,12 @@ class RunOptions:
     rebuild: bool = False
     progress: bool = False
     checkpoint_every: int = 1000
+    engine: str = "local"  # "local" (this process) or "ray" (babelmill.engines.ray_engine)
+    address: str | None = None  # Ray cluster address for engine="ray" (None: start or join a local one)
+    output_format: str | None = None  # overrides [output] format of the config
+    shard_size: str | None = None  # overrides [output] shard_size of the config
+    verbose: bool = False  # per-stage log lines and timings
+    log_progress: bool = False  # plain progress lines (when there is no terminal for a bar)
 
 
 @dataclass
@@ -211,9 +218,9 @@ def _rewrite_without(path: Path, drop_ids: set[str]) -> int:
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    from babelmill.io.sinks import atomic_write_bytes  # fsync the file and its folder, then rename
+
+    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def _file_sha256(path: Path) -> str | None:
@@ -224,12 +231,41 @@ def build_stages(cfg: PipelineConfig, context: dict[str, Any]) -> list[Stage]:
     return [get_stage_class(key)(cfg.options[key], context) for key in cfg.stages]
 
 
+def execute(stages: list[Stage], seeds: list[Document], progress: Any = None) -> Iterator[Document]:
+    """The local engine: stream the seed documents through the stages in this process.
+
+    This is the only part an engine replaces (see :mod:`babelmill.engines.ray_engine`); planning
+    which inputs to process and committing the results stay in the runner.
+    """
+    stream: Iterator[Document] = iter(seeds)
+    for stage in stages:
+        stream = stage.run(stream)
+        if progress is not None:
+            stream = progress.track(stage.key, stream)
+    return stream
+
+
+def output_config(opts: RunOptions, cfg: PipelineConfig) -> OutputConfig:
+    """The [output] table of the config, with --format / --shard-size on top."""
+    base = getattr(cfg, "output", None) or OutputConfig()
+    try:
+        return OutputConfig(
+            format=opts.output_format or base.format,
+            shard_size=opts.shard_size if opts.shard_size is not None else base.shard_size,
+        )
+    except ValueError as exc:
+        raise RunError(str(exc)) from None
+
+
 def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) -> RunSummary:
     """Run the pipeline over ``opts.inputs`` into ``opts.output_dir``; see the module docstring."""
     warn = warn or (lambda msg: print(msg, file=sys.stderr))
     started = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     cfg = load_config(opts.config_path)  # ConfigError before any work
+    out_cfg = output_config(opts, cfg)
+    if opts.engine not in ("local", "ray"):
+        raise RunError(f"unknown engine {opts.engine!r}; expected local or ray")
     out = opts.output_dir
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -244,24 +280,31 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
             import shutil
 
             shutil.rmtree(out / STATE_DIR, ignore_errors=True)
-            for name in (CORPUS, REJECTED, MANIFEST):
+            remove_outputs(out)
+            for name in (REJECTED, MANIFEST):
                 (out / name).unlink(missing_ok=True)
         state = RunState(out / STATE_DIR)
+        sink = CorpusSink.open(out, state, out_cfg)
         try:
-            return _run_locked(opts, cfg, state, warn, started, started_at)
+            return _run_locked(opts, cfg, state, warn, started, started_at, sink)
+        except SinkError as exc:
+            raise RunError(str(exc)) from None
         except (OSError, sqlite3.Error) as exc:
             # disk full, output gone read-only, ...: cut the outputs back to the last commit so
             # they hold whole records only; a rerun goes on from there
             state.db.rollback()
-            for path, key in ((out / CORPUS, "corpus_bytes"), (out / REJECTED, "rejected_bytes")):
-                with contextlib.suppress(OSError):
-                    _truncate_to(path, int(state.get(key, "0")))
+            sink.close()
+            with contextlib.suppress(OSError, SinkError):
+                sink.recover()
+            with contextlib.suppress(OSError):
+                _truncate_to(out / REJECTED, int(state.get("rejected_bytes", "0")))
             where = f" ({display_path(os.fsdecode(exc.filename))})" if getattr(exc, "filename", None) else ""
             raise RunError(
                 f"{out}: the run stopped on an I/O error{where}: {getattr(exc, 'strerror', None) or exc}; "
                 "the outputs keep their last committed records, rerun to go on"
             ) from exc
         finally:
+            sink.close()
             state.close()
 
 
@@ -272,11 +315,12 @@ def _run_locked(
     warn: Callable[[str], None],
     started: float,
     started_at: str,
+    sink: CorpusSink,
 ) -> RunSummary:
     out = opts.output_dir
-    corpus_path, rejected_path = out / CORPUS, out / REJECTED
+    rejected_path = out / REJECTED
     # cut off whatever an interrupted run wrote past the last commit
-    _truncate_to(corpus_path, int(state.get("corpus_bytes", "0")))
+    sink.recover()
     _truncate_to(rejected_path, int(state.get("rejected_bytes", "0")))
     run_no = state.next_run()
     summary = RunSummary()
@@ -334,21 +378,25 @@ def _run_locked(
             for doc_id in sorted(replaced_ids):
                 forget(doc_id)
     if replaced_ids:
-        state.set("corpus_bytes", str(_rewrite_without(corpus_path, replaced_ids)))
+        sink.remove_ids(replaced_ids)
+        for key, value in sink.state_values().items():
+            state.set(key, value)
         state.commit()
         summary.replaced = len(replaced_ids)
 
     pipeline_info = {"version": __version__, "config_sha256": cfg.sha256()}
-    stream: Iterator[Document] = iter(seeds)
-    for stage in stages:
-        stream = stage.run(stream)
+    progress = _make_progress(opts, len(seeds), warn)
+    engine = _make_engine(opts, context)
+    stream = engine.execute(stages, seeds, progress)
 
     pending_rows: list[InputRow] = []
 
-    def checkpoint(corpus_fh, rejected_fh) -> None:
-        for fh in (corpus_fh, rejected_fh):
-            fh.flush()
-            os.fsync(fh.fileno())
+    def checkpoint(rejected_fh, seal: bool = False) -> None:
+        sink.flush()
+        rejected_fh.flush()
+        os.fsync(rejected_fh.fileno())
+        if seal:
+            sink.seal()
         for stage in stages:
             commit = getattr(stage, "commit", None)
             if commit:
@@ -356,17 +404,22 @@ def _run_locked(
         for row in pending_rows:
             state.put_input(row)
         pending_rows.clear()
-        state.set("corpus_bytes", str(corpus_fh.tell()))
+        for key, value in sink.state_values().items():
+            state.set(key, value)
         state.set("rejected_bytes", str(rejected_fh.tell()))
         state.commit()
+        sink.after_commit()
+        progress.checkpoint()
 
-    progress = _Progress(len(seeds), enabled=opts.progress)
-    with open(corpus_path, "ab") as corpus_fh, open(rejected_path, "ab") as rejected_fh, progress:
+    with open(rejected_path, "ab") as rejected_fh, progress:
         for n, doc in enumerate(stream, start=1):
-            progress.advance()
+            progress.written()
             pending_langs = tuple(sorted({b.lang or "und" for b in doc.blocks if b.translation == PENDING}))
             if doc.status == OK:
-                corpus_fh.write((dumps(corpus_record(doc, pipeline_info)) + "\n").encode("utf-8"))
+                line = (dumps(corpus_record(doc, pipeline_info)) + "\n").encode("utf-8")
+                if sink.full_before(line):
+                    checkpoint(rejected_fh, seal=True)  # the shard is full: seal and commit it
+                sink.write(line)
                 summary.kept += 1
                 summary.blocks_translated += sum(1 for b in doc.blocks if b.translation == "translated")
                 summary.blocks_pending += sum(1 for b in doc.blocks if b.translation == PENDING)
@@ -394,17 +447,44 @@ def _run_locked(
                 )
             )
             if n % opts.checkpoint_every == 0:
-                checkpoint(corpus_fh, rejected_fh)
+                checkpoint(rejected_fh)
         for stage in stages:
             stage.close()
         state.set("runs", str(run_no))
-        checkpoint(corpus_fh, rejected_fh)
+        checkpoint(rejected_fh, seal=True)
 
     fates = state.fate_counts()
     summary.corpus_records = fates.get(KEPT, 0)
     summary.seconds = time.perf_counter() - started
-    write_manifest(opts, cfg, state, stages, summary, started_at)
+    write_manifest(opts, cfg, state, stages, summary, started_at, sink=sink, engine=engine)
+    progress.report_stages(stages)
     return summary
+
+
+def _make_engine(opts: RunOptions, context: dict[str, Any]) -> Any:
+    if opts.engine == "ray":
+        from babelmill.engines.ray_engine import RayEngine  # lazy: Ray is an optional extra
+
+        return RayEngine(address=opts.address, context=context)
+    return LocalEngine()
+
+
+class LocalEngine:
+    """Runs the stages in this process (the default; needs nothing beyond babelmill)."""
+
+    name = "local"
+
+    def execute(self, stages: list[Stage], seeds: list[Document], progress: Any = None) -> Iterator[Document]:
+        return execute(stages, seeds, progress)
+
+    def models_used(self) -> dict[str, Any]:
+        return {}
+
+
+def _make_progress(opts: RunOptions, total: int, warn: Callable[[str], None]) -> Any:
+    from babelmill.report.progress import RunProgress
+
+    return RunProgress(total, bar=opts.progress, lines=opts.log_progress, verbose=opts.verbose, log=warn)
 
 
 def write_manifest(
@@ -414,6 +494,8 @@ def write_manifest(
     stages: list[Stage],
     summary: RunSummary,
     started_at: str,
+    sink: CorpusSink | None = None,
+    engine: Any = None,
 ) -> None:
     """Run-level facts; the only output file that holds timestamps."""
     out = opts.output_dir
@@ -422,7 +504,17 @@ def write_manifest(
         used = getattr(stage, "models_used", None)
         if used:
             models.update(used() if callable(used) else used)
+    if engine is not None:
+        models.update(engine.models_used())
     corpus_path, rejected_path = out / CORPUS, out / REJECTED
+    outputs: dict[str, Any] = {}
+    files = sink.files() if sink is not None and sink.layout != "single:jsonl" else []
+    if sink is None or sink.layout == "single:jsonl":
+        outputs[CORPUS] = {"records": summary.corpus_records, "sha256": _file_sha256(corpus_path)}
+    else:  # one entry per shard, in order, with its checksum
+        for f in files:
+            outputs[f["name"]] = {"records": f["records"], "bytes": f["bytes"], "sha256": f["sha256"]}
+    outputs[REJECTED] = {"sha256": _file_sha256(rejected_path)}
     manifest = {
         "babelmill_version": __version__,
         "run": int(state.get("runs", "0")),
@@ -433,16 +525,18 @@ def write_manifest(
             "output": str(out),
             "config": str(cfg.path),
             "rebuild": opts.rebuild,
+            "engine": opts.engine,
+        },
+        "corpus": {
+            "layout": sink.layout if sink is not None else "single:jsonl",
+            "files": [f["name"] for f in files] if files else [CORPUS],
         },
         "config_sha256": cfg.sha256(),
         "config": cfg.resolved(),
         "models": models,
         "summary": summary.as_dict(),
         "stages": {stage.key: stage.stats() for stage in stages},
-        "outputs": {
-            CORPUS: {"records": summary.corpus_records, "sha256": _file_sha256(corpus_path)},
-            REJECTED: {"sha256": _file_sha256(rejected_path)},
-        },
+        "outputs": outputs,
         "inputs_by_fate": state.fate_counts(),
         "inputs": [
             {
@@ -458,38 +552,6 @@ def write_manifest(
         ],
     }
     _atomic_write_text(out / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
-
-
-class _Progress:
-    """A rich progress bar on a terminal; nothing otherwise."""
-
-    def __init__(self, total: int, enabled: bool):
-        self.total = total
-        self.enabled = enabled and total > 0
-        self.bar = None
-
-    def __enter__(self) -> _Progress:
-        if self.enabled:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-            self.bar = Progress(
-                TextColumn("[bold]babelmill[/bold] documents"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeRemainingColumn(),
-                transient=True,
-            )
-            self.bar.__enter__()
-            self.task = self.bar.add_task("run", total=self.total)
-        return self
-
-    def advance(self) -> None:
-        if self.bar is not None:
-            self.bar.advance(self.task)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
 
 
 __all__ = ["RunOptions", "RunSummary", "RunError", "run_pipeline", "discover_inputs", "QUARANTINED"]

@@ -1,0 +1,513 @@
+"""Corpus writers: one ``corpus.jsonl``, or size-bounded shards as JSONL, gzip, zstd or Parquet.
+
+Two layouts:
+
+* **single** (the default, ``format = "jsonl"`` without a shard size): records are appended to
+  ``corpus.jsonl``. The committed byte length lives in the run state; a run that dies mid-write
+  leaves bytes past it and the next run cuts them off.
+* **sharded** (``--shard-size``, or any compressed/Parquet format): records are appended to a
+  hidden staging file ``.corpus-staging.jsonl`` (crash-safe the same way). When the next record
+  would take the staging file past the shard size, and at the end of every run, the staging file
+  is converted into the next shard ``corpus-00000.jsonl[.gz|.zst]`` / ``corpus-00000.parquet``:
+  written to a temporary name, fsynced, renamed. The list of shards (name, records, bytes,
+  sha256) is committed in the run state together with the inputs those records came from; a
+  shard file that is on disk but not in that list (the run died between the rename and the
+  commit) is deleted by the next run, which rewrites it from the still-committed staging bytes.
+
+Shard boundaries depend only on the records (a shard holds as many whole records as fit in the
+shard size, measured in uncompressed JSONL bytes), so an interrupted-and-resumed run writes the
+same shards as an uninterrupted one. Compressed shards are deterministic too (gzip ``mtime=0``
+and no file name in the header; zstd single-threaded).
+
+Parquet shards hold one row per record with a fixed, flat schema: the record's scalar fields
+(``id``, ``title``, ``text``, ``language``) as strings and every nested field (``source``,
+``origin``, ``blocks``, ...) as a JSON string, so records with different nested keys always fit
+one schema. :func:`iter_corpus_records` turns every layout back into the record dicts.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CORPUS = "corpus.jsonl"
+STAGING = ".corpus-staging.jsonl"
+FORMATS = ("jsonl", "jsonl.gz", "jsonl.zst", "parquet")
+DEFAULT_SHARD_SIZE = 256 * 1024 * 1024
+SHARD_RE = re.compile(r"^corpus-(\d{5,})\.(jsonl|jsonl\.gz|jsonl\.zst|parquet)$")
+# record keys stored as typed string columns in Parquet; every other key is a JSON string column
+PARQUET_SCALARS = ("id", "title", "text", "language")
+
+_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "k": 1000, "m": 1000**2, "g": 1000**3, "t": 1000**4}
+
+
+class SinkError(RuntimeError):
+    """The output directory holds a corpus in another layout, or a format's library is missing."""
+
+
+def parse_size(text: str | int) -> int:
+    """``"256MB"`` -> bytes. Decimal units (KB, MB, GB), binary with ``i`` (MiB), plain bytes.
+
+    >>> parse_size("256MB"), parse_size("1MiB"), parse_size("512k"), parse_size(2048)
+    (256000000, 1048576, 512000, 2048)
+    """
+    if isinstance(text, int) and not isinstance(text, bool):
+        value = text
+    else:
+        m = _SIZE_RE.match(str(text))
+        if not m:
+            raise ValueError(f"not a size: {text!r} (examples: 256MB, 1GiB, 500000)")
+        unit = (m.group(2) or "").lower()
+        base = unit[:1] if unit[:1] in "kmgt" and unit else ""
+        factor = (1024 ** ("kmgt".index(base) + 1)) if base and "i" in unit else _UNITS[base]
+        value = int(float(m.group(1)) * factor)
+    if value <= 0:
+        raise ValueError(f"size must be positive, got {text!r}")
+    return value
+
+
+@dataclass
+class OutputConfig:
+    """The ``[output]`` table of a pipeline TOML (``--format`` / ``--shard-size`` override it).
+
+    Args:
+        format: ``jsonl`` (default), ``jsonl.gz``, ``jsonl.zst`` (needs ``zstandard``) or
+            ``parquet`` (needs ``pyarrow``).
+        shard_size: uncompressed JSONL bytes per shard, e.g. ``"256MB"``. Empty keeps the single
+            ``corpus.jsonl`` for ``jsonl``; compressed and Parquet output is always sharded
+            (256MB by default) because those files cannot be appended to safely.
+    """
+
+    format: str = "jsonl"
+    shard_size: str | int | None = None
+
+    def __post_init__(self) -> None:
+        if self.format not in FORMATS:
+            raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {self.format!r}")
+        if self.shard_size is not None and self.shard_size != "":
+            parse_size(self.shard_size)
+
+    @property
+    def sharded(self) -> bool:
+        return self.format != "jsonl" or self.shard_size not in (None, "")
+
+    @property
+    def shard_bytes(self) -> int:
+        return parse_size(self.shard_size) if self.shard_size not in (None, "") else DEFAULT_SHARD_SIZE
+
+    @property
+    def layout(self) -> str:
+        return f"sharded:{self.format}" if self.sharded else "single:jsonl"
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so a reader sees the old file or the new one, never a part."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _truncate_to(path: Path, length: int) -> None:
+    if path.exists() and path.stat().st_size != length:
+        with open(path, "r+b") as fh:
+            fh.truncate(length)
+    elif not path.exists() and length:
+        path.touch()
+
+
+def _zstd():
+    try:
+        import zstandard
+    except ImportError:
+        raise SinkError("--format jsonl.zst needs the zstandard package: pip install 'babelmill[zstd]'") from None
+    return zstandard
+
+
+def _pyarrow():
+    try:
+        import pyarrow
+        import pyarrow.parquet
+    except ImportError:
+        raise SinkError("--format parquet needs pyarrow: pip install 'babelmill[parquet]'") from None
+    return pyarrow
+
+
+def encode_shard(lines: list[bytes], fmt: str) -> bytes:
+    """JSONL lines (each ending in a newline) -> the bytes of one shard file in ``fmt``."""
+    raw = b"".join(lines)
+    if fmt == "jsonl":
+        return raw
+    if fmt == "jsonl.gz":
+        buf = io.BytesIO()
+        with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=6) as gz:
+            gz.write(raw)
+        return buf.getvalue()
+    if fmt == "jsonl.zst":
+        return _zstd().ZstdCompressor(level=3, threads=0).compress(raw)
+    if fmt == "parquet":
+        pa = _pyarrow()
+        records = [json.loads(line) for line in lines]
+        keys: list[str] = []
+        for rec in records:
+            keys.extend(k for k in rec if k not in keys)
+        columns = {}
+        for key in keys:
+            if key in PARQUET_SCALARS:
+                columns[key] = pa.array([rec.get(key) for rec in records], type=pa.large_string())
+            else:
+                values = [
+                    json.dumps(rec[key], ensure_ascii=False, separators=(", ", ": ")) if key in rec else None
+                    for rec in records
+                ]
+                columns[key] = pa.array(values, type=pa.large_string())
+        table = pa.table(columns)
+        buf = pa.BufferOutputStream()
+        pa.parquet.write_table(table, buf, compression="zstd")
+        return buf.getvalue().to_pybytes()
+    raise SinkError(f"unknown format {fmt!r}")
+
+
+def decode_shard(path: Path) -> Iterator[dict[str, Any]]:
+    """The records of one corpus file, in order, whatever its format."""
+    name = path.name
+    if name.endswith(".parquet"):
+        pa = _pyarrow()
+        table = pa.parquet.read_table(path)
+        names = table.column_names
+        for row in table.to_pylist():
+            yield {
+                k: (row[k] if k in PARQUET_SCALARS else (json.loads(row[k]) if row[k] is not None else None))
+                for k in names
+            }
+        return
+    if name.endswith(".gz"):
+        opener = gzip.open(path, "rb")
+    elif name.endswith(".zst"):
+        opener = _zstd().open(path, "rb")
+    else:
+        opener = open(path, "rb")  # noqa: SIM115 - closed below
+    with opener as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def corpus_files(out_dir: Path) -> list[Path]:
+    """The corpus files of an output directory in record order (single file or shards)."""
+    out_dir = Path(out_dir)
+    if (out_dir / CORPUS).exists():
+        return [out_dir / CORPUS]
+    shards = [p for p in out_dir.iterdir() if SHARD_RE.match(p.name)] if out_dir.is_dir() else []
+    return sorted(shards, key=lambda p: int(SHARD_RE.match(p.name).group(1)))
+
+
+def iter_corpus_records(out_dir: Path) -> Iterator[dict[str, Any]]:
+    """Every corpus record of an output directory, in order, whatever the layout and format."""
+    for path in corpus_files(out_dir):
+        yield from decode_shard(path)
+
+
+def remove_outputs(out_dir: Path) -> None:
+    """Delete every corpus file (``--rebuild``): single file, shards, staging, temporaries."""
+    if not out_dir.is_dir():
+        return
+    for p in out_dir.iterdir():
+        base = p.name[:-4] if p.name.endswith(".tmp") else p.name
+        if base in (CORPUS, STAGING) or SHARD_RE.match(base):
+            p.unlink(missing_ok=True)
+
+
+def _filter_lines(lines: Iterable[bytes], drop_ids: set[str]) -> tuple[list[bytes], int]:
+    kept, dropped = [], 0
+    for line in lines:
+        if line.strip() and json.loads(line).get("id") in drop_ids:
+            dropped += 1
+        else:
+            kept.append(line)
+    return kept, dropped
+
+
+# -- sinks ---------------------------------------------------------------------------------------
+
+
+class CorpusSink:
+    """Common interface. The runner's commit protocol is:
+
+    ``recover()`` once; then ``full_before(line)`` / ``write(line)`` per record; at a checkpoint
+    ``flush()``, ``seal()`` when ``full_before`` said so or the run ends, then store
+    ``state_values()`` in the run state, commit it, and call ``after_commit()``.
+    """
+
+    layout = ""
+
+    def __init__(self, out_dir: Path, state: Any, config: OutputConfig):
+        self.out = Path(out_dir)
+        self.state = state
+        self.config = config
+
+    @classmethod
+    def open(cls, out_dir: Path, state: Any, config: OutputConfig) -> CorpusSink:
+        sink_cls = ShardedSink if config.sharded else SingleFileSink
+        return sink_cls(out_dir, state, config)
+
+    def check_layout(self) -> None:
+        """Refuse to mix layouts in one output directory (a rerun must use the same format)."""
+        stored = self.state.get("corpus_layout")
+        if stored is None:
+            legacy = int(self.state.get("corpus_bytes", "0") or 0) > 0
+            stored = "single:jsonl" if legacy else None
+        if stored is not None and stored != self.layout:
+            raise SinkError(
+                f"{self.out} holds a corpus written as {stored.replace(':', ' ')}, "
+                f"not {self.layout.replace(':', ' ')}; "
+                "rerun with the same --format/--shard-size, or use --rebuild or another -o directory"
+            )
+
+    # subclasses implement these
+    def recover(self) -> None: ...
+    def full_before(self, line: bytes) -> bool:
+        return False
+
+    def write(self, line: bytes) -> None: ...
+    def flush(self) -> None: ...
+    def seal(self) -> None: ...
+    def state_values(self) -> dict[str, str]:
+        return {}
+
+    def after_commit(self) -> None: ...
+    def remove_ids(self, ids: set[str]) -> int:
+        return 0
+
+    def close(self) -> None: ...
+    def files(self) -> list[dict[str, Any]]:
+        return []
+
+
+class SingleFileSink(CorpusSink):
+    """Append to ``corpus.jsonl``; committed length in state key ``corpus_bytes``."""
+
+    layout = "single:jsonl"
+
+    def __init__(self, out_dir: Path, state: Any, config: OutputConfig):
+        super().__init__(out_dir, state, config)
+        self.path = self.out / CORPUS
+        self.fh = None
+
+    def recover(self) -> None:
+        self.check_layout()
+        _truncate_to(self.path, int(self.state.get("corpus_bytes", "0") or 0))
+
+    def _open(self):
+        if self.fh is None:
+            self.fh = open(self.path, "ab")  # noqa: SIM115 - held for the run
+        return self.fh
+
+    def write(self, line: bytes) -> None:
+        self._open().write(line)
+
+    def flush(self) -> None:
+        fh = self._open()
+        fh.flush()
+        os.fsync(fh.fileno())
+
+    def state_values(self) -> dict[str, str]:
+        return {"corpus_bytes": str(self._open().tell()), "corpus_layout": self.layout}
+
+    def remove_ids(self, ids: set[str]) -> int:
+        if not ids or not self.path.exists():
+            return 0
+        self.close()
+        with open(self.path, "rb") as fh:
+            kept, dropped = _filter_lines(fh, ids)
+        if dropped:
+            atomic_write_bytes(self.path, b"".join(kept))
+        return dropped
+
+    def close(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
+            self.fh = None
+
+    def files(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        with open(self.path, "rb") as fh:
+            records = sum(1 for line in fh if line.strip())
+        return [
+            {"name": CORPUS, "records": records, "bytes": self.path.stat().st_size, "sha256": file_sha256(self.path)}
+        ]
+
+
+class ShardedSink(CorpusSink):
+    """Staging JSONL converted into numbered, size-bounded shards; see the module docstring."""
+
+    def __init__(self, out_dir: Path, state: Any, config: OutputConfig):
+        super().__init__(out_dir, state, config)
+        self.layout = config.layout
+        self.fmt = config.format
+        self.limit = config.shard_bytes
+        self.staging = self.out / STAGING
+        self.fh = None
+        self.shards: list[dict[str, Any]] = []
+        self.staging_records = 0
+        self._reset_staging = False
+        if self.fmt == "jsonl.zst":
+            _zstd()
+        elif self.fmt == "parquet":
+            _pyarrow()
+
+    def recover(self) -> None:
+        self.check_layout()
+        self.shards = json.loads(self.state.get("corpus_shards", "[]") or "[]")
+        committed = {s["name"] for s in self.shards}
+        for p in self.out.iterdir():
+            if p.name.endswith(".tmp") and SHARD_RE.match(p.name[:-4]):
+                p.unlink(missing_ok=True)
+            elif SHARD_RE.match(p.name) and p.name not in committed:
+                p.unlink(missing_ok=True)  # sealed after the last commit: rebuilt from staging
+        _truncate_to(self.staging, int(self.state.get("corpus_staging_bytes", "0") or 0))
+        self.staging_records = int(self.state.get("corpus_staging_records", "0") or 0)
+
+    def _open(self):
+        if self.fh is None:
+            self.fh = open(self.staging, "ab")  # noqa: SIM115 - held for the run
+        return self.fh
+
+    def full_before(self, line: bytes) -> bool:
+        size = self._open().tell()
+        return size > 0 and size + len(line) > self.limit
+
+    def write(self, line: bytes) -> None:
+        self._open().write(line)
+        self.staging_records += 1
+
+    def flush(self) -> None:
+        fh = self._open()
+        fh.flush()
+        os.fsync(fh.fileno())
+
+    def _next_name(self) -> str:
+        n = int(SHARD_RE.match(self.shards[-1]["name"]).group(1)) + 1 if self.shards else 0
+        return f"corpus-{n:05d}.{self.fmt}"
+
+    def seal(self) -> None:
+        """Turn the staging records into the next shard file (not yet committed)."""
+        fh = self._open()
+        fh.flush()
+        if fh.tell() == 0 or self._reset_staging:
+            return
+        with open(self.staging, "rb") as src:
+            lines = [line for line in src if line.strip()]
+        data = encode_shard(lines, self.fmt)
+        name = self._next_name()
+        atomic_write_bytes(self.out / name, data)
+        self.shards.append(
+            {"name": name, "records": len(lines), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        )
+        self._reset_staging = True
+
+    def state_values(self) -> dict[str, str]:
+        staged = 0 if self._reset_staging else self._open().tell()
+        return {
+            "corpus_layout": self.layout,
+            "corpus_shards": json.dumps(self.shards),
+            "corpus_staging_bytes": str(staged),
+            "corpus_staging_records": str(0 if self._reset_staging else self.staging_records),
+        }
+
+    def after_commit(self) -> None:
+        if self._reset_staging:
+            fh = self._open()
+            fh.truncate(0)
+            fh.seek(0)
+            fh.flush()
+            os.fsync(fh.fileno())
+            self.staging_records = 0
+            self._reset_staging = False
+
+    def remove_ids(self, ids: set[str]) -> int:
+        """Drop records by id from every shard and from staging (edited inputs are rewritten)."""
+        if not ids:
+            return 0
+        removed = 0
+        for shard in self.shards:
+            path = self.out / shard["name"]
+            if not path.exists():
+                continue
+            lines = [
+                (json.dumps(rec, ensure_ascii=False, separators=(", ", ": ")) + "\n").encode("utf-8")
+                for rec in decode_shard(path)
+            ]
+            kept, dropped = _filter_lines(lines, ids)
+            if dropped:
+                data = encode_shard(kept, self.fmt)
+                atomic_write_bytes(path, data)
+                shard.update(records=len(kept), bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
+                removed += dropped
+        if self.staging.exists():
+            self.close()
+            with open(self.staging, "rb") as fh:
+                kept, dropped = _filter_lines(fh, ids)
+            if dropped:
+                atomic_write_bytes(self.staging, b"".join(kept))
+                self.staging_records = len(kept)
+                removed += dropped
+        return removed
+
+    def close(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
+            self.fh = None
+
+    def files(self) -> list[dict[str, Any]]:
+        return [dict(s) for s in self.shards]
+
+
+__all__ = [
+    "CORPUS",
+    "FORMATS",
+    "OutputConfig",
+    "CorpusSink",
+    "SinkError",
+    "corpus_files",
+    "iter_corpus_records",
+    "parse_size",
+    "remove_outputs",
+]

@@ -1,0 +1,1 @@
+"""Reading a finished corpus back: summaries, HTML report, run progress."""
