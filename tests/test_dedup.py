@@ -237,3 +237,23 @@ def test_config_is_validated():
         build_stage_config(DedupStage, {"bands": 30, "rows": 5}, "test")
     with pytest.raises(ConfigError, match="threshold"):
         build_stage_config(DedupStage, {"threshold": 1.5}, "test")
+
+
+def test_stage_forget_and_rollback(tmp_path):
+    ctx = {"state_dir": tmp_path, "defer_commit": True}
+    stage = DedupStage(context=dict(ctx))
+    run(stage, [doc("a", article(40)), doc("b", article(41))])
+    stage.close()
+    stage.commit()
+
+    stage = DedupStage(context=dict(ctx))
+    assert stage.forget(["a", "missing"]) == 1  # the input of "a" was deleted
+    out = run(stage, [doc("c", article(41)), doc("d", article(42))])
+    assert out["c"].dedup["duplicate_of"] == "b"
+    stage.close()
+    stage.rollback()  # writing the corpus failed: "d" never reached it
+    stage.commit()
+
+    out = run(DedupStage(context={"state_dir": tmp_path}), [doc("a2", article(40)), doc("d2", article(42))])
+    assert out["a2"].ok, "forgotten outside a run: committed at once"
+    assert out["d2"].ok, "rolled back: d is not in the corpus"
