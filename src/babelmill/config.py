@@ -133,6 +133,10 @@ def load_config(path: str | Path | None = None) -> PipelineConfig:
         raise ConfigError(f"{path}: config file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:  # a directory, no permission, ...
+        raise ConfigError(f"{path}: cannot read the config file: {exc.strerror or exc}") from None
     for key in raw:
         if key not in ("pipeline", "stages", "output"):
             raise ConfigError(f"{path}: unknown top-level table [{key}]; expected [pipeline] and [stages.<name>]")

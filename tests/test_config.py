@@ -1,0 +1,106 @@
+"""A bad configuration stops ``babelmill run`` before any work, with a message naming the
+file, the key and what was expected; nothing is written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from babelmill.cli import main
+from babelmill.config import ConfigError, load_config
+
+GOOD_STAGES = '[pipeline]\nstages = ["read", "repair", "normalize"]\n'
+
+
+def run_with_config(tmp_path: Path, toml: str | None, name: str = "pipeline.toml"):
+    (tmp_path / "in.txt").write_text("The council approved the bridge on Tuesday.\n")
+    config = tmp_path / name
+    if toml is not None:
+        config.write_text(toml, encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(tmp_path / "in.txt"), "-o", str(out), "-c", str(config)])
+    return result, config, out
+
+
+@pytest.mark.parametrize(
+    "toml, expected",
+    [
+        (GOOD_STAGES + "[stages.read]\nmax_byte = 10\n", ["unknown key 'max_byte'", "'read'", "max_bytes"]),
+        (GOOD_STAGES + '[stages.read]\nmax_bytes = "10 MB"\n', ["key 'max_bytes'", "must be int", "str '10 MB'"]),
+        (GOOD_STAGES + "[stages.read]\nextract_html = 1\n", ["key 'extract_html'", "must be bool", "int 1"]),
+        (GOOD_STAGES + "[stages.read]\nmax_control_ratio = 2.0\n", ["[stages.read]", "max_control_ratio"]),
+        (GOOD_STAGES + "[stages.read]\nmax_bytes = 0\n", ["[stages.read]", "max_bytes must be a positive"]),
+        ('[pipeline]\nstages = ["read", "spellcheck"]\n', ["unknown stage 'spellcheck'", "known stages: read"]),
+        (GOOD_STAGES + "[stages.spellcheck]\nx = 1\n", ["[stages.spellcheck]", "unknown stage"]),
+        ("[pipeline]\nstages = []\n", ["stages must be a non-empty list"]),
+        ('[pipeline]\nstages = "read"\n', ["stages must be a non-empty list"]),
+        (GOOD_STAGES + "[frobnicate]\nx = 1\n", ["unknown top-level table [frobnicate]"]),
+        ('[pipeline]\nstages = ["read",, "repair"]\n', ["not valid TOML", "line 2"]),
+        (GOOD_STAGES + "[stages.read]\nmax_bytes = \n", ["not valid TOML"]),
+    ],
+    ids=[
+        "unknown_key",
+        "wrong_type_str",
+        "wrong_type_bool",
+        "ratio_out_of_range",
+        "zero_limit",
+        "unknown_stage",
+        "unknown_section",
+        "empty_stages",
+        "stages_not_list",
+        "unknown_table",
+        "bad_toml",
+        "bad_toml_value",
+    ],  # fmt: skip
+)
+def test_bad_config_fails_before_any_work(tmp_path: Path, toml: str, expected: list[str]) -> None:
+    result, config, out = run_with_config(tmp_path, toml)
+    assert result.exit_code == 1
+    message = result.stderr
+    assert message.startswith(f"babelmill: error: {config}"), message
+    for fragment in expected:
+        assert fragment in message, (fragment, message)
+    assert "Traceback" not in result.output
+    assert not out.exists()  # nothing written, not even the output folder
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    result, config, out = run_with_config(tmp_path, None)
+    assert result.exit_code == 1
+    assert f"babelmill: error: {config}: config file not found" in result.stderr
+    assert not out.exists()
+
+
+def test_config_that_is_not_utf8_text(tmp_path: Path) -> None:
+    (tmp_path / "pipeline.toml").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    result, config, out = run_with_config(tmp_path, None)
+    assert result.exit_code == 1
+    assert f"babelmill: error: {config}: not valid TOML: not UTF-8 text" in result.stderr
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_good_config_runs(tmp_path: Path) -> None:
+    result, _config, out = run_with_config(tmp_path, GOOD_STAGES + "[stages.read]\nmax_bytes = 1000000\n")
+    assert result.exit_code == 0, result.output
+    assert (out / "manifest.json").exists()
+
+
+def test_load_config_reports_the_file_and_key() -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config("/nonexistent/pipeline.toml")
+
+
+def test_bad_regex_in_a_rule_file_fails_at_config_load(tmp_path: Path) -> None:
+    pytest.importorskip("babelmill.clean.rules")
+    rules = tmp_path / "my_rules.toml"
+    rules.write_text('[[rule]]\nname = "share_bar"\npattern = "share (this|on facebook"\n', encoding="utf-8")
+    toml = f'[pipeline]\nstages = ["read", "repair", "strip"]\n[stages.strip]\nrule_files = ["{rules}"]\n'
+    result, config, out = run_with_config(tmp_path, toml)
+    assert result.exit_code == 1
+    message = result.stderr
+    assert f"babelmill: error: {config}" in message
+    assert str(rules) in message and "share_bar" in message and "bad regular expression" in message
+    assert not out.exists()
