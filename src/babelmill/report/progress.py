@@ -76,8 +76,11 @@ class RunProgress:
     # -- counting ----------------------------------------------------------------------------
     def track(self, key: str, docs: Iterable[Document]) -> Iterator[Document]:
         """Count the documents a stage (or an engine's group of stages) hands on."""
-        self.counts.setdefault(key, 0)
+        self.counts.setdefault(key, 0)  # registered now, so rows keep the pipeline order
         self._add_task(key)
+        return self._counted(key, docs)
+
+    def _counted(self, key: str, docs: Iterable[Document]) -> Iterator[Document]:
         for doc in docs:
             self.counts[key] += 1
             if self._bar is not None:

@@ -1,0 +1,1 @@
+"""Engines that run the per-document stages somewhere other than this process."""
