@@ -80,8 +80,8 @@ def predict(X: np.ndarray, mu: np.ndarray, sd: np.ndarray, w: np.ndarray, b: flo
     return 1 / (1 + np.exp(-(((X - mu) / sd) @ w + b)))
 
 
-def grouped_cv(rows: list[tuple[str, str, str]], folds: int = 5, seed: int = 0) -> dict[str, float]:
-    """Grouped k-fold metrics (positive class mt_zh, threshold 0.5)."""
+def grouped_cv_scores(rows: list[tuple[str, str, str]], folds: int = 5, seed: int = 0) -> np.ndarray:
+    """Out-of-fold log-odds per row; folds are drawn over source documents, not rows."""
     feats = [featurize(t) for t, _, _ in rows]
     y = np.array([1 if lab == "mt_zh" else 0 for _, lab, _ in rows])
     groups = sorted({g for _, _, g in rows})
@@ -93,8 +93,16 @@ def grouped_cv(rows: list[tuple[str, str, str]], folds: int = 5, seed: int = 0) 
         te = [i for i, r in enumerate(rows) if fold_of[r[2]] == k]
         names = select_features([feats[i] for i in tr])
         mu, sd, w, b = fit(matrix([feats[i] for i in tr], names), y[tr])
-        scores[te] = predict(matrix([feats[i] for i in te], names), mu, sd, w, b)
-    pred = scores >= 0.5
+        p = predict(matrix([feats[i] for i in te], names), mu, sd, w, b)
+        scores[te] = np.log(np.clip(p, 1e-9, 1)) - np.log(np.clip(1 - p, 1e-9, 1))
+    return scores
+
+
+def grouped_cv(rows: list[tuple[str, str, str]], folds: int = 5, seed: int = 0) -> dict[str, float]:
+    """Grouped k-fold metrics (positive class mt_zh, threshold 0.5)."""
+    groups = sorted({g for _, _, g in rows})
+    y = np.array([1 if lab == "mt_zh" else 0 for _, lab, _ in rows])
+    pred = grouped_cv_scores(rows, folds, seed) >= 0.0
     tp = int((pred & (y == 1)).sum())
     labels = np.array([lab for _, lab, _ in rows])
     return {

@@ -172,19 +172,24 @@ class LanguageIdentifier:
 
     def scores(self, text: str) -> dict[str, float]:
         """Blended per-ISO-code probabilities from the statistical detectors (no script rule)."""
-        ld = _LangdetectModel.probabilities(text)
         li = _LinguaModel.probabilities(text, self.languages) if self.use_lingua else None
+        if li is not None and self.langdetect_weight < 0.44 and max(li.values(), default=0.0) >= 0.9:
+            # langdetect's share (< 0.44) cannot change a winner at >= 0.9: skip it (the slow part)
+            ld: dict[str, float] = {}
+        else:
+            ld = _LangdetectModel.probabilities(text)
         if li is None:
             blended = dict(ld)
         else:
             w = self.langdetect_weight
+            w = w if ld else 0.0
             blended = {k: (1 - w) * v for k, v in li.items()}
             for k, v in ld.items():
                 blended[k] = blended.get(k, 0.0) + w * v
         words = [m.group(0).lower() for m in _WORD_RE.finditer(text)]
         if words and len(words) <= self.prior_max_words and self.prior_weight > 0:
-            de = sum(w in DE_FUNCTION_WORDS for w in words)
-            en = sum(w in EN_FUNCTION_WORDS for w in words)
+            de = sum(word in DE_FUNCTION_WORDS for word in words)
+            en = sum(word in EN_FUNCTION_WORDS for word in words)
             if de != en:
                 winner = "de" if de > en else "en"
                 blended = {k: v * (1 - self.prior_weight) for k, v in blended.items()}

@@ -70,7 +70,7 @@ class DetectStage(Stage):
         by_reason: dict[str, int] = {}
         for block, d in zip(doc.blocks, result.decisions, strict=True):
             block.lang = d.lang
-            block.lang_confidence = float(max(0.0, min(1.0, d.confidence)))
+            block.lang_confidence = round(float(max(0.0, min(1.0, d.confidence))), 4)
             if d.lang == "other":
                 block.meta["lang_code"] = d.code
             else:

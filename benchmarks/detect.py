@@ -1,0 +1,186 @@
+"""Language-id and machine-translation-origin benchmark for the detect stage.
+
+Usage::
+
+    .venv/bin/python benchmarks/detect.py [--quick] [--dev ../shared/dev]
+
+1. Language id on ``langid.tsv`` (no context: each row alone), per kind (word/pair/sentence)
+   and per label (de/en/zh/other, where the distractors nl/sv/da/fr/ja count as "other"):
+   plain langdetect with ``DetectorFactory.seed = 0`` (the baseline) vs babelmill's
+   :class:`~babelmill.detect.langid.LanguageIdentifier` (script rules + lingua + seeded
+   langdetect), side by side in the same run. Single words are inherently ambiguous; in the
+   pipeline the surrounding blocks decide them (see babelmill.detect.context).
+2. Context: every ``word`` row placed between two sentences of its own language (a different
+   row each), run through the stage's document logic, scored on the word block.
+3. Machine-translated-from-Chinese classifier on ``mtdetect.tsv``: grouped 5-fold
+   cross-validation (chunks of one source document never split across folds), per chunk and
+   per pseudo-document (the chunks one MT system made of one source document, averaged the way
+   the stage averages chunks).
+4. Speed: blocks/s of the baseline and of babelmill's identifier, and of the whole stage
+   logic (context + origin) over the seeds.
+
+``--quick`` uses every third langid row and skips nothing else (< 1 minute on one core).
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import re
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from train_mtdetect import grouped_cv, grouped_cv_scores, load_rows  # noqa: E402
+
+from babelmill.detect.detector import DetectConfig, DocumentDetector  # noqa: E402
+from babelmill.detect.langid import LanguageIdentifier, group_of  # noqa: E402
+
+KINDS = ("word", "pair", "sentence")
+GROUPS = ("de", "en", "zh", "other")
+
+
+def baseline_detect():
+    """Plain langdetect as most code uses it: global seed 0, ``detect()`` per text."""
+    import langdetect
+    from langdetect import DetectorFactory
+
+    DetectorFactory.seed = 0
+
+    def detect(text: str) -> str:
+        try:
+            return group_of(langdetect.detect(text))
+        except langdetect.LangDetectException:
+            return "other"
+
+    return detect
+
+
+def accuracy_table(rows, predict) -> tuple[dict[str, float], float]:
+    for text, _, _ in rows[:: max(1, len(rows) // 40)]:  # warm up: models load lazily per language
+        predict(text)
+    hit: Counter[str] = Counter()
+    tot: Counter[str] = Counter()
+    start = time.perf_counter()
+    for text, label, kind in rows:
+        ok = predict(text) == group_of(label)
+        for key in (kind, group_of(label), "all"):
+            hit[key] += ok
+            tot[key] += 1
+    secs = time.perf_counter() - start
+    return {k: hit[k] / tot[k] for k in tot}, len(rows) / max(secs, 1e-9)
+
+
+def context_accuracy(rows, detector: DocumentDetector) -> dict[str, float]:
+    """Word rows between two same-language sentences, judged by the document logic."""
+    sentences = defaultdict(list)
+    for text, label, kind in rows:
+        if kind == "sentence":
+            sentences[label].append(text)
+    hit: Counter[str] = Counter()
+    tot: Counter[str] = Counter()
+    for i, (text, label, _kind) in enumerate(r for r in rows if r[2] == "word"):
+        pool = sentences[label]
+        if len(pool) < 2:
+            continue
+        doc = [pool[i % len(pool)], text, pool[(i + 1) % len(pool)]]
+        decisions, _ = detector.languages(doc)
+        ok = decisions[1].lang == group_of(label)
+        for key in (group_of(label), "all"):
+            hit[key] += ok
+            tot[key] += 1
+    return {k: hit[k] / tot[k] for k in tot}
+
+
+def mt_document_metrics(rows, logits: np.ndarray, bias: float) -> dict[str, float]:
+    """Pseudo-documents: the chunks of one (system, source document); mean chunk log-odds + bias."""
+    by_doc: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for (_, label, _, src), z in zip(rows, logits, strict=True):
+        by_doc[(label, src)].append(float(z))
+    y, pred, lab = [], [], []
+    for (label, _), zs in sorted(by_doc.items()):
+        y.append(label == "mt_zh")
+        pred.append(bias + sum(zs) / len(zs) >= 0)
+        lab.append(label)
+    y, pred, lab = np.array(y), np.array(pred), np.array(lab)
+    tp = int((y & pred).sum())
+    return {
+        "documents": len(y),
+        "precision": tp / max(int(pred.sum()), 1),
+        "recall": tp / max(int(y.sum()), 1),
+        "mt_de_fpr": float(pred[lab == "mt_de"].mean()),
+        "native_en_fpr": float(pred[lab == "native_en"].mean()),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="every third langid row (< 1 minute)")
+    ap.add_argument("--dev", type=Path, default=ROOT.parent / "shared" / "dev")
+    args = ap.parse_args(argv)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+    lines = (args.dev / "langid.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    rows = [tuple(line.split("\t")) for line in lines]
+    if args.quick:
+        rows = rows[::3]
+    ident = LanguageIdentifier()
+    base_acc, base_speed = accuracy_table(rows, baseline_detect())
+    ours_acc, ours_speed = accuracy_table(rows, lambda t: ident.identify(t).lang or "other")
+
+    print(f"language id on {len(rows)} langid.tsv rows (each alone, no context); detector: {ident.name}")
+    print(f"{'':12s} {'langdetect':>10s} {'babelmill':>10s}")
+    for key in (*KINDS, *GROUPS, "all"):
+        print(f"{key:12s} {base_acc.get(key, 0):10.3f} {ours_acc.get(key, 0):10.3f}")
+    print(f"{'blocks/s':12s} {base_speed:10.0f} {ours_speed:10.0f}")
+
+    detector = DocumentDetector(DetectConfig())
+    ctx = context_accuracy(rows, detector)
+    print("single words between two sentences of their language (stage context logic):")
+    print("  " + "  ".join(f"{k}={ctx.get(k, 0):.3f}" for k in (*GROUPS, "all")))
+
+    mt_rows = load_rows(args.dev / "mtdetect.tsv")
+    cv = grouped_cv(mt_rows)
+    print(f"MT-from-Chinese classifier, grouped {cv['folds']}-fold CV over {cv['groups']} source documents:")
+    print(
+        f"  per chunk ({cv['rows']}): accuracy={cv['accuracy']:.3f} precision={cv['precision']:.3f} "
+        f"recall={cv['recall']:.3f} mt_de_fpr={cv['mt_de_false_positive_rate']:.3f} "
+        f"native_en_fpr={cv['native_en_false_positive_rate']:.3f}"
+    )
+    src = [re.sub(r":lines=.*", "", line.split("\t")[2]) for line in
+           (args.dev / "mtdetect.tsv").read_text(encoding="utf-8").splitlines()[1:]]  # fmt: skip
+    doc = mt_document_metrics([(*r, s) for r, s in zip(mt_rows, src, strict=True)], grouped_cv_scores(mt_rows),
+                              DetectConfig().mt_bias)  # fmt: skip
+    print(
+        f"  per pseudo-document ({doc['documents']}, no markers): precision={doc['precision']:.3f} "
+        f"recall={doc['recall']:.3f} mt_de_fpr={doc['mt_de_fpr']:.3f} native_en_fpr={doc['native_en_fpr']:.3f}"
+    )
+
+    seeds = sorted(glob.glob(str(ROOT / "seeds" / "*.txt")))
+    docs = [[ln.strip() for ln in Path(p).read_text(encoding="utf-8").splitlines() if ln.strip()] for p in seeds]
+    start = time.perf_counter()
+    flags = [detector.detect(d).origin for d in docs]
+    secs = time.perf_counter() - start
+    nblocks = sum(len(d) for d in docs)
+    print(f"whole detect logic over {len(docs)} seeds: {nblocks / secs:.0f} blocks/s")
+    for p, o in zip(seeds, flags, strict=True):
+        print(f"  {Path(p).name}: {o['language']} mt={o['machine_translated']} score={o['mt_score']:.3f}")
+
+    print(
+        f"RESULT langid_acc={ours_acc['all']:.4f} langid_sentence_acc={ours_acc['sentence']:.4f} "
+        f"baseline_acc={base_acc['all']:.4f} mt_precision={cv['precision']:.4f} mt_recall={cv['recall']:.4f} "
+        f"mt_de_false_positive_rate={cv['mt_de_false_positive_rate']:.4f}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
