@@ -124,6 +124,10 @@ from babelmill.commands.detect import detect  # noqa: E402
 
 main.add_command(detect)
 
+from babelmill.commands.clean import clean  # noqa: E402
+
+main.add_command(clean)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

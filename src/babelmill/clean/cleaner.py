@@ -33,6 +33,8 @@ from babelmill.document import Block
 
 _TICKER = re.compile(r"\$[^$\n]{1,40}?\([A-Z0-9.]{1,12}\)\$")
 _SENTENCE_END = tuple('.!?…。！？"”’»)')
+# statements, not questions: menus and FAQ link lists are made of question-shaped titles
+_STATEMENT_END = tuple('.!…。！"”’»)')
 _NUMBERED = re.compile(r"^\d{1,3}[.)]\s+\S")
 
 
@@ -50,6 +52,10 @@ class Thresholds:
     repeat_min_words: int = 8
     short_penalty: float = 1.0
     removed_penalty: float = 2.0
+    keep_inner_runs: bool = True
+    medium_score: float = 0.2
+    island_score: float = 5.0
+    island_gap: int = 30
 
 
 @dataclass
@@ -90,9 +96,10 @@ class Cleaner:
             w = ln.weq
             stop = ln.stop_density() if use_stop else 1.0
             sentence = ln.text.rstrip().endswith(_SENTENCE_END)
+            statement = ln.text.rstrip().endswith(_STATEMENT_END)
             if ln.url_share > 0.5:
                 out.append("short")
-            elif (w >= t.good_words and stop >= lo) or (w >= t.sentence_words and sentence and stop >= hi):
+            elif (w >= t.good_words and stop >= lo) or (w >= t.sentence_words and statement and stop >= hi):
                 out.append("good")
             elif w >= t.medium_words and (sentence or stop >= lo) and (stop >= lo * 0.5):
                 out.append("medium")
@@ -154,11 +161,10 @@ class Cleaner:
                     decided[i] = "site_boilerplate"
 
         # 5. region
-        region = self._region(lines, classes, decided, section_end, quote_of)
+        lo, hi, islands = self._region(lines, classes, decided, section_end, quote_of)
         keep: dict[int, str] = {}  # index -> block kind
         runs = self._short_runs(lines, classes, decided, quote_of)
         counts = Counter(line_key(ln.text) for ln in lines)
-        lo, hi = region
         for i, ln in enumerate(lines):
             if i in decided:
                 continue
@@ -167,6 +173,9 @@ class Cleaner:
                     keep[i] = "quote"
                 else:
                     decided[i] = "before_article" if i < lo else "after_article"
+                continue
+            if i in islands and classes[i] in ("good", "medium"):
+                keep[i] = "list_item" if (ln.bullet or _NUMBERED.match(ln.text)) else "paragraph"
                 continue
             if not (lo <= i <= hi):
                 if i in runs:
@@ -179,7 +188,7 @@ class Cleaner:
                 keep[i] = "list_item" if (ln.bullet or _NUMBERED.match(ln.text)) else "paragraph"
                 continue
             # short line inside the article
-            if i in runs:
+            if i in runs and not self.t.keep_inner_runs:
                 decided[i] = "navigation_run"
             elif counts[line_key(ln.text)] > 1:
                 decided[i] = "repeated_line"
@@ -283,17 +292,10 @@ class Cleaner:
         # a list introduced by "...:" is not a menu
         return {i for i in out if not self._after_intro(lines, i, decided)}
 
-    def _region(
-        self, lines: list[Line], classes: list[str], decided: dict[int, str], walls: set[int], quote_of: dict
-    ) -> tuple[int, int]:
-        """Best-scoring contiguous stretch (max-sum subarray; walls reset it)."""
+    def _scores(self, lines: list[Line], classes: list[str], decided: dict[int, str], quote_of: dict) -> list[float]:
         t = self.t
-        best, best_lo, best_hi = 0.0, 0, -1
-        cur, cur_lo = 0.0, 0
+        out = []
         for i, ln in enumerate(lines):
-            if i in walls:
-                cur, cur_lo = 0.0, i + 1
-                continue
             if i in quote_of:
                 s = 0.5
             elif i in decided:
@@ -301,12 +303,60 @@ class Cleaner:
             elif classes[i] == "good":
                 s = 1.0 + min(ln.weq, 60.0) / 10.0
             elif classes[i] == "medium":
-                s = 0.5
+                s = self.t.medium_score
             else:
                 s = -t.short_penalty
+            out.append(s)
+        return out
+
+    @staticmethod
+    def _best_span(scores: list[float], lo: int, hi: int, walls: set[int]) -> tuple[float, int, int]:
+        """Max-sum contiguous span of ``scores[lo:hi]``; walls reset it."""
+        best, best_lo, best_hi = 0.0, lo, lo - 1
+        cur, cur_lo = 0.0, lo
+        for i in range(lo, hi):
+            if i in walls:
+                cur, cur_lo = 0.0, i + 1
+                continue
             if cur <= 0:
                 cur, cur_lo = 0.0, i
-            cur += s
+            cur += scores[i]
             if cur > best:
                 best, best_lo, best_hi = cur, cur_lo, i
-        return best_lo, best_hi
+        return best, best_lo, best_hi
+
+    def _region(
+        self, lines: list[Line], classes: list[str], decided: dict[int, str], walls: set[int], quote_of: dict
+    ) -> tuple[int, int, set[int]]:
+        """The article: the best-scoring stretch, plus nearby islands of prose (a lede cut off by
+        a paywall box or a share bar) that no wall separates from it."""
+        scores = self._scores(lines, classes, decided, quote_of)
+        _, lo, hi = self._best_span(scores, 0, len(lines), walls)
+        islands: set[int] = set()
+        if hi < lo:
+            return lo, hi, islands
+        gap = self.t.island_gap
+        # before the article
+        start = lo
+        while True:
+            a = max(0, start - gap)
+            if any(w in walls for w in range(a, start)):
+                a = max(w for w in walls if a <= w < start) + 1
+            score, ilo, ihi = self._best_span(scores, a, start, walls)
+            if ihi < ilo or score < self.t.island_score:
+                break
+            islands.update(range(ilo, ihi + 1))
+            start = ilo
+        # after the article, up to the next wall
+        end = hi + 1
+        while end < len(lines):
+            b = min(len(lines), end + gap)
+            nxt = [w for w in walls if end <= w < b]
+            if nxt:
+                b = min(nxt)
+            score, ilo, ihi = self._best_span(scores, end, b, walls)
+            if ihi < ilo or score < self.t.island_score:
+                break
+            islands.update(range(ilo, ihi + 1))
+            end = ihi + 1
+        return lo, hi, islands

@@ -47,7 +47,7 @@ def repeated_paragraphs(
     also dropped when half its sentences restate later ones: that is a summary box above the
     article that the body repeats.
 
-    >>> same = "Alpha beta gamma delta epsilon zeta eta theta."
+    >>> same = "Alpha beta gamma delta epsilon zeta eta theta iota kappa lambda sigma omega."
     >>> repeated_paragraphs([same, "Other text here entirely about nothing.", same])
     {2: 0}
     """
@@ -58,31 +58,34 @@ def repeated_paragraphs(
     for i, ss in enumerate(sents):
         if not eligible[i]:
             continue
+        total = covered = 0
         checked, matched = 0, Counter()
         for s in ss:
-            if len(s) < min_stems:
+            if len(s) < 3:
                 continue
-            checked += 1
-            best, best_j = 0.0, -1
+            best, best_j, best_overlap = 0.0, -1, 0
             for j, other in enumerate(sents):
                 if j == i or j in out:
                     continue
                 for o in other:
                     if o:
-                        c = len(s & o) / len(s)
-                        if c > best:
-                            best, best_j = c, j
-            if best >= threshold:
-                matched[best_j] += 1
-        if not checked or not matched:
+                        ov = len(s & o)
+                        if ov / len(s) > best:
+                            best, best_j, best_overlap = ov / len(s), j, ov
+            total += len(s)
+            covered += best_overlap
+            if len(s) >= min_stems:
+                checked += 1
+                if best >= threshold:
+                    matched[best_j] += 1
+        if total < 10 or not matched:
             continue
         src = matched.most_common(1)[0][0]
-        n_matched = sum(matched.values())
-        if n_matched == checked:
+        if covered / total >= threshold and sum(matched.values()) == checked:
             if src > i and _mutual(sents[src], sents[i], threshold, min_stems):
                 continue  # an identical later copy exists: keep this one, drop that one
             out[i] = src
-        elif i == first and n_matched * 2 >= checked and all(j > i for j in matched):
+        elif i == first and i <= 2 and sum(matched.values()) * 2 >= checked and all(j > i for j in matched):
             out[i] = src
     return out
 

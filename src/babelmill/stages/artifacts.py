@@ -60,6 +60,12 @@ class StripConfig:
         nav_run: this many short lines in a row are a menu or link list (not after a "...:").
         short_penalty: how much a short line counts against the article region.
         removed_penalty: how much a rule-removed line counts against the article region.
+        medium_score: how much a medium line (short sentence) counts for the article region.
+        island_score: a stretch of prose outside the article region that scores this much,
+            with no section wall in between, is kept too (a lede cut off by a paywall box).
+        island_gap: how many lines away from the article such an island may start.
+        keep_inner_runs: keep runs of short lines inside the article region (lists, recipe
+            ingredients); off: remove them as ``navigation_run`` like runs outside it.
         repeat_threshold: share of a sentence's content words that must recur in another
             sentence for it to count as repeated.
         repeat_min_words: paragraphs shorter than this are never collapsed as repeats.
@@ -81,6 +87,10 @@ class StripConfig:
     nav_run: int = 3
     short_penalty: float = 1.0
     removed_penalty: float = 2.0
+    medium_score: float = 0.2
+    island_score: float = 5.0
+    island_gap: int = 30
+    keep_inner_runs: bool = True
     repeat_threshold: float = 0.75
     repeat_min_words: int = 8
     site_min_docs: int = 3
@@ -90,8 +100,12 @@ class StripConfig:
     quarantine_empty: bool = True
 
     def __post_init__(self) -> None:
-        # compile the rules now so that a broken rule file fails at config load
-        self.ruleset()
+        # Compile the rules now so that a broken rule file fails when the configuration is
+        # loaded. A relative path that is not in the packaged pipeline/ folder may be relative
+        # to a user's own config folder: the stage loads (and checks) it when it is built.
+        paths = resolve_rule_files(self.rule_files)
+        if all(p.is_file() for p in paths):
+            load_rules(paths)
 
     def ruleset(self, base: Path | None = None) -> RuleSet:
         return load_rules(resolve_rule_files(self.rule_files, base))
@@ -108,6 +122,10 @@ class StripConfig:
             repeat_min_words=self.repeat_min_words,
             short_penalty=self.short_penalty,
             removed_penalty=self.removed_penalty,
+            medium_score=self.medium_score,
+            island_score=self.island_score,
+            island_gap=self.island_gap,
+            keep_inner_runs=self.keep_inner_runs,
         )
 
 
@@ -132,7 +150,7 @@ class StripStage(Stage):
 
     def __init__(self, config=None, context=None):
         super().__init__(config, context)
-        base = self.context.get("pipeline_dir")
+        base = self.context.get("pipeline_dir") or self.context.get("config_dir")
         self.cleaner = Cleaner(self.config.ruleset(Path(base) if base else None), self.config.thresholds())
         self.sites = self._load_state()
 
