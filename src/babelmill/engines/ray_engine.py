@@ -5,27 +5,29 @@ Only the streaming of documents through the stages changes (``RayEngine.execute`
 state on the driver, so checkpoints, crash safety and the output format are the same as with the
 local engine.
 
-The stages are split in three kinds, in pipeline order:
+The pipeline is cut into segments, in order:
 
-* per-document stages (``batch_size == 1``: read, repair, strip, detect, normalize): consecutive
-  ones are chained in one ``map_batches`` over a pool of actors, each building its stage
-  instances once (a callable class);
-* batch stages (``batch_size > 1``: translate): their own actor pool, batches of the stage's
-  ``batch_size``, one GPU per actor when the cluster has GPUs (the model loads once per actor),
-  CPU actors otherwise;
-* stateful stages (those with ``commit`` or ``forget``, i.e. dedup) and everything after the
-  first of them: run on the driver, over the documents coming back from the cluster, against
-  the persisted index, exactly as the local engine runs them.
+* **serial** stages run on the driver, in input order, exactly as the local engine runs them:
+  stages whose output for a document depends on the documents before it (run-wide state).
+  These are stages with ``commit``/``forget`` (dedup and its persisted index), stages that set
+  ``parallel_safe = False``, and the ones listed in :data:`SERIAL_STAGES` (strip counts
+  recurring lines per site across the corpus);
+* **parallel** stages between them become Ray Data ``map_batches`` over actor pools, each actor
+  building its stage instances once (a callable class). Consecutive plain stages share one pool;
+  a stage with a ``device`` option (translate) gets its own pool, batches of the stage's
+  ``batch_size``, and one GPU per actor when the cluster has GPUs (the model loads once per
+  actor), CPU actors otherwise.
 
-Documents travel as pickled bytes; the order is preserved (``preserve_order``), so the corpus is
-byte-identical to the local engine's. Each actor ships the counters and seconds of its stages
-back with every batch; they are added to the driver's stage instances for the manifest.
+Documents travel as pickled bytes in windows of :data:`WINDOW` documents (a Ray dataset each), so
+a serial stage upstream keeps streaming; the order is preserved (``preserve_order``), so the
+corpus is byte-identical to the local engine's. Each actor ships the counters and seconds of its
+stages back with every batch; they are added to the driver's stage instances for the manifest.
 """
 
 from __future__ import annotations
 
+import itertools
 import pickle
-import time
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -53,25 +55,42 @@ def _import_ray():
     return ray
 
 
-def is_stateful(stage: Stage) -> bool:
-    """Stages that keep run-wide state (an index) must see every document in one process."""
-    return callable(getattr(stage, "commit", None)) or callable(getattr(stage, "forget", None))
+SERIAL_STAGES = frozenset({"strip", "dedup"})
+# documents per Ray dataset: large enough that starting the actor pools is a small cost
+WINDOW = 20_000
 
 
-def plan(stages: list[Stage]) -> tuple[list[list[Stage]], list[Stage]]:
-    """Split stages into distributed groups (chained per-document stages, or one batch stage)
-    and the driver tail (the first stateful stage and everything after it)."""
-    groups: list[list[Stage]] = []
-    for i, stage in enumerate(stages):
-        if is_stateful(stage):
-            return groups, stages[i:]
-        if stage.batch_size > 1:
+def is_serial(stage: Stage) -> bool:
+    """True for stages that must see every document in one process, in order (run-wide state)."""
+    declared = getattr(type(stage), "parallel_safe", None)
+    if declared is not None:
+        return not declared
+    if callable(getattr(stage, "commit", None)) or callable(getattr(stage, "forget", None)):
+        return True
+    return stage.key in SERIAL_STAGES
+
+
+def uses_device(stage: Stage) -> bool:
+    """Model stages (a ``device`` option) get their own actor pool, on GPUs when there are any."""
+    return hasattr(stage.config, "device")
+
+
+def plan(stages: list[Stage]) -> list[tuple[str, list[list[Stage]]]]:
+    """Cut the stages into ``("serial", [[stage]])`` and ``("parallel", [group, ...])`` segments;
+    a parallel segment's groups are its actor pools (chained plain stages, or one model stage)."""
+    segments: list[tuple[str, list[list[Stage]]]] = []
+    for stage in stages:
+        if is_serial(stage):
+            segments.append(("serial", [[stage]]))
+            continue
+        if not segments or segments[-1][0] != "parallel":
+            segments.append(("parallel", []))
+        groups = segments[-1][1]
+        if uses_device(stage) or not groups or uses_device(groups[-1][0]):
             groups.append([stage])
-        elif groups and groups[-1][-1].batch_size <= 1:
-            groups[-1].append(stage)
         else:
-            groups.append([stage])
-    return groups, []
+            groups[-1].append(stage)
+    return segments
 
 
 class StageChain:
@@ -151,28 +170,30 @@ class RayEngine:
         return dict(self._models)
 
     def execute(self, stages: list[Stage], seeds: list[Document], progress: Any = None) -> Iterator[Document]:
-        groups, tail = plan(stages)
-        stream: Iterator[Document] = self._distributed(groups, stages, seeds) if groups else iter(seeds)
-        if progress is not None and groups:
-            label = "ray:" + "+".join(s.key for g in groups for s in g)
-            stream = progress.track(label, stream)
-        for stage in tail:  # stateful stages: on the driver, over the cluster's outputs
-            stream = stage.run(stream)
+        stream: Iterator[Document] = iter(seeds)
+        for kind, groups in plan(stages):
+            if kind == "serial":
+                stage = groups[0][0]
+                stream = stage.run(stream)
+                label = stage.key
+            else:
+                stream = self._distributed(groups, stages, stream)
+                label = "ray:" + "+".join(s.key for g in groups for s in g)
             if progress is not None:
-                stream = progress.track(stage.key, stream)
+                stream = progress.track(label, stream)
         return stream
 
-    def _dataset(self, groups: list[list[Stage]], seeds: list[Document]):
+    def _dataset(self, groups: list[list[Stage]], docs: list[Document]):
         ray = self.ray
         cpus, gpus = self._resources()
-        rows = [{DOC: pickle.dumps(d, protocol=5), STATS: b""} for d in seeds]
+        rows = [{DOC: pickle.dumps(d, protocol=5), STATS: b""} for d in docs]
         blocks = max(1, min(len(rows), -(-len(rows) // PER_DOC_BATCH)))
         ds = ray.data.from_items(rows, override_num_blocks=blocks)
         workers = max(1, int(cpus))
         context = self.context
         for group in groups:
             specs = [(s.key, s.config) for s in group]
-            if group[0].batch_size > 1:
+            if uses_device(group[0]):
                 device = self.context.get("device") or getattr(group[0].config, "device", "auto")
                 use_gpu = gpus >= 1 and device != "cpu"
                 size = max(1, int(gpus)) if use_gpu else max(1, workers // 2)
@@ -196,13 +217,20 @@ class RayEngine:
                 )
         return ds
 
-    def _distributed(self, groups: list[list[Stage]], stages: list[Stage], seeds: list[Document]) -> Iterator[Document]:
-        if not seeds:
-            return
-        self._init()
+    def _distributed(
+        self, groups: list[list[Stage]], stages: list[Stage], docs: Iterator[Document]
+    ) -> Iterator[Document]:
+        """Send the documents through the segment's actor pools, a window at a time, in order."""
+        while True:
+            window = list(itertools.islice(docs, WINDOW))
+            if not window:
+                return
+            self._init()
+            yield from self._run_window(groups, stages, window)
+
+    def _run_window(self, groups: list[list[Stage]], stages: list[Stage], docs: list[Document]) -> Iterator[Document]:
         by_key = {s.key: s for s in stages}
-        started = time.perf_counter()
-        ds = self._dataset(groups, seeds)
+        ds = self._dataset(groups, docs)
         for batch in ds.iter_batches(batch_format="pyarrow", batch_size=None, prefetch_batches=2):
             for raw_doc, raw_stats in zip(batch.column(DOC).to_pylist(), batch.column(STATS).to_pylist(), strict=True):
                 if raw_stats:
@@ -214,4 +242,3 @@ class RayEngine:
                         self._models.update(entry.get("models") or {})
                 if raw_doc:
                     yield pickle.loads(raw_doc)
-        self.seconds = time.perf_counter() - started
