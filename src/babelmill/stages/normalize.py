@@ -55,7 +55,9 @@ def clean_inline(text: str, form: str = "NFC") -> str:
     >>> clean_inline("  Gr\u00f6\u00dfe\u200b  und\u00a0mehr  ")
     'Größe und mehr'
     """
-    text = unicodedata.normalize(form, text).translate(_INVISIBLE)
+    # drop invisibles first: removing one between a letter and its combining mark must not leave
+    # the pair uncomposed (the output would change on a second pass)
+    text = unicodedata.normalize(form, text.translate(_INVISIBLE))
     return _SPACES.sub(" ", text).strip()
 
 
