@@ -419,3 +419,37 @@ def test_disk_full_through_the_cli_is_one_clear_error(tmp_path: Path, monkeypatc
     assert "babelmill: error:" in result.stderr and "No space left on device" in result.stderr
     assert "Traceback" not in result.output
     assert (out / "corpus.jsonl").read_bytes() == b""
+
+
+@pytest.mark.slow
+def test_default_pipeline_handles_every_bad_input(tmp_path: Path) -> None:
+    """With every stage configured (pipeline/default.toml), the same bad inputs end the same way
+    in the read stage, and whatever later stages decide, every input is accounted for."""
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    cases, extra = build_inputs(inputs)
+    models = tmp_path / "no-models"
+    models.mkdir()
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(inputs), *extra, "-o", str(out), "--models-dir", str(models)])
+    if os.geteuid() != 0:
+        (inputs / "unreadable.txt").chmod(0o644)
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    rows = {Path(row["path"]).name: row for row in manifest["inputs"]}
+    assert set(rows) == {display(c.name) for c in cases}
+    summary = manifest["summary"]
+    assert summary["inputs"] == len(cases) == summary["kept"] + summary["duplicates"] + summary["quarantined"]
+    rejected = [json.loads(line) for line in (out / "rejected.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(rejected) == summary["duplicates"] + summary["quarantined"]
+    for case in cases:
+        row = rows[display(case.name)]
+        if case.fate == "quarantined":  # a read-stage decision: identical whatever follows
+            assert (row["fate"], row["reason"]) == (case.fate, case.reason), case.name
+        else:
+            assert row["fate"] in ("kept", "duplicate", "quarantined") and (row["fate"] == "kept" or row["reason"])
+    for record in rejected:
+        if record["status"] == "quarantined":
+            path = record["source"]["path"]
+            assert f"babelmill: {path}: quarantined ({record['reason']}): " in result.stderr
