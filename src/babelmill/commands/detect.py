@@ -55,7 +55,6 @@ def detect(inputs: tuple[str, ...], documents: bool, config_path: Path | None) -
             raise click.UsageError(f"{config_path}: {exc}") from None
         base_dir = config_path.parent
     detector = DocumentDetector(config, base_dir)
-    out = click.get_text_stream("stdout")
     for name in inputs or ("-",):
         if name == "-":
             data, label = sys.stdin.buffer.read(), "-"
@@ -77,5 +76,5 @@ def detect(inputs: tuple[str, ...], documents: bool, config_path: Path | None) -
                 }
                 if d.lang == "other":
                     rec["code"] = d.code
-                out.write(json.dumps(rec, ensure_ascii=False) + "\n")
-        out.write(json.dumps({"file": label, "document": True, **result.origin}, ensure_ascii=False) + "\n")
+                click.echo(json.dumps(rec, ensure_ascii=False))
+        click.echo(json.dumps({"file": label, "document": True, **result.origin}, ensure_ascii=False))

@@ -17,6 +17,7 @@ at Chinese; ``machine_translated_from`` is then ``None``.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from babelmill.detect.markers import MarkerHit, MarkerRules
@@ -33,6 +34,8 @@ class OriginSettings:
     min_prose_words: int = 8  # blocks shorter than this are headings/UI, not prose for the model
     pair_window: int = 2
     pair_ratio: tuple[float, float] = (1.2, 8.0)  # English chars per Chinese char of a rendering
+    title_zone: int = 5  # blocks at the top where a Chinese line without names may pair
+    classifier_full_words: int = 150  # below this many words of prose the classifier counts less
 
 
 def _sigmoid(z: float) -> float:
@@ -44,24 +47,46 @@ def _quote(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+_ANCHOR = re.compile(r"[A-Za-z]{2,}|\d+")
+
+
+def _is_rendering(zh: str, en: str, zh_index: int, settings: OriginSettings) -> bool:
+    """Could ``en`` be the English rendering of ``zh``?
+
+    Length must fit (English needs about 1.2-8 characters per Chinese character) and the
+    English must be a phrase, not a name. Names and numbers survive translation, so when the
+    Chinese line has any ("OpenAI", "2024") the English must repeat one; a Chinese line without
+    such anchors only counts near the top of the document, where titles and their
+    translations sit.
+    """
+    zh_len = sum(1 for ch in zh if "\u4e00" <= ch <= "\u9fff")
+    lo, hi = settings.pair_ratio
+    if zh_len < 4 or not lo <= len(en) / zh_len <= hi or len(en.split()) < 3:
+        return False
+    anchors = {a.lower() for a in _ANCHOR.findall(zh)}
+    if anchors:
+        return any(a in en.lower() for a in anchors)
+    return zh_index < settings.title_zone
+
+
 def find_zh_pairs(texts: list[str], langs: list[str], settings: OriginSettings) -> list[tuple[int, int]]:
-    """(zh index, en index) pairs: a Chinese block with an English block of plausible length nearby."""
+    """(zh index, en index) pairs: a Chinese block with its plausible English rendering nearby."""
     pairs = []
     for i, lang in enumerate(langs):
         if lang != "zh":
             continue
-        zh_len = sum(1 for ch in texts[i] if "\u4e00" <= ch <= "\u9fff")
-        if zh_len < 4:
-            continue
-        lo, hi = settings.pair_ratio
         for d in range(1, settings.pair_window + 1):
-            for j in (i + d, i - d):
-                if 0 <= j < len(texts) and langs[j] == "en" and lo <= len(texts[j]) / zh_len <= hi:
-                    pairs.append((i, j))
-                    break
-            else:
-                continue
-            break
+            j = next(
+                (
+                    j
+                    for j in (i + d, i - d)
+                    if 0 <= j < len(texts) and langs[j] == "en" and _is_rendering(texts[i], texts[j], i, settings)
+                ),
+                None,
+            )
+            if j is not None:
+                pairs.append((i, j))
+                break
     return pairs
 
 
@@ -113,7 +138,10 @@ def decide_origin(
         ]
         logit, n = classifier.document_logit(prose, settings.chunk_words)
         if n:
-            z += settings.classifier_weight * logit
+            # a few sentences say little about style: shrink the vote of short documents
+            words = sum(len(t.split()) for t in prose)
+            trust = min(1.0, words / max(settings.classifier_full_words, 1))
+            z += settings.classifier_weight * trust * logit
             evidence.append(f"classifier score {_sigmoid(logit):.2f} over {n} chunks")
             zh_pointing |= logit > 0
     score = _sigmoid(z)

@@ -1,0 +1,60 @@
+"""``babelmill detect``: JSON lines per block and per document."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from babelmill.cli import main
+
+
+def lines(output: str) -> list[dict]:
+    return [json.loads(x) for x in output.splitlines() if x.strip()]
+
+
+def test_detect_prints_blocks_then_document(tmp_path):
+    f = tmp_path / "a.txt"
+    f.write_text(
+        "Die Regierung hat heute ein neues Gesetz beschlossen.\n\n"
+        "Greg Brockman\n"
+        "东京的天气很好。\n"
+        "This sentence is plainly written in English, and it says so.\n",
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(main, ["detect", str(f)])
+    assert res.exit_code == 0, res.output
+    out = lines(res.output)
+    blocks, docs = out[:-1], out[-1:]
+    assert [b["line"] for b in blocks] == [1, 3, 4, 5]  # empty line 2 is no block
+    for b in blocks:
+        assert set(b) >= {"file", "line", "language", "confidence", "characters"}
+        assert b["file"] == str(f)
+    assert [b["language"] for b in blocks][2:] == ["zh", "en"]
+    (doc,) = docs
+    assert doc["document"] is True
+    assert doc["language"] in {"de", "en"}
+    assert set(doc["language_mix"]) == {"de", "en", "zh"}
+    assert doc["machine_translated"] is False
+    assert isinstance(doc["evidence"], list)
+
+
+def test_documents_only_and_stdin(tmp_path):
+    res = CliRunner().invoke(main, ["detect", "--documents", "-"], input="Ein kurzer deutscher Satz steht hier.\n")
+    assert res.exit_code == 0, res.output
+    (doc,) = lines(res.output)
+    assert doc["file"] == "-" and doc["language"] == "de"
+
+
+def test_invalid_utf8_is_replaced_not_fatal(tmp_path):
+    f = tmp_path / "bad.txt"
+    f.write_bytes(b"Das ist ein Satz \xff\xfe mit kaputten Bytes darin.\n")
+    res = CliRunner().invoke(main, ["detect", str(f)])
+    assert res.exit_code == 0, res.output
+    assert lines(res.output)[0]["language"] == "de"
+
+
+def test_missing_file_is_a_usage_error(tmp_path):
+    res = CliRunner().invoke(main, ["detect", str(tmp_path / "nope.txt")])
+    assert res.exit_code != 0
+    assert "nope.txt" in res.output
