@@ -70,6 +70,17 @@ def test_block_and_document_records():
     assert stage.counters["blocks_translated"] == 1
 
 
+def test_english_only_document_is_summarised_once():
+    engine = ReverseEngine()
+    stage = TranslateStage(TranslateConfig(), {}, engines={"de": engine})
+    (d,) = run(stage, [doc("a", ("Only English here.", "en"))])
+    assert d.blocks[0].text == "Only English here." and d.blocks[0].translation == NATIVE
+    assert d.translation["engine"] is None and d.translation["blocks_translated"] == 0
+    assert (d.history[-1].action, d.history[-1].reason) == ("skipped", "nothing_to_translate")
+    (d,) = run(TranslateStage(TranslateConfig(), {}, engines={"de": engine}), [d])
+    assert len(d.history) == 1 and engine.calls == []
+
+
 def test_missing_model_leaves_block_pending_with_install_hint(tmp_path, isolated_models):
     stage = TranslateStage(TranslateConfig(models_dir=str(tmp_path / "none")), {})
     (d,) = run(stage, [doc("a", ("Der Vorstand trat zurück.", "de"), ("中国经济增长了。", "zh"), ("Fine.", "en"))])

@@ -226,6 +226,7 @@ class TranslateStage(Stage):
             except Exception as exc:  # noqa: BLE001 - bad input never stops the run
                 self.count("errors")
                 doc.record(self.key, "error", "translate_failed", error=f"{type(exc).__name__}: {exc}")
+                touched.setdefault(id(doc), _new_summary())
         # 2. translate each language's sentences in one deduplicated, cached, sorted pass
         for code in sorted(work):
             loaded = self._loaded[code]
@@ -246,11 +247,18 @@ class TranslateStage(Stage):
             for doc, block, pieces in items:
                 outs = [next(it) if p.translate else None for p in pieces]
                 hits = sum(1 for p in pieces if p.translate and p.masked in stats.hits)
-                self._apply(doc, block, code, loaded, pieces, outs, hits, touched)
+                try:
+                    self._apply(doc, block, code, loaded, pieces, outs, hits, touched)
+                except Exception as exc:  # noqa: BLE001 - one odd block must not sink the batch
+                    self.count("errors")
+                    self._mark_pending(doc, block, "translate_failed", f"translation failed: {exc}", touched)
         # 3. per-document summary + history
         for doc in docs:
             if id(doc) in touched:
                 self._summarize(doc, touched[id(doc)])
+            elif doc.ok and not doc.translation:
+                doc.translation = _empty_translation()
+                doc.record(self.key, "skipped", "nothing_to_translate")
         return docs
 
     def _plan_doc(self, doc: Document, work: dict, touched: dict) -> None:
@@ -352,6 +360,18 @@ class TranslateStage(Stage):
             doc.record(self.key, "pending", reason, **detail, pending_reasons=dict(sorted(reasons.items())))
         else:
             doc.record(self.key, "translated", "argos_ctranslate2", **detail, model=doc.translation["model"])
+
+
+def _empty_translation() -> dict[str, Any]:
+    return {
+        "engine": None,
+        "model": None,
+        "model_version": None,
+        "blocks_translated": 0,
+        "blocks_pending": 0,
+        "cache_hits": 0,
+        "flagged": 0,
+    }
 
 
 def _new_summary() -> dict[str, Any]:
