@@ -128,6 +128,10 @@ from babelmill.commands.clean import clean  # noqa: E402
 
 main.add_command(clean)
 
+from babelmill.commands.report import report  # noqa: E402
+
+main.add_command(report)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()
