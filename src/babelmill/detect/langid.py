@@ -150,6 +150,7 @@ class LanguageIdentifier:
         langdetect_weight: share of langdetect in the blended probabilities when lingua runs.
         prior_weight: probability mass the de/en function-word prior moves on texts of at most
             ``prior_max_words`` words.
+        max_chars: only the first this many characters go to the statistical detectors.
     """
 
     def __init__(
@@ -159,12 +160,14 @@ class LanguageIdentifier:
         langdetect_weight: float = 0.1,
         prior_weight: float = 0.3,
         prior_max_words: int = 4,
+        max_chars: int = 3000,
     ):
         self.languages = tuple(sorted(set(languages) | set(TARGETS)))
         self.use_lingua = use_lingua and lingua_available()
         self.langdetect_weight = langdetect_weight
         self.prior_weight = prior_weight
         self.prior_max_words = prior_max_words
+        self.max_chars = max_chars
 
     @property
     def name(self) -> str:
@@ -210,7 +213,8 @@ class LanguageIdentifier:
             # one or two CJK characters are still unambiguous as to script, less as to language
             conf = 0.99 if letters >= 4 else 0.9
             return Guess(group, code, conf, letters, "script", {code: conf})
-        scores = self.scores(text)
+        # a few thousand characters decide any language; the cap bounds the time per block
+        scores = self.scores(text[: self.max_chars])
         if not scores:
             return Guess(None, None, 0.0, letters, "none")
         # ties broken by code so the answer never depends on dict order

@@ -8,11 +8,13 @@ quoted in it stays English (see :mod:`babelmill.detect.context`).
 
 Sets ``doc.origin`` = ``{language, language_mix, machine_translated, machine_translated_from,
 mt_score, evidence}``: explicit markers (disclaimers, Chinese bylines, paired Chinese/English
-lines; read from blocks *and* from the lines the cleaner removed, where disclaimers usually
-end up) plus a style classifier; see :mod:`babelmill.detect.origin`. Drops nothing.
+lines), read from the blocks, from the lines the cleaner removed (where disclaimers usually end
+up) and from string metadata (an extracted byline), plus a style classifier; see
+:mod:`babelmill.detect.origin`. Drops nothing. Also sets ``doc.metadata["original_title_lang"]``
+when an ``original_title`` is present.
 
-Context keys read (optional): ``pipeline_dir`` or ``config_dir`` (folder that relative rule paths are relative to;
-default: the packaged ``pipeline/``).
+Context keys read (optional): ``pipeline_dir`` or ``config_dir``, the folder that relative rule
+paths are relative to (default: the packaged ``pipeline/``).
 """
 
 from __future__ import annotations
@@ -64,6 +66,8 @@ class DetectStage(Stage):
     def _detect(self, doc: Document) -> None:
         texts = [b.text for b in doc.blocks]
         removed = [str(r.get("text", "")) for r in doc.removed if isinstance(r, dict)]
+        # bylines and sources the cleaner turned into metadata are evidence too
+        removed += [v for k, v in sorted(doc.metadata.items()) if isinstance(v, str) and k != "original_title"]
         original_title = doc.metadata.get("original_title")
         original_title = original_title if isinstance(original_title, str) else None
         result = self.detector.detect(texts, removed, original_title)
