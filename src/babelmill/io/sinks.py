@@ -220,7 +220,7 @@ def decode_shard(path: Path) -> Iterator[dict[str, Any]]:
     if name.endswith(".gz"):
         opener = gzip.open(path, "rb")
     elif name.endswith(".zst"):
-        opener = _zstd().open(path, "rb")
+        opener = _zstd().open(path, "rt", encoding="utf-8")  # its binary reader does not iterate lines
     else:
         opener = open(path, "rb")  # noqa: SIM115 - closed below
     with opener as fh:
