@@ -233,3 +233,13 @@ def test_non_utf8_file_name_is_read_and_shown_printable(tmp_path: Path) -> None:
 def test_config_values_are_checked(values: dict) -> None:
     with pytest.raises(ValueError):
         ReadConfig(**values)
+
+
+def test_decode_weighs_utf8_evidence_by_bytes() -> None:
+    """One long valid UTF-8 line outweighs one short broken line, and the other way round."""
+    utf8_first = GERMAN.encode() + "Straße\n".encode("cp1252")
+    assert decode_bytes(utf8_first) == (GERMAN + "Straße\n", "utf-8+cp1252")
+    legacy = (GERMAN.replace("„", '"').replace("“", '"').replace("€", "EUR") * 3).encode("cp1252")
+    accidental = "Ã¤\n".encode("cp1252")  # these two legacy bytes happen to be valid UTF-8 ("ä")
+    text, encoding = decode_bytes(legacy + accidental)
+    assert encoding == "cp1252" and text.endswith("Ã¤\n")

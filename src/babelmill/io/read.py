@@ -20,8 +20,8 @@ Every input ends somewhere: a document with text, or a quarantined document whos
 
 Decoding tries, in order: a byte-order mark; UTF-16 without a BOM (recognised by NUL bytes
 that sit almost all at odd or almost all at even offsets, and, if the bytes are also valid
-UTF-8, make up at least 30% of them); strict UTF-8; then, when most
-non-ASCII text is valid UTF-8, line by line (valid lines stay UTF-8, broken lines are decoded
+UTF-8, make up at least 30% of them); strict UTF-8; then, when most non-ASCII bytes sit
+in lines that are valid UTF-8, line by line (valid lines stay UTF-8, broken lines are decoded
 with the legacy encoding that charset-normalizer guesses for them, recorded as
 ``utf-8+<codec>``); otherwise charset-normalizer's best guess for the whole file (GB18030,
 Windows-1252, ...). Bytes no codec can decode become U+FFFD, never lone surrogates. The
@@ -183,18 +183,21 @@ def _decode_mixed_utf8(data: bytes) -> tuple[str, str] | None:
     whole file with a legacy codec would garble every valid UTF-8 line.
     """
     lines = data.splitlines(keepends=True)
-    good_non_ascii = bad = 0
+    # evidence weighed in non-ASCII bytes: a long valid UTF-8 line outweighs a short broken one,
+    # and a short legacy line that happens to be valid UTF-8 cannot outweigh a legacy file
+    good = bad = 0
     bad_lines: list[int] = []
     for i, line in enumerate(lines):
         if line.isascii():
             continue
+        non_ascii = len(line) - len(line.translate(None, bytes(range(128))))
         try:
             line.decode("utf-8")
-            good_non_ascii += 1
+            good += non_ascii
         except UnicodeDecodeError:
-            bad += 1
+            bad += non_ascii
             bad_lines.append(i)
-    if good_non_ascii <= bad:
+    if good <= bad:
         return None
     legacy = _guess_legacy(b"".join(lines[i] for i in bad_lines)) or "cp1252"
     if legacy.replace("-", "_").startswith("utf_16"):
