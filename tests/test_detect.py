@@ -199,3 +199,37 @@ def test_bad_input_does_not_crash(stage):
     assert set(out.origin) >= {"language", "language_mix", "machine_translated", "mt_score", "evidence"}
     empty = run(stage, make_doc(blocks=[]))
     assert empty.origin["machine_translated"] is False
+
+
+# -- configuration ----------------------------------------------------------------------------
+
+
+def test_bad_config_fails_at_load_not_per_document(tmp_path):
+    from babelmill.config import ConfigError, load_config
+
+    cfg = tmp_path / "p.toml"
+    cfg.write_text('[pipeline]\nstages = ["detect"]\n\n[stages.detect]\nlanguages = ["de", "xx"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="xx"):
+        load_config(cfg)
+    cfg.write_text('[pipeline]\nstages = ["detect"]\n\n[stages.detect]\nmt_threshold = 2\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="mt_threshold"):
+        load_config(cfg)
+
+
+def test_broken_markers_file_fails_when_the_stage_is_built(tmp_path):
+    from babelmill.detect.detector import DetectConfig
+
+    (tmp_path / "m.toml").write_text("[disclaimer]\npatterns = ['(unclosed']\n[weights]\ndisclaimer = 1.0\n")
+    with pytest.raises(ValueError, match="bad pattern"):
+        DetectStage(DetectConfig(markers="m.toml"), {"config_dir": str(tmp_path)})
+
+
+def test_letterless_lines_in_a_french_article_get_french(stage):
+    fr = [
+        "Le gouvernement a présenté mercredi un nouveau projet de loi sur l'énergie éolienne.",
+        "12.11.2023 — 14:30",
+        "Selon le ministère, les procédures d'autorisation devraient être nettement plus rapides.",
+    ]
+    doc = run(stage, make_doc(blocks=fr))
+    assert [b.lang for b in doc.blocks] == ["other"] * 3
+    assert {b.meta["lang_code"] for b in doc.blocks} == {"fr"}

@@ -52,6 +52,15 @@ def dominant_language(guesses: list[Guess], weights: list[int], strong: list[boo
     return max(sorted(counts), key=lambda k: counts[k])
 
 
+def dominant_other_code(guesses: list[Guess], weights: list[int], strong: list[bool]) -> str:
+    """The most written non-target language (by characters of strong blocks), or ``und``."""
+    counts: Counter[str] = Counter()
+    for g, w, s in zip(guesses, weights, strong, strict=True):
+        if s and g.lang == "other" and g.code:
+            counts[g.code] += w
+    return max(sorted(counts), key=lambda k: counts[k]) if counts else "und"
+
+
 def _code_for(group: str, guess: Guess) -> str:
     if group != "other":
         return group
@@ -113,6 +122,7 @@ def resolve(
     groups = ("de", "en", "zh", "other")
     strong = [is_strong(g, min_letters, min_confidence) for g in guesses]
     dominant = dominant_language(guesses, weights, strong, default)
+    other_code = dominant_other_code(guesses, weights, strong)
     out: list[Decision] = []
     for i, g in enumerate(guesses):
         if strong[i]:
@@ -120,7 +130,7 @@ def resolve(
             continue
         ctx, src, reason = context_language(i, guesses, strong, dominant, window)
         if g.lang is None:  # no letters at all: context is all there is
-            code = _code_for(ctx, src) if src is not None else (ctx if ctx != "other" else "und")
+            code = _code_for(ctx, src) if src is not None else (ctx if ctx != "other" else other_code)
             out.append(Decision(ctx, code, 0.5, reason))
             continue
         rest = (1.0 - context_prior) / (len(groups) - 1)
@@ -138,11 +148,11 @@ def resolve(
         elif src is not None and src.lang == lang:
             code = _code_for(lang, src)
         else:
-            code = lang if lang != "other" else _top_other(g)
+            code = lang if lang != "other" else _top_other(g) or other_code
         out.append(Decision(lang, code, round(min(conf, 1.0), 4), reason))
     return out, dominant
 
 
 def _top_other(g: Guess) -> str:
     others = {k: v for k, v in g.scores.items() if k not in ("de", "en", "zh")}
-    return max(sorted(others), key=lambda k: others[k]) if others else "und"
+    return max(sorted(others), key=lambda k: others[k]) if others else ""

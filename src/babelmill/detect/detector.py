@@ -58,6 +58,27 @@ class DetectConfig:
     mt_min_english_share: float = 0.5
     mt_chunk_words: int = 80
 
+    def __post_init__(self) -> None:
+        # fail at config load, not on the first document
+        bad = [c for c in self.languages if not (isinstance(c, str) and len(c) == 2 and c.isalpha() and c.islower())]
+        if bad:
+            raise ValueError(f"languages: {bad!r} are not ISO 639-1 codes (two lower-case letters)")
+        if self.use_lingua:
+            try:
+                from lingua import IsoCode639_1
+            except ImportError:
+                pass
+            else:
+                unknown = [c for c in self.languages if not hasattr(IsoCode639_1, c.upper())]
+                if unknown:
+                    raise ValueError(f"languages: lingua has no model for {unknown!r}")
+        for name in ("langdetect_weight", "min_confidence", "context_prior", "mt_threshold", "mt_min_english_share"):
+            v = getattr(self, name)
+            if not 0.0 <= v <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1, got {v!r}")
+        if self.default_language not in ("de", "en", "zh", "other"):
+            raise ValueError(f"default_language must be de, en, zh or other, got {self.default_language!r}")
+
 
 @dataclass
 class DocumentResult:

@@ -35,14 +35,10 @@ class DetectStage(Stage):
 
     def __init__(self, config=None, context=None):
         super().__init__(config, context)
-        self._detector: DocumentDetector | None = None
-
-    @property
-    def detector(self) -> DocumentDetector:
-        if self._detector is None:  # models load lazily, once per stage
-            base = self.context.get("pipeline_dir") or self.context.get("config_dir")
-            self._detector = DocumentDetector(self.config, Path(base) if base else None)
-        return self._detector
+        base = self.context.get("pipeline_dir") or self.context.get("config_dir")
+        # rules and the classifier load here, so a broken rules file fails before any document;
+        # the language models themselves load lazily on first use, once per stage process
+        self.detector = DocumentDetector(self.config, Path(base) if base else None)
 
     def process(self, doc: Document) -> Iterable[Document]:
         try:
