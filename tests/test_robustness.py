@@ -453,3 +453,35 @@ def test_default_pipeline_handles_every_bad_input(tmp_path: Path) -> None:
         if record["status"] == "quarantined":
             path = record["source"]["path"]
             assert f"babelmill: {path}: quarantined ({record['reason']}): " in result.stderr
+
+
+def test_folder_that_cannot_be_listed_is_reported_not_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inputs = tmp_path / "inputs"
+    (inputs / "locked").mkdir(parents=True)
+    (inputs / "locked" / "inside.txt").write_text(ENGLISH)
+    (inputs / "open.txt").write_text(ENGLISH + "More.\n")
+    locked = inputs / "locked"
+    if os.geteuid() != 0:
+        locked.chmod(0)
+    else:  # root lists anything: make listing this one folder fail as permissions would
+        real_scandir = os.scandir
+
+        def scandir(path="."):
+            if os.fspath(path) == str(locked):
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fspath(path))
+            return real_scandir(path)
+
+        monkeypatch.setattr(os, "scandir", scandir)
+    config = tmp_path / "stages.toml"
+    config.write_text(STAGES_TOML)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(inputs), "-o", str(out), "-c", str(config)])
+    monkeypatch.undo()
+    locked.chmod(0o755)
+    assert result.exit_code == 0, result.output
+    rows = {Path(r["path"]).name: r for r in json.loads((out / "manifest.json").read_text())["inputs"]}
+    assert (rows["locked"]["fate"], rows["locked"]["reason"]) == ("quarantined", "unreadable")
+    assert rows["open.txt"]["fate"] == "kept"
+    assert f"babelmill: {locked}: quarantined (unreadable): a folder that cannot be listed: Permission denied" in (
+        result.stderr
+    )

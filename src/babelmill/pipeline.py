@@ -123,7 +123,9 @@ def discover_inputs(patterns: Iterable[str], exclude: Path | None = None) -> tup
             candidates = [pattern]
         for cand in candidates:
             if os.path.isdir(cand) and not os.path.islink(cand):
-                for root, dirs, files in os.walk(cand):
+                # a folder that cannot be listed becomes an input itself, so the read stage
+                # reports it instead of its files vanishing without a word
+                for root, dirs, files in os.walk(cand, onerror=lambda exc: found.append(exc.filename)):
                     dirs[:] = sorted(
                         d
                         for d in dirs

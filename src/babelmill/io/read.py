@@ -5,7 +5,8 @@ Every input ends somewhere: a document with text, or a quarantined document whos
 
 * ``not_found``: the path does not exist, or is a broken symlink (the message names its target);
 * ``symlink_loop``: a symlink that points (through others) back at itself;
-* ``unreadable``: the operating system refuses to read it (permissions, I/O error);
+* ``unreadable``: the operating system refuses to read it (permissions, I/O error), or it is
+  a folder inside an input folder that cannot be listed;
 * ``not_a_file``: a FIFO, socket, device, or a symlink to a directory;
 * ``too_large``: more than ``read.max_bytes`` bytes; it is never loaded, so memory stays bounded;
 * ``empty``: zero bytes;
@@ -344,6 +345,11 @@ class ReadStage(Stage):
         if rejected is not None:
             return rejected
         if path.is_dir():
+            try:
+                with os.scandir(path):
+                    pass
+            except OSError as exc:  # the runner hands over folders it could not list
+                return self._quarantine(doc, "unreadable", f"a folder that cannot be listed: {exc.strerror or exc}")
             return self._quarantine(
                 doc, "not_a_file", "a directory, not a file (a symlink to a directory is not followed)"
             )
