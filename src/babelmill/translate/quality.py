@@ -22,6 +22,8 @@ from collections import Counter
 from babelmill.translate.protect import protect
 
 _PLACEHOLDER = re.compile(r"ZQX\d+")
+# a 2-10 character unit repeated 6+ times in a row ("sagsagsag...", "!?!?!?...")
+_CHAR_LOOP = re.compile(r"(\S{2,10}?)\1{5,}")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
@@ -86,7 +88,11 @@ def has_repetition(text: str, n: int = 3, max_repeats: int = 3) -> bool:
     True
     >>> has_repetition("A normal sentence about the city and the people of the city.")
     False
+    >>> has_repetition("Result: sagsagsagsagsagsag")  # a loop inside one token
+    True
     """
+    if _CHAR_LOOP.search(text):
+        return True
     words = [w.lower() for w in _WORD.findall(text)]
     run = 1
     for a, b in zip(words, words[1:], strict=False):
