@@ -33,7 +33,7 @@ def detect(inputs: tuple[str, ...], documents: bool, config_path: Path | None) -
     \b
       {"file", "line", "language", "confidence", "characters"[, "code"]}
 
-    (``code`` is the ISO code when language is "other"), then one per document
+    ("code" is the ISO code when language is "other"), then one per document
 
     \b
       {"file", "document": true, "language", "language_mix", "machine_translated",
@@ -42,6 +42,13 @@ def detect(inputs: tuple[str, ...], documents: bool, config_path: Path | None) -
     from babelmill.detect.detector import DetectConfig, DocumentDetector
 
     config, base_dir = DetectConfig(), None
+    if config_path is None:
+        from babelmill.config import ConfigError, pipeline_dir
+
+        try:
+            config_path = pipeline_dir() / "default.toml"
+        except ConfigError:
+            config_path = None
     if config_path is not None:
         import tomllib
 
