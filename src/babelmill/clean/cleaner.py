@@ -51,7 +51,7 @@ class Thresholds:
     repeat_threshold: float = 0.75
     repeat_min_words: int = 8
     short_penalty: float = 1.0
-    removed_penalty: float = 2.0
+    removed_penalty: float = 0.5
     keep_inner_runs: bool = True
     medium_score: float = 0.2
     island_score: float = 5.0
@@ -156,9 +156,17 @@ class Cleaner:
 
         # 4. site repetition
         if site_repeats:
-            for i, ln in enumerate(lines):
-                if i not in decided and i not in quote_of and line_key(ln.text) in site_repeats:
-                    decided[i] = "site_boilerplate"
+            flagged = [
+                i
+                for i, ln in enumerate(lines)
+                if i not in decided and i not in quote_of and line_key(ln.text) in site_repeats
+            ]
+            good = [i for i, c in enumerate(classes) if c == "good" and i not in decided]
+            if len([i for i in flagged if classes[i] == "good"]) * 2 > len(good):
+                # most of the prose recurs elsewhere: a reprint (dedup's business), not a template
+                flagged = [i for i in flagged if classes[i] != "good"]
+            for i in flagged:
+                decided[i] = "site_boilerplate"
 
         # 5. region
         lo, hi, islands = self._region(lines, classes, decided, section_end, quote_of)
@@ -223,7 +231,9 @@ class Cleaner:
         if not keep:
             res.fallback = True
             for i in range(len(lines)):
-                if classes[i] in ("good", "medium") and decided.get(i) in ("before_article", "after_article", None):
+                sentence = lines[i].n_words >= 3 and lines[i].text.rstrip().endswith(_SENTENCE_END)
+                positional = decided.get(i) in ("before_article", "after_article", "navigation_run", None)
+                if positional and (classes[i] in ("good", "medium") or sentence):
                     keep[i] = "paragraph"
                     decided.pop(i, None)
 

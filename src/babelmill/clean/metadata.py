@@ -179,7 +179,9 @@ def extract_metadata(lines: list[Line], first_body: int, body_script: str) -> tu
                 break
         if title_idx is None:
             for c in cands:
-                run = sum(1 for d in (-2, -1, 1, 2) if 0 <= c + d < len(lines) and lines[c + d].weq <= 3)
+                run = sum(
+                    1 for d in (-2, -1, 1, 2) if 0 <= c + d < len(lines) and lines[c + d].text and lines[c + d].weq <= 3
+                )
                 if run <= 1:
                     title_idx = c
                     break

@@ -43,9 +43,9 @@ def repeated_paragraphs(
 
     A sentence is repeated when at least ``threshold`` of its content stems (it needs
     ``min_stems`` of them) recur in one sentence of another paragraph. A paragraph whose
-    sentences are all repeated is a copy; of two copies the later goes. The first paragraph is
-    also dropped when half its sentences restate later ones: that is a summary box above the
-    article that the body repeats.
+    sentences are all repeated is a copy. Of two copies the shorter goes (a teaser or caption
+    restating the body), the later one when they are the same length. The first paragraph is
+    dropped when half its sentences restate later ones: a summary box above the article.
 
     >>> same = "Alpha beta gamma delta epsilon zeta eta theta iota kappa lambda sigma omega."
     >>> repeated_paragraphs([same, "Other text here entirely about nothing.", same])
@@ -53,14 +53,13 @@ def repeated_paragraphs(
     """
     sents = [[_stems(s) for s in sentences(p)] for p in paras]
     eligible = [len(_TOKEN.findall(p)) >= min_words for p in paras]
+    sizes = [sum(len(s) for s in ss) for ss in sents]
     out: dict[int, int] = {}
-    first = next((i for i, e in enumerate(eligible) if e), None)
-    for i, ss in enumerate(sents):
-        if not eligible[i]:
-            continue
-        total = covered = 0
-        checked, matched = 0, Counter()
-        for s in ss:
+
+    def match(i: int) -> tuple[int, int, int, Counter[int]]:
+        total = covered = checked = 0
+        matched: Counter[int] = Counter()
+        for s in sents[i]:
             if len(s) < 3:
                 continue
             best, best_j, best_overlap = 0.0, -1, 0
@@ -68,34 +67,27 @@ def repeated_paragraphs(
                 if j == i or j in out:
                     continue
                 for o in other:
-                    if o:
-                        ov = len(s & o)
-                        if ov / len(s) > best:
-                            best, best_j, best_overlap = ov / len(s), j, ov
+                    if o and len(s & o) / len(s) > best:
+                        best, best_j, best_overlap = len(s & o) / len(s), j, len(s & o)
             total += len(s)
             covered += best_overlap
             if len(s) >= min_stems:
                 checked += 1
                 if best >= threshold:
                     matched[best_j] += 1
-        if total < 10 or not matched:
-            continue
-        src = matched.most_common(1)[0][0]
-        if covered / total >= threshold and sum(matched.values()) == checked:
-            if src > i and _mutual(sents[src], sents[i], threshold, min_stems):
-                continue  # an identical later copy exists: keep this one, drop that one
-            out[i] = src
-        elif i == first and i <= 2 and sum(matched.values()) * 2 >= checked and all(j > i for j in matched):
-            out[i] = src
-    return out
+        return total, covered, checked, matched
 
-
-def _mutual(a: list[set[str]], b: list[set[str]], threshold: float, min_stems: int) -> bool:
-    """Whether every sentence of ``a`` is also matched in ``b`` (the two are copies)."""
-    for s in a:
-        if len(s) >= min_stems and not any(o and len(s & o) / len(s) >= threshold for o in b):
-            return False
-    return True
+    first = next((i for i, e in enumerate(eligible) if e), None)
+    if first is not None and first <= 2:
+        _, _, checked, matched = match(first)
+        partial = sum(matched.values()) < checked or len(matched) > 1
+        if matched and partial and sum(matched.values()) * 2 >= checked and all(j > first for j in matched):
+            out[first] = matched.most_common(1)[0][0]
+    for i in sorted((i for i, e in enumerate(eligible) if e and i not in out), key=lambda i: (sizes[i], -i)):
+        total, covered, checked, matched = match(i)
+        if total >= 10 and matched and covered / total >= threshold and sum(matched.values()) == checked:
+            out[i] = matched.most_common(1)[0][0]
+    return dict(sorted(out.items()))
 
 
 def line_key(text: str) -> str:

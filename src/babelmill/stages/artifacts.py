@@ -86,7 +86,7 @@ class StripConfig:
     stop_high_ratio: float = 0.7
     nav_run: int = 3
     short_penalty: float = 1.0
-    removed_penalty: float = 2.0
+    removed_penalty: float = 0.5
     medium_score: float = 0.2
     island_score: float = 5.0
     island_gap: int = 30
