@@ -221,7 +221,7 @@ def test_repeated_title_line_dropped():
 
 
 def test_repeated_paragraph_collapsed_later_copy_goes():
-    para = "Shareholders of the shipping group rejected the merger, citing valuation concerns and pension debts."
+    para = "Shareholders of the shipping conglomerate rejected the merger, citing valuation worries and harbour debts."
     doc = strip("\n".join([ART[0], para, ART[1], para + " ", ART[2]]))
     texts = [b.text for b in doc.blocks]
     assert texts.count(para) == 1
