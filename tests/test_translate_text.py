@@ -44,6 +44,13 @@ def test_doctests(module):
         # quotes close the sentence they end
         ("Sie sagte: „Wir gehen.“ Dann ging sie.", ["Sie sagte: „Wir gehen.“", "Dann ging sie."]),
         ("»Nein!« Er lachte.", ["»Nein!«", "Er lachte."]),
+        # a quotation of several sentences stays one unit
+        (
+            "Unter dem Slogan „10 minutes a day. 31 days. A better you.“ gibt es Tipps. Tag 1 folgt.",
+            ["Unter dem Slogan „10 minutes a day. 31 days. A better you.“ gibt es Tipps.", "Tag 1 folgt."],
+        ),
+        # an unbalanced quote mark does not switch splitting off
+        ("„Das ist falsch. Er ging. Sie kam.", ["„Das ist falsch.", "Er ging.", "Sie kam."]),
         ('He said "Stop." Then he left.', ['He said "Stop."', "Then he left."]),
         # a lower-case continuation is never a boundary
         ("Das ist gut. aber nicht ganz.", ["Das ist gut. aber nicht ganz."]),

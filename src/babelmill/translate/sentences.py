@@ -12,8 +12,8 @@ Chinese ``。！？；…`` end a sentence with no space needed. Newlines are al
 
 >>> split_sentences("Dr. Müller kam am 17. November, z.B. mit 3.5 Mio. Euro. Dann ging er.")
 ['Dr. Müller kam am 17. November, z.B. mit 3.5 Mio. Euro.', 'Dann ging er.']
->>> split_sentences('Er sagte: „Das ist gut." Danach ging er.')
-['Er sagte: „Das ist gut."', 'Danach ging er.']
+>>> split_sentences('Er sagte: „Das ist gut. Sehr gut.“ Danach ging er.')
+['Er sagte: „Das ist gut. Sehr gut.“', 'Danach ging er.']
 >>> split_sentences("Äpfel, Birnen usw. sind teuer. Warum? Niemand weiß es!")
 ['Äpfel, Birnen usw. sind teuer.', 'Warum?', 'Niemand weiß es!']
 >>> split_sentences("中国经济增长了。这是好消息！真的吗？是的；当然……")
@@ -67,15 +67,45 @@ def _ends_with_non_boundary(before: str) -> bool:
     return bool(re.fullmatch(r"(?:\w{1,2}\.)+\w{1,2}", word))
 
 
+# opening quote -> the quotes that close it
+_QUOTE_PAIRS = {"„": "“”", "»": "«", "«": "»", "“": "”", '"': '"', "‚": "‘’", "「": "」", "『": "』"}
+_MAX_QUOTE = 300  # longer "quotes" are more likely an unbalanced mark than one quotation
+
+
+def _quoted_regions(line: str) -> list[tuple[int, int]]:
+    """``(open, close)`` index pairs of balanced quotations on one line, left to right.
+
+    >>> _quoted_regions('Er sagte „Ja. Nein.“ und »Gut.« Dann "x".')
+    [(9, 19), (25, 30), (37, 39)]
+    """
+    regions: list[tuple[int, int]] = []
+    i = 0
+    while i < len(line):
+        closers = _QUOTE_PAIRS.get(line[i])
+        if closers:
+            window = line[i + 1 : i + 1 + _MAX_QUOTE]
+            hits = [window.find(c) for c in closers if c in window]
+            if hits:
+                close = i + 1 + min(hits)
+                regions.append((i, close))
+                i = close + 1
+                continue
+        i += 1
+    return regions
+
+
 def _split_line(line: str) -> list[str]:
     pieces: list[str] = []
     start = 0
+    quoted = _quoted_regions(line)
     for m in _BOUNDARY.finditer(line):
         end = m.end()
         nxt = m.group(1)[0]
         terminator = m.group(0).rstrip(_CLOSERS)
         if not _is_sentence_start(nxt):
             continue
+        if any(open_ < end <= close for open_, close in quoted):
+            continue  # inside a quotation: translate it as one unit
         if terminator == "." and _ends_with_non_boundary(line[start : m.start()] + "."):
             continue
         piece = line[start:end].strip()
