@@ -88,6 +88,8 @@ def test_discovery_via_env_and_models_dir(tmp_path, de_en_archive, isolated_mode
     assert find_package("de", "en", empty) is None
     assert find_package("de", "en", env_dir).path.parent == env_dir
     assert find_package("zh", "en", env_dir) is None
+    # a models_dir taken from $BABELMILL_MODELS may list several folders
+    assert find_package("de", "en", f"{empty}{os.pathsep}{env_dir}").path.parent == env_dir
 
 
 def test_unreadable_package_folders_are_reported_not_fatal(tmp_path, de_en_archive):

@@ -99,7 +99,9 @@ def argos_packages_dir() -> Path:
 def search_dirs(models_dir: str | Path | None = None) -> list[Path]:
     """Folders searched for installed packages, in priority order (see module docstring)."""
     if models_dir:
-        return [Path(models_dir).expanduser()]
+        # `babelmill run` fills --models-dir from $BABELMILL_MODELS, which may list several folders
+        parts = [p.strip() for p in str(models_dir).split(os.pathsep) if p.strip()]
+        return [Path(p).expanduser() for p in parts] or [Path(models_dir)]
     dirs: list[Path] = []
     for part in os.environ.get(ENV_MODELS, "").split(os.pathsep):
         if part.strip():
