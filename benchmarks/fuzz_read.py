@@ -106,7 +106,7 @@ def build_seeds(directory: Path) -> list[bytes]:
         b"abc \xff\xfe \xed\xa0\x80 def\n",
     ]
     for path in sorted((ROOT / "seeds").glob("*.txt")):
-        seeds.append(path.read_bytes()[:2048])  # short inputs: more runs per second
+        seeds.append(path.read_bytes()[:1024])  # short inputs: more runs per second
     directory.mkdir(parents=True, exist_ok=True)
     for data in seeds:
         (directory / hashlib.sha1(data).hexdigest()).write_bytes(data)
@@ -135,7 +135,7 @@ def mutate(rng: random.Random, data: bytes, seeds: list[bytes]) -> bytes:
             buf[pos:pos] = other[start : start + rng.randint(1, 64)]
         else:
             buf[pos:pos] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
-    return bytes(buf[:4096])
+    return bytes(buf[:2048])
 
 
 def random_fuzz(target: Target, seeds: list[bytes], seconds: float, artifacts: Path) -> tuple[int, list[Path]]:
@@ -180,7 +180,7 @@ def atheris_worker(argv: list[str]) -> None:
 def run_atheris(seconds: int, corpus: Path, artifacts: Path) -> tuple[int, int, list[Path], str]:
     cmd = [
         sys.executable, __file__, "--worker", "--",
-        f"-max_total_time={seconds}", "-max_len=4096", "-timeout=20", "-rss_limit_mb=3072",
+        f"-max_total_time={seconds}", "-max_len=2048", "-timeout=20", "-rss_limit_mb=3072",
         f"-artifact_prefix={artifacts}/", "-print_final_stats=1", str(corpus),
     ]  # fmt: skip
     env = {**os.environ, "OMP_NUM_THREADS": "1"}

@@ -153,3 +153,13 @@ def test_normalize_renders_blocks_the_same_twice(items: list[tuple[str, str]], f
     (again,) = list(NormalizeStage(cfg).run([once]))
     assert again.text == first
     assert render_blocks(again.blocks, cfg) == first
+
+
+# -- regressions found by the property tests and the fuzzer ----------------------------------
+
+
+@pytest.mark.parametrize("text", ["A\u202a\u0300", "e\u200b\u0301x", "\ufeffa\u00ad\u0308"])
+def test_invisible_between_letter_and_combining_mark_normalizes_once(text: str) -> None:
+    once = clean_inline(text)
+    assert clean_inline(once) == once
+    assert once in ("\u00c0", "\u00e9x", "\u00e4")
