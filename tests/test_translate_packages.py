@@ -23,7 +23,7 @@ from babelmill.translate.packages import (
     read_package,
 )
 from tests.fixtures import translate_fixtures
-from tests.fixtures.argos_fixture import build_package
+from tests.fixtures.argos_fixture import build_bpe_package, build_package
 
 # shared fixtures (pytest finds them as module attributes)
 de_en_archive = translate_fixtures.de_en_archive
@@ -160,6 +160,17 @@ def test_not_a_zip_is_refused(tmp_path):
     with pytest.raises(UnsafeArchiveError, match="not a zip archive"):
         install_archive(bogus, tmp_path / "models")
     assert not (tmp_path / "models").exists()
+
+
+def test_bpe_layout_loads_and_translates(tmp_path):
+    pytest.importorskip("sacremoses")
+    pkg = read_package(build_bpe_package(tmp_path))
+    assert pkg.tokenizer == "bpe"
+    engine = CTranslate2Engine(pkg, device="cpu", options=DecodeOptions(max_decoding_length=6))
+    assert engine.tokenizer.encode("Hallo Welt") == ["H@@", "a@@", "l@@", "l@@", "o", "W@@", "e@@", "l@@", "t"]
+    assert engine.tokenizer.decode(["H@@", "a@@", "l@@", "l@@", "o", "W@@", "e@@", "l@@", "t"]) == "Hallo Welt"
+    ((text, score),) = engine.translate(["Hallo Welt."])
+    assert isinstance(text, str) and score <= 0.0
 
 
 def test_read_package_names_what_is_missing(tmp_path):
