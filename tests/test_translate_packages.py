@@ -23,7 +23,7 @@ from babelmill.translate.packages import (
     read_package,
 )
 from tests.fixtures import translate_fixtures
-from tests.fixtures.argos_fixture import build_bpe_package, build_package
+from tests.fixtures.argos_fixture import GERMAN_CORPUS, build_bpe_package, build_package
 
 # shared fixtures (pytest finds them as module attributes)
 de_en_archive = translate_fixtures.de_en_archive
@@ -59,6 +59,17 @@ def test_install_from_file_then_load_and_translate(tmp_path, de_en_archive, isol
     # identity names the weights and the decode settings that change output
     assert engine.identity.startswith("translate-de_en-random@0.0#")
     assert "beam=2" in engine.identity
+
+
+def test_token_batched_translation_equals_one_by_one(tmp_path, de_en_archive):
+    """CTranslate2 sorts and re-batches internally; results must still come back in input order."""
+    pkg = install_archive(de_en_archive, tmp_path / "models")
+    engine = CTranslate2Engine(pkg, device="cpu", options=DecodeOptions(max_decoding_length=10, max_batch_tokens=64))
+    sentences = GERMAN_CORPUS[:12]
+    batched = engine.translate(sentences)
+    single = [engine.translate([s])[0] for s in sentences]
+    assert [t for t, _ in batched] == [t for t, _ in single]
+    assert [sc for _, sc in batched] == pytest.approx([sc for _, sc in single], abs=1e-4)
 
 
 def test_reinstall_replaces_and_identity_tracks_weights(tmp_path, de_en_archive, isolated_models):
