@@ -22,14 +22,21 @@ Documents travel as pickled bytes in windows of :data:`WINDOW` documents (a Ray 
 a serial stage upstream keeps streaming; the order is preserved (``preserve_order``), so the
 corpus is byte-identical to the local engine's. Each actor ships the counters and seconds of its
 stages back with every batch; they are added to the driver's stage instances for the manifest.
+
+On a cluster (``--address``): the workers read the inputs themselves, so input paths (resolved
+from the driver's working directory) and the output's ``state/`` folder (translation cache) must
+be on a file system every node sees; babelmill's dependencies must be installed on every node
+(``pip install 'babelmill[ray]'``), and the driver ships its own babelmill code to the workers.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 import pickle
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from babelmill.document import Document
@@ -104,6 +111,9 @@ class StageChain:
     def __init__(self, specs: list[tuple[str, Any]], context: dict[str, Any]):
         from babelmill.registry import get_stage_class
 
+        cwd = context.get("driver_cwd")
+        if cwd and os.path.isdir(cwd):
+            os.chdir(cwd)  # relative input paths resolve as on the driver (shared file system)
         self.stages = [get_stage_class(key)(config, context) for key, config in specs]
 
     def __call__(self, batch):
@@ -148,7 +158,7 @@ class RayEngine:
     def __init__(self, address: str | None = None, context: dict[str, Any] | None = None):
         self.ray = _import_ray()
         self.address = address
-        self.context = dict(context or {})
+        self.context = dict(context or {}, driver_cwd=os.getcwd())
         self._models: dict[str, Any] = {}
 
     def _init(self) -> None:
@@ -156,7 +166,12 @@ class RayEngine:
         if not ray.is_initialized():
             kwargs: dict[str, Any] = {"ignore_reinit_error": True, "log_to_driver": False}
             if self.address:
+                import babelmill
+
                 kwargs["address"] = self.address
+                # ship this babelmill to the cluster's workers so they run the driver's code
+                # (its dependencies must be installed on every node: pip install babelmill[ray])
+                kwargs["runtime_env"] = {"py_modules": [str(Path(babelmill.__file__).parent)]}
             ray.init(**kwargs)
         ctx = ray.data.DataContext.get_current()
         ctx.execution_options.preserve_order = True  # the corpus is written in input order
