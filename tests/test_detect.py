@@ -233,3 +233,11 @@ def test_letterless_lines_in_a_french_article_get_french(stage):
     doc = run(stage, make_doc(blocks=fr))
     assert [b.lang for b in doc.blocks] == ["other"] * 3
     assert {b.meta["lang_code"] for b in doc.blocks} == {"fr"}
+
+
+def test_german_origin_disclaimer_is_machine_translated_but_not_from_chinese(stage):
+    doc = make_doc(blocks=[*NATIVE, "This article was machine-translated from German by DeepL."])
+    out = run(stage, doc)
+    assert out.origin["machine_translated"] is True
+    assert out.origin["machine_translated_from"] is None
+    assert any(e.startswith("german source") for e in out.origin["evidence"])
