@@ -32,7 +32,9 @@ class _FoldTable(dict):
         return value
 
 
-_FOLD = _FoldTable()
+# Turkish dotted/dotless i do not survive a round trip through upper case ("ı".upper() == "I",
+# "İ".casefold() == "i̇"); fold both to a plain "i" so an upper-cased copy keeps its key.
+_FOLD = _FoldTable({0x0131: ord("i"), 0x0307: None})
 
 
 def normalize_key_text(text: str) -> str:
@@ -44,6 +46,8 @@ def normalize_key_text(text: str) -> str:
     True
     >>> normalize_key_text("...!!!")
     ''
+    >>> normalize_key_text("HAKLARI İSTANBUL") == normalize_key_text("hakları istanbul")
+    True
     """
     folded = unicodedata.normalize("NFKC", text).casefold()
     return " ".join(folded.translate(_FOLD).split())
