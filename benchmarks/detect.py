@@ -155,9 +155,21 @@ def main(argv: list[str] | None = None) -> int:
         f"recall={cv['recall']:.3f} mt_de_fpr={cv['mt_de_false_positive_rate']:.3f} "
         f"native_en_fpr={cv['native_en_false_positive_rate']:.3f}"
     )
+    # confound check: the zh chunks are longer with longer sentences; how well does the classifier
+    # do where sentence lengths overlap, and does its score follow chunk length within a class?
+    oof = grouped_cv_scores(mt_rows)
+    y = np.array([lab == "mt_zh" for _, lab, _ in mt_rows])
+    wps = np.array([len(t.split()) / max(1, len(re.split(r"(?<=[.!?])\s+", t))) for t, _, _ in mt_rows])
+    band = (wps > 18) & (wps < 28)
+    words = np.array([len(t.split()) for t, _, _ in mt_rows])
+    print(
+        f"  confounds: accuracy where words/sentence is 18-28 ({band.sum()} chunks, {y[band].sum()} zh) = "
+        f"{((oof[band] >= 0) == y[band]).mean():.3f}; corr(score, chunk words) within mt_zh = "
+        f"{np.corrcoef(oof[y], words[y])[0, 1]:.2f}, within others = {np.corrcoef(oof[~y], words[~y])[0, 1]:.2f}"
+    )
     src = [re.sub(r":lines=.*", "", line.split("\t")[2]) for line in
            (args.dev / "mtdetect.tsv").read_text(encoding="utf-8").splitlines()[1:]]  # fmt: skip
-    doc = mt_document_metrics([(*r, s) for r, s in zip(mt_rows, src, strict=True)], grouped_cv_scores(mt_rows),
+    doc = mt_document_metrics([(*r, s) for r, s in zip(mt_rows, src, strict=True)], oof,
                               DetectConfig().mt_bias)  # fmt: skip
     print(
         f"  per pseudo-document ({doc['documents']}, no markers): precision={doc['precision']:.3f} "
