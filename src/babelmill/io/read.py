@@ -383,7 +383,8 @@ class ReadStage(Stage):
         if _longest_line_bytes(data) > 4 * cfg.max_line_chars:
             return self._quarantine(doc, "line_too_long", f"a line is over read.max_line_chars={cfg.max_line_chars}")
         text, encoding = decode_bytes(data)
-        del data
+        n_bytes = len(data)
+        del data  # only the text is kept from here on
         doc.source["encoding"] = encoding
         if _CONTROL.search(text):
             controls = sum(1 for _ in _CONTROL.finditer(text))
@@ -409,7 +410,7 @@ class ReadStage(Stage):
                 doc, "line_too_long", f"a {longest}-character line is over read.max_line_chars={cfg.max_line_chars}"
             )
         doc.text = text
-        doc.record(self.key, "decoded", "read", encoding=encoding, bytes=st.st_size)
+        doc.record(self.key, "decoded", "read", encoding=encoding, bytes=n_bytes)
         return doc
 
 
