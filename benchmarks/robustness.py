@@ -375,6 +375,8 @@ def main() -> None:
             lost += len(missing)
             if together["rc"] != 0 or not balanced:
                 handled -= 1
+        else:
+            print("default pipeline, all cases in one run: skipped (--quick)")
         print(f"RESULT cases={len(all_cases)} handled={handled} lost={lost}")
     finally:
         for p in base.rglob("locked.txt"):
