@@ -212,3 +212,26 @@ def test_sealed_but_uncommitted_shard_is_rebuilt_from_staging(tmp_path: Path):
     assert (out / "corpus-00000.jsonl.gz").read_bytes() == sealed
     assert (out / STAGING).read_bytes() == b""
     assert [r["id"] for r in iter_corpus_records(out)] == ["bm-0", "bm-1", "bm-2"]
+
+
+def test_a_file_rewritten_just_before_a_crash_is_never_padded(tmp_path: Path, config: Path):
+    """Edited inputs make the runner rewrite the corpus without their old records; a crash
+    before that is committed leaves the file shorter than the committed length."""
+    inputs = _inputs(tmp_path / "in", 3)
+    out = tmp_path / "out"
+    _run(inputs, out, config)
+    state = RunState(out / "state")
+    committed = int(state.get("corpus_bytes"))
+    kept = (out / "corpus.jsonl").read_bytes().splitlines(keepends=True)
+    (out / "corpus.jsonl").write_bytes(b"".join(kept[1:]))  # the rewrite, then the crash
+    sink = CorpusSink.open(out, state, OutputConfig())
+    sink.recover()
+    sink.close()
+    state.close()
+    data = (out / "corpus.jsonl").read_bytes()
+    assert b"\x00" not in data and len(data) < committed
+    # the rerun re-plans the edit and goes on from the real length
+    (inputs / "000.txt").write_text("Article zero, edited\n\n" + "new words " * 30)
+    _run(inputs, out, config)
+    records = list(iter_corpus_records(out))
+    assert len(records) == 3 and len({r["id"] for r in records}) == 3

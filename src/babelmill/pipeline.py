@@ -199,7 +199,7 @@ class OutputLock:
 
 
 def _truncate_to(path: Path, length: int) -> None:
-    if path.exists() and path.stat().st_size != length:
+    if path.exists() and path.stat().st_size > length:  # never pad a shorter file with NULs
         with open(path, "r+b") as fh:
             fh.truncate(length)
 

@@ -145,11 +145,12 @@ def file_sha256(path: Path) -> str:
 
 
 def _truncate_to(path: Path, length: int) -> None:
-    if path.exists() and path.stat().st_size != length:
+    """Cut off bytes written after the last commit. A file *shorter* than the committed length
+    was rewritten without some records (edited inputs) just before a crash: it is left as it is,
+    never padded, and the rerun commits its real length."""
+    if path.exists() and path.stat().st_size > length:
         with open(path, "r+b") as fh:
             fh.truncate(length)
-    elif not path.exists() and length:
-        path.touch()
 
 
 def _zstd():
@@ -471,6 +472,7 @@ class ShardedSink(CorpusSink):
             path = self.out / shard["name"]
             if not path.exists():
                 continue
+            data = path.read_bytes()
             lines = [
                 (json.dumps(rec, ensure_ascii=False, separators=(", ", ": ")) + "\n").encode("utf-8")
                 for rec in decode_shard(path)
@@ -479,8 +481,9 @@ class ShardedSink(CorpusSink):
             if dropped:
                 data = encode_shard(kept, self.fmt)
                 atomic_write_bytes(path, data)
-                shard.update(records=len(kept), bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
                 removed += dropped
+            # also heals an entry left stale by a crash between an earlier rewrite and its commit
+            shard.update(records=len(kept), bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
         if self.staging.exists():
             self.close()
             with open(self.staging, "rb") as fh:
