@@ -156,7 +156,11 @@ def make_docs(paragraphs: list[str], per_doc: int = 8) -> list[Document]:
 
 
 def run_babelmill(models_dir: Path, state_dir: Path, paragraphs: list[str], beam: int, max_len: int):
-    config = TranslateConfig(models_dir=str(models_dir), device="cpu", beam_size=beam, max_decoding_length=max_len)
+    # max_decoding_ratio=0: the same fixed cap as the baseline, nothing shorter (random weights
+    # never stop on their own, so a per-sentence cap would shorten babelmill's work unfairly)
+    config = TranslateConfig(
+        models_dir=str(models_dir), device="cpu", beam_size=beam, max_decoding_length=max_len, max_decoding_ratio=0
+    )
     stage = TranslateStage(config, {"state_dir": state_dir})
     stage._engine_for("de")  # load the model outside the timed region, as the baseline does
     docs = make_docs(paragraphs)

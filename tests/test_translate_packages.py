@@ -72,6 +72,34 @@ def test_token_batched_translation_equals_one_by_one(tmp_path, de_en_archive):
     assert [sc for _, sc in batched] == pytest.approx([sc for _, sc in single], abs=1e-4)
 
 
+def test_output_length_is_capped_relative_to_input(tmp_path, de_en_archive):
+    """Random weights rarely emit the end token, so outputs run to their cap: a short input
+    must stop far below the fixed cap, a long one may go further."""
+    pkg = install_archive(de_en_archive, tmp_path / "models")
+    options = DecodeOptions(max_decoding_length=200, max_decoding_ratio=2)
+    engine = CTranslate2Engine(pkg, device="cpu", options=options)
+    calls = []
+
+    class Spy:
+        def __init__(self, real):
+            self.real = real
+
+        def translate_batch(self, batch, **kwargs):
+            results = self.real.translate_batch(batch, **kwargs)
+            calls.append((kwargs["max_decoding_length"], [len(b) for b in batch], results))
+            return results
+
+    engine.translator = Spy(engine.translator)
+    engine.translate(["Ja.", " ".join(GERMAN_CORPUS[:3])])
+    assert len(calls) == 2  # one call per cap
+    (cap_short, (n_short,), short), (cap_long, (n_long,), long_) = calls
+    assert cap_short == options.decode_cap(n_short) < cap_long == options.decode_cap(n_long) <= 200
+    assert len(short[0].hypotheses[0]) <= cap_short
+    assert len(long_[0].hypotheses[0]) <= cap_long
+    fixed = CTranslate2Engine(pkg, device="cpu", options=DecodeOptions(max_decoding_length=200, max_decoding_ratio=0))
+    assert engine.identity != fixed.identity  # the cache never mixes outputs of different caps
+
+
 def test_reinstall_replaces_and_identity_tracks_weights(tmp_path, de_en_archive, isolated_models):
     models_dir = tmp_path / "models"
     first = install_archive(de_en_archive, models_dir).identity()

@@ -58,6 +58,9 @@ class TranslateConfig:
     max_batch_tokens: int = 4096
     #: longest output in tokens; stops runaway decodes
     max_decoding_length: int = 256
+    #: also cap each output at this many times its input tokens (+16); 0 = only the fixed cap.
+    #: A model stuck in a loop then stops after ~3x the sentence instead of 256 tokens
+    max_decoding_ratio: float = 3.0
     #: sentences longer than this (characters) are cut at , ; : or spaces before translation
     max_sentence_chars: int = 400
     #: CTranslate2 translators running in parallel; 0 = automatic (one per 4 CPU cores)
@@ -81,6 +84,8 @@ class TranslateConfig:
             raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', not {self.device!r}")
         if self.beam_size < 1 or self.max_batch_tokens < 1 or self.max_decoding_length < 1:
             raise ValueError("beam_size, max_batch_tokens and max_decoding_length must be >= 1")
+        if self.max_decoding_ratio < 0:
+            raise ValueError("max_decoding_ratio must be >= 0 (0 = off)")
         if self.max_sentence_chars < 20:
             raise ValueError("max_sentence_chars must be at least 20")
         if not 0 < self.length_ratio_min < self.length_ratio_max:
@@ -165,6 +170,7 @@ class TranslateStage(Stage):
                         beam_size=cfg.beam_size,
                         max_batch_tokens=cfg.max_batch_tokens,
                         max_decoding_length=cfg.max_decoding_length,
+                        max_decoding_ratio=cfg.max_decoding_ratio,
                     ),
                 )
                 loaded = _Loaded(engine, package, "")

@@ -119,8 +119,24 @@ class DecodeOptions:
     beam_size: int = 2
     max_batch_tokens: int = 4096
     max_decoding_length: int = 256
+    #: also cap each output at ratio x its input tokens (+16, rounded up to 16); 0 = off.
+    #: Stops decode loops early; real translations stay well inside it
+    max_decoding_ratio: float = 3.0
     length_penalty: float = 0.2  # argostranslate's value
     max_input_length: int = 1024
+
+    def decode_cap(self, n_input_tokens: int) -> int:
+        """Output-length cap for an input of ``n_input_tokens``.
+
+        >>> DecodeOptions(max_decoding_length=256, max_decoding_ratio=3.0).decode_cap(10)
+        48
+        >>> DecodeOptions(max_decoding_length=256, max_decoding_ratio=0).decode_cap(10)
+        256
+        """
+        if self.max_decoding_ratio <= 0:
+            return self.max_decoding_length
+        cap = int(self.max_decoding_ratio * n_input_tokens) + 16
+        return min(self.max_decoding_length, -(-cap // 16) * 16)
 
 
 class CTranslate2Engine:
@@ -158,27 +174,40 @@ class CTranslate2Engine:
         else:
             self.tokenizer = _MosesBPE(package)
         o = self.options
-        self.identity = f"{package.identity()}|beam={o.beam_size}|lp={o.length_penalty}|maxlen={o.max_decoding_length}"
+        self.identity = (
+            f"{package.identity()}|beam={o.beam_size}|lp={o.length_penalty}"
+            f"|maxlen={o.max_decoding_length}|ratio={o.max_decoding_ratio}"
+        )
 
     def translate(self, sentences: list[str]) -> list[tuple[str, float]]:
         if not sentences:
             return []
         o = self.options
         tokens = [self.tokenizer.encode(s) for s in sentences]
-        prefix = [[self.package.target_prefix] for _ in tokens] if self.package.target_prefix else None
-        results = self.translator.translate_batch(
-            tokens,
-            target_prefix=prefix,
-            max_batch_size=o.max_batch_tokens,
-            batch_type="tokens",
-            beam_size=o.beam_size,
-            num_hypotheses=1,
-            length_penalty=o.length_penalty,
-            max_decoding_length=o.max_decoding_length,
-            max_input_length=o.max_input_length,
-            replace_unknowns=True,
-            return_scores=True,
-        )
+        # one CTranslate2 call per output-length cap (few distinct values); each call is split
+        # into token-budgeted batches by CTranslate2 itself
+        groups: dict[int, list[int]] = {}
+        for i, toks in enumerate(tokens):
+            groups.setdefault(o.decode_cap(len(toks)), []).append(i)
+        results: list = [None] * len(tokens)
+        for cap, idx in sorted(groups.items()):
+            batch = [tokens[i] for i in idx]
+            prefix = [[self.package.target_prefix] for _ in batch] if self.package.target_prefix else None
+            done = self.translator.translate_batch(
+                batch,
+                target_prefix=prefix,
+                max_batch_size=o.max_batch_tokens,
+                batch_type="tokens",
+                beam_size=o.beam_size,
+                num_hypotheses=1,
+                length_penalty=o.length_penalty,
+                max_decoding_length=cap,
+                max_input_length=o.max_input_length,
+                replace_unknowns=True,
+                return_scores=True,
+            )
+            for i, res in zip(idx, done, strict=True):
+                results[i] = res
         out: list[tuple[str, float]] = []
         for res in results:
             hyp = list(res.hypotheses[0])
