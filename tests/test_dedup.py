@@ -257,3 +257,15 @@ def test_stage_forget_and_rollback(tmp_path):
     out = run(DedupStage(context={"state_dir": tmp_path}), [doc("a2", article(40)), doc("d2", article(42))])
     assert out["a2"].ok, "forgotten outside a run: committed at once"
     assert out["d2"].ok, "rolled back: d is not in the corpus"
+
+
+def test_commit_mid_stream_covers_only_documents_handed_on(tmp_path):
+    stage = DedupStage(context={"state_dir": tmp_path, "defer_commit": True})
+    stream = stage.run([doc(f"d{i}", article(50 + i)) for i in range(4)])
+    assert [next(stream).id, next(stream).id] == ["d0", "d1"]  # the runner wrote these two ...
+    stage.commit()  # ... checkpointed ...
+    stage.index.close()  # ... and died before d2 and d3 were written
+
+    out = run(DedupStage(context={"state_dir": tmp_path}), [doc("copy0", article(50)), doc("copy3", article(53))])
+    assert out["copy0"].dedup["duplicate_of"] == "d0"
+    assert out["copy3"].ok, "d3 never reached the corpus, so it is not in the index"

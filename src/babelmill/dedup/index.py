@@ -158,13 +158,13 @@ class DedupIndex:
         ).fetchone()
         return IndexedDoc(*row) if row else None
 
-    def find_near(self, signature: np.ndarray, threshold: float) -> NearMatch | None:
+    def find_near(self, signature: np.ndarray, threshold: float, keys: list[int] | None = None) -> NearMatch | None:
         """The indexed document most similar to ``signature`` at or above ``threshold``.
 
         Candidates come from equal LSH band keys; their similarity is the estimated Jaccard
         of the signatures. Ties go to the smallest id so the answer never depends on order.
         """
-        keys = band_keys(signature, self.params.bands, self.params.rows)
+        keys = keys if keys is not None else band_keys(signature, self.params.bands, self.params.rows)
         marks = ",".join("?" * len(keys))
         rows = self.db.execute(
             f"SELECT DISTINCT d.rowid, d.id, d.sig FROM bands b JOIN docs d ON d.rowid = b.doc "
@@ -193,26 +193,36 @@ class DedupIndex:
         return sorted(r[0] for r in rows)
 
     # -- changes -------------------------------------------------------------------------------
-    def add(self, doc_id: str, exact: bytes | None, signature: np.ndarray | None, paragraphs: list[int]) -> IndexedDoc:
+    def add(
+        self,
+        doc_id: str,
+        exact: bytes | None,
+        signature: np.ndarray | None,
+        paragraphs: list[int],
+        dups: int = 0,
+        keys: list[int] | None = None,
+    ) -> IndexedDoc:
         """Index a kept document (uncommitted until :meth:`commit`)."""
         self._begin()
         self.db.execute("SAVEPOINT add_doc")
         try:
             paras = sorted(set(paragraphs))
             cur = self.db.execute(
-                "INSERT INTO docs(id, exact, sig, paras) VALUES (?, ?, ?, ?)",
+                "INSERT INTO docs(id, exact, sig, paras, dups) VALUES (?, ?, ?, ?, ?)",
                 (
                     doc_id,
                     exact,
                     None if signature is None else signature.astype(np.uint32).tobytes(),
                     np.asarray(paras, dtype=np.int64).tobytes(),
+                    dups,
                 ),
             )
             rowid = cur.lastrowid
             if exact is not None:
                 self.db.execute("INSERT OR IGNORE INTO exact(key, doc) VALUES (?, ?)", (exact, rowid))
             if signature is not None:
-                keys = band_keys(signature, self.params.bands, self.params.rows)
+                if keys is None:
+                    keys = band_keys(signature, self.params.bands, self.params.rows)
                 self.db.executemany("INSERT OR IGNORE INTO bands(key, doc) VALUES (?, ?)", [(k, rowid) for k in keys])
             self.db.executemany("INSERT OR IGNORE INTO paras(key, doc) VALUES (?, ?)", [(k, rowid) for k in paras])
         except BaseException:
@@ -220,7 +230,7 @@ class DedupIndex:
             self.db.execute("RELEASE add_doc")
             raise
         self.db.execute("RELEASE add_doc")
-        return IndexedDoc(rowid, doc_id, 0)
+        return IndexedDoc(rowid, doc_id, dups)
 
     def note_duplicate(self, rowid: int) -> None:
         """Count one more duplicate of an indexed document (its cluster is then non-trivial)."""
@@ -253,3 +263,62 @@ class DedupIndex:
         finally:
             if autocommit:
                 self.commit()
+
+
+@dataclass
+class PendingDoc:
+    """A document kept in the current batch, not yet written to the index."""
+
+    id: str
+    exact: bytes | None
+    signature: np.ndarray | None
+    paragraphs: list[int]
+    dups: int = 0
+    keys: list[int] | None = None  # LSH band keys of the signature
+
+
+class BatchOverlay:
+    """In-memory lookups over the documents kept in the current batch.
+
+    The stage decides a whole batch before any of it is written, and writes each document's
+    rows only as the document leaves the stage, so a commit never covers a document the
+    runner has not received. Meanwhile later documents of the batch look here as well as in
+    the index. Its size is bounded by the batch, not the corpus.
+    """
+
+    def __init__(self, params: IndexParams):
+        self.params = params
+        self.docs: dict[str, PendingDoc] = {}
+        self.exact: dict[bytes, str] = {}
+        self.bands: dict[int, list[str]] = {}
+        self.paras: dict[int, list[str]] = {}
+
+    def add(self, doc: PendingDoc) -> None:
+        self.docs[doc.id] = doc
+        if doc.exact is not None:
+            self.exact.setdefault(doc.exact, doc.id)
+        if doc.signature is not None:
+            if doc.keys is None:
+                doc.keys = band_keys(doc.signature, self.params.bands, self.params.rows)
+            for key in doc.keys:
+                self.bands.setdefault(key, []).append(doc.id)
+        for key in set(doc.paragraphs):
+            self.paras.setdefault(key, []).append(doc.id)
+
+    def find_near(
+        self, signature: np.ndarray, threshold: float, keys: list[int] | None = None
+    ) -> tuple[str, float] | None:
+        """Best (id, estimated Jaccard) at or above ``threshold``; ties to the smallest id."""
+        ids: set[str] = set()
+        for key in keys if keys is not None else band_keys(signature, self.params.bands, self.params.rows):
+            ids.update(self.bands.get(key, ()))
+        best: tuple[str, float] | None = None
+        for doc_id in sorted(ids):
+            other = self.docs[doc_id].signature
+            sim = float(np.count_nonzero(other == signature)) / signature.shape[0]
+            if sim >= threshold and (best is None or sim > best[1]):
+                best = (doc_id, sim)
+        return best
+
+    def paragraph_docs(self, key: int, exclude_id: str) -> list[str]:
+        return [d for d in self.paras.get(key, ()) if d != exclude_id]

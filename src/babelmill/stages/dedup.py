@@ -46,13 +46,14 @@ index starts empty. :meth:`forget` removes documents whose inputs were deleted o
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from babelmill.dedup.index import DedupIndex, IndexedDoc, IndexParams
-from babelmill.dedup.minhash import ENGINES, MinHasher
+from babelmill.dedup.index import BatchOverlay, DedupIndex, IndexedDoc, IndexParams, PendingDoc
+from babelmill.dedup.minhash import ENGINES, MinHasher, band_keys
 from babelmill.dedup.text import exact_key, normalize_key_text, paragraph_hash, shingles, split_paragraphs, tokens
 from babelmill.document import DUPLICATE, PENDING, Document
 from babelmill.stage import Stage
@@ -154,8 +155,14 @@ class _Work:
 
     doc: Document
     normalized: str
-    indexed: IndexedDoc | None = None
+    existing: IndexedDoc | None = None  # already in the index from an earlier run (kept as is)
+    pending: PendingDoc | None = None  # kept in this batch; written when the document leaves
+    note_rowid: int | None = None  # duplicate of this indexed row; counted when the document leaves
     paragraphs: list[tuple[int, int]] | None = None  # (hash, paragraph index)
+
+    @property
+    def kept(self) -> bool:
+        return self.existing is not None or self.pending is not None
 
 
 class DedupStage(Stage):
@@ -179,6 +186,7 @@ class DedupStage(Stage):
         self._reseen: set[str] = set()  # already-indexed ids met in this run
         self._closed = False
         self._touched: set[str] = set()  # kept ids that got a duplicate in the current batch
+        self._overlay: BatchOverlay | None = None  # kept documents of the batch being decided
 
     # -- state ---------------------------------------------------------------------------------
     @property
@@ -228,31 +236,65 @@ class DedupStage(Stage):
             self.commit()
 
     # -- processing ----------------------------------------------------------------------------
+    def _timed(self, batch: list[Document]) -> Iterator[Document]:
+        # Unlike the base class, hand documents on one at a time: a document's index rows are
+        # written when the next stage asks for it, so a runner's commit() between two documents
+        # covers exactly the documents it has received.
+        it = iter(self.process_batch(batch))
+        while True:
+            start = time.perf_counter()
+            doc = next(it, None)
+            self.seconds += time.perf_counter() - start
+            if doc is None:
+                return
+            self.count("documents_out" if doc.ok else f"{doc.status}_{doc.status_reason}")
+            yield doc
+
     def process_batch(self, docs: list[Document]) -> Iterator[Document]:
+        """Decide the whole batch in kept-member order, then hand documents on in input order."""
         self._touched = set()
-        work = []
+        self._overlay = BatchOverlay(self.config.index_params())
+        work: list[_Work | None] = []
         for doc in docs:
             try:
                 work.append(_Work(doc, normalize_key_text(doc.text or doc.body_text())))
             except Exception as exc:  # bad input never stops the run
                 self._failed(doc, exc)
-        for item in sorted(work, key=lambda w: kept_rank(w.doc, w.normalized)):
+                work.append(None)
+        live = [w for w in work if w is not None]
+        for item in sorted(live, key=lambda w: kept_rank(w.doc, w.normalized)):
             try:
                 self._decide(item)
             except Exception as exc:
                 self._failed(item.doc, exc)
-        for item in work:
-            if item.indexed is not None and item.doc.ok and item.doc.id in self._touched:
+        for item in live:
+            if item.kept and item.doc.ok and item.doc.id in self._touched:
                 item.doc.dedup["cluster"] = cluster_id(item.doc.id)
         if self.config.paragraphs:
-            for item in work:
-                if item.indexed is not None:
+            for item in live:
+                if item.kept:
                     try:
                         self._annotate_paragraphs(item)
                     except Exception as exc:
                         self.count("paragraph_errors")
                         item.doc.record(STAGE, "skipped", "paragraph_error", error=repr(exc))
-        yield from docs
+        for doc, item in zip(docs, work, strict=True):
+            if item is not None:
+                self._write(item)
+            yield doc
+        self._overlay = None
+
+    def _write(self, item: _Work) -> None:
+        """Put a document's decision into the index (still uncommitted)."""
+        try:
+            if item.pending is not None:
+                p = item.pending
+                self.index.add(p.id, p.exact, p.signature, p.paragraphs, dups=p.dups, keys=p.keys)
+            if item.note_rowid is not None:
+                self.index.note_duplicate(item.note_rowid)
+        except Exception as exc:
+            self.count("index_write_errors")
+            item.doc.record(STAGE, "skipped", "index_write_error", error=repr(exc))
 
     def _failed(self, doc: Document, exc: Exception) -> None:
         self.count("errors")
@@ -260,53 +302,64 @@ class DedupStage(Stage):
         doc.record(STAGE, "skipped", "dedup_error", error=repr(exc))
 
     def _decide(self, item: _Work) -> None:
-        doc, cfg = item.doc, self.config
+        doc, cfg, overlay = item.doc, self.config, self._overlay
         if not item.normalized:
             # nothing to compare: an empty text is not a copy of another empty text
             self.count("skipped_empty")
             doc.dedup = {"cluster": None, "duplicate_of": None}
             return
         existing = self.index.get(doc.id)
-        if existing is not None and (existing.rowid >= self._first_new_rowid or doc.id in self._reseen):
+        if doc.id in overlay.docs or (
+            existing is not None and (existing.rowid >= self._first_new_rowid or doc.id in self._reseen)
+        ):
             # the same id twice in one run: the second is a copy of the first
-            self._duplicate(item, doc.id, existing, 1.0, "exact")
+            self._duplicate(item, doc.id, 1.0, "exact")
             return
         if existing is not None:
             # a rerun over the same input: the same document, already in the corpus
             self.count("already_indexed")
             self._reseen.add(doc.id)
-            item.indexed = existing
+            item.existing = existing
             doc.dedup = {"cluster": cluster_id(doc.id) if existing.dups else None, "duplicate_of": None}
             return
         key = exact_key(item.normalized) if cfg.exact else None
         if key is not None:
             match = self.index.find_exact(key)
-            if match is not None:
-                self._duplicate(item, match.id, match, 1.0, "exact")
+            match_id = match.id if match is not None else overlay.exact.get(key)
+            if match_id is not None:
+                self._duplicate(item, match_id, 1.0, "exact")
                 return
-        signature = None
+        signature, keys = None, None
         if cfg.near:
-            words = tokens(item.normalized)
-            signature = self.hasher.signature(shingles(words, cfg.shingle_size))
-            near = self.index.find_near(signature, cfg.threshold)
-            if near is not None:
-                self.count("near_candidates", near.candidates)
-                kept = IndexedDoc(near.rowid, near.id, 0)
-                self._duplicate(item, near.id, kept, round(near.similarity, 4), "minhash")
+            signature = self.hasher.signature(shingles(tokens(item.normalized), cfg.shingle_size))
+            keys = band_keys(signature, cfg.bands, cfg.rows)
+            match = self.index.find_near(signature, cfg.threshold, keys)
+            best = [(match.similarity, match.id)] if match is not None else []
+            local = overlay.find_near(signature, cfg.threshold, keys)
+            if local is not None:
+                best.append((local[1], local[0]))
+            if best:
+                similarity, kept_id = min(best, key=lambda b: (-b[0], b[1]))
+                self._duplicate(item, kept_id, round(similarity, 4), "minhash")
                 return
         item.paragraphs = self._paragraph_hashes(doc) if cfg.paragraphs else []
-        item.indexed = self.index.add(doc.id, key, signature, [h for h, _ in item.paragraphs])
+        item.pending = PendingDoc(doc.id, key, signature, [h for h, _ in item.paragraphs], keys=keys)
+        overlay.add(item.pending)
         doc.dedup = {"cluster": None, "duplicate_of": None}
         self.count("kept")
 
-    def _duplicate(self, item: _Work, kept_id: str, kept: IndexedDoc | None, similarity: float, method: str) -> None:
+    def _duplicate(self, item: _Work, kept_id: str, similarity: float, method: str) -> None:
         doc = item.doc
         cid = cluster_id(kept_id)
         doc.dedup = {"cluster": cid, "duplicate_of": kept_id, "similarity": similarity, "method": method}
         reason = EXACT_DUPLICATE if method == "exact" else NEAR_DUPLICATE
         doc.reject(DUPLICATE, reason, stage=STAGE, duplicate_of=kept_id, similarity=similarity)
-        if kept is not None:
-            self.index.note_duplicate(kept.rowid)
+        pending = self._overlay.docs.get(kept_id)
+        if pending is not None:
+            pending.dups += 1
+        else:
+            kept = self.index.get(kept_id)
+            item.note_rowid = kept.rowid if kept is not None else None
         self._touched.add(kept_id)
 
     # -- paragraphs ----------------------------------------------------------------------------
@@ -326,15 +379,16 @@ class DedupStage(Stage):
 
     def _annotate_paragraphs(self, item: _Work) -> None:
         doc, cfg = item.doc, self.config
-        rowid = item.indexed.rowid if item.indexed else None
+        rowid = item.existing.rowid if item.existing else None
         limit = max(cfg.max_also_in, cfg.recurring_min_docs)
         recurring: dict[int, list[str]] = {}
         if item.paragraphs is None:
             item.paragraphs = self._paragraph_hashes(doc)
         for h, i in item.paragraphs:
-            others = self.index.paragraph_docs(h, rowid, limit)
+            others = set(self.index.paragraph_docs(h, rowid, limit))
+            others.update(self._overlay.paragraph_docs(h, doc.id))
             if others:
-                recurring[i] = others
+                recurring[i] = sorted(others)
         if not recurring:
             return
         self.count("paragraphs_recurring", len(recurring))
