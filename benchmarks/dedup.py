@@ -182,6 +182,7 @@ def run_stage(corpus: Corpus, start: int, stop: int, root: array, state_dir: Pat
         root[i] = int(d.dedup["duplicate_of"][1:]) if d.dedup.get("duplicate_of") else i
     t = time.perf_counter()
     stage.close()
+    stage.commit()  # as the runner does once the corpus is written
     return stage.seconds + time.perf_counter() - t
 
 

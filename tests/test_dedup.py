@@ -47,6 +47,12 @@ def doc(doc_id: str, text: str, **origin) -> Document:
     return Document(id=doc_id, text=text, origin=dict(origin))
 
 
+def finish(stage: DedupStage) -> None:
+    """What the runner does at the end: close, write the corpus, commit."""
+    stage.close()
+    stage.commit()
+
+
 def run(stage: DedupStage, docs: list[Document]) -> dict[str, Document]:
     out = list(stage.run(docs))
     assert [d.id for d in out] == [d.id for d in docs], "documents come out in the order received"
@@ -131,23 +137,35 @@ def test_persistence_across_runs(tmp_path):
     first = DedupStage(context=dict(ctx))
     old = article(11)
     run(first, [doc("old", old), doc("old2", article(12))])
-    first.close()
+    finish(first)
 
     second = DedupStage(context=dict(ctx))
     # the new copy is the duplicate even though it would rank higher (longer)
     new_copy = old + "\n\nThis longer copy was scraped again from another site today."
     out = run(second, [doc("old", old), doc("new", new_copy), doc("fresh", article(13))])
-    second.close()
+    finish(second)
     assert out["old"].ok and out["old"].dedup == {"cluster": "cluster:old", "duplicate_of": None}, "not its own copy"
     assert out["new"].dedup["duplicate_of"] == "old" and out["new"].status_reason == "near_duplicate"
     assert out["fresh"].ok
 
     third = DedupStage(context=dict(ctx))
     out = run(third, [doc("old", old), doc("fresh", article(13))])
-    third.close()
+    finish(third)
     assert out["old"].ok and out["old"].dedup["cluster"] == "cluster:old", "the stored cluster is remembered"
     assert out["fresh"].ok
     assert len(DedupIndex(tmp_path / "dedup.sqlite")) == 3
+
+
+def test_close_commits_only_when_asked(tmp_path):
+    for commit_on_close, copy_is_duplicate in ((False, False), (True, True)):
+        state = tmp_path / str(commit_on_close)
+        stage = DedupStage(context={"state_dir": state, "commit_on_close": commit_on_close})
+        run(stage, [doc("a", article(60))])
+        stage.close()
+        if stage._index is not None:  # not committed: the process ends here
+            stage._index.close()
+        out = run(DedupStage(context={"state_dir": state}), [doc("b", article(60))])
+        assert (out["b"].status_reason == "exact_duplicate") is copy_is_duplicate
 
 
 def test_same_id_twice_in_one_run_is_a_duplicate():
@@ -157,14 +175,14 @@ def test_same_id_twice_in_one_run_is_a_duplicate():
 
 
 def test_uncommitted_run_leaves_index_unchanged(tmp_path):
-    ctx = {"state_dir": tmp_path, "defer_commit": True}
+    ctx = {"state_dir": tmp_path}
     stage = DedupStage(context=dict(ctx))
     run(stage, [doc("a", article(15))])
     stage.close()  # the runner would call commit() after writing the corpus; it crashed instead
     stage.index.db.close()
     later = DedupStage(context={"state_dir": tmp_path})
     out = run(later, [doc("b", article(15))])
-    later.close()
+    finish(later)
     assert out["b"].ok, "a document that was never committed is not in the corpus"
 
     stage = DedupStage(context=dict(ctx))
@@ -179,7 +197,7 @@ def test_forget_removes_document_from_index(tmp_path):
     stage = DedupStage(context={"state_dir": tmp_path})
     text = "Shared opening paragraph that appears in two different articles today.\n\n" + article(17)
     run(stage, [doc("a", text)])
-    stage.close()
+    finish(stage)
 
     index = DedupIndex(tmp_path / "dedup.sqlite")
     assert index.forget("a") is True and index.forget("a") is False
@@ -219,7 +237,7 @@ def test_paragraph_annotation_and_optional_removal():
 def test_empty_state_dir_and_changed_parameters(tmp_path):
     stage = DedupStage(context={"state_dir": tmp_path, "rebuild": True})
     out = run(stage, [doc("a", article(30)), doc("b", article(30))])
-    stage.close()
+    finish(stage)
     assert out["b"].dedup["duplicate_of"] == "a"
     with pytest.raises(DedupStateError, match="rebuild"):
         DedupIndex(tmp_path / "dedup.sqlite", IndexParams(shingle_size=3))
@@ -240,7 +258,7 @@ def test_config_is_validated():
 
 
 def test_stage_forget_and_rollback(tmp_path):
-    ctx = {"state_dir": tmp_path, "defer_commit": True}
+    ctx = {"state_dir": tmp_path}
     stage = DedupStage(context=dict(ctx))
     run(stage, [doc("a", article(40)), doc("b", article(41))])
     stage.close()
@@ -260,7 +278,7 @@ def test_stage_forget_and_rollback(tmp_path):
 
 
 def test_commit_mid_stream_covers_only_documents_handed_on(tmp_path):
-    stage = DedupStage(context={"state_dir": tmp_path, "defer_commit": True})
+    stage = DedupStage(context={"state_dir": tmp_path})
     stream = stage.run([doc(f"d{i}", article(50 + i)) for i in range(4)])
     assert [next(stream).id, next(stream).id] == ["d0", "d1"]  # the runner wrote these two ...
     stage.commit()  # ... checkpointed ...

@@ -35,13 +35,15 @@ symmetric; older corpus documents are not rewritten. ``drop_recurring_paragraphs
 paragraphs (recorded in ``doc.removed`` with reason ``recurring_paragraph``).
 
 **State and commit protocol.** The index lives in ``context["state_dir"] / state_file`` (SQLite,
-see :mod:`babelmill.dedup.index`); without a state dir it is kept in memory. Additions stay in
-an open transaction until :meth:`DedupStage.commit`. A runner that wants the index to never
-run ahead of the corpus sets ``context["defer_commit"] = True`` and calls ``stage.commit()``
-after the corpus is safely written (``stage.rollback()`` if writing failed); otherwise
-:meth:`close` commits. A run killed before the commit leaves the index as it was.
-``context["rebuild"]`` needs nothing from this stage: the runner empties the state dir and the
-index starts empty. :meth:`forget` removes documents whose inputs were deleted or edited.
+see :mod:`babelmill.dedup.index`); without a state dir it is kept in memory. A document's index
+rows are written (uncommitted) when the document leaves the stage, and become durable only with
+:meth:`DedupStage.commit`. The runner calls ``commit()`` right after it has flushed the corpus
+and ``rejected.jsonl`` (at each checkpoint and after :meth:`close`), so a commit covers exactly
+the documents it has written; ``rollback()`` drops the rest. A run killed before a commit leaves
+the index as it was. ``close()`` commits only when ``context["commit_on_close"]`` is true (for
+callers without a runner). ``context["rebuild"]`` needs nothing from this stage: the runner
+empties the state dir and the index starts empty. :meth:`forget` removes documents whose inputs
+were deleted or edited (committed at once when called outside a run).
 """
 
 from __future__ import annotations
@@ -230,9 +232,12 @@ class DedupStage(Stage):
         return n
 
     def close(self) -> None:
-        """Commit unless the runner took that over (``context["defer_commit"]``)."""
+        """End of input. The index stays open for the runner's final :meth:`commit`.
+
+        With ``context["commit_on_close"]`` (no runner to call ``commit()``) commit now.
+        """
         self._closed = True
-        if not self.context.get("defer_commit"):
+        if self.context.get("commit_on_close"):
             self.commit()
 
     # -- processing ----------------------------------------------------------------------------
