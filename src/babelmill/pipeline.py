@@ -467,7 +467,7 @@ def _make_engine(opts: RunOptions, context: dict[str, Any]) -> Any:
     if opts.engine == "ray":
         from babelmill.engines.ray_engine import RayEngine  # lazy: Ray is an optional extra
 
-        return RayEngine(address=opts.address, context=context)
+        return RayEngine(address=opts.address, context=context, verbose=opts.verbose)
     return LocalEngine()
 
 

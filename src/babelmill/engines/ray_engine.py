@@ -32,6 +32,7 @@ be on a file system every node sees; babelmill's dependencies must be installed 
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import pickle
 from collections import Counter
@@ -155,16 +156,19 @@ class RayEngine:
 
     name = "ray"
 
-    def __init__(self, address: str | None = None, context: dict[str, Any] | None = None):
+    def __init__(self, address: str | None = None, context: dict[str, Any] | None = None, verbose: bool = False):
         self.ray = _import_ray()
         self.address = address
+        self.verbose = verbose
         self.context = dict(context or {}, driver_cwd=os.getcwd())
         self._models: dict[str, Any] = {}
 
     def _init(self) -> None:
         ray = self.ray
         if not ray.is_initialized():
-            kwargs: dict[str, Any] = {"ignore_reinit_error": True, "log_to_driver": False}
+            kwargs: dict[str, Any] = {"ignore_reinit_error": True, "log_to_driver": self.verbose}
+            if not self.verbose:
+                kwargs["logging_level"] = logging.WARNING
             if self.address:
                 import babelmill
 
@@ -173,6 +177,9 @@ class RayEngine:
                 # (its dependencies must be installed on every node: pip install babelmill[ray])
                 kwargs["runtime_env"] = {"py_modules": [str(Path(babelmill.__file__).parent)]}
             ray.init(**kwargs)
+        if not self.verbose:  # babelmill reports progress itself; Ray's INFO lines are noise here
+            logging.getLogger("ray").setLevel(logging.WARNING)
+            logging.getLogger("ray.data").setLevel(logging.ERROR)
         ctx = ray.data.DataContext.get_current()
         ctx.execution_options.preserve_order = True  # the corpus is written in input order
         ctx.enable_progress_bars = False  # babelmill shows its own progress
