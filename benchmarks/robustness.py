@@ -4,7 +4,8 @@ Builds each bad-input case in a temp folder (empty, whitespace, PNG/gzip/PDF, in
 UTF-16 with and without BOM, GBK/GB18030, Latin-1/Windows-1252, mojibake, NUL bytes, HTML saved
 as .txt, a non-UTF-8 file name, broken symlink, symlink loop, missing path, FIFO, unreadable
 file, the same file named twice, identical content, a 200 MB file, a 50 MB single line, a
-folder of 10,000 small files), runs the CLI once per case in a child process, and checks the
+1 MB single line (under read.max_bytes, over read.max_line_chars), a folder of 10,000 small
+files), runs the CLI once per case in a child process, and checks the
 outcome against the expected fate and reason in ``manifest.json``. Peak RSS is the child's
 ``ru_maxrss``; the baseline is the same command over one small good file, so ``rss_x`` shows
 that a 200 MB input costs no more memory than a 1 KB one.
@@ -224,7 +225,8 @@ def cases(quick: bool) -> list[Case]:
         Case("same file named twice", _twice, {"*": kept}, stderr_check="twice.txt: named more than once"),
         Case("identical content", _twins, {"twin_a.txt": kept, "twin_b.txt": ("duplicate", "identical_input")}),
         Case("200 MB file", _big(200 * 1024 * 1024), {"*": ("quarantined", "too_large")}, note="sparse"),
-        Case("50 MB single line", _long_line(50 * 1024 * 1024), {"*": ("quarantined", "line_too_long")}),
+        Case("50 MB single line", _long_line(50 * 1024 * 1024), {"*": ("quarantined", "too_large")}),
+        Case("1 MB single line", _long_line(1_000_000), {"*": ("quarantined", "line_too_long")}),
         Case(
             f"{many:,} small files",
             _many(many),

@@ -237,31 +237,36 @@ def test_undecodable_bytes_do_not_reach_the_corpus_as_surrogates(bad_run) -> Non
 
 
 def test_big_file_and_long_line_are_quarantined_by_the_size_limits(tmp_path: Path) -> None:
-    """A 200 MB file is never loaded (read.max_bytes); a 50 MB single line is not article text."""
+    """A 200 MB file and a 50 MB single line are never loaded (read.max_bytes); a 1 MB single
+    line is under that limit but is not article text (read.max_line_chars)."""
     big = tmp_path / "huge.txt"
     with open(big, "wb") as fh:
         fh.write(GERMAN.encode())
         fh.truncate(200 * 1024 * 1024)  # sparse: fast to make, no disk used
     line = tmp_path / "one_line.txt"
+    chunk = b"word " * 200_000  # 1 MB
     with open(line, "wb") as fh:
-        chunk = b"word " * 200_000  # 1 MB
         for _ in range(50):
             fh.write(chunk)
+    (tmp_path / "line_1mb.txt").write_bytes(chunk + b"\n" + ENGLISH.encode())
     (tmp_path / "ok.txt").write_text(ENGLISH)
     config = tmp_path / "stages.toml"
     config.write_text(STAGES_TOML)
     out = tmp_path / "out"
-    args = ["run", str(big), str(line), str(tmp_path / "ok.txt"), "-o", str(out), "-c", str(config)]
-    result = CliRunner().invoke(main, args)
+    args = ["run", str(big), str(line), str(tmp_path / "line_1mb.txt"), str(tmp_path / "ok.txt")]
+    result = CliRunner().invoke(main, [*args, "-o", str(out), "-c", str(config)])
     assert result.exit_code == 0, result.output
     rows = {Path(r["path"]).name: r for r in json.loads((out / "manifest.json").read_text())["inputs"]}
     assert (rows["huge.txt"]["fate"], rows["huge.txt"]["reason"]) == ("quarantined", "too_large")
-    assert (rows["one_line.txt"]["fate"], rows["one_line.txt"]["reason"]) == ("quarantined", "line_too_long")
+    assert (rows["one_line.txt"]["fate"], rows["one_line.txt"]["reason"]) == ("quarantined", "too_large")
+    assert (rows["line_1mb.txt"]["fate"], rows["line_1mb.txt"]["reason"]) == ("quarantined", "line_too_long")
     assert rows["ok.txt"]["fate"] == "kept"
     assert (
         f"babelmill: {big}: quarantined (too_large): 209715200 bytes is over the read.max_bytes limit" in result.stderr
     )
-    assert f"babelmill: {line}: quarantined (line_too_long):" in result.stderr
+    assert f"babelmill: {tmp_path / 'line_1mb.txt'}: quarantined (line_too_long): a 1000000-byte line is over" in (
+        result.stderr
+    )
 
 
 def test_directory_of_many_small_files(tmp_path: Path) -> None:
