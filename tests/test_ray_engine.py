@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from babelmill.config import load_config
-from babelmill.engines.ray_engine import plan
+from babelmill.engines.ray_engine import plan, pool_options
 from babelmill.pipeline import RunError, RunOptions, build_stages, run_pipeline
 from tests.test_crash_safety import write_inputs
 
@@ -37,6 +37,23 @@ def test_stages_are_cut_into_actor_pools_and_driver_segments(tmp_path: Path):
         ("parallel", [["translate"], ["normalize"]]),
         ("serial", [["dedup"]]),
     ]
+
+
+@pytest.mark.parametrize(
+    "gpus, device, expected",
+    [
+        (2, None, {"actors": 2, "num_gpus": 1}),  # one actor per GPU, the model loaded once on each
+        (0, None, {"actors": 4, "num_gpus": 0}),  # no GPU: CPU actors
+        (2, "cpu", {"actors": 4, "num_gpus": 0}),  # --device cpu keeps translation off the GPUs
+    ],
+)
+def test_translation_actors_take_the_gpus_when_there_are_any(tmp_path: Path, gpus, device, expected):
+    stages = {s.key: s for s in build_stages(load_config(_config(tmp_path)), {})}
+    pool = pool_options([stages["translate"]], cpus=8, gpus=gpus, device=device)
+    assert {k: pool[k] for k in expected} == expected
+    assert pool["batch_size"] == stages["translate"].batch_size
+    plain = pool_options([stages["read"], stages["repair"]], cpus=8, gpus=gpus, device=device)
+    assert plain["num_gpus"] == 0 and plain["actors"] == 8
 
 
 def test_engine_ray_without_ray_installed_is_a_clear_error(tmp_path: Path, monkeypatch):

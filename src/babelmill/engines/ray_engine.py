@@ -101,6 +101,29 @@ def plan(stages: list[Stage]) -> list[tuple[str, list[list[Stage]]]]:
     return segments
 
 
+def pool_options(group: list[Stage], cpus: float, gpus: float, device: str | None = None) -> dict[str, Any]:
+    """Actor pool of one group: a model stage gets one GPU per actor and one actor per GPU when
+    the cluster has GPUs (unless ``--device cpu``), else half the CPUs; plain stages one CPU per
+    actor, up to one actor per CPU.
+
+    >>> class Plain(Stage): key = "plain"
+    >>> pool_options([Plain()], cpus=16, gpus=2)
+    {'actors': 16, 'batch_size': 32, 'num_cpus': 1, 'num_gpus': 0}
+    """
+    workers = max(1, int(cpus))
+    stage = group[0]
+    if not uses_device(stage):
+        return {"actors": workers, "batch_size": PER_DOC_BATCH, "num_cpus": 1, "num_gpus": 0}
+    device = device or getattr(stage.config, "device", "auto")
+    use_gpu = gpus >= 1 and device != "cpu"
+    return {
+        "actors": max(1, int(gpus)) if use_gpu else max(1, workers // 2),
+        "batch_size": max(1, stage.batch_size),
+        "num_cpus": 1,
+        "num_gpus": 1 if use_gpu else 0,
+    }
+
+
 class StageChain:
     """Ray Data callable class: builds its stages once per actor, runs each batch through them.
 
@@ -211,32 +234,17 @@ class RayEngine:
         rows = [{DOC: pickle.dumps(d, protocol=5), STATS: b""} for d in docs]
         blocks = max(1, min(len(rows), -(-len(rows) // PER_DOC_BATCH)))
         ds = ray.data.from_items(rows, override_num_blocks=blocks)
-        workers = max(1, int(cpus))
-        context = self.context
         for group in groups:
-            specs = [(s.key, s.config) for s in group]
-            if uses_device(group[0]):
-                device = self.context.get("device") or getattr(group[0].config, "device", "auto")
-                use_gpu = gpus >= 1 and device != "cpu"
-                size = max(1, int(gpus)) if use_gpu else max(1, workers // 2)
-                ds = ds.map_batches(
-                    StageChain,
-                    fn_constructor_args=(specs, context),
-                    batch_size=group[0].batch_size,
-                    batch_format="pyarrow",
-                    compute=ray.data.ActorPoolStrategy(min_size=1, max_size=size),
-                    num_gpus=1 if use_gpu else 0,
-                    num_cpus=1,
-                )
-            else:
-                ds = ds.map_batches(
-                    StageChain,
-                    fn_constructor_args=(specs, context),
-                    batch_size=PER_DOC_BATCH,
-                    batch_format="pyarrow",
-                    compute=ray.data.ActorPoolStrategy(min_size=1, max_size=workers),
-                    num_cpus=1,
-                )
+            pool = pool_options(group, cpus, gpus, self.context.get("device"))
+            ds = ds.map_batches(
+                StageChain,
+                fn_constructor_args=([(s.key, s.config) for s in group], self.context),
+                batch_size=pool["batch_size"],
+                batch_format="pyarrow",
+                compute=ray.data.ActorPoolStrategy(min_size=1, max_size=pool["actors"]),
+                num_gpus=pool["num_gpus"],
+                num_cpus=pool["num_cpus"],
+            )
         return ds
 
     def _distributed(
