@@ -48,7 +48,11 @@ def main() -> None:
 )  # fmt: skip
 @click.option("--rebuild", is_flag=True, help="Forget the previous runs' state and rebuild the corpus from scratch.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on when stderr is a terminal).")
+@click.option(
+    "--progress/--no-progress", default=None,
+    help="Live per-stage progress with rates (default: on when stderr is a terminal; otherwise a plain "
+    "progress line every 10 seconds).",
+)  # fmt: skip
 @click.option("-v", "--verbose", is_flag=True, help="Log checkpoints and per-stage counts and timings.")
 @click.option(
     "--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
