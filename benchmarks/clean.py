@@ -24,10 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-import ftfy  # noqa: E402
-
 from babelmill.document import Document  # noqa: E402
 from babelmill.stages.artifacts import StripStage  # noqa: E402
+from babelmill.stages.encoding import RepairConfig, repair_text  # noqa: E402
 
 _TOK = re.compile(r"\w+", re.UNICODE)
 
@@ -69,7 +68,9 @@ def make_stripper():
 
 
 def load_text(path: Path) -> str:
-    return ftfy.fix_text(path.read_text(encoding="utf-8"))
+    """The page as the repair stage hands it to strip (typographic quotes kept)."""
+    cfg = RepairConfig()
+    return "\n".join(repair_text(line, cfg)[0] for line in path.read_text(encoding="utf-8").split("\n"))
 
 
 def main() -> int:

@@ -53,6 +53,10 @@ class Thresholds:
     short_penalty: float = 1.0
     removed_penalty: float = 0.5
     keep_inner_runs: bool = True
+    near_prose: bool = True
+    wall_penalty: float = 0.0
+    sandwich_lists: bool = True
+    sandwich_max: int = 40
     medium_score: float = 0.2
     island_score: float = 5.0
     island_gap: int = 30
@@ -182,7 +186,9 @@ class Cleaner:
                 else:
                     decided[i] = "before_article" if i < lo else "after_article"
                 continue
-            if i in islands and classes[i] in ("good", "medium"):
+            if (i in islands and classes[i] in ("good", "medium")) or (
+                self.t.near_prose and classes[i] == "good" and self._near(i, lo, hi, section_end)
+            ):
                 keep[i] = "list_item" if (ln.bullet or _NUMBERED.match(ln.text)) else "paragraph"
                 continue
             if not (lo <= i <= hi):
@@ -210,6 +216,10 @@ class Cleaner:
                 keep[i] = "paragraph"
             else:
                 keep[i] = "heading"
+
+        # lists between two stretches of article text are part of it (fact boxes, ingredients)
+        if self.t.sandwich_lists and keep:
+            self._sandwiched(lines, decided, keep, quote_of)
 
         # 6. repeated paragraphs (prose only)
         order = sorted(keep)
@@ -264,6 +274,29 @@ class Cleaner:
         return res
 
     # -- helpers ---------------------------------------------------------------------------
+    def _sandwiched(self, lines: list[Line], decided: dict[int, str], keep: dict[int, str], quote_of: dict) -> None:
+        """Keep runs of short lines that sit between kept article lines (only removed by position)."""
+        kept = sorted(keep)
+        positional = ("navigation_run", "before_article", "after_article", "repeated_line")
+        for a, b in zip(kept, kept[1:], strict=False):
+            if b - a < 3 or b - a > self.t.sandwich_max + 1:
+                continue
+            inner = range(a + 1, b)
+            if any(i in decided and decided[i] not in positional for i in inner if lines[i].n_words > 3):
+                continue
+            for i in inner:
+                if decided.get(i) in positional and lines[i].n_words >= 2 and i not in quote_of:
+                    del decided[i]
+                    keep[i] = "list_item"
+
+    def _near(self, i: int, lo: int, hi: int, walls: set[int]) -> bool:
+        """Whether line ``i`` lies within ``island_gap`` lines of the article, no wall between."""
+        if i < lo:
+            return lo - i <= self.t.island_gap and not any(i < w < lo for w in walls)
+        if i > hi:
+            return i - hi <= self.t.island_gap and not any(hi < w < i for w in walls)
+        return True
+
     def _after_intro(self, lines: list[Line], i: int, decided: dict[int, str]) -> bool:
         """Short line in a list introduced by a line ending in ':'."""
         j = i - 1
@@ -341,7 +374,13 @@ class Cleaner:
         """The article: the best-scoring stretch, plus nearby islands of prose (a lede cut off by
         a paywall box or a share bar) that no wall separates from it."""
         scores = self._scores(lines, classes, decided, quote_of)
-        _, lo, hi = self._best_span(scores, 0, len(lines), walls)
+        if self.t.wall_penalty > 0:
+            # a section heading costs a lot but can be bridged by much article text on both
+            # sides (an inline "Related" box inside the body); islands never cross one
+            main_scores = [(-self.t.wall_penalty if i in walls else sc) for i, sc in enumerate(scores)]
+            _, lo, hi = self._best_span(main_scores, 0, len(lines), set())
+        else:
+            _, lo, hi = self._best_span(scores, 0, len(lines), walls)
         islands: set[int] = set()
         if hi < lo:
             return lo, hi, islands

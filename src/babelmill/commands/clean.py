@@ -63,7 +63,6 @@ def clean(files: tuple[Path, ...], explain: bool, as_json: bool, config_path: Pa
     from babelmill.io.read import new_input_document
 
     read, repair, strip = _load_stages(config_path)
-    out = click.get_text_stream("stdout")
     failed = False
     for n, path in enumerate(files):
         doc = new_input_document(str(path))
@@ -80,19 +79,18 @@ def clean(files: tuple[Path, ...], explain: bool, as_json: bool, config_path: Pa
                 "blocks": [b.to_json() for b in doc.blocks],
                 "removed": doc.removed,
             }
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            click.echo(json.dumps(record, ensure_ascii=False))
         else:
             if n:
-                out.write("\f\n")
+                click.echo("\f")
             if doc.blocks:
-                out.write(doc.body_text() + "\n")
+                click.echo(doc.body_text())
         if explain:
-            err = sys.stderr
-            err.write(f"== {path}\n")
+            click.echo(f"== {path}", err=True)
             for key, value in doc.metadata.items():
-                err.write(f"# {key}: {value}\n")
+                click.echo(f"# {key}: {value}", err=True)
             for row in doc.removed:
-                err.write(f"- {row['line']} [{row['rule']}] {row['text'].strip()}\n")
+                click.echo(f"- {row['line']} [{row['rule']}] {row['text'].strip()}", err=True)
         if not doc.ok:
             failed = True
             click.echo(f"babelmill clean: {path}: {doc.status} ({doc.status_reason})", err=True)

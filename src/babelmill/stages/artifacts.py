@@ -18,6 +18,7 @@ reason ``no_article_text``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
 from collections.abc import Iterable
@@ -66,6 +67,12 @@ class StripConfig:
         island_gap: how many lines away from the article such an island may start.
         keep_inner_runs: keep runs of short lines inside the article region (lists, recipe
             ingredients); off: remove them as ``navigation_run`` like runs outside it.
+        near_prose: also keep prose lines (class good) within ``island_gap`` lines of the
+            article when no wall separates them.
+        wall_penalty: 0: section openers (``action = "section_end"``) are walls the article
+            never crosses; above 0: they only cost this much (an inline "Related" box).
+        sandwich_lists: keep runs of short lines (of 2+ words) that lie between kept article
+            lines, at most ``sandwich_max`` lines long: fact boxes, ingredient lists.
         repeat_threshold: share of a sentence's content words that must recur in another
             sentence for it to count as repeated.
         repeat_min_words: paragraphs shorter than this are never collapsed as repeats.
@@ -89,8 +96,12 @@ class StripConfig:
     removed_penalty: float = 0.5
     medium_score: float = 0.2
     island_score: float = 5.0
-    island_gap: int = 30
+    island_gap: int = 60
     keep_inner_runs: bool = True
+    near_prose: bool = True
+    wall_penalty: float = 0.0
+    sandwich_lists: bool = True
+    sandwich_max: int = 40
     repeat_threshold: float = 0.75
     repeat_min_words: int = 8
     site_min_docs: int = 3
@@ -111,22 +122,7 @@ class StripConfig:
         return load_rules(resolve_rule_files(self.rule_files, base))
 
     def thresholds(self) -> Thresholds:
-        return Thresholds(
-            good_words=self.good_words,
-            sentence_words=self.sentence_words,
-            medium_words=self.medium_words,
-            stop_low_ratio=self.stop_low_ratio,
-            stop_high_ratio=self.stop_high_ratio,
-            nav_run=self.nav_run,
-            repeat_threshold=self.repeat_threshold,
-            repeat_min_words=self.repeat_min_words,
-            short_penalty=self.short_penalty,
-            removed_penalty=self.removed_penalty,
-            medium_score=self.medium_score,
-            island_score=self.island_score,
-            island_gap=self.island_gap,
-            keep_inner_runs=self.keep_inner_runs,
-        )
+        return Thresholds(**{f.name: getattr(self, f.name) for f in dataclasses.fields(Thresholds)})
 
 
 def site_key(doc: Document) -> str:
