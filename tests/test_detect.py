@@ -241,3 +241,12 @@ def test_german_origin_disclaimer_is_machine_translated_but_not_from_chinese(sta
     assert out.origin["machine_translated"] is True
     assert out.origin["machine_translated_from"] is None
     assert any(e.startswith("german source") for e in out.origin["evidence"])
+
+
+def test_langdetect_alone_still_gives_timestamps_their_context():
+    """Without lingua, langdetect is over-sure on a few letters ("PM Nov" -> Slovak at 1.0)."""
+    from babelmill.detect.detector import DetectConfig
+
+    doc = run(DetectStage(DetectConfig(use_lingua=False)), make_doc(blocks=GERMAN))
+    assert doc.blocks[2].lang == "de"
+    assert doc.origin["language"] == "de"

@@ -99,6 +99,7 @@ def resolve(
     min_letters: int = 20,
     min_confidence: float = 0.7,
     context_prior: float = 0.6,
+    short_letters: int = 12,
     window: int = 3,
     default: str = "en",
 ) -> tuple[list[Decision], str]:
@@ -116,6 +117,8 @@ def resolve(
         weights: characters per block (for the dominant language).
         min_letters / min_confidence: what makes a guess strong enough to stand alone.
         context_prior: prior probability of the context language for weak blocks.
+        short_letters: a weak block with fewer letters has its own probabilities blended
+            towards uniform in proportion (3 letters: a quarter of its own evidence).
         window: how many blocks to look at on each side for a strong neighbour.
         default: the language when a document has no usable text at all.
     """
@@ -134,7 +137,11 @@ def resolve(
             out.append(Decision(ctx, code, 0.5, reason))
             continue
         rest = (1.0 - context_prior) / (len(groups) - 1)
-        post = {k: g.score_of(k) * (context_prior if k == ctx else rest) for k in groups}
+        # detectors are over-sure on a handful of letters (langdetect gives "9:46 PM" to Slovak
+        # at 1.0): below ``short_letters`` letters the own guess is blended towards uniform
+        trust = min(1.0, g.letters / max(short_letters, 1))
+        own = {k: trust * g.score_of(k) + (1.0 - trust) / len(groups) for k in groups}
+        post = {k: own[k] * (context_prior if k == ctx else rest) for k in groups}
         total = sum(post.values())
         if total <= 0:
             lang, conf = ctx, 0.5

@@ -180,7 +180,8 @@ class LanguageIdentifier:
             # langdetect's share (< 0.44) cannot change a winner at >= 0.9: skip it (the slow part)
             ld: dict[str, float] = {}
         else:
-            ld = _LangdetectModel.probabilities(text)
+            # only the configured languages: langdetect knows 55 and calls a timestamp Slovak
+            ld = {k: v for k, v in _LangdetectModel.probabilities(text).items() if k in self.languages}
         if li is None:
             blended = dict(ld)
         else:
