@@ -181,3 +181,14 @@ def test_chromium_renders_the_numbers_and_runs_no_injected_script(hostile_output
     assert not re.search(r"<(marquee|img|iframe|script)\b", dom)
     assert not re.search(r'<div[^>]*id="injected"', dom)
     assert "&lt;script&gt;document.title='PWNED'&lt;/script&gt;" in dom  # shown as text
+
+
+def test_report_on_an_interrupted_output_skips_the_partial_tail(hostile_output: Path):
+    with open(hostile_output / "corpus.jsonl", "ab") as fh:
+        fh.write(b'{"id": "bm-half-written", "title": "cut off mid-li')  # a run killed mid-write
+    s = summarize(hostile_output)
+    assert s.documents == 3 and s.unreadable_lines == 1
+    result = CliRunner().invoke(main, ["report", str(hostile_output)])
+    assert result.exit_code == 0, result.output
+    assert "1 unreadable line(s)" in result.output
+    assert "1 unreadable line(s)" in render_html(s)

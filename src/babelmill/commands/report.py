@@ -25,6 +25,7 @@ def report(output_dir: Path, html_path: Path | None, as_json: bool) -> None:
     """
     from rich.console import Console
 
+    from babelmill.io.sinks import SinkError
     from babelmill.report.html import render_html
     from babelmill.report.summary import summarize
     from babelmill.report.terminal import render_terminal
@@ -32,7 +33,11 @@ def report(output_dir: Path, html_path: Path | None, as_json: bool) -> None:
     if not output_dir.is_dir():
         click.echo(f"babelmill: error: {output_dir}: no such output directory", err=True)
         sys.exit(1)
-    summary = summarize(output_dir)
+    try:
+        summary = summarize(output_dir)
+    except SinkError as exc:  # e.g. Parquet shards without pyarrow installed
+        click.echo(f"babelmill: error: {exc}", err=True)
+        sys.exit(1)
     if as_json:
         click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
     else:

@@ -33,7 +33,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -205,8 +205,12 @@ def encode_shard(lines: list[bytes], fmt: str) -> bytes:
     raise SinkError(f"unknown format {fmt!r}")
 
 
-def decode_shard(path: Path) -> Iterator[dict[str, Any]]:
-    """The records of one corpus file, in order, whatever its format."""
+def decode_shard(path: Path, on_error: Callable[[Path, str], None] | None = None) -> Iterator[dict[str, Any]]:
+    """The records of one corpus file, in order, whatever its format.
+
+    A JSONL line that does not parse (the uncommitted tail of a run that was killed, before the
+    next run cuts it off) raises, or, with ``on_error``, is reported there and skipped.
+    """
     name = path.name
     if name.endswith(".parquet"):
         pa = _pyarrow()
@@ -226,8 +230,16 @@ def decode_shard(path: Path) -> Iterator[dict[str, Any]]:
         opener = open(path, "rb")  # noqa: SIM115 - closed below
     with opener as fh:
         for line in fh:
-            if line.strip():
-                yield json.loads(line)
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError as exc:
+                if on_error is None:
+                    raise
+                on_error(path, str(exc))
+                continue
+            yield record
 
 
 def corpus_files(out_dir: Path) -> list[Path]:
@@ -239,10 +251,10 @@ def corpus_files(out_dir: Path) -> list[Path]:
     return sorted(shards, key=lambda p: int(SHARD_RE.match(p.name).group(1)))
 
 
-def iter_corpus_records(out_dir: Path) -> Iterator[dict[str, Any]]:
+def iter_corpus_records(out_dir: Path, on_error: Callable[[Path, str], None] | None = None) -> Iterator[dict[str, Any]]:
     """Every corpus record of an output directory, in order, whatever the layout and format."""
     for path in corpus_files(out_dir):
-        yield from decode_shard(path)
+        yield from decode_shard(path, on_error)
 
 
 def remove_outputs(out_dir: Path) -> None:

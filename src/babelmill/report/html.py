@@ -115,6 +115,12 @@ def render_html(s: CorpusSummary) -> str:
             f'<div class="card" id="card-{_e(k.replace(" ", "-"))}"><b>{_e(v)}</b>{_e(k)}</div>' for k, v in cards
         )
         + "</div>",
+        (
+            f"<p><b>{s.unreadable_lines} unreadable line(s)</b>: a run was interrupted after its last commit; "
+            "the next <code>babelmill run</code> on this output cuts them off.</p>"
+            if s.unreadable_lines
+            else ""
+        ),
         "<h2>Documents by language of origin</h2>",
         bar_chart(sorted(s.by_language.items(), key=lambda kv: (-kv[1], kv[0])), title="documents by language"),
         _table(

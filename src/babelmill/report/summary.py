@@ -48,6 +48,8 @@ class CorpusSummary:
     titles: dict[str, str] = field(default_factory=dict)  # kept id -> title (for clusters)
     stages: dict[str, dict[str, Any]] = field(default_factory=dict)
     run: dict[str, Any] = field(default_factory=dict)
+    # lines past the last commit of an interrupted run (the next run cuts them off)
+    unreadable_lines: int = 0
 
     @property
     def machine_translated_share(self) -> float:
@@ -80,6 +82,7 @@ class CorpusSummary:
             "rejected": {f"{s}/{r}": n for (s, r), n in sorted(self.rejected.items())},
             "duplicate_clusters": len(self.clusters),
             "stages": self.stages,
+            "unreadable_lines": self.unreadable_lines,
         }
 
 
@@ -87,14 +90,21 @@ def summarize(output_dir: Path) -> CorpusSummary:
     """Read an output directory into a :class:`CorpusSummary`."""
     out = Path(output_dir)
     summary = CorpusSummary(output=str(out), corpus_files=[p.name for p in corpus_files(out)])
-    for record in iter_corpus_records(out):
+
+    def unreadable(path: Path, error: str) -> None:
+        summary.unreadable_lines += 1
+
+    for record in iter_corpus_records(out, on_error=unreadable):
         _add_record(summary, record)
     rejected = out / "rejected.jsonl"
     if rejected.exists():
-        with open(rejected, encoding="utf-8") as fh:
+        with open(rejected, encoding="utf-8", errors="replace") as fh:
             for line in fh:
                 if line.strip():
-                    _add_rejected(summary, json.loads(line))
+                    try:
+                        _add_rejected(summary, json.loads(line))
+                    except ValueError:
+                        summary.unreadable_lines += 1
     manifest_path = out / "manifest.json"
     if manifest_path.exists():
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))

@@ -26,6 +26,14 @@ def render_terminal(s: CorpusSummary, console: Console) -> None:
             f"{s.duplicates} duplicates in {len(s.clusters)} clusters; {s.removed_lines} lines removed"
         )
     )
+    if s.unreadable_lines:
+        console.print(
+            Text(
+                f"{s.unreadable_lines} unreadable line(s): a run was interrupted after its last commit; "
+                "the next `babelmill run` on this output cuts them off",
+                style="yellow",
+            )
+        )
     t = _table("Documents by language of origin", "language", "documents", "share", numeric=(1, 2))
     for lang, n in sorted(s.by_language.items(), key=lambda kv: (-kv[1], kv[0])):
         t.add_row(Text(lang), str(n), f"{n / s.documents:.1%}" if s.documents else "-")
