@@ -24,6 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from babelmill.clean.dates import parse_date
 from babelmill.clean.embeds import find_embeds
 from babelmill.clean.lines import Line, doc_language, make_line, script_of, strip_bullet
 from babelmill.clean.metadata import extract_metadata, is_byline
@@ -157,6 +158,11 @@ class Cleaner:
             if i not in decided and i not in quote_of:
                 decided[i] = reason
         res.metadata = meta
+
+        # a line that is only a date (post dates, comment timestamps) is not article text
+        for i, ln in enumerate(lines):
+            if i not in decided and i not in quote_of and ln.n_words <= 8 and parse_date(ln.text):
+                decided[i] = "dateline"
 
         # 4. site repetition
         if site_repeats:

@@ -64,7 +64,7 @@ def repeated_paragraphs(
                 continue
             best, best_j, best_overlap = 0.0, -1, 0
             for j, other in enumerate(sents):
-                if j == i or j in out:
+                if j == i or j in out or not eligible[j]:
                     continue
                 for o in other:
                     if o and len(s & o) / len(s) > best:
