@@ -390,6 +390,15 @@ class Cleaner:
         islands: set[int] = set()
         if hi < lo:
             return lo, hi, islands
+        # sentences and "...:" intros directly above the best stretch belong to it
+        while lo > 0 and (lo - 1) not in decided and (lo - 1) not in walls:
+            t = lines[lo - 1].text.rstrip()
+            if lines[lo - 1].weq >= 2 and (
+                t.endswith(":") or (t.endswith(_STATEMENT_END) and lines[lo - 1].n_words >= 3)
+            ):
+                lo -= 1
+            else:
+                break
         gap = self.t.island_gap
         # before the article
         start = lo
