@@ -250,3 +250,9 @@ def test_langdetect_alone_still_gives_timestamps_their_context():
     doc = run(DetectStage(DetectConfig(use_lingua=False)), make_doc(blocks=GERMAN))
     assert doc.blocks[2].lang == "de"
     assert doc.origin["language"] == "de"
+
+
+def test_document_without_blocks_is_judged_on_its_lines(stage):
+    out = run(stage, make_doc(text="\n".join(GERMAN)))
+    assert out.blocks == []
+    assert out.origin["language"] == "de"

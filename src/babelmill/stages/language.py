@@ -60,7 +60,8 @@ class DetectStage(Stage):
         yield doc
 
     def _detect(self, doc: Document) -> None:
-        texts = [b.text for b in doc.blocks]
+        # without blocks (a pipeline with no strip stage) the document's lines still decide its origin
+        texts = [b.text for b in doc.blocks] or [ln for ln in doc.text.splitlines() if ln.strip()]
         removed = [str(r.get("text", "")) for r in doc.removed if isinstance(r, dict)]
         # bylines and sources the cleaner turned into metadata are evidence too
         removed += [v for k, v in sorted(doc.metadata.items()) if isinstance(v, str) and k != "original_title"]
@@ -68,7 +69,7 @@ class DetectStage(Stage):
         original_title = original_title if isinstance(original_title, str) else None
         result = self.detector.detect(texts, removed, original_title)
         by_reason: dict[str, int] = {}
-        for block, d in zip(doc.blocks, result.decisions, strict=True):
+        for block, d in zip(doc.blocks, result.decisions, strict=False):
             block.lang = d.lang
             block.lang_confidence = round(float(max(0.0, min(1.0, d.confidence))), 4)
             if d.lang == "other":
@@ -76,6 +77,7 @@ class DetectStage(Stage):
             else:
                 block.meta.pop("lang_code", None)
             self.count(f"blocks_{d.lang}")
+        for d in result.decisions:
             by_reason[d.reason] = by_reason.get(d.reason, 0) + 1
         if original_title is not None and result.original_title_lang is not None:
             doc.metadata["original_title_lang"] = result.original_title_lang
