@@ -205,7 +205,12 @@ class Cleaner:
                 continue
             c = classes[i]
             if c in ("good", "medium"):
-                keep[i] = "list_item" if (ln.bullet or _NUMBERED.match(ln.text)) else "paragraph"
+                if ln.bullet or _NUMBERED.match(ln.text):
+                    keep[i] = "list_item"
+                elif c == "medium" and self._heading_shaped(ln):
+                    keep[i] = "heading"
+                else:
+                    keep[i] = "paragraph"
                 continue
             # short line inside the article
             if i in runs and not self.t.keep_inner_runs:
@@ -218,10 +223,10 @@ class Cleaner:
                 keep[i] = "list_item"
             elif ln.alpha_share < 0.5 and ln.weq < 2 and not any(ch for ch in ln.text if ord(ch) > 0x2000):
                 decided[i] = "symbol_line"
-            elif ln.text.rstrip().endswith(_SENTENCE_END):
-                keep[i] = "paragraph"
-            else:
+            elif self._heading_shaped(ln):
                 keep[i] = "heading"
+            else:
+                keep[i] = "paragraph"
 
         # lists between two stretches of article text are part of it (fact boxes, ingredients)
         if self.t.sandwich_lists and keep:
@@ -280,6 +285,16 @@ class Cleaner:
         return res
 
     # -- helpers ---------------------------------------------------------------------------
+    @staticmethod
+    def _heading_shaped(ln: Line) -> bool:
+        """A short line without closing punctuation (or a question) that starts with a capital."""
+        t = ln.text.rstrip()
+        return (
+            ln.n_words <= 12
+            and t[:1].isupper()
+            and (t.endswith("?") or not t.endswith(_SENTENCE_END + (":", ",", ";")))
+        )
+
     def _sandwiched(self, lines: list[Line], decided: dict[int, str], keep: dict[int, str], quote_of: dict) -> None:
         """Keep runs of short lines that sit between kept article lines (only removed by position)."""
         kept = sorted(keep)
@@ -393,8 +408,9 @@ class Cleaner:
         # sentences and "...:" intros directly above the best stretch belong to it
         while lo > 0 and (lo - 1) not in decided and (lo - 1) not in walls:
             t = lines[lo - 1].text.rstrip()
+            greeting = t.endswith(",") and lines[lo - 1].n_words <= 4
             if lines[lo - 1].weq >= 2 and (
-                t.endswith(":") or (t.endswith(_STATEMENT_END) and lines[lo - 1].n_words >= 3)
+                t.endswith(":") or greeting or (t.endswith(_STATEMENT_END) and lines[lo - 1].n_words >= 3)
             ):
                 lo -= 1
             else:
