@@ -259,6 +259,10 @@ def test_site_repetition_removes_template_lines_not_shared_quotes(tmp_path):
     # the counts carry over to the next run
     again = StripStage(context={"state_dir": tmp_path})
     assert again.sites.docs["news.example.com"] == 5
+    # the same documents seen again (a rerun) are not counted twice; --rebuild starts afresh
+    list(again.process_batch(docs))
+    assert again.sites.docs["news.example.com"] == 5
+    assert StripStage(context={"state_dir": tmp_path, "rebuild": True}).sites.docs["news.example.com"] == 0
 
 
 def test_reprints_are_not_emptied_by_site_repetition():

@@ -102,8 +102,13 @@ class SiteLineCounter:
     def __init__(self) -> None:
         self.docs: Counter[str] = Counter()
         self.lines: dict[str, Counter[str]] = {}
+        self.seen: set[str] = set()  # document ids already counted (a rerun does not count twice)
 
-    def add(self, site: str, keys: set[str]) -> None:
+    def add(self, site: str, keys: set[str], doc_id: str | None = None) -> None:
+        if doc_id is not None:
+            if doc_id in self.seen:
+                return
+            self.seen.add(doc_id)
         self.docs[site] += 1
         self.lines.setdefault(site, Counter()).update(keys)
 
@@ -111,12 +116,17 @@ class SiteLineCounter:
         return self.lines.get(site, Counter()).get(key, 0)
 
     def to_json(self) -> dict:
-        return {"docs": dict(self.docs), "lines": {s: dict(c) for s, c in self.lines.items()}}
+        return {
+            "docs": dict(self.docs),
+            "lines": {s: dict(c) for s, c in self.lines.items()},
+            "seen": sorted(self.seen),
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> SiteLineCounter:
         out = cls()
         out.docs.update(data.get("docs", {}))
+        out.seen.update(data.get("seen", []))
         for site, counts in data.get("lines", {}).items():
             out.lines[site] = Counter(counts)
         return out

@@ -19,6 +19,7 @@ reason ``no_article_text``.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable
@@ -33,6 +34,13 @@ from babelmill.document import QUARANTINED, Document
 from babelmill.stage import Stage
 
 STATE_FILE = "strip_site_lines.json"
+# lines longer than this are never template text worth counting (keeps the counter small)
+MAX_COUNTED_WORDS = 60
+
+
+def _digest(key: str) -> str:
+    """Short stable hash of a line key: the per-site counter stores these, not the text."""
+    return hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
 
 
 def resolve_rule_files(names: list[str], base: Path | None = None) -> list[Path]:
@@ -159,7 +167,7 @@ class StripStage(Stage):
 
     def _load_state(self) -> SiteLineCounter:
         path = self._state_path()
-        if path and path.is_file():
+        if path and path.is_file() and not self.context.get("rebuild"):
             try:
                 return SiteLineCounter.from_json(json.loads(path.read_text(encoding="utf-8")))
             except (OSError, ValueError):
@@ -180,7 +188,7 @@ class StripStage(Stage):
         out = set()
         for key, words in keys.items():
             need = cfg.site_min_docs * (2 if words >= cfg.site_long_words else 1)
-            c = self.sites.count(site, key)
+            c = self.sites.count(site, _digest(key))
             if c >= need and c >= cfg.site_min_share * n_docs:
                 out.add(key)
         return out
@@ -190,11 +198,15 @@ class StripStage(Stage):
         keyed: list[dict[str, int]] = []
         for doc in docs:
             try:
-                keys = {line_key(ln.text): ln.n_words for ln in split_lines(doc.text or "")}
+                keys = {
+                    line_key(ln.text): ln.n_words
+                    for ln in split_lines(doc.text or "")
+                    if ln.n_words <= MAX_COUNTED_WORDS
+                }
             except Exception:  # noqa: BLE001 - bad input never stops the batch
                 keys = {}
             keyed.append(keys)
-            self.sites.add(site_key(doc), set(keys))
+            self.sites.add(site_key(doc), {_digest(k) for k in keys}, doc.id or None)
         for doc, keys in zip(docs, keyed, strict=True):
             yield self._process_one(doc, self._site_repeats(site_key(doc), keys))
 
