@@ -372,3 +372,37 @@ def test_clean_cli_seed_and_missing_file(tmp_path):
     assert result.exit_code == 1
     assert "Similar Posts" not in result.stdout and "OpenAI is facing a mutiny" in result.stdout
     assert "missing.txt" in result.stderr
+
+
+# -- Chinese pages -------------------------------------------------------------------------------
+
+ZH_PAGE = """首页
+新闻
+财经
+科技
+OpenAI创始团队出走殆尽，奥特曼孤家寡人
+作者：张三 来源：华尔街见闻
+2024年9月28日 14:59
+OpenAI最初的使命是为公众利益开发人工智能，这与推出商业产品的新举措产生了冲突。今年核心科学家的离职与此密切相关。
+周三晚上，OpenAI首席技术官穆拉蒂宣布辞职，随后首席研究官麦格鲁和副总裁佐夫也相继离职。
+The Wall Street Journal reported on Friday that the plan is causing the company to split apart.
+据知情人士透露，公司内部的权力斗争、工作疲劳以及关键员工对更高薪酬的要求，进一步冲击了OpenAI。
+相关文章
+奥特曼回应离职潮
+分享到微信
+暂无评论
+"""
+
+
+def test_chinese_page():
+    doc = strip(ZH_PAGE)
+    md = doc.metadata
+    assert md["title"] == "OpenAI创始团队出走殆尽，奥特曼孤家寡人"
+    assert "original_title" not in md  # same script as the body: nothing to pair
+    assert md["author"] == "张三" and md["attribution"] == "华尔街见闻"
+    assert md["published"] == "2024-09-28T14:59"
+    texts = [b.text for b in doc.blocks]
+    assert len(texts) == 4 and texts[2].startswith("The Wall Street Journal")
+    rem = removed(doc)
+    assert rem["首页"] == "navigation" and rem["分享到微信"] == "share_bar" and rem["暂无评论"] == "comment_widget"
+    assert rem["奥特曼回应离职潮"] == "after_article"

@@ -36,6 +36,7 @@ _TICKER = re.compile(r"\$[^$\n]{1,40}?\([A-Z0-9.]{1,12}\)\$")
 _SENTENCE_END = tuple('.!?…。！？"”’»)')
 # statements, not questions: menus and FAQ link lists are made of question-shaped titles
 _STATEMENT_END = tuple('.!…。！"”’»)')
+_CJK_SENTENCE = re.compile(r"[。！？!?…][”」』\"')）]*\s*$")
 _NUMBERED = re.compile(r"^\d{1,3}[.)]\s+\S")
 
 
@@ -92,18 +93,23 @@ class Cleaner:
     # -- classification ---------------------------------------------------------------------
     def _classes(self, lines: list[Line], lang: str | None) -> list[str]:
         t = self.t
-        longs = sorted(ln.stop_density() for ln in lines if ln.n_words >= 12)
+        longs = sorted(ln.stop_density() for ln in lines if ln.n_words >= 12 and ln.cjk < 10)
         median = longs[len(longs) // 2] if longs else 0.0
         use_stop = lang is not None and median >= 0.1
         lo, hi = t.stop_low_ratio * median, t.stop_high_ratio * median
         out = []
         for ln in lines:
             w = ln.weq
-            stop = ln.stop_density() if use_stop else 1.0
+            # function-word lists do not apply to Chinese text (no spaces, no list here)
+            cjk_line = ln.cjk * 2 > sum(1 for ch in ln.text if ch.isalpha())
+            stop = ln.stop_density() if use_stop and not cjk_line else 1.0
             sentence = ln.text.rstrip().endswith(_SENTENCE_END)
             statement = ln.text.rstrip().endswith(_STATEMENT_END)
             if ln.url_share > 0.5:
                 out.append("short")
+            elif cjk_line and not _CJK_SENTENCE.search(ln.text) and w < 2 * t.good_words:
+                # Chinese headlines are as long as sentences; only punctuation tells them apart
+                out.append("short" if w < t.good_words else "medium")
             elif (w >= t.good_words and stop >= lo) or (w >= t.sentence_words and statement and stop >= hi):
                 out.append("good")
             elif w >= t.medium_words and (sentence or stop >= lo) and (stop >= lo * 0.5):

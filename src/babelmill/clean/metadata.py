@@ -173,7 +173,7 @@ def extract_metadata(lines: list[Line], first_body: int, body_script: str) -> tu
         # that does not sit in a run of menu items
         marks = sorted(k for k, r in taken.items() if r in ("metadata_author", "metadata_date") and k < top + 2)
         for mk in marks:
-            before = [c for c in cands if c < mk and mk - c <= 3 and lines[c].n_words >= 3]
+            before = [c for c in cands if c < mk and mk - c <= 3 and lines[c].weq >= 3]
             if before:
                 # the nearest heading above the byline; a sentence-like dek sits between them
                 pick = before[-1]
