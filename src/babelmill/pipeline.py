@@ -413,43 +413,61 @@ def _run_locked(
         sink.after_commit()
         progress.checkpoint()
 
+    def write(doc: Document, rejected_fh) -> None:
+        pending_langs = tuple(sorted({b.lang or "und" for b in doc.blocks if b.translation == PENDING}))
+        if doc.status == OK:
+            line = (dumps(corpus_record(doc, pipeline_info)) + "\n").encode("utf-8")
+            if sink.full_before(line):
+                checkpoint(rejected_fh, seal=True)  # the shard is full: seal and commit it
+            sink.write(line)
+            summary.kept += 1
+            summary.blocks_translated += sum(1 for b in doc.blocks if b.translation == "translated")
+            summary.blocks_pending += sum(1 for b in doc.blocks if b.translation == PENDING)
+            fate = KEPT
+        else:
+            rejected_fh.write((dumps(rejected_record(doc, pipeline_info)) + "\n").encode("utf-8"))
+            fate = doc.status
+            if doc.status == DUPLICATE:
+                summary.duplicates += 1
+            else:
+                summary.quarantined += 1
+                message = doc.status_detail.get("message") or doc.status_reason
+                line = f"babelmill: {doc.source.get('path')}: quarantined ({doc.status_reason}): {message}"
+                summary.quarantine_messages.append(line)
+                warn(line)
+        pending_rows.append(
+            InputRow(
+                path=doc.source["path"],
+                sha256=doc.source.get("sha256"),
+                doc_id=doc.id,
+                fate=fate,
+                reason=doc.status_reason,
+                pending_langs=pending_langs,
+                run=run_no,
+            )
+        )
+
+    # A duplicate is written only once the document it duplicates has come out of the stream: a
+    # checkpoint then never commits a duplicate without its kept document, so a run killed in
+    # between reprocesses both together and decides exactly as an uninterrupted run would.
+    seed_ids = {d.id for d in seeds}
+    emitted: set[str] = set()
+    held: dict[str, list[Document]] = {}
     with open(rejected_path, "ab") as rejected_fh, progress:
         for n, doc in enumerate(stream, start=1):
             progress.written()
-            pending_langs = tuple(sorted({b.lang or "und" for b in doc.blocks if b.translation == PENDING}))
-            if doc.status == OK:
-                line = (dumps(corpus_record(doc, pipeline_info)) + "\n").encode("utf-8")
-                if sink.full_before(line):
-                    checkpoint(rejected_fh, seal=True)  # the shard is full: seal and commit it
-                sink.write(line)
-                summary.kept += 1
-                summary.blocks_translated += sum(1 for b in doc.blocks if b.translation == "translated")
-                summary.blocks_pending += sum(1 for b in doc.blocks if b.translation == PENDING)
-                fate = KEPT
+            target = doc.status_detail.get("duplicate_of") if doc.status == DUPLICATE else None
+            if target and target != doc.id and target in seed_ids and target not in emitted:
+                held.setdefault(target, []).append(doc)
             else:
-                rejected_fh.write((dumps(rejected_record(doc, pipeline_info)) + "\n").encode("utf-8"))
-                fate = doc.status
-                if doc.status == DUPLICATE:
-                    summary.duplicates += 1
-                else:
-                    summary.quarantined += 1
-                    message = doc.status_detail.get("message") or doc.status_reason
-                    line = f"babelmill: {doc.source.get('path')}: quarantined ({doc.status_reason}): {message}"
-                    summary.quarantine_messages.append(line)
-                    warn(line)
-            pending_rows.append(
-                InputRow(
-                    path=doc.source["path"],
-                    sha256=doc.source.get("sha256"),
-                    doc_id=doc.id,
-                    fate=fate,
-                    reason=doc.status_reason,
-                    pending_langs=pending_langs,
-                    run=run_no,
-                )
-            )
+                write(doc, rejected_fh)
+            emitted.add(doc.id)
+            for waiting in held.pop(doc.id, []):
+                write(waiting, rejected_fh)
             if n % opts.checkpoint_every == 0:
                 checkpoint(rejected_fh)
+        for waiting in [d for docs in held.values() for d in docs]:  # their documents never came
+            write(waiting, rejected_fh)
         for stage in stages:
             stage.close()
         state.set("runs", str(run_no))
