@@ -61,7 +61,8 @@ class Thresholds:
     sandwich_max: int = 40
     medium_score: float = 0.2
     island_score: float = 5.0
-    island_gap: int = 30
+    island_gap: int = 60
+    title_case_share: float = 0.75
 
 
 @dataclass
@@ -112,6 +113,9 @@ class Cleaner:
                 out.append("short" if w < t.good_words else "medium")
             elif (w >= t.good_words and stop >= lo) or (w >= t.sentence_words and statement and stop >= hi):
                 out.append("good")
+            elif ln.n_words >= 4 and not sentence and ln.title_share >= t.title_case_share:
+                # Title Case Without A Full Stop: a link to another story, not prose
+                out.append("short")
             elif w >= t.medium_words and (sentence or stop >= lo) and (stop >= lo * 0.5):
                 out.append("medium")
             else:

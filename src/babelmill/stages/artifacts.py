@@ -79,6 +79,8 @@ class StripConfig:
             article when no wall separates them.
         wall_penalty: 0: section openers (``action = "section_end"``) are walls the article
             never crosses; above 0: they only cost this much (an inline "Related" box).
+        title_case_share: a line of 4+ words without closing punctuation whose words are
+            capitalised at least this often is a link title (teasers, menus), not prose.
         sandwich_lists: keep runs of short lines (of 2+ words) that lie between kept article
             lines, at most ``sandwich_max`` lines long: fact boxes, ingredient lists.
         repeat_threshold: share of a sentence's content words that must recur in another
@@ -110,6 +112,7 @@ class StripConfig:
     wall_penalty: float = 0.0
     sandwich_lists: bool = True
     sandwich_max: int = 40
+    title_case_share: float = 0.75
     repeat_threshold: float = 0.75
     repeat_min_words: int = 8
     site_min_docs: int = 3
