@@ -42,6 +42,7 @@ def test_han_is_chinese_and_kana_is_not():
     assert script_language("食物繊維やさまざまな栄養の宝庫") == ("other", "ja")
     assert script_language("カタカナ") == ("other", "ja")
     assert script_language("한국어 문장입니다") == ("other", "ko")
+    assert script_language("مرحبا بالعالم") == ("other", "ar")
     assert script_language("A plain English line") is None
 
 

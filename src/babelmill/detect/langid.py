@@ -26,7 +26,7 @@ from babelmill.detect.script import profile, script_language
 
 TARGETS = ("de", "en", "zh")
 
-DEFAULT_LANGUAGES = ("de", "en", "zh", "nl", "sv", "da", "nb", "fr", "es", "it", "pt", "pl", "ja", "ko", "ru")
+DEFAULT_LANGUAGES = ("de", "en", "zh", "nl", "sv", "da", "nb", "fr", "es", "it", "pt", "pl", "tr", "ja", "ko", "ru")
 
 # Very frequent closed-class words; a hit is strong evidence in a 1-4 word text.
 DE_FUNCTION_WORDS = frozenset(

@@ -1,20 +1,43 @@
 """Writing-system evidence that outranks any statistical detector.
 
 Han characters without kana are Chinese; kana (even a little, next to Han) means Japanese;
-Hangul means Korean. Counting scripts is exact and deterministic, which a character-n-gram
+Hangul means Korean; Greek, Hebrew, Arabic, Devanagari, Thai, Georgian and Armenian letters
+name their language too. Counting scripts is exact and deterministic, which a character-n-gram
 model on a short line is not.
 
 >>> profile("创始团队出走殆尽、Altman孤家寡人").han
 12
 >>> script_language("食物繊維やさまざまな栄養")
 ('other', 'ja')
+>>> script_language("Καλημέρα κόσμε")
+('other', 'el')
 >>> script_language("Altman is alone") is None
 True
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+# Scripts that name their language outright (a few letters suffice); Cyrillic is left to the
+# statistical detectors (Russian, Ukrainian, Bulgarian ... share it).
+_SCRIPT_CODES: tuple[tuple[int, int, str], ...] = (
+    (0x0370, 0x03FF, "el"),  # Greek
+    (0x0590, 0x05FF, "he"),  # Hebrew
+    (0x0600, 0x06FF, "ar"),  # Arabic
+    (0x0750, 0x077F, "ar"),  # Arabic Supplement
+    (0x0900, 0x097F, "hi"),  # Devanagari
+    (0x0E00, 0x0E7F, "th"),  # Thai
+    (0x10A0, 0x10FF, "ka"),  # Georgian
+    (0x0530, 0x058F, "hy"),  # Armenian
+)
+
+
+def _script_code(cp: int) -> str | None:
+    for lo, hi, code in _SCRIPT_CODES:
+        if lo <= cp <= hi:
+            return code
+    return None
 
 
 @dataclass(slots=True)
@@ -26,6 +49,7 @@ class ScriptProfile:
     hangul: int = 0
     latin: int = 0
     other: int = 0  # Cyrillic, Greek, Arabic, ...
+    by_code: dict[str, int] = field(default_factory=dict)  # letters of the scripts in _SCRIPT_CODES
 
     @property
     def letters(self) -> int:
@@ -68,6 +92,9 @@ def profile(text: str) -> ScriptProfile:
                 p.latin += 1
             else:
                 p.other += 1
+                code = _script_code(cp)
+                if code:
+                    p.by_code[code] = p.by_code.get(code, 0) + 1
     return p
 
 
@@ -89,4 +116,7 @@ def script_language(text: str, min_share: float = 0.3) -> tuple[str, str] | None
         if p.kana >= 1 and p.kana / cjk >= 0.02:
             return ("other", "ja")
         return ("zh", "zh")
+    for code, n in sorted(p.by_code.items()):
+        if n / p.letters >= 0.5:
+            return ("other", code)
     return None
