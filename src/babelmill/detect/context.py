@@ -2,10 +2,10 @@
 
 A name ("Greg Brockman"), a timestamp ("9:46 PM • Nov 17, 2023") or a button label carries
 too little text for any detector: langdetect calls names German or Swedish and timestamps
-Slovak. In an article such a block almost always shares the language of its surroundings, so
-a *weak* block leans towards the language of its surroundings: its nearest *strong* neighbours
-(before and after) and the document's dominant language vote, and that language gets a prior
-that the block's own probabilities must overcome (see :func:`resolve`).
+Slovak. In an article such a block almost always shares the language around it, so a *weak*
+block leans towards its context: its nearest *strong* neighbours (before and after) and the
+document's dominant language vote, and the winner gets a prior that the block's own
+probabilities must overcome (see :func:`resolve`).
 
 Strong means: decided by script, or at least ``min_letters`` letters and confidence at least
 ``min_confidence``.

@@ -34,7 +34,8 @@ class DetectConfig:
         context_window: blocks looked at on each side for a confident neighbour.
         default_language: the language of a document with no usable text.
         markers: machine-translation marker rules, relative to the pipeline config's folder.
-        mt_model: classifier JSON; empty = the packaged ``babelmill/data/mtdetect.json``.
+        mt_model: classifier JSON, relative to the pipeline config's folder; empty = the packaged
+            ``babelmill/data/mtdetect.json`` (written by ``benchmarks/train_mtdetect.py``).
         mt_bias: log-odds before any evidence (negative: a document is native until shown otherwise).
         mt_classifier_weight: multiplier of the classifier's mean chunk log-odds.
         mt_threshold: ``mt_score`` at or above which a document is flagged.
@@ -110,7 +111,7 @@ class DocumentDetector:
             c.languages, use_lingua=c.use_lingua, langdetect_weight=c.langdetect_weight
         )
         self.rules = MarkerRules.load(resolve_path(c.markers, base_dir))
-        self.classifier = MTClassifier.load(c.mt_model or None)
+        self.classifier = MTClassifier.load(resolve_path(c.mt_model, base_dir) if c.mt_model else None)
         self.settings = OriginSettings(
             bias=c.mt_bias,
             classifier_weight=c.mt_classifier_weight,
