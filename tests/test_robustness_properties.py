@@ -3,7 +3,8 @@
 Inputs include lone surrogates, combining marks, right-to-left text and marks, zero-width and
 bidi formatting characters, NUL and the other control characters, and every line separator
 Unicode knows. The read path must turn any bytes into encodable text or a named quarantine;
-repair and strip must survive any ``str``; normalize must be idempotent.
+repair must survive any ``str`` (and leave no lone surrogates), strip whatever repair makes of
+it; normalize must be idempotent.
 """
 
 from __future__ import annotations
@@ -101,6 +102,8 @@ def test_repair_survives_any_text(text: str) -> None:
     assert isinstance(fixed, str) and isinstance(steps, list)
     (doc,) = list(RepairStage().run([Document(id="x", text=text)]))
     assert doc.ok
+    # lone surrogates leave repair as U+FFFD: the stages after it only ever see encodable text
+    assert _encodable(doc.text)
 
 
 @SETTINGS
@@ -124,9 +127,11 @@ def _strip_stage(tmp: Path):
 
 @SETTINGS
 @given(any_text)
-def test_strip_survives_any_text(scratch: Path, text: str) -> None:
+def test_strip_survives_any_repaired_text(scratch: Path, text: str) -> None:
+    """Strip runs after repair, so its input is whatever repair makes of any text."""
     stage = _strip_stage(scratch)
-    out = list(stage.run([Document(id="x", text=text, source={"path": "x.txt"})]))
+    (repaired,) = list(RepairStage().run([Document(id="x", text=text, source={"path": "x.txt"})]))
+    out = list(stage.run([repaired]))
     assert len(out) == 1
     assert out[0].status in (OK, QUARANTINED)
 
