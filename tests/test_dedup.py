@@ -241,6 +241,9 @@ def test_empty_state_dir_and_changed_parameters(tmp_path):
     assert out["b"].dedup["duplicate_of"] == "a"
     with pytest.raises(DedupStateError, match="rebuild"):
         DedupIndex(tmp_path / "dedup.sqlite", IndexParams(shingle_size=3))
+    changed = DedupStage(DedupConfig(num_perm=64, bands=16, rows=4), context={"state_dir": tmp_path})
+    with pytest.raises(DedupStateError, match="num_perm stored=128 configured=64"):
+        run(changed, [doc("c", article(30))])
 
 
 def test_bad_input_is_recorded_not_raised():

@@ -257,6 +257,9 @@ class DedupStage(Stage):
 
     def process_batch(self, docs: list[Document]) -> Iterator[Document]:
         """Decide the whole batch in kept-member order, then hand documents on in input order."""
+        # open the index outside the per-document guards: an unusable index (parameters changed
+        # since it was built) stops the run with DedupStateError instead of skipping every document
+        _ = self.index
         self._touched = set()
         self._overlay = BatchOverlay(self.config.index_params())
         work: list[_Work | None] = []
