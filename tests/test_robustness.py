@@ -258,6 +258,7 @@ def test_big_file_and_long_line_are_quarantined_by_the_size_limits(tmp_path: Pat
     assert result.exit_code == 0, result.output
     rows = {Path(r["path"]).name: r for r in json.loads((out / "manifest.json").read_text())["inputs"]}
     assert (rows["huge.txt"]["fate"], rows["huge.txt"]["reason"]) == ("quarantined", "too_large")
+    assert rows["huge.txt"]["sha256"] is None  # never read, not even to hash it
     assert (rows["one_line.txt"]["fate"], rows["one_line.txt"]["reason"]) == ("quarantined", "too_large")
     assert (rows["line_1mb.txt"]["fate"], rows["line_1mb.txt"]["reason"]) == ("quarantined", "line_too_long")
     assert rows["ok.txt"]["fate"] == "kept"

@@ -345,9 +345,12 @@ def _run_locked(
     seeds: list[Document] = []
     replaced_ids: set[str] = set()
     seen_sha: dict[str, str] = {}
+    # a file the read stage refuses for its size is not hashed either (200 GB would take minutes)
+    max_bytes = getattr(cfg.options.get("read"), "max_bytes", None)
     for path in paths:
         try:
-            sha = sha256_file(Path(path)) if os.path.isfile(path) else None
+            too_big = max_bytes is not None and os.path.getsize(path) > max_bytes
+            sha = sha256_file(Path(path)) if os.path.isfile(path) and not too_big else None
         except OSError:
             sha = None
         previous = state.input(display_path(path))  # state holds printable UTF-8 paths
