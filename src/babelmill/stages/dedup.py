@@ -161,6 +161,7 @@ class _Work:
     pending: PendingDoc | None = None  # kept in this batch; written when the document leaves
     note_rowid: int | None = None  # duplicate of this indexed row; counted when the document leaves
     paragraphs: list[tuple[int, int]] | None = None  # (hash, paragraph index)
+    para_keys: list[str] | None = None  # normalized paragraphs, when already computed
 
     @property
     def kept(self) -> bool:
@@ -265,7 +266,8 @@ class DedupStage(Stage):
         work: list[_Work | None] = []
         for doc in docs:
             try:
-                work.append(_Work(doc, normalize_key_text(doc.text or doc.body_text())))
+                normalized, para_keys = self._normalize(doc)
+                work.append(_Work(doc, normalized, para_keys=para_keys))
             except Exception as exc:  # bad input never stops the run
                 self._failed(doc, exc)
                 work.append(None)
@@ -350,7 +352,7 @@ class DedupStage(Stage):
                 similarity, kept_id = min(best, key=lambda b: (-b[0], b[1]))
                 self._duplicate(item, kept_id, round(similarity, 4), "minhash")
                 return
-        item.paragraphs = self._paragraph_hashes(doc) if cfg.paragraphs else []
+        item.paragraphs = self._paragraph_hashes(doc, item.para_keys) if cfg.paragraphs else []
         item.pending = PendingDoc(doc.id, key, signature, [h for h, _ in item.paragraphs], keys=keys)
         overlay.add(item.pending)
         doc.dedup = {"cluster": None, "duplicate_of": None}
@@ -376,11 +378,24 @@ class DedupStage(Stage):
             return [b.text for b in doc.blocks]
         return split_paragraphs(doc.text)
 
-    def _paragraph_hashes(self, doc: Document) -> list[tuple[int, int]]:
+    def _normalize(self, doc: Document) -> tuple[str, list[str] | None]:
+        """Normalized text of the document, and of its paragraphs when they make up that text.
+
+        Normalizing folds the blank lines between paragraphs to one space, so the document's
+        key text is its paragraphs' key texts joined: each paragraph is normalized only once.
+        """
+        text = doc.text or doc.body_text()
+        if not self.config.paragraphs or (doc.blocks and doc.body_text() != text):
+            return normalize_key_text(text), None
+        keys = [normalize_key_text(p) for p in self._paragraphs(doc)]
+        return " ".join(k for k in keys if k), keys
+
+    def _paragraph_hashes(self, doc: Document, keys: list[str] | None = None) -> list[tuple[int, int]]:
         """(hash, paragraph index) of the paragraphs long enough to track."""
         out = []
-        for i, text in enumerate(self._paragraphs(doc)):
-            key = normalize_key_text(text)
+        if keys is None:
+            keys = [normalize_key_text(p) for p in self._paragraphs(doc)]
+        for i, key in enumerate(keys):
             if len(key) >= self.config.paragraph_min_chars:
                 out.append((paragraph_hash(key, normalized=True), i))
         return out
@@ -391,7 +406,7 @@ class DedupStage(Stage):
         limit = max(cfg.max_also_in, cfg.recurring_min_docs)
         recurring: dict[int, list[str]] = {}
         if item.paragraphs is None:
-            item.paragraphs = self._paragraph_hashes(doc)
+            item.paragraphs = self._paragraph_hashes(doc, item.para_keys)
         for h, i in item.paragraphs:
             others = set(self.index.paragraph_docs(h, rowid, limit))
             others.update(self._overlay.paragraph_docs(h, doc.id))
