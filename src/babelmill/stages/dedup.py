@@ -275,8 +275,11 @@ class DedupStage(Stage):
         for item in sorted(live, key=lambda w: kept_rank(w.doc, w.normalized)):
             try:
                 self._decide(item)
+                if self.config.paragraphs and item.kept and item.paragraphs is None:
+                    item.paragraphs = self._paragraph_hashes(item.doc, item.para_keys)
             except Exception as exc:
                 self._failed(item.doc, exc)
+            item.normalized, item.para_keys = "", None  # keep only hashes for the rest of the batch
         for item in live:
             if item.kept and item.doc.ok and item.doc.id in self._touched:
                 item.doc.dedup["cluster"] = cluster_id(item.doc.id)
