@@ -8,7 +8,6 @@ running prose has and menus lack), terminal punctuation, URL and symbol share, s
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -19,6 +18,9 @@ TERMINAL = tuple('.!?…。！？:;"”’»“)')
 # Stop-word lists of these languages are consulted; the best-scoring one describes a document.
 STOP_LANGS = ("english", "german", "french", "spanish", "italian", "dutch", "portuguese", "swedish",
               "danish", "norwegian", "russian", "polish")  # fmt: skip
+
+
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def is_cjk(ch: str) -> bool:
@@ -44,6 +46,11 @@ def stoplists() -> dict[str, frozenset[str]]:
     return out
 
 
+_HANGUL = re.compile("[\uac00-\ud7a3]")
+_LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+
+
 def script_of(text: str) -> str:
     """``cjk``, ``hangul``, ``latin``, ``cyrillic`` or ``other`` by majority of letters.
 
@@ -52,22 +59,13 @@ def script_of(text: str) -> str:
     >>> script_of("Most of the founding team has left")
     'latin'
     """
-    counts = {"cjk": 0, "hangul": 0, "latin": 0, "cyrillic": 0, "other": 0}
-    for ch in text:
-        if not ch.isalpha():
-            continue
-        if is_cjk(ch):
-            counts["cjk"] += 1
-        elif is_hangul(ch):
-            counts["hangul"] += 1
-        elif ch.isascii() or unicodedata.name(ch, "").startswith("LATIN"):
-            counts["latin"] += 1
-        elif unicodedata.name(ch, "").startswith("CYRILLIC"):
-            counts["cyrillic"] += 1
-        else:
-            counts["other"] += 1
     # CJK characters carry about a word each, Latin letters a fifth of one
-    weighted = {k: v * (1.0 if k in ("cjk", "hangul") else 0.25) for k, v in counts.items()}
+    weighted = {
+        "cjk": len(_CJK.findall(text)),
+        "hangul": len(_HANGUL.findall(text)),
+        "latin": len(_LATIN.findall(text)) * 0.25,
+        "cyrillic": len(_CYRILLIC.findall(text)) * 0.25,
+    }
     best = max(weighted, key=lambda k: weighted[k])
     return best if weighted[best] > 0 else "other"
 
@@ -89,11 +87,12 @@ class Line:
     def n_words(self) -> int:
         return len(self.words)
 
+    latin_words: int = 0  # words without CJK characters
+
     @property
     def weq(self) -> float:
         """Word-equivalent length: CJK text has no spaces, about 1.5 characters a word."""
-        latin = sum(1 for w in self.words if not any(is_cjk(c) for c in w))
-        return latin + self.cjk / 1.5
+        return self.latin_words + self.cjk / 1.5
 
     @property
     def terminal(self) -> bool:
@@ -131,12 +130,23 @@ def make_line(n: int, raw: str) -> Line:
     text = raw.strip()
     bullet = bool(_BULLET.match(text)) and not text.startswith(("-> ", "—>"))
     words = _WORD.findall(text)
-    cjk = sum(1 for c in text if is_cjk(c))
+    cjk = len(_CJK.findall(text))
+    latin_words = sum(1 for w in words if not _CJK.search(w))
     url_chars = sum(len(m.group(0)) for m in _URL.finditer(text))
     stops = stoplists()
     low = [w.lower() for w in words]
     hits = {lang: sum(1 for w in low if w in sl) for lang, sl in stops.items()}
-    return Line(n=n, raw=raw, text=text, words=words, cjk=cjk, bullet=bullet, url_chars=url_chars, stop_hits=hits)
+    return Line(
+        n=n,
+        raw=raw,
+        text=text,
+        words=words,
+        cjk=cjk,
+        bullet=bullet,
+        url_chars=url_chars,
+        stop_hits=hits,
+        latin_words=latin_words,
+    )
 
 
 def strip_bullet(text: str) -> str:

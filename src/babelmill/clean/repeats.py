@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 from babelmill.clean.lines import stoplists
 
@@ -19,8 +20,13 @@ _SENT = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
 
+@lru_cache(maxsize=1)
+def _all_stops() -> frozenset[str]:
+    return frozenset().union(*stoplists().values()) if stoplists() else frozenset()
+
+
 def _stems(text: str) -> set[str]:
-    stops = set().union(*stoplists().values()) if stoplists() else set()
+    stops = _all_stops()
     out = set()
     for w in _TOKEN.findall(text.casefold()):
         if w in stops:
@@ -30,6 +36,9 @@ def _stems(text: str) -> set[str]:
         elif len(w) >= 3 or w.isdigit():
             out.add(w[:5])  # crude stemming: "operation"/"operational" share a prefix
     return out
+
+
+_MAX_POSTINGS = 400
 
 
 def sentences(text: str) -> list[str]:
@@ -56,19 +65,37 @@ def repeated_paragraphs(
     sizes = [sum(len(s) for s in ss) for ss in sents]
     out: dict[int, int] = {}
 
+    # inverted index stem -> sentences of eligible paragraphs, so a long document is not
+    # compared pair by pair; stems in very many sentences carry no signal and are skipped
+    owner: list[int] = []
+    postings: dict[str, list[int]] = {}
+    for j, ss in enumerate(sents):
+        if not eligible[j]:
+            continue
+        for s in ss:
+            sid = len(owner)
+            owner.append(j)
+            for stem in s:
+                postings.setdefault(stem, []).append(sid)
+
     def match(i: int) -> tuple[int, int, int, Counter[int]]:
         total = covered = checked = 0
         matched: Counter[int] = Counter()
         for s in sents[i]:
             if len(s) < 3:
                 continue
+            overlap: Counter[int] = Counter()
+            for stem in s:
+                hits = postings.get(stem, ())
+                if len(hits) <= _MAX_POSTINGS:
+                    overlap.update(hits)
             best, best_j, best_overlap = 0.0, -1, 0
-            for j, other in enumerate(sents):
-                if j == i or j in out or not eligible[j]:
+            best_sid = -1
+            for sid, ov in overlap.items():
+                j = owner[sid]
+                if j == i or j in out or ov < best_overlap or (ov == best_overlap and sid > best_sid >= 0):
                     continue
-                for o in other:
-                    if o and len(s & o) / len(s) > best:
-                        best, best_j, best_overlap = len(s & o) / len(s), j, len(s & o)
+                best, best_j, best_overlap, best_sid = ov / len(s), j, ov, sid
             total += len(s)
             covered += best_overlap
             if len(s) >= min_stems:
