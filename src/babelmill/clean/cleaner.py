@@ -4,17 +4,24 @@ Steps, each recording a reason for every line it removes:
 
 1. embedded posts (:mod:`babelmill.clean.embeds`): tweet text becomes a quote block; its
    attribution, timestamp and truncation link go;
-2. metadata (:mod:`babelmill.clean.metadata`): title, subtitle, byline, date, source lines;
-3. rule files (:mod:`babelmill.clean.rules`): UI vocabulary such as share bars, comment
-   forms, cookie and subscription prompts, disclaimers;
-4. site repetition: lines that recur across many documents of one site;
-5. structure: each line is *good* (sentence-like prose), *medium* or *short* from its
-   length, stop-word density and punctuation. The article is the contiguous stretch with the
-   highest score (good lines count for, short lines and removed lines against; a rule with
-   ``action = "section_end"`` is a wall it cannot cross). Outside it everything goes
-   (``before_article`` / ``after_article``, or ``navigation_run`` for menus); inside it, short
-   lines stay as headings or list items unless they sit in a run of short lines;
-6. repeated paragraphs inside the document are collapsed.
+2. rule files (:mod:`babelmill.clean.rules`): UI vocabulary such as share bars, comment
+   forms, cookie and subscription prompts, disclaimers (bylines are left for step 3);
+3. metadata (:mod:`babelmill.clean.metadata`): title, subtitle, byline, date, source and
+   breadcrumb lines; afterwards any other date-only line goes (``dateline``);
+4. site repetition: lines that recur across many documents of one site (``site_boilerplate``);
+5. structure: each line is *good* (prose), *medium* (a short sentence) or *short* from its
+   word-equivalent length (CJK characters / 1.5), function-word density relative to the
+   document's median, closing punctuation, URL share and capitalisation. The article is the
+   contiguous stretch with the highest score (good lines count for it, short and removed
+   lines against; a rule with ``action = "section_end"`` is a wall it cannot cross), plus
+   sentences or "...:" intros directly above it, islands of prose close to it, and runs of
+   short lines sandwiched between kept lines (fact boxes, ingredient lists). Outside it
+   everything goes (``before_article`` / ``after_article``, or ``navigation_run`` for runs of
+   short lines); inside it, short lines stay as headings or list items;
+6. repeated paragraphs inside the document are collapsed (``repeated_paragraph``).
+
+When nothing qualifies, sentence-like lines that only position removed are kept
+(``CleanResult.fallback``); the stage quarantines documents that end up with no blocks.
 """
 
 from __future__ import annotations
