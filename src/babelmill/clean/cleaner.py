@@ -320,7 +320,7 @@ class Cleaner:
             if b - a < 3 or b - a > self.t.sandwich_max + 1:
                 continue
             inner = range(a + 1, b)
-            if any(i in decided and decided[i] not in positional for i in inner if lines[i].n_words > 3):
+            if any(i in decided and decided[i] not in positional for i in inner if lines[i].n_words > 5):
                 continue
             for i in inner:
                 if decided.get(i) in positional and lines[i].n_words >= 2 and i not in quote_of:
