@@ -7,7 +7,8 @@ batches sentences across documents, dedup compares documents) override
 :meth:`Stage.process_batch` instead.
 
 Documents that a stage rejects (``doc.reject(...)``) are passed through untouched by later
-stages; the runner routes them to ``rejected.jsonl``.
+stages; the runner routes them to ``rejected.jsonl``. A stage that raises on a document does
+not end the run: that document is quarantined with reason ``stage_error`` and the message.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from babelmill.document import Document
+from babelmill.document import QUARANTINED, Document
 
 
 @dataclass
@@ -71,7 +72,23 @@ class Stage:
 
     def _timed(self, batch: list[Document]) -> Iterator[Document]:
         start = time.perf_counter()
-        out = list(self.process_batch(batch))
+        try:
+            out = list(self.process_batch(batch))
+        except Exception:
+            # one bad document must not end the run: redo the batch one document at a time
+            # and quarantine only the documents that fail
+            out = []
+            for doc in batch:
+                try:
+                    out.extend(self.process_batch([doc]))
+                except Exception as exc:  # noqa: BLE001 - any bug in a stage ends up here
+                    doc.reject(
+                        QUARANTINED,
+                        "stage_error",
+                        stage=self.key,
+                        message=f"stage {self.key!r} failed: {type(exc).__name__}: {exc}",
+                    )
+                    out.append(doc)
         self.seconds += time.perf_counter() - start
         for doc in out:
             self.count("documents_out" if doc.ok else f"{doc.status}_{doc.status_reason}")
