@@ -406,3 +406,18 @@ def test_chinese_page():
     rem = removed(doc)
     assert rem["首页"] == "navigation" and rem["分享到微信"] == "share_bar" and rem["暂无评论"] == "comment_widget"
     assert rem["奥特曼回应离职潮"] == "after_article"
+
+
+def test_clean_cli_json_record(tmp_path):
+    import json
+
+    from babelmill.cli import main
+
+    page = tmp_path / "page.txt"
+    page.write_text("\n".join(["Budget passes", "By Jane Smith", *ART, "Leave a Reply"]), encoding="utf-8")
+    result = CliRunner().invoke(main, ["clean", "--json", str(page)])
+    assert result.exit_code == 0
+    record = json.loads(result.stdout)
+    assert record["status"] == "ok" and record["metadata"]["author"] == "Jane Smith"
+    assert [b["text"] for b in record["blocks"]] == ART
+    assert {"line": 6, "text": "Leave a Reply", "rule": "comment_widget"} in record["removed"]
