@@ -12,6 +12,7 @@ import pytest
 from babelmill.config import load_config
 from babelmill.engines.ray_engine import plan, pool_options
 from babelmill.pipeline import RunError, RunOptions, build_stages, run_pipeline
+from babelmill.report.progress import RunProgress
 from tests.test_crash_safety import write_inputs
 
 REPO = Path(__file__).resolve().parents[1]
@@ -78,7 +79,7 @@ def local_ray():
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # Ray's own deprecated settings
-def test_ray_corpus_is_byte_identical_to_local(local_ray, tmp_path: Path):
+def test_ray_corpus_is_byte_identical_to_local(local_ray, tmp_path: Path, monkeypatch):
     inputs = tmp_path / "inputs"
     shutil.copytree(SEEDS, inputs / "seeds")
     write_inputs(inputs / "generated", n=200)
@@ -86,13 +87,20 @@ def test_ray_corpus_is_byte_identical_to_local(local_ray, tmp_path: Path):
     models.mkdir()
     config = _config(tmp_path)
 
-    outs = {}
+    outs, logs = {}, {}
+    monkeypatch.setattr(RunProgress, "INTERVAL", 0.0)  # a progress line per written document
     for engine in ("local", "ray"):
         out = tmp_path / engine
         opts = RunOptions(
-            inputs=[str(inputs)], output_dir=out, config_path=config, models_dir=str(models), engine=engine
+            inputs=[str(inputs)],
+            output_dir=out,
+            config_path=config,
+            models_dir=str(models),
+            engine=engine,
+            log_progress=True,
         )
-        summary = run_pipeline(opts, warn=lambda msg: None)
+        logs[engine] = []
+        summary = run_pipeline(opts, warn=logs[engine].append)
         outs[engine] = (out, summary)
 
     (local, s_local), (ray_out, s_ray) = outs["local"], outs["ray"]
@@ -108,3 +116,12 @@ def test_ray_corpus_is_byte_identical_to_local(local_ray, tmp_path: Path):
 
     assert counters(ray_out) == counters(local)
     assert json.loads((ray_out / "manifest.json").read_text())["command"]["engine"] == "ray"
+    # progress shows every stage, in pipeline order, the remote ones counted from the workers
+    last = [line for line in logs["ray"] if "documents written" in line][-1]
+    counts = dict(part.rsplit(" ", 1) for part in last.split("stages: ")[1].split(", "))
+    assert list(counts) == STAGES
+    stats = json.loads((ray_out / "manifest.json").read_text())["stages"]
+    for key in ("read", "repair", "translate", "normalize"):  # remote: what the workers reported
+        assert int(counts[key]) == stats[key]["documents_in"] > 150
+    for key in ("strip", "dedup"):  # on the driver: every document it handed on
+        assert int(counts[key]) >= stats[key]["documents_in"] > 150

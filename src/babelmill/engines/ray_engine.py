@@ -220,12 +220,14 @@ class RayEngine:
             if kind == "serial":
                 stage = groups[0][0]
                 stream = stage.run(stream)
-                label = stage.key
+                if progress is not None:
+                    stream = progress.track(stage.key, stream)
             else:
-                stream = self._distributed(groups, stages, stream)
-                label = "ray:" + "+".join(s.key for g in groups for s in g)
-            if progress is not None:
-                stream = progress.track(label, stream)
+                if progress is not None:  # rows in pipeline order, counted from the workers' stats
+                    for group in groups:
+                        for s in group:
+                            progress.register(s.key)
+                stream = self._distributed(groups, stages, stream, progress)
         return stream
 
     def _dataset(self, groups: list[list[Stage]], docs: list[Document]):
@@ -248,7 +250,7 @@ class RayEngine:
         return ds
 
     def _distributed(
-        self, groups: list[list[Stage]], stages: list[Stage], docs: Iterator[Document]
+        self, groups: list[list[Stage]], stages: list[Stage], docs: Iterator[Document], progress: Any = None
     ) -> Iterator[Document]:
         """Send the documents through the segment's actor pools, a window at a time, in order."""
         while True:
@@ -256,9 +258,11 @@ class RayEngine:
             if not window:
                 return
             self._init()
-            yield from self._run_window(groups, stages, window)
+            yield from self._run_window(groups, stages, window, progress)
 
-    def _run_window(self, groups: list[list[Stage]], stages: list[Stage], docs: list[Document]) -> Iterator[Document]:
+    def _run_window(
+        self, groups: list[list[Stage]], stages: list[Stage], docs: list[Document], progress: Any = None
+    ) -> Iterator[Document]:
         by_key = {s.key: s for s in stages}
         ds = self._dataset(groups, docs)
         for batch in ds.iter_batches(batch_format="pyarrow", batch_size=None, prefetch_batches=2):
@@ -270,5 +274,7 @@ class RayEngine:
                             stage.counters.update(entry["counters"])
                             stage.seconds += entry["seconds"]
                         self._models.update(entry.get("models") or {})
+                        if progress is not None:
+                            progress.add(entry["key"], entry["counters"].get("documents_in", 0))
                 if raw_doc:
                     yield pickle.loads(raw_doc)

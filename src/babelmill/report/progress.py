@@ -19,6 +19,9 @@ from babelmill.document import Document
 
 
 class RunProgress:
+    #: seconds between plain progress lines
+    INTERVAL = 10.0
+
     def __init__(
         self,
         total: int,
@@ -26,14 +29,14 @@ class RunProgress:
         lines: bool = False,
         verbose: bool = False,
         log: Callable[[str], None] | None = None,
-        interval: float = 10.0,
+        interval: float | None = None,
     ):
         self.total = total
         self.bar_enabled = bar and total > 0
         self.lines = lines
         self.verbose = verbose
         self.log = log or (lambda msg: None)
-        self.interval = interval
+        self.interval = self.INTERVAL if interval is None else interval
         self.counts: dict[str, int] = {}
         self.done = 0
         self.checkpoints = 0
@@ -79,6 +82,17 @@ class RunProgress:
         self.counts.setdefault(key, 0)  # registered now, so rows keep the pipeline order
         self._add_task(key)
         return self._counted(key, docs)
+
+    def register(self, key: str) -> None:
+        """A row for a stage counted with :meth:`add` (an engine's remote stages)."""
+        self.counts.setdefault(key, 0)
+        self._add_task(key)
+
+    def add(self, key: str, n: int) -> None:
+        self.register(key)
+        self.counts[key] += n
+        if self._bar is not None:
+            self._bar.update(self._tasks[key], completed=self.counts[key], rate=self._rate(self.counts[key]))
 
     def _counted(self, key: str, docs: Iterable[Document]) -> Iterator[Document]:
         for doc in docs:
