@@ -35,10 +35,18 @@ def pipeline_dir() -> Path:
     raise ConfigError("the default pipeline/ folder is missing from this installation")
 
 
-def resolve_rule_path(config_path: Path, rel: str) -> Path:
-    """Rule files named in a config are relative to that config file's folder."""
+def resolve_rule_path(rel: str | Path, base_dir: Path | None = None) -> Path:
+    """A rule file named in a config: absolute, or relative to the config file's folder.
+
+    A relative name that is not there falls back to the packaged ``pipeline/`` folder, so a
+    config copied elsewhere to change one option still finds the default rule files.
+    """
     p = Path(rel)
-    return p if p.is_absolute() else (config_path.parent / p)
+    if p.is_absolute():
+        return p
+    if base_dir is not None and (Path(base_dir) / p).exists():
+        return Path(base_dir) / p
+    return pipeline_dir() / p
 
 
 class ConfigError(ValueError):

@@ -338,6 +338,7 @@ def _run_locked(
         "models_dir": opts.models_dir,
         "device": opts.device,
         "run": run_no,
+        "pipeline_dir": cfg.path.parent,  # relative rule files in the config resolve from here
     }
     translatable = installed_translation_languages(opts.models_dir)
 

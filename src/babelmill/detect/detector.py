@@ -91,14 +91,9 @@ class DocumentResult:
 
 def resolve_path(rel: str, base_dir: Path | None) -> Path:
     """A rules path from the config: absolute, or relative to the config's folder."""
-    p = Path(rel)
-    if p.is_absolute():
-        return p
-    if base_dir is None:
-        from babelmill.config import pipeline_dir
+    from babelmill.config import resolve_rule_path
 
-        base_dir = pipeline_dir()
-    return base_dir / p
+    return resolve_rule_path(rel, base_dir)
 
 
 class DocumentDetector:

@@ -44,12 +44,10 @@ def _digest(key: str) -> str:
 
 
 def resolve_rule_files(names: list[str], base: Path | None = None) -> list[Path]:
-    """Rule files are relative to ``base`` (default: the packaged ``pipeline/`` folder)."""
-    if base is None:
-        from babelmill.config import pipeline_dir
+    """Rule files are relative to ``base`` (the config's folder), else the packaged ``pipeline/``."""
+    from babelmill.config import resolve_rule_path
 
-        base = pipeline_dir()
-    return [Path(n) if Path(n).is_absolute() else base / n for n in names]
+    return [resolve_rule_path(n, base) for n in names]
 
 
 @dataclass
