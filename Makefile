@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.babelmill-installed
 TORCH ?= torch==2.13.0
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench clean chromium
 
 setup: $(STAMP)
 
@@ -17,13 +17,20 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet $(TORCH)
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,ray,zstd]'
 	touch $(STAMP)
+
+# the HTML report test renders the page in headless Chromium (Debian's package); without it
+# that one test is skipped with its reason
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
+	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
+	  echo "chromium not installed: the report rendering test will be skipped"; }
 
 run: setup
 	$(BIN)/babelmill run seeds/ -o output/
 
-test: setup
+test: setup chromium
 	$(BIN)/python -m pytest
 
 lint: setup
