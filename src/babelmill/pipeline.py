@@ -204,14 +204,18 @@ def _truncate_to(path: Path, length: int) -> None:
             fh.truncate(length)
 
 
-def _rewrite_without(path: Path, drop_ids: set[str]) -> int:
-    """Rewrite a JSONL file without the records whose id is in ``drop_ids``; returns new length."""
-    if not path.exists() or not drop_ids:
+def _rewrite_without(path: Path, drop: set[tuple[str, str]]) -> int:
+    """Rewrite a JSONL file without the records whose ``(id, source.path)`` is in ``drop``.
+
+    Returns the new length. Identical files share an id, so the path tells them apart.
+    """
+    if not path.exists() or not drop:
         return path.stat().st_size if path.exists() else 0
     tmp = path.with_suffix(path.suffix + ".tmp")
     with open(path, "rb") as src, open(tmp, "wb") as dst:
         for line in src:
-            if json.loads(line).get("id") not in drop_ids:
+            record = json.loads(line)
+            if (record.get("id"), record.get("source", {}).get("path")) not in drop:
                 dst.write(line)
         dst.flush()
         os.fsync(dst.fileno())
@@ -345,6 +349,7 @@ def _run_locked(
     # decide what this run must do
     seeds: list[Document] = []
     replaced_ids: set[str] = set()
+    superseded_rejections: set[tuple[str, str]] = set()  # (id, path) of rejected records to drop
     seen_sha: dict[str, str] = {}
     # a file the read stage refuses for its size is not hashed either (200 GB would take minutes)
     max_bytes = getattr(cfg.options.get("read"), "max_bytes", None)
@@ -359,11 +364,16 @@ def _run_locked(
             waiting = set(previous.pending_langs) & translatable
             if not waiting:
                 summary.unchanged += 1
-                if sha:
-                    seen_sha.setdefault(sha, previous.doc_id or "")
+                seen_sha.setdefault(sha, previous.doc_id or "")
                 continue
+        if previous and sha is None and previous.sha256 is None and previous.fate == QUARANTINED:
+            # still missing, unreadable or over the size limit: its rejected record stands
+            summary.unchanged += 1
+            continue
         if previous and previous.fate == KEPT and previous.doc_id:
             replaced_ids.add(previous.doc_id)
+        elif previous and previous.doc_id:
+            superseded_rejections.add((previous.doc_id, previous.path))
         doc = new_input_document(path, sha)
         if sha:
             earlier = seen_sha.get(sha)
@@ -383,6 +393,9 @@ def _run_locked(
         if forget and replaced_ids:
             for doc_id in sorted(replaced_ids):
                 forget(doc_id)
+    if superseded_rejections:
+        state.set("rejected_bytes", str(_rewrite_without(out / REJECTED, superseded_rejections)))
+        state.commit()
     if replaced_ids:
         sink.remove_ids(replaced_ids)
         for key, value in sink.state_values().items():
