@@ -36,6 +36,14 @@ def test_features_carry_no_topic_words():
     assert not [n for n in feats if re.search(r"china|xinhua|beijing|shanghai|pilot|programme", n)]
 
 
+def test_comma_splices_are_counted_and_separate_sentences_are_not():
+    spliced = featurize("The shop is small, it is clean, and the staff are friendly, we will come again.")
+    split = featurize("The shop is small. It is clean. The staff are friendly. We will come again.")
+    assert spliced["cs:pron"] > 0 and spliced["cs:and"] > 0
+    assert "cs:pron" not in split and "cs:and" not in split
+    assert spliced["con:it_is"] > 0 and split["con:it_is"] > 0
+
+
 def test_packaged_model_loads_and_scores_in_range():
     model = MTClassifier.load()
     assert len(model.features) == len(model.weights) == len(model.mean) > 20

@@ -65,6 +65,40 @@ PUNCT: dict[str, str] = {
     "slash": "/",
 }
 
+# What follows a comma. Chinese chains clauses with commas where English starts a new sentence,
+# and MT keeps the chain: ", it is", ", we will", ", and the" (comma splices). Counted per token.
+COMMA_FOLLOWERS: dict[str, str] = {
+    "pron": r"i|we|they|he|she|it|you",
+    "and": r"and",
+    "the": r"the|this|these",
+    "conj": r"but|so|which|while|because",
+    "verb": r"is|are|was|were|has|have|can|will|should",
+    "adv": r"also|still|even|only|then",
+}
+_COMMA_RES = {k: re.compile(rf",\s+(?:{v})\b", re.IGNORECASE) for k, v in COMMA_FOLLOWERS.items()}
+
+# Multi-word connectives and function-word collocations (no content words), per token.
+CONNECTIVES: tuple[str, ...] = (
+    "at the same time",
+    "in addition",
+    "it is reported",
+    "according to",
+    "in order to",
+    "so as to",
+    "as well as",
+    "in terms of",
+    "with the",
+    "has been",
+    "it is",
+    "there are",
+    "there is",
+    "and the",
+    "of the",
+    "in the",
+    "to the",
+)
+_CONNECTIVE_RES = {c: re.compile(rf"\b{c}\b") for c in CONNECTIVES}
+
 _TOKEN_RE = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?|\d+(?:[.,]\d+)*")
 _SENT_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'\u201c\u2018(]?[A-Z0-9])")
 
@@ -132,6 +166,15 @@ def featurize(text: str) -> dict[str, float]:
     # average word length: long Latinate words vs. short everyday ones
     words = [t for t in toks if not t[0].isdigit()]
     feats["shape:mean_word_len"] = (sum(len(t) for t in words) / max(len(words), 1)) / 10.0
+    for name, rx in _COMMA_RES.items():
+        c = len(rx.findall(text))
+        if c:
+            feats[f"cs:{name}"] = c / n
+    joined = " ".join(toks)
+    for phrase, rx in _CONNECTIVE_RES.items():
+        c = len(rx.findall(joined))
+        if c:
+            feats[f"con:{phrase.replace(' ', '_')}"] = c / n
     for gram, c in shape_ngrams(toks, 2).items():
         feats[f"bi:{gram}"] = c / n
     for gram, c in shape_ngrams(toks, 3).items():
