@@ -30,7 +30,7 @@ from babelmill.io.read import display_path, new_input_document, sha256_file
 from babelmill.io.sinks import CorpusSink, OutputConfig, SinkError, remove_outputs
 from babelmill.io.write import corpus_record, dumps, rejected_record
 from babelmill.registry import get_stage_class
-from babelmill.stage import Stage
+from babelmill.stage import Stage, StageStateError
 from babelmill.state import InputRow, RunState
 
 CORPUS = "corpus.jsonl"
@@ -295,6 +295,8 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
             return _run_locked(opts, cfg, state, warn, started, started_at, sink)
         except SinkError as exc:
             raise RunError(str(exc)) from None
+        except StageStateError as exc:
+            raise RunError(f"{out}: {exc}; rerun with --rebuild to start this output over") from None
         except (OSError, sqlite3.Error) as exc:
             # disk full, output gone read-only, ...: cut the outputs back to the last commit so
             # they hold whole records only; a rerun goes on from there

@@ -22,6 +22,13 @@ from typing import Any, ClassVar
 from babelmill.document import QUARANTINED, Document
 
 
+class StageStateError(RuntimeError):
+    """A stage's persisted state cannot be used with the current configuration.
+
+    The runner reports it as a run error; the message should say what to do (usually
+    ``--rebuild``)."""
+
+
 @dataclass
 class StageConfig:
     """Base for per-stage config dataclasses (no options)."""

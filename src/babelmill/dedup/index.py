@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from babelmill.dedup.minhash import band_keys
+from babelmill.stage import StageStateError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -49,7 +50,7 @@ CREATE TABLE IF NOT EXISTS paras (key INTEGER NOT NULL, doc INTEGER NOT NULL, PR
 MAX_CANDIDATES = 2000
 
 
-class DedupStateError(RuntimeError):
+class DedupStateError(StageStateError):
     """The stored index cannot be used with the current configuration (rerun with rebuild)."""
 
 

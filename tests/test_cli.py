@@ -1,0 +1,61 @@
+"""The command line as a user meets it: help texts, summary, exit status."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from babelmill.cli import main
+from tests.conftest import SEEDS
+
+COMMANDS = [["run"], ["models"], ["models", "list"], ["models", "install"], ["detect"], ["clean"], ["report"]]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_every_command_explains_itself(command):
+    result = CliRunner().invoke(main, [*command, "--help"])
+    assert result.exit_code == 0
+    assert result.output.startswith("Usage: ")
+    description = result.output.split("\n\n", 2)[1]
+    assert len(description.split()) >= 8, f"{command}: help says too little: {description!r}"
+
+
+def test_top_level_help_lists_the_commands():
+    result = CliRunner().invoke(main, ["--help"])
+    for name in ("run", "models", "detect", "clean", "report"):
+        assert f"  {name}" in result.output
+
+
+def test_run_prints_a_one_paragraph_summary(tmp_path: Path, empty_models_dir: Path):
+    seed = sorted(SEEDS.iterdir())[4]
+    shutil.copy(seed, tmp_path / "a.txt")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["run", str(tmp_path / "a.txt"), "-o", str(out), "--models-dir", str(empty_models_dir), "--no-progress"]
+    )
+    assert result.exit_code == 0, result.output
+    summary = result.output.strip().splitlines()[-1]
+    for words in ("1 kept", "0 duplicates", "0 quarantined", "pending", "1 records"):
+        assert words in summary
+
+
+def test_changed_dedup_settings_on_an_existing_output_ask_for_rebuild(tmp_path: Path, empty_models_dir: Path):
+    seed = sorted(SEEDS.iterdir())[4]
+    shutil.copy(seed, tmp_path / "a.txt")
+    out = tmp_path / "out"
+    args = ["--models-dir", str(empty_models_dir), "--no-progress"]
+    assert CliRunner().invoke(main, ["run", str(tmp_path / "a.txt"), "-o", str(out), *args]).exit_code == 0
+    config = tmp_path / "changed.toml"
+    config.write_text(
+        '[pipeline]\nstages = ["read", "repair", "strip", "detect", "translate", "normalize", "dedup"]\n'
+        "[stages.dedup]\nshingle_size = 4\n"
+    )
+    shutil.copy(sorted(SEEDS.iterdir())[3], tmp_path / "b.txt")
+    result = CliRunner().invoke(main, ["run", str(tmp_path / "b.txt"), "-o", str(out), "-c", str(config), *args])
+    assert result.exit_code == 1
+    assert "--rebuild" in result.output
+    rebuilt = CliRunner().invoke(main, ["run", str(tmp_path), "-o", str(out), "-c", str(config), "--rebuild", *args])
+    assert rebuilt.exit_code == 0, rebuilt.output
