@@ -154,6 +154,16 @@ def test_seed_001_source_tail_quotes(seeds):
     assert doc.metadata["subtitle"] == "Exodus of Talent raises concerns."
 
 
+def test_seed_001_inline_comment_button_does_not_cut_the_closing_paragraphs(seeds):
+    doc = seeds["001"]
+    text = body(doc)
+    assert "Sorry Ilya, Andrej and sorry to you Mira" in text
+    assert "A startup isn’t just a product." in text
+    assert "At least Ilya has SSI now." in text
+    assert removed(doc)["Leave a comment"] == "comment_widget"
+    assert "Thanks for reading!" not in text
+
+
 def test_seed_004_headings_and_footer(seeds):
     doc = seeds["004"]
     assert doc.metadata["title"] == "OpenAI Staff In Revolt As 500 Threaten To Join Microsoft"
@@ -286,6 +296,15 @@ def test_only_short_sentences_kept_as_fallback():
     doc = strip("Short note here today.\nAnother short note.\n")
     assert doc.ok
     assert [b.text for b in doc.blocks] == ["Short note here today.", "Another short note."]
+
+
+def test_lone_surrogates_do_not_crash_the_site_counter():
+    # a broken JSON escape can leave a lone surrogate in the text; it has no UTF-8 form
+    text = "\n".join([*ART, "Menu \ud800 item", "Share \udfff"])
+    stage = StripStage()
+    doc = strip(text, stage)
+    assert doc.ok and not stage.counters.get("errors")
+    assert [b.text for b in doc.blocks] == ART
 
 
 @pytest.mark.parametrize("text", ["", "\n\n\n", "\x00\x01", "a" * 5000, "•\n-\n*"])

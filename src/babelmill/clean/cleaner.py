@@ -27,6 +27,7 @@ When nothing qualifies, sentence-like lines that only position removed are kept
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,7 +36,7 @@ from babelmill.clean.dates import parse_date
 from babelmill.clean.embeds import find_embeds
 from babelmill.clean.lines import Line, doc_language, make_line, script_of, strip_bullet
 from babelmill.clean.metadata import extract_metadata, is_byline
-from babelmill.clean.repeats import line_key, repeated_paragraphs
+from babelmill.clean.repeats import content_stems, line_key, repeated_paragraphs
 from babelmill.clean.rules import RuleSet
 from babelmill.document import Block
 
@@ -45,6 +46,26 @@ _SENTENCE_END = tuple('.!?…。！？"”’»)')
 _STATEMENT_END = tuple('.!…。！"”’»)')
 _CJK_SENTENCE = re.compile(r"[。！？!?…][”」』\"')）]*\s*$")
 _NUMBERED = re.compile(r"^\d{1,3}[.)]\s+\S")
+# removal reasons that mark a comment thread (reply buttons, post timestamps)
+_THREAD_MARKS = ("comment_widget", "dateline")
+
+
+def _wall_between(walls: list[int], a: int, b: int) -> bool:
+    """Whether a wall index lies strictly between ``a`` and ``b`` (``walls`` sorted)."""
+    k = bisect_right(walls, a)
+    return k < len(walls) and walls[k] < b
+
+
+def _next_wall(walls: list[int], a: int, default: int) -> int:
+    """The first wall at or after ``a``, else ``default``."""
+    k = bisect_left(walls, a)
+    return walls[k] if k < len(walls) else default
+
+
+def _prev_wall(walls: list[int], a: int, default: int) -> int:
+    """The last wall at or before ``a``, else ``default``."""
+    k = bisect_right(walls, a)
+    return walls[k - 1] if k else default
 
 
 @dataclass
@@ -70,6 +91,10 @@ class Thresholds:
     island_score: float = 5.0
     island_gap: int = 60
     title_case_share: float = 0.75
+    wall_reach: int = 6
+    continuation_share: float = 0.6
+    continuation_words: float = 40.0
+    continuation_cohesion: float = 0.3
 
 
 @dataclass
@@ -196,7 +221,10 @@ class Cleaner:
                 decided[i] = "site_boilerplate"
 
         # 5. region
-        lo, hi, islands = self._region(lines, classes, decided, section_end, quote_of)
+        lo, hi, islands, boxed = self._region(lines, classes, decided, section_end, quote_of, body_script)
+        for i in boxed:
+            decided.setdefault(i, "inline_box")
+        walls = sorted(section_end)
         keep: dict[int, str] = {}  # index -> block kind
         runs = self._short_runs(lines, classes, decided, quote_of)
         counts = Counter(line_key(ln.text) for ln in lines)
@@ -210,7 +238,7 @@ class Cleaner:
                     decided[i] = "before_article" if i < lo else "after_article"
                 continue
             if (i in islands and classes[i] in ("good", "medium")) or (
-                self.t.near_prose and classes[i] == "good" and self._near(i, lo, hi, section_end)
+                self.t.near_prose and classes[i] == "good" and self._near(i, lo, hi, walls)
             ):
                 keep[i] = "list_item" if (ln.bullet or _NUMBERED.match(ln.text)) else "paragraph"
                 continue
@@ -327,12 +355,15 @@ class Cleaner:
                     del decided[i]
                     keep[i] = "list_item"
 
-    def _near(self, i: int, lo: int, hi: int, walls: set[int]) -> bool:
-        """Whether line ``i`` lies within ``island_gap`` lines of the article, no wall between."""
+    def _near(self, i: int, lo: int, hi: int, walls: list[int]) -> bool:
+        """Whether line ``i`` lies within ``island_gap`` lines of the article, no wall between.
+
+        ``walls`` is sorted; the check is a binary search, so it costs the same on long pages.
+        """
         if i < lo:
-            return lo - i <= self.t.island_gap and not any(i < w < lo for w in walls)
+            return lo - i <= self.t.island_gap and not _wall_between(walls, i, lo)
         if i > hi:
-            return i - hi <= self.t.island_gap and not any(hi < w < i for w in walls)
+            return i - hi <= self.t.island_gap and not _wall_between(walls, hi, i)
         return True
 
     def _after_intro(self, lines: list[Line], i: int, decided: dict[int, str]) -> bool:
@@ -407,21 +438,38 @@ class Cleaner:
         return best, best_lo, best_hi
 
     def _region(
-        self, lines: list[Line], classes: list[str], decided: dict[int, str], walls: set[int], quote_of: dict
-    ) -> tuple[int, int, set[int]]:
-        """The article: the best-scoring stretch, plus nearby islands of prose (a lede cut off by
-        a paywall box or a share bar) that no wall separates from it."""
+        self,
+        lines: list[Line],
+        classes: list[str],
+        decided: dict[int, str],
+        walls: set[int],
+        quote_of: dict,
+        body_script: str = "latin",
+    ) -> tuple[int, int, set[int], set[int]]:
+        """The article: the best-scoring stretch, its continuations across inline widgets, plus
+        nearby islands of prose (a lede cut off by a paywall box or a share bar) that no wall
+        separates from it.
+
+        Returns ``(lo, hi, islands, boxed)``: ``boxed`` are the lines of inline widgets
+        between the article and a continuation (the wall line and its teaser links).
+        """
         scores = self._scores(lines, classes, decided, quote_of)
+        wall_list = sorted(walls)
+        n = len(lines)
         if self.t.wall_penalty > 0:
             # a section heading costs a lot but can be bridged by much article text on both
             # sides (an inline "Related" box inside the body); islands never cross one
             main_scores = [(-self.t.wall_penalty if i in walls else sc) for i, sc in enumerate(scores)]
-            _, lo, hi = self._best_span(main_scores, 0, len(lines), set())
+            _, lo, hi = self._best_span(main_scores, 0, n, set())
         else:
-            _, lo, hi = self._best_span(scores, 0, len(lines), walls)
+            _, lo, hi = self._best_span(scores, 0, n, walls)
         islands: set[int] = set()
+        boxed: set[int] = set()
         if hi < lo:
-            return lo, hi, islands
+            return lo, hi, islands, boxed
+        lo, hi = self._continue_across_walls(
+            lines, classes, decided, scores, walls, wall_list, lo, hi, body_script, boxed
+        )
         # sentences and "...:" intros directly above the best stretch belong to it
         while lo > 0 and (lo - 1) not in decided and (lo - 1) not in walls:
             t = lines[lo - 1].text.rstrip()
@@ -433,12 +481,10 @@ class Cleaner:
             else:
                 break
         gap = self.t.island_gap
-        # before the article
+        # before the article, back to the previous wall
         start = lo
         while True:
-            a = max(0, start - gap)
-            if any(w in walls for w in range(a, start)):
-                a = max(w for w in walls if a <= w < start) + 1
+            a = max(0, start - gap, _prev_wall(wall_list, start - 1, -1) + 1)
             score, ilo, ihi = self._best_span(scores, a, start, walls)
             if ihi < ilo or score < self.t.island_score:
                 break
@@ -446,14 +492,102 @@ class Cleaner:
             start = ilo
         # after the article, up to the next wall
         end = hi + 1
-        while end < len(lines):
-            b = min(len(lines), end + gap)
-            nxt = [w for w in walls if end <= w < b]
-            if nxt:
-                b = min(nxt)
+        while end < n:
+            b = min(n, end + gap, _next_wall(wall_list, end, n))
             score, ilo, ihi = self._best_span(scores, end, b, walls)
             if ihi < ilo or score < self.t.island_score:
                 break
             islands.update(range(ilo, ihi + 1))
             end = ihi + 1
-        return lo, hi, islands
+        return lo, hi, islands, boxed
+
+    def _continue_across_walls(
+        self,
+        lines: list[Line],
+        classes: list[str],
+        decided: dict[int, str],
+        scores: list[float],
+        walls: set[int],
+        wall_list: list[int],
+        lo: int,
+        hi: int,
+        body_script: str,
+        boxed: set[int],
+    ) -> tuple[int, int]:
+        """Extend the article's end across section walls that are inline widgets.
+
+        A wall ("Leave a comment", "Related:", "Lesen Sie auch") right after the end of the
+        article ends it only when what lies beyond is chrome. When the best stretch on the far
+        side starts right behind the wall and reads like more of the same article (see
+        :meth:`_is_continuation`), the article goes on there; the wall and the few lines between
+        (inline teaser links) are ``boxed``. Only forward: text above a wall that opens the
+        page is more often a caption or a teaser than a lede.
+        """
+        t = self.t
+        if t.wall_reach <= 0:
+            return lo, hi
+        n = len(lines)
+        article = self._article_stems(lines, classes, decided, lo, hi)
+
+        def undecided(a: int, b: int) -> int:
+            return sum(1 for k in range(a, b) if k not in decided)
+
+        # forward: the wall after the article's end
+        while True:
+            w = _next_wall(wall_list, hi + 1, n)
+            if w >= n or undecided(hi + 1, w) > t.wall_reach:
+                break
+            end = _next_wall(wall_list, w + 1, n)
+            _, a, b = self._best_span(scores, w + 1, end, walls)
+            # the continuation starts at its first prose line; teaser links before it are the box
+            a = next((k for k in range(a, b + 1) if k not in decided and classes[k] == "good"), b + 1)
+            if b < a or undecided(w + 1, a) > t.wall_reach:
+                break
+            if not self._is_continuation(lines, classes, decided, a, b, body_script, article):
+                break
+            boxed.update(range(hi + 1, a))
+            hi = b
+        return lo, hi
+
+    @staticmethod
+    def _article_stems(lines: list[Line], classes: list[str], decided: dict[int, str], lo: int, hi: int) -> set[str]:
+        out: set[str] = set()
+        for i in range(lo, hi + 1):
+            if i not in decided and classes[i] == "good":
+                out |= content_stems(lines[i].text)
+        return out
+
+    def _is_continuation(
+        self,
+        lines: list[Line],
+        classes: list[str],
+        decided: dict[int, str],
+        a: int,
+        b: int,
+        body_script: str,
+        article: set[str],
+    ) -> bool:
+        """Whether lines ``a..b`` read as more of the article rather than a chrome section.
+
+        Several prose lines (``good``: long, ordinary function-word density, so the same
+        language as the body), mostly uninterrupted by short lines (teaser lists alternate a
+        headline with a summary; comment threads an author line with the comment), in the
+        body's script, and on the article's topic: at least ``continuation_cohesion`` of their
+        content words occur in the article (another story's teaser shares few of them); no
+        comment-widget or timestamp line among them.
+        """
+        t = self.t
+        if any(decided.get(i) in _THREAD_MARKS for i in range(a, b + 1)):
+            return False  # reply buttons and timestamps between the lines: a comment thread
+        own = [i for i in range(a, b + 1) if i not in decided]
+        good = [i for i in own if classes[i] == "good"]
+        if len(good) < 2 or len(good) < t.continuation_share * len(own):
+            return False
+        if sum(lines[i].weq for i in good) < t.continuation_words:
+            return False
+        if Counter(script_of(lines[i].text) for i in good).most_common(1)[0][0] != body_script:
+            return False
+        stems: set[str] = set()
+        for i in good:
+            stems |= content_stems(lines[i].text)
+        return bool(stems) and len(stems & article) >= t.continuation_cohesion * len(stems)

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from functools import lru_cache
@@ -38,7 +39,17 @@ def _stems(text: str) -> set[str]:
     return out
 
 
-_MAX_POSTINGS = 400
+# a stem in more sentences than this is too common to find a copy by (bounds the work per sentence)
+def content_stems(text: str) -> set[str]:
+    """Content-word stems of ``text`` (no function words; CJK as character bigrams).
+
+    >>> sorted(content_stems("The operational operation of the council"))
+    ['counc', 'opera']
+    """
+    return _stems(text)
+
+
+_MAX_POSTINGS = 64
 
 
 def sentences(text: str) -> list[str]:
@@ -65,9 +76,13 @@ def repeated_paragraphs(
     sizes = [sum(len(s) for s in ss) for ss in sents]
     out: dict[int, int] = {}
 
-    # inverted index stem -> sentences of eligible paragraphs, so a long document is not
-    # compared pair by pair; stems in very many sentences carry no signal and are skipped
+    # Candidate search by prefix filtering (as in set-similarity joins): a sentence sharing
+    # at least ``threshold`` of its stems with another must share one of its
+    # ``len - ceil(threshold * len) + 1`` rarest stems, so only those stems' postings are
+    # read and each candidate is verified exactly. Cost grows with the number of sentences,
+    # not with their pairs; stems in very many sentences carry no signal and are skipped.
     owner: list[int] = []
+    sent_sets: list[set[str]] = []
     postings: dict[str, list[int]] = {}
     for j, ss in enumerate(sents):
         if not eligible[j]:
@@ -75,8 +90,12 @@ def repeated_paragraphs(
         for s in ss:
             sid = len(owner)
             owner.append(j)
+            sent_sets.append(s)
             for stem in s:
                 postings.setdefault(stem, []).append(sid)
+
+    def rarity(stem: str) -> tuple[int, str]:
+        return (len(postings.get(stem, ())), stem)
 
     def match(i: int) -> tuple[int, int, int, Counter[int]]:
         total = covered = checked = 0
@@ -84,23 +103,25 @@ def repeated_paragraphs(
         for s in sents[i]:
             if len(s) < 3:
                 continue
-            overlap: Counter[int] = Counter()
-            for stem in s:
+            prefix = sorted(s, key=rarity)[: len(s) - math.ceil(threshold * len(s)) + 1]
+            cands: set[int] = set()
+            for stem in prefix:
                 hits = postings.get(stem, ())
                 if len(hits) <= _MAX_POSTINGS:
-                    overlap.update(hits)
-            best, best_j, best_overlap = 0.0, -1, 0
-            best_sid = -1
-            for sid, ov in overlap.items():
+                    cands.update(hits)
+            best_j, best_overlap, best_sid = -1, 0, -1
+            for sid in sorted(cands):
                 j = owner[sid]
-                if j == i or j in out or ov < best_overlap or (ov == best_overlap and sid > best_sid >= 0):
+                if j == i or j in out:
                     continue
-                best, best_j, best_overlap, best_sid = ov / len(s), j, ov, sid
+                ov = len(s & sent_sets[sid])
+                if ov > best_overlap:
+                    best_j, best_overlap, best_sid = j, ov, sid
             total += len(s)
             covered += best_overlap
             if len(s) >= min_stems:
                 checked += 1
-                if best >= threshold:
+                if best_sid >= 0 and best_overlap / len(s) >= threshold:
                     matched[best_j] += 1
         return total, covered, checked, matched
 

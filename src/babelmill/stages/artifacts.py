@@ -40,7 +40,8 @@ MAX_COUNTED_WORDS = 60
 
 def _digest(key: str) -> str:
     """Short stable hash of a line key: the per-site counter stores these, not the text."""
-    return hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
+    # lone surrogates (from broken JSON escapes) have no UTF-8 form; surrogatepass still hashes them stably
+    return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
 def resolve_rule_files(names: list[str], base: Path | None = None) -> list[Path]:
@@ -77,6 +78,13 @@ class StripConfig:
             article when no wall separates them.
         wall_penalty: 0: section openers (``action = "section_end"``) are walls the article
             never crosses; above 0: they only cost this much (an inline "Related" box).
+        wall_reach: a section wall (``action = "section_end"``) this close after the article (in
+            lines no rule removed) is checked for being an inline widget: when the best stretch
+            behind it starts within as many lines and reads as more of the article, the article
+            goes on there and the wall and lines between go as ``inline_box``. 0: walls are absolute.
+        continuation_share: that stretch needs this share of prose lines among its lines...
+        continuation_words: ...this many words of prose (2+ prose lines)...
+        continuation_cohesion: ...and this share of its content words in the article.
         title_case_share: a line of 4+ words without closing punctuation whose words are
             capitalised at least this often is a link title (teasers, menus), not prose.
         sandwich_lists: keep runs of short lines (of 2+ words) that lie between kept article
@@ -111,6 +119,10 @@ class StripConfig:
     sandwich_lists: bool = True
     sandwich_max: int = 40
     title_case_share: float = 0.75
+    wall_reach: int = 6
+    continuation_share: float = 0.6
+    continuation_words: float = 40.0
+    continuation_cohesion: float = 0.3
     repeat_threshold: float = 0.75
     repeat_min_words: int = 8
     site_min_docs: int = 3
