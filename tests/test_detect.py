@@ -117,6 +117,31 @@ def test_identifier_does_not_depend_on_global_langdetect_seed():
     assert (before.code, before.confidence) == (after.code, after.confidence)
 
 
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Dzisiaj rano rząd ogłosił nowe przepisy dotyczące podatków.", "pl"),
+        ("Hükümet bugün vergilerle ilgili yeni düzenlemeler açıkladı.", "tr"),
+        ("Regjeringen kunngjorde i dag nye regler for skatt og avgifter.", None),  # nb is not in the set
+    ],
+)
+def test_languages_outside_the_set_or_near_a_target_are_other(text, code):
+    guess = LanguageIdentifier().identify(text)
+    assert guess.lang == "other"
+    if code:
+        assert guess.code == code
+
+
+def test_langdetect_only_knows_the_configured_languages():
+    # restricted profiles: a Slovak-looking timestamp cannot come back as Slovak
+    scores = LanguageIdentifier(languages=("de", "en", "nl"), use_lingua=False).scores("Mai 2024, 13:45 Uhr")
+    assert scores and set(scores) <= {"de", "en", "nl", "zh"}
+    from babelmill.detect.langid import _LangdetectModel
+
+    # only those profiles are loaded (time per text grows with their number)
+    assert set(_LangdetectModel.factory(("de", "en", "nl", "zh")).langlist) == {"de", "en", "nl", "zh-cn", "zh-tw"}
+
+
 # -- seeds ------------------------------------------------------------------------------------
 
 

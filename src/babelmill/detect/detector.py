@@ -21,7 +21,7 @@ class DetectConfig:
 
     Args:
         languages: ISO 639-1 codes the statistical detectors choose among (de, en, zh are always
-            added). Distractors that look like German/English (nl, sv, da, nb) must be in the set
+            added). Distractors that look like German/English (nl, sv, da) must be in the set
             so that a Dutch line is called "other" instead of German.
         use_lingua: use lingua (models ship inside its wheel; offline) blended with langdetect;
             off = seeded langdetect alone (faster to load, worse on short text).

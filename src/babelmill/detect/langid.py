@@ -6,7 +6,8 @@ Order of evidence:
    ``other``/``ko``. Exact, so confidence is high.
 2. Lingua (``lingua-language-detector``, models shipped inside the wheel, offline) over a fixed
    language set: the best short-text detector we measured (benchmarks/detect.py).
-3. langdetect with its *own* factory instance seeded to 0, blended in with a small weight; it
+3. langdetect with its *own* factory instance seeded to 0, blended in with a small weight, and
+   only where lingua's margin is small enough for it to matter (it is the slow part); it
    is the fallback when lingua is not installed. Using our own factory keeps us deterministic
    without touching (or depending on) the global ``DetectorFactory.seed``.
 4. A de/en function-word prior for very short texts ("und", "der" vs. "the", "and"): single
@@ -18,15 +19,21 @@ Texts without letters (timestamps, emoji) get ``None`` and are left to context.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from babelmill.detect.script import profile, script_language
 
 TARGETS = ("de", "en", "zh")
 
-DEFAULT_LANGUAGES = ("de", "en", "zh", "nl", "sv", "da", "nb", "fr", "es", "it", "pt", "pl", "tr", "ja", "ko", "ru")
+# Each Latin-script language costs lingua ~25 MB and langdetect a little time per text, so the
+# set is the targets plus the languages a German/English line is mistaken for. nb is left out
+# (sv/da already call Norwegian "other"); pl and tr stay: without them Polish reads as English
+# and Turkish as German. Non-Latin scripts' models load only for text in their script.
+DEFAULT_LANGUAGES = ("de", "en", "zh", "nl", "sv", "da", "fr", "es", "it", "pt", "pl", "tr", "ja", "ko", "ru")
 
 # Very frequent closed-class words; a hit is strong evidence in a 1-4 word text.
 DE_FUNCTION_WORDS = frozenset(
@@ -76,29 +83,40 @@ class Guess:
 
 
 class _LangdetectModel:
-    """langdetect with a private, seeded factory (profiles load once, lazily)."""
+    """langdetect with private, seeded factories, one per language set (profiles load lazily).
+
+    Only the profiles of the configured languages are loaded: langdetect's time per text
+    grows with the number of profiles (it updates every language's probability for each
+    sampled n-gram), and its 55 profiles cost ~60 MB. Restricting it also keeps it from
+    calling a timestamp Slovak.
+    """
 
     _lock = threading.Lock()
-    _factory = None
+    _factories: dict[tuple[str, ...], object] = {}
 
     @classmethod
-    def factory(cls):
+    def factory(cls, languages: tuple[str, ...]):
         with cls._lock:
-            if cls._factory is None:
+            if languages not in cls._factories:
                 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 
                 f = DetectorFactory()
-                f.load_profile(PROFILES_DIRECTORY)
+                names = sorted(n for n in os.listdir(PROFILES_DIRECTORY) if n.split("-")[0] in languages)
+                profiles = [Path(PROFILES_DIRECTORY, n).read_text(encoding="utf-8") for n in names]
+                if len(profiles) >= 2:
+                    f.load_json_profile(profiles)
+                else:  # langdetect needs two profiles; fall back to all of them
+                    f.load_profile(PROFILES_DIRECTORY)
                 f.seed = 0  # read by each Detector; makes the random n-gram sampling repeatable
-                cls._factory = f
-            return cls._factory
+                cls._factories[languages] = f
+            return cls._factories[languages]
 
     @classmethod
-    def probabilities(cls, text: str) -> dict[str, float]:
+    def probabilities(cls, text: str, languages: tuple[str, ...]) -> dict[str, float]:
         from langdetect.lang_detect_exception import LangDetectException
 
         try:
-            det = cls.factory().create()
+            det = cls.factory(languages).create()
             det.append(text)
             return {p.lang.split("-")[0]: float(p.prob) for p in det.get_probabilities()}
         except LangDetectException:
@@ -106,27 +124,41 @@ class _LangdetectModel:
 
 
 class _LinguaModel:
-    """lingua restricted to a language set; ``None`` when the package is not installed."""
+    """lingua restricted to a language set; ``None`` when the package is not installed.
+
+    Two detectors per language set, each built on first use: the high-accuracy one (1- to
+    5-gram models, ~30 MB and ~0.3 s to load per Latin-script language) for short texts, and
+    the low-accuracy one (trigram models only, ~2 MB per language) for long texts, where
+    trigrams alone already decide. A process that only sees long blocks never loads the
+    large models. lingua loads a language's models only when a text's letters fit that
+    language, so Cyrillic, CJK and Hangul models cost nothing on Latin text.
+    """
 
     _lock = threading.Lock()
-    _detectors: dict[tuple[str, ...], object] = {}
+    _detectors: dict[tuple[tuple[str, ...], bool], object] = {}
 
     @classmethod
-    def detector(cls, languages: tuple[str, ...]):
+    def detector(cls, languages: tuple[str, ...], low_accuracy: bool = False):
+        key = (languages, low_accuracy)
         with cls._lock:
-            if languages not in cls._detectors:
+            if key not in cls._detectors:
                 try:
                     from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
                 except ImportError:
-                    cls._detectors[languages] = None
+                    cls._detectors[key] = None
                 else:
                     langs = [Language.from_iso_code_639_1(IsoCode639_1.from_str(c)) for c in languages]
-                    cls._detectors[languages] = LanguageDetectorBuilder.from_languages(*langs).build()
-            return cls._detectors[languages]
+                    builder = LanguageDetectorBuilder.from_languages(*langs)
+                    if low_accuracy:
+                        builder = builder.with_low_accuracy_mode()
+                    cls._detectors[key] = builder.build()
+            return cls._detectors[key]
 
     @classmethod
-    def probabilities(cls, text: str, languages: tuple[str, ...]) -> dict[str, float] | None:
-        det = cls.detector(languages)
+    def probabilities(
+        cls, text: str, languages: tuple[str, ...], low_accuracy: bool = False
+    ) -> dict[str, float] | None:
+        det = cls.detector(languages, low_accuracy)
         if det is None:
             return None
         return {
@@ -151,6 +183,11 @@ class LanguageIdentifier:
         prior_weight: probability mass the de/en function-word prior moves on texts of at most
             ``prior_max_words`` words.
         max_chars: only the first this many characters go to the statistical detectors.
+        lingua_full_max_chars: texts up to this many characters use lingua's high-accuracy
+            models; longer ones its low-accuracy (trigram) mode, which is as right on
+            sentences and much lighter to load. 0 (default) = high accuracy for every text:
+            real documents always have short blocks, so the large models load anyway, and
+            the switch measured no gain in speed or memory on the seeds.
     """
 
     def __init__(
@@ -161,6 +198,7 @@ class LanguageIdentifier:
         prior_weight: float = 0.3,
         prior_max_words: int = 4,
         max_chars: int = 3000,
+        lingua_full_max_chars: int = 0,
     ):
         self.languages = tuple(sorted(set(languages) | set(TARGETS)))
         self.use_lingua = use_lingua and lingua_available()
@@ -168,20 +206,34 @@ class LanguageIdentifier:
         self.prior_weight = prior_weight
         self.prior_max_words = prior_max_words
         self.max_chars = max_chars
+        self.lingua_full_max_chars = lingua_full_max_chars
 
     @property
     def name(self) -> str:
         return "script+lingua+langdetect" if self.use_lingua else "script+langdetect"
 
+    def _lingua_decides(self, li: dict[str, float]) -> bool:
+        """Whether langdetect (the slow part) could not change lingua's winner: skip it then.
+
+        Blended, the runner-up gains at most ``w`` on the winner's ``(1 - w) * margin``, so a
+        margin above ``w / (1 - w)`` (0.11 at the default weight) already decides.
+        """
+        w = self.langdetect_weight
+        if w >= 1.0:
+            return False
+        top = sorted(li.values(), reverse=True)[:2] + [0.0, 0.0]
+        return top[0] - top[1] > w / (1 - w)
+
     def scores(self, text: str) -> dict[str, float]:
         """Blended per-ISO-code probabilities from the statistical detectors (no script rule)."""
-        li = _LinguaModel.probabilities(text, self.languages) if self.use_lingua else None
-        if li is not None and self.langdetect_weight < 0.44 and max(li.values(), default=0.0) >= 0.9:
-            # langdetect's share (< 0.44) cannot change a winner at >= 0.9: skip it (the slow part)
+        li = None
+        if self.use_lingua:
+            low = 0 < self.lingua_full_max_chars < len(text)
+            li = _LinguaModel.probabilities(text, self.languages, low_accuracy=low)
+        if li is not None and self._lingua_decides(li):
             ld: dict[str, float] = {}
         else:
-            # only the configured languages: langdetect knows 55 and calls a timestamp Slovak
-            ld = {k: v for k, v in _LangdetectModel.probabilities(text).items() if k in self.languages}
+            ld = {k: v for k, v in _LangdetectModel.probabilities(text, self.languages).items() if k in self.languages}
         if li is None:
             blended = dict(ld)
         else:
