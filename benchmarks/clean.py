@@ -5,7 +5,13 @@
 * ``snippets/``: mean keep-rate of ``with`` snippets and drop-rate of ``without`` snippets
   (after NFC and whitespace normalization), overall and per language.
 
-Side by side: keeping everything, and keeping lines of 8 or more words.
+Side by side: keeping everything, and keeping lines of 8 or more words. The strip scores are
+also reported on even and odd page ids apart (tune on one half, check on the other: the final
+evaluation uses pages never seen).
+
+Scaling: generated pages of 50 KB, 200 KB and 1 MB (seeded prose with topic vocabulary, menus,
+share bars, section walls and repeated paragraphs) through the stage; lines per second at each
+size and ``scaling_1mb_vs_50kb`` = per-line cost at 1 MB / per-line cost at 50 KB (1.0: linear).
 
     .venv/bin/python benchmarks/clean.py [--dev ../shared/dev] [--quick] [--show-misses]
 """
@@ -14,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import re
 import sys
 import time
@@ -54,6 +61,57 @@ def keep_all(text: str) -> str:
 
 def eight_words(text: str) -> str:
     return "\n\n".join(ln.strip() for ln in text.split("\n") if len(ln.split()) >= 8)
+
+
+_CHROME = ["Share this story", "Related articles", "Leave a comment", "Home", "Sports", "Subscribe now",
+           "Read more", "March 3, 2024", "Weitere Artikel", "Teilen", "Newsletter", "Most read"]  # fmt: skip
+_STOPS = ["the", "of", "and", "to", "in", "a", "is", "that", "for", "it", "was", "on", "with", "as", "by"]
+
+
+def generated_page(size: int, seed: int = 0) -> str:
+    """A deterministic page of about ``size`` bytes: prose paragraphs, headline links, chrome lines
+    and walls, and some paragraphs repeated (teaser copies) so every step has work to do."""
+    rng = random.Random(seed)
+    vocab = ["".join(rng.choice("abcdefghijklmnoprstuvw") for _ in range(rng.randint(4, 10))) for _ in range(4000)]
+
+    def word() -> str:
+        return rng.choice(_STOPS) if rng.random() < 0.45 else vocab[min(int(rng.paretovariate(1.1) * 4), 3999)]
+
+    def sentence() -> str:
+        return " ".join(word() for _ in range(rng.randint(8, 22))).capitalize() + "."
+
+    out: list[str] = []
+    n = 0
+    while n < size:
+        r = rng.random()
+        if r < 0.2:
+            line = rng.choice(_CHROME)
+        elif r < 0.3:
+            line = " ".join(word().capitalize() for _ in range(rng.randint(3, 7)))
+        elif r < 0.33 and out:
+            line = rng.choice(out)
+        else:
+            line = " ".join(sentence() for _ in range(rng.randint(1, 4)))
+        out.append(line)
+        n += len(line.encode("utf-8")) + 1
+    return "\n".join(out)
+
+
+def scaling(sizes: tuple[int, ...], repeat: int) -> dict[int, float]:
+    """Seconds per line of the strip stage on generated pages of each size (best of ``repeat``)."""
+    out = {}
+    for size in sizes:
+        text = generated_page(size)
+        n_lines = sum(1 for ln in text.split("\n") if ln.strip())
+        best = float("inf")
+        for _ in range(repeat):
+            stage = StripStage()
+            t0 = time.perf_counter()
+            list(stage.process(Document(id=f"gen-{size}", text=text)))
+            best = min(best, time.perf_counter() - t0)
+        out[size] = best / n_lines
+        print(f"scaling: {size // 1000:5d} KB {n_lines:6d} lines {best:6.2f}s {n_lines / best:8.0f} lines/s")
+    return out
 
 
 def make_stripper():
@@ -99,11 +157,14 @@ def main() -> int:
 
     t0 = time.perf_counter()
     bp: dict[str, list[tuple[float, float, float]]] = {k: [] for k in systems}
+    halves: dict[str, dict[str, list[float]]] = {"even": {}, "odd": {}}  # strip only, by page id
     for page in bp_pages:
         text = load_text(page)
         truth = page.with_suffix(".truth.txt").read_text(encoding="utf-8")
         for name, fn in systems.items():
             bp[name].append(prf(fn(text), truth))
+        half = halves["even" if int(page.stem) % 2 == 0 else "odd"]
+        half.setdefault("f1", []).append(bp["strip"][-1][2])
 
     sn: dict[str, dict[str, list[tuple[float, float]]]] = {k: {} for k in systems}
     for page in sn_pages:
@@ -116,6 +177,10 @@ def main() -> int:
             kr = sum(keep) / len(keep) if keep else 1.0
             dr = sum(drop) / len(drop) if drop else 1.0
             sn[name].setdefault(spec["lang"], []).append((kr, dr))
+            if name == "strip":
+                half = halves["even" if int(page.stem) % 2 == 0 else "odd"]
+                half.setdefault("keep", []).append(kr)
+                half.setdefault("drop", []).append(dr)
             if args.show_misses and name == "strip":
                 for s, ok in zip(spec["with"], keep, strict=True):
                     if not ok:
@@ -145,10 +210,20 @@ def main() -> int:
         )
         print(f"{name:12s} {p:6.3f} {r:6.3f} {f:6.3f} | {k:6.3f} {d:6.3f} | {per}")
         summary[name] = (p, r, f, k, d)
+    for half, vals in halves.items():
+        print(
+            f"strip on {half:4s} page ids: bp_F1 {mean(vals.get('f1', [])):.3f} ({len(vals.get('f1', []))} pages)  "
+            f"keep {mean(vals.get('keep', [])):.3f} drop {mean(vals.get('drop', [])):.3f} "
+            f"({len(vals.get('keep', []))} pages)"
+        )
+    per_line = scaling((50_000, 200_000, 1_000_000), repeat=1 if args.quick else 2)
+    ratio = per_line[1_000_000] / per_line[50_000]
+    print(f"scaling: per-line cost 1 MB / 50 KB = {ratio:.2f} (1.0: linear)")
     p, r, f, k, d = summary["strip"]
     print(
         f"RESULT boilerplate_f1={f:.4f} boilerplate_precision={p:.4f} boilerplate_recall={r:.4f} "
-        f"snippet_keep={k:.4f} snippet_drop={d:.4f} baseline_f1={summary['eight_words'][2]:.4f}"
+        f"snippet_keep={k:.4f} snippet_drop={d:.4f} baseline_f1={summary['eight_words'][2]:.4f} "
+        f"scaling_1mb_vs_50kb={ratio:.2f}"
     )
     return 0
 
