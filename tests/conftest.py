@@ -48,21 +48,25 @@ def run_seeds(out: Path, models_dir: Path, inputs: list[str] | None = None, **kw
     return summary, messages
 
 
+def run_seed_copy(base: Path, models_dir: Path) -> Path:
+    """Copy the seeds into ``base`` and run there, so that source paths are short and stable."""
+    shutil.copytree(SEEDS, base / "seeds")
+    cwd = os.getcwd()
+    os.chdir(base)
+    try:
+        run_seeds(Path("out"), models_dir, inputs=["seeds"])
+    finally:
+        os.chdir(cwd)
+    return base / "out"
+
+
 @pytest.fixture(scope="session")
 def seeds_output(tmp_path_factory) -> Path:
     """The corpus of the five seeds, built once with the default config and no models."""
     base = tmp_path_factory.mktemp("seeds-run")
     models = base / "no-models"
     models.mkdir()
-    # run from a copy so that source paths are short and stable
-    shutil.copytree(SEEDS, base / "seeds")
-    cwd = os.getcwd()
-    os.chdir(base)
-    try:
-        run_seeds(Path("out"), models, inputs=["seeds"])
-    finally:
-        os.chdir(cwd)
-    return base / "out"
+    return run_seed_copy(base, models)
 
 
 @pytest.fixture(scope="session")

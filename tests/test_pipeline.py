@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from pathlib import Path
@@ -12,7 +11,7 @@ import jsonschema
 import pytest
 
 from babelmill.io.write import load_schema
-from tests.conftest import SEEDS, read_jsonl, run_seeds
+from tests.conftest import SEEDS, read_jsonl, run_seed_copy, run_seeds
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -146,15 +145,8 @@ def test_rerun_does_no_work_and_changes_nothing(tmp_path: Path, empty_models_dir
 def test_same_inputs_give_a_byte_identical_corpus(tmp_path: Path, empty_models_dir: Path):
     outputs = []
     for name in ("a", "b"):
-        work = tmp_path / name
-        shutil.copytree(SEEDS, work / "seeds")
-        cwd = os.getcwd()
-        os.chdir(work)
-        try:
-            run_seeds(Path("out"), empty_models_dir, inputs=["seeds"])
-        finally:
-            os.chdir(cwd)
-        outputs.append(((work / "out" / "corpus.jsonl").read_bytes(), (work / "out" / "rejected.jsonl").read_bytes()))
+        out = run_seed_copy(tmp_path / name, empty_models_dir)
+        outputs.append(((out / "corpus.jsonl").read_bytes(), (out / "rejected.jsonl").read_bytes()))
     assert outputs[0] == outputs[1]
     assert outputs[0][0]
 
