@@ -63,19 +63,23 @@ def eight_words(text: str) -> str:
     return "\n\n".join(ln.strip() for ln in text.split("\n") if len(ln.split()) >= 8)
 
 
-_CHROME = ["Share this story", "Related articles", "Leave a comment", "Home", "Sports", "Subscribe now",
-           "Read more", "March 3, 2024", "Weitere Artikel", "Teilen", "Newsletter", "Most read"]  # fmt: skip
+_CHROME = ["Share this story", "Home", "Sports", "Subscribe now", "March 3, 2024", "Teilen", "Newsletter",
+           "Advertisement", "Tweet", "Print"]  # fmt: skip
+_TAIL = ["Related articles", "Leave a comment", "Most read"]
 _STOPS = ["the", "of", "and", "to", "in", "a", "is", "that", "for", "it", "was", "on", "with", "as", "by"]
 
 
 def generated_page(size: int, seed: int = 0) -> str:
-    """A deterministic page of about ``size`` bytes: prose paragraphs, headline links, chrome lines
-    and walls, and some paragraphs repeated (teaser copies) so every step has work to do."""
+    """A deterministic page of about ``size`` bytes: one long article (prose, headings, share bars
+    and ads between paragraphs, some paragraphs repeated as teaser copies) and a chrome tail, so
+    every step, the repeat search over the whole article included, has work to do."""
     rng = random.Random(seed)
-    vocab = ["".join(rng.choice("abcdefghijklmnoprstuvw") for _ in range(rng.randint(4, 10))) for _ in range(4000)]
+    # one topic's vocabulary: content words recur in hundreds of sentences, as in a long report,
+    # which is what makes an all-pairs repeat search blow up
+    vocab = ["".join(rng.choice("abcdefghijklmnoprstuvw") for _ in range(rng.randint(4, 10))) for _ in range(600)]
 
     def word() -> str:
-        return rng.choice(_STOPS) if rng.random() < 0.45 else vocab[min(int(rng.paretovariate(1.1) * 4), 3999)]
+        return rng.choice(_STOPS) if rng.random() < 0.45 else rng.choice(vocab)
 
     def sentence() -> str:
         return " ".join(word() for _ in range(rng.randint(8, 22))).capitalize() + "."
@@ -94,6 +98,8 @@ def generated_page(size: int, seed: int = 0) -> str:
             line = " ".join(sentence() for _ in range(rng.randint(1, 4)))
         out.append(line)
         n += len(line.encode("utf-8")) + 1
+    for heading in _TAIL:
+        out += [heading, *(" ".join(word().capitalize() for _ in range(5)) for _ in range(5))]
     return "\n".join(out)
 
 
