@@ -202,3 +202,38 @@ def test_rerun_does_not_repeat_the_record_of_a_missing_input(tmp_path: Path, emp
     third, _ = run_seeds(out, empty_models_dir, inputs=[missing])
     assert third.processed == 1 and third.kept == 1
     assert read_jsonl(out / "rejected.jsonl") == []  # its quarantine record is superseded
+
+
+ARTICLE = (
+    "Harbour Works Begin In Kiel\n\n"
+    "Construction crews began dredging the inner harbour of Kiel on Tuesday, the first step of a "
+    "three-year project to let larger ferries dock closer to the city centre.\n\n"
+    "The port authority expects the work to disturb shipping only at night and has promised "
+    "residents regular updates on noise levels throughout the project.\n"
+)
+
+
+def test_an_edited_input_replaces_its_record_and_a_deleted_one_keeps_it(tmp_path: Path, empty_models_dir: Path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    edited, deleted = inputs / "edited.txt", inputs / "deleted.txt"
+    edited.write_text(ARTICLE, encoding="utf-8")
+    deleted.write_text(ARTICLE.replace("Kiel", "Rostock").replace("ferries", "cruise ships"), encoding="utf-8")
+    out = tmp_path / "out"
+    run_seeds(out, empty_models_dir, inputs=[str(inputs)])
+    first = {Path(r["source"]["path"]).name: r for r in read_jsonl(out / "corpus.jsonl")}
+    assert set(first) == {"edited.txt", "deleted.txt"}
+
+    edited.write_text(ARTICLE.replace("Tuesday", "Wednesday"), encoding="utf-8")
+    deleted.unlink()
+    summary, _ = run_seeds(out, empty_models_dir, inputs=[str(inputs)])
+    assert summary.processed == 1 and summary.replaced == 1
+
+    after = read_jsonl(out / "corpus.jsonl")
+    by_name = {Path(r["source"]["path"]).name: r for r in after}
+    assert len(after) == 2 and set(by_name) == {"edited.txt", "deleted.txt"}
+    assert "Wednesday" in by_name["edited.txt"]["text"]
+    assert by_name["edited.txt"]["id"] != first["edited.txt"]["id"]
+    assert by_name["deleted.txt"] == first["deleted.txt"]
+    # the edited article is not a duplicate of its own earlier version
+    assert read_jsonl(out / "rejected.jsonl") == []
