@@ -55,16 +55,16 @@ sys.path.insert(0, {src!r})
 t = time.perf_counter()
 from babelmill.detect.langid import _LinguaModel
 langs = tuple(sorted(set({langs!r}) | {{"de", "en", "zh"}}))
-ok = _LinguaModel.probabilities("The house", langs) is not None  # ASCII: every Latin-script model loads
+ok = _LinguaModel.probabilities("The house", langs, {low!r}) is not None  # ASCII: every Latin-script model loads
 print(time.perf_counter() - t if ok else -1.0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
 
 
-def lingua_load(languages: tuple[str, ...]) -> tuple[float, float]:
+def lingua_load(languages: tuple[str, ...], low: bool = False) -> tuple[float, float]:
     """Seconds and peak MB of a fresh process importing lingua and loading the models of ``languages``."""
     import subprocess
 
-    code = _LOAD_PROBE.format(src=str(ROOT / "src"), langs=tuple(languages))
+    code = _LOAD_PROBE.format(src=str(ROOT / "src"), langs=tuple(languages), low=low)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     return float(out[0]), float(out[1])
 
@@ -169,10 +169,11 @@ def main(argv: list[str] | None = None) -> int:
 
     old_load, old_mb = lingua_load(OLD_LANGUAGES)
     new_load, new_mb = lingua_load(DEFAULT_LANGUAGES)
+    low_load, low_mb = lingua_load(DEFAULT_LANGUAGES, low=True)
     print(
         f"lingua load in a fresh process (import + models for ASCII text): {len(OLD_LANGUAGES)} languages "
         f"{old_load:.2f} s / {old_mb:.0f} MB peak; the {len(DEFAULT_LANGUAGES)} default languages "
-        f"{new_load:.2f} s / {new_mb:.0f} MB peak"
+        f"{new_load:.2f} s / {new_mb:.0f} MB peak; low-accuracy mode {low_load:.2f} s / {low_mb:.0f} MB peak"
     )
 
     lines = (args.dev / "langid.tsv").read_text(encoding="utf-8").splitlines()[1:]
@@ -182,12 +183,14 @@ def main(argv: list[str] | None = None) -> int:
     ident = LanguageIdentifier()
     base_acc, base_speed = accuracy_table(rows, baseline_detect())
     ours_acc, ours_speed = accuracy_table(rows, lambda t: ident.identify(t).lang or "other")
+    low_ident = LanguageIdentifier(lingua_low_accuracy=True)
+    low_acc, low_speed = accuracy_table(rows, lambda t: low_ident.identify(t).lang or "other")
 
     print(f"language id on {len(rows)} langid.tsv rows (each alone, no context); detector: {ident.name}")
-    print(f"{'':12s} {'langdetect':>10s} {'babelmill':>10s}")
+    print(f"{'':12s} {'langdetect':>10s} {'babelmill':>10s} {'low-acc.':>10s}")
     for key in (*KINDS, *GROUPS, "all"):
-        print(f"{key:12s} {base_acc.get(key, 0):10.3f} {ours_acc.get(key, 0):10.3f}")
-    print(f"{'blocks/s':12s} {base_speed:10.0f} {ours_speed:10.0f}")
+        print(f"{key:12s} {base_acc.get(key, 0):10.3f} {ours_acc.get(key, 0):10.3f} {low_acc.get(key, 0):10.3f}")
+    print(f"{'blocks/s':12s} {base_speed:10.0f} {ours_speed:10.0f} {low_speed:10.0f}")
 
     detector = DocumentDetector(DetectConfig())
     ctx = context_accuracy(rows, detector)
@@ -270,7 +273,18 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(3):  # the seeds are small: repeat for a steadier figure
         flags = [detector.detect(d).origin for d in docs]
     secs = (time.perf_counter() - start) / 3
-    print(f"whole detect logic over {len(docs)} seeds ({nblocks} blocks): {nblocks / secs:.0f} blocks/s")
+    low_detector = DocumentDetector(DetectConfig(lingua_low_accuracy=True))
+    low_flags = [low_detector.detect(d).origin for d in docs]  # warm-up and agreement check
+    start = time.perf_counter()
+    for _ in range(3):
+        low_flags = [low_detector.detect(d).origin for d in docs]
+    low_secs = (time.perf_counter() - start) / 3
+    same = sum((a["language"], a["machine_translated"]) == (b["language"], b["machine_translated"])
+               for a, b in zip(flags, low_flags, strict=True))  # fmt: skip
+    print(
+        f"whole detect logic over {len(docs)} seeds ({nblocks} blocks): {nblocks / secs:.0f} blocks/s; "
+        f"low-accuracy mode {nblocks / low_secs:.0f} blocks/s, same decision on {same}/{len(docs)} seeds"
+    )
     for p, o in zip(seeds, flags, strict=True):
         print(f"  {Path(p).name}: {o['language']} mt={o['machine_translated']} score={o['mt_score']:.3f}")
 

@@ -156,6 +156,18 @@ def test_german_seed_keeps_embedded_english_tweets(stage):
     assert doc.origin["language_mix"]["en"] > 0.05
 
 
+def test_low_accuracy_lingua_keeps_the_seed_decisions():
+    from babelmill.detect.detector import DetectConfig
+
+    low = DetectStage(DetectConfig(lingua_low_accuracy=True))
+    assert low.detector.identifier.name == "script+lingua(low accuracy)+langdetect"
+    german = run(low, seed_doc("002"))
+    assert german.origin["language"] == "de" and german.origin["machine_translated"] is False
+    assert lang_of(german, "i loved my time at openai") == "en"
+    assert lang_of(german, "Die Kurzversion ist") == "de"
+    assert run(low, seed_doc("000")).origin["machine_translated_from"] == "zh"
+
+
 @pytest.mark.parametrize("prefix", ["000", "003"])
 def test_machine_translated_seeds_are_flagged_with_evidence(stage, prefix):
     doc = run(stage, seed_doc(prefix))

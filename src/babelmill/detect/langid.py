@@ -126,12 +126,10 @@ class _LangdetectModel:
 class _LinguaModel:
     """lingua restricted to a language set; ``None`` when the package is not installed.
 
-    Two detectors per language set, each built on first use: the high-accuracy one (1- to
-    5-gram models, ~30 MB and ~0.3 s to load per Latin-script language) for short texts, and
-    the low-accuracy one (trigram models only, ~2 MB per language) for long texts, where
-    trigrams alone already decide. A process that only sees long blocks never loads the
-    large models. lingua loads a language's models only when a text's letters fit that
-    language, so Cyrillic, CJK and Hangul models cost nothing on Latin text.
+    One detector per (language set, mode), built on first use: high accuracy (1- to 5-gram
+    models, ~20-30 MB and ~0.15 s to load per Latin-script language) or low accuracy (trigram
+    models only, a few MB each). lingua loads a language's models only when a text's letters
+    fit that language, so Cyrillic, CJK and Hangul models cost nothing on Latin text.
     """
 
     _lock = threading.Lock()
@@ -183,11 +181,9 @@ class LanguageIdentifier:
         prior_weight: probability mass the de/en function-word prior moves on texts of at most
             ``prior_max_words`` words.
         max_chars: only the first this many characters go to the statistical detectors.
-        lingua_full_max_chars: texts up to this many characters use lingua's high-accuracy
-            models; longer ones its low-accuracy (trigram) mode, which is as right on
-            sentences and much lighter to load. 0 (default) = high accuracy for every text:
-            real documents always have short blocks, so the large models load anyway, and
-            the switch measured no gain in speed or memory on the seeds.
+        lingua_low_accuracy: use lingua's low-accuracy mode (trigram models only) for every
+            text: a tenth of the memory and a fast load, same answers on sentences in context,
+            but worse on a word or two judged alone (see DetectConfig).
     """
 
     def __init__(
@@ -198,7 +194,7 @@ class LanguageIdentifier:
         prior_weight: float = 0.3,
         prior_max_words: int = 4,
         max_chars: int = 3000,
-        lingua_full_max_chars: int = 0,
+        lingua_low_accuracy: bool = False,
     ):
         self.languages = tuple(sorted(set(languages) | set(TARGETS)))
         self.use_lingua = use_lingua and lingua_available()
@@ -206,11 +202,13 @@ class LanguageIdentifier:
         self.prior_weight = prior_weight
         self.prior_max_words = prior_max_words
         self.max_chars = max_chars
-        self.lingua_full_max_chars = lingua_full_max_chars
+        self.lingua_low_accuracy = lingua_low_accuracy
 
     @property
     def name(self) -> str:
-        return "script+lingua+langdetect" if self.use_lingua else "script+langdetect"
+        if not self.use_lingua:
+            return "script+langdetect"
+        return "script+lingua(low accuracy)+langdetect" if self.lingua_low_accuracy else "script+lingua+langdetect"
 
     def _lingua_decides(self, li: dict[str, float]) -> bool:
         """Whether langdetect (the slow part) could not change lingua's winner: skip it then.
@@ -226,10 +224,7 @@ class LanguageIdentifier:
 
     def scores(self, text: str) -> dict[str, float]:
         """Blended per-ISO-code probabilities from the statistical detectors (no script rule)."""
-        li = None
-        if self.use_lingua:
-            low = 0 < self.lingua_full_max_chars < len(text)
-            li = _LinguaModel.probabilities(text, self.languages, low_accuracy=low)
+        li = _LinguaModel.probabilities(text, self.languages, self.lingua_low_accuracy) if self.use_lingua else None
         if li is not None and self._lingua_decides(li):
             ld: dict[str, float] = {}
         else:
