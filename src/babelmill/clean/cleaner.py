@@ -46,6 +46,8 @@ _SENTENCE_END = tuple('.!?…。！？"”’»)')
 _STATEMENT_END = tuple('.!…。！"”’»)')
 _CJK_SENTENCE = re.compile(r"[。！？!?…][”」』\"')）]*\s*$")
 _NUMBERED = re.compile(r"^\d{1,3}[.)]\s+\S")
+# removal reasons of chrome that also sits inside an article (between gallery items, recipe steps)
+_INLINE_CHROME = ("share_bar", "ad_label", "image_credit", "ui_placeholder", "embed_", "reading_time", "repeated_")
 # removal reasons that mark a comment thread (reply buttons, post timestamps)
 _THREAD_MARKS = ("comment_widget", "dateline")
 
@@ -341,14 +343,19 @@ class Cleaner:
         )
 
     def _sandwiched(self, lines: list[Line], decided: dict[int, str], keep: dict[int, str], quote_of: dict) -> None:
-        """Keep runs of short lines that sit between kept article lines (only removed by position)."""
+        """Keep runs of short lines that sit between kept article lines (only removed by position),
+        unless a long line or page-level chrome (navigation, timestamps, legal lines) lies between."""
         kept = sorted(keep)
         positional = ("navigation_run", "before_article", "after_article", "repeated_line")
         for a, b in zip(kept, kept[1:], strict=False):
             if b - a < 3 or b - a > self.t.sandwich_max + 1:
                 continue
             inner = range(a + 1, b)
-            if any(i in decided and decided[i] not in positional for i in inner if lines[i].n_words > 5):
+            chrome = [i for i in inner if i in decided and decided[i] not in positional]
+            if any(lines[i].n_words > 5 or not decided[i].startswith(_INLINE_CHROME) for i in chrome):
+                # site navigation, other posts' timestamps, legal lines between: the page around the
+                # article, not a fact box. Share buttons, ad labels and credits also sit between a
+                # gallery's or a recipe's items, so they do not count.
                 continue
             for i in inner:
                 if decided.get(i) in positional and lines[i].n_words >= 2 and i not in quote_of:
