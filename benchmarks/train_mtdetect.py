@@ -8,9 +8,9 @@ Labels: ``mt_zh`` is the positive class; ``native_en`` and ``mt_de`` are negativ
 machine translation must not be flagged as Chinese-origin). The model is an L2-regularised
 logistic regression (numpy + scipy L-BFGS) over the style features of
 :mod:`babelmill.detect.mtfeatures` (function words, punctuation, translationese discourse
-words, sentence shape), standardised. Printed metrics are grouped cross-validation: chunks of
-one source document (``doc=`` in ``source_id``, shared across MT systems) never sit in both
-train and test folds. Deterministic: fixed fold assignment, deterministic solver.
+words, sentence shape, what follows commas, function-word connectives), standardised.
+Printed metrics are grouped cross-validation: chunks of one source document (``doc=`` in
+``source_id``, shared across MT systems) never sit in both train and test folds. Deterministic: fixed fold assignment, deterministic solver.
 """
 
 from __future__ import annotations

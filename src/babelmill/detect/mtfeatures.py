@@ -2,9 +2,10 @@
 
 The features avoid content words and length on purpose: the development data's Chinese-origin
 texts are about China and longer, so a topical or length feature would learn the topic, not the
-translation. What remains is how the text is *built*: function-word rates, punctuation rates and
-the shape of short function-word sequences, all normalised per token (or per sentence), so a
-long and a short chunk of the same style get the same vector.
+translation. What remains is how the text is *built*: function-word rates, punctuation rates,
+what follows a comma (comma splices), function-word connectives and the shape of short
+function-word sequences, all normalised per token (or per sentence), so a long and a short
+chunk of the same style get the same vector.
 
 >>> f = featurize("The role of red dates: taste sweet, return to the spleen.")
 >>> round(f["fw:the"], 3), f["punct:colon"] > 0
