@@ -238,6 +238,22 @@ def test_repeated_paragraph_collapsed_later_copy_goes():
     assert [r for r in doc.removed if r["rule"] == "repeated_paragraph"][0]["line"] == 4
 
 
+def test_copies_found_when_every_word_is_common():
+    # a long report on one topic: every content word recurs in many sentences, so copies must be
+    # found without relying on rare words
+    import random
+
+    rng = random.Random(3)
+    vocab = ["".join(rng.choice("bcdfghklmnprstvz") + rng.choice("aeiou") for _ in range(3)) for _ in range(100)]
+
+    def sentence() -> str:
+        return " ".join(rng.choice(vocab) for _ in range(12)).capitalize() + "."
+
+    paras = [" ".join(sentence() for _ in range(3)) for _ in range(600)]
+    paras += [paras[5], paras[77]]
+    assert repeated_paragraphs(paras) == {600: 5, 601: 77}
+
+
 def test_similar_but_different_paragraphs_stay():
     paras = [
         "Mira Murati wird doch nicht Interim CEO und auch Sam Altman kehrt nicht zurück zu der Firma.",

@@ -13,7 +13,9 @@ Steps, each recording a reason for every line it removes:
    word-equivalent length (CJK characters / 1.5), function-word density relative to the
    document's median, closing punctuation, URL share and capitalisation. The article is the
    contiguous stretch with the highest score (good lines count for it, short and removed
-   lines against; a rule with ``action = "section_end"`` is a wall it cannot cross), plus
+   lines against; a rule with ``action = "section_end"`` is a wall), plus its continuation
+   across a wall right after it when what follows reads as more of the same article (an
+   inline "Leave a comment" button or "Related" box; the box goes as ``inline_box``),
    sentences or "...:" intros directly above it, islands of prose close to it, and runs of
    short lines sandwiched between kept lines (fact boxes, ingredient lists). Outside it
    everything goes (``before_article`` / ``after_article``, or ``navigation_run`` for runs of

@@ -84,6 +84,8 @@ def repeated_paragraphs(
     owner: list[int] = []
     sent_sets: list[set[str]] = []
     postings: dict[str, list[int]] = {}
+    # identical stem sets, so verbatim copies are found even when every stem is common
+    same: dict[frozenset[str], list[int]] = {}
     for j, ss in enumerate(sents):
         if not eligible[j]:
             continue
@@ -91,6 +93,7 @@ def repeated_paragraphs(
             sid = len(owner)
             owner.append(j)
             sent_sets.append(s)
+            same.setdefault(frozenset(s), []).append(sid)
             for stem in s:
                 postings.setdefault(stem, []).append(sid)
 
@@ -104,7 +107,7 @@ def repeated_paragraphs(
             if len(s) < 3:
                 continue
             prefix = sorted(s, key=rarity)[: len(s) - math.ceil(threshold * len(s)) + 1]
-            cands: set[int] = set()
+            cands: set[int] = set(same.get(frozenset(s), ())[:_MAX_POSTINGS])
             for stem in prefix:
                 hits = postings.get(stem, ())
                 if len(hits) <= _MAX_POSTINGS:
