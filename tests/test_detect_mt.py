@@ -82,3 +82,10 @@ def test_german_origin_mt_and_native_english_are_not_flagged():
         (out,) = stage.process(make_doc(blocks=chunks))
         assert out.origin["language"] == "en"
         assert out.origin["machine_translated"] is False, (label, out.origin)
+
+
+def test_one_short_sentence_gets_no_classifier_vote():
+    # per-token rates of a dozen words are far outside the training chunks: no vote at all
+    (out,) = DetectStage().process(make_doc(blocks=["The shop is small, and it is clean, we will come again!"]))
+    assert out.origin["machine_translated"] is False
+    assert not any(e.startswith("classifier score") for e in out.origin["evidence"])

@@ -36,6 +36,9 @@ class OriginSettings:
     pair_ratio: tuple[float, float] = (1.2, 8.0)  # English chars per Chinese char of a rendering
     title_zone: int = 5  # blocks at the top where a Chinese line without names may pair
     classifier_full_words: int = 150  # below this many words of prose the classifier counts less
+    # below this many words the classifier does not vote: it was trained on 3-6 sentence chunks,
+    # and per-token rates of one short sentence are extreme (", and" in 11 words reads as 0.98)
+    classifier_min_words: int = 40
 
 
 def _sigmoid(z: float) -> float:
@@ -136,10 +139,14 @@ def decide_origin(
             for t, lang in zip(texts, langs, strict=True)
             if lang == "en" and len(t.split()) >= settings.min_prose_words
         ]
-        logit, n = classifier.document_logit(prose, settings.chunk_words)
+        words = sum(len(t.split()) for t in prose)
+        logit, n = (
+            classifier.document_logit(prose, settings.chunk_words)
+            if words >= settings.classifier_min_words
+            else (0.0, 0)
+        )
         if n:
             # a few sentences say little about style: shrink the vote of short documents
-            words = sum(len(t.split()) for t in prose)
             trust = min(1.0, words / max(settings.classifier_full_words, 1))
             z += settings.classifier_weight * trust * logit
             evidence.append(f"classifier score {_sigmoid(logit):.2f} over {n} chunks")
