@@ -96,6 +96,7 @@ class Thresholds:
     island_gap: int = 60
     title_case_share: float = 0.75
     wall_reach: int = 6
+    share_bar_run: int = 3
     continuation_share: float = 0.6
     continuation_words: float = 40.0
     continuation_cohesion: float = 0.3
@@ -225,10 +226,9 @@ class Cleaner:
                 decided[i] = "site_boilerplate"
 
         # 5. region
-        lo, hi, islands, boxed = self._region(lines, classes, decided, section_end, quote_of, body_script)
+        lo, hi, islands, boxed, walls = self._region(lines, classes, decided, section_end, quote_of, body_script)
         for i in boxed:
             decided.setdefault(i, "inline_box")
-        walls = sorted(section_end)
         keep: dict[int, str] = {}  # index -> block kind
         runs = self._short_runs(lines, classes, decided, quote_of)
         counts = Counter(line_key(ln.text) for ln in lines)
@@ -454,13 +454,14 @@ class Cleaner:
         walls: set[int],
         quote_of: dict,
         body_script: str = "latin",
-    ) -> tuple[int, int, set[int], set[int]]:
+    ) -> tuple[int, int, set[int], set[int], list[int]]:
         """The article: the best-scoring stretch, its continuations across inline widgets, plus
         nearby islands of prose (a lede cut off by a paywall box or a share bar) that no wall
         separates from it.
 
-        Returns ``(lo, hi, islands, boxed)``: ``boxed`` are the lines of inline widgets
-        between the article and a continuation (the wall line and its teaser links).
+        Returns ``(lo, hi, islands, boxed, stops)``: ``boxed`` are the lines of inline widgets
+        between the article and a continuation (the wall line and its teaser links); ``stops``
+        the walls plus the share bars after the article, which prose after it does not cross.
         """
         scores = self._scores(lines, classes, decided, quote_of)
         wall_list = sorted(walls)
@@ -475,7 +476,8 @@ class Cleaner:
         islands: set[int] = set()
         boxed: set[int] = set()
         if hi < lo:
-            return lo, hi, islands, boxed
+            return lo, hi, islands, boxed, wall_list
+        hi = self._end_at_share_bar(lines, classes, decided, lo, hi, body_script)
         lo, hi = self._continue_across_walls(
             lines, classes, decided, scores, walls, wall_list, lo, hi, body_script, boxed
         )
@@ -499,16 +501,17 @@ class Cleaner:
                 break
             islands.update(range(ilo, ihi + 1))
             start = ilo
-        # after the article, up to the next wall
+        # after the article, up to the next wall or share bar
+        stops = sorted(set(wall_list) | set(self._share_bar_runs(lines, decided, hi + 1, n)))
         end = hi + 1
         while end < n:
-            b = min(n, end + gap, _next_wall(wall_list, end, n))
+            b = min(n, end + gap, _next_wall(stops, end, n))
             score, ilo, ihi = self._best_span(scores, end, b, walls)
             if ihi < ilo or score < self.t.island_score:
                 break
             islands.update(range(ilo, ihi + 1))
             end = ihi + 1
-        return lo, hi, islands, boxed
+        return lo, hi, islands, boxed, stops
 
     def _continue_across_walls(
         self,
@@ -557,6 +560,54 @@ class Cleaner:
             boxed.update(range(hi + 1, a))
             hi = b
         return lo, hi
+
+    def _share_bar_runs(self, lines: list[Line], decided: dict[int, str], a: int, b: int) -> list[int]:
+        """Starts of runs of at least ``share_bar_run`` share-button lines in ``a..b-1`` that occur
+        once on the page: a bar repeated under every item (a gallery, a list of tips) is part of
+        the content's layout, not the end of the story."""
+        if self.t.share_bar_run <= 0:
+            return []
+        runs: list[tuple[int, tuple[str, ...]]] = []
+        i = 0
+        while i < len(lines):
+            j = i
+            while j < len(lines) and decided.get(j) == "share_bar":
+                j += 1
+            if j - i >= self.t.share_bar_run:
+                runs.append((i, tuple(line_key(lines[k].text) for k in range(i, j))))
+            i = max(j, i + 1)
+        seen = Counter(key for _, key in runs)
+        return [start for start, key in runs if a <= start < b and seen[key] == 1]
+
+    def _end_at_share_bar(
+        self, lines: list[Line], classes: list[str], decided: dict[int, str], lo: int, hi: int, body_script: str
+    ) -> int:
+        """End the article at a share bar inside it when what follows does not read as more of it.
+
+        A run of ``share_bar_run`` share-button lines is where pages put the end of a story;
+        teaser cards and author boxes after it are in the best stretch only because they are
+        prose-shaped. The rest of the stretch stays when it holds more prose than the part
+        before the bar or passes :meth:`_is_continuation` (a share bar under the lede or mid-story).
+        """
+        t = self.t
+        if t.share_bar_run <= 0:
+            return hi
+        # a few bars at most: each check reads the rest of the stretch
+        for i in self._share_bar_runs(lines, decided, lo, hi + 1)[:4]:
+            j = i
+            while decided.get(j + 1) == "share_bar":
+                j += 1
+            rest = [k for k in range(j + 1, hi + 1) if k not in decided]
+            if not rest:
+                break
+            before = sum(lines[k].weq for k in range(lo, i) if k not in decided and classes[k] == "good")
+            after = sum(lines[k].weq for k in rest if classes[k] == "good")
+            if before < after:
+                continue  # most of the prose comes after the bar: not the story's end
+            article = self._article_stems(lines, classes, decided, lo, i - 1)
+            if not self._is_continuation(lines, classes, decided, rest[0], rest[-1], body_script, article):
+                return max(lo, i - 1)
+        return hi
 
     @staticmethod
     def _article_stems(lines: list[Line], classes: list[str], decided: dict[int, str], lo: int, hi: int) -> set[str]:

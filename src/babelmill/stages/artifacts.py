@@ -82,6 +82,9 @@ class StripConfig:
             lines no rule removed) is checked for being an inline widget: when the best stretch
             behind it starts within as many lines and reads as more of the article, the article
             goes on there and the wall and lines between go as ``inline_box``. 0: walls are absolute.
+        share_bar_run: this many share-button lines in a row inside the article end it when
+            the text after them does not pass the same continuation test (teaser cards, author
+            boxes after the story's share bar). 0: off.
         continuation_share: that stretch needs this share of prose lines among its lines...
         continuation_words: ...this many words of prose (2+ prose lines)...
         continuation_cohesion: ...and this share of its content words in the article.
@@ -120,6 +123,7 @@ class StripConfig:
     sandwich_max: int = 40
     title_case_share: float = 0.75
     wall_reach: int = 6
+    share_bar_run: int = 3
     continuation_share: float = 0.6
     continuation_words: float = 40.0
     continuation_cohesion: float = 0.3
