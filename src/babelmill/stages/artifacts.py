@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from babelmill.clean.cleaner import Cleaner, CleanResult, Thresholds, split_lines
+from babelmill.clean.cleaner import Cleaner, CleanResult, Thresholds
+from babelmill.clean.lines import count_words
 from babelmill.clean.repeats import SiteLineCounter, line_key
 from babelmill.clean.rules import RuleSet, load_rules
 from babelmill.document import QUARANTINED, Document
@@ -215,11 +216,11 @@ class StripStage(Stage):
         keyed: list[dict[str, int]] = []
         for doc in docs:
             try:
-                keys = {
-                    line_key(ln.text): ln.n_words
-                    for ln in split_lines(doc.text or "")
-                    if ln.n_words <= MAX_COUNTED_WORDS
-                }
+                keys = {}
+                for raw in (doc.text or "").split("\n"):
+                    text = raw.strip()
+                    if text and (words := count_words(text)) <= MAX_COUNTED_WORDS:
+                        keys[line_key(text)] = words
             except Exception:  # noqa: BLE001 - bad input never stops the batch
                 keys = {}
             keyed.append(keys)
