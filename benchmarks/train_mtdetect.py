@@ -152,19 +152,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument(
+        "--quick", action="store_true", help="report the cross-validated metrics only; leave the model file as it is"
+    )
     args = ap.parse_args(argv)
     rows = load_rows(args.data)
     metrics = grouped_cv(rows, args.folds)
     model = train(rows)
     model["cv"] = metrics
     model["trained_on"] = f"{args.data.name} ({len(rows)} rows)"
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(metrics))
     top = sorted(zip(model["weights"], model["features"], strict=True))
     print("most native/de-like:", ", ".join(n for _, n in top[:8]))
     print("most zh-MT-like:", ", ".join(n for _, n in top[-8:][::-1]))
-    print(f"wrote {args.out} ({len(model['features'])} features)")
+    if not args.quick:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {args.out} ({len(model['features'])} features)")
+    scalars = " ".join(f"{k}={v}" for k, v in metrics.items() if isinstance(v, (int, float)))
+    print(f"RESULT {scalars}")
     return 0
 
 
