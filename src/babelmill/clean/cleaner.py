@@ -542,7 +542,14 @@ class Cleaner:
         article = self._article_stems(lines, classes, decided, lo, hi)
 
         def undecided(a: int, b: int) -> int:
-            return sum(1 for k in range(a, b) if k not in decided)
+            """Lines no rule removed in ``a..b-1``, counted up to one past ``wall_reach``."""
+            seen = 0
+            for k in range(a, b):
+                if k not in decided:
+                    seen += 1
+                    if seen > t.wall_reach:
+                        break
+            return seen
 
         # forward: the wall after the article's end
         while True:
