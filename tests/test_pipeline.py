@@ -237,3 +237,14 @@ def test_an_edited_input_replaces_its_record_and_a_deleted_one_keeps_it(tmp_path
     assert by_name["deleted.txt"] == first["deleted.txt"]
     # the edited article is not a duplicate of its own earlier version
     assert read_jsonl(out / "rejected.jsonl") == []
+
+
+def test_a_symlinked_folder_inside_an_input_folder_is_reported_not_skipped(tmp_path: Path, empty_models_dir: Path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    (inputs / "linked").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    summary, messages = run_seeds(tmp_path / "out", empty_models_dir, inputs=[str(inputs)])
+    assert summary.inputs == 1 and summary.quarantined == 1
+    assert any("linked" in m and "not_a_file" in m for m in messages)

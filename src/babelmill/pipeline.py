@@ -131,6 +131,11 @@ def discover_inputs(patterns: Iterable[str], exclude: Path | None = None) -> tup
                         for d in dirs
                         if not d.startswith(".") and os.path.realpath(os.path.join(root, d)) != exclude_real
                     )
+                    # symlinked folders are not followed (loops, files read twice); they become
+                    # inputs so the read stage reports them rather than skipping them unseen
+                    linked = [d for d in dirs if os.path.islink(os.path.join(root, d))]
+                    found.extend(os.path.join(root, d) for d in linked)
+                    dirs[:] = [d for d in dirs if d not in linked]
                     found.extend(os.path.join(root, f) for f in sorted(files) if not f.startswith("."))
             else:
                 found.append(cand)
