@@ -6,6 +6,7 @@ the waiting document, record replaced in place), never translation quality.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -54,5 +55,19 @@ def test_installing_a_model_translates_pending_blocks_on_the_next_run(
         if doc_id != german["id"]:
             assert after[doc_id] == record
 
+    manifest = json.loads((out / "manifest.json").read_text())
+    model = german["translation"]["model"]
+    assert manifest["models"]["used"][model]["blocks"] == second.blocks_translated
+    assert [m["pair"] for m in manifest["models"]["installed"]] == ["de->en"]
+    assert manifest["summary"]["translation_cache_misses"] > 0
+
     third, _ = run_seeds(out, models, inputs=[str(inputs)])
     assert third.processed == 0
+
+    # an edited German article is translated again, but its unchanged sentences cost nothing
+    german_file = next(p for p in inputs.iterdir() if p.name.startswith("002"))
+    german_file.write_text(german_file.read_text(encoding="utf-8") + "\nEin neuer Satz am Ende.\n", encoding="utf-8")
+    fourth, _ = run_seeds(out, models, inputs=[str(inputs)])
+    assert fourth.processed == 1 and fourth.replaced == 1
+    assert fourth.translation_cache_hits > 0
+    assert fourth.translation_cache_misses < fourth.translation_cache_hits

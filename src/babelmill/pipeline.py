@@ -75,12 +75,16 @@ class RunSummary:
     replaced: int = 0  # records rewritten (edited input, or pending blocks now translated)
     blocks_translated: int = 0
     blocks_pending: int = 0
+    translation_cache_hits: int = 0
+    translation_cache_misses: int = 0
     corpus_records: int = 0
     seconds: float = 0.0
     quarantine_messages: list[str] = field(default_factory=list)
+    # model name -> engine, version and blocks translated, from the documents written this run
+    models_used: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        out = {k: v for k, v in self.__dict__.items() if k != "quarantine_messages"}
+        out = {k: v for k, v in self.__dict__.items() if k not in ("quarantine_messages", "models_used")}
         out["seconds"] = round(self.seconds, 3)
         return out
 
@@ -95,6 +99,11 @@ class RunSummary:
         )
         if self.blocks_pending:
             text += " (see `babelmill models --help`; a later run translates them)"
+        if self.translation_cache_hits or self.translation_cache_misses:
+            text += (
+                f"; translation cache: {self.translation_cache_hits} hits, "
+                f"{self.translation_cache_misses} misses"
+            )
         text += f". The corpus in {output_dir} now holds {self.corpus_records} records ({self.seconds:.1f}s)."
         return text
 
@@ -167,6 +176,20 @@ def installed_translation_languages(models_dir: str | None) -> set[str]:
         return set(installed_source_languages(models_dir))
     except Exception:  # a broken models dir must not stop the run; translate reports it
         return set()
+
+
+def installed_models(models_dir: str | None) -> list[dict[str, Any]]:
+    """The translation packages a run could see, for the manifest."""
+    try:
+        from babelmill.translate.packages import discover_packages
+
+        packages, _problems = discover_packages(models_dir)
+    except Exception:  # a broken models dir must not stop the run; translate reports it
+        return []
+    return [
+        {"name": p.name, "pair": p.pair, "version": p.version, "path": str(p.path)}
+        for p in sorted(packages, key=lambda p: (p.pair, p.name, p.version))
+    ]
 
 
 # -- the run -----------------------------------------------------------------------------------
@@ -445,8 +468,15 @@ def _run_locked(
                 checkpoint(rejected_fh, seal=True)  # the shard is full: seal and commit it
             sink.write(line)
             summary.kept += 1
-            summary.blocks_translated += sum(1 for b in doc.blocks if b.translation == "translated")
+            translated = sum(1 for b in doc.blocks if b.translation == "translated")
+            summary.blocks_translated += translated
             summary.blocks_pending += sum(1 for b in doc.blocks if b.translation == PENDING)
+            if translated and doc.translation.get("model"):
+                used = summary.models_used.setdefault(
+                    doc.translation["model"],
+                    {"engine": doc.translation.get("engine"), "version": doc.translation.get("model_version"), "blocks": 0},
+                )
+                used["blocks"] += translated
             fate = KEPT
         else:
             rejected_fh.write((dumps(rejected_record(doc, pipeline_info)) + "\n").encode("utf-8"))
@@ -499,6 +529,9 @@ def _run_locked(
 
     fates = state.fate_counts()
     summary.corpus_records = fates.get(KEPT, 0)
+    for stage in stages:
+        summary.translation_cache_hits += stage.counters.get("cache_hits", 0)
+        summary.translation_cache_misses += stage.counters.get("cache_misses", 0)
     summary.seconds = time.perf_counter() - started
     write_manifest(opts, cfg, state, stages, summary, started_at, sink=sink, engine=engine)
     progress.report_stages(stages)
@@ -543,13 +576,9 @@ def write_manifest(
 ) -> None:
     """Run-level facts; the only output file that holds timestamps."""
     out = opts.output_dir
-    models = {}
-    for stage in stages:
-        used = getattr(stage, "models_used", None)
-        if used:
-            models.update(used() if callable(used) else used)
+    models = {"used": dict(sorted(summary.models_used.items())), "installed": installed_models(opts.models_dir)}
     if engine is not None:
-        models.update(engine.models_used())
+        models["engine"] = engine.models_used()
     corpus_path, rejected_path = out / CORPUS, out / REJECTED
     outputs: dict[str, Any] = {}
     files = sink.files() if sink is not None and sink.layout != "single:jsonl" else []
