@@ -15,6 +15,9 @@ REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
 SHARED_DEV = REPO.parent / "shared" / "dev"
 
+# model-package fixtures (isolated_models, de_en_archive) for every test module
+pytest_plugins = ["tests.fixtures.translate_fixtures"]
+
 # tests never touch the network, nor models a developer installed for real use
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 

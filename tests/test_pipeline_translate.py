@@ -15,7 +15,6 @@ from click.testing import CliRunner
 
 from babelmill.cli import main
 from tests.conftest import SEEDS, read_jsonl, run_seeds
-from tests.fixtures.translate_fixtures import de_en_archive, isolated_models  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +22,7 @@ pytestmark = pytest.mark.slow
 def test_installing_a_model_translates_pending_blocks_on_the_next_run(
     tmp_path: Path,
     isolated_models: Path,
-    de_en_archive: Path,  # noqa: F811
+    de_en_archive: Path,
 ):
     models = tmp_path / "models"
     models.mkdir()

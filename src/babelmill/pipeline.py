@@ -100,10 +100,7 @@ class RunSummary:
         if self.blocks_pending:
             text += " (see `babelmill models --help`; a later run translates them)"
         if self.translation_cache_hits or self.translation_cache_misses:
-            text += (
-                f"; translation cache: {self.translation_cache_hits} hits, "
-                f"{self.translation_cache_misses} misses"
-            )
+            text += f"; translation cache: {self.translation_cache_hits} hits, {self.translation_cache_misses} misses"
         text += f". The corpus in {output_dir} now holds {self.corpus_records} records ({self.seconds:.1f}s)."
         return text
 
@@ -472,9 +469,9 @@ def _run_locked(
             summary.blocks_translated += translated
             summary.blocks_pending += sum(1 for b in doc.blocks if b.translation == PENDING)
             if translated and doc.translation.get("model"):
+                info = doc.translation
                 used = summary.models_used.setdefault(
-                    doc.translation["model"],
-                    {"engine": doc.translation.get("engine"), "version": doc.translation.get("model_version"), "blocks": 0},
+                    info["model"], {"engine": info.get("engine"), "version": info.get("model_version"), "blocks": 0}
                 )
                 used["blocks"] += translated
             fate = KEPT
