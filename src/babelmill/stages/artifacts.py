@@ -19,30 +19,26 @@ reason ``no_article_text``.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
+import sqlite3
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
 from babelmill.clean.cleaner import Cleaner, CleanResult, Thresholds
 from babelmill.clean.lines import count_words
-from babelmill.clean.repeats import SiteLineCounter, line_key
+from babelmill.clean.repeats import line_key
 from babelmill.clean.rules import RuleSet, load_rules
+from babelmill.clean.site_lines import SiteLineStore, SiteStateError, line_hash
 from babelmill.document import QUARANTINED, Document
 from babelmill.stage import Stage
 
-STATE_FILE = "strip_site_lines.json"
+STATE_FILE = "strip_sites.sqlite"
+# the counts of earlier versions (one JSON file written at the end of a run): imported once
+OLD_STATE_FILE = "strip_site_lines.json"
 # lines longer than this are never template text worth counting (keeps the counter small)
 MAX_COUNTED_WORDS = 60
-
-
-def _digest(key: str) -> str:
-    """Short stable hash of a line key: the per-site counter stores these, not the text."""
-    # lone surrogates (from broken JSON escapes) have no UTF-8 form; surrogatepass still hashes them stably
-    return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
 def resolve_rule_files(names: list[str], base: Path | None = None) -> list[Path]:
@@ -174,7 +170,8 @@ class StripStage(Stage):
         super().__init__(config, context)
         base = self.context.get("pipeline_dir") or self.context.get("config_dir")
         self.cleaner = Cleaner(self.config.ruleset(Path(base) if base else None), self.config.thresholds())
-        self.sites = self._load_state()
+        self._store: SiteLineStore | None = None
+        self._closed = False
 
     # -- corpus-level repetition ---------------------------------------------------------------
     def _state_path(self) -> Path | None:
@@ -183,50 +180,137 @@ class StripStage(Stage):
             return None
         return Path(state_dir) / STATE_FILE
 
-    def _load_state(self) -> SiteLineCounter:
-        path = self._state_path()
-        if path and path.is_file() and not self.context.get("rebuild"):
+    @property
+    def store(self) -> SiteLineStore:
+        """The per-site line counts, opened on first use (nothing is loaded into memory)."""
+        if self._store is None:
+            path = self._state_path()
+            if path is None:
+                self._store = SiteLineStore(None)
+                return self._store
+            path.parent.mkdir(parents=True, exist_ok=True)
             try:
-                return SiteLineCounter.from_json(json.loads(path.read_text(encoding="utf-8")))
-            except (OSError, ValueError):
+                self._store = SiteLineStore(path)
+            except SiteStateError:
+                raise
+            except sqlite3.Error:
+                # a damaged file: count without it (this run's counts are not kept) rather than stop
                 self.count("state_unreadable")
-        return SiteLineCounter()
+                self._store = SiteLineStore(None)
+                return self._store
+            old = path.with_name(OLD_STATE_FILE)
+            if old.is_file():
+                try:
+                    if self._store.import_json(old):
+                        self.count("state_imported")
+                        old.unlink(missing_ok=True)
+                except (OSError, ValueError, TypeError, AttributeError, sqlite3.Error):
+                    self.count("state_unreadable")
+        return self._store
+
+    def commit(self) -> None:
+        """Make the counts of the documents processed so far durable (the runner's checkpoint)."""
+        if self._store is not None:
+            self._store.commit()
+            if self._closed:
+                self._store.db.close()
+                self._store = None
+
+    def rollback(self) -> None:
+        """Forget the counts added since the last commit."""
+        if self._store is not None:
+            self._store.rollback()
 
     def close(self) -> None:
-        path = self._state_path()
-        if path:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(self.sites.to_json(), ensure_ascii=False, sort_keys=True), encoding="utf-8")
-            tmp.replace(path)
+        """End of input. The counts stay open for the runner's final :meth:`commit`.
 
-    def _site_repeats(self, site: str, keys: dict[str, int]) -> set[str]:
+        With ``context["commit_on_close"]`` (no runner to call ``commit()``) commit now.
+        """
+        self._closed = True
+        if self.context.get("commit_on_close"):
+            self.commit()
+
+    def _line_keys(self, doc: Document) -> dict[str, int]:
+        """``line key -> words`` of the document's lines short enough to be template text."""
+        keys: dict[str, int] = {}
+        try:
+            for raw in (doc.text or "").split("\n"):
+                text = raw.strip()
+                if text and (words := count_words(text)) <= MAX_COUNTED_WORDS:
+                    keys[line_key(text)] = words
+        except Exception:  # noqa: BLE001 - bad input never stops the batch
+            return {}
+        return keys
+
+    def _site_repeats(
+        self, keys: dict[str, int], hashes: dict[str, int], counts: dict[int, int], n_docs: int
+    ) -> set[str]:
+        """Keys of the lines found in enough of the site's ``n_docs`` documents to be its template."""
         cfg = self.config
-        n_docs = self.sites.docs[site]
         out = set()
         for key, words in keys.items():
             need = cfg.site_min_docs * (2 if words >= cfg.site_long_words else 1)
-            c = self.sites.count(site, _digest(key))
+            c = counts.get(hashes[key], 0)
             if c >= need and c >= cfg.site_min_share * n_docs:
                 out.add(key)
         return out
 
     # -- processing --------------------------------------------------------------------------
+    def run(self, docs: Iterable[Document]) -> Iterator[Document]:
+        # open the counts outside the per-batch guards: counts made with another line hash stop
+        # the run (StageStateError: rebuild) instead of quarantining every document
+        _ = self.store
+        yield from super().run(docs)
+
     def process_batch(self, docs: list[Document]) -> Iterable[Document]:
-        keyed: list[dict[str, int]] = []
-        for doc in docs:
+        """Count the batch's lines per site, then clean each document against the counts.
+
+        Every document of the batch counts before any is decided (the first pages of a new
+        site already see its template). A document's counts are written (uncommitted) as it
+        leaves; an id counted before (a rerun) is not counted again.
+        """
+        store = self.store
+        keyed = [self._line_keys(doc) for doc in docs]
+        hashed = [{k: line_hash(k) for k in keys} for keys in keyed]
+        sites = [site_key(doc) for doc in docs]
+        try:
+            done = store.counted(doc.id for doc in docs if doc.id)
+        except sqlite3.Error:
+            self.count("state_read_errors")
+            done = set()
+        # this batch's own counts, on top of the stored ones
+        new_docs: Counter[str] = Counter()
+        new_lines: dict[str, Counter[int]] = {}
+        counts_doc: list[bool] = []
+        for doc, site, hashes in zip(docs, sites, hashed, strict=True):
+            new = not doc.id or doc.id not in done
+            if doc.id:
+                done.add(doc.id)
+            counts_doc.append(new)
+            if new:
+                new_docs[site] += 1
+                new_lines.setdefault(site, Counter()).update(set(hashes.values()))
+        stored: dict[str, tuple[int, dict[int, int]]] = {}
+        for site in sorted(set(sites)):
+            wanted = {h for s, hashes in zip(sites, hashed, strict=True) if s == site for h in hashes.values()}
             try:
-                keys = {}
-                for raw in (doc.text or "").split("\n"):
-                    text = raw.strip()
-                    if text and (words := count_words(text)) <= MAX_COUNTED_WORDS:
-                        keys[line_key(text)] = words
-            except Exception:  # noqa: BLE001 - bad input never stops the batch
-                keys = {}
-            keyed.append(keys)
-            self.sites.add(site_key(doc), {_digest(k) for k in keys}, doc.id or None)
-        for doc, keys in zip(docs, keyed, strict=True):
-            yield self._process_one(doc, self._site_repeats(site_key(doc), keys))
+                stored[site] = (store.site_docs(site), store.counts(site, wanted))
+            except sqlite3.Error:
+                self.count("state_read_errors")
+                stored[site] = (0, {})
+        for doc, site, keys, hashes, new in zip(docs, sites, keyed, hashed, counts_doc, strict=True):
+            n_stored, counts = stored[site]
+            batch = new_lines.get(site, Counter())
+            total = {h: counts.get(h, 0) + batch[h] for h in hashes.values()}
+            repeats = self._site_repeats(keys, hashes, total, n_stored + new_docs[site])
+            out = self._process_one(doc, repeats)
+            if new:
+                try:
+                    store.add(site, hashes.values(), doc.id or None)
+                except sqlite3.Error as exc:
+                    self.count("state_write_errors")
+                    doc.record("strip", "skipped", "site_count_error", error=repr(exc))
+            yield out
 
     def process(self, doc: Document) -> Iterable[Document]:
         yield from self.process_batch([doc])
