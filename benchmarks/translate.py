@@ -15,15 +15,21 @@ pages), on the same CPU threads:
     comparable (capped) lengths. If argostranslate cannot be imported, the same call pattern is
     reproduced directly on ctranslate2.
 (b) babelmill = ``TranslateStage`` over documents of the same paragraphs: cross-document
-    batching, dedup, length-sorted 4096-token batches, beam 2 (its default); also reported at
-    beam 4 for a like-for-like comparison.
-(c) cache rerun = (b) again with the persistent cache from (b) in place.
+    batching, dedup, length-sorted token batches on parallel translators. Rows: its default
+    (beam 2), beam 4 (the baseline's beam: like for like), the same two with the previous
+    threading (one translator x 2 OpenMP threads, 4096-token batches) to show what the
+    threading change gives and that it leaves the output unchanged, and greedy (beam 1).
+(c) cache rerun = (b) default again with its persistent cache in place.
+
+The machine is shared and noisy: every row runs ``--repeats`` times, interleaved with the
+others in rotating order, and medians are reported. Each babelmill run starts with an empty
+cache, so every row decodes every distinct sentence.
 
     python benchmarks/translate.py            # argos-size model: 6+6 layers, d512, ffn 2048, 8 heads, 32k vocab
     python benchmarks/translate.py --quick    # 2+2 layers, d256, 8k vocab, fewer sentences (< 1 min)
 
-Outputs of random weights are garbage; only speed is measured. Last line:
-``RESULT speedup=<x> baseline_sents_per_s=<..> babelmill_sents_per_s=<..> cache_rerun_speedup=<..>``.
+Outputs of random weights are garbage; only speed is measured. Last line: ``RESULT
+speedup=<default vs baseline> speedup_same_beam=<beam 4 vs baseline> ...``.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -155,11 +162,18 @@ def make_docs(paragraphs: list[str], per_doc: int = 8) -> list[Document]:
     return docs
 
 
-def run_babelmill(models_dir: Path, state_dir: Path, paragraphs: list[str], beam: int, max_len: int):
+def run_babelmill(models_dir: Path, state_dir: Path, paragraphs: list[str], beam: int, max_len: int, **overrides):
+    """Time ``TranslateStage`` over :func:`make_docs` documents; returns (seconds, translated
+    blocks, counters, block texts)."""
     # max_decoding_ratio=0: the same fixed cap as the baseline, nothing shorter (random weights
     # never stop on their own, so a per-sentence cap would shorten babelmill's work unfairly)
     config = TranslateConfig(
-        models_dir=str(models_dir), device="cpu", beam_size=beam, max_decoding_length=max_len, max_decoding_ratio=0
+        models_dir=str(models_dir),
+        device="cpu",
+        beam_size=beam,
+        max_decoding_length=max_len,
+        max_decoding_ratio=0,
+        **overrides,
     )
     stage = TranslateStage(config, {"state_dir": state_dir})
     stage._engine_for("de")  # load the model outside the timed region, as the baseline does
@@ -167,10 +181,22 @@ def run_babelmill(models_dir: Path, state_dir: Path, paragraphs: list[str], beam
     start = time.perf_counter()
     out = list(stage.run(docs))
     elapsed = time.perf_counter() - start
+    texts = [b.text for d in out for b in d.blocks]
     translated = sum(b.translation == "translated" for d in out for b in d.blocks)
     counters = dict(stage.counters)
     stage.close()
-    return elapsed, translated, counters
+    return elapsed, translated, counters, texts
+
+
+#: babelmill rows: name -> (beam, TranslateConfig overrides). "legacy" = the threading and batch
+#: budget babelmill used before (one translator with 2 OpenMP threads, 4096-token batches)
+ROWS = {
+    "default": (2, {}),
+    "beam4": (4, {}),
+    "legacy_beam2": (2, {"inter_threads": 1, "intra_threads": 2, "max_batch_tokens": 4096}),
+    "legacy_beam4": (4, {"inter_threads": 1, "intra_threads": 2, "max_batch_tokens": 4096}),
+    "greedy": (1, {}),
+}
 
 
 def main() -> None:
@@ -178,6 +204,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="small model and fewer sentences (< 1 minute)")
     ap.add_argument("--paragraphs", type=int, default=None, help="paragraphs to translate (default 150, quick 60)")
     ap.add_argument("--max-decoding-length", type=int, default=None, help="common output cap (default 48, quick 32)")
+    ap.add_argument("--repeats", type=int, default=3, help="interleaved repetitions; medians are reported")
     args = ap.parse_args()
     size = (
         dict(layers=2, d_model=256, heads=4, ffn=1024, vocab=8000)
@@ -191,7 +218,7 @@ def main() -> None:
     n_sent = sum(len(split_sentences(p)) for p in paragraphs)
     print(f"input: {len(paragraphs)} German paragraphs, {n_sent} sentences (splitter: babelmill rule-based)")
     print(f"model: random-weight transformer {size}, int8, max_decoding_length={max_len} on both sides")
-    print(f"cpus: {os.cpu_count()}")
+    print(f"cpus: {os.cpu_count()}, {args.repeats} interleaved repetitions (order rotates), medians reported")
 
     with tempfile.TemporaryDirectory(prefix="bm-translate-") as tmp:
         tmp_path = Path(tmp)
@@ -206,29 +233,55 @@ def main() -> None:
         package = install_archive(archive, tmp_path / "models")
         print(f"built package {archive.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - t0:.1f}s")
 
-        t_base, how = run_argostranslate(package.path, paragraphs, max_len)
-        print(f"(a) baseline: {how}: {t_base:.2f}s, {n_sent / t_base:.1f} sentences/s")
+        times: dict[str, list[float]] = {name: [] for name in ["baseline", *ROWS]}
+        texts: dict[str, list[str]] = {}
+        how = ""
+        for rep in range(args.repeats):
+            order = list(times)
+            order = order[rep % len(order) :] + order[: rep % len(order)]
+            for name in order:
+                if name == "baseline":
+                    elapsed, how = run_argostranslate(package.path, paragraphs, max_len)
+                else:
+                    beam, overrides = ROWS[name]
+                    state = tmp_path / f"state-{name}-{rep}"  # fresh cache: every row decodes
+                    elapsed, translated, _, out = run_babelmill(
+                        tmp_path / "models", state, paragraphs, beam, max_len, **overrides
+                    )
+                    assert translated == len(paragraphs), (translated, len(paragraphs))
+                    texts.setdefault(name, out)
+                times[name].append(elapsed)
+            print(f"  repetition {rep + 1}: " + ", ".join(f"{n} {times[n][-1]:.2f}s" for n in times), flush=True)
 
-        t_bm, translated, counters = run_babelmill(tmp_path / "models", tmp_path / "state", paragraphs, 2, max_len)
-        assert translated == len(paragraphs), (translated, len(paragraphs))
-        print(
-            f"(b) babelmill TranslateStage, beam 2 (default): {t_bm:.2f}s, {n_sent / t_bm:.1f} sentences/s "
-            f"({counters.get('cache_misses', 0)} distinct sentences decoded), speedup {t_base / t_bm:.2f}x"
+        # cache rerun: the default row's first state folder holds every sentence
+        t_rerun, _, counters, _ = run_babelmill(
+            tmp_path / "models", tmp_path / "state-default-0", paragraphs, 2, max_len
         )
 
-        t_rerun, _, counters = run_babelmill(tmp_path / "models", tmp_path / "state", paragraphs, 2, max_len)
-        print(
-            f"(c) rerun with the cache: {t_rerun:.3f}s ({counters.get('cache_hits', 0)} hits, "
-            f"{counters.get('cache_misses', 0)} misses), {t_bm / t_rerun:.1f}x faster than (b)"
-        )
-
-        t_b4, _, _ = run_babelmill(tmp_path / "models", tmp_path / "state-b4", paragraphs, 4, max_len)
-        print(f"(b4) babelmill at beam 4: {t_b4:.2f}s, {n_sent / t_b4:.1f} sentences/s, speedup {t_base / t_b4:.2f}x")
-
+    med = {name: statistics.median(v) for name, v in times.items()}
+    t_base = med["baseline"]
+    print(f"(a) baseline: {how}: {t_base:.2f}s, {n_sent / t_base:.1f} sentences/s")
+    labels = {
+        "default": "babelmill TranslateStage, default (beam 2)",
+        "beam4": "babelmill at beam 4 (= baseline's beam)",
+        "legacy_beam2": "babelmill beam 2, previous threading (inter 1 x intra 2, 4096-token batches)",
+        "legacy_beam4": "babelmill beam 4, previous threading (inter 1 x intra 2, 4096-token batches)",
+        "greedy": "babelmill greedy (beam 1; speed option, lower quality)",
+    }
+    for name, label in labels.items():
+        print(f"(b) {label}: {med[name]:.2f}s, {n_sent / med[name]:.1f} sentences/s, speedup {t_base / med[name]:.2f}x")
+    same = texts["beam4"] == texts["legacy_beam4"] and texts["default"] == texts["legacy_beam2"]
+    print(f"    outputs identical to the previous threading at the same beam: {'yes' if same else 'NO'}")
     print(
-        f"RESULT speedup={t_base / t_bm:.2f} baseline_sents_per_s={n_sent / t_base:.1f} "
-        f"babelmill_sents_per_s={n_sent / t_bm:.1f} cache_rerun_speedup={t_bm / t_rerun:.1f} "
-        f"speedup_same_beam={t_base / t_b4:.2f}"
+        f"(c) rerun with the cache: {t_rerun:.3f}s ({counters.get('cache_hits', 0)} hits, "
+        f"{counters.get('cache_misses', 0)} misses), {med['default'] / t_rerun:.1f}x faster than (b) default"
+    )
+    print(
+        f"RESULT speedup={t_base / med['default']:.2f} speedup_same_beam={t_base / med['beam4']:.2f} "
+        f"baseline_sents_per_s={n_sent / t_base:.1f} babelmill_sents_per_s={n_sent / med['default']:.1f} "
+        f"beam4_sents_per_s={n_sent / med['beam4']:.1f} threading_gain_beam4={med['legacy_beam4'] / med['beam4']:.2f} "
+        f"threading_gain_beam2={med['legacy_beam2'] / med['default']:.2f} greedy_speedup={t_base / med['greedy']:.2f} "
+        f"cache_rerun_speedup={med['default'] / t_rerun:.1f} same_output={int(same)}"
     )
 
 

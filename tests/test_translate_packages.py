@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from babelmill.commands.models import models
-from babelmill.translate.engine import CTranslate2Engine, DecodeOptions
+from babelmill.translate.engine import CTranslate2Engine, DecodeOptions, batch_budget
 from babelmill.translate.models import installed_source_languages
 from babelmill.translate.packages import (
     ModelError,
@@ -72,6 +72,31 @@ def test_token_batched_translation_equals_one_by_one(tmp_path, de_en_archive):
     assert [sc for _, sc in batched] == pytest.approx([sc for _, sc in single], abs=1e-4)
 
 
+def test_parallel_translators_give_the_same_output_in_order(tmp_path, de_en_archive):
+    """Two single-threaded translators decoding small batches side by side (the CPU default on
+    small machines) must return exactly what one two-thread translator returns, in input
+    order, across several output-length caps."""
+    pkg = install_archive(de_en_archive, tmp_path / "models")
+    sentences = GERMAN_CORPUS[:10] + ["Ja.", " ".join(GERMAN_CORPUS[:3])]
+    options = DecodeOptions(beam_size=4, max_decoding_length=64, max_batch_tokens=32)
+    assert len({options.decode_cap(len(s.split())) for s in sentences}) > 1
+    one = CTranslate2Engine(pkg, device="cpu", inter_threads=1, intra_threads=2, options=options)
+    two = CTranslate2Engine(pkg, device="cpu", inter_threads=2, intra_threads=1, options=options)
+    assert (two.inter_threads, two.intra_threads) == (2, 1)
+    serial, parallel = one.translate(sentences), two.translate(sentences)
+    assert [t for t, _ in parallel] == [t for t, _ in serial]
+    assert [sc for _, sc in parallel] == pytest.approx([sc for _, sc in serial], abs=1e-4)
+    assert one.identity == two.identity  # threading never splits the cache
+
+
+def test_batch_budget_gives_every_translator_work():
+    assert batch_budget(10_000, 4096, 1) == 4096  # one translator: the configured budget
+    assert batch_budget(10_000, 4096, 2) == 2500  # two: at least two batches each
+    assert batch_budget(100_000, 4096, 2) == 4096  # never above the configured budget
+    assert batch_budget(300, 4096, 2) == 256  # nor below the overhead floor
+    assert batch_budget(300, 128, 2) == 128  # unless the configured budget is smaller
+
+
 def test_output_length_is_capped_relative_to_input(tmp_path, de_en_archive):
     """Random weights rarely emit the end token, so outputs run to their cap: a short input
     must stop far below the fixed cap, a long one may go further."""
@@ -86,7 +111,8 @@ def test_output_length_is_capped_relative_to_input(tmp_path, de_en_archive):
 
         def translate_batch(self, batch, **kwargs):
             results = self.real.translate_batch(batch, **kwargs)
-            calls.append((kwargs["max_decoding_length"], [len(b) for b in batch], results))
+            done = [r.result() for r in results] if kwargs.get("asynchronous") else results
+            calls.append((kwargs["max_decoding_length"], [len(b) for b in batch], done))
             return results
 
     engine.translator = Spy(engine.translator)

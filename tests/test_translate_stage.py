@@ -281,7 +281,8 @@ def test_thread_defaults_follow_the_machine(monkeypatch):
     assert resolve_threads("cpu", 0, 0) == (4, 4)
     assert resolve_threads("cpu", 2, 0) == (2, 4)
     monkeypatch.setattr("babelmill.translate.engine.cpu_count", lambda: 2)
-    assert resolve_threads("cpu", 0, 0) == (1, 2)
+    assert resolve_threads("cpu", 0, 0) == (2, 1)  # parallel translators, one per core
+    assert resolve_threads("cpu", 0, 2) == (2, 2)  # explicit values win
     assert resolve_threads("cuda", 0, 0) == (1, 1)
 
 

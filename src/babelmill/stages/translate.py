@@ -13,7 +13,8 @@ Nothing is dropped. Already translated blocks are skipped, so the stage is idemp
 Why it is fast: it sees ``batch_size`` documents at once, splits every pending block into
 sentences, protects URLs/handles/amounts/emoji with placeholders, translates each distinct
 sentence once (dedup + persistent SQLite cache keyed by model identity), sends the rest
-sorted by length in token-budgeted batches to CTranslate2, then reassembles blocks in order.
+sorted by length in token-budgeted batches to parallel CTranslate2 translators, then
+reassembles blocks in order.
 """
 
 from __future__ import annotations
@@ -51,10 +52,13 @@ class TranslateConfig:
     compute_type: str | None = None
     #: beam width. argostranslate uses 4; 2 decodes half as many hypotheses (benchmarks/translate.py:
     #: ~2.5x faster on CPU), and on small transformer MT models beam 2 vs 4 usually differs little in
-    #: quality (not measured here: no real model offline). Set 4 for argostranslate's output; 1 = greedy
+    #: quality (not measured here: no real model offline). Set 4 for argostranslate's output.
+    #: 1 = greedy: fastest (benchmarks/translate.py "greedy" row), but it commits to each token's
+    #: argmax and typically loses some quality; a speed option, not the default
     beam_size: int = 2
-    #: token budget of one CTranslate2 batch (batch_type="tokens"); larger batches use the
-    #: cores/GPU better, smaller ones use less memory
+    #: upper token budget of one CTranslate2 batch (batch_type="tokens"). With several parallel
+    #: translators the engine lowers it so that each gets at least two batches (else one idles
+    #: while the other decodes the long tail); batch size never changes the output
     max_batch_tokens: int = 4096
     #: longest output in tokens; stops runaway decodes
     max_decoding_length: int = 256
@@ -63,9 +67,11 @@ class TranslateConfig:
     max_decoding_ratio: float = 3.0
     #: sentences longer than this (characters) are cut at , ; : or spaces before translation
     max_sentence_chars: int = 400
-    #: CTranslate2 translators running in parallel; 0 = automatic (one per 4 CPU cores)
+    #: CTranslate2 translators decoding batches in parallel; 0 = automatic: one per core below 8
+    #: cores (on 2 cores ~1.3x the throughput of one translator with 2 threads, same output;
+    #: benchmarks/translate.py), else one per 4 cores
     inter_threads: int = 0
-    #: OpenMP threads per translator; 0 = automatic (4, or every core on small machines)
+    #: OpenMP threads per translator; 0 = automatic (1 below 8 cores, else 4)
     intra_threads: int = 0
     #: keep translations in <state_dir>/translate_cache.sqlite (in memory without a state dir)
     cache: bool = True
