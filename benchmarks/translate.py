@@ -202,7 +202,7 @@ ROWS = {
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small model and fewer sentences (< 1 minute)")
-    ap.add_argument("--paragraphs", type=int, default=None, help="paragraphs to translate (default 150, quick 60)")
+    ap.add_argument("--paragraphs", type=int, default=None, help="paragraphs to translate (default 150, quick 40)")
     ap.add_argument("--max-decoding-length", type=int, default=None, help="common output cap (default 48, quick 32)")
     ap.add_argument("--repeats", type=int, default=3, help="interleaved repetitions; medians are reported")
     args = ap.parse_args()
@@ -211,7 +211,7 @@ def main() -> None:
         if args.quick
         else dict(layers=6, d_model=512, heads=8, ffn=2048, vocab=32000)
     )
-    n_par = args.paragraphs or (60 if args.quick else 150)
+    n_par = args.paragraphs or (40 if args.quick else 150)
     max_len = args.max_decoding_length or (32 if args.quick else 48)
     all_paragraphs = german_paragraphs()
     paragraphs = all_paragraphs[:n_par]
