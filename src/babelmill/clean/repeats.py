@@ -5,7 +5,8 @@
   a sentence elsewhere in the document is a repeat: the later copy of an identical pair, or
   the summary that restates the body, is dropped.
 * Across documents of one site, a line that recurs in many pages is template (footer, menu,
-  newsletter box). A line shared by only a couple of articles (a quoted tweet) is not.
+  newsletter box). A line shared by only a couple of articles (a quoted tweet) is not. Lines are
+  compared by :func:`line_key`; the per-site counts live in :mod:`babelmill.clean.site_lines`.
 """
 
 from __future__ import annotations
@@ -145,39 +146,3 @@ def line_key(text: str) -> str:
     """Key for counting a line across pages: case-folded, digits and spaces squeezed."""
     t = re.sub(r"\d+", "0", text.casefold())
     return " ".join(t.split())
-
-
-class SiteLineCounter:
-    """Counts, per site, in how many documents each line occurs."""
-
-    def __init__(self) -> None:
-        self.docs: Counter[str] = Counter()
-        self.lines: dict[str, Counter[str]] = {}
-        self.seen: set[str] = set()  # document ids already counted (a rerun does not count twice)
-
-    def add(self, site: str, keys: set[str], doc_id: str | None = None) -> None:
-        if doc_id is not None:
-            if doc_id in self.seen:
-                return
-            self.seen.add(doc_id)
-        self.docs[site] += 1
-        self.lines.setdefault(site, Counter()).update(keys)
-
-    def count(self, site: str, key: str) -> int:
-        return self.lines.get(site, Counter()).get(key, 0)
-
-    def to_json(self) -> dict:
-        return {
-            "docs": dict(self.docs),
-            "lines": {s: dict(c) for s, c in self.lines.items()},
-            "seen": sorted(self.seen),
-        }
-
-    @classmethod
-    def from_json(cls, data: dict) -> SiteLineCounter:
-        out = cls()
-        out.docs.update(data.get("docs", {}))
-        out.seen.update(data.get("seen", []))
-        for site, counts in data.get("lines", {}).items():
-            out.lines[site] = Counter(counts)
-        return out

@@ -10,10 +10,11 @@ in ``state_dir / "strip_sites.sqlite"``:
 * ``counted(id)``: ids of counted documents, so a document met again (a rerun) counts once
 
 Nothing is loaded into memory up front: a batch of documents costs a few indexed queries,
-whatever the size of the corpus. Writes go into one open transaction that only
-:meth:`SiteLineStore.commit` makes durable; the strip stage commits when the runner
-checkpoints, after the corpus is flushed, so a run killed before a commit leaves the counts
-as the last checkpoint left them and the rerun counts the uncommitted documents again.
+whatever the size of the corpus. Counts added since the last commit are held in memory (and
+seen by the look-ups) and written in one transaction by :meth:`SiteLineStore.commit`; the
+strip stage commits when the runner checkpoints, after the corpus is flushed, so a run killed
+before a commit leaves the counts as the last checkpoint left them and the rerun counts the
+uncommitted documents again. No write lock is held between commits.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -78,7 +80,7 @@ class SiteLineStore:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute(f"PRAGMA cache_size=-{int(cache_mib) * 1024}")
         self.db.executescript(SCHEMA)
-        self._in_tx = False
+        self.rollback()  # sets up the (empty) counts since the last commit
         self._site_ids: dict[str, int] = {}  # only ids of committed or in-transaction rows
         self._check_version()
 
@@ -92,30 +94,41 @@ class SiteLineStore:
             )
 
     # -- transactions --------------------------------------------------------------------------
-    def _begin(self) -> None:
-        if not self._in_tx:
-            self.db.execute("BEGIN")
-            self._in_tx = True
-
     def commit(self) -> None:
-        """Make everything counted since the last commit durable."""
-        if self._in_tx:
+        """Write everything counted since the last commit, in one short transaction.
+
+        Counts wait in memory until then (as many as the runner's checkpoint interval), so no
+        write lock is held between commits: a second store on the same file never waits.
+        """
+        if not self._pending_docs:
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for site in sorted(self._pending_docs):
+                rows = sorted(self._pending_lines.get(site, Counter()).items())
+                self._add_counts(site, self._pending_docs[site], rows)
+            self.db.executemany(
+                "INSERT OR IGNORE INTO counted(id) VALUES (?)", [(i,) for i in sorted(self._pending_ids)]
+            )
             self.db.execute("COMMIT")
-            self._in_tx = False
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            self._site_ids.clear()  # ids handed out in the dropped transaction are gone
+            raise
+        self.rollback()
 
     def rollback(self) -> None:
         """Forget everything counted since the last commit."""
-        if self._in_tx:
-            self.db.execute("ROLLBACK")
-            self._in_tx = False
-            self._site_ids.clear()  # ids handed out in the dropped transaction are gone
+        self._pending_docs = Counter()
+        self._pending_lines: dict[str, Counter[int]] = {}
+        self._pending_ids: set[str] = set()
 
     def close(self) -> None:
         """Close without committing (uncommitted counts are lost, as after a crash)."""
         self.rollback()
         self.db.close()
 
-    # -- look-ups ------------------------------------------------------------------------------
+    # -- look-ups (committed counts plus those counted since) ----------------------------------
     def _site_id(self, site: str) -> int | None:
         sid = self._site_ids.get(site)
         if sid is None:
@@ -128,24 +141,29 @@ class SiteLineStore:
     def site_docs(self, site: str) -> int:
         """How many documents of ``site`` were counted."""
         row = self.db.execute("SELECT docs FROM sites WHERE name=?", (site,)).fetchone()
-        return row[0] if row else 0
+        return (row[0] if row else 0) + self._pending_docs.get(site, 0)
 
     def counts(self, site: str, hashes: Iterable[int]) -> dict[int, int]:
         """``hash -> documents of the site holding the line``, for the hashes that occur."""
         sid = self._site_id(site)
         wanted = sorted(set(hashes))
-        if sid is None or not wanted:
-            return {}
         out: dict[int, int] = {}
-        for part in _chunks(wanted):
-            marks = ",".join("?" * len(part))
-            out.update(self.db.execute(f"SELECT hash, n FROM lines WHERE site=? AND hash IN ({marks})", (sid, *part)))
+        if sid is not None:
+            for part in _chunks(wanted):
+                marks = ",".join("?" * len(part))
+                query = f"SELECT hash, n FROM lines WHERE site=? AND hash IN ({marks})"
+                out.update(self.db.execute(query, (sid, *part)))
+        pending = self._pending_lines.get(site)
+        if pending:
+            for h in wanted:
+                if h in pending:
+                    out[h] = out.get(h, 0) + pending[h]
         return out
 
     def counted(self, doc_ids: Iterable[str]) -> set[str]:
         """Those of ``doc_ids`` that were counted already."""
         ids = sorted(set(doc_ids))
-        out: set[str] = set()
+        out = {i for i in ids if i in self._pending_ids}
         for part in _chunks(ids):
             marks = ",".join("?" * len(part))
             out.update(r[0] for r in self.db.execute(f"SELECT id FROM counted WHERE id IN ({marks})", part))
@@ -153,23 +171,16 @@ class SiteLineStore:
 
     # -- changes -------------------------------------------------------------------------------
     def add(self, site: str, hashes: Iterable[int], doc_id: str | None = None) -> bool:
-        """Count one document of ``site`` holding the lines ``hashes`` (uncommitted until :meth:`commit`).
+        """Count one document of ``site`` holding the lines ``hashes`` (kept until :meth:`commit`).
 
         A document id that was counted before is not counted again; returns whether it was counted.
         """
-        self._begin()
-        self.db.execute("SAVEPOINT add_doc")
-        try:
-            if doc_id is not None:
-                if self.db.execute("INSERT OR IGNORE INTO counted(id) VALUES (?)", (doc_id,)).rowcount == 0:
-                    self.db.execute("RELEASE add_doc")
-                    return False
-            self._add_counts(site, 1, [(h, 1) for h in sorted(set(hashes))])
-        except BaseException:
-            self.db.execute("ROLLBACK TO add_doc")
-            self.db.execute("RELEASE add_doc")
-            raise
-        self.db.execute("RELEASE add_doc")
+        if doc_id is not None:
+            if self.counted([doc_id]):
+                return False
+            self._pending_ids.add(doc_id)
+        self._pending_docs[site] += 1
+        self._pending_lines.setdefault(site, Counter()).update(set(hashes))
         return True
 
     def _add_counts(self, site: str, docs: int, rows: list[tuple[int, int]]) -> None:
@@ -191,10 +202,10 @@ class SiteLineStore:
         the same 64-bit line hashes in hex. Imported only into a store that has counted nothing
         (a second import would count everything twice); returns whether it was imported.
         """
-        if self.db.execute("SELECT 1 FROM sites LIMIT 1").fetchone() or self._in_tx:
+        if self.db.execute("SELECT 1 FROM sites LIMIT 1").fetchone() or self._pending_docs:
             return False
         data = json.loads(path.read_text(encoding="utf-8"))
-        self._begin()
+        self.db.execute("BEGIN IMMEDIATE")
         try:
             for site, counts in sorted((data.get("lines") or {}).items()):
                 rows = []
@@ -208,7 +219,8 @@ class SiteLineStore:
                 "INSERT OR IGNORE INTO counted(id) VALUES (?)", [(str(i),) for i in data.get("seen", [])]
             )
         except BaseException:
-            self.rollback()
+            self.db.execute("ROLLBACK")
+            self._site_ids.clear()
             raise
-        self.commit()
+        self.db.execute("COMMIT")
         return True

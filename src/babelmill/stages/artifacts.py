@@ -11,6 +11,21 @@ files in ``pipeline/rules/``, by line structure (see :mod:`babelmill.clean.clean
 repetition across documents of one site; metadata lines (they move to ``doc.metadata``);
 repeated paragraphs.
 
+Site counts and commit protocol: the per-site line counts live in
+``context["state_dir"] / "strip_sites.sqlite"`` (see :mod:`babelmill.clean.site_lines`). A
+document's counts are kept (uncommitted) once it is cleaned and become durable only with
+:meth:`StripStage.commit`, which the runner calls at each checkpoint after flushing the corpus;
+a run killed in between leaves the counts as the last checkpoint left them. The rerun
+reprocesses the inputs whose records were not committed and counts those not counted yet (a
+document id counts once, so one counted at the checkpoint but not yet written is not counted
+twice). ``close()`` commits only with ``context["commit_on_close"]`` (callers without a
+runner). ``--rebuild`` needs nothing from this stage: the runner empties the state dir. An old
+``strip_site_lines.json`` (earlier versions) is imported into an empty store once, then
+deleted; beside a store that already holds counts it is ignored. Limit: a batch's documents
+all count before any is decided (a new site's first pages see its template), so in runs longer
+than one batch (64 documents) a document reprocessed after a crash may see up to a batch more
+of its site's pages than it did in an uninterrupted run.
+
 Empty result: when no article region is found, the sentence-like lines that no rule removed
 are kept (``strip/fallback_kept``); when there are none, the document is quarantined with
 reason ``no_article_text``.
@@ -97,7 +112,7 @@ class StripConfig:
         site_min_share: ...and in at least this share of that site's documents.
         site_long_words: lines of this many words need twice ``site_min_docs``.
         persist_site_counts: keep the per-site line counts in ``context["state_dir"]`` so the
-            next run starts with them.
+            next run starts with them (else they live in memory for one run).
         quarantine_empty: quarantine documents with no article text (else keep them empty).
     """
 
@@ -266,7 +281,7 @@ class StripStage(Stage):
         """Count the batch's lines per site, then clean each document against the counts.
 
         Every document of the batch counts before any is decided (the first pages of a new
-        site already see its template). A document's counts are written (uncommitted) as it
+        site already see its template). A document's counts are added (uncommitted) as it
         leaves; an id counted before (a rerun) is not counted again.
         """
         store = self.store
@@ -311,6 +326,8 @@ class StripStage(Stage):
                     self.count("state_write_errors")
                     doc.record("strip", "skipped", "site_count_error", error=repr(exc))
             yield out
+        if store.path is None:
+            store.commit()  # counts kept for this run only: nothing to wait for
 
     def process(self, doc: Document) -> Iterable[Document]:
         yield from self.process_batch([doc])
