@@ -270,8 +270,11 @@ def main() -> None:
     }
     for name, label in labels.items():
         print(f"(b) {label}: {med[name]:.2f}s, {n_sent / med[name]:.1f} sentences/s, speedup {t_base / med[name]:.2f}x")
-    same = texts["beam4"] == texts["legacy_beam4"] and texts["default"] == texts["legacy_beam2"]
-    print(f"    outputs identical to the previous threading at the same beam: {'yes' if same else 'NO'}")
+    # batch composition (not threading) can flip near-tied beams through float rounding
+    pairs = [("beam4", "legacy_beam4"), ("default", "legacy_beam2")]
+    differ = sum(a != b for new, old in pairs for a, b in zip(texts[new], texts[old], strict=True))
+    total = sum(len(texts[new]) for new, _ in pairs)
+    print(f"    blocks that differ from the previous threading at the same beam: {differ} of {total}")
     print(
         f"(c) rerun with the cache: {t_rerun:.3f}s ({counters.get('cache_hits', 0)} hits, "
         f"{counters.get('cache_misses', 0)} misses), {med['default'] / t_rerun:.1f}x faster than (b) default"
@@ -281,7 +284,7 @@ def main() -> None:
         f"baseline_sents_per_s={n_sent / t_base:.1f} babelmill_sents_per_s={n_sent / med['default']:.1f} "
         f"beam4_sents_per_s={n_sent / med['beam4']:.1f} threading_gain_beam4={med['legacy_beam4'] / med['beam4']:.2f} "
         f"threading_gain_beam2={med['legacy_beam2'] / med['default']:.2f} greedy_speedup={t_base / med['greedy']:.2f} "
-        f"cache_rerun_speedup={med['default'] / t_rerun:.1f} same_output={int(same)}"
+        f"cache_rerun_speedup={med['default'] / t_rerun:.1f} blocks_differing={differ}/{total}"
     )
 
 

@@ -51,14 +51,15 @@ class TranslateConfig:
     #: CTranslate2 compute type; None = int8 on CPU, int8_float16/float16 on CUDA
     compute_type: str | None = None
     #: beam width. argostranslate uses 4; 2 decodes half as many hypotheses (benchmarks/translate.py:
-    #: ~2.5x faster on CPU), and on small transformer MT models beam 2 vs 4 usually differs little in
+    #: ~1.8x faster on CPU), and on small transformer MT models beam 2 vs 4 usually differs little in
     #: quality (not measured here: no real model offline). Set 4 for argostranslate's output.
     #: 1 = greedy: fastest (benchmarks/translate.py "greedy" row), but it commits to each token's
     #: argmax and typically loses some quality; a speed option, not the default
     beam_size: int = 2
     #: upper token budget of one CTranslate2 batch (batch_type="tokens"). With several parallel
     #: translators the engine lowers it so that each gets at least two batches (else one idles
-    #: while the other decodes the long tail); batch size never changes the output
+    #: while the other decodes the long tail). Batch composition can flip a near-tied beam
+    #: through float rounding (1 of 271 sentences on the random-weight benchmark model)
     max_batch_tokens: int = 4096
     #: longest output in tokens; stops runaway decodes
     max_decoding_length: int = 256
@@ -68,8 +69,9 @@ class TranslateConfig:
     #: sentences longer than this (characters) are cut at , ; : or spaces before translation
     max_sentence_chars: int = 400
     #: CTranslate2 translators decoding batches in parallel; 0 = automatic: one per core below 8
-    #: cores (on 2 cores ~1.3x the throughput of one translator with 2 threads, same output;
-    #: benchmarks/translate.py), else one per 4 cores
+    #: cores, else one per 4 cores. On 2 cores, with the batch split above: 1.18x the throughput
+    #: of one translator x 2 threads at beam 4, 1.09x at beam 2 (argos-size model, medians of 3,
+    #: benchmarks/translate.py); the threading alone leaves the output bit-identical
     inter_threads: int = 0
     #: OpenMP threads per translator; 0 = automatic (1 below 8 cores, else 4)
     intra_threads: int = 0

@@ -97,7 +97,10 @@ def batch_budget(total_tokens: int, max_batch_tokens: int, workers: int) -> int:
     """Token budget per CTranslate2 batch: ``max_batch_tokens``, lowered so that each of
     ``workers`` parallel translators gets at least two batches (else one finishes early and
     idles while the other decodes the longest sentences). Never below 256 tokens, where
-    per-batch overhead starts to dominate. Batch size does not change any output.
+    per-batch overhead starts to dominate. Threading never changes the output; batch
+    composition can, through float rounding of padded batches (near-tied beams may flip:
+    1 of 271 sentences on the random-weight benchmark model, where near-ties are common) -
+    as it already did through which other sentences share a batch.
 
     >>> batch_budget(10_000, 4096, 1)
     4096
