@@ -64,7 +64,7 @@ def resolve_rule_files(names: list[str], base: Path | None = None) -> list[Path]
 
 
 @dataclass
-class StripConfig:
+class StripConfig(Thresholds):
     """Options of the strip stage.
 
     Args:
@@ -117,30 +117,6 @@ class StripConfig:
     """
 
     rule_files: list[str] = field(default_factory=lambda: ["rules/boilerplate.toml"])
-    good_words: float = 15.0
-    sentence_words: float = 7.0
-    medium_words: float = 5.0
-    stop_low_ratio: float = 0.5
-    stop_high_ratio: float = 0.7
-    nav_run: int = 3
-    short_penalty: float = 1.0
-    removed_penalty: float = 0.5
-    medium_score: float = 0.2
-    island_score: float = 5.0
-    island_gap: int = 60
-    keep_inner_runs: bool = True
-    near_prose: bool = True
-    wall_penalty: float = 0.0
-    sandwich_lists: bool = True
-    sandwich_max: int = 40
-    title_case_share: float = 0.75
-    wall_reach: int = 6
-    share_bar_run: int = 3
-    continuation_share: float = 0.6
-    continuation_words: float = 40.0
-    continuation_cohesion: float = 0.3
-    repeat_threshold: float = 0.75
-    repeat_min_words: int = 8
     site_min_docs: int = 3
     site_min_share: float = 0.3
     site_long_words: int = 25
