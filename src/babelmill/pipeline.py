@@ -175,6 +175,14 @@ def installed_translation_languages(models_dir: str | None) -> set[str]:
         return set()
 
 
+def _relative_to_cwd(path: Path) -> str:
+    """``path`` relative to the working directory when it lies below it (manifests travel)."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def installed_models(models_dir: str | None) -> list[dict[str, Any]]:
     """The translation packages a run could see, for the manifest."""
     try:
@@ -593,7 +601,7 @@ def write_manifest(
         "command": {
             "inputs": [display_path(p) for p in opts.inputs],
             "output": str(out),
-            "config": str(cfg.path),
+            "config": _relative_to_cwd(cfg.path),
             "rebuild": opts.rebuild,
             "engine": opts.engine,
         },
