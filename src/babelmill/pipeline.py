@@ -27,7 +27,7 @@ from babelmill import __version__
 from babelmill.config import PipelineConfig, load_config
 from babelmill.document import DUPLICATE, OK, PENDING, QUARANTINED, Document
 from babelmill.io.read import display_path, new_input_document, sha256_file
-from babelmill.io.sinks import CorpusSink, OutputConfig, SinkError, remove_outputs
+from babelmill.io.sinks import CorpusSink, OutputConfig, SinkError, atomic_write_bytes, remove_outputs
 from babelmill.io.write import corpus_record, dumps, rejected_record
 from babelmill.registry import get_stage_class
 from babelmill.stage import Stage, StageStateError
@@ -254,12 +254,6 @@ def _rewrite_without(path: Path, drop: set[tuple[str, str]]) -> int:
         os.fsync(dst.fileno())
     os.replace(tmp, path)
     return path.stat().st_size
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    from babelmill.io.sinks import atomic_write_bytes  # fsync the file and its folder, then rename
-
-    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def _file_sha256(path: Path) -> str | None:
@@ -629,7 +623,7 @@ def write_manifest(
             for row in state.all_inputs()
         ],
     }
-    _atomic_write_text(out / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    atomic_write_bytes(out / MANIFEST, (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
 
 
 __all__ = ["RunOptions", "RunSummary", "RunError", "run_pipeline", "discover_inputs", "QUARANTINED"]
