@@ -174,8 +174,9 @@ def eval_translation(
         )
     try:
         result = evaluate_translation(
-            sources, references, lang, config_path=config_path, models_dir=models_dir, device=device, beam_size=beam_size
-        )
+            sources, references, lang, config_path=config_path, models_dir=models_dir, device=device,
+            beam_size=beam_size,
+        )  # fmt: skip
     except (ModelError, ConfigError) as exc:
         click.echo(f"babelmill: error: {exc}", err=True)
         sys.exit(1)

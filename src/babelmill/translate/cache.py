@@ -57,9 +57,7 @@ class TranslationCache:
                 found[source] = (target, float(score), doc)
         return found
 
-    def put_many(
-        self, model: str, items: dict[str, tuple[str, float]], owners: dict[str, str] | None = None
-    ) -> None:
+    def put_many(self, model: str, items: dict[str, tuple[str, float]], owners: dict[str, str] | None = None) -> None:
         """Store translations; ``owners`` names the document each was first made for (a row
         that already has one keeps it)."""
         owners = owners or {}
