@@ -26,6 +26,7 @@ from typing import Any
 from babelmill import __version__
 from babelmill.config import PipelineConfig, load_config
 from babelmill.document import DUPLICATE, OK, PENDING, QUARANTINED, Document
+from babelmill.io.parallel import parallel_records
 from babelmill.io.read import display_path, new_input_document, sha256_file
 from babelmill.io.sinks import CorpusSink, OutputConfig, SinkError, atomic_write_bytes, remove_outputs
 from babelmill.io.write import corpus_record, dumps, rejected_record
@@ -77,6 +78,7 @@ class RunSummary:
     blocks_pending: int = 0
     translation_cache_hits: int = 0
     translation_cache_misses: int = 0
+    parallel_pairs: int = 0  # sentence pairs written to parallel.jsonl by this run
     corpus_records: int = 0
     seconds: float = 0.0
     quarantine_messages: list[str] = field(default_factory=list)
@@ -285,6 +287,7 @@ def output_config(opts: RunOptions, cfg: PipelineConfig) -> OutputConfig:
         return OutputConfig(
             format=opts.output_format or base.format,
             shard_size=opts.shard_size if opts.shard_size is not None else base.shard_size,
+            parallel=base.parallel,
         )
     except ValueError as exc:
         raise RunError(str(exc)) from None
@@ -318,8 +321,9 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
                 (out / name).unlink(missing_ok=True)
         state = RunState(out / STATE_DIR)
         sink = CorpusSink.open(out, state, out_cfg)
+        parallel = CorpusSink.open(out, state, out_cfg, "parallel") if out_cfg.parallel else None
         try:
-            return _run_locked(opts, cfg, state, warn, started, started_at, sink)
+            return _run_locked(opts, cfg, state, warn, started, started_at, sink, parallel)
         except SinkError as exc:
             raise RunError(str(exc)) from None
         except StageStateError as exc:
@@ -328,9 +332,11 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
             # disk full, output gone read-only, ...: cut the outputs back to the last commit so
             # they hold whole records only; a rerun goes on from there
             state.db.rollback()
-            sink.close()
-            with contextlib.suppress(OSError, SinkError):
-                sink.recover()
+            for s in (sink, parallel):
+                if s is not None:
+                    s.close()
+                    with contextlib.suppress(OSError, SinkError):
+                        s.recover()
             with contextlib.suppress(OSError):
                 _truncate_to(out / REJECTED, int(state.get("rejected_bytes", "0")))
             where = f" ({display_path(os.fsdecode(exc.filename))})" if getattr(exc, "filename", None) else ""
@@ -340,6 +346,8 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
             ) from exc
         finally:
             sink.close()
+            if parallel is not None:
+                parallel.close()
             state.close()
 
 
@@ -351,11 +359,14 @@ def _run_locked(
     started: float,
     started_at: str,
     sink: CorpusSink,
+    parallel: CorpusSink | None = None,
 ) -> RunSummary:
     out = opts.output_dir
     rejected_path = out / REJECTED
+    sinks = [sink] if parallel is None else [sink, parallel]
     # cut off whatever an interrupted run wrote past the last commit
-    sink.recover()
+    for s in sinks:
+        s.recover()
     _truncate_to(rejected_path, int(state.get("rejected_bytes", "0")))
     run_no = state.next_run()
     summary = RunSummary()
@@ -426,9 +437,10 @@ def _run_locked(
         state.set("rejected_bytes", str(_rewrite_without(out / REJECTED, superseded_rejections)))
         state.commit()
     if replaced_ids:
-        sink.remove_ids(replaced_ids)
-        for key, value in sink.state_values().items():
-            state.set(key, value)
+        for s in sinks:  # a replaced record takes its sentence pairs with it
+            s.remove_ids(replaced_ids)
+            for key, value in s.state_values().items():
+                state.set(key, value)
         state.commit()
         summary.replaced = len(replaced_ids)
 
@@ -439,12 +451,17 @@ def _run_locked(
 
     pending_rows: list[InputRow] = []
 
-    def checkpoint(rejected_fh, seal: bool = False) -> None:
-        sink.flush()
+    def checkpoint(rejected_fh, seal: bool = False, seal_parallel: bool | None = None) -> None:
+        # the corpus and parallel.jsonl seal their shards independently (each when full, both
+        # at the end), and commit together
+        for s in sinks:
+            s.flush()
         rejected_fh.flush()
         os.fsync(rejected_fh.fileno())
         if seal:
             sink.seal()
+        if parallel is not None and (seal if seal_parallel is None else seal_parallel):
+            parallel.seal()
         for stage in stages:
             commit = getattr(stage, "commit", None)
             if commit:
@@ -452,20 +469,28 @@ def _run_locked(
         for row in pending_rows:
             state.put_input(row)
         pending_rows.clear()
-        for key, value in sink.state_values().items():
-            state.set(key, value)
+        for s in sinks:
+            for key, value in s.state_values().items():
+                state.set(key, value)
         state.set("rejected_bytes", str(rejected_fh.tell()))
         state.commit()
-        sink.after_commit()
+        for s in sinks:
+            s.after_commit()
         progress.checkpoint()
 
     def write(doc: Document, rejected_fh) -> None:
         pending_langs = tuple(sorted({b.lang or "und" for b in doc.blocks if b.translation == PENDING}))
         if doc.status == OK:
             line = (dumps(corpus_record(doc, pipeline_info)) + "\n").encode("utf-8")
-            if sink.full_before(line):
-                checkpoint(rejected_fh, seal=True)  # the shard is full: seal and commit it
+            pairs = [(dumps(r) + "\n").encode("utf-8") for r in parallel_records(doc)] if parallel else []
+            seal_corpus = sink.full_before(line)
+            seal_pairs = bool(pairs) and parallel.full_before(b"".join(pairs))  # a document's pairs share a shard
+            if seal_corpus or seal_pairs:  # a shard is full: seal and commit it
+                checkpoint(rejected_fh, seal=seal_corpus, seal_parallel=seal_pairs)
             sink.write(line)
+            for pair in pairs:
+                parallel.write(pair)
+            summary.parallel_pairs += len(pairs)
             summary.kept += 1
             translated = sum(1 for b in doc.blocks if b.translation == "translated")
             summary.blocks_translated += translated
@@ -532,7 +557,7 @@ def _run_locked(
         summary.translation_cache_hits += stage.counters.get("cache_hits", 0)
         summary.translation_cache_misses += stage.counters.get("cache_misses", 0)
     summary.seconds = time.perf_counter() - started
-    write_manifest(opts, cfg, state, stages, summary, started_at, sink=sink, engine=engine)
+    write_manifest(opts, cfg, state, stages, summary, started_at, sink=sink, engine=engine, parallel=parallel)
     progress.report_stages(stages)
     return summary
 
@@ -572,6 +597,7 @@ def write_manifest(
     started_at: str,
     sink: CorpusSink | None = None,
     engine: Any = None,
+    parallel: CorpusSink | None = None,
 ) -> None:
     """Run-level facts; the only output file that holds timestamps."""
     out = opts.output_dir
@@ -586,6 +612,10 @@ def write_manifest(
     else:  # one entry per shard, in order, with its checksum
         for f in files:
             outputs[f["name"]] = {"records": f["records"], "bytes": f["bytes"], "sha256": f["sha256"]}
+    if parallel is not None:  # parallel.jsonl, or its shards in order
+        for f in parallel.files():
+            entry = {"records": f["records"], "sha256": f["sha256"]}
+            outputs[f["name"]] = entry if parallel.layout == "single:jsonl" else {**entry, "bytes": f["bytes"]}
     outputs[REJECTED] = {"sha256": _file_sha256(rejected_path)}
     manifest = {
         "babelmill_version": __version__,

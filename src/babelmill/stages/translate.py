@@ -276,8 +276,10 @@ class TranslateStage(Stage):
             it = iter(results)
             for doc, block, pieces in items:
                 outs = [next(it) if p.translate else None for p in pieces]
-                hits = sum(1 for p in pieces if p.translate and p.masked in stats.hits)
+                # the record counts translations made for other documents (see BatchStats.reused):
+                # unlike raw cache hits, that count is the same after an interrupted run
                 reused = [p.translate and stats.reused(p.masked, doc.id) for p in pieces]
+                hits = sum(reused)
                 try:
                     self._apply(doc, block, code, loaded, pieces, outs, hits, touched, reused)
                 except Exception as exc:  # noqa: BLE001 - one odd block must not sink the batch
