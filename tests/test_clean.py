@@ -12,8 +12,8 @@ from babelmill.clean.repeats import repeated_paragraphs
 from babelmill.clean.rules import RuleError, load_rules
 from babelmill.config import ConfigError, load_config
 from babelmill.document import Document
-from babelmill.stages.artifacts import StripConfig, StripStage
-from babelmill.stages.encoding import RepairStage
+from babelmill.stages.repair import RepairStage
+from babelmill.stages.strip import StripConfig, StripStage
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = sorted((REPO / "seeds").glob("*.txt"))

@@ -9,7 +9,7 @@ import pytest
 
 from babelmill.clean.lines import strip_bullet
 from babelmill.document import Document
-from babelmill.stages.artifacts import StripStage
+from babelmill.stages.strip import StripStage
 
 CASES = json.loads((Path(__file__).parent / "cases" / "clean_cases.json").read_text(encoding="utf-8"))
 TITLE = "Council approves budget after long debate"

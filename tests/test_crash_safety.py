@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from babelmill.io.sinks import SingleFileSink, iter_corpus_records
-from babelmill.state import RunState
+from babelmill.run.state import RunState
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DEV = REPO.parent / "shared" / "dev"
@@ -164,7 +164,7 @@ def test_a_second_run_on_the_same_output_fails_at_once(tmp_path: Path):
     holder_code = (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from babelmill.pipeline import OutputLock\n"
+        "from babelmill.run.outputs import OutputLock\n"
         "with OutputLock(Path(sys.argv[1])):\n"
         "    print('locked', flush=True)\n"
         "    time.sleep(60)\n"
@@ -195,7 +195,7 @@ class _Died(BaseException):
 
 def _run_until(inputs: Path, out: Path, config: Path, die_in: tuple[type, str] | None, die_at: int, monkeypatch):
     """Run in-process; die (raise _Died) on the ``die_at``-th call of ``die_in`` = (class, method)."""
-    from babelmill.pipeline import RunOptions, run_pipeline
+    from babelmill.run import RunOptions, run_pipeline
 
     calls = {"n": 0}
     if die_in is not None:

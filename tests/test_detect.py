@@ -8,7 +8,7 @@ import pytest
 
 from babelmill.detect.langid import LanguageIdentifier
 from babelmill.detect.script import script_language
-from babelmill.stages.language import DetectStage
+from babelmill.stages.detect import DetectStage
 from tests.conftest import SEEDS, make_doc
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from babelmill.detect.mtfeatures import featurize
 from babelmill.detect.mtmodel import MTClassifier
-from babelmill.stages.language import DetectStage
+from babelmill.stages.detect import DetectStage
 from tests.conftest import REPO, SHARED_DEV, make_doc
 
 MT_TSV = SHARED_DEV / "mtdetect.tsv"

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from babelmill.config import load_config
-from babelmill.engines.ray_engine import plan, pool_options
-from babelmill.pipeline import RunError, RunOptions, build_stages, run_pipeline
+from babelmill.engines.ray import plan, pool_options
 from babelmill.report.progress import RunProgress
+from babelmill.run import RunError, RunOptions, build_stages, run_pipeline
 from tests.test_crash_safety import write_inputs
 
 REPO = Path(__file__).resolve().parents[1]

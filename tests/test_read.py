@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from babelmill.document import OK, QUARANTINED
-from babelmill.io.read import ReadConfig, ReadStage, decode_bytes, display_path, new_input_document
+from babelmill.io.read import decode_bytes, display_path, new_input_document
+from babelmill.stages.read import ReadConfig, ReadStage
 
 GERMAN = "Die Größe der Straße überrascht: „Äpfel“ kosten 3 € mehr als im Vorjahr, sagt Müller.\n"
 CHINESE = "创始团队出走殆尽，公司的高光时刻已经过去。\n记者在北京采访了多位员工，他们表示对未来感到担忧。\n"
@@ -207,7 +208,7 @@ def test_directory_is_not_a_file(tmp_path: Path) -> None:
 
 def test_read_error_is_quarantined(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An unexpected failure inside the stage quarantines the file instead of stopping the run."""
-    import babelmill.io.read as read_module
+    import babelmill.stages.read as read_module
 
     def explode(data: bytes):
         raise RuntimeError("decoder bug")

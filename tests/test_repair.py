@@ -1,4 +1,4 @@
-from babelmill.stages.encoding import RepairConfig, RepairStage, repair_text
+from babelmill.stages.repair import RepairConfig, RepairStage, repair_text
 from tests.conftest import make_doc
 
 

@@ -8,8 +8,9 @@ from click.testing import CliRunner
 
 from babelmill.cli import main
 from babelmill.config import load_config
-from babelmill.pipeline import build_stages, execute
+from babelmill.engines.local import execute
 from babelmill.report.progress import RunProgress
+from babelmill.run import build_stages
 
 STAGES = '[pipeline]\nstages = ["read", "repair", "normalize"]\n'
 

@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from babelmill.cli import main
-from babelmill.pipeline import RunError, RunOptions, run_pipeline
+from babelmill.run import RunError, RunOptions, run_pipeline
 
 STAGES_TOML = '[pipeline]\nstages = ["read", "repair", "normalize"]\n'
 

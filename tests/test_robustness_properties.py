@@ -17,10 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from babelmill.document import OK, QUARANTINED, Block, Document
-from babelmill.io.read import ReadConfig, ReadStage, decode_bytes, new_input_document
+from babelmill.io.read import decode_bytes, new_input_document
 from babelmill.io.write import corpus_record, dumps
-from babelmill.stages.encoding import RepairConfig, RepairStage, repair_text
 from babelmill.stages.normalize import NormalizeConfig, NormalizeStage, clean_inline, render_blocks
+from babelmill.stages.read import ReadConfig, ReadStage
+from babelmill.stages.repair import RepairConfig, RepairStage, repair_text
 
 # derandomized: CI runs are reproducible; benchmarks/fuzz_read.py explores further
 SETTINGS = settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
@@ -121,7 +122,7 @@ def test_read_repair_normalize_chain_gives_writable_records(scratch: Path, data:
 
 
 def _strip_stage(tmp: Path):
-    artifacts = pytest.importorskip("babelmill.stages.artifacts")
+    artifacts = pytest.importorskip("babelmill.stages.strip")
     return artifacts.StripStage(context={"state_dir": tmp})
 
 

@@ -18,8 +18,8 @@ from babelmill.io.sinks import (
     iter_corpus_records,
     parse_size,
 )
-from babelmill.pipeline import RunError, RunOptions, run_pipeline
-from babelmill.state import RunState
+from babelmill.run import RunError, RunOptions, run_pipeline
+from babelmill.run.state import RunState
 
 STAGES = '[pipeline]\nstages = ["read", "repair", "normalize", "dedup"]\n'
 

@@ -16,9 +16,9 @@ import tests.test_crash_safety as crash
 from babelmill.clean.site_lines import SiteLineStore, line_hash
 from babelmill.document import Document
 from babelmill.io.sinks import SingleFileSink
+from babelmill.run.state import RunState
 from babelmill.stage import StageStateError
-from babelmill.stages.artifacts import StripStage
-from babelmill.state import RunState
+from babelmill.stages.strip import StripStage
 
 STRIP_STAGES = '[pipeline]\nstages = ["read", "repair", "strip"]\n'
 PROMO = "Sign up for the morning briefing and get our top stories every day"

@@ -13,6 +13,9 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+#: the fate of an input whose record is in the corpus (the others: ``duplicate``, ``quarantined``)
+KEPT = "kept"
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS inputs (
     path TEXT PRIMARY KEY,

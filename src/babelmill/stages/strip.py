@@ -12,13 +12,13 @@ repetition across documents of one site; metadata lines (they move to ``doc.meta
 repeated paragraphs.
 
 Site counts and commit protocol: the per-site line counts live in
-``context["state_dir"] / "strip_sites.sqlite"`` (see :mod:`babelmill.clean.site_lines`). A
+``context.state_dir / "strip_sites.sqlite"`` (see :mod:`babelmill.clean.site_lines`). A
 document's counts are kept (uncommitted) once it is cleaned and become durable only with
 :meth:`StripStage.commit`, which the runner calls at each checkpoint after flushing the corpus;
 a run killed in between leaves the counts as the last checkpoint left them. The rerun
 reprocesses the inputs whose records were not committed and counts those not counted yet (a
 document id counts once, so one counted at the checkpoint but not yet written is not counted
-twice). ``close()`` commits only with ``context["commit_on_close"]`` (callers without a
+twice). ``close()`` commits only with ``context.commit_on_close`` (callers without a
 runner). ``--rebuild`` needs nothing from this stage: the runner empties the state dir. An old
 ``strip_site_lines.json`` (earlier versions) is imported into an empty store once, then
 deleted; beside a store that already holds counts it is ignored. Limit: a batch's documents
@@ -47,7 +47,7 @@ from babelmill.clean.repeats import line_key
 from babelmill.clean.rules import RuleSet, load_rules
 from babelmill.clean.site_lines import SiteLineStore, SiteStateError, line_hash
 from babelmill.document import QUARANTINED, Document
-from babelmill.stage import Stage
+from babelmill.stage import StatefulStage
 
 STATE_FILE = "strip_sites.sqlite"
 # the counts of earlier versions (one JSON file written at the end of a run): imported once
@@ -150,7 +150,7 @@ def site_key(doc: Document) -> str:
     return "*"
 
 
-class StripStage(Stage):
+class StripStage(StatefulStage):
     """Split documents into article blocks and metadata; record every removed line's reason."""
 
     key = "strip"
@@ -159,14 +159,13 @@ class StripStage(Stage):
 
     def __init__(self, config=None, context=None):
         super().__init__(config, context)
-        base = self.context.get("pipeline_dir") or self.context.get("config_dir")
+        base = self.context.pipeline_dir
         self.cleaner = Cleaner(self.config.ruleset(Path(base) if base else None), self.config.thresholds())
         self._store: SiteLineStore | None = None
-        self._closed = False
 
     # -- corpus-level repetition ---------------------------------------------------------------
     def _state_path(self) -> Path | None:
-        state_dir = self.context.get("state_dir")
+        state_dir = self.context.state_dir
         if not state_dir or not self.config.persist_site_counts:
             return None
         return Path(state_dir) / STATE_FILE
@@ -199,27 +198,11 @@ class StripStage(Stage):
                     self.count("state_unreadable")
         return self._store
 
-    def commit(self) -> None:
-        """Make the counts of the documents processed so far durable (the runner's checkpoint)."""
-        if self._store is not None:
-            self._store.commit()
-            if self._closed:
-                self._store.db.close()
-                self._store = None
+    def opened_store(self) -> SiteLineStore | None:
+        return self._store
 
-    def rollback(self) -> None:
-        """Forget the counts added since the last commit."""
-        if self._store is not None:
-            self._store.rollback()
-
-    def close(self) -> None:
-        """End of input. The counts stay open for the runner's final :meth:`commit`.
-
-        With ``context["commit_on_close"]`` (no runner to call ``commit()``) commit now.
-        """
-        self._closed = True
-        if self.context.get("commit_on_close"):
-            self.commit()
+    def release_store(self) -> None:
+        self._store = None
 
     def _line_keys(self, doc: Document) -> dict[str, int]:
         """``line key -> words`` of the document's lines short enough to be template text."""

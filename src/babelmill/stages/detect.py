@@ -13,8 +13,8 @@ up) and from string metadata (an extracted byline), plus a style classifier; see
 :mod:`babelmill.detect.origin`. Drops nothing. Also sets ``doc.metadata["original_title_lang"]``
 when an ``original_title`` is present.
 
-Context keys read (optional): ``pipeline_dir`` or ``config_dir``, the folder that relative rule
-paths are relative to (default: the packaged ``pipeline/``).
+Run context read (optional): ``pipeline_dir``, the folder that relative rule paths are relative
+to (default: the packaged ``pipeline/``).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class DetectStage(Stage):
 
     def __init__(self, config=None, context=None):
         super().__init__(config, context)
-        base = self.context.get("pipeline_dir") or self.context.get("config_dir")
+        base = self.context.pipeline_dir
         # rules and the classifier load here, so a broken rules file fails before any document;
         # the language models themselves load lazily on first use, once per stage process
         self.detector = DocumentDetector(self.config, Path(base) if base else None)

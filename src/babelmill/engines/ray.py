@@ -1,20 +1,19 @@
 """The Ray engine: the same stages, spread over a Ray cluster with Ray Data.
 
 Only the streaming of documents through the stages changes (``RayEngine.execute`` stands in for
-:func:`babelmill.pipeline.execute`); the runner still plans the inputs and commits records and
+:func:`babelmill.engines.local.execute`); the runner still plans the inputs and commits records and
 state on the driver, so checkpoints, crash safety and the output format are the same as with the
 local engine.
 
 The pipeline is cut into segments, in order:
 
 * **serial** stages run on the driver, in input order, exactly as the local engine runs them:
-  stages whose output for a document depends on the documents before it (run-wide state).
-  These are stages with ``commit``/``forget`` (dedup and its persisted index), stages that set
-  ``parallel_safe = False``, and the ones listed in :data:`SERIAL_STAGES` (strip counts
-  recurring lines per site across the corpus);
+  stages whose output for a document depends on the documents before it (run-wide state):
+  those that declare ``once_per_corpus`` (every ``StatefulStage``: strip counts recurring lines
+  per site across the corpus, dedup keeps its persisted index);
 * **parallel** stages between them become Ray Data ``map_batches`` over actor pools, each actor
   building its stage instances once (a callable class). Consecutive plain stages share one pool;
-  a stage with a ``device`` option (translate) gets its own pool, batches of the stage's
+  a stage that declares ``needs_device`` (translate) gets its own pool, batches of the stage's
   ``batch_size``, and one GPU per actor when the cluster has GPUs (the model loads once per
   actor), CPU actors otherwise.
 
@@ -41,7 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from babelmill.document import Document
-from babelmill.stage import Stage
+from babelmill.errors import RunError
+from babelmill.stage import RunContext, Stage
 
 DOC = "doc"
 STATS = "stats"
@@ -54,8 +54,6 @@ def _import_ray():
         import ray
         import ray.data  # noqa: F401
     except ImportError:
-        from babelmill.pipeline import RunError
-
         raise RunError(
             "--engine ray needs Ray Data, which is not installed: pip install 'babelmill[ray]' "
             "(or use the default --engine local)"
@@ -63,24 +61,18 @@ def _import_ray():
     return ray
 
 
-SERIAL_STAGES = frozenset({"strip", "dedup"})
 # documents per Ray dataset: large enough that starting the actor pools is a small cost
 WINDOW = 20_000
 
 
 def is_serial(stage: Stage) -> bool:
     """True for stages that must see every document in one process, in order (run-wide state)."""
-    declared = getattr(type(stage), "parallel_safe", None)
-    if declared is not None:
-        return not declared
-    if callable(getattr(stage, "commit", None)) or callable(getattr(stage, "forget", None)):
-        return True
-    return stage.key in SERIAL_STAGES
+    return type(stage).once_per_corpus
 
 
 def uses_device(stage: Stage) -> bool:
-    """Model stages (a ``device`` option) get their own actor pool, on GPUs when there are any."""
-    return hasattr(stage.config, "device")
+    """Model stages get their own actor pool, on GPUs when there are any."""
+    return type(stage).needs_device
 
 
 def plan(stages: list[Stage]) -> list[tuple[str, list[list[Stage]]]]:
@@ -132,10 +124,10 @@ class StageChain:
     row with an empty ``doc`` carries only statistics (a batch whose documents were all dropped).
     """
 
-    def __init__(self, specs: list[tuple[str, Any]], context: dict[str, Any]):
+    def __init__(self, specs: list[tuple[str, Any]], context: RunContext):
         from babelmill.registry import get_stage_class
 
-        cwd = context.get("driver_cwd")
+        cwd = context.driver_cwd
         if cwd and os.path.isdir(cwd):
             os.chdir(cwd)  # relative input paths resolve as on the driver (shared file system)
         self.stages = [get_stage_class(key)(config, context) for key, config in specs]
@@ -155,10 +147,13 @@ class StageChain:
             stream = stage.run(stream)
         out = list(stream)
         for stage in self.stages:
-            used = getattr(stage, "models_used", None)
-            models = (used() if callable(used) else used) if used else {}
             stats.append(
-                {"key": stage.key, "counters": dict(stage.counters), "seconds": stage.seconds, "models": models}
+                {
+                    "key": stage.key,
+                    "counters": dict(stage.counters),
+                    "seconds": stage.seconds,
+                    "models": stage.models_used(),
+                }
             )
             stage.counters = Counter()
             stage.seconds = 0.0
@@ -179,11 +174,11 @@ class RayEngine:
 
     name = "ray"
 
-    def __init__(self, address: str | None = None, context: dict[str, Any] | None = None, verbose: bool = False):
+    def __init__(self, address: str | None = None, context: RunContext | None = None, verbose: bool = False):
         self.ray = _import_ray()
         self.address = address
         self.verbose = verbose
-        self.context = dict(context or {}, driver_cwd=os.getcwd())
+        self.context = (context or RunContext()).replace(driver_cwd=os.getcwd())
         self._models: dict[str, Any] = {}
 
     def _init(self) -> None:
@@ -237,7 +232,7 @@ class RayEngine:
         blocks = max(1, min(len(rows), -(-len(rows) // PER_DOC_BATCH)))
         ds = ray.data.from_items(rows, override_num_blocks=blocks)
         for group in groups:
-            pool = pool_options(group, cpus, gpus, self.context.get("device"))
+            pool = pool_options(group, cpus, gpus, self.context.device)
             ds = ds.map_batches(
                 StageChain,
                 fn_constructor_args=([(s.key, s.config) for s in group], self.context),
