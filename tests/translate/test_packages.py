@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from babelmill.commands.models import models
+from babelmill.testing.argos import GERMAN_CORPUS, build_bpe_package, build_package
 from babelmill.translate.engine import CTranslate2Engine, DecodeOptions, batch_budget
 from babelmill.translate.models import installed_source_languages
 from babelmill.translate.packages import (
@@ -23,7 +24,6 @@ from babelmill.translate.packages import (
     read_package,
 )
 from tests.fixtures import translate_fixtures
-from tests.fixtures.argos_fixture import GERMAN_CORPUS, build_bpe_package, build_package
 
 # shared fixtures (pytest finds them as module attributes)
 de_en_archive = translate_fixtures.de_en_archive

@@ -302,3 +302,22 @@ def test_key_text_is_the_same_built_from_paragraphs(paragraphs, as_blocks):
     d = Document(id="p", text=text, blocks=[Block(text=p) for p in paragraphs] if as_blocks else [])
     normalized, _ = DedupStage()._normalize(d)
     assert normalized == normalize_key_text(text)
+
+
+def test_a_document_that_fails_in_the_stage_is_quarantined_and_the_others_go_on(tmp_path, monkeypatch) -> None:
+    """The stage hands documents on one at a time but keeps the base class's quarantine fallback."""
+    stage = DedupStage(context={"state_dir": tmp_path})
+    real_write = stage._write
+
+    def write(item):
+        if item.doc.id == "b":
+            raise RuntimeError("index write failed")
+        real_write(item)
+
+    monkeypatch.setattr(stage, "_write", write)
+    docs = [doc("a", article(1)), doc("b", article(2)), doc("c", article(3))]
+    out = run(stage, docs)
+    assert out["a"].ok and out["c"].ok
+    assert out["b"].status == "quarantined" and out["b"].status_reason == "stage_error"
+    assert "index write failed" in out["b"].status_detail["message"]
+    assert stage.stats()["documents_out"] == 2

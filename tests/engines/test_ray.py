@@ -13,9 +13,9 @@ from babelmill.config import load_config
 from babelmill.engines.ray import plan, pool_options
 from babelmill.report.progress import RunProgress
 from babelmill.run import RunError, RunOptions, build_stages, run_pipeline
-from tests.test_crash_safety import write_inputs
+from babelmill.testing.inputs import write_inputs
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO / "seeds"
 # every kind of segment: plain stages on an actor pool (read, repair; normalize), a serial stage
 # on the driver in between (strip: corpus-wide line counts), a model stage on its own pool

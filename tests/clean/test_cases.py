@@ -11,7 +11,7 @@ from babelmill.clean.lines import strip_bullet
 from babelmill.document import Document
 from babelmill.stages.strip import StripStage
 
-CASES = json.loads((Path(__file__).parent / "cases" / "clean_cases.json").read_text(encoding="utf-8"))
+CASES = json.loads((Path(__file__).parents[1] / "cases" / "clean_cases.json").read_text(encoding="utf-8"))
 TITLE = "Council approves budget after long debate"
 
 

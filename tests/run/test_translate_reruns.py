@@ -58,6 +58,8 @@ def test_installing_a_model_translates_pending_blocks_on_the_next_run(
     model = german["translation"]["model"]
     assert manifest["models"]["used"][model]["blocks"] == second.blocks_translated
     assert [m["pair"] for m in manifest["models"]["installed"]] == ["de->en"]
+    # the engine reports what the stages loaded
+    assert manifest["models"]["engine"][model]["pair"] == "de->en"
     assert manifest["summary"]["translation_cache_misses"] > 0
 
     third, _ = run_seeds(out, models, inputs=[str(inputs)])

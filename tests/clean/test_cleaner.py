@@ -15,7 +15,7 @@ from babelmill.document import Document
 from babelmill.stages.repair import RepairStage
 from babelmill.stages.strip import StripConfig, StripStage
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SEEDS = sorted((REPO / "seeds").glob("*.txt"))
 
 ART = [

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import tests.test_crash_safety as crash
+import tests.run.test_crash_safety as crash
 from babelmill.clean.site_lines import SiteLineStore, line_hash
 from babelmill.document import Document
 from babelmill.io.sinks import SingleFileSink
