@@ -10,7 +10,7 @@ import pytest
 
 from babelmill.clean.dates import parse_date
 
-CASES = json.loads((Path(__file__).parent / "cases" / "date_cases.json").read_text(encoding="utf-8"))["cases"]
+CASES = json.loads((Path(__file__).parents[1] / "cases" / "date_cases.json").read_text(encoding="utf-8"))["cases"]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["label"] for c in CASES])

@@ -11,9 +11,9 @@ import pytest
 
 from babelmill.clean.byline import credit_line, is_person_name, parse_byline
 from babelmill.document import Document
-from babelmill.stages.artifacts import StripStage
+from babelmill.stages.strip import StripStage
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parents[1]
 CASES = json.loads((HERE / "cases" / "byline_cases.json").read_text(encoding="utf-8"))["cases"]
 # ../shared/dev beside the clone (CI), or beside the folder of worktrees
 DEV = next((p for p in (HERE.parents[1] / "shared" / "dev", HERE.parents[2] / "shared" / "dev") if p.is_dir()), None)
