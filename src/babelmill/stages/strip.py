@@ -111,7 +111,7 @@ class StripConfig(Thresholds):
             one site (two articles quoting the same tweet do not make it boilerplate)...
         site_min_share: ...and in at least this share of that site's documents.
         site_long_words: lines of this many words need twice ``site_min_docs``.
-        persist_site_counts: keep the per-site line counts in ``context["state_dir"]`` so the
+        persist_site_counts: keep the per-site line counts in ``context.state_dir`` so the
             next run starts with them (else they live in memory for one run).
         quarantine_empty: quarantine documents with no article text (else keep them empty).
     """
