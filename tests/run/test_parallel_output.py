@@ -17,8 +17,8 @@ import pytest
 from babelmill.io.parallel import iter_parallel_records
 from babelmill.io.sinks import iter_corpus_records
 from babelmill.io.write import load_schema
-from babelmill.pipeline import RunOptions, run_pipeline
-from babelmill.state import RunState
+from babelmill.run import RunOptions, run_pipeline
+from babelmill.run.state import RunState
 from babelmill.translate.packages import install_archive
 from babelmill.translate.protect import has_translatable_text, protect
 from babelmill.translate.sentences import split_sentences
