@@ -17,20 +17,36 @@ _BY = re.compile(
     r"^(?:by|von|text(?: von)?|written by|words by|reported by|autor(?:in)?|author|作者)\s*[:：]?\s+(?P<rest>.+)$", re.I
 )
 _AUTHOR_SOURCE = re.compile(
-    r"^(?:author|autor(?:in)?|作者)\s*[:：]\s*(?P<author>.+?)\s+(?:source|quelle|来源)\s*[:：]\s*(?P<source>.+)$", re.I
+    r"^(?:author|autor(?:in)?|作者)\s*[:：]\s*(?P<author>\S.*?)\s(?:source|quelle|来源)\s*[:：]\s*(?P<source>.+)$", re.I
 )
 _EDITOR = re.compile(
     r"^(?:editor|editors|edited by|redaktion|bearbeitet von|编辑|责编|责任编辑)\s*[/:：]\s*(?P<name>.{1,40})$", re.I
 )
 _SOURCE = re.compile(r"^(?:source|sources|quelle|来源|原文来源|出处)\s*[:：]\s*(?P<src>[^/]{2,80})$", re.I)
-_SITE_DATE = re.compile(r"^(?P<site>[^\s·•|][^·•|]{0,40}?)\s*[·•|]\s*(?P<date>[^·•|]{4,40})$")
+# site and date start and end where the spaces around the separator do not, so the "\s*" between
+# them never has to be retried at every length of a long run of spaces
+_SITE_DATE = re.compile(r"^(?P<site>[^\s·•|](?:[^·•|]{0,39}?[^\s·•|])??)\s*[·•|]\s*(?P<date>[^\s·•|][^·•|]{3,39})$")
 _BREADCRUMB_ITEM = re.compile(r"^[-–•>»›]\s+\S")
 _BREADCRUMB_SEP = re.compile(r"\s(?:/|>|»|›|\|)\s")
+# the role or date words that end a byline's name; what precedes them (spaces, one separator)
+# is taken by hand in _cut_author_tail (a leading "\s*" searched in a run of spaces is quadratic)
 _AUTHOR_TAIL = re.compile(
-    r"\s*(?:,|\||•|·|-|–)?\s*(?:staff writer|staff reporter|correspondent|redakteur(?:in)?|reporter|"
+    r"(?:staff writer|staff reporter|correspondent|redakteur(?:in)?|reporter|"
     r"updated|published|veröffentlicht|aktualisiert|posted)\b.*$",
     re.I,
 )
+_AUTHOR_TAIL_SEPS = ",|•·-–"
+
+
+def _cut_author_tail(name: str) -> str:
+    """``name`` without a trailing role or date phrase and the separator before it."""
+    m = _AUTHOR_TAIL.search(name)
+    if m is None:
+        return name
+    head = name[: m.start()].rstrip()
+    if head and head[-1] in _AUTHOR_TAIL_SEPS:
+        head = head[:-1].rstrip()
+    return head
 
 
 def is_byline(text: str) -> bool:
@@ -69,7 +85,7 @@ def _split_author(rest: str) -> tuple[str, str | None]:
     if m and parse_date(m.group("d")):
         date = date or parse_date(m.group("d"))
         name = name[: m.start()]
-    name = _AUTHOR_TAIL.sub("", name).strip(" ,|-")
+    name = _cut_author_tail(name).strip(" ,|-")
     return name, date
 
 
