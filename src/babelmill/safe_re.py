@@ -194,7 +194,42 @@ _OPTIONS.log_errors = False  # errors become LinearPatternError, not lines on st
 _OPTIONS.max_mem = 64 << 20  # room for the larger rule alternations
 
 
-def compile_linear(pattern: str, flags: int = 0) -> Any:
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class LinearPattern:
+    """An RE2 pattern with ``search``/``match``/``fullmatch`` taking any ``str``.
+
+    RE2 reads UTF-8, which a lone surrogate (left by a broken JSON escape) does not have: such
+    characters are matched as U+FFFD, one for one, so match positions stay those of the text.
+    """
+
+    __slots__ = ("_re2", "pattern")
+
+    def __init__(self, compiled: Any, pattern: str):
+        self._re2 = compiled
+        self.pattern = pattern
+
+    def _call(self, method: str, text: str) -> Any:
+        try:
+            return getattr(self._re2, method)(text)
+        except UnicodeEncodeError:
+            return getattr(self._re2, method)(_SURROGATE.sub("\ufffd", text))
+
+    def search(self, text: str) -> Any:
+        return self._call("search", text)
+
+    def match(self, text: str) -> Any:
+        return self._call("match", text)
+
+    def fullmatch(self, text: str) -> Any:
+        return self._call("fullmatch", text)
+
+    def __repr__(self) -> str:
+        return f"compile_linear({self.pattern!r})"
+
+
+def compile_linear(pattern: str, flags: int = 0) -> LinearPattern:
     """Compile a Python-syntax pattern for RE2; same ``search``/``match``/``fullmatch`` API.
 
     >>> compile_linear("(a+)+$").search("a" * 30 + "!") is None
@@ -209,7 +244,7 @@ def compile_linear(pattern: str, flags: int = 0) -> Any:
         raise LinearPatternError(f"a pattern must be a string, got {type(pattern).__name__}")
     syntax = to_re2_syntax(pattern, flags)
     try:
-        return re2.compile(syntax, _OPTIONS)
+        return LinearPattern(re2.compile(syntax, _OPTIONS), pattern)
     except re2.error as exc:
         msg = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
         raise LinearPatternError(f"RE2 cannot compile it: {msg}") from None

@@ -28,9 +28,8 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
-from babelmill.safe_re import LinearPatternError, compile_linear
+from babelmill.safe_re import LinearPattern, LinearPatternError, compile_linear
 
 ACTIONS = ("remove", "section_end")
 MATCH_MODES = ("line", "start", "search")
@@ -53,7 +52,7 @@ class Rule:
     name: str
     reason: str
     lang: str
-    pattern: Any  # an RE2 pattern (babelmill.safe_re); same match/search/fullmatch API
+    pattern: LinearPattern  # RE2 (babelmill.safe_re): the match/search/fullmatch of re.Pattern
     match: str
     max_words: int
     action: str

@@ -16,9 +16,8 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from babelmill.safe_re import LinearPatternError, compile_linear
+from babelmill.safe_re import LinearPattern, LinearPatternError, compile_linear
 
 # Groups whose patterns only count on short, byline-like lines.
 SHORT_LINE_GROUPS = frozenset({"zh_source", "byline", "platform"})
@@ -36,7 +35,7 @@ class MarkerHit:
 
 @dataclass
 class MarkerRules:
-    groups: dict[str, list[Any]] = field(default_factory=dict)
+    groups: dict[str, list[LinearPattern]] = field(default_factory=dict)
     weights: dict[str, float] = field(default_factory=dict)
     max_line_chars: int = 100
 
@@ -46,7 +45,7 @@ class MarkerRules:
         path = Path(path)
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
         weights = {str(k): float(v) for k, v in raw.get("weights", {}).items()}
-        groups: dict[str, list[Any]] = {}
+        groups: dict[str, list[LinearPattern]] = {}
         for name, table in raw.items():
             if name in ("weights", "max_line_chars"):
                 continue
