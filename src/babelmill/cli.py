@@ -136,6 +136,14 @@ from babelmill.commands.report import report  # noqa: E402
 
 main.add_command(report)
 
+from babelmill.commands.eval_translation import eval_translation  # noqa: E402
+
+main.add_command(eval_translation)
+
+from babelmill.commands.export_parallel import export_parallel  # noqa: E402
+
+main.add_command(export_parallel)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()
