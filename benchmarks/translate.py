@@ -44,7 +44,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "src"))
 
 import sentencepiece as spm  # noqa: E402
@@ -53,10 +52,10 @@ import babelmill.stages.translate as stage_module  # noqa: E402
 import babelmill.translate.engine as engine_module  # noqa: E402
 from babelmill.document import Block, Document  # noqa: E402
 from babelmill.stages.translate import TranslateConfig, TranslateStage  # noqa: E402
+from babelmill.testing.argos import build_package  # noqa: E402
 from babelmill.translate.engine import batch_budget, cpu_count  # noqa: E402
 from babelmill.translate.packages import install_archive  # noqa: E402
 from babelmill.translate.sentences import split_sentences  # noqa: E402
-from tests.fixtures.argos_fixture import build_package  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "dev" / "snippets"
 

@@ -91,7 +91,7 @@ def run(
     could not complete (bad configuration, output not writable or in use).
     """
     from babelmill.config import ConfigError
-    from babelmill.pipeline import RunError, RunOptions, run_pipeline
+    from babelmill.run import RunError, RunOptions, run_pipeline
 
     if progress is None:
         progress = sys.stderr.isatty() and not quiet

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from babelmill.document import PENDING, TRANSLATED, Block, Document, SentencePair
-from babelmill.stage import Stage
+from babelmill.stage import RunContext, Stage
 from babelmill.translate.cache import CACHE_FILE, TranslationCache
 from babelmill.translate.engine import BatchTranslator, CTranslate2Engine, DecodeOptions, Engine
 from babelmill.translate.packages import ArgosPackage, ModelError, find_package
@@ -140,11 +140,12 @@ class TranslateStage(Stage):
     key: ClassVar[str] = "translate"
     Config: ClassVar[type] = TranslateConfig
     batch_size: ClassVar[int] = 256
+    needs_device: ClassVar[bool] = True
 
     def __init__(
         self,
         config: Any = None,
-        context: dict[str, Any] | None = None,
+        context: RunContext | dict[str, Any] | None = None,
         engines: dict[str, Engine | None] | None = None,
     ):
         """``engines`` pins an engine (or None = no model) per source language; used by tests."""
@@ -159,7 +160,7 @@ class TranslateStage(Stage):
 
     # -- models and cache ------------------------------------------------------------------
     def _models_dir(self) -> str | None:
-        return self.config.models_dir or self.context.get("models_dir")
+        return self.config.models_dir or self.context.models_dir
 
     def _engine_for(self, code: str) -> _Loaded:
         if code in self._loaded:
@@ -172,7 +173,7 @@ class TranslateStage(Stage):
             try:
                 engine = CTranslate2Engine(
                     package,
-                    device=self.context.get("device") or cfg.device,
+                    device=self.context.device or cfg.device,
                     compute_type=cfg.compute_type,
                     inter_threads=cfg.inter_threads,
                     intra_threads=cfg.intra_threads,
@@ -205,7 +206,7 @@ class TranslateStage(Stage):
         if not self._cache_ready:
             self._cache_ready = True
             if self.config.cache:
-                state_dir = self.context.get("state_dir")
+                state_dir = self.context.state_dir
                 path = Path(state_dir) / CACHE_FILE if state_dir else None
                 try:
                     self._cache = TranslationCache(path)
@@ -213,6 +214,21 @@ class TranslateStage(Stage):
                     self.count("cache_unavailable")
                     self._cache = TranslationCache(None)
         return self._cache
+
+    def models_used(self) -> dict[str, Any]:
+        """The translation packages this stage loaded: name -> pair, version, device."""
+        used: dict[str, Any] = {}
+        for code, loaded in sorted(self._loaded.items()):
+            if loaded.package is None or loaded.engine is None:
+                continue
+            pkg = loaded.package
+            used[pkg.name] = {
+                "pair": pkg.pair,
+                "version": pkg.version,
+                "device": getattr(loaded.engine, "device", None),
+                "source_language": code,
+            }
+        return used
 
     def close(self) -> None:
         if self._cache is not None:
