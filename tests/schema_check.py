@@ -2,8 +2,8 @@
 
 :func:`validating_records` (autouse in ``conftest.py``) wraps the record builders the runner
 uses, so every corpus and rejected record written in this process is validated as it is made,
-and after each test that used ``tmp_path`` scans that folder for outputs written by child
-processes (``babelmill`` run as a command) and validates them too.
+and after each test that used ``tmp_path`` scans that folder for run outputs (a folder with a
+``manifest.json``), written by child processes (``babelmill`` run as a command) too.
 """
 
 from __future__ import annotations
@@ -65,11 +65,13 @@ def _kind(path: Path) -> str | None:
 
 
 def validate_outputs(folder: Path) -> int:
-    """Validate every record of every output file below ``folder``; returns how many were checked."""
+    """Validate every record of every run output below ``folder`` (a folder with a
+    ``manifest.json``; sink unit tests write records of their own making); returns how many."""
     n = 0
+    runs = {p.parent for p in folder.rglob("manifest.json")}
     for path in sorted(folder.rglob("*")):
         kind = _kind(path)
-        if kind is None or not path.is_file() or "state" in path.relative_to(folder).parts:
+        if kind is None or not path.is_file() or not ({path.parent, path.parent.parent} & runs):
             continue
         records = _lines(path) if path.name.endswith(".jsonl") else decode_shard(path, on_error=lambda *_: None)
         try:

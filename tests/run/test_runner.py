@@ -54,6 +54,7 @@ def test_the_output_check_every_test_gets_finds_a_bad_record(seeds_output: Path,
     """The autouse fixture validates outputs with this check; it must see a wrong record."""
     folder = tmp_path_factory.mktemp("bad-output")
     shutil.copy(seeds_output / "corpus.jsonl", folder / "corpus.jsonl")
+    shutil.copy(seeds_output / "manifest.json", folder / "manifest.json")
     assert schema_check.validate_outputs(folder) == 5
     records = read_jsonl(folder / "corpus.jsonl")
     records[2]["cleaning"]["removed"].append({"stage": "dedup", "reason": "recurring_paragraph", "text": "x"})
