@@ -121,9 +121,6 @@ def test_parallel_file_is_valid_and_aligned_with_corpus_and_inputs(tmp_path: Pat
     assert near not in {p["id"] for p in pairs} and {p["id"] for p in pairs} <= corpus.keys()
     shared = [p for p in pairs if p["source"] == GERMAN[0]]
     assert [p["from_cache"] for p in shared] == [False, True]
-    for record in corpus.values():
-        mine = [p for p in pairs if p["id"] == record["id"]]
-        assert record["translation"]["cache_hits"] == sum(p["from_cache"] for p in mine)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["outputs"]["parallel.jsonl"]["records"] == len(pairs)
 

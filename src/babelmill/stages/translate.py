@@ -292,10 +292,8 @@ class TranslateStage(Stage):
             it = iter(results)
             for doc, block, pieces in items:
                 outs = [next(it) if p.translate else None for p in pieces]
-                # the record counts translations made for other documents (see BatchStats.reused):
-                # unlike raw cache hits, that count is the same after an interrupted run
+                hits = sum(1 for p in pieces if p.translate and p.masked in stats.hits)
                 reused = [p.translate and stats.reused(p.masked, doc.id) for p in pieces]
-                hits = sum(reused)
                 try:
                     self._apply(doc, block, code, loaded, pieces, outs, hits, touched, reused)
                 except Exception as exc:  # noqa: BLE001 - one odd block must not sink the batch
@@ -399,7 +397,6 @@ class TranslateStage(Stage):
             "model_version": ", ".join(str(models[n]) for n in names) if names else prior.get("model_version"),
             "blocks_translated": translated_total,
             "blocks_pending": pending_total,
-            "cache_hits": summary["cache_hits"],
             "flagged": flagged_total,
         }
         detail = {
@@ -422,7 +419,6 @@ def _empty_translation() -> dict[str, Any]:
         "model_version": None,
         "blocks_translated": 0,
         "blocks_pending": 0,
-        "cache_hits": 0,
         "flagged": 0,
     }
 
