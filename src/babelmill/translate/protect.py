@@ -29,13 +29,15 @@ _UNITS = (
     r"GHz|MHz|Hz|TB|GB|MB|KB|kB|PB|Gbit/s|Mbit/s|Gbit|Mbit|bit|ms|min|h|s|t|ha|"
     r"€|\$|£|¥|EUR|USD|CHF|GBP|JPY|CNY|RMB|Euro|Dollar|Prozent|px|pt|dB|PS"
 )
-_NUMBER = r"\d+(?:[.,:\u202f\u00a0 ]\d{3})*(?:[.,]\d+)?"
+# at most six thousands groups: a bounded repetition keeps a long run of "000 000 ..." linear
+_NUMBER = r"\d+(?:[.,:\u202f\u00a0 ]\d{3}){0,6}(?:[.,]\d+)?"
 
 PATTERNS: list[tuple[str, str]] = [
     ("placeholder_literal", _PLACEHOLDER_RE.pattern),  # a literal "ZQX1" in the input must survive too
     ("code", r"`[^`\n]+`"),
     ("url", r"(?:https?://|ftp://|www\.)[^\s<>\"'“”„«»]+[^\s<>\"'“”„«».,;:!?)\]}]"),
-    ("email", r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}"),
+    # only from the start of a run of address characters: one scan per run, not one per character
+    ("email", r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}"),
     ("handle", r"(?<![\w@/])@\w{1,30}"),
     ("ticker", r"(?<![\w$])\$[A-Z]{1,6}(?:\.[A-Z]{1,2})?(?![\w])"),
     ("hashtag", r"(?<![\w#&/])#\w*[^\W\d_]\w*"),
@@ -66,10 +68,8 @@ def protect(text: str) -> Masked:
     kinds: list[str] = []
     out: list[str] = []
     pos = 0
-    for m in _COMBINED.finditer(text):
-        if m.start() < pos:
-            continue
-        start, end = m.start(), m.end()
+    while m := _COMBINED.search(text, pos):  # from the end of the last span (digits included)
+        start, end = m.span()
         while end < len(text) and text[end].isdigit():
             end += 1
         out.append(text[pos:start])
