@@ -4,6 +4,8 @@
     python scripts/mutation.py translate/protect.py # one module
     python scripts/mutation.py --list-survivors     # also print each surviving mutant's diff
 
+The diffs of the surviving mutants are written to ``build/mutation/<module>.survivors.diff``.
+
 Each module runs in its own scratch copy of the project (``src/``, ``tests/``, ``pipeline/``,
 ``pyproject.toml`` with a ``[tool.mutmut]`` table naming that module and its test files), so
 the working tree is never touched and runs of different modules cannot mix. The score is
@@ -26,6 +28,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+REPORT_DIR = ROOT / "build" / "mutation"  # one <module>.survivors.diff per run (git-ignored)
 
 # module (under src/babelmill/) -> the test files that pin it
 MODULES: dict[str, list[str]] = {
@@ -69,10 +72,16 @@ def run_module(module: str, tests: list[str], max_children: int, show_survivors:
         results = subprocess.run(mutmut + ["results"], cwd=work, env=env, capture_output=True, text=True).stdout
         survivors = [line.split(":")[0].strip() for line in results.splitlines() if line.strip().endswith("survived")]
         stats["survivors"] = survivors
+        diffs = [
+            subprocess.run(mutmut + ["show", name], cwd=work, env=env, capture_output=True, text=True).stdout
+            for name in survivors
+        ]
+        report = REPORT_DIR / (module.replace("/", ".") + ".survivors.diff")
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text("\n".join(diffs), encoding="utf-8")
+        stats["report"] = str(report.relative_to(ROOT))
         if show_survivors:
-            for name in survivors:
-                diff = subprocess.run(mutmut + ["show", name], cwd=work, env=env, capture_output=True, text=True)
-                print(diff.stdout)
+            print("\n".join(diffs))
     return stats
 
 
@@ -101,7 +110,7 @@ def main() -> None:
             flush=True,
         )
         if stats["survivors"]:
-            print("  survivors: " + " ".join(stats["survivors"]), flush=True)
+            print(f"  survivors ({stats['report']}): " + " ".join(stats["survivors"]), flush=True)
     print("RESULT " + " ".join(f"{m.replace('/', '.').removesuffix('.py')}={score(s):.1f}" for m, s in rows))
 
 

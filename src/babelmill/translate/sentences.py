@@ -6,9 +6,10 @@ input for the translator, a false boundary (inside "z.B.") damages the translati
 
 A boundary is ``.``/``!``/``?``/``…`` (plus any closing quotes or brackets) followed by
 whitespace and a sentence start (upper-case letter, digit, opening quote/bracket, non-Latin
-letter), unless the dot ends a known abbreviation, a single initial, or a 1-3 digit ordinal
-number (German "am 17. November"). Decimals ("3.5") never have a space after the dot.
-Chinese ``。！？；…`` end a sentence with no space needed. Newlines are always boundaries.
+letter), unless a lone dot ends a known abbreviation, a single initial, or a 1-3 digit ordinal
+number (German "am 17. November"); a dot followed by a closing quote ends the quotation.
+Decimals ("3.5") never have a space after the dot. Chinese ``。！？；…`` end a sentence with no
+space needed. Newlines are always boundaries.
 
 Every step is linear in the length of the line (possessive quantifiers, a bounded look-back
 for the word before a dot, a sorted search for quotations), so hostile input such as
@@ -82,7 +83,7 @@ def _ends_with_non_boundary(word: str | None) -> bool:
     """
     if word is None:
         return False
-    word = word.lstrip(_OPENERS).rstrip(".")
+    word = word.lstrip(_OPENERS)  # the dot itself is never part of it: terminator runs are taken whole
     low = word.lower()
     if low in ABBREVIATIONS:
         return True
@@ -135,12 +136,12 @@ def _split_line(line: str) -> list[str]:
     for m in _BOUNDARY.finditer(line):
         end = m.end()
         nxt = m.group(1)
-        terminator = m.group(0).rstrip(_CLOSERS)
         if not _is_sentence_start(nxt):
             continue
         if _inside(quoted, opens, end):
             continue  # inside a quotation: translate it as one unit
-        if terminator == "." and _ends_with_non_boundary(_word_before(line, start, m.start())):
+        # a lone dot may end an abbreviation; a dot with a closing quote or bracket ends a quotation
+        if m.group(0) == "." and _ends_with_non_boundary(_word_before(line, start, m.start())):
             continue
         piece = line[start:end].strip()
         if piece:
