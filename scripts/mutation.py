@@ -32,10 +32,10 @@ REPORT_DIR = ROOT / "build" / "mutation"  # one <module>.survivors.diff per run 
 
 # module (under src/babelmill/) -> the test files that pin it
 MODULES: dict[str, list[str]] = {
-    "translate/protect.py": ["tests/test_translate_protect.py", "tests/test_translate_text.py"],
-    "translate/sentences.py": ["tests/test_translate_sentences.py", "tests/test_translate_text.py"],
-    "dedup/text.py": ["tests/test_dedup_text.py"],
-    "io/sinks.py": ["tests/test_sinks.py", "tests/test_sinks_cases.py"],
+    "translate/protect.py": ["tests/translate/test_protect.py", "tests/translate/test_text.py"],
+    "translate/sentences.py": ["tests/translate/test_sentences.py", "tests/translate/test_text.py"],
+    "dedup/text.py": ["tests/dedup/test_text.py"],
+    "io/sinks.py": ["tests/io/test_sinks.py"],
 }
 
 

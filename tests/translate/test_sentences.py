@@ -11,7 +11,7 @@ import pytest
 
 from babelmill.translate.sentences import chunk_long, split_sentences, split_with_separators
 
-CASES = json.loads((Path(__file__).parent / "cases" / "sentences.json").read_text(encoding="utf-8"))
+CASES = json.loads((Path(__file__).parents[1] / "cases" / "sentences.json").read_text(encoding="utf-8"))
 
 
 def _ids(group: str) -> list[str]:

@@ -11,7 +11,7 @@ import pytest
 
 from babelmill.translate.protect import PATTERNS, has_translatable_text, protect, restore
 
-CASES = json.loads((Path(__file__).parent / "cases" / "protect.json").read_text(encoding="utf-8"))
+CASES = json.loads((Path(__file__).parents[1] / "cases" / "protect.json").read_text(encoding="utf-8"))
 
 
 def _ids(group: str) -> list[str]:

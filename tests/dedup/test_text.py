@@ -22,7 +22,7 @@ from babelmill.dedup.text import (
 )
 from babelmill.stages.dedup import DedupConfig
 
-GOLDEN = json.loads((Path(__file__).parent / "cases" / "dedup_golden.json").read_text(encoding="utf-8"))
+GOLDEN = json.loads((Path(__file__).parents[1] / "cases" / "dedup_golden.json").read_text(encoding="utf-8"))
 REBUILD = (
     "the dedup key format changed: documents already in an index would no longer match. If this is "
     "deliberate, update tests/cases/dedup_golden.json and say in the change that existing outputs need --rebuild"
