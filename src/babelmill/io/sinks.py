@@ -48,7 +48,7 @@ SHARD_RE = re.compile(r"^corpus-(\d{5,})\.(jsonl|jsonl\.gz|jsonl\.zst|parquet)$"
 # record keys stored as typed string columns in Parquet; every other key is a JSON string column
 PARQUET_SCALARS = ("id", "title", "text", "language")
 
-_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
+_SIZE_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)$", re.IGNORECASE)  # on the stripped text
 _UNITS = {"": 1, "b": 1, "k": 1000, "m": 1000**2, "g": 1000**3, "t": 1000**4}
 
 
@@ -65,7 +65,7 @@ def parse_size(text: str | int) -> int:
     if isinstance(text, int) and not isinstance(text, bool):
         value = text
     else:
-        m = _SIZE_RE.match(str(text))
+        m = _SIZE_RE.match(str(text).strip())
         if not m:
             raise ValueError(f"not a size: {text!r} (examples: 256MB, 1GiB, 500000)")
         unit = (m.group(2) or "").lower()
