@@ -12,6 +12,7 @@ import pytest
 
 from babelmill.dedup.minhash import MinHasher, band_keys
 from babelmill.dedup.text import (
+    _FoldTable,
     exact_key,
     jaccard,
     normalize_key_text,
@@ -93,6 +94,36 @@ def test_golden_minhash_signature_and_band_keys():
 )
 def test_normalize_key_text(text, expected):
     assert normalize_key_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "char, folded",
+    [
+        (",", " "),  # Po
+        ("-", " "),  # Pd
+        ("«", " "),  # Pi
+        ("_", " "),  # Pc
+        ("$", " "),  # Sc
+        ("+", " "),  # Sm
+        ("©", " "),  # So
+        ("^", " "),  # Sk
+        ("\u3000", " "),  # Zs
+        ("\u2028", " "),  # Zl
+        ("\t", " "),  # Cc
+        ("\u200b", " "),  # Cf
+        ("a", "a"),  # Ll
+        ("Z", "Z"),  # Lu
+        ("5", "5"),  # Nd
+        ("½", "½"),  # No
+        ("\u0301", "\u0301"),  # Mn
+        ("北", "北"),  # Lo
+    ],
+)
+def test_fold_table_maps_punctuation_symbols_separators_controls_to_space(char, folded):
+    # a fresh table: the module's own caches every answer, so only a new one runs the rule
+    table = _FoldTable()
+    assert char.translate(table) == folded
+    assert table[ord(char)] == ord(folded)  # remembered
 
 
 @pytest.mark.parametrize(
