@@ -78,3 +78,22 @@ def test_hostile_line_is_protected_in_linear_time(case):
     spent = time.process_time() - start
     assert spent < LINEAR_BUDGET_S, f"{case['name']}: {spent:.1f} s for {len(line)} characters"
     assert restored == (line, [])
+
+
+@pytest.mark.parametrize("unit", CASES["units"])
+def test_every_unit_after_a_number_is_protected(unit):
+    for number in ("5 ", "1.234,5", "1 000 "):
+        masked = protect(f"Es sind {number}{unit} hier")
+        assert (masked.text, masked.spans, masked.kinds) == ("Es sind ZQX0 hier", (f"{number}{unit}",), ("quantity",))
+    # a unit glued to a following word is not taken with it
+    assert "5 " + unit + "x" not in protect(f"Es sind 5 {unit}x hier").spans
+
+
+@pytest.mark.parametrize("symbol", CASES["amount_symbols"])
+def test_every_currency_symbol_before_a_number_is_protected(symbol):
+    for amount in (f"{symbol}5", f"{symbol} 4,99", f"{symbol}1,000.50"):
+        masked = protect(f"Preis {amount} heute")
+        assert (masked.text, masked.spans, masked.kinds) == ("Preis ZQX0 heute", (amount,), ("amount",))
+    for suffix in CASES["amount_suffixes"]:
+        for amount in (f"{symbol}3{suffix}", f"{symbol}3 {suffix}"):
+            assert protect(f"Preis {amount} heute").spans == (amount,)
