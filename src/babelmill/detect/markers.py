@@ -39,7 +39,7 @@ _LABEL_PREFIX = re.compile(
     re.IGNORECASE,
 )
 # separators of breadcrumbs and menus
-_NAV_SEPARATORS = re.compile(r"\s[|›»>•·/]\s|\s*[|›»•·]\s*")
+_NAV_SEPARATORS = re.compile(r"[|›»•·]|\s[>/]\s")
 # the text itself is meant: a self-reference, or who/what made the translation
 _ABOUT_THIS_TEXT = re.compile(
     r"\b(this|the (above|following|original)|the (article|content|text|post|page|story|news|report|translation)|"
