@@ -34,7 +34,7 @@ def main() -> None:
 @main.command()
 @click.argument("inputs", nargs=-1, metavar="[INPUT]...")
 @click.option(
-    "-o", "--output", "output_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
+    "-o", "--output", "output_dir", type=click.Path(path_type=Path), default=Path("output"),
     show_default=True, help="Output directory: corpus.jsonl, rejected.jsonl, manifest.json and state/.",
 )  # fmt: skip
 @click.option(
