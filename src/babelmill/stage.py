@@ -61,6 +61,9 @@ class RunContext:
     commit_on_close: bool = False
     #: the driver's working directory (Ray workers resolve relative input paths from it)
     driver_cwd: str | None = None
+    #: this copy of the stage runs on a worker of a distributed engine: it must not write the
+    #: output's state itself, but hand it to the driver's copy (:meth:`Stage.export_state`)
+    worker: bool = False
 
     @classmethod
     def of(cls, context: RunContext | Mapping[str, Any] | None) -> RunContext:
@@ -122,6 +125,23 @@ class Stage:
     def models_used(self) -> dict[str, Any]:
         """Models this stage loaded (name -> facts), for the manifest's ``models.engine``."""
         return {}
+
+    # -- state at the checkpoint (every stage; StatefulStage adds the persisted-store protocol) --
+    def commit(self) -> None:
+        """The runner's checkpoint: the corpus is flushed; make what the documents written so far
+        left in this stage's state durable. Default: nothing to commit."""
+
+    def rollback(self) -> None:
+        """The corpus write failed: drop what was added since the last :meth:`commit`."""
+
+    def export_state(self) -> Any:
+        """On a distributed engine's worker (``context.worker``), after each batch: what the
+        driver's copy of the stage must receive to commit it (None: nothing). The engine hands
+        it to :meth:`absorb_state` on the driver, in document order."""
+        return None
+
+    def absorb_state(self, state: Any) -> None:
+        """On the driver: take what a worker's copy exported; commit it at the next :meth:`commit`."""
 
     # -- plumbing --------------------------------------------------------------------------
     def count(self, name: str, n: int = 1) -> None:

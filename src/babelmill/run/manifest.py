@@ -126,6 +126,7 @@ def write_manifest(
             "layout": sink.layout if sink is not None else "single:jsonl",
             "files": [f["name"] for f in files] if files else [CORPUS],
         },
+        "engine": engine.facts() if engine is not None else {"name": opts.engine},
         "config_sha256": cfg.sha256(),
         "config": cfg.resolved(),
         "models": models,

@@ -1,7 +1,7 @@
 """The corpus writer: records to the corpus and ``rejected.jsonl``, and the checkpoint commit.
 
 A checkpoint makes one consistent cut: the corpus and ``rejected.jsonl`` are flushed and
-fsynced, the stateful stages commit their state for exactly the documents written, the input
+fsynced, the stages commit their state for exactly the documents written, the input
 rows of those documents and the outputs' committed lengths go into the run state, and the run
 state commits. A run killed anywhere between two checkpoints is cut back to the last one by the
 next run (see :mod:`babelmill.run.state`).
@@ -19,7 +19,7 @@ from babelmill.io.sinks import CorpusSink
 from babelmill.io.write import corpus_record, dumps, rejected_record
 from babelmill.run.manifest import RunSummary
 from babelmill.run.state import KEPT, InputRow, RunState
-from babelmill.stage import Stage, StatefulStage
+from babelmill.stage import Stage
 
 
 class CorpusWriter:
@@ -40,7 +40,7 @@ class CorpusWriter:
         self.sink = sink
         self.rejected_path = rejected_path
         self.state = state
-        self.stateful = [s for s in stages if isinstance(s, StatefulStage)]
+        self.stages = stages
         self.summary = summary
         self.run_no = run_no
         self.pipeline_info = pipeline_info
@@ -67,7 +67,7 @@ class CorpusWriter:
         os.fsync(self.rejected.fileno())
         if seal:
             sink.seal()
-        for stage in self.stateful:
+        for stage in self.stages:
             stage.commit()
         for row in self.pending_rows:
             state.put_input(row)
