@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -64,5 +65,25 @@ def test_two_node_cluster_writes_the_local_corpus(tmp_path: Path, de_en_archive:
         edited.write_text(edited.read_text(encoding="utf-8") + "\nEin ganz neuer letzter Satz.\n", encoding="utf-8")
         again = _babelmill(on_cluster, tmp_path, env)
         assert again.returncode == 0, again.stderr
+        _a_node_that_cannot_see_the_inputs_is_a_clear_error(tmp_path, address, models, env)
     second = json.loads((tmp_path / "ray" / "manifest.json").read_text())["stages"]["translate"]
     assert second["cache_hits"] > 0 and second["cache_misses"] == 1  # only the new sentence is translated
+
+
+def _a_node_that_cannot_see_the_inputs_is_a_clear_error(tmp_path: Path, address: str, models: Path, env) -> None:
+    """The driver runs in a mount namespace of its own with the inputs on a tmpfs that only it
+    sees: exactly the situation of inputs on a driver-local disk."""
+    if shutil.which("unshare") is None or subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode:
+        return  # no private mount namespaces here (not root): the check itself is still run above
+    private = tmp_path / "driver-only"
+    private.mkdir()
+    run = [sys.executable, "-m", "babelmill", "run", str(private / "in"), "-o", str(tmp_path / "blind"),
+           "--models-dir", str(models), "--engine", "ray", "--address", address]  # fmt: skip
+    script = (
+        f"mount -t tmpfs none {shlex.quote(str(private))} && cp -r {shlex.quote(str(SEEDS))} "
+        f"{shlex.quote(str(private / 'in'))} && exec {shlex.join(run)}"
+    )
+    blind = subprocess.run(["unshare", "-m", "sh", "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert blind.returncode == 1, blind.stderr
+    assert "cannot see" in blind.stderr and str(private / "in") in blind.stderr
+    assert "every node sees" in blind.stderr
