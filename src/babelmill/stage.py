@@ -164,11 +164,13 @@ class Stage:
 
     def _timed(self, batch: list[Document]) -> Iterator[Document]:
         handed_on: set[int] = set()
-        it = iter(self.process_batch(batch))
+        it: Iterator[Document] | None = None
         out: list[Document] = []
         while True:
             start = time.perf_counter()
             try:
+                if it is None:  # inside the guard and the clock: process_batch may do its work here
+                    it = iter(self.process_batch(batch))
                 doc = next(it, None)
             except StageStateError:
                 raise
