@@ -6,13 +6,14 @@ default pipeline, and the German blocks translated by a random-weight package of
 layers, d512, 32k vocabulary; ``--quick``: a small one), so translation is part of the cost. Three
 runs, each in a fresh process on a fresh output folder:
 
-1. ``local1``: the local engine pinned to one CPU (``os.sched_setaffinity``), translation on one
-   thread (``inter_threads = intra_threads = 1``);
-2. ``ray2``: ``--engine ray`` on a local Ray instance with two CPUs (same translation settings,
-   so each translation actor uses one thread);
-3. ``local2``: the local engine on both CPUs (translation threads chosen by the stage).
+1. ``local1``: the local engine pinned to one CPU (``os.sched_setaffinity``); translation's
+   automatic threading then runs one translator on one thread;
+2. ``ray2``: ``--engine ray`` on a local Ray instance with two CPUs; each translation actor owns
+   one CPU, so it runs one translator on one thread;
+3. ``local2``: the local engine on both CPUs (two single-threaded translators).
 
-The corpora of the three must be byte-identical. Reported per run: wall seconds and each stage's
+All three use the same configuration, and their corpora must be byte-identical (threading and
+engine never change which sentences share a CTranslate2 batch). Reported per run: wall seconds and each stage's
 seconds (summed over workers for Ray: CPU-seconds of work, not wall), the writer's own seconds,
 and for ``ray2`` the share of the wall time spent in driver-side serial work: the stages that
 run once per corpus on the driver (strip's site counts, dedup) and the writer.
@@ -122,15 +123,6 @@ def build_models(folder: Path, quick: bool) -> Path:
     return models
 
 
-def write_config(path: Path, one_thread: bool) -> Path:
-    text = (REPO / "pipeline" / "default.toml").read_text(encoding="utf-8")
-    if one_thread:  # one translator on one thread per process (per actor on Ray)
-        text = text.replace("[stages.translate]\n", "[stages.translate]\ninter_threads = 1\nintra_threads = 1\n", 1)
-    path.write_text(text, encoding="utf-8")
-    # relative rule files resolve from the config's folder, then the packaged pipeline/
-    return path
-
-
 def run_one(spec: dict) -> dict:
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"), RAY_AUTH_MODE="disabled", RAY_USAGE_STATS_ENABLED="0")
     env.pop("OMP_NUM_THREADS", None)
@@ -162,12 +154,11 @@ def main() -> None:
         t = time.perf_counter()
         models = build_models(base, args.quick)
         print(f"inputs: {sum(counts.values())} pages {counts}; model built in {time.perf_counter() - t:.1f}s")
-        one = write_config(base / "one-thread.toml", one_thread=True)
-        auto = write_config(base / "auto.toml", one_thread=False)
+        config = str(REPO / "pipeline" / "default.toml")
         runs = {
-            "local1": {"engine": "local", "cpus": 1, "config": str(one)},
-            "ray2": {"engine": "ray", "cpus": 2, "config": str(one)},
-            "local2": {"engine": "local", "cpus": 2, "config": str(auto)},
+            "local1": {"engine": "local", "cpus": 1, "config": config},
+            "ray2": {"engine": "ray", "cpus": 2, "config": config},
+            "local2": {"engine": "local", "cpus": 2, "config": config},
         }
         results, corpora = {}, {}
         for name, spec in runs.items():

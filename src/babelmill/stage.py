@@ -64,6 +64,8 @@ class RunContext:
     #: this copy of the stage runs on a worker of a distributed engine: it must not write the
     #: output's state itself, but hand it to the driver's copy (:meth:`Stage.export_state`)
     worker: bool = False
+    #: CPUs this copy of the stage may use (a Ray actor's share); None: this process's
+    cpus: int | None = None
 
     @classmethod
     def of(cls, context: RunContext | Mapping[str, Any] | None) -> RunContext:
@@ -149,16 +151,22 @@ class Stage:
 
     def run(self, docs: Iterable[Document]) -> Iterator[Document]:
         """Feed documents through the stage; rejected documents pass by untouched."""
+        # a batch ends after the stage's next ``batch_size`` documents, rejected ones included
+        # (they pass by at once): batches then hold the same documents on every engine, which
+        # matters for translation (batch composition can flip near-tied beams)
         batch: list[Document] = []
+        seen = 0
         for doc in docs:
-            if not doc.ok:
+            seen += 1
+            if doc.ok:
+                self.count("documents_in")
+                batch.append(doc)
+            else:
                 yield doc
-                continue
-            self.count("documents_in")
-            batch.append(doc)
-            if len(batch) >= max(1, self.batch_size):
-                yield from self._timed(batch)
-                batch = []
+            if seen >= max(1, self.batch_size):
+                if batch:
+                    yield from self._timed(batch)
+                batch, seen = [], 0
         if batch:
             yield from self._timed(batch)
 

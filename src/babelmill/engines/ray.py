@@ -63,7 +63,7 @@ def _import_ray():
 
 
 # documents per Ray dataset: large enough that starting the actor pools is a small cost
-WINDOW = 20_000
+WINDOW = 80 * 256  # a multiple of every stage's batch size (see _dataset)
 
 
 def _node_id() -> str | None:
@@ -150,14 +150,16 @@ class StageChain:
     row with an empty ``doc`` carries only statistics (a batch whose documents were all dropped).
     """
 
-    def __init__(self, specs: list[tuple[str, Any]], context: RunContext):
+    def __init__(self, specs: list[tuple[str, Any]], context: RunContext, cpus: float = 1):
         from babelmill.registry import get_stage_class
 
         cwd = context.driver_cwd
         if cwd and os.path.isdir(cwd):
             os.chdir(cwd)  # relative input paths resolve as on the driver (shared file system)
-        # worker=True: state meant for the output (the translation cache) goes back to the driver
-        self.stages = [get_stage_class(key)(config, context.replace(worker=True)) for key, config in specs]
+        # worker=True: state meant for the output (the translation cache) goes back to the driver;
+        # cpus: the actor's share of its node (the translation threads follow it)
+        context = context.replace(worker=True, cpus=max(1, int(cpus)))
+        self.stages = [get_stage_class(key)(config, context) for key, config in specs]
         self.node = _node_id()
 
     def __call__(self, batch):
@@ -303,14 +305,24 @@ class RayEngine:
     def _dataset(self, groups: list[list[Stage]], docs: list[Document]):
         ray = self.ray
         cpus, gpus = self._resources()
-        rows = [{DOC: pickle.dumps(d, protocol=5), STATS: b""} for d in docs]
-        blocks = max(1, min(len(rows), -(-len(rows) // PER_DOC_BATCH)))
-        ds = ray.data.from_items(rows, override_num_blocks=blocks)
+        import pyarrow as pa
+
+        # blocks of exactly PER_DOC_BATCH documents: a stage's batches (multiples of it) then
+        # hold the same documents as on the local engine (see Stage.run)
+        blocks = []
+        for i in range(0, len(docs), PER_DOC_BATCH):
+            chunk = [pickle.dumps(d, protocol=5) for d in docs[i : i + PER_DOC_BATCH]]
+            blocks.append(
+                pa.table(
+                    {DOC: pa.array(chunk, pa.large_binary()), STATS: pa.array([b""] * len(chunk), pa.large_binary())}
+                )
+            )
+        ds = ray.data.from_arrow(blocks)
         for group in groups:
             pool = pool_options(group, cpus, gpus, self.context.device)
             ds = ds.map_batches(
                 StageChain,
-                fn_constructor_args=([(s.key, s.config) for s in group], self.context),
+                fn_constructor_args=([(s.key, s.config) for s in group], self.context, pool["num_cpus"]),
                 batch_size=pool["batch_size"],
                 batch_format="pyarrow",
                 compute=ray.data.ActorPoolStrategy(min_size=1, max_size=pool["actors"]),

@@ -179,6 +179,7 @@ class TranslateStage(Stage):
                     compute_type=cfg.compute_type,
                     inter_threads=cfg.inter_threads,
                     intra_threads=cfg.intra_threads,
+                    cpus=self.context.cpus,
                     options=DecodeOptions(
                         beam_size=cfg.beam_size,
                         max_batch_tokens=cfg.max_batch_tokens,
