@@ -231,7 +231,9 @@ def test_original_title_language_is_recorded(stage):
 
 def test_bad_input_does_not_crash(stage):
     doc = make_doc(blocks=["", "\x00\x01", "???", "Ein ganz normaler deutscher Satz mit genug Wörtern."])
-    doc.removed = [{"line": 1}, "not a dict"]
+    doc.removed = [{"line": 1}]  # a removal without text
+    with pytest.raises(TypeError):
+        doc.removed = ["not a mapping"]  # odd entries are refused where they are made
     out = run(stage, doc)
     assert all(b.lang in {"de", "en", "zh", "other"} for b in out.blocks)
     assert set(out.origin) >= {"language", "language_mix", "machine_translated", "mt_score", "evidence"}

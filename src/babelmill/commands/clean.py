@@ -77,7 +77,7 @@ def clean(files: tuple[Path, ...], explain: bool, as_json: bool, config_path: Pa
                 "status_reason": doc.status_reason,
                 "metadata": doc.metadata,
                 "blocks": [b.to_json() for b in doc.blocks],
-                "removed": doc.removed,
+                "removed": [r.to_json() for r in doc.removed],
             }
             click.echo(json.dumps(record, ensure_ascii=False))
         else:
@@ -90,7 +90,7 @@ def clean(files: tuple[Path, ...], explain: bool, as_json: bool, config_path: Pa
             for key, value in doc.metadata.items():
                 click.echo(f"# {key}: {value}", err=True)
             for row in doc.removed:
-                click.echo(f"- {row['line']} [{row['rule']}] {row['text'].strip()}", err=True)
+                click.echo(f"- {row.line} [{row.rule}] {row.text.strip()}", err=True)
         if not doc.ok:
             failed = True
             click.echo(f"babelmill clean: {path}: {doc.status} ({doc.status_reason})", err=True)

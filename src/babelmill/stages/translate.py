@@ -426,7 +426,6 @@ class TranslateStage(Stage):
             "model_version": ", ".join(str(models[n]) for n in names) if names else prior.get("model_version"),
             "blocks_translated": translated_total,
             "blocks_pending": pending_total,
-            "cache_hits": summary["cache_hits"],
             "flagged": flagged_total,
         }
         detail = {
@@ -449,7 +448,6 @@ def _empty_translation() -> dict[str, Any]:
         "model_version": None,
         "blocks_translated": 0,
         "blocks_pending": 0,
-        "cache_hits": 0,
         "flagged": 0,
     }
 
