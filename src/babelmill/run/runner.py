@@ -16,14 +16,23 @@ from typing import Any
 from babelmill import __version__
 from babelmill.config import PipelineConfig, load_config
 from babelmill.engines import ENGINES, make_engine
-from babelmill.errors import RunError, StageStateError
+from babelmill.errors import ConfigError, RunError, StageStateError
 from babelmill.io.files import truncate_to
 from babelmill.io.read import display_path
 from babelmill.io.sinks import CorpusSink, OutputConfig, SinkError
 from babelmill.registry import get_stage_class
 from babelmill.run.inputs import discover_inputs, installed_translation_languages
 from babelmill.run.manifest import RunSummary, write_manifest
-from babelmill.run.outputs import REJECTED, STATE_DIR, OutputLock, check_writable, clear_for_rebuild, rewrite_without
+from babelmill.run.outputs import (
+    REJECTED,
+    STATE_DIR,
+    OutputLock,
+    check_output_folder,
+    check_separate,
+    check_writable,
+    clear_for_rebuild,
+    rewrite_without,
+)
 from babelmill.run.plan import Plan, make_plan
 from babelmill.run.state import KEPT, RunState
 from babelmill.run.writer import CorpusWriter
@@ -51,7 +60,13 @@ class RunOptions:
 def build_stages(cfg: PipelineConfig, context: RunContext | dict[str, Any] | None = None) -> list[Stage]:
     """The configured stages, in order, each built with its options and the run context."""
     ctx = RunContext.of(context)
-    return [get_stage_class(key)(cfg.options[key], ctx) for key in cfg.stages]
+    stages = []
+    for key in cfg.stages:
+        try:
+            stages.append(get_stage_class(key)(cfg.options[key], ctx))
+        except (ValueError, OSError) as exc:  # a rule file that fails to load, a bad option
+            raise ConfigError(f"stage {key!r}: {exc}") from None
+    return stages
 
 
 def output_config(opts: RunOptions, cfg: PipelineConfig) -> OutputConfig:
@@ -77,6 +92,8 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
     if opts.engine not in ENGINES:
         raise RunError(f"unknown engine {opts.engine!r}; expected local or ray")
     out = opts.output_dir
+    check_separate(out, opts.inputs)
+    check_output_folder(out)
     check_writable(out)
 
     with OutputLock(out):
