@@ -15,8 +15,10 @@ runs, each in a fresh process on a fresh output folder:
 All three use the same configuration, and their corpora must be byte-identical (threading and
 engine never change which sentences share a CTranslate2 batch). Reported per run: wall seconds and each stage's
 seconds (summed over workers for Ray: CPU-seconds of work, not wall), the writer's own seconds,
-and for ``ray2`` the share of the wall time spent in driver-side serial work: the stages that
-run once per corpus on the driver (strip's site counts, dedup) and the writer.
+and for ``ray2`` the share of the wall time spent in driver-side serial work: what runs once per
+corpus on the driver (strip's site counts, dedup; the manifest's ``engine.driver_seconds``) and
+the writer. From the per-document serial and parallel costs it projects, by Amdahl's law, the
+wall time of 1M and 100M documents on 1, 8 and 64 nodes (``benchmarks/SCALE.md`` discusses it).
 
 Random weights translate nothing meaningful: only time is measured.
 
@@ -78,6 +80,7 @@ wall = time.perf_counter() - t
 manifest = json.load(open(os.path.join(spec["out"], "manifest.json")))
 print("CHILD " + json.dumps({"wall": wall, "writer": spent["writer"], "kept": summary.kept,
       "stages": {k: v.get("seconds", 0.0) for k, v in manifest["stages"].items()},
+      "driver": manifest.get("engine", {}).get("driver_seconds", {}),
       "translated": manifest["stages"].get("translate", {}).get("sentences_unique", 0)}))
 """
 
@@ -139,6 +142,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="120 documents, a small model (under a minute, quiet)")
     ap.add_argument("--docs", type=int, default=1000)
+    ap.add_argument("--cores-per-node", type=int, default=16, help="for the projection (default 16)")
     ap.add_argument("--keep", type=Path, help="keep inputs, model and outputs in this (new) folder")
     args = ap.parse_args()
     if args.quick:
@@ -171,21 +175,33 @@ def main() -> None:
             print(f"{name:>6}: {r['wall']:7.1f}s wall, {r['kept']} kept, writer {r['writer']:.1f}s; stage s: {stages}")
 
     identical = int(corpora["ray2"] == corpora["local1"] == corpora["local2"])
-    ray = results["ray2"]
-    serial = ray["stages"].get("strip", 0.0) + ray["stages"].get("dedup", 0.0) + ray["writer"]
+    ray, one = results["ray2"], results["local1"]
+    docs = sum(counts.values())
+    driver = ray["driver"]  # seconds the serial stages (or their in-order parts) spent on the driver
+    serial = sum(driver.values()) + ray["writer"]
     serial_share = serial / ray["wall"]
     speed = {name: 1.0 / r["wall"] for name, r in results.items()}
     print(
-        f"unique sentences translated: {results['local1']['translated']}; driver-side serial work in ray2: "
-        f"{serial:.1f}s of {ray['wall']:.1f}s (strip {ray['stages'].get('strip', 0):.1f}, "
-        f"dedup {ray['stages'].get('dedup', 0):.1f}, writer {ray['writer']:.1f})"
+        f"unique sentences translated: {one['translated']}; driver-side serial work in ray2: {serial:.1f}s of "
+        f"{ray['wall']:.1f}s wall ("
+        + ", ".join(f"{k} {v:.1f}" for k, v in driver.items())
+        + f", writer {ray['writer']:.1f})"
     )
+    # Amdahl, per document: s = serial seconds (driver), p = the rest of the one-CPU run's work
+    s = serial / docs
+    p = max(0.0, (sum(one["stages"].values()) + one["writer"]) / docs - s)
+    print(f"per document: serial {s * 1000:.1f} ms on the driver, parallel {p * 1000:.1f} ms of CPU")
+    print(f"projected wall time ({args.cores_per_node} CPUs per node; hours):")
+    print(f"{'documents':>12} " + " ".join(f"{n:>3} node{'s' if n > 1 else ' '}" for n in (1, 8, 64)) + "  serial floor")
+    for n_docs in (1_000_000, 100_000_000):
+        hours = [n_docs * (s + p / (nodes * args.cores_per_node)) / 3600 for nodes in (1, 8, 64)]
+        print(f"{n_docs:>12,} " + " ".join(f"{h:>9.1f}" for h in hours) + f"  {n_docs * s / 3600:>12.1f}")
     print(
         f"RESULT ray2_vs_local1={speed['ray2'] / speed['local1']:.2f} "
         f"local2_vs_local1={speed['local2'] / speed['local1']:.2f} "
         f"ray2_vs_local2={speed['ray2'] / speed['local2']:.2f} serial_share={serial_share:.3f} identical={identical} "
-        f"docs={sum(counts.values())} local1_s={results['local1']['wall']:.1f} ray2_s={ray['wall']:.1f} "
-        f"local2_s={results['local2']['wall']:.1f}"
+        f"docs={docs} local1_s={one['wall']:.1f} ray2_s={ray['wall']:.1f} local2_s={results['local2']['wall']:.1f} "
+        f"serial_ms_per_doc={s * 1000:.1f} parallel_ms_per_doc={p * 1000:.1f}"
     )
 
 

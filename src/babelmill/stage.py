@@ -136,6 +136,14 @@ class Stage:
     def rollback(self) -> None:
         """The corpus write failed: drop what was added since the last :meth:`commit`."""
 
+    def split(self) -> Stage | None:
+        """For a ``once_per_corpus`` stage whose in-order work is a small part of it: keep only
+        that part in this stage (it then hands each document on with what the rest needs, in
+        ``doc.handover``) and return the rest as a per-document stage that engines may run in
+        parallel; the two in sequence write exactly what the whole stage writes. Called by
+        engines that spread documents over processes; None: the stage cannot be split."""
+        return None
+
     def export_state(self) -> Any:
         """On a distributed engine's worker (``context.worker``), after each batch: what the
         driver's copy of the stage must receive to commit it (None: nothing). The engine hands
@@ -159,7 +167,7 @@ class Stage:
         for doc in docs:
             seen += 1
             if doc.ok:
-                self.count("documents_in")
+                self._count_in()
                 batch.append(doc)
             else:
                 yield doc
@@ -219,6 +227,9 @@ class Stage:
                 out.append(doc)
         self.seconds += time.perf_counter() - start
         return out
+
+    def _count_in(self) -> None:
+        self.count("documents_in")
 
     def _count_out(self, doc: Document) -> None:
         self.count("documents_out" if doc.ok else f"{doc.status}_{doc.status_reason}")

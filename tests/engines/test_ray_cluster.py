@@ -55,7 +55,9 @@ def test_two_node_cluster_writes_the_local_corpus(tmp_path: Path, de_en_archive:
         for name in ("corpus.jsonl", "rejected.jsonl"):
             assert (tmp_path / "ray" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()
         manifest = json.loads((tmp_path / "ray" / "manifest.json").read_text())
-        assert manifest["engine"] == {"name": "ray", "nodes": 2}  # both nodes ran actors
+        engine = manifest["engine"]
+        assert (engine["name"], engine["nodes"]) == ("ray", 2)  # both nodes ran actors
+        assert set(engine["driver_seconds"]) == {"strip", "dedup"}  # the serial work, measured
         first = manifest["stages"]["translate"]
         assert first["cache_misses"] > 0
 

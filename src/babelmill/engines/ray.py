@@ -103,12 +103,13 @@ def uses_device(stage: Stage) -> bool:
 
 def plan(stages: list[Stage]) -> list[tuple[str, list[list[Stage]]]]:
     """Cut the stages into ``("serial", [[stage]])`` and ``("parallel", [group, ...])`` segments;
-    a parallel segment's groups are its actor pools (chained plain stages, or one model stage)."""
+    a parallel segment's groups are its actor pools (chained plain stages, or one model stage).
+
+    A serial stage that can be split (:meth:`Stage.split`) keeps only its in-order part on the
+    driver; the rest of it joins the next actor pool."""
     segments: list[tuple[str, list[list[Stage]]]] = []
-    for stage in stages:
-        if is_serial(stage):
-            segments.append(("serial", [[stage]]))
-            continue
+
+    def add_parallel(stage: Stage) -> None:
         if not segments or segments[-1][0] != "parallel":
             segments.append(("parallel", []))
         groups = segments[-1][1]
@@ -116,6 +117,15 @@ def plan(stages: list[Stage]) -> list[tuple[str, list[list[Stage]]]]:
             groups.append([stage])
         else:
             groups[-1].append(stage)
+
+    for stage in stages:
+        if is_serial(stage):
+            segments.append(("serial", [[stage]]))
+            rest = stage.split()
+            if rest is not None:
+                add_parallel(rest)
+        else:
+            add_parallel(stage)
     return segments
 
 
@@ -150,16 +160,14 @@ class StageChain:
     row with an empty ``doc`` carries only statistics (a batch whose documents were all dropped).
     """
 
-    def __init__(self, specs: list[tuple[str, Any]], context: RunContext, cpus: float = 1):
-        from babelmill.registry import get_stage_class
-
+    def __init__(self, specs: list[tuple[type[Stage], Any]], context: RunContext, cpus: float = 1):
         cwd = context.driver_cwd
         if cwd and os.path.isdir(cwd):
             os.chdir(cwd)  # relative input paths resolve as on the driver (shared file system)
         # worker=True: state meant for the output (the translation cache) goes back to the driver;
         # cpus: the actor's share of its node (the translation threads follow it)
         context = context.replace(worker=True, cpus=max(1, int(cpus)))
-        self.stages = [get_stage_class(key)(config, context) for key, config in specs]
+        self.stages = [stage_class(config, context) for stage_class, config in specs]
         self.node = _node_id()
 
     def __call__(self, batch):
@@ -213,6 +221,8 @@ class RayEngine:
         self.context = (context or RunContext()).replace(driver_cwd=os.getcwd())
         self._models: dict[str, Any] = {}
         self._nodes: set[str] = set()
+        self._serial: list[Stage] = []  # the stages (or their in-order parts) run on the driver
+        self._worker_seconds: Counter[str] = Counter()
         self._checked = False
 
     def _init(self) -> None:
@@ -244,7 +254,10 @@ class RayEngine:
         return dict(self._models)
 
     def facts(self) -> dict[str, Any]:
-        return {"name": self.name, "nodes": len(self._nodes)}
+        """Name, nodes that ran actors, and the seconds each serial stage spent on the driver
+        (the work that more nodes do not speed up; see benchmarks/SCALE.md)."""
+        driver = {s.key: round(s.seconds - self._worker_seconds[s.key], 3) for s in self._serial}
+        return {"name": self.name, "nodes": len(self._nodes), "driver_seconds": driver}
 
     def check_nodes_see(self, paths: list[str], timeout: float = 120.0) -> None:
         """Every node of the cluster must see ``paths`` (inputs, the output folder, the models) on
@@ -284,6 +297,7 @@ class RayEngine:
         for kind, groups in plan(stages):
             if kind == "serial":
                 stage = groups[0][0]
+                self._serial.append(stage)
                 stream = stage.run(stream)
                 if progress is not None:
                     stream = progress.track(stage.key, stream)
@@ -322,7 +336,7 @@ class RayEngine:
             pool = pool_options(group, cpus, gpus, self.context.device)
             ds = ds.map_batches(
                 StageChain,
-                fn_constructor_args=([(s.key, s.config) for s in group], self.context, pool["num_cpus"]),
+                fn_constructor_args=([(type(s), s.config) for s in group], self.context, pool["num_cpus"]),
                 batch_size=pool["batch_size"],
                 batch_format="pyarrow",
                 compute=ray.data.ActorPoolStrategy(min_size=1, max_size=pool["actors"]),
@@ -359,6 +373,7 @@ class RayEngine:
                         if stage is not None:
                             stage.counters.update(entry["counters"])
                             stage.seconds += entry["seconds"]
+                            self._worker_seconds[entry["key"]] += entry["seconds"]
                         self._models.update(entry.get("models") or {})
                         if entry.get("node"):
                             self._nodes.add(entry["node"])
