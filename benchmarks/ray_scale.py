@@ -192,7 +192,8 @@ def main() -> None:
     p = max(0.0, (sum(one["stages"].values()) + one["writer"]) / docs - s)
     print(f"per document: serial {s * 1000:.1f} ms on the driver, parallel {p * 1000:.1f} ms of CPU")
     print(f"projected wall time ({args.cores_per_node} CPUs per node; hours):")
-    print(f"{'documents':>12} " + " ".join(f"{n:>3} node{'s' if n > 1 else ' '}" for n in (1, 8, 64)) + "  serial floor")
+    columns = " ".join(f"{n:>3} node{'s' if n > 1 else ' '}" for n in (1, 8, 64))
+    print(f"{'documents':>12} {columns}  serial floor")
     for n_docs in (1_000_000, 100_000_000):
         hours = [n_docs * (s + p / (nodes * args.cores_per_node)) / 3600 for nodes in (1, 8, 64)]
         print(f"{n_docs:>12,} " + " ".join(f"{h:>9.1f}" for h in hours) + f"  {n_docs * s / 3600:>12.1f}")
