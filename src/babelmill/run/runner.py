@@ -119,9 +119,8 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
             # they hold whole records only; a rerun goes on from there
             state.db.rollback()
             for stage in stages:
-                if isinstance(stage, StatefulStage):
-                    with contextlib.suppress(Exception):
-                        stage.rollback()
+                with contextlib.suppress(Exception):
+                    stage.rollback()
             for s in sinks:
                 s.close()
                 with contextlib.suppress(OSError, SinkError):
