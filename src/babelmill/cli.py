@@ -98,6 +98,12 @@ def run(
 
     if progress is None:
         progress = sys.stderr.isatty() and not quiet
+    if not verbose:
+        import warnings
+
+        # third-party libraries' warnings (dateutil's unknown time zones, Ray's settings) are not
+        # the operator's business; babelmill reports what it did itself. -v shows them.
+        warnings.filterwarnings("ignore")
     opts = RunOptions(
         engine=engine,
         address=address,
