@@ -80,8 +80,8 @@ def test_exact_duplicate_keeps_emitted_text_form():
     out = run(DedupStage(), [doc("a", text), doc("b", copy)])
     assert out["a"].ok and out["b"].text == copy
     assert out["b"].status == "duplicate" and out["b"].status_reason == "exact_duplicate"
-    assert out["b"].status_detail == {"duplicate_of": "a", "similarity": 1.0}
-    assert out["b"].dedup == {"cluster": "cluster:a", "duplicate_of": "a", "similarity": 1.0, "method": "exact"}
+    assert out["b"].status_detail == {"duplicate_of": "a", "similarity": 1.0, "containment": 1.0}
+    assert out["b"].dedup == {"cluster": "cluster:a", "duplicate_of": "a", "similarity": 1.0, "containment": 1.0, "method": "exact"}
     assert out["a"].dedup == {"cluster": "cluster:a", "duplicate_of": None}
 
 
@@ -93,7 +93,7 @@ def test_near_duplicate_found_and_distinct_article_kept(engine):
     docs = [doc("near", near, machine_translated=True), doc("base", base), doc("other", other)]
     out = run(DedupStage(DedupConfig(engine=engine)), docs)
     assert out["near"].status_reason == "near_duplicate"
-    assert out["near"].dedup["duplicate_of"] == "base" and out["near"].dedup["method"] == "minhash"
+    assert out["near"].dedup["duplicate_of"] == "base" and out["near"].dedup["method"] == "jaccard"
     assert 0.7 <= out["near"].dedup["similarity"] < 1.0
     assert out["other"].ok and out["other"].dedup == {"cluster": None, "duplicate_of": None}
 
@@ -300,5 +300,5 @@ def test_key_text_is_the_same_built_from_paragraphs(paragraphs, as_blocks):
     """The stage normalizes paragraph by paragraph; the document key must not change by that."""
     text = "\n\n".join(paragraphs)
     d = Document(id="p", text=text, blocks=[Block(text=p) for p in paragraphs] if as_blocks else [])
-    normalized, _ = DedupStage()._normalize(d)
+    normalized, _, _ = DedupStage()._normalize(d)
     assert normalized == normalize_key_text(text)

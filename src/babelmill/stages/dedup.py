@@ -54,10 +54,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
+
 from babelmill.dedup.index import BatchOverlay, DedupIndex, IndexedDoc, IndexParams, PendingDoc
 from babelmill.dedup.minhash import ENGINES, MinHasher, band_keys
-from babelmill.dedup.text import exact_key, normalize_key_text, paragraph_hash, shingles, split_paragraphs, tokens
-from babelmill.document import DUPLICATE, PENDING, Document
+from babelmill.dedup.text import (
+    block_shingles,
+    exact_key,
+    normalize_key_text,
+    overlap,
+    paragraph_hash,
+    shingle_hashes,
+    split_paragraphs,
+)
+from babelmill.document import DUPLICATE, PENDING, TRANSLATED, Document
 from babelmill.stage import Stage
 
 STAGE = "dedup"
@@ -80,14 +90,26 @@ class DedupConfig:
     near: bool = True
     #: words per shingle; 5 keeps unrelated articles on the same topic apart (few shared 5-grams)
     shingle_size: int = 5
+    #: characters per shingle in Chinese and Japanese blocks (by detected language, else by script)
+    char_shingle_size: int = 5
     #: MinHash permutations (signature length); 128 gives a similarity error of about +-0.04
     num_perm: int = 128
     #: LSH bands x rows (<= num_perm). 25 x 5 makes a pair with Jaccard 0.7 a candidate with
     #: probability 0.99 and one with 0.3 with probability 0.06 (only candidates are compared)
     bands: int = 25
     rows: int = 5
-    #: estimated Jaccard of shingle sets at or above which a document is a near-duplicate
+    #: Jaccard of the shingle sets (verified on the stored sets) at or above which a document is
+    #: a near-duplicate
     threshold: float = 0.7
+    #: share of the smaller document's shingles found in the other at or above which one is a
+    #: near-duplicate of the other (an excerpt, or a story embedded in a longer page)
+    containment: float = 0.8
+    #: containment only counts when the smaller document has at least this many shingles
+    containment_min_shingles: int = 25
+    #: at most this many LSH candidates (most shared bands first) are verified per document
+    max_candidates: int = 50
+    #: a paragraph held by more than this many documents is boilerplate-like: it names no candidates
+    paragraph_candidate_limit: int = 10
     #: seed of the MinHash permutations
     seed: int = 1
     #: ``rensa`` (Rust, ~75x faster) or ``datasketch`` (pure numpy reference)
@@ -115,6 +137,10 @@ class DedupConfig:
             raise ValueError(f"bands x rows ({self.bands} x {self.rows}) exceeds num_perm ({self.num_perm})")
         if not 0.0 < self.threshold <= 1.0:
             raise ValueError(f"threshold must be in (0, 1], got {self.threshold}")
+        if not 0.0 < self.containment <= 1.0:
+            raise ValueError(f"containment must be in (0, 1], got {self.containment}")
+        if self.char_shingle_size < 1 or self.max_candidates < 1 or self.paragraph_candidate_limit < 1:
+            raise ValueError("char_shingle_size, max_candidates and paragraph_candidate_limit must be positive")
         if self.max_also_in < 1 or self.recurring_min_docs < 1:
             raise ValueError("max_also_in and recurring_min_docs must be at least 1")
 
@@ -124,6 +150,7 @@ class DedupConfig:
             num_perm=self.num_perm,
             seed=self.seed,
             shingle_size=self.shingle_size,
+            char_shingle_size=self.char_shingle_size,
             bands=self.bands,
             rows=self.rows,
         )
@@ -161,7 +188,8 @@ class _Work:
     pending: PendingDoc | None = None  # kept in this batch; written when the document leaves
     note_rowid: int | None = None  # duplicate of this indexed row; counted when the document leaves
     paragraphs: list[tuple[int, int]] | None = None  # (hash, paragraph index)
-    para_keys: list[str] | None = None  # normalized paragraphs, when already computed
+    para_keys: list[str] | None = None  # normalized paragraphs (blocks), in order
+    langs: list[str | None] | None = None  # shingling language of each paragraph
 
     @property
     def kept(self) -> bool:
@@ -266,8 +294,8 @@ class DedupStage(Stage):
         work: list[_Work | None] = []
         for doc in docs:
             try:
-                normalized, para_keys = self._normalize(doc)
-                work.append(_Work(doc, normalized, para_keys=para_keys))
+                normalized, para_keys, langs = self._normalize(doc)
+                work.append(_Work(doc, normalized, para_keys=para_keys, langs=langs))
             except Exception as exc:  # bad input never stops the run
                 self._failed(doc, exc)
                 work.append(None)
@@ -279,7 +307,7 @@ class DedupStage(Stage):
                     item.paragraphs = self._paragraph_hashes(item.doc, item.para_keys)
             except Exception as exc:
                 self._failed(item.doc, exc)
-            item.normalized, item.para_keys = "", None  # keep only hashes for the rest of the batch
+            item.normalized, item.para_keys, item.langs = "", None, None  # keep only hashes from here on
         for item in live:
             if item.kept and item.doc.ok and item.doc.id in self._touched:
                 item.doc.dedup["cluster"] = cluster_id(item.doc.id)
@@ -302,7 +330,7 @@ class DedupStage(Stage):
         try:
             if item.pending is not None:
                 p = item.pending
-                self.index.add(p.id, p.exact, p.signature, p.paragraphs, dups=p.dups, keys=p.keys)
+                self.index.add(p.id, p.exact, p.signature, p.paragraphs, dups=p.dups, keys=p.keys, shingles=p.shingles)
             if item.note_rowid is not None:
                 self.index.note_duplicate(item.note_rowid)
         except Exception as exc:
@@ -342,31 +370,86 @@ class DedupStage(Stage):
             if match_id is not None:
                 self._duplicate(item, match_id, 1.0, "exact")
                 return
-        signature, keys = None, None
+        signature, keys, hashes = None, None, None
+        para_hashes = self._paragraph_hashes(doc, item.para_keys)
         if cfg.near:
-            signature = self.hasher.signature(shingles(tokens(item.normalized), cfg.shingle_size))
+            grams: list[str] = []
+            for text, lang in zip(item.para_keys, item.langs, strict=True):
+                grams += block_shingles(text, lang, cfg.shingle_size, cfg.char_shingle_size)
+            signature = self.hasher.signature(grams)
             keys = band_keys(signature, cfg.bands, cfg.rows)
-            match = self.index.find_near(signature, cfg.threshold, keys)
-            best = [(match.similarity, match.id)] if match is not None else []
-            local = overlay.find_near(signature, cfg.threshold, keys)
-            if local is not None:
-                best.append((local[1], local[0]))
-            if best:
-                similarity, kept_id = min(best, key=lambda b: (-b[0], b[1]))
-                self._duplicate(item, kept_id, round(similarity, 4), "minhash")
+            hashes = shingle_hashes(grams)
+            match = self._best_match(hashes, keys, [h for h, _ in para_hashes])
+            if match is not None:
+                self._duplicate(item, *match)
                 return
-        item.paragraphs = self._paragraph_hashes(doc, item.para_keys) if cfg.paragraphs else []
-        item.pending = PendingDoc(doc.id, key, signature, [h for h, _ in item.paragraphs], keys=keys)
+        item.paragraphs = para_hashes if cfg.paragraphs else []
+        item.pending = PendingDoc(
+            doc.id, key, signature, [h for h, _ in para_hashes], keys=keys, shingles=hashes
+        )
         overlay.add(item.pending)
         doc.dedup = {"cluster": None, "duplicate_of": None}
         self.count("kept")
 
-    def _duplicate(self, item: _Work, kept_id: str, similarity: float, method: str) -> None:
+    def _best_match(
+        self, hashes: np.ndarray, keys: list[int], para_hashes: list[int]
+    ) -> tuple[str, float, str, float, str] | None:
+        """Verify the candidates on their shingle sets; the best duplicate, or ``None``.
+
+        A candidate is a duplicate when the Jaccard of the two shingle sets reaches
+        ``threshold``, or when the smaller document has at least ``containment_min_shingles``
+        shingles and at least ``containment`` of them occur in the other. The best is the one
+        with the highest of the two measures, then the highest Jaccard, then the smallest id.
+        Returns (kept id, Jaccard, method, containment, which one is contained).
+        """
+        cfg = self.config
+        found = self.index.candidates(keys, para_hashes, cfg.max_candidates, cfg.paragraph_candidate_limit)
+        pairs = [(c.id, c.shingles) for c in found]
+        pairs += [(p.id, p.shingles) for p in self._overlay.candidates(keys, para_hashes, cfg.paragraph_candidate_limit)]
+        self.count("candidates_verified", len(pairs))
+        best = None
+        for other_id, other in pairs:
+            if other is None or not len(other):
+                continue
+            jac, in_other, other_in = overlap(hashes, other)
+            if len(hashes) <= len(other):
+                contained, direction, smaller = in_other, "duplicate_in_kept", len(hashes)
+            else:
+                contained, direction, smaller = other_in, "kept_in_duplicate", len(other)
+            if jac >= cfg.threshold:
+                method = "jaccard"
+            elif contained >= cfg.containment and smaller >= cfg.containment_min_shingles:
+                method = "containment"
+            else:
+                continue
+            rank = (-max(jac, contained), -jac, other_id)
+            if best is None or rank < best[0]:
+                best = (rank, (other_id, jac, method, contained, direction))
+        return best[1] if best is not None else None
+
+    def _duplicate(
+        self,
+        item: _Work,
+        kept_id: str,
+        similarity: float,
+        method: str,
+        containment: float = 1.0,
+        contained: str | None = None,
+    ) -> None:
         doc = item.doc
         cid = cluster_id(kept_id)
-        doc.dedup = {"cluster": cid, "duplicate_of": kept_id, "similarity": similarity, "method": method}
+        doc.dedup = {
+            "cluster": cid,
+            "duplicate_of": kept_id,
+            "similarity": similarity,
+            "containment": containment,
+            "method": method,
+        }
         reason = EXACT_DUPLICATE if method == "exact" else NEAR_DUPLICATE
-        doc.reject(DUPLICATE, reason, stage=STAGE, duplicate_of=kept_id, similarity=similarity)
+        extra = {"method": method, "contained": contained} if reason == NEAR_DUPLICATE else {}
+        doc.reject(
+            DUPLICATE, reason, stage=STAGE, duplicate_of=kept_id, similarity=similarity, containment=containment, **extra
+        )
         pending = self._overlay.docs.get(kept_id)
         if pending is not None:
             pending.dups += 1
@@ -381,20 +464,26 @@ class DedupStage(Stage):
             return [b.text for b in doc.blocks]
         return split_paragraphs(doc.text)
 
-    def _normalize(self, doc: Document) -> tuple[str, list[str] | None]:
-        """Normalized text of the document, and of its paragraphs when they make up that text.
+    def _normalize(self, doc: Document) -> tuple[str, list[str], list[str | None]]:
+        """Normalized text of the document, and of each paragraph with its shingling language.
 
-        Normalizing folds the blank lines between paragraphs to one space, so the document's
-        key text is its paragraphs' key texts joined: each paragraph is normalized only once.
+        Paragraphs are the blocks (with the language ``detect`` gave them; a translated block is
+        English now), else ``doc.text`` split on blank lines (language from the script). Normalizing
+        folds the blank lines between paragraphs to one space, so the document's key text is its
+        paragraphs' key texts joined: each paragraph is normalized only once.
         """
         text = doc.text or doc.body_text()
-        if not self.config.paragraphs or (doc.blocks and doc.body_text() != text):
-            return normalize_key_text(text), None
         keys = [normalize_key_text(p) for p in self._paragraphs(doc)]
-        return " ".join(k for k in keys if k), keys
+        if doc.blocks:
+            langs = [("en" if b.translation == TRANSLATED else b.lang) for b in doc.blocks]
+        else:
+            langs = [None] * len(keys)
+        if doc.blocks and doc.body_text() != text:
+            return normalize_key_text(text), keys, langs
+        return " ".join(k for k in keys if k), keys, langs
 
     def _paragraph_hashes(self, doc: Document, keys: list[str] | None = None) -> list[tuple[int, int]]:
-        """(hash, paragraph index) of the paragraphs long enough to track."""
+        """(hash, paragraph index) of the paragraphs long enough to track (and to name candidates)."""
         out = []
         if keys is None:
             keys = [normalize_key_text(p) for p in self._paragraphs(doc)]
