@@ -3,11 +3,15 @@
 One row per *kept* document (duplicates never enter the index, so every match points at a
 document that is in the corpus and ``duplicate_of`` never forms chains):
 
-* ``docs``   id, exact key, MinHash signature, shingle hashes (sorted ``uint32``, the set that
-  candidates are verified on), paragraph hashes, number of duplicates seen
+* ``docs``   id, exact key, MinHash signature, shingle hashes per paragraph (``uint32``, what
+  candidates are verified on: :class:`~babelmill.dedup.verify.Shingles`), paragraph hashes,
+  number of duplicates seen
 * ``exact``  exact key -> document (primary key lookup)
 * ``bands``  LSH band key -> documents (clustered primary key ``(key, doc)``)
 * ``paras``  paragraph hash -> documents (clustered primary key ``(key, doc)``)
+* ``anchors`` sampled shingle hash -> documents (one shingle in ``anchor_every``, chosen by hash
+  value): candidates for containment, an excerpt or an embedded story, whose whole-set Jaccard is
+  too low for LSH
 * ``meta``   the format version and the parameters that make signatures and shingles comparable
   (engine, seed, permutations, shingle sizes, bands, rows)
 
@@ -34,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from babelmill.dedup.minhash import band_keys
+from babelmill.dedup.verify import Shingles
 from babelmill.stage import StageStateError
 
 SCHEMA = """
@@ -50,6 +55,7 @@ CREATE TABLE IF NOT EXISTS docs (
 CREATE TABLE IF NOT EXISTS exact (key BLOB PRIMARY KEY, doc INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS paras (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS anchors (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
 """
 
 #: version of the on-disk layout; an index of another version needs a rebuild
@@ -69,8 +75,9 @@ class IndexParams:
     seed: int = 1
     shingle_size: int = 5
     char_shingle_size: int = 5
-    bands: int = 25
-    rows: int = 5
+    bands: int = 42
+    rows: int = 3
+    anchor_every: int = 16
     key_version: int = 1  # bump when normalize_key_text changes
     format: int = FORMAT
 
@@ -91,7 +98,7 @@ class Candidate:
 
     id: str
     rowid: int
-    shingles: np.ndarray
+    shingles: Shingles
 
 
 class DedupIndex:
@@ -153,7 +160,7 @@ class DedupIndex:
             what = ", ".join(f"{k} stored={a} configured={b}" for k, (a, b) in sorted(diff.items()))
             raise DedupStateError(
                 f"dedup index {self.path} was built with other parameters ({what}); "
-                "signatures would not be comparable: rerun with rebuild, or restore the old settings"
+                "signatures would not be comparable: rebuild it (--rebuild), or restore the old settings"
             )
 
     # -- lookups -------------------------------------------------------------------------------
@@ -174,11 +181,14 @@ class DedupIndex:
         ).fetchone()
         return IndexedDoc(*row) if row else None
 
-    def candidates(self, keys: list[int], para_keys: list[int], limit: int, para_limit: int) -> list[Candidate]:
-        """Indexed documents sharing an LSH band key or a paragraph hash, with their shingle sets.
+    def candidates(
+        self, keys: list[int], para_keys: list[int], anchors: list[int], limit: int, para_limit: int
+    ) -> list[Candidate]:
+        """Indexed documents sharing an LSH band key, a paragraph hash or an anchor, with their shingles.
 
-        At most ``limit`` from the bands, most shared bands first (ties to the oldest row). A
-        paragraph held by more than ``para_limit`` documents is boilerplate-like and names none.
+        At most ``limit`` from the bands and ``limit`` from the anchors, most shared first (ties to
+        the oldest row). A paragraph or anchor held by more than ``para_limit`` documents is
+        boilerplate-like or a stock phrase, and names none.
         """
         rowids: dict[int, None] = {}
         if keys:
@@ -192,11 +202,22 @@ class DedupIndex:
             docs = self.db.execute("SELECT doc FROM paras WHERE key=? LIMIT ?", (key, para_limit + 1)).fetchall()
             if len(docs) <= para_limit:
                 rowids.update((r[0], None) for r in docs)
+        if anchors:
+            marks = ",".join("?" * len(anchors))
+            by_key: dict[int, list[int]] = {}
+            for key, doc in self.db.execute(f"SELECT key, doc FROM anchors WHERE key IN ({marks})", anchors):
+                by_key.setdefault(key, []).append(doc)
+            shared: dict[int, int] = {}
+            for docs in by_key.values():
+                if len(docs) <= para_limit:
+                    for doc in docs:
+                        shared[doc] = shared.get(doc, 0) + 1
+            rowids.update((d, None) for d in sorted(shared, key=lambda d: (-shared[d], d))[:limit])
         if not rowids:
             return []
         marks = ",".join("?" * len(rowids))
         rows = self.db.execute(f"SELECT rowid, id, shingles FROM docs WHERE rowid IN ({marks})", list(rowids))
-        return [Candidate(doc_id, rowid, np.frombuffer(sh or b"", dtype=np.uint32)) for rowid, doc_id, sh in rows]
+        return [Candidate(doc_id, rowid, Shingles.unpack(sh)) for rowid, doc_id, sh in rows]
 
     def paragraph_docs(self, key: int, exclude_rowid: int | None, limit: int) -> list[str]:
         """Ids of up to ``limit`` other indexed documents holding a paragraph with this hash."""
@@ -216,7 +237,7 @@ class DedupIndex:
         paragraphs: list[int],
         dups: int = 0,
         keys: list[int] | None = None,
-        shingles: np.ndarray | None = None,
+        shingles: Shingles | None = None,
     ) -> IndexedDoc:
         """Index a kept document (uncommitted until :meth:`commit`)."""
         self._begin()
@@ -229,7 +250,7 @@ class DedupIndex:
                     doc_id,
                     exact,
                     None if signature is None else signature.astype(np.uint32).tobytes(),
-                    None if shingles is None else np.asarray(shingles, dtype=np.uint32).tobytes(),
+                    None if shingles is None else shingles.pack(),
                     np.asarray(paras, dtype=np.int64).tobytes(),
                     dups,
                 ),
@@ -242,6 +263,11 @@ class DedupIndex:
                     keys = band_keys(signature, self.params.bands, self.params.rows)
                 self.db.executemany("INSERT OR IGNORE INTO bands(key, doc) VALUES (?, ?)", [(k, rowid) for k in keys])
             self.db.executemany("INSERT OR IGNORE INTO paras(key, doc) VALUES (?, ?)", [(k, rowid) for k in paras])
+            if shingles is not None:
+                self.db.executemany(
+                    "INSERT OR IGNORE INTO anchors(key, doc) VALUES (?, ?)",
+                    [(k, rowid) for k in shingles.anchors(self.params.anchor_every)],
+                )
         except BaseException:
             self.db.execute("ROLLBACK TO add_doc")
             self.db.execute("RELEASE add_doc")
@@ -264,10 +290,12 @@ class DedupIndex:
         autocommit = not self._in_tx
         self._begin()
         try:
-            row = self.db.execute("SELECT rowid, exact, sig, paras FROM docs WHERE id=?", (doc_id,)).fetchone()
+            row = self.db.execute(
+                "SELECT rowid, exact, sig, paras, shingles FROM docs WHERE id=?", (doc_id,)
+            ).fetchone()
             if row is None:
                 return False
-            rowid, exact, sig, paras = row
+            rowid, exact, sig, paras, shingles = row
             if exact is not None:
                 self.db.execute("DELETE FROM exact WHERE key=? AND doc=?", (exact, rowid))
             if sig is not None:
@@ -275,6 +303,8 @@ class DedupIndex:
                 self.db.executemany("DELETE FROM bands WHERE key=? AND doc=?", [(k, rowid) for k in keys])
             para_keys = np.frombuffer(paras or b"", dtype=np.int64).tolist()
             self.db.executemany("DELETE FROM paras WHERE key=? AND doc=?", [(k, rowid) for k in para_keys])
+            anchors = Shingles.unpack(shingles).anchors(self.params.anchor_every)
+            self.db.executemany("DELETE FROM anchors WHERE key=? AND doc=?", [(k, rowid) for k in anchors])
             self.db.execute("DELETE FROM docs WHERE rowid=?", (rowid,))
             return True
         finally:
@@ -292,7 +322,7 @@ class PendingDoc:
     paragraphs: list[int]
     dups: int = 0
     keys: list[int] | None = None  # LSH band keys of the signature
-    shingles: np.ndarray | None = None  # sorted shingle hashes
+    shingles: Shingles | None = None  # shingle hashes per paragraph
 
 
 class BatchOverlay:
@@ -310,6 +340,7 @@ class BatchOverlay:
         self.exact: dict[bytes, str] = {}
         self.bands: dict[int, list[str]] = {}
         self.paras: dict[int, list[str]] = {}
+        self.anchors: dict[int, list[str]] = {}
 
     def add(self, doc: PendingDoc) -> None:
         self.docs[doc.id] = doc
@@ -322,16 +353,23 @@ class BatchOverlay:
                 self.bands.setdefault(key, []).append(doc.id)
         for key in set(doc.paragraphs):
             self.paras.setdefault(key, []).append(doc.id)
+        if doc.shingles is not None:
+            for key in doc.shingles.anchors(self.params.anchor_every):
+                self.anchors.setdefault(key, []).append(doc.id)
 
-    def candidates(self, keys: list[int], para_keys: list[int], para_limit: int) -> list[PendingDoc]:
-        """Batch documents sharing an LSH band key or a (not boilerplate-like) paragraph hash."""
+    def candidates(
+        self, keys: list[int], para_keys: list[int], anchors: list[int], para_limit: int
+    ) -> list[PendingDoc]:
+        """Batch documents sharing an LSH band key, or a paragraph hash or anchor held by at most
+        ``para_limit`` documents."""
         ids: set[str] = set()
         for key in keys:
             ids.update(self.bands.get(key, ()))
-        for key in set(para_keys):
-            docs = self.paras.get(key, ())
-            if len(docs) <= para_limit:
-                ids.update(docs)
+        for table, wanted in ((self.paras, para_keys), (self.anchors, anchors)):
+            for key in set(wanted):
+                docs = table.get(key, ())
+                if len(docs) <= para_limit:
+                    ids.update(docs)
         return [self.docs[i] for i in sorted(ids)]
 
     def paragraph_docs(self, key: int, exclude_id: str) -> list[str]:

@@ -175,16 +175,3 @@ def shingle_hashes(grams: Iterable[str]) -> np.ndarray:
     True
     """
     return np.unique(np.fromiter((zlib.crc32(g.encode("utf-8")) for g in grams), dtype=np.uint32))
-
-
-def overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
-    """Jaccard, share of ``a`` in ``b`` and share of ``b`` in ``a``, of two :func:`shingle_hashes` sets.
-
-    >>> overlap(np.array([1, 2, 3, 4], dtype=np.uint32), np.array([3, 4, 5], dtype=np.uint32))
-    (0.4, 0.5, 0.6667)
-    """
-    if not len(a) or not len(b):
-        return 0.0, 0.0, 0.0
-    common = len(np.intersect1d(a, b, assume_unique=True))
-    union = len(a) + len(b) - common
-    return round(common / union, 4), round(common / len(a), 4), round(common / len(b), 4)

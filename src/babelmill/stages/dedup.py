@@ -54,19 +54,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-import numpy as np
-
 from babelmill.dedup.index import BatchOverlay, DedupIndex, IndexedDoc, IndexParams, PendingDoc
 from babelmill.dedup.minhash import ENGINES, MinHasher, band_keys
 from babelmill.dedup.text import (
     block_shingles,
     exact_key,
     normalize_key_text,
-    overlap,
     paragraph_hash,
     shingle_hashes,
     split_paragraphs,
 )
+from babelmill.dedup.verify import Rule, Shingles, compare
 from babelmill.document import DUPLICATE, PENDING, TRANSLATED, Document
 from babelmill.stage import Stage
 
@@ -96,19 +94,29 @@ class DedupConfig:
     num_perm: int = 128
     #: LSH bands x rows (<= num_perm). 25 x 5 makes a pair with Jaccard 0.7 a candidate with
     #: probability 0.99 and one with 0.3 with probability 0.06 (only candidates are compared)
-    bands: int = 25
-    rows: int = 5
+    bands: int = 42
+    rows: int = 3
     #: Jaccard of the shingle sets (verified on the stored sets) at or above which a document is
     #: a near-duplicate
-    threshold: float = 0.7
+    threshold: float = 0.6
     #: share of the smaller document's shingles found in the other at or above which one is a
     #: near-duplicate of the other (an excerpt, or a story embedded in a longer page)
-    containment: float = 0.8
+    containment: float = 0.75
     #: containment only counts when the smaller document has at least this many shingles
     containment_min_shingles: int = 25
-    #: at most this many LSH candidates (most shared bands first) are verified per document
+    #: never a duplicate when the smaller document has at least max(own_min, own_share x its
+    #: shingles) in paragraphs of its own (mostly absent from the other): another article that
+    #: shares a long passage, not a copy
+    own_min: int = 20
+    own_share: float = 0.1
+    #: one shingle in this many (by hash value) is an anchor: documents sharing anchors are
+    #: candidates for containment (an excerpt has too low a Jaccard for LSH)
+    anchor_every: int = 16
+    #: at most this many candidates from the bands, and as many from the anchors (most shared
+    #: first), are verified per document
     max_candidates: int = 50
-    #: a paragraph held by more than this many documents is boilerplate-like: it names no candidates
+    #: a paragraph or anchor held by more than this many documents is boilerplate-like or a stock
+    #: phrase: it names no candidates
     paragraph_candidate_limit: int = 10
     #: seed of the MinHash permutations
     seed: int = 1
@@ -139,10 +147,15 @@ class DedupConfig:
             raise ValueError(f"threshold must be in (0, 1], got {self.threshold}")
         if not 0.0 < self.containment <= 1.0:
             raise ValueError(f"containment must be in (0, 1], got {self.containment}")
-        if self.char_shingle_size < 1 or self.max_candidates < 1 or self.paragraph_candidate_limit < 1:
-            raise ValueError("char_shingle_size, max_candidates and paragraph_candidate_limit must be positive")
+        if min(self.char_shingle_size, self.anchor_every, self.max_candidates, self.paragraph_candidate_limit) < 1:
+            raise ValueError(
+                "char_shingle_size, anchor_every, max_candidates and paragraph_candidate_limit must be positive"
+            )
         if self.max_also_in < 1 or self.recurring_min_docs < 1:
             raise ValueError("max_also_in and recurring_min_docs must be at least 1")
+
+    def rule(self) -> Rule:
+        return Rule(self.threshold, self.containment, self.containment_min_shingles, self.own_min, self.own_share)
 
     def index_params(self) -> IndexParams:
         return IndexParams(
@@ -153,6 +166,7 @@ class DedupConfig:
             char_shingle_size=self.char_shingle_size,
             bands=self.bands,
             rows=self.rows,
+            anchor_every=self.anchor_every,
         )
 
 
@@ -374,57 +388,53 @@ class DedupStage(Stage):
         para_hashes = self._paragraph_hashes(doc, item.para_keys)
         if cfg.near:
             grams: list[str] = []
+            per_paragraph = []
             for text, lang in zip(item.para_keys, item.langs, strict=True):
-                grams += block_shingles(text, lang, cfg.shingle_size, cfg.char_shingle_size)
+                block = block_shingles(text, lang, cfg.shingle_size, cfg.char_shingle_size)
+                per_paragraph.append(shingle_hashes(block))
+                grams += block
             signature = self.hasher.signature(grams)
             keys = band_keys(signature, cfg.bands, cfg.rows)
-            hashes = shingle_hashes(grams)
+            hashes = Shingles.of(per_paragraph)
             match = self._best_match(hashes, keys, [h for h, _ in para_hashes])
             if match is not None:
                 self._duplicate(item, *match)
                 return
         item.paragraphs = para_hashes if cfg.paragraphs else []
-        item.pending = PendingDoc(
-            doc.id, key, signature, [h for h, _ in para_hashes], keys=keys, shingles=hashes
-        )
+        item.pending = PendingDoc(doc.id, key, signature, [h for h, _ in para_hashes], keys=keys, shingles=hashes)
         overlay.add(item.pending)
         doc.dedup = {"cluster": None, "duplicate_of": None}
         self.count("kept")
 
     def _best_match(
-        self, hashes: np.ndarray, keys: list[int], para_hashes: list[int]
+        self, hashes: Shingles, keys: list[int], para_hashes: list[int]
     ) -> tuple[str, float, str, float, str] | None:
-        """Verify the candidates on their shingle sets; the best duplicate, or ``None``.
+        """Verify the candidates on their shingle sets (:mod:`babelmill.dedup.verify`); the best duplicate.
 
-        A candidate is a duplicate when the Jaccard of the two shingle sets reaches
-        ``threshold``, or when the smaller document has at least ``containment_min_shingles``
-        shingles and at least ``containment`` of them occur in the other. The best is the one
-        with the highest of the two measures, then the highest Jaccard, then the smallest id.
-        Returns (kept id, Jaccard, method, containment, which one is contained).
+        The best is the one with the highest of Jaccard and containment, then the highest
+        Jaccard, then the smallest id. Returns (kept id, Jaccard, method, containment, which
+        document is contained in which).
         """
         cfg = self.config
-        found = self.index.candidates(keys, para_hashes, cfg.max_candidates, cfg.paragraph_candidate_limit)
+        rule = cfg.rule()
+        anchors = hashes.anchors(cfg.anchor_every)
+        limit = cfg.paragraph_candidate_limit
+        found = self.index.candidates(keys, para_hashes, anchors, cfg.max_candidates, limit)
         pairs = [(c.id, c.shingles) for c in found]
-        pairs += [(p.id, p.shingles) for p in self._overlay.candidates(keys, para_hashes, cfg.paragraph_candidate_limit)]
+        pairs += [(p.id, p.shingles) for p in self._overlay.candidates(keys, para_hashes, anchors, limit)]
         self.count("candidates_verified", len(pairs))
         best = None
         for other_id, other in pairs:
-            if other is None or not len(other):
+            if other is None:
                 continue
-            jac, in_other, other_in = overlap(hashes, other)
-            if len(hashes) <= len(other):
-                contained, direction, smaller = in_other, "duplicate_in_kept", len(hashes)
-            else:
-                contained, direction, smaller = other_in, "kept_in_duplicate", len(other)
-            if jac >= cfg.threshold:
-                method = "jaccard"
-            elif contained >= cfg.containment and smaller >= cfg.containment_min_shingles:
-                method = "containment"
-            else:
+            c = compare(hashes, other)
+            method = rule.method(c)
+            if method is None:
                 continue
-            rank = (-max(jac, contained), -jac, other_id)
+            rank = (-max(c.jaccard, c.containment), -c.jaccard, other_id)
             if best is None or rank < best[0]:
-                best = (rank, (other_id, jac, method, contained, direction))
+                direction = "duplicate_in_kept" if c.smaller_is_new else "kept_in_duplicate"
+                best = (rank, (other_id, c.jaccard, method, c.containment, direction))
         return best[1] if best is not None else None
 
     def _duplicate(
@@ -448,7 +458,13 @@ class DedupStage(Stage):
         reason = EXACT_DUPLICATE if method == "exact" else NEAR_DUPLICATE
         extra = {"method": method, "contained": contained} if reason == NEAR_DUPLICATE else {}
         doc.reject(
-            DUPLICATE, reason, stage=STAGE, duplicate_of=kept_id, similarity=similarity, containment=containment, **extra
+            DUPLICATE,
+            reason,
+            stage=STAGE,
+            duplicate_of=kept_id,
+            similarity=similarity,
+            containment=containment,
+            **extra,
         )
         pending = self._overlay.docs.get(kept_id)
         if pending is not None:
