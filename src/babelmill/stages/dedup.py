@@ -387,15 +387,9 @@ class DedupStage(Stage):
         signature, keys, hashes = None, None, None
         para_hashes = self._paragraph_hashes(doc, item.para_keys)
         if cfg.near:
-            grams: list[str] = []
-            per_paragraph = []
-            for text, lang in zip(item.para_keys, item.langs, strict=True):
-                block = block_shingles(text, lang, cfg.shingle_size, cfg.char_shingle_size)
-                per_paragraph.append(shingle_hashes(block))
-                grams += block
+            grams, hashes = self._shingles(item.para_keys, item.langs)
             signature = self.hasher.signature(grams)
             keys = band_keys(signature, cfg.bands, cfg.rows)
-            hashes = Shingles.of(per_paragraph)
             match = self._best_match(hashes, keys, [h for h, _ in para_hashes])
             if match is not None:
                 self._duplicate(item, *match)
@@ -405,6 +399,23 @@ class DedupStage(Stage):
         overlay.add(item.pending)
         doc.dedup = {"cluster": None, "duplicate_of": None}
         self.count("kept")
+
+    def _shingles(self, paragraphs: list[str], langs: list[str | None]) -> tuple[list[str], Shingles]:
+        """Shingles of normalized paragraphs (by words, or by characters for Chinese and Japanese)."""
+        cfg = self.config
+        grams: list[str] = []
+        per_paragraph = []
+        for text, lang in zip(paragraphs, langs, strict=True):
+            block = block_shingles(text, lang, cfg.shingle_size, cfg.char_shingle_size)
+            per_paragraph.append(shingle_hashes(block))
+            grams += block
+        return grams, Shingles.of(per_paragraph)
+
+    def shingles_of(self, doc: Document) -> tuple[list[str], Shingles]:
+        """The shingles the stage compares ``doc`` on: the list the MinHash signature is computed
+        from, and the hashes per paragraph that candidates are verified on."""
+        _, paragraphs, langs = self._normalize(doc)
+        return self._shingles(paragraphs, langs)
 
     def _best_match(
         self, hashes: Shingles, keys: list[int], para_hashes: list[int]
