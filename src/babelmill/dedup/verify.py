@@ -71,8 +71,9 @@ class Shingles:
             return cls([], EMPTY)
         data = np.frombuffer(blob, dtype=np.uint32)
         n = int(data[0])
-        ends = np.cumsum(data[1 : n + 1], dtype=np.int64) + n + 1
-        starts = np.concatenate([[n + 1], ends[:-1]]).astype(np.int64)
+        lengths = data[1 : n + 1].astype(np.int64)
+        ends = np.cumsum(lengths) + n + 1
+        starts = ends - lengths
         return cls.of([data[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)])
 
 

@@ -20,7 +20,10 @@ known to have a duplicate (in this batch, or from earlier runs), else ``None``.
 **Kept-member rule.** Within a batch documents are decided in this order, so the first member of
 a cluster met is the one kept, whatever the input order: native before machine-translated
 (``doc.origin["machine_translated"]``), fewer blocks still pending translation, longer
-normalized text, then the smallest id. Documents are still yielded in the order received.
+normalized text, then the smallest id. Documents are still yielded in the order received. Before
+all of these comes a document that an earlier run kept and this run processes again (the runner
+calls :meth:`~DedupStage.forget` on it first: its pending blocks were translated), so a translated
+document keeps its earlier decision and is then indexed on its English text.
 
 **Across runs (and batches), what is already in the corpus stays**: an earlier document is never
 replaced, even if a new copy would rank higher; the new copy is the duplicate. That keeps ids
@@ -231,6 +234,9 @@ class DedupStage(StatefulStage):
         # a duplicate, one below it is the same document met again on a rerun
         self._first_new_rowid: int | None = None
         self._reseen: set[str] = set()  # already-indexed ids met in this run
+        # ids this run forgot that were kept documents: met again (their pending blocks translated),
+        # they rank first, so the corpus keeps the document it held and its duplicates stay such
+        self._was_kept: set[str] = set()
         self._touched: set[str] = set()  # kept ids that got a duplicate in the current batch
         self._overlay: BatchOverlay | None = None  # kept documents of the batch being decided
 
@@ -263,7 +269,9 @@ class DedupStage(StatefulStage):
     def forget(self, doc_ids: str | Iterable[str]) -> int:
         """Remove documents from the index (inputs deleted or edited); returns how many were there."""
         ids = [doc_ids] if isinstance(doc_ids, str) else list(doc_ids)
-        n = sum(1 for doc_id in ids if self.index.forget(doc_id))
+        forgotten = [doc_id for doc_id in ids if self.index.forget(doc_id)]
+        n = len(forgotten)
+        self._was_kept.update(forgotten)
         self._reseen.difference_update(ids)
         self.count("index_forgotten", n)
         return n
@@ -285,7 +293,7 @@ class DedupStage(StatefulStage):
                 self._failed(doc, exc)
                 work.append(None)
         live = [w for w in work if w is not None]
-        for item in sorted(live, key=lambda w: kept_rank(w.doc, w.normalized)):
+        for item in sorted(live, key=lambda w: (w.doc.id not in self._was_kept, *kept_rank(w.doc, w.normalized))):
             try:
                 self._decide(item)
                 if self.config.paragraphs and item.kept and item.paragraphs is None:
