@@ -1,16 +1,26 @@
 """Deduplication stage: exact copies, near-duplicates (MinHash + LSH), recurring paragraphs.
 
 Runs after ``translate`` and ``normalize``, on the English ``doc.text``, so a German article and
-its English original can meet once translated. For each document, in the kept-member order
-below:
+its English original can meet once translated. Blocks still pending translation are compared in
+their own language: each paragraph is shingled by the language ``detect`` gave its block
+(Chinese and Japanese by characters, ``char_shingle_size``; every other language by words,
+``shingle_size``; a translated block is English; without blocks, by script). For each document,
+in the kept-member order below:
 
 1. Same ``id`` as a document already in the index (a rerun over the same input): it *is* that
    document; it is left alone (never its own duplicate).
 2. Exact: the key of :func:`~babelmill.dedup.text.normalize_key_text` (NFKC, case folded,
    punctuation and whitespace folded) equals a kept document's -> rejected
    ``duplicate/exact_duplicate`` with similarity 1.0.
-3. Near: MinHash of word shingles, LSH candidates, estimated Jaccard ``>= threshold`` -> rejected
-   ``duplicate/near_duplicate`` with that similarity (the best match; ties to the smallest id).
+3. Near: candidates are the indexed documents sharing an LSH band of the MinHash signature, a
+   paragraph, or an anchor (a sampled shingle, for excerpts whose Jaccard is too low for LSH).
+   Each is verified on the stored shingle sets by :class:`~babelmill.dedup.verify.Rule`: Jaccard
+   ``>= threshold``, or the smaller document at least ``containment`` inside the other, and
+   never when the smaller one has paragraphs of its own. A match -> rejected
+   ``duplicate/near_duplicate`` with ``similarity`` (Jaccard), ``containment``, ``method`` and
+   ``contained`` (the best match: highest of the two measures, then Jaccard, then smallest id).
+   A document that *contains* a kept one (a longer page around a wire story) is its duplicate
+   too: across runs what is in the corpus stays; within a batch the longer one ranks first.
 4. Otherwise the document is kept and indexed; later documents are compared against it.
 
 Duplicates never enter the index, so ``duplicate_of`` always names a document that is in the
