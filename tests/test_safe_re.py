@@ -52,16 +52,9 @@ def test_adversarial_lines_run_the_quantified_characters():
     assert any(" " * 50 in line for line in lines)
 
 
-# The sentence splitter's own patterns are fixed separately (issue #20, "mutation"); they are
-# audited here as soon as they are linear.
-_SPLITTER = "translate/sentences.py"
-
-
 @pytest.mark.parametrize("src", [s for s in PACKAGE], ids=_ids(PACKAGE))
 def test_source_pattern_is_linear(src):
     result = superlinear(src)
-    if result and _SPLITTER in src.where:
-        pytest.xfail(result)
     assert result is None, result
 
 
