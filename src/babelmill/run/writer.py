@@ -10,12 +10,15 @@ next run (see :mod:`babelmill.run.state`).
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from babelmill.document import DUPLICATE, OK, PENDING, Document
+from babelmill.interrupt import Interrupted
+from babelmill.interrupt import check as check_interrupt
 from babelmill.io.parallel import parallel_records
 from babelmill.io.sinks import CorpusSink
 from babelmill.io.write import corpus_record, dumps, rejected_record
@@ -141,27 +144,56 @@ class CorpusWriter:
             )
         )
 
-    def write_stream(self, stream: Iterable[Document], seed_ids: set[str], checkpoint_every: int) -> None:
-        """Write every document of ``stream``, committing every ``checkpoint_every`` documents.
+    def write_stream(
+        self,
+        stream: Iterable[Document],
+        seed_ids: set[str],
+        checkpoint_every: int,
+        first_window: int | None = None,
+        seed_paths: list[str] | None = None,
+    ) -> None:
+        """Write every document of ``stream``, committing every ``checkpoint_every`` documents
+        (the first commit after ``first_window`` when given: the rest of an interrupted window).
 
         A duplicate is written only once the document it duplicates has come out of the stream:
         a checkpoint then never commits a duplicate without its kept document, so a run killed in
         between reprocesses both together and decides exactly as an uninterrupted run would.
+
+        A stop request (:mod:`babelmill.interrupt`) commits what was written, records the input
+        paths of the window it stopped in (``seed_paths``, the stream's inputs in order) as
+        ``open_window`` in the run state, so that the rerun's first window ends where this one
+        would have (same windows, same corpus), and re-raises.
         """
         emitted: set[str] = set()
         held: dict[str, list[Document]] = {}
-        for n, doc in enumerate(stream, start=1):
-            self.progress.written()
-            target = doc.status_detail.get("duplicate_of") if doc.status == DUPLICATE else None
-            if target and target != doc.id and target in seed_ids and target not in emitted:
-                held.setdefault(target, []).append(doc)
-            else:
-                self.write(doc)
-            emitted.add(doc.id)
-            for waiting in held.pop(doc.id, []):
-                self.write(waiting)
-            if n % checkpoint_every == 0:
-                self.checkpoint()
+        n = 0
+        window_start, next_checkpoint = 0, first_window or checkpoint_every
+        try:
+            for doc in stream:
+                n += 1
+                self.progress.written()
+                target = doc.status_detail.get("duplicate_of") if doc.status == DUPLICATE else None
+                if target and target != doc.id and target in seed_ids and target not in emitted:
+                    held.setdefault(target, []).append(doc)
+                else:
+                    self.write(doc)
+                emitted.add(doc.id)
+                for waiting in held.pop(doc.id, []):
+                    self.write(waiting)
+                if n == next_checkpoint:
+                    self.checkpoint()
+                    window_start, next_checkpoint = n, n + checkpoint_every
+                check_interrupt()
+        except Interrupted as stop:
+            # SIGINT/SIGTERM: commit every document written so far (held duplicates wait for
+            # their kept document; the rerun decides them together) and stop
+            if n > window_start and seed_paths is not None:
+                self.state.set("open_window", json.dumps(seed_paths[window_start:next_checkpoint]))
+            self.checkpoint()
+            stop.committed = self.summary.kept + self.summary.duplicates + self.summary.quarantined
+            raise
+        if self.state.get("open_window") not in (None, "[]"):
+            self.state.set("open_window", "[]")  # the interrupted window is done (committed below)
         for waiting in [d for docs in held.values() for d in docs]:  # their documents never came
             self.write(waiting)
 
