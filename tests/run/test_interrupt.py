@@ -59,7 +59,7 @@ def _stop(cmd: list[str], out: Path, sig: int, after_lines: int, wait: float) ->
 @pytest.mark.slow
 def test_sigint_and_sigterm_stop_cleanly_and_the_rerun_gives_the_uninterrupted_corpus(tmp_path: Path):
     inputs = tmp_path / "in"
-    write_inputs(inputs, n=120)
+    write_inputs(inputs, n=200)
     for seed in sorted((REPO / "seeds").iterdir()):
         shutil.copy(seed, inputs / seed.name)
     models = tmp_path / "no-models"

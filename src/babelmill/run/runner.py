@@ -40,6 +40,10 @@ from babelmill.run.writer import CorpusWriter
 from babelmill.stage import RunContext, Stage, StatefulStage
 
 
+#: the smallest window of documents the stages see at once (see _run_locked)
+MIN_WINDOW = 64
+
+
 @dataclass
 class RunOptions:
     inputs: list[str]
@@ -181,16 +185,17 @@ def _run_locked(
         pipeline_dir=cfg.path.parent,  # relative rule files in the config resolve from here
     )
     stages.extend(build_stages(cfg, context))
-    # documents move in windows of at most --checkpoint-every: no stage (translation's 256
-    # documents, dedup's 10,000) holds more than a checkpoint's worth before handing them on,
-    # so the writer commits every N documents during translation too
-    # and the first window of a run that goes on after a stop ends where the stopped one's would
-    # have (the rest of its inputs first): the windows, and so the corpus, are those of an
-    # uninterrupted run
+    # documents move through the stages in windows of at most max(--checkpoint-every, 64): no
+    # stage (translation's 256 documents, dedup's 10,000) holds more before handing them on, so
+    # checkpoints land during translation too. (Not below 64: dedup's kept-member rule and
+    # strip's site counts work within a window.) The first window of a run that goes on after a
+    # stop ends where the stopped run's would have (the rest of its inputs first): the windows,
+    # and so the corpus, are those of an uninterrupted run.
+    window = max(opts.checkpoint_every, MIN_WINDOW)
     first_window = _open_window(state, plan)
     for stage in stages:
-        if stage.batch_size >= opts.checkpoint_every:
-            stage.batch_size = opts.checkpoint_every
+        if stage.batch_size >= window:
+            stage.batch_size = window
             stage.first_batch = first_window
     _drop_superseded(plan, stages, state, sinks, out, summary)
 
@@ -209,6 +214,7 @@ def _run_locked(
             stream,
             {d.id for d in plan.seeds},
             opts.checkpoint_every,
+            window=window,
             first_window=first_window,
             seed_paths=[d.source["path"] for d in plan.seeds],
         )

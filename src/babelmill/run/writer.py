@@ -144,30 +144,41 @@ class CorpusWriter:
             )
         )
 
+    def _record_open_window(self, recorded: bool, seed_paths: list[str] | None, start: int, end: int) -> bool:
+        """A commit inside a window records the window's input paths (once per window) with it,
+        so that a run that goes on after a stop or a crash first finishes this window alone."""
+        if not recorded and seed_paths is not None:
+            self.state.set("open_window", json.dumps(seed_paths[start:end]))
+        return recorded or seed_paths is not None
+
     def write_stream(
         self,
         stream: Iterable[Document],
         seed_ids: set[str],
         checkpoint_every: int,
+        window: int | None = None,
         first_window: int | None = None,
         seed_paths: list[str] | None = None,
     ) -> None:
         """Write every document of ``stream``, committing every ``checkpoint_every`` documents
-        (the first commit after ``first_window`` when given: the rest of an interrupted window).
+        and at the end of each ``window`` of documents the stages decided together (the first
+        one ``first_window`` long when given: the rest of a window a stop cut short).
 
         A duplicate is written only once the document it duplicates has come out of the stream:
         a checkpoint then never commits a duplicate without its kept document, so a run killed in
         between reprocesses both together and decides exactly as an uninterrupted run would.
 
-        A stop request (:mod:`babelmill.interrupt`) commits what was written, records the input
-        paths of the window it stopped in (``seed_paths``, the stream's inputs in order) as
-        ``open_window`` in the run state, so that the rerun's first window ends where this one
-        would have (same windows, same corpus), and re-raises.
+        A commit inside a window records the input paths of that window (``seed_paths``, the
+        stream's inputs in order) as ``open_window`` in the run state, so that a run going on after
+        a stop or a crash ends its first window where this one would have (same windows, same
+        corpus). A stop request (:mod:`babelmill.interrupt`) commits what was written and re-raises.
         """
         emitted: set[str] = set()
         held: dict[str, list[Document]] = {}
         n = 0
-        window_start, next_checkpoint = 0, first_window or checkpoint_every
+        window = window or checkpoint_every
+        window_start, window_end = 0, first_window or window
+        open_recorded = False
         try:
             for doc in stream:
                 n += 1
@@ -180,20 +191,26 @@ class CorpusWriter:
                 emitted.add(doc.id)
                 for waiting in held.pop(doc.id, []):
                     self.write(waiting)
-                if n == next_checkpoint:
+                if n == window_end:
+                    window_start, window_end = n, n + window
+                    if open_recorded:
+                        self.state.set("open_window", "[]")
+                        open_recorded = False
                     self.checkpoint()
-                    window_start, next_checkpoint = n, n + checkpoint_every
+                elif n % checkpoint_every == 0:
+                    open_recorded = self._record_open_window(open_recorded, seed_paths, window_start, window_end)
+                    self.checkpoint()
                 check_interrupt()
         except Interrupted as stop:
             # SIGINT/SIGTERM: commit every document written so far (held duplicates wait for
             # their kept document; the rerun decides them together) and stop
-            if n > window_start and seed_paths is not None:
-                self.state.set("open_window", json.dumps(seed_paths[window_start:next_checkpoint]))
+            if n > window_start:
+                self._record_open_window(open_recorded, seed_paths, window_start, window_end)
             self.checkpoint()
             stop.committed = self.summary.kept + self.summary.duplicates + self.summary.quarantined
             raise
         if self.state.get("open_window") not in (None, "[]"):
-            self.state.set("open_window", "[]")  # the interrupted window is done (committed below)
+            self.state.set("open_window", "[]")  # the last window is done (committed below)
         for waiting in [d for docs in held.values() for d in docs]:  # their documents never came
             self.write(waiting)
 
