@@ -274,6 +274,21 @@ def test_single_file_remove_ids_counts_and_manifest_bytes(tmp_path):
     assert [r["id"] for r in iter_corpus_records(tmp_path)] == ["a", "c", "d"]
 
 
+@pytest.mark.parametrize("state", [{}, {"corpus_bytes": ""}])
+def test_single_file_without_a_commit_starts_empty(tmp_path, state):
+    (tmp_path / CORPUS).write_bytes(LINES[0])  # written by a run that died before its first commit
+    _single(tmp_path, state)
+    assert (tmp_path / CORPUS).read_bytes() == b""
+
+
+@pytest.mark.parametrize("state", [{}, {"corpus_staging_bytes": "", "corpus_staging_records": ""}])
+def test_staging_without_a_commit_starts_empty(tmp_path, state):
+    (tmp_path / STAGING).write_bytes(LINES[0])
+    sink = _sharded(tmp_path, state=state)
+    assert (tmp_path / STAGING).read_bytes() == b""
+    assert (sink.staging_records, sink.files()) == (0, [])
+
+
 def test_single_file_counts_records_of_any_bytes(tmp_path):
     (tmp_path / CORPUS).write_bytes(LINES[0] + b'{"id": "\xe9"}\n')  # not UTF-8: still a record
     assert _single(tmp_path, {"corpus_bytes": "100"}).files()[0]["records"] == 2
@@ -416,7 +431,7 @@ def test_remove_ids_rewrites_shards_and_staging_and_the_manifest_entries(tmp_pat
     if fmt == "parquet":
         pytest.importorskip("pyarrow")
     sink = _sharded(tmp_path, fmt=fmt)
-    for rec in ({"id": "a"}, {"id": "b"}, {"id": "c"}):
+    for rec in ({"id": "a", "text": "Straße 中文"}, {"id": "b"}, {"id": "c"}):
         sink.write(_line(rec))
     sink.seal()
     _commit(sink)
@@ -430,7 +445,7 @@ def test_remove_ids_rewrites_shards_and_staging_and_the_manifest_entries(tmp_pat
     assert sink.files() == [
         {"name": path.name, "records": 2, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
     ]
-    assert data == encode_shard([_line({"id": "a"}), _line({"id": "c"})], fmt)
+    assert data == encode_shard([_line({"id": "a", "text": "Straße 中文"}), _line({"id": "c"})], fmt)
     assert (tmp_path / STAGING).read_bytes() == _line({"id": "d"})
     assert sink.staging_records == 1
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
@@ -444,13 +459,13 @@ def test_remove_ids_rewrites_shards_and_staging_and_the_manifest_entries(tmp_pat
 def test_remove_ids_heals_a_stale_manifest_entry_and_skips_missing_shards(tmp_path):
     stale = {"name": "corpus-00000.jsonl", "records": 5, "bytes": 1, "sha256": "stale"}
     gone = {"name": "corpus-00001.jsonl", "records": 1, "bytes": 1, "sha256": "gone"}
-    state = {"corpus_layout": "sharded:jsonl", "corpus_shards": json.dumps([stale, gone])}
+    state = {"corpus_layout": "sharded:jsonl", "corpus_shards": json.dumps([gone, stale])}
     (tmp_path / "corpus-00000.jsonl").write_bytes(LINES[0])
     sink = _sharded(tmp_path, state=state)
     assert sink.remove_ids({"zzz"}) == 0
     assert sink.files() == [
-        {"name": stale["name"], "records": 1, "bytes": len(LINES[0]), "sha256": hashlib.sha256(LINES[0]).hexdigest()},
         gone,
+        {"name": stale["name"], "records": 1, "bytes": len(LINES[0]), "sha256": hashlib.sha256(LINES[0]).hexdigest()},
     ]
 
 
