@@ -39,7 +39,6 @@ from babelmill.run.state import KEPT, RunState
 from babelmill.run.writer import CorpusWriter
 from babelmill.stage import RunContext, Stage, StatefulStage
 
-
 #: the smallest window of documents the stages see at once (see _run_locked)
 MIN_WINDOW = 64
 
