@@ -56,6 +56,11 @@ class CorpusWriter:
         self.warn = warn
         self.rejected: BinaryIO | None = None
         self.pending_rows: list[InputRow] = []
+        # the window being written (see write_stream): its inputs, bounds, documents so far
+        self._seed_paths: list[str] | None = None
+        self._window = (0, 0)
+        self._n = 0
+        self._open_recorded = False
 
     def __enter__(self) -> CorpusWriter:
         self.rejected = open(self.rejected_path, "ab")  # noqa: SIM115 - held for the run
@@ -89,6 +94,12 @@ class CorpusWriter:
             for key, value in sink.state_values().items():
                 state.set(key, value)
         state.set("rejected_bytes", str(self.rejected.tell()))
+        start, end = self._window
+        if self._seed_paths is not None and start < self._n < end and not self._open_recorded:
+            # a commit inside a window (a checkpoint, a full shard, a stop): the window's inputs
+            # go with it, so that a run going on after a stop or crash finishes this window alone
+            state.set("open_window", json.dumps(self._seed_paths[start:end]))
+            self._open_recorded = True
         state.commit()
         for sink in self.sinks:
             sink.after_commit()
@@ -144,13 +155,6 @@ class CorpusWriter:
             )
         )
 
-    def _record_open_window(self, recorded: bool, seed_paths: list[str] | None, start: int, end: int) -> bool:
-        """A commit inside a window records the window's input paths (once per window) with it,
-        so that a run that goes on after a stop or a crash first finishes this window alone."""
-        if not recorded and seed_paths is not None:
-            self.state.set("open_window", json.dumps(seed_paths[start:end]))
-        return recorded or seed_paths is not None
-
     def write_stream(
         self,
         stream: Iterable[Document],
@@ -175,13 +179,12 @@ class CorpusWriter:
         """
         emitted: set[str] = set()
         held: dict[str, list[Document]] = {}
-        n = 0
         window = window or checkpoint_every
-        window_start, window_end = 0, first_window or window
-        open_recorded = False
+        self._seed_paths, self._window, self._n = seed_paths, (0, first_window or window), 0
         try:
             for doc in stream:
-                n += 1
+                self._n += 1
+                n = self._n
                 self.progress.written()
                 target = doc.status_detail.get("duplicate_of") if doc.status == DUPLICATE else None
                 if target and target != doc.id and target in seed_ids and target not in emitted:
@@ -191,24 +194,22 @@ class CorpusWriter:
                 emitted.add(doc.id)
                 for waiting in held.pop(doc.id, []):
                     self.write(waiting)
-                if n == window_end:
-                    window_start, window_end = n, n + window
-                    if open_recorded:
+                if n == self._window[1]:
+                    self._window = (n, n + window)
+                    if self._open_recorded:
                         self.state.set("open_window", "[]")
-                        open_recorded = False
+                        self._open_recorded = False
                     self.checkpoint()
                 elif n % checkpoint_every == 0:
-                    open_recorded = self._record_open_window(open_recorded, seed_paths, window_start, window_end)
                     self.checkpoint()
                 check_interrupt()
         except Interrupted as stop:
             # SIGINT/SIGTERM: commit every document written so far (held duplicates wait for
             # their kept document; the rerun decides them together) and stop
-            if n > window_start:
-                self._record_open_window(open_recorded, seed_paths, window_start, window_end)
             self.checkpoint()
             stop.committed = self.summary.kept + self.summary.duplicates + self.summary.quarantined
             raise
+        self._seed_paths = None
         if self.state.get("open_window") not in (None, "[]"):
             self.state.set("open_window", "[]")  # the last window is done (committed below)
         for waiting in [d for docs in held.values() for d in docs]:  # their documents never came
