@@ -204,7 +204,8 @@ def test_decode_skips_blank_lines_and_reports_bad_ones(tmp_path):
 
 def test_corpus_files_in_record_order(tmp_path):
     assert corpus_files(tmp_path / "missing") == []
-    for name in ("corpus-00010.jsonl", "corpus-00002.jsonl", "corpus-100000.jsonl", "corpus-99999.jsonl", "corpus-1.jsonl"):
+    shards = ("corpus-00010.jsonl", "corpus-00002.jsonl", "corpus-100000.jsonl", "corpus-99999.jsonl", "corpus-1.jsonl")
+    for name in shards:
         (tmp_path / name).write_bytes(LINES[0])
     for name in ("corpus-00003.txt", "corpus-00004.jsonl.tmp", "xcorpus-00005.jsonl", STAGING):
         (tmp_path / name).write_bytes(LINES[1])
