@@ -46,6 +46,7 @@ from babelmill.clean.lines import count_words
 from babelmill.clean.repeats import line_key
 from babelmill.clean.rules import RuleSet, load_rules
 from babelmill.clean.site_lines import SiteLineStore, SiteStateError, line_hash
+from babelmill.clean.title import apply_title
 from babelmill.document import QUARANTINED, Document
 from babelmill.stage import Stage
 
@@ -114,6 +115,8 @@ class StripConfig(Thresholds):
         persist_site_counts: keep the per-site line counts in ``context["state_dir"]`` so the
             next run starts with them (else they live in memory for one run).
         quarantine_empty: quarantine documents with no article text (else keep them empty).
+        learned_title: choose the title with the learned model of :mod:`babelmill.clean.title`
+            among the lines around the article's start (off: the rule-based extractor's pick).
     """
 
     rule_files: list[str] = field(default_factory=lambda: ["rules/boilerplate.toml"])
@@ -122,6 +125,7 @@ class StripConfig(Thresholds):
     site_long_words: int = 25
     persist_site_counts: bool = True
     quarantine_empty: bool = True
+    learned_title: bool = True
 
     def __post_init__(self) -> None:
         # Compile the rules now so that a broken rule file fails when the configuration is
@@ -293,8 +297,12 @@ class StripStage(Stage):
             n_stored, counts = stored[site]
             batch = new_lines.get(site, Counter())
             total = {h: counts.get(h, 0) + batch[h] for h in hashes.values()}
-            repeats = self._site_repeats(keys, hashes, total, n_stored + new_docs[site])
-            out = self._process_one(doc, repeats)
+            n_site = n_stored + new_docs[site]
+            repeats = self._site_repeats(keys, hashes, total, n_site)
+            # share of the site's other pages with each line (the title model's evidence of template)
+            others = max(1, n_site - (1 if new else 0))
+            seen = {k: max(0, total[h] - (1 if new else 0)) / others for k, h in hashes.items() if total[h] > 1}
+            out = self._process_one(doc, repeats, seen if n_site > 1 else None)
             if new:
                 try:
                     store.add(site, hashes.values(), doc.id or None)
@@ -308,12 +316,14 @@ class StripStage(Stage):
     def process(self, doc: Document) -> Iterable[Document]:
         yield from self.process_batch([doc])
 
-    def _process_one(self, doc: Document, repeats: set[str]) -> Document:
+    def _process_one(self, doc: Document, repeats: set[str], site_seen: dict[str, float] | None = None) -> Document:
         try:
             res = self.cleaner.clean(doc.text or "", repeats)
             if repeats and res.reasons()["site_boilerplate"] and not res.blocks:
                 # every line recurs elsewhere on the site: a reprint, not a template; dedup decides
                 res = self.cleaner.clean(doc.text or "", None)
+            if self.config.learned_title:
+                apply_title(res, doc.text or "", repeats, site_seen)
         except Exception as exc:  # noqa: BLE001 - record and go on
             self.count("errors")
             doc.record("strip", "error", "strip_failed", error=f"{type(exc).__name__}: {exc}")
