@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from babelmill.document import Document  # noqa: E402
-from babelmill.stages.artifacts import StripStage  # noqa: E402
-from babelmill.stages.encoding import RepairConfig, repair_text  # noqa: E402
+from babelmill.stages.repair import RepairConfig, repair_text  # noqa: E402
+from babelmill.stages.strip import StripStage  # noqa: E402
 
 _TOK = re.compile(r"\w+", re.UNICODE)
 

@@ -50,7 +50,7 @@ from babelmill.clean.title import (  # noqa: E402
     verdicts_of,
 )
 from babelmill.document import Document  # noqa: E402
-from babelmill.stages.artifacts import StripConfig, StripStage  # noqa: E402
+from babelmill.stages.strip import StripConfig, StripStage  # noqa: E402
 from babelmill.stages.encoding import RepairConfig, repair_text  # noqa: E402
 
 DEFAULT_OUT = ROOT / "src" / "babelmill" / "data" / "title.json"

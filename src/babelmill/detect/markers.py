@@ -6,7 +6,8 @@ match any line, with the first matching line as evidence. Lines longer than
 ``max_line_chars`` are skipped for the byline-like groups, where a match inside running prose
 means something else (an article *about* Weibo is not *from* Weibo); other groups (the
 disclaimers) allow three times that, as a disclaimer is a note, not a paragraph; inline stock
-tags (``ticker_tag``) count anywhere.
+tags (``ticker_tag``) count anywhere. Patterns use Python ``re`` syntax and run on RE2 (linear
+time in the line; see :mod:`babelmill.safe_re`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from babelmill.safe_re import LinearPattern, LinearPatternError, compile_linear
 
 # Groups whose patterns only count on short, byline-like lines.
 SHORT_LINE_GROUPS = frozenset({"zh_source", "byline", "platform"})
@@ -32,7 +35,7 @@ class MarkerHit:
 
 @dataclass
 class MarkerRules:
-    groups: dict[str, list[re.Pattern[str]]] = field(default_factory=dict)
+    groups: dict[str, list[LinearPattern]] = field(default_factory=dict)
     weights: dict[str, float] = field(default_factory=dict)
     max_line_chars: int = 100
 
@@ -42,7 +45,7 @@ class MarkerRules:
         path = Path(path)
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
         weights = {str(k): float(v) for k, v in raw.get("weights", {}).items()}
-        groups: dict[str, list[re.Pattern[str]]] = {}
+        groups: dict[str, list[LinearPattern]] = {}
         for name, table in raw.items():
             if name in ("weights", "max_line_chars"):
                 continue
@@ -53,8 +56,8 @@ class MarkerRules:
             compiled = []
             for pat in table["patterns"]:
                 try:
-                    compiled.append(re.compile(pat, re.IGNORECASE | re.MULTILINE))
-                except re.error as exc:
+                    compiled.append(compile_linear(pat, re.IGNORECASE | re.MULTILINE))
+                except (LinearPatternError, TypeError) as exc:
                     raise ValueError(f"{path}: [{name}] bad pattern {pat!r}: {exc}") from None
             groups[name] = compiled
         for key in STRUCTURAL_WEIGHTS:

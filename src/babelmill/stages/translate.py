@@ -4,7 +4,8 @@ What it changes: for every block whose ``lang`` is not ``en`` and that is not ye
 
 * a ``<lang> -> en`` package is installed: ``block.original`` = source text, ``block.text`` =
   English, ``block.translation = "translated"``, ``block.meta["quality"]`` = confidence + flags
-  (flagged blocks are kept, only marked);
+  (flagged blocks are kept, only marked), ``block.pairs`` = the aligned sentence pairs (source
+  sentence, its English, score, reused or not) that the writer puts into ``parallel.jsonl``;
 * no package: the block stays in its language, ``block.translation = "pending"`` and
   ``block.note`` says how to install one. A later run translates pending blocks.
 
@@ -19,17 +20,20 @@ reassembles blocks in order.
 
 from __future__ import annotations
 
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from babelmill.document import PENDING, TRANSLATED, Block, Document
-from babelmill.stage import Stage
+from babelmill.budget import TooSlow, cpu_budget, document_budget
+from babelmill.document import PENDING, QUARANTINED, TRANSLATED, Block, Document, SentencePair
+from babelmill.printable import printable
+from babelmill.stage import RunContext, Stage
 from babelmill.translate.cache import CACHE_FILE, TranslationCache
 from babelmill.translate.engine import BatchTranslator, CTranslate2Engine, DecodeOptions, Engine
-from babelmill.translate.packages import ArgosPackage, ModelError, find_package
+from babelmill.translate.packages import ArgosPackage, ModelError, discover_packages, find_package
 from babelmill.translate.protect import has_translatable_text, protect, restore
 from babelmill.translate.quality import assess
 from babelmill.translate.sentences import chunk_long, split_with_separators
@@ -50,12 +54,12 @@ class TranslateConfig:
     device: str = "auto"
     #: CTranslate2 compute type; None = int8 on CPU, int8_float16/float16 on CUDA
     compute_type: str | None = None
-    #: beam width. argostranslate uses 4; 2 decodes half as many hypotheses (benchmarks/translate.py:
-    #: ~1.8x faster on CPU), and on small transformer MT models beam 2 vs 4 usually differs little in
-    #: quality (not measured here: no real model offline). Set 4 for argostranslate's output.
-    #: 1 = greedy: fastest (benchmarks/translate.py "greedy" row), but it commits to each token's
-    #: argmax and typically loses some quality; a speed option, not the default
-    beam_size: int = 2
+    #: beam width. 4 = argostranslate's setting, which is what users' quality expectations rest
+    #: on; no quality measurement of 2 or 1 exists yet (no real model offline), so 4 stays the
+    #: default. 2 decodes half the hypotheses and 1 (greedy) commits to each token's argmax:
+    #: both faster (README, benchmarks/translate.py), both trade some quality (typically small
+    #: for beam 2, larger for greedy)
+    beam_size: int = 4
     #: upper token budget of one CTranslate2 batch (batch_type="tokens"). With several parallel
     #: translators the engine lowers it so that each gets at least two batches (else one idles
     #: while the other decodes the long tail). Batch composition can flip a near-tied beam
@@ -86,6 +90,11 @@ class TranslateConfig:
     #: outside it the block gets the "length_ratio" flag
     length_ratio_min: float = 0.4
     length_ratio_max: float = 2.5
+    #: CPU seconds that preparing one document's blocks (sentence splitting, placeholders) may
+    #: take, plus ``max_seconds_per_mb`` per million characters; a document over it is
+    #: quarantined (``too_slow``) and the run goes on. 0 = no limit
+    max_seconds: float = 10.0
+    max_seconds_per_mb: float = 10.0
 
     def __post_init__(self) -> None:
         if self.device not in ("auto", "cpu", "cuda"):
@@ -124,12 +133,13 @@ class _Loaded:
 
 @dataclass
 class _Piece:
-    """One sentence of a block: its placeholder text, spans, and what follows it."""
+    """One sentence of a block: its placeholder text, spans, what follows it, and its source."""
 
     masked: str
     spans: tuple[str, ...]
     sep: str
     translate: bool
+    source: str = ""
 
 
 class TranslateStage(Stage):
@@ -138,11 +148,12 @@ class TranslateStage(Stage):
     key: ClassVar[str] = "translate"
     Config: ClassVar[type] = TranslateConfig
     batch_size: ClassVar[int] = 256
+    needs_device: ClassVar[bool] = True
 
     def __init__(
         self,
         config: Any = None,
-        context: dict[str, Any] | None = None,
+        context: RunContext | dict[str, Any] | None = None,
         engines: dict[str, Engine | None] | None = None,
     ):
         """``engines`` pins an engine (or None = no model) per source language; used by tests."""
@@ -154,15 +165,17 @@ class TranslateStage(Stage):
                 self._loaded[code] = _Loaded(engine, None, reason)
         self._cache: TranslationCache | None = None
         self._cache_ready = False
+        self._packages_checked = False
 
     # -- models and cache ------------------------------------------------------------------
     def _models_dir(self) -> str | None:
-        return self.config.models_dir or self.context.get("models_dir")
+        return self.config.models_dir or self.context.models_dir
 
     def _engine_for(self, code: str) -> _Loaded:
         if code in self._loaded:
             return self._loaded[code]
         cfg = self.config
+        self._warn_unreadable_packages()
         package = find_package(code, TARGET, self._models_dir())
         if package is None:
             loaded = _Loaded(None, None, "no_model_installed")
@@ -170,7 +183,7 @@ class TranslateStage(Stage):
             try:
                 engine = CTranslate2Engine(
                     package,
-                    device=self.context.get("device") or cfg.device,
+                    device=self.context.device or cfg.device,
                     compute_type=cfg.compute_type,
                     inter_threads=cfg.inter_threads,
                     intra_threads=cfg.intra_threads,
@@ -183,17 +196,38 @@ class TranslateStage(Stage):
                 )
                 loaded = _Loaded(engine, package, "")
                 self.count(f"model_loaded_{code}")
-            except (ModelError, OSError, RuntimeError) as exc:
+            except Exception as exc:  # noqa: BLE001 - a broken model leaves its blocks pending
                 loaded = _Loaded(None, package, "model_load_failed", str(exc))
                 self.count("model_load_failed")
         self._loaded[code] = loaded
         return loaded
 
+    def _warn_unreadable_packages(self) -> None:
+        """One stderr line per installed package that cannot be read (it is skipped; the other
+        languages' packages are used as usual)."""
+        if self._packages_checked:
+            return
+        self._packages_checked = True
+        _, problems = discover_packages(self._models_dir())
+        for problem in problems:
+            self.count("packages_unreadable")
+            print(f"babelmill: warning: {printable(problem)}", file=sys.stderr)
+
+    def load_model(self, code: str) -> Engine:
+        """The ``code -> en`` engine, loaded now (e.g. outside a timed region); :class:`ModelError`
+        saying what to do when no model is installed or it does not load."""
+        loaded = self._engine_for(code)
+        if loaded.engine is None:
+            if loaded.reason == "model_load_failed":
+                raise ModelError(f"the {code}->{TARGET} model at {loaded.package.path} failed to load ({loaded.error})")
+            raise ModelError(install_hint(code))
+        return loaded.engine
+
     def _get_cache(self) -> TranslationCache | None:
         if not self._cache_ready:
             self._cache_ready = True
             if self.config.cache:
-                state_dir = self.context.get("state_dir")
+                state_dir = self.context.state_dir
                 path = Path(state_dir) / CACHE_FILE if state_dir else None
                 try:
                     self._cache = TranslationCache(path)
@@ -201,6 +235,21 @@ class TranslateStage(Stage):
                     self.count("cache_unavailable")
                     self._cache = TranslationCache(None)
         return self._cache
+
+    def models_used(self) -> dict[str, Any]:
+        """The translation packages this stage loaded: name -> pair, version, device."""
+        used: dict[str, Any] = {}
+        for code, loaded in sorted(self._loaded.items()):
+            if loaded.package is None or loaded.engine is None:
+                continue
+            pkg = loaded.package
+            used[pkg.name] = {
+                "pair": pkg.pair,
+                "version": pkg.version,
+                "device": getattr(loaded.engine, "device", None),
+                "source_language": code,
+            }
+        return used
 
     def close(self) -> None:
         if self._cache is not None:
@@ -226,7 +275,8 @@ class TranslateStage(Stage):
                 masked = protect(part) if self.config.protect else None
                 mtext = masked.text if masked else part
                 spans = masked.spans if masked else ()
-                pieces.append(_Piece(mtext, spans, sep if i == len(parts) - 1 else " ", has_translatable_text(mtext)))
+                last = i == len(parts) - 1
+                pieces.append(_Piece(mtext, spans, sep if last else " ", has_translatable_text(mtext), part))
         return pieces
 
     def process_batch(self, docs: list[Document]) -> Iterable[Document]:
@@ -238,17 +288,27 @@ class TranslateStage(Stage):
                 continue
             try:
                 self._plan_doc(doc, work, touched)
+            except TooSlow as exc:
+                self.count("too_slow")
+                doc.reject(QUARANTINED, "too_slow", stage=self.key, message=f"splitting into sentences {exc}")
             except Exception as exc:  # noqa: BLE001 - bad input never stops the run
+                # the blocks stay pending with the reason, so a later run tries them again
                 self.count("errors")
-                doc.record(self.key, "error", "translate_failed", error=f"{type(exc).__name__}: {exc}")
+                error = f"{type(exc).__name__}: {exc}"
+                doc.record(self.key, "error", "translate_failed", error=error)
+                for block in doc.blocks:
+                    if block.lang not in (None, TARGET) and block.translation != TRANSLATED:
+                        self._mark_pending(doc, block, "translate_failed", f"translation failed: {error}", touched)
                 touched.setdefault(id(doc), _new_summary())
         # 2. translate each language's sentences in one deduplicated, cached, sorted pass
         for code in sorted(work):
             loaded = self._loaded[code]
             items = work[code]
             sentences = [p.masked for _, _, pieces in items for p in pieces if p.translate]
+            owners = [doc.id for doc, _, pieces in items for p in pieces if p.translate]
             try:
-                results, stats = BatchTranslator(loaded.engine, self._get_cache()).translate(sentences)
+                translator = BatchTranslator(loaded.engine, self._get_cache())
+                results, stats = translator.translate(sentences, owners=owners)
             except Exception as exc:  # noqa: BLE001 - engine failure: keep blocks pending
                 self.count("engine_errors")
                 for doc, block, _ in items:
@@ -262,8 +322,9 @@ class TranslateStage(Stage):
             for doc, block, pieces in items:
                 outs = [next(it) if p.translate else None for p in pieces]
                 hits = sum(1 for p in pieces if p.translate and p.masked in stats.hits)
+                reused = [p.translate and stats.reused(p.masked, doc.id) for p in pieces]
                 try:
-                    self._apply(doc, block, code, loaded, pieces, outs, hits, touched)
+                    self._apply(doc, block, code, loaded, pieces, outs, hits, touched, reused)
                 except Exception as exc:  # noqa: BLE001 - one odd block must not sink the batch
                     self.count("errors")
                     self._mark_pending(doc, block, "translate_failed", f"translation failed: {exc}", touched)
@@ -277,6 +338,9 @@ class TranslateStage(Stage):
         return docs
 
     def _plan_doc(self, doc: Document, work: dict, touched: dict) -> None:
+        """Mark blocks without a model pending; split the others into sentences (in the
+        document's CPU budget, models loaded before it starts) and queue them in ``work``."""
+        planned: list[tuple[str, Block]] = []
         for block in doc.blocks:
             if block.lang in (None, TARGET) or block.translation == TRANSLATED:
                 continue
@@ -291,8 +355,15 @@ class TranslateStage(Stage):
                     note = f"the {code}->{TARGET} model at {loaded.package.path} failed to load ({loaded.error})"
                 self._mark_pending(doc, block, loaded.reason, note, touched)
                 continue
-            work[code].append((doc, block, self._split(block.text)))
-            touched.setdefault(id(doc), _new_summary())
+            planned.append((code, block))
+        if not planned:
+            return
+        cfg = self.config
+        with cpu_budget(document_budget(doc.text, cfg.max_seconds, cfg.max_seconds_per_mb)):
+            split = [(code, block, self._split(block.text)) for code, block in planned]
+        for code, block, pieces in split:
+            work[code].append((doc, block, pieces))
+        touched.setdefault(id(doc), _new_summary())
 
     def _mark_pending(self, doc: Document, block: Block, reason: str, note: str, touched: dict) -> None:
         block.translation = PENDING
@@ -301,17 +372,20 @@ class TranslateStage(Stage):
         summary["pending_reasons"][reason] += 1
         self.count("blocks_pending")
 
-    def _apply(self, doc, block, code, loaded, pieces, outs, hits, touched) -> None:
+    def _apply(self, doc, block, code, loaded, pieces, outs, hits, touched, reused=None) -> None:
         texts: list[str] = []
         flags: list[str] = []
+        pairs: list[SentencePair] = []
         weighted, weight = 0.0, 0
-        for piece, out in zip(pieces, outs, strict=True):
+        reused = reused or [False] * len(pieces)
+        for index, (piece, out, from_cache) in enumerate(zip(pieces, outs, reused, strict=True)):
             if out is None:  # nothing to translate: keep verbatim
                 text, piece_flags = restore(piece.masked, piece.spans)
             else:
                 text, piece_flags = restore(out[0], piece.spans)
                 weighted += out[1] * len(piece.masked)
                 weight += len(piece.masked)
+                pairs.append(SentencePair(index, piece.source, text.strip(), float(out[1]), bool(from_cache)))
             texts.append(text + piece.sep)
             flags.extend(f for f in piece_flags if f not in flags)
         english = "".join(texts).strip()
@@ -330,6 +404,7 @@ class TranslateStage(Stage):
         block.translation = TRANSLATED
         block.note = None
         block.meta["quality"] = quality
+        block.pairs = pairs
         pkg = getattr(loaded.engine, "package", None)
         name = pkg.name if pkg else getattr(loaded.engine, "name", type(loaded.engine).__name__)
         version = pkg.version if pkg else getattr(loaded.engine, "version", None)
@@ -361,7 +436,6 @@ class TranslateStage(Stage):
             "model_version": ", ".join(str(models[n]) for n in names) if names else prior.get("model_version"),
             "blocks_translated": translated_total,
             "blocks_pending": pending_total,
-            "cache_hits": summary["cache_hits"],
             "flagged": flagged_total,
         }
         detail = {
@@ -384,7 +458,6 @@ def _empty_translation() -> dict[str, Any]:
         "model_version": None,
         "blocks_translated": 0,
         "blocks_pending": 0,
-        "cache_hits": 0,
         "flagged": 0,
     }
 

@@ -1,0 +1,196 @@
+"""`babelmill report`: the figures of a corpus, in the terminal and as a safe HTML page."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from babelmill.cli import main
+from babelmill.document import DUPLICATE, PENDING, Block, Document
+from babelmill.io.write import corpus_record, dumps, rejected_record
+from babelmill.report.html import render_html
+from babelmill.report.summary import summarize
+
+CHROMIUM = Path("/usr/bin/chromium")
+# what scraped pages carry; none of it may become markup in the report
+PAYLOADS = [
+    "<script>document.title='PWNED'</script>",
+    "\"><img src=x onerror=\"document.body.setAttribute('data-pwned','1')\">",
+    "</style><script>document.body.appendChild(document.createElement('marquee'))</script>",
+    '</title><div id="injected">x</div>',
+    "<svg onload=alert(1)>",
+    "<!-- --><iframe src=javascript:alert(1)>",
+]
+PIPELINE = {"version": "test", "config_sha256": "0" * 64}
+# the hand-made corpora here carry markup even where the schema allows none (rule names)
+pytestmark = pytest.mark.off_schema_output("hostile corpus written by hand")
+
+
+def _doc(i: int, lang: str, title: str, removed: list[tuple[str, str]], **kw) -> Document:
+    doc = Document(id=f"bm-{i:020d}", text=f"Body {i}.", source={"path": f"in/{i}.txt", "sha256": "a" * 64})
+    doc.metadata["title"] = title
+    doc.origin = {"language": lang, **kw.pop("origin", {})}
+    doc.blocks = [Block(text=f"Body {i}.", lang=lang, translation=kw.pop("translation", "native"))]
+    doc.removed = [{"line": n + 1, "text": text, "rule": rule} for n, (rule, text) in enumerate(removed)]
+    doc.translation = kw.pop("translation_info", {})
+    return doc
+
+
+@pytest.fixture
+def hostile_output(tmp_path: Path) -> Path:
+    """An output directory whose every input-derived field carries markup."""
+    out = tmp_path / "out"
+    out.mkdir()
+    docs = [
+        _doc(1, "en", PAYLOADS[0], [("share_bar", PAYLOADS[1]), ("share_bar", "Share"), (PAYLOADS[4], "x")]),
+        _doc(2, "zh", "Plain title", [("share_bar", PAYLOADS[2])], origin={"machine_translated": True}),
+        _doc(
+            3,
+            "de",
+            PAYLOADS[3],
+            [("comment_widget", PAYLOADS[5])],
+            translation=PENDING,
+            translation_info={"blocks_pending": 1, "flagged": 2},
+        ),
+    ]
+    docs[1].origin["machine_translated_from"] = "zh"
+    with open(out / "corpus.jsonl", "w", encoding="utf-8") as fh:
+        for doc in docs:
+            fh.write(dumps(corpus_record(doc, PIPELINE)) + "\n")
+    dup = _doc(4, "en", PAYLOADS[2], [])
+    dup.source["path"] = PAYLOADS[1]
+    dup.reject(DUPLICATE, "near_duplicate", stage="dedup", duplicate_of=docs[0].id, similarity=0.91)
+    with open(out / "rejected.jsonl", "w", encoding="utf-8") as fh:
+        fh.write(dumps(rejected_record(dup, PIPELINE)) + "\n")
+    manifest = {
+        "run": 1,
+        "finished": "2026-01-01T00:00:00+00:00",
+        "command": {"engine": "local"},
+        "stages": {"read": {"seconds": 0.5, "documents_in": 4, "documents_out": 4}, PAYLOADS[4]: {"seconds": 1.25}},
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    return out
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def test_summary_counts_what_the_corpus_holds(hostile_output: Path):
+    s = summarize(hostile_output)
+    assert s.documents == 3
+    assert dict(s.by_language) == {"en": 1, "zh": 1, "de": 1}
+    assert s.machine_translated == 1 and dict(s.machine_translated_from) == {"zh": 1}
+    assert (s.blocks_pending, s.docs_with_pending, s.blocks_flagged) == (1, 1, 2)
+    assert s.removal_reasons["share_bar"] == 3
+    assert PAYLOADS[1] in s.removal_examples["share_bar"]
+    assert list(s.clusters) == ["bm-00000000000000000001"]
+    assert s.clusters["bm-00000000000000000001"][0]["similarity"] == 0.91
+    assert s.stages["read"]["seconds"] == 0.5
+
+
+def test_html_holds_inputs_only_escaped(hostile_output: Path):
+    page = render_html(summarize(hostile_output))
+    tags = _Tags()
+    tags.feed(page)
+    names = [t for t, _ in tags.tags]
+    assert "script" not in names and "img" not in names and "iframe" not in names and "marquee" not in names
+    assert not [a for _, attrs in tags.tags for a in attrs if a.startswith("on")], "an event handler attribute"
+    assert not [t for t, attrs in tags.tags if attrs.get("id") == "injected"]
+    for payload in PAYLOADS:
+        assert payload not in page
+    assert page.lower().count("</style>") == 1  # our own stylesheet's end, nothing injected
+    assert "<script" not in page.lower() and "onerror=" not in page.replace("onerror=&quot;", "")
+    # ... while the text itself is shown, escaped
+    assert "&lt;script&gt;document.title=&#x27;PWNED&#x27;&lt;/script&gt;" in page
+    assert "&lt;/style&gt;&lt;script&gt;" in page
+    assert "Content-Security-Policy" in page and "script-src &#x27;none&#x27;" in page
+
+
+def test_report_command_prints_tables_and_writes_html(hostile_output: Path, tmp_path: Path):
+    html_file = tmp_path / "report.html"
+    result = CliRunner().invoke(main, ["report", str(hostile_output), "--html", str(html_file)])
+    assert result.exit_code == 0, result.output
+    assert "Documents by language of origin" in result.output
+    assert "share_bar" in result.output and "Time per stage" in result.output
+    assert html_file.read_text(encoding="utf-8") == render_html(summarize(hostile_output))
+    as_json = CliRunner().invoke(main, ["report", str(hostile_output), "--json"])
+    figures = json.loads(as_json.output)
+    assert figures["documents"] == 3 and figures["machine_translated_share"] == pytest.approx(1 / 3, abs=1e-3)
+    assert figures["removal_reasons"]["share_bar"] == 3
+
+
+def test_report_on_a_missing_output_is_an_error(tmp_path: Path):
+    result = CliRunner().invoke(main, ["report", str(tmp_path / "nope")])
+    assert result.exit_code == 1 and "no such output directory" in result.output
+
+
+def test_report_reads_a_real_sharded_run(tmp_path: Path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for i in range(6):
+        (inputs / f"{i}.txt").write_text(f"Article {i}\n\n" + f"Paragraph about topic {i} and more words. " * 20)
+    (inputs / "copy.txt").write_text((inputs / "0.txt").read_text())
+    config = tmp_path / "p.toml"
+    config.write_text('[pipeline]\nstages = ["read", "repair", "normalize", "dedup"]\n')
+    out = tmp_path / "out"
+    run = CliRunner().invoke(
+        main, ["run", str(inputs), "-o", str(out), "-c", str(config), "-q", "--format", "jsonl.gz"]
+    )
+    assert run.exit_code == 0, run.output
+    s = summarize(out)
+    assert s.documents == 6 and s.duplicates == 1 and s.corpus_files == ["corpus-00000.jsonl.gz"]
+    assert set(s.stages) == {"read", "repair", "normalize", "dedup"}
+
+
+def _chromium_dump(html_file: Path, tmp_path: Path) -> str:
+    profile = tmp_path / "chromium-profile"
+    cmd = [
+        str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        f"--user-data-dir={profile}", "--virtual-time-budget=2000", "--dump-dom", html_file.as_uri(),
+    ]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium: apt-get install -y chromium")
+def test_chromium_renders_the_numbers_and_runs_no_injected_script(hostile_output: Path, tmp_path: Path):
+    html_file = tmp_path / "report.html"
+    html_file.write_text(render_html(summarize(hostile_output)), encoding="utf-8")
+    dom = _chromium_dump(html_file, tmp_path)
+    assert "<h1>babelmill corpus report</h1>" in dom
+    assert re.search(r'id="card-documents"><b>3</b>', dom), "the document count is shown"
+    assert re.search(r'id="card-machine-translated"><b>33\.3%</b>', dom)
+    assert "<svg" in dom and "<rect" in dom, "the charts are drawn"
+    # none of the payloads ran or became elements
+    title = re.search(r"<title>(.*?)</title>", dom, re.S).group(1)
+    assert title.startswith("babelmill report:") and "PWNED" not in title
+    assert "data-pwned" not in dom.replace("data-pwned&#x27;", "").replace("'data-pwned'", "")
+    assert not re.search(r"<(marquee|img|iframe|script)\b", dom)
+    assert not re.search(r'<div[^>]*id="injected"', dom)
+    assert "&lt;script&gt;document.title='PWNED'&lt;/script&gt;" in dom  # shown as text
+
+
+def test_report_on_an_interrupted_output_skips_the_partial_tail(hostile_output: Path):
+    with open(hostile_output / "corpus.jsonl", "ab") as fh:
+        fh.write(b'{"id": "bm-half-written", "title": "cut off mid-li')  # a run killed mid-write
+    s = summarize(hostile_output)
+    assert s.documents == 3 and s.unreadable_lines == 1
+    result = CliRunner().invoke(main, ["report", str(hostile_output)])
+    assert result.exit_code == 0, result.output
+    assert "1 unreadable line(s)" in result.output
+    assert "1 unreadable line(s)" in render_html(s)
