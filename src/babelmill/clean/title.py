@@ -3,8 +3,9 @@
 Pages put a lot above the article (skip links, search prompts, app banners, menus, teaser
 titles); the headline is one short line among them, usually a few lines above the first
 paragraph. After the cleaner has decided every line, :func:`choose_title` scores each candidate
-line with a conditional logit (a softmax over the page's candidates and a "no title" option; weights in ``babelmill/data/title.json``, trained by
-``benchmarks/train_title.py``; model card in ``benchmarks/TITLE.md``) over features of
+line with a conditional logit (a softmax over the page's candidates and a "no title" option;
+weights in ``babelmill/data/title.json``, trained by ``benchmarks/train_title.py``; model card
+in ``benchmarks/TITLE.md``) over features of
 
 * position: lines from the first kept block and from the first long paragraph, page position;
 * shape: length, capitalisation, closing punctuation, digits, separators ("Story | Site");
@@ -35,6 +36,7 @@ from importlib import resources
 from typing import Any
 
 from babelmill.clean.lines import Line, script_of
+from babelmill.clean.metadata import norm_key
 from babelmill.clean.repeats import content_stems, line_key
 
 WINDOW_BEFORE = 40
@@ -137,7 +139,7 @@ def candidates(
     for i in sorted(window):
         ln = lines[i]
         rule, kind = verdicts.get(ln.n, (None, None))
-        if not _rule_ok(rule) or not ln.words or ln.weq > 40 or ln.url_share > 0.3:
+        if not _rule_ok(rule) or not ln.words or ln.weq > 40 or ln.url_share > 0.3 or _sentence(ln):
             continue
         text = ln.text
         stems = content_stems(text)
@@ -238,6 +240,12 @@ def _head_near(lines: list[Line], i: int, rng: range, first: set[str], verdicts:
             continue
         return _shaped(lines[j]) and _on_topic(lines[j], first)
     return False
+
+
+def _sentence(ln: Line) -> bool:
+    """A sentence of 8+ words closed by a full stop: body text, not a headline."""
+    t = ln.text.rstrip()
+    return ln.n_words >= 8 and t.endswith(".") and not t.endswith("..")
 
 
 def _shaped(ln: Line) -> bool:
@@ -347,8 +355,12 @@ def apply_title(
     A title kept in the source language above its rendering (``original_title``, paired by the
     metadata extractor on machine-translated pages) is left as the extractor paired it.
     """
-    if res.metadata.get("original_title"):
-        return
+    if res.metadata.get("original_title") or getattr(res, "fallback", False):
+        return  # a paired original title, or no article region (every kept line is a guess)
+    old_title = res.metadata.get("title")
+    crumbs = {norm_key(str(r["text"])) for r in res.removed if r["rule"] == "breadcrumb"}
+    if old_title and norm_key(old_title) in crumbs:
+        return  # the page's breadcrumb names the title: the extractor's pick stands
     model = model or default_model()
     if model is None:
         return
@@ -359,8 +371,8 @@ def apply_title(
     if cand is not None and len(res.blocks) == 1 and res.blocks[0].line == new_line:
         cand, new_line = None, None  # the page's only block stays the body
     res.metadata["title_probability"] = round(p, 3)
-    if new_line in old_lines:
-        return  # the extractor's pick: nothing moves
+    if new_line in old_lines or (cand is not None and old_title and norm_key(old_title) == norm_key(cand.line.text)):
+        return  # the extractor's pick (or a copy of it): nothing moves
     sub_lines = {int(r["line"]) for r in res.removed if r["rule"] == "metadata_subtitle"}
     for row in res.removed:
         if int(row["line"]) in old_lines and row["rule"] == "metadata_title":
@@ -382,7 +394,15 @@ def apply_title(
     else:
         res.blocks = [b for b in res.blocks if b.line != new_line]
         res.removed.append({"line": new_line, "text": cand.line.raw, "rule": "metadata_title"})
-        res.removed.sort(key=lambda r: (r["line"], r["rule"]))
+    # other copies of the headline on the page (a repeated title line) leave the body too
+    key = norm_key(cand.line.text)
+    copies = {b.line for b in res.blocks if b.line != new_line and norm_key(b.text) == key}
+    if copies and len(copies) < len(res.blocks):
+        by_line = {ln.n: ln for ln in lines}
+        res.blocks = [b for b in res.blocks if b.line not in copies]
+        for n in sorted(copies):
+            res.removed.append({"line": n, "text": by_line[n].raw if n in by_line else key, "rule": "repeated_title"})
+    res.removed.sort(key=lambda r: (r["line"], r["rule"]))
 
 
 def _next_line(lines: list[Line], n: int) -> int | None:

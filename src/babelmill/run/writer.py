@@ -108,6 +108,7 @@ class CorpusWriter:
                 self.parallel.write(pair)
             summary.parallel_pairs += len(pairs)
             summary.kept += 1
+            summary.cleaning_warnings += bool(doc.cleaning.get("warnings"))
             translated = sum(1 for b in doc.blocks if b.translation == "translated")
             summary.blocks_translated += translated
             summary.blocks_pending += sum(1 for b in doc.blocks if b.translation == PENDING)
