@@ -86,11 +86,11 @@ class _Capture(StripStage):
 
     def __init__(self) -> None:
         super().__init__(StripConfig(learned_title=False, persist_site_counts=False))
-        self.pages: dict[str, tuple[Document, set[str], dict[str, float]]] = {}
+        self.pages: dict[str, tuple[Document, set[str]]] = {}
 
-    def _process_one(self, doc: Document, repeats: set[str], site_seen: dict[str, float] | None = None) -> Document:
-        out = super()._process_one(doc, repeats, site_seen)
-        self.pages[doc.id] = (out, set(repeats), dict(site_seen or {}))
+    def _process_one(self, doc: Document, repeats: set[str]) -> Document:
+        out = super()._process_one(doc, repeats)
+        self.pages[doc.id] = (out, set(repeats))
         return out
 
 
@@ -117,11 +117,11 @@ def collect(dev: Path, quick: bool = False) -> list[dict]:
             pass
     pages = []
     for r in rows:
-        doc, repeats, site_seen = stage.pages[r[0]]
+        doc, repeats = stage.pages[r[0]]
         truth = (folder / f"{r[0]}.truth.txt").read_text(encoding="utf-8").split("\n")[0].strip()
         lines = page_lines(texts[r[0]])
         verdicts = verdicts_of(doc.blocks, doc.removed)
-        cands = candidates(lines, verdicts, repeats, site_seen)
+        cands = candidates(lines, verdicts, repeats)
         pages.append(
             {
                 "id": r[0],

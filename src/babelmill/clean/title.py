@@ -102,15 +102,13 @@ def candidates(
     lines: list[Line],
     verdicts: dict[int, tuple[str | None, str | None]],
     repeats: set[str] | None = None,
-    site_seen: dict[str, float] | None = None,
 ) -> list[Candidate]:
     """Candidate lines and their features.
 
     ``verdicts`` maps a line number (``Line.n``) to ``(removal rule, kept block kind)``: one of
-    the two is None. ``repeats`` are the keys of the site's template lines, ``site_seen`` the
-    share of the site's other pages that hold a line (by key; missing: none or unknown).
+    the two is None. ``repeats`` are the keys of the site's template lines (the same set the
+    cleaner uses, so a rerun after a crash decides the title as the first run did).
     """
-    site_seen = site_seen or {}
     if not lines:
         return []
     repeats = repeats or set()
@@ -176,7 +174,6 @@ def candidates(
             "overlap_first": len(stems & first_stems) / len(stems) if stems else 0.0,
             "overlap_body": len(stems & body_stems) / len(stems) if stems else 0.0,
             "site_repeat": float(keys[i] in repeats),
-            "site_seen": min(1.0, site_seen.get(keys[i], 0.0)),
             "page_repeat": float(key_count[keys[i]] > 1),
             "byline_below": float(any(r in ("metadata_author", "metadata_date") for r in near)),
             "byline_above": float(any(r in ("metadata_author", "metadata_date") for r in above)),
@@ -318,14 +315,13 @@ def choose_title(
     lines: list[Line],
     verdicts: dict[int, tuple[str | None, str | None]],
     repeats: set[str] | None = None,
-    site_seen: dict[str, float] | None = None,
     model: TitleModel | None = None,
 ) -> tuple[Candidate | None, float]:
     """The best candidate and its probability; None when the "no title" option scores higher."""
     model = model or default_model()
     if model is None:
         return None, 0.0
-    cands = candidates(lines, verdicts, repeats, site_seen)
+    cands = candidates(lines, verdicts, repeats)
     if not cands:
         return None, 0.0
     scores = [model.score(c.features) for c in cands]
@@ -343,13 +339,7 @@ def page_lines(text: str) -> list[Line]:
     return [make_line(i + 1, raw) for i, raw in enumerate(text.split("\n")) if raw.strip()]
 
 
-def apply_title(
-    res: Any,
-    text: str,
-    repeats: set[str] | None = None,
-    site_seen: dict[str, float] | None = None,
-    model: TitleModel | None = None,
-) -> None:
+def apply_title(res: Any, text: str, repeats: set[str] | None = None, model: TitleModel | None = None) -> None:
     """Choose the title of a clean result and move its line out of the body.
 
     A title kept in the source language above its rendering (``original_title``, paired by the
@@ -365,7 +355,7 @@ def apply_title(
     if model is None:
         return
     lines = page_lines(text)
-    cand, p = choose_title(lines, verdicts_of(res.blocks, res.removed), repeats, site_seen, model)
+    cand, p = choose_title(lines, verdicts_of(res.blocks, res.removed), repeats, model)
     old_lines = {int(r["line"]) for r in res.removed if r["rule"] == "metadata_title"}
     new_line = cand.line.n if cand is not None else None
     if cand is not None and len(res.blocks) == 1 and res.blocks[0].line == new_line:

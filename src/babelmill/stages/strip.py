@@ -295,12 +295,8 @@ class StripStage(StatefulStage):
             n_stored, counts = stored[site]
             batch = new_lines.get(site, Counter())
             total = {h: counts.get(h, 0) + batch[h] for h in hashes.values()}
-            n_site = n_stored + new_docs[site]
-            repeats = self._site_repeats(keys, hashes, total, n_site)
-            # share of the site's other pages with each line (the title model's evidence of template)
-            others = max(1, n_site - (1 if new else 0))
-            seen = {k: max(0, total[h] - (1 if new else 0)) / others for k, h in hashes.items() if total[h] > 1}
-            out = self._process_one(doc, repeats, seen if n_site > 1 else None)
+            repeats = self._site_repeats(keys, hashes, total, n_stored + new_docs[site])
+            out = self._process_one(doc, repeats)
             if new:
                 try:
                     store.add(site, hashes.values(), doc.id or None)
@@ -314,7 +310,7 @@ class StripStage(StatefulStage):
     def process(self, doc: Document) -> Iterable[Document]:
         yield from self.process_batch([doc])
 
-    def _process_one(self, doc: Document, repeats: set[str], site_seen: dict[str, float] | None = None) -> Document:
+    def _process_one(self, doc: Document, repeats: set[str]) -> Document:
         budget = document_budget(doc.text, self.config.max_seconds, self.config.max_seconds_per_mb)
         try:
             with cpu_budget(budget):
@@ -323,7 +319,7 @@ class StripStage(StatefulStage):
                     # every line recurs elsewhere on the site: a reprint, not a template; dedup decides
                     res = self.cleaner.clean(doc.text or "", None)
                 if self.config.learned_title:
-                    apply_title(res, doc.text or "", repeats, site_seen)
+                    apply_title(res, doc.text or "", repeats)
         except TooSlow as exc:
             self.count("too_slow")
             doc.blocks = []
