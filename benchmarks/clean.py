@@ -225,11 +225,22 @@ def main() -> int:
     per_line = scaling((50_000, 200_000, 1_000_000), repeat=1 if args.quick else 2)
     ratio = per_line[1_000_000] / per_line[50_000]
     print(f"scaling: per-line cost 1 MB / 50 KB = {ratio:.2f} (1.0: linear)")
+    # headlines: the learned title model by site-grouped CV on the l3s-gn1 pages (benchmarks/train_title.py)
+    from train_title import title_benchmark
+
+    tb = title_benchmark(dev, quick=args.quick)
+    print(
+        f"title (l3s-gn1, {tb['pages']} pages, {tb['sites']} sites, site-grouped CV): accuracy {tb['title_acc']:.3f} "
+        f"(precision {tb['title_precision']:.3f}, coverage {tb['title_coverage']:.3f}); baselines: rule-based "
+        f"extractor {tb['title_rule_acc']:.3f}, nearest heading above the body {tb['title_simple_acc']:.3f}"
+    )
     p, r, f, k, d = summary["strip"]
     print(
         f"RESULT boilerplate_f1={f:.4f} boilerplate_precision={p:.4f} boilerplate_recall={r:.4f} "
         f"snippet_keep={k:.4f} snippet_drop={d:.4f} baseline_f1={summary['eight_words'][2]:.4f} "
-        f"scaling_1mb_vs_50kb={ratio:.2f}"
+        f"scaling_1mb_vs_50kb={ratio:.2f} "
+        f"title_acc={tb['title_acc']:.4f} title_baseline_acc={tb['title_simple_acc']:.4f} "
+        f"title_rule_acc={tb['title_rule_acc']:.4f}"
     )
     return 0
 
