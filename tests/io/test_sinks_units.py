@@ -617,3 +617,8 @@ def test_remove_outputs_takes_the_parallel_files_too(tmp_path):
         (tmp_path / name).write_text("x")
     remove_outputs(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(kept)
+
+
+def test_sinks_write_the_corpus_unless_told_otherwise(tmp_path):
+    assert ShardedSink(tmp_path, {}, OutputConfig(format="jsonl.gz")).name == "corpus"
+    assert SingleFileSink(tmp_path, {}, OutputConfig()).path == tmp_path / CORPUS
