@@ -136,6 +136,10 @@ from babelmill.commands.report import report  # noqa: E402
 
 main.add_command(report)
 
+from babelmill.commands.train_cleaner import train_cleaner  # noqa: E402
+
+main.add_command(train_cleaner)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

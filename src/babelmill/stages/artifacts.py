@@ -42,6 +42,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from babelmill.clean.cleaner import Cleaner, CleanResult, Thresholds
+from babelmill.clean.line_model import load_line_model
 from babelmill.clean.lines import count_words
 from babelmill.clean.repeats import line_key
 from babelmill.clean.rules import RuleSet, load_rules
@@ -114,6 +115,10 @@ class StripConfig(Thresholds):
         persist_site_counts: keep the per-site line counts in ``context["state_dir"]`` so the
             next run starts with them (else they live in memory for one run).
         quarantine_empty: quarantine documents with no article text (else keep them empty).
+        line_model: the learned line classifier that decides every line the rules, metadata
+            and embed steps leave open (see ``MODEL.md``): ``"builtin"`` (the packaged model),
+            the path of a model file made by ``babelmill train-cleaner`` (relative to the
+            config's folder), or ``""`` for the hand-tuned structure step alone.
     """
 
     rule_files: list[str] = field(default_factory=lambda: ["rules/boilerplate.toml"])
@@ -122,6 +127,7 @@ class StripConfig(Thresholds):
     site_long_words: int = 25
     persist_site_counts: bool = True
     quarantine_empty: bool = True
+    line_model: str = "builtin"
 
     def __post_init__(self) -> None:
         # Compile the rules now so that a broken rule file fails when the configuration is
@@ -160,7 +166,9 @@ class StripStage(Stage):
     def __init__(self, config=None, context=None):
         super().__init__(config, context)
         base = self.context.get("pipeline_dir") or self.context.get("config_dir")
-        self.cleaner = Cleaner(self.config.ruleset(Path(base) if base else None), self.config.thresholds())
+        base_dir = Path(base) if base else None
+        model = load_line_model(self.config.line_model, base_dir)
+        self.cleaner = Cleaner(self.config.ruleset(base_dir), self.config.thresholds(), model=model)
         self._store: SiteLineStore | None = None
         self._closed = False
 

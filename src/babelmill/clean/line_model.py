@@ -1,0 +1,323 @@
+"""The learned line classifier: per-line features of a page dump and a tree ensemble over them.
+
+The cleaner's rules, metadata and structure steps run first (:mod:`babelmill.clean.cleaner`);
+their verdicts become features here, next to what the line itself looks like (length, CJK
+word-equivalent length, punctuation, function-word density against the page, capitalisation,
+URL and digit share), where it sits (position, share of the page's prose before it) and what
+surrounds it (the same measures averaged over windows of 1, 2, 5 and 15 lines on each side,
+the prose run it belongs to against the page's longest one, repetition in the page and across
+the site). A gradient-boosted tree ensemble, trained by :mod:`babelmill.clean.train` and stored
+as JSON, turns each line's feature row into the probability that it is article text.
+
+Inference needs only numpy: the trees are stored as flat arrays and evaluated level by level
+for all lines of a page and all trees at once, so the cost per line does not grow with the
+page. The model file names its features; a file made with another feature list is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+#: bump when a feature's definition changes (a model made with other features is refused)
+FEATURE_VERSION = "lines-1"
+DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "data" / "cleaner_model.json"
+
+# hard verdicts of the earlier steps (a line's removal reason family), one indicator each
+HARD_KINDS = ("rule", "wall", "metadata", "dateline", "site", "embed")
+
+# per-line measures; the window features below average some of them over neighbourhoods
+BASE = (
+    "log_weq",
+    "n_words",
+    "log_chars",
+    "cjk_share",
+    "stop",
+    "stop_rel",
+    "sent_end",
+    "statement_end",
+    "colon_end",
+    "question_end",
+    "title_share",
+    "alpha_share",
+    "digit_share",
+    "url_share",
+    "listy",
+    "commas",
+    "separators",
+    "upper_start",
+    "mean_word_len",
+    "cls",
+    *(f"hard_{k}" for k in HARD_KINDS),
+    "quote",
+    "legacy_keep",
+    "legacy_region",
+    "page_repeat",
+)
+# measures averaged over windows around the line
+WINDOWED = ("log_weq", "stop_rel", "sent_end", "cls", "legacy_keep", "hard_any", "good", "short")
+WINDOWS = (1, 2, 5, 15)
+PAGE = (
+    "pos",
+    "pos_mass",
+    "log_lines",
+    "run_mass_rel",
+    "run_len",
+    "log_run_mass",
+    "dist_good_before",
+    "dist_good_after",
+    "dist_region",
+    "page_stop_median",
+    "page_uses_stop",
+    "prev_log_weq",
+    "next_log_weq",
+    "prev_sent_end",
+    "next_sent_end",
+    "prev_legacy_keep",
+    "next_legacy_keep",
+)
+
+
+def feature_names() -> list[str]:
+    names = list(BASE) + ["hard_any", "good", "short"]
+    for w in WINDOWS:
+        names += [f"before{w}_{m}" for m in WINDOWED]
+        names += [f"after{w}_{m}" for m in WINDOWED]
+    names += list(PAGE)
+    return names
+
+
+FEATURES = tuple(feature_names())
+
+
+def _window_means(col: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean of ``col`` over the ``w`` lines before and the ``w`` lines after each line
+    (fewer at the page's edges; 0 where there are none), from a cumulative sum."""
+    n = len(col)
+    c = np.concatenate([[0.0], np.cumsum(col)])
+    idx = np.arange(n)
+    lo = np.maximum(idx - w, 0)
+    before = (c[idx] - c[lo]) / np.maximum(idx - lo, 1)
+    hi = np.minimum(idx + 1 + w, n)
+    after = (c[hi] - c[idx + 1]) / np.maximum(hi - idx - 1, 1)
+    return before, after
+
+
+def _dist_to(mask: np.ndarray, forward: bool) -> np.ndarray:
+    """Lines to the nearest line where ``mask`` holds, before (or after) each line; n when none."""
+    n = len(mask)
+    idx = np.arange(n)
+    if not forward:
+        last = np.where(mask, idx, -1)
+        last = np.maximum.accumulate(np.concatenate([[-1], last[:-1]]))
+        return np.where(last >= 0, idx - last, n).astype(float)
+    nxt = np.where(mask, idx, n)
+    nxt = np.minimum.accumulate(np.concatenate([nxt[1:], [n]])[::-1])[::-1]
+    return np.where(nxt < n, nxt - idx, n).astype(float)
+
+
+def page_matrix(base: np.ndarray, region: tuple[int, int], stop_median: float, uses_stop: bool) -> np.ndarray:
+    """All features from the per-line ``base`` columns (in :data:`BASE` order) of one page.
+
+    ``region`` is the structural step's article stretch (``hi < lo``: none); ``stop_median``
+    the median function-word density of the page's long lines."""
+    n = base.shape[0]
+    col = {name: base[:, k] for k, name in enumerate(BASE)}
+    hard_any = np.clip(sum(col[f"hard_{k}"] for k in HARD_KINDS), 0, 1)
+    good = (col["cls"] == 2).astype(float)
+    short = (col["cls"] == 0).astype(float)
+    col["hard_any"], col["good"], col["short"] = hard_any, good, short
+    parts = [base, hard_any[:, None], good[:, None], short[:, None]]
+    for w in WINDOWS:
+        bs, as_ = [], []
+        for m in WINDOWED:
+            b, a = _window_means(col[m], w)
+            bs.append(b)
+            as_.append(a)
+        parts.append(np.stack(bs, axis=1))
+        parts.append(np.stack(as_, axis=1))
+    idx = np.arange(n, dtype=float)
+    weq = np.expm1(col["log_weq"])
+    mass = weq * good
+    cum = np.cumsum(mass) - mass
+    total = mass.sum()
+    # prose runs: maximal stretches of lines that are not short and not removed by a hard rule
+    prose = (short == 0) & (hard_any == 0)
+    starts = np.concatenate([[True], prose[1:] != prose[:-1]])
+    run_id = np.cumsum(starts) - 1
+    run_mass = np.bincount(run_id, weights=weq * prose)
+    run_len = np.bincount(run_id)
+    line_run_mass = run_mass[run_id] * prose
+    lo, hi = region
+    if hi >= lo:
+        dist_region = np.where(idx < lo, lo - idx, np.where(idx > hi, idx - hi, 0.0))
+    else:
+        dist_region = np.full(n, float(n))
+    prev = np.concatenate([[0.0], col["log_weq"][:-1]])
+    nxt = np.concatenate([col["log_weq"][1:], [0.0]])
+    page = np.stack(
+        [
+            idx / max(1, n - 1),
+            cum / total if total > 0 else np.zeros(n),
+            np.full(n, math.log1p(n)),
+            line_run_mass / max(run_mass.max(initial=0.0), 1.0),
+            run_len[run_id] * prose,
+            np.log1p(line_run_mass),
+            np.log1p(_dist_to(good > 0, forward=False)),
+            np.log1p(_dist_to(good > 0, forward=True)),
+            np.log1p(dist_region),
+            np.full(n, stop_median),
+            np.full(n, float(uses_stop)),
+            prev,
+            nxt,
+            np.concatenate([[0.0], col["sent_end"][:-1]]),
+            np.concatenate([col["sent_end"][1:], [0.0]]),
+            np.concatenate([[0.0], col["legacy_keep"][:-1]]),
+            np.concatenate([col["legacy_keep"][1:], [0.0]]),
+        ],
+        axis=1,
+    )
+    parts.append(page)
+    return np.concatenate(parts, axis=1)
+
+
+@dataclass
+class LineModel:
+    """A tree ensemble over :data:`FEATURES`: flat node arrays, evaluated with numpy."""
+
+    root: np.ndarray  # (trees,) 0, or ~0 for a tree that is a single leaf
+    feature: np.ndarray  # (trees, nodes) feature index of each split node
+    threshold: np.ndarray  # (trees, nodes)
+    left: np.ndarray  # (trees, nodes) child index; a negative value ~k is leaf k
+    right: np.ndarray
+    leaf: np.ndarray  # (trees, leaves) leaf values (log-odds contributions)
+    depth: int
+    base_score: float
+    threshold_keep: float  # keep a line at or above this probability
+    prose_keep: float  # keep a prose-run line at or above this probability (unsure long prose stays)
+    prose_words: float  # ...when its run has at least this many words
+    meta: dict
+
+    @classmethod
+    def from_json(cls, data: dict) -> LineModel:
+        if data.get("features") != list(FEATURES) or data.get("feature_version") != FEATURE_VERSION:
+            raise ValueError(
+                "line model was made with other features "
+                f"({data.get('feature_version')!r}, this version {FEATURE_VERSION!r}): train it again"
+            )
+        trees = data["trees"]
+        n_nodes = max(1, max(len(t["feature"]) for t in trees))
+        n_leaves = max(len(t["leaf"]) for t in trees)
+        T = len(trees)
+        feature = np.zeros((T, n_nodes), dtype=np.int32)
+        threshold = np.zeros((T, n_nodes), dtype=np.float64)
+        left = np.full((T, n_nodes), -1, dtype=np.int32)
+        right = np.full((T, n_nodes), -1, dtype=np.int32)
+        leaf = np.zeros((T, n_leaves), dtype=np.float64)
+        for k, t in enumerate(trees):
+            m = len(t["feature"])
+            feature[k, :m] = t["feature"]
+            threshold[k, :m] = t["threshold"]
+            left[k, :m] = t["left"]
+            right[k, :m] = t["right"]
+            leaf[k, : len(t["leaf"])] = t["leaf"]
+        root = np.array([0 if t["feature"] else -1 for t in trees], dtype=np.int32)
+        return cls(
+            root=root,
+            feature=feature,
+            threshold=threshold,
+            left=left,
+            right=right,
+            leaf=leaf,
+            depth=int(data["depth"]),
+            base_score=float(data.get("base_score", 0.0)),
+            threshold_keep=float(data["threshold"]),
+            prose_keep=float(data.get("prose_keep", data["threshold"])),
+            prose_words=float(data.get("prose_words", 1e9)),
+            meta={k: v for k, v in data.items() if k not in ("trees",)},
+        )
+
+    @classmethod
+    def load(cls, path: str | Path) -> LineModel:
+        return _load(str(Path(path).resolve()), Path(path).stat().st_mtime)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Probability of article text for each row of ``X`` (lines x :data:`FEATURES`)."""
+        n = X.shape[0]
+        if n == 0:
+            return np.zeros(0)
+        T = self.feature.shape[0]
+        trees = np.arange(T)[None, :]
+        node = np.broadcast_to(self.root, (n, T)).copy()  # >= 0: split node; < 0: ~leaf
+        rows = np.arange(n)[:, None]
+        for _ in range(self.depth):
+            inner = node >= 0
+            if not inner.any():
+                break
+            safe = np.where(inner, node, 0)
+            f = self.feature[trees, safe]
+            go_left = X[rows, f] <= self.threshold[trees, safe]
+            nxt = np.where(go_left, self.left[trees, safe], self.right[trees, safe])
+            node = np.where(inner, nxt, node)
+        score = self.leaf[trees, ~node].sum(axis=1) + self.base_score
+        return 1.0 / (1.0 + np.exp(-score))
+
+
+@lru_cache(maxsize=8)
+def _load(path: str, mtime: float) -> LineModel:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return LineModel.from_json(data)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path}: not a usable line model: {exc}") from None
+
+
+def load_line_model(spec: str | None, base: Path | None = None) -> LineModel | None:
+    """``"builtin"`` (the packaged model), a path (relative to ``base``), or ``""``/None (no model)."""
+    if not spec:
+        return None
+    if spec == "builtin":
+        return LineModel.load(DEFAULT_MODEL)
+    path = Path(spec).expanduser()
+    if not path.is_absolute() and base is not None and (base / path).is_file():
+        path = base / path
+    if not path.is_file():
+        raise ValueError(f"line model {spec!r} not found")
+    return LineModel.load(path)
+
+
+def decide_lines(
+    p: np.ndarray,
+    hard: np.ndarray,
+    short: np.ndarray,
+    weq: np.ndarray,
+    threshold: float,
+    prose_keep: float,
+    prose_words: float,
+) -> np.ndarray:
+    """Which lines stay: those at or above ``threshold``, and every line of a prose run (lines
+    that are neither short nor removed by a rule, in a row) of at least ``prose_words`` words
+    whose mean probability reaches ``prose_keep``. Lines in ``hard`` never stay.
+
+    >>> decide_lines(np.array([0.9, 0.3, 0.3, 0.1]), np.zeros(4, bool), np.array([0, 0, 0, 1], bool),
+    ...              np.array([20.0, 20.0, 20.0, 1.0]), 0.5, 0.2, 50.0).tolist()
+    [True, True, True, False]
+    """
+    n = len(p)
+    keep = (p >= threshold) & ~hard
+    if n == 0 or prose_keep > 1:
+        return keep
+    prose = ~hard & ~short
+    starts = np.concatenate([[True], prose[1:] != prose[:-1]])
+    run = np.cumsum(starts) - 1
+    words = np.bincount(run, weights=weq * prose)
+    psum = np.bincount(run, weights=p * prose)
+    size = np.bincount(run, weights=prose.astype(float))
+    mean = psum / np.maximum(size, 1)
+    ok = (words >= prose_words) & (mean >= prose_keep)
+    return keep | (prose & ok[run])
