@@ -10,12 +10,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from babelmill.clean.byline import _ROLE, Byline, credit_line, is_person_name, parse_byline
 from babelmill.clean.dates import parse_date
 from babelmill.clean.lines import Line, script_of
 
-_BY = re.compile(
-    r"^(?:by|von|text(?: von)?|written by|words by|reported by|autor(?:in)?|author|作者)\s*[:：]?\s+(?P<rest>.+)$", re.I
-)
 _AUTHOR_SOURCE = re.compile(
     r"^(?:author|autor(?:in)?|作者)\s*[:：]\s*(?P<author>.+?)\s+(?:source|quelle|来源)\s*[:：]\s*(?P<source>.+)$", re.I
 )
@@ -57,20 +55,9 @@ def _heading_like(ln: Line) -> bool:
     return 2 <= ln.weq <= 30 and not t.endswith((".", ",", ";")) and ln.alpha_share >= 0.6 and ln.url_chars == 0
 
 
-def _split_author(rest: str) -> tuple[str, str | None]:
-    """'Meg James | Nov 19, 2019' -> ('Meg James', '2019-11-19')."""
-    date = None
-    parts = re.split(r"\s+[|•·]\s+|\s{2,}", rest)
-    for p in parts[1:]:
-        date = date or parse_date(p)
-    name = parts[0]
-    # "By Umair Irfan Updated Nov 13, 2019, 10:28am EST"
-    m = re.search(r"\b(updated|published|posted|am|on)\b\s+(?P<d>.+)$", name, re.I)
-    if m and parse_date(m.group("d")):
-        date = date or parse_date(m.group("d"))
-        name = name[: m.start()]
-    name = _AUTHOR_TAIL.sub("", name).strip(" ,|-")
-    return name, date
+def _role_line(ln: Line) -> bool:
+    """A credit line under a byline: "AP Golf Writer", "Staff Reporter"."""
+    return ln.n_words <= 5 and bool(_ROLE.search(ln.text)) and not ln.text.rstrip().endswith((".", "!", "?"))
 
 
 def extract_metadata(lines: list[Line], first_body: int, body_script: str) -> tuple[dict, dict[int, str]]:
@@ -83,26 +70,51 @@ def extract_metadata(lines: list[Line], first_body: int, body_script: str) -> tu
     taken: dict[int, str] = {}
     top = min(first_body, 40)
 
-    def set_date(raw: str, iso: str | None) -> None:
+    def set_date(raw: str, iso: str | dict | None) -> None:
         if iso and "published" not in meta:
             meta["published"] = iso
             meta["published_raw"] = raw
 
+    def set_authors(names: list[str]) -> None:
+        names = [n for n in names if n]
+        if names and "author" not in meta:
+            meta["author"] = ", ".join(names)
+            meta["authors"] = names
+
+    def take_byline(i: int, b: Byline) -> None:
+        set_authors(b.authors)
+        if b.attribution:
+            meta.setdefault("attribution", b.attribution)
+        set_date(b.date_raw or lines[i].text, b.date)
+        taken[i] = "metadata_author"
+        k = i + 1
+        if k < len(lines) and k not in taken and _role_line(lines[k]):
+            taken[k] = "metadata_author"
+            k += 1
+        if k < len(lines) and k not in taken and lines[k].n_words <= 12:
+            # "06.11.2023, 15:20 Uhr • 2 Min. Lesezeit" under the byline
+            part = re.split(r"\s+[|•·]\s+", lines[k].text)[0]
+            value = parse_date(part)
+            if value:
+                set_date(part, value)
+                taken[k] = "metadata_date"
+
     # -- bylines, sources, editors: anywhere, when the line is short
     for i, ln in enumerate(lines):
-        if ln.n_words > 14 and ln.cjk < 4 or ln.cjk > 40:
+        if i in taken or ln.n_words > 14 and ln.cjk < 4 or ln.cjk > 40:
             continue
         t = ln.text
         m = _AUTHOR_SOURCE.match(t)
         if m:
-            meta.setdefault("author", m.group("author").strip())
+            author = m.group("author").strip()
+            set_authors([author] if is_person_name(author) else [])
             meta.setdefault("attribution", m.group("source").strip())
             taken[i] = "metadata_author"
             continue
         m = _EDITOR.match(t)
         if m and len(m.group("name").split()) <= 4:
             meta.setdefault("editor", m.group("name").strip())
-            meta.setdefault("author", m.group("name").strip())
+            set_authors([m.group("name").strip()])
             taken[i] = "metadata_author"
             continue
         m = _SOURCE.match(t)
@@ -110,15 +122,13 @@ def extract_metadata(lines: list[Line], first_body: int, body_script: str) -> tu
             meta.setdefault("attribution", m.group("src").strip().rstrip("."))
             taken[i] = "metadata_source"
             continue
-        if i <= top + 2:
-            m = _BY.match(t)
-            if m and ln.n_words <= 14:
-                name, date = _split_author(m.group("rest"))
-                if name and len(name.split()) <= 8 and name[:1].isupper():
-                    meta.setdefault("author", name)
-                    set_date(t, date)
-                    taken[i] = "metadata_author"
-                    continue
+        # a byline with its prefix is checked to hold names only, so it may sit under a dek or
+        # below a long menu; far from the top it needs a full name ("By Tuesday" is no byline)
+        b = parse_byline(t) or (credit_line(t) if i <= top + 2 else None)
+        if b is not None and i > top + 2 and not any(len(a.split()) >= 2 for a in b.authors):
+            b = None
+        if b is not None and (b.authors or b.attribution):
+            take_byline(i, b)
 
     # -- datelines and "site · date" lines in the title zone
     for i in range(min(top + 2, len(lines))):

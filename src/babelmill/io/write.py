@@ -46,6 +46,7 @@ def source_record(doc: Document) -> dict[str, Any]:
         "encoding": doc.source.get("encoding"),
         "site": md.get("site"),
         "author": md.get("author"),
+        "authors": list(md.get("authors") or ([md["author"]] if md.get("author") else [])),
         "published": md.get("published"),
         "attribution": md.get("attribution"),
     }
@@ -67,7 +68,7 @@ def corpus_record(doc: Document, pipeline: dict[str, Any]) -> dict[str, Any]:
     extra_metadata = {
         k: v
         for k, v in sorted(doc.metadata.items())
-        if k not in ("title", "site", "author", "published", "attribution")
+        if k not in ("title", "site", "author", "authors", "published", "attribution")
     }
     return {
         "id": doc.id,
