@@ -422,7 +422,7 @@ def test_chinese_page():
     assert len(texts) == 4 and texts[2].startswith("The Wall Street Journal")
     rem = removed(doc)
     assert rem["首页"] == "navigation" and rem["分享到微信"] == "share_bar" and rem["暂无评论"] == "comment_widget"
-    assert rem["奥特曼回应离职潮"] == "after_article"
+    assert rem["奥特曼回应离职潮"] == "line_model"  # a teaser link after the article
 
 
 def test_clean_cli_json_record(tmp_path):

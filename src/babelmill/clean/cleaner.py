@@ -340,7 +340,7 @@ class Cleaner:
             res.fallback = True
             for i in range(len(lines)):
                 sentence = lines[i].n_words >= 3 and lines[i].text.rstrip().endswith(_SENTENCE_END)
-                positional = decided.get(i) in ("before_article", "after_article", "navigation_run", None)
+                positional = decided.get(i) in ("before_article", "after_article", "navigation_run", "line_model", None)
                 if positional and (classes[i] in ("good", "medium") or sentence):
                     keep[i] = "paragraph"
                     decided.pop(i, None)
@@ -399,6 +399,13 @@ class Cleaner:
         uses_stop = median >= 0.1
         counts = Counter(line_key(ln.text) for ln in lines)
         cls_code = {"short": 0.0, "medium": 1.0, "good": 2.0}
+        # topic: content words the line shares with the prose the structure step kept
+        stems = [content_stems(ln.text) if i not in step else set() for i, ln in enumerate(lines)]
+        ref = [i for i in keep if classes[i] == "good"] or [i for i, c in enumerate(classes) if c == "good"]
+        in_ref = set(ref)
+        pool: Counter[str] = Counter()
+        for i in ref:
+            pool.update(stems[i])
         rows = np.zeros((len(lines), len(BASE)))
         for i, ln in enumerate(lines):
             t = ln.text
@@ -409,6 +416,12 @@ class Cleaner:
             stop = ln.stop_density()
             kind = step.get(i)
             nw = ln.n_words
+            own = stems[i]
+            if own:
+                mine = 1 if i in in_ref else 0
+                cohesion = sum(1 for st in own if pool[st] > mine) / len(own)
+            else:
+                cohesion = 0.0
             rows[i] = (
                 math.log1p(ln.weq),
                 min(nw, 200),
@@ -435,6 +448,7 @@ class Cleaner:
                 float(i in keep),
                 float(lo <= i <= hi),
                 math.log(counts[line_key(t)]),
+                cohesion,
             )
         return page_matrix(rows, (lo, hi), median, uses_stop)
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 #: bump when a feature's definition changes (a model made with other features is refused)
-FEATURE_VERSION = "lines-1"
+FEATURE_VERSION = "lines-2"
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "data" / "cleaner_model.json"
 
 # hard verdicts of the earlier steps (a line's removal reason family), one indicator each
@@ -58,9 +58,10 @@ BASE = (
     "legacy_keep",
     "legacy_region",
     "page_repeat",
+    "cohesion",
 )
 # measures averaged over windows around the line
-WINDOWED = ("log_weq", "stop_rel", "sent_end", "cls", "legacy_keep", "hard_any", "good", "short")
+WINDOWED = ("log_weq", "stop_rel", "sent_end", "cls", "legacy_keep", "hard_any", "good", "short", "cohesion")
 WINDOWS = (1, 2, 5, 15)
 PAGE = (
     "pos",
@@ -80,6 +81,9 @@ PAGE = (
     "next_sent_end",
     "prev_legacy_keep",
     "next_legacy_keep",
+    "dist_wall_before",
+    "dist_wall_after",
+    "walls_to_main",
 )
 
 
@@ -160,6 +164,11 @@ def page_matrix(base: np.ndarray, region: tuple[int, int], stop_median: float, u
         dist_region = np.full(n, float(n))
     prev = np.concatenate([[0.0], col["log_weq"][:-1]])
     nxt = np.concatenate([col["log_weq"][1:], [0.0]])
+    wall = col["hard_wall"] > 0
+    # walls ("Related", "Comments" openers) between the line and the middle of the longest prose run
+    main = int(np.argmax(line_run_mass)) if n else 0
+    walls_cum = np.cumsum(wall)
+    walls_to_main = np.abs(walls_cum - walls_cum[main]) - np.where(idx > main, wall, 0)
     page = np.stack(
         [
             idx / max(1, n - 1),
@@ -179,6 +188,9 @@ def page_matrix(base: np.ndarray, region: tuple[int, int], stop_median: float, u
             np.concatenate([col["sent_end"][1:], [0.0]]),
             np.concatenate([[0.0], col["legacy_keep"][:-1]]),
             np.concatenate([col["legacy_keep"][1:], [0.0]]),
+            np.log1p(_dist_to(wall, forward=False)),
+            np.log1p(_dist_to(wall, forward=True)),
+            np.log1p(np.maximum(walls_to_main, 0)),
         ],
         axis=1,
     )

@@ -46,6 +46,16 @@ def stoplists() -> dict[str, frozenset[str]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _stop_index() -> dict[str, tuple[str, ...]]:
+    """Function word -> the languages whose list holds it (one look-up per word)."""
+    out: dict[str, list[str]] = {}
+    for lang, words in stoplists().items():
+        for w in words:
+            out.setdefault(w, []).append(lang)
+    return {w: tuple(langs) for w, langs in out.items()}
+
+
 _HANGUL = re.compile("[\uac00-\ud7a3]")
 _LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
@@ -142,9 +152,11 @@ def make_line(n: int, raw: str) -> Line:
     cjk = len(_CJK.findall(text))
     latin_words = sum(1 for w in words if not _CJK.search(w))
     url_chars = sum(len(m.group(0)) for m in _URL.finditer(text))
-    stops = stoplists()
-    low = [w.lower() for w in words]
-    hits = {lang: sum(1 for w in low if w in sl) for lang, sl in stops.items()}
+    index = _stop_index()
+    hits = dict.fromkeys(stoplists(), 0)
+    for w in words:
+        for lang in index.get(w.lower(), ()):
+            hits[lang] += 1
     return Line(
         n=n,
         raw=raw,
