@@ -39,7 +39,7 @@ from babelmill.clean import train as T  # noqa: E402
 from babelmill.clean.cleaner import Cleaner  # noqa: E402
 from babelmill.clean.line_model import LineModel  # noqa: E402
 from babelmill.document import Document  # noqa: E402
-from babelmill.stages.artifacts import StripConfig, StripStage  # noqa: E402
+from babelmill.stages.strip import StripConfig, StripStage  # noqa: E402
 
 _TOK = re.compile(r"\w+", re.UNICODE)
 

@@ -46,14 +46,14 @@ class Target:
     """read -> repair -> strip -> normalize -> record, over bytes written to a scratch file."""
 
     def __init__(self, scratch: Path):
-        from babelmill.io.read import ReadConfig, ReadStage
-        from babelmill.stages.encoding import RepairStage
         from babelmill.stages.normalize import NormalizeStage
+        from babelmill.stages.read import ReadConfig, ReadStage
+        from babelmill.stages.repair import RepairStage
 
         self.path = scratch / "fuzz-input.txt"
         self.stages = [ReadStage(ReadConfig(max_line_chars=20_000)), RepairStage()]
         try:
-            from babelmill.stages.artifacts import StripStage
+            from babelmill.stages.strip import StripStage
 
             self.stages.append(StripStage(context={"state_dir": scratch}))
             self.has_strip = True
@@ -163,12 +163,12 @@ def atheris_worker(argv: list[str]) -> None:
     import atheris
 
     with atheris.instrument_imports(include=["babelmill", "ftfy", "charset_normalizer"]):
-        import babelmill.io.read  # noqa: F401
-        import babelmill.stages.encoding  # noqa: F401
         import babelmill.stages.normalize  # noqa: F401
+        import babelmill.stages.read  # noqa: F401
+        import babelmill.stages.repair  # noqa: F401
 
         try:
-            import babelmill.stages.artifacts  # noqa: F401
+            import babelmill.stages.strip  # noqa: F401
         except ImportError:
             pass
     scratch = Path(tempfile.mkdtemp(prefix="babelmill-fuzz-", dir=SCRATCH))

@@ -20,11 +20,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "src"))
 
-from babelmill.pipeline import RunOptions, run_pipeline  # noqa: E402
-from tests.test_crash_safety import write_inputs  # noqa: E402
+from babelmill.run import RunOptions, run_pipeline  # noqa: E402
+from babelmill.testing.inputs import write_inputs  # noqa: E402
 
 
 def main() -> None:

@@ -44,14 +44,18 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "src"))
 
+import sentencepiece as spm  # noqa: E402
+
+import babelmill.stages.translate as stage_module  # noqa: E402
+import babelmill.translate.engine as engine_module  # noqa: E402
 from babelmill.document import Block, Document  # noqa: E402
 from babelmill.stages.translate import TranslateConfig, TranslateStage  # noqa: E402
+from babelmill.testing.argos import build_package  # noqa: E402
+from babelmill.translate.engine import batch_budget, cpu_count  # noqa: E402
 from babelmill.translate.packages import install_archive  # noqa: E402
 from babelmill.translate.sentences import split_sentences  # noqa: E402
-from tests.fixtures.argos_fixture import build_package  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "dev" / "snippets"
 
@@ -162,12 +166,10 @@ def make_docs(paragraphs: list[str], per_doc: int = 8) -> list[Document]:
     return docs
 
 
-def run_babelmill(models_dir: Path, state_dir: Path, paragraphs: list[str], beam: int, max_len: int, **overrides):
-    """Time ``TranslateStage`` over :func:`make_docs` documents; returns (seconds, translated
-    blocks, counters, block texts)."""
+def bench_config(models_dir: Path, beam: int, max_len: int, **overrides) -> TranslateConfig:
     # max_decoding_ratio=0: the same fixed cap as the baseline, nothing shorter (random weights
     # never stop on their own, so a per-sentence cap would shorten babelmill's work unfairly)
-    config = TranslateConfig(
+    return TranslateConfig(
         models_dir=str(models_dir),
         device="cpu",
         beam_size=beam,
@@ -175,8 +177,13 @@ def run_babelmill(models_dir: Path, state_dir: Path, paragraphs: list[str], beam
         max_decoding_ratio=0,
         **overrides,
     )
-    stage = TranslateStage(config, {"state_dir": state_dir})
-    stage._engine_for("de")  # load the model outside the timed region, as the baseline does
+
+
+def run_babelmill(models_dir: Path, state_dir: Path, paragraphs: list[str], beam: int, max_len: int, **overrides):
+    """Time ``TranslateStage`` over :func:`make_docs` documents; returns (seconds, translated
+    blocks, counters, block texts)."""
+    stage = TranslateStage(bench_config(models_dir, beam, max_len, **overrides), {"state_dir": state_dir})
+    stage.load_model("de")  # load the model outside the timed region, as the baseline does
     docs = make_docs(paragraphs)
     start = time.perf_counter()
     out = list(stage.run(docs))
@@ -188,21 +195,125 @@ def run_babelmill(models_dir: Path, state_dir: Path, paragraphs: list[str], beam
     return elapsed, translated, counters, texts
 
 
+def engine_sentences(models_dir: Path, paragraphs: list[str], max_len: int) -> list[str]:
+    """The distinct sentences babelmill's engine receives for these paragraphs (split, protected,
+    deduplicated), in its order: the ceiling translates exactly these."""
+    stage = TranslateStage(bench_config(models_dir, 4, max_len), {})
+    masked = {p.masked for text in paragraphs for p in stage._split(text) if p.translate}
+    return sorted(masked, key=lambda s: (len(s), s))
+
+
+def run_raw(package_dir: Path, tokens: list[list[str]], beam: int, max_len: int, inter: int, intra: int) -> float:
+    """The ceiling: one ``ctranslate2.Translator.translate_batch`` call on pre-tokenized,
+    deduplicated, length-sorted sentences, same decode settings and token budget as babelmill;
+    nothing else (no splitting, protection, tokenization, cache or assembly)."""
+    import ctranslate2
+
+    translator = ctranslate2.Translator(
+        str(package_dir / "model"), device="cpu", compute_type="int8", inter_threads=inter, intra_threads=intra
+    )
+    budget = batch_budget(sum(map(len, tokens)), TranslateConfig.max_batch_tokens, inter)
+    start = time.perf_counter()
+    translator.translate_batch(
+        tokens,
+        max_batch_size=budget,
+        batch_type="tokens",
+        beam_size=beam,
+        num_hypotheses=1,
+        length_penalty=0.2,
+        max_decoding_length=max_len,
+        replace_unknowns=True,
+        return_scores=True,
+    )
+    elapsed = time.perf_counter() - start
+    del translator
+    return elapsed
+
+
+class PhaseTimer:
+    """Wall time spent in babelmill's own work around CTranslate2, by phase (one instrumented
+    run): functions are wrapped with timers for its duration; nested timers are subtracted so
+    the phases add up."""
+
+    PHASES = {
+        "sentence splitting": [(stage_module, "split_with_separators"), (stage_module, "chunk_long")],
+        "protection (mask + restore)": [
+            (stage_module, "protect"),
+            (stage_module, "restore"),
+            (stage_module, "has_translatable_text"),
+        ],
+        "tokenization (SentencePiece encode)": [(engine_module._SentencePiece, "encode_many")],
+        "detokenization (SentencePiece decode)": [(engine_module._SentencePiece, "decode")],
+        "translation cache (SQLite lookup + store)": [
+            (engine_module.TranslationCache, "lookup"),
+            (engine_module.TranslationCache, "put_many"),
+        ],
+        "quality checks": [(stage_module, "assess")],
+        "CTranslate2 decoding (inside babelmill's engine)": [(engine_module.CTranslate2Engine, "translate")],
+    }
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {name: 0.0 for name in self.PHASES}
+        self._saved: list[tuple[object, str, object]] = []
+        self._stack: list[float] = []  # time of nested timed calls, per open frame
+
+    def _wrap(self, phase: str, fn):
+        def timed(*args, **kwargs):
+            self._stack.append(0.0)
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent = time.perf_counter() - t0
+                inner = self._stack.pop()
+                self.seconds[phase] += spent - inner
+                if self._stack:
+                    self._stack[-1] += spent
+
+        return timed
+
+    def __enter__(self) -> PhaseTimer:
+        for phase, targets in self.PHASES.items():
+            for owner, name in targets:
+                fn = owner.__dict__[name]
+                self._saved.append((owner, name, fn))
+                setattr(owner, name, self._wrap(phase, fn))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for owner, name, fn in reversed(self._saved):
+            setattr(owner, name, fn)
+        self._saved.clear()
+
+
 #: babelmill rows: name -> (beam, TranslateConfig overrides). "legacy" = the threading and batch
 #: budget babelmill used before (one translator with 2 OpenMP threads, 4096-token batches)
 ROWS = {
-    "default": (2, {}),
-    "beam4": (4, {}),
-    "legacy_beam2": (2, {"inter_threads": 1, "intra_threads": 2, "max_batch_tokens": 4096}),
-    "legacy_beam4": (4, {"inter_threads": 1, "intra_threads": 2, "max_batch_tokens": 4096}),
+    "default": (4, {}),
+    "beam2": (2, {}),
     "greedy": (1, {}),
+    "legacy_beam4": (4, {"inter_threads": 1, "intra_threads": 2, "max_batch_tokens": 4096}),
 }
+#: ceiling rows: raw CTranslate2 at beam 4 and greedy, each with both thread layouts of a small
+#: machine (translators x OpenMP threads); the faster layout of each beam is the ceiling
+RAW_ROWS = {
+    "raw_beam4_inter": (4, "inter"),
+    "raw_beam4_intra": (4, "intra"),
+    "raw_greedy_inter": (1, "inter"),
+    "raw_greedy_intra": (1, "intra"),
+}
+
+
+def layout(kind: str) -> tuple[int, int]:
+    """(inter_threads, intra_threads) of a layout on this machine."""
+    cpus = cpu_count()
+    return (cpus, 1) if kind == "inter" else (1, cpus)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small model and fewer sentences (< 1 minute)")
-    ap.add_argument("--paragraphs", type=int, default=None, help="paragraphs to translate (default 150, quick 40)")
+    ap.add_argument("--paragraphs", type=int, default=None, help="paragraphs to translate (default 150, quick 30)")
     ap.add_argument("--max-decoding-length", type=int, default=None, help="common output cap (default 48, quick 32)")
     ap.add_argument("--repeats", type=int, default=3, help="interleaved repetitions; medians are reported")
     args = ap.parse_args()
@@ -211,14 +322,14 @@ def main() -> None:
         if args.quick
         else dict(layers=6, d_model=512, heads=8, ffn=2048, vocab=32000)
     )
-    n_par = args.paragraphs or (40 if args.quick else 150)
+    n_par = args.paragraphs or (30 if args.quick else 150)
     max_len = args.max_decoding_length or (32 if args.quick else 48)
     all_paragraphs = german_paragraphs()
     paragraphs = all_paragraphs[:n_par]
     n_sent = sum(len(split_sentences(p)) for p in paragraphs)
     print(f"input: {len(paragraphs)} German paragraphs, {n_sent} sentences (splitter: babelmill rule-based)")
     print(f"model: random-weight transformer {size}, int8, max_decoding_length={max_len} on both sides")
-    print(f"cpus: {os.cpu_count()}, {args.repeats} interleaved repetitions (order rotates), medians reported")
+    print(f"cpus: {cpu_count()}, {args.repeats} interleaved repetitions (order rotates), medians reported")
 
     with tempfile.TemporaryDirectory(prefix="bm-translate-") as tmp:
         tmp_path = Path(tmp)
@@ -232,8 +343,15 @@ def main() -> None:
         archive = build_package(tmp_path / "pkg", "de", "en", corpus=all_paragraphs, **size)
         package = install_archive(archive, tmp_path / "models")
         print(f"built package {archive.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - t0:.1f}s")
+        models = tmp_path / "models"
+        unique = engine_sentences(models, paragraphs, max_len)
+        sp = spm.SentencePieceProcessor(model_file=str(package.path / "sentencepiece.model"))
+        tokens = sp.encode(unique, out_type=str)
+        print(f"ceiling input: {len(unique)} distinct engine sentences, {sum(map(len, tokens))} tokens, pre-tokenized")
 
-        times: dict[str, list[float]] = {name: [] for name in ["baseline", *ROWS]}
+        # --quick leaves out the previous-threading row (its figures are in the full run)
+        rows = {k: v for k, v in ROWS.items() if not (args.quick and k.startswith("legacy"))}
+        times: dict[str, list[float]] = {name: [] for name in ["baseline", *rows, *RAW_ROWS]}
         texts: dict[str, list[str]] = {}
         how = ""
         for rep in range(args.repeats):
@@ -242,49 +360,76 @@ def main() -> None:
             for name in order:
                 if name == "baseline":
                     elapsed, how = run_argostranslate(package.path, paragraphs, max_len)
+                elif name in RAW_ROWS:
+                    beam, kind = RAW_ROWS[name]
+                    elapsed = run_raw(package.path, tokens, beam, max_len, *layout(kind))
                 else:
-                    beam, overrides = ROWS[name]
+                    beam, overrides = rows[name]
                     state = tmp_path / f"state-{name}-{rep}"  # fresh cache: every row decodes
-                    elapsed, translated, _, out = run_babelmill(
-                        tmp_path / "models", state, paragraphs, beam, max_len, **overrides
-                    )
+                    elapsed, translated, _, out = run_babelmill(models, state, paragraphs, beam, max_len, **overrides)
                     assert translated == len(paragraphs), (translated, len(paragraphs))
                     texts.setdefault(name, out)
                 times[name].append(elapsed)
             print(f"  repetition {rep + 1}: " + ", ".join(f"{n} {times[n][-1]:.2f}s" for n in times), flush=True)
 
         # cache rerun: the default row's first state folder holds every sentence
-        t_rerun, _, counters, _ = run_babelmill(
-            tmp_path / "models", tmp_path / "state-default-0", paragraphs, 2, max_len
-        )
+        t_rerun, _, counters, _ = run_babelmill(models, tmp_path / "state-default-0", paragraphs, 4, max_len)
+        # where babelmill's time outside CTranslate2 goes: one instrumented beam-4 run
+        with PhaseTimer() as phases:
+            t_profiled, *_ = run_babelmill(models, tmp_path / "state-profiled", paragraphs, 4, max_len)
 
     med = {name: statistics.median(v) for name, v in times.items()}
     t_base = med["baseline"]
     print(f"(a) baseline: {how}: {t_base:.2f}s, {n_sent / t_base:.1f} sentences/s")
     labels = {
-        "default": "babelmill TranslateStage, default (beam 2)",
-        "beam4": "babelmill at beam 4 (= baseline's beam)",
-        "legacy_beam2": "babelmill beam 2, previous threading (inter 1 x intra 2, 4096-token batches)",
-        "legacy_beam4": "babelmill beam 4, previous threading (inter 1 x intra 2, 4096-token batches)",
+        "default": "babelmill TranslateStage, default (beam 4 = baseline's beam)",
+        "beam2": "babelmill beam 2 (speed option: half the hypotheses)",
         "greedy": "babelmill greedy (beam 1; speed option, lower quality)",
+        "legacy_beam4": "babelmill beam 4, previous threading (inter 1 x intra 2, 4096-token batches)",
     }
     for name, label in labels.items():
+        if name not in med:
+            continue
         print(f"(b) {label}: {med[name]:.2f}s, {n_sent / med[name]:.1f} sentences/s, speedup {t_base / med[name]:.2f}x")
-    # batch composition (not threading) can flip near-tied beams through float rounding
-    pairs = [("beam4", "legacy_beam4"), ("default", "legacy_beam2")]
-    differ = sum(a != b for new, old in pairs for a, b in zip(texts[new], texts[old], strict=True))
-    total = sum(len(texts[new]) for new, _ in pairs)
-    print(f"    blocks that differ from the previous threading at the same beam: {differ} of {total}")
+    for name, (beam, kind) in RAW_ROWS.items():
+        inter, intra = layout(kind)
+        print(
+            f"(c) raw CTranslate2 translate_batch, beam {beam}, {inter} translator(s) x {intra} thread(s): "
+            f"{med[name]:.2f}s, {n_sent / med[name]:.1f} sentences/s"
+        )
+    ceiling4 = min(med["raw_beam4_inter"], med["raw_beam4_intra"])
+    ceiling1 = min(med["raw_greedy_inter"], med["raw_greedy_intra"])
+    frac4, frac1 = ceiling4 / med["default"], ceiling1 / med["greedy"]
+    print(f"    fraction of the ceiling: beam 4 {frac4:.3f}, greedy {frac1:.3f}")
+    legacy = ""
+    if "legacy_beam4" in texts:
+        differ = sum(a != b for a, b in zip(texts["default"], texts["legacy_beam4"], strict=True))
+        print(f"    blocks that differ from the previous threading at beam 4: {differ} of {len(texts['default'])}")
+        legacy = (
+            f" threading_gain_beam4={med['legacy_beam4'] / med['default']:.2f}"
+            f" blocks_differing={differ}/{len(texts['default'])}"
+        )
     print(
-        f"(c) rerun with the cache: {t_rerun:.3f}s ({counters.get('cache_hits', 0)} hits, "
+        f"(d) rerun with the cache: {t_rerun:.3f}s ({counters.get('cache_hits', 0)} hits, "
         f"{counters.get('cache_misses', 0)} misses), {med['default'] / t_rerun:.1f}x faster than (b) default"
     )
+    # the gap: babelmill's time minus the ceiling's, and the phases that make it up
+    own = sum(phases.seconds.values())
     print(
-        f"RESULT speedup={t_base / med['default']:.2f} speedup_same_beam={t_base / med['beam4']:.2f} "
-        f"baseline_sents_per_s={n_sent / t_base:.1f} babelmill_sents_per_s={n_sent / med['default']:.1f} "
-        f"beam4_sents_per_s={n_sent / med['beam4']:.1f} threading_gain_beam4={med['legacy_beam4'] / med['beam4']:.2f} "
-        f"threading_gain_beam2={med['legacy_beam2'] / med['default']:.2f} greedy_speedup={t_base / med['greedy']:.2f} "
-        f"cache_rerun_speedup={med['default'] / t_rerun:.1f} blocks_differing={differ}/{total}"
+        f"(e) where babelmill's beam-4 time goes (one instrumented run, {t_profiled:.2f}s; "
+        f"gap to the ceiling in the medians: {med['default'] - ceiling4:.2f}s):"
+    )
+    for phase, seconds in sorted(phases.seconds.items(), key=lambda kv: -kv[1]):
+        print(f"    {phase:<48} {seconds:7.3f}s  {100 * seconds / t_profiled:5.1f}%")
+    rest = t_profiled - own
+    print(f"    {'stage plumbing and result assembly (the rest)':<48} {rest:7.3f}s  {100 * rest / t_profiled:5.1f}%")
+    print(
+        f"RESULT speedup_vs_argos={t_base / med['default']:.2f} fraction_of_ceiling={frac4:.3f} "
+        f"greedy_speedup_vs_argos={t_base / med['greedy']:.2f} greedy_fraction_of_ceiling={frac1:.3f} "
+        f"sentences_per_s={n_sent / med['default']:.1f} cache_rerun_speedup={med['default'] / t_rerun:.1f} "
+        f"baseline_sents_per_s={n_sent / t_base:.1f} beam2_speedup_vs_argos={t_base / med['beam2']:.2f} "
+        f"beam2_sents_per_s={n_sent / med['beam2']:.1f} greedy_sents_per_s={n_sent / med['greedy']:.1f} "
+        f"ceiling_beam4_sents_per_s={n_sent / ceiling4:.1f}{legacy}"
     )
 
 

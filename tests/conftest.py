@@ -43,7 +43,7 @@ def empty_models_dir(tmp_path: Path) -> Path:
 
 
 def run_seeds(out: Path, models_dir: Path, inputs: list[str] | None = None, **kw):
-    from babelmill.pipeline import RunOptions, run_pipeline
+    from babelmill.run import RunOptions, run_pipeline
 
     messages: list[str] = []
     opts = RunOptions(inputs=inputs or [str(SEEDS)], output_dir=out, models_dir=str(models_dir), **kw)

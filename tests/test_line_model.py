@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from babelmill.clean.line_model import DEFAULT_MODEL, FEATURES, LineModel, decide_lines, load_line_model
 from babelmill.document import Document
-from babelmill.stages.artifacts import StripConfig, StripStage
+from babelmill.stages.strip import StripConfig, StripStage
 
 ART = [
     "The city council approved the new budget on Tuesday after a debate that lasted for more than six hours.",

@@ -91,7 +91,7 @@ def run(
     could not complete (bad configuration, output not writable or in use).
     """
     from babelmill.config import ConfigError
-    from babelmill.pipeline import RunError, RunOptions, run_pipeline
+    from babelmill.run import RunError, RunOptions, run_pipeline
 
     if progress is None:
         progress = sys.stderr.isatty() and not quiet
@@ -135,6 +135,14 @@ main.add_command(clean)
 from babelmill.commands.report import report  # noqa: E402
 
 main.add_command(report)
+
+from babelmill.commands.eval_translation import eval_translation  # noqa: E402
+
+main.add_command(eval_translation)
+
+from babelmill.commands.export_parallel import export_parallel  # noqa: E402
+
+main.add_command(export_parallel)
 
 from babelmill.commands.train_cleaner import train_cleaner  # noqa: E402
 

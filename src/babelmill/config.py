@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from babelmill.errors import ConfigError
+
 PACKAGE_ROOT = Path(__file__).resolve().parent
 
 
@@ -47,10 +49,6 @@ def resolve_rule_path(rel: str | Path, base_dir: Path | None = None) -> Path:
     if base_dir is not None and (Path(base_dir) / p).exists():
         return Path(base_dir) / p
     return pipeline_dir() / p
-
-
-class ConfigError(ValueError):
-    """A configuration problem, with a message that names file and key."""
 
 
 @dataclass

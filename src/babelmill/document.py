@@ -39,6 +39,23 @@ class Change:
 
 
 @dataclass(slots=True)
+class SentencePair:
+    """One translated sentence of a block: a line of ``parallel.jsonl`` (see ``io/write.py``).
+
+    ``sentence`` is its position in the block's sentence split; ``source`` the exact source
+    text (protected spans as written); ``target`` the model's English; ``score`` the mean
+    log-probability per token; ``from_cache`` whether the translation was made for another
+    document (reused from the translation cache or an earlier document of the batch).
+    """
+
+    sentence: int
+    source: str
+    target: str
+    score: float
+    from_cache: bool = False
+
+
+@dataclass(slots=True)
 class Block:
     """A paragraph-sized unit of the article body.
 
@@ -56,6 +73,8 @@ class Block:
     original: str | None = None
     note: str | None = None  # e.g. the install hint of a pending block
     meta: dict[str, Any] = field(default_factory=dict)  # quote author/date, quality flags, ...
+    #: the sentence pairs of a translated block, for ``parallel.jsonl``; not in the corpus record
+    pairs: list[SentencePair] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -5,10 +5,10 @@ from __future__ import annotations
 import importlib
 
 STAGES: dict[str, str] = {
-    "read": "babelmill.io.read:ReadStage",
-    "repair": "babelmill.stages.encoding:RepairStage",
-    "strip": "babelmill.stages.artifacts:StripStage",
-    "detect": "babelmill.stages.language:DetectStage",
+    "read": "babelmill.stages.read:ReadStage",
+    "repair": "babelmill.stages.repair:RepairStage",
+    "strip": "babelmill.stages.strip:StripStage",
+    "detect": "babelmill.stages.detect:DetectStage",
     "translate": "babelmill.stages.translate:TranslateStage",
     "normalize": "babelmill.stages.normalize:NormalizeStage",
     "dedup": "babelmill.stages.dedup:DedupStage",

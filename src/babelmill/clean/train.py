@@ -135,7 +135,7 @@ def load_folder(folder: Path, dataset: str | None = None) -> list[Page]:
 
 def read_page(path: Path) -> str:
     """The page as the repair stage hands it to strip."""
-    from babelmill.stages.encoding import RepairConfig, repair_text
+    from babelmill.stages.repair import RepairConfig, repair_text
 
     cfg = RepairConfig()
     return "\n".join(repair_text(line, cfg)[0] for line in path.read_text(encoding="utf-8").split("\n"))
@@ -144,7 +144,7 @@ def read_page(path: Path) -> str:
 def site_repeats(pages: Sequence[Page]) -> dict[str, set[str]]:
     """Per page id, the line keys the strip stage would call site template (as in a run that has
     seen all of the site's pages)."""
-    from babelmill.stages.artifacts import StripConfig, StripStage
+    from babelmill.stages.strip import StripConfig, StripStage
 
     stage = StripStage(StripConfig(line_model=""))
     by_site: dict[str, list[Page]] = defaultdict(list)

@@ -12,9 +12,9 @@ import click
 def _load_stages(config_path: Path | None):
     """Read, repair and strip stages configured from ``config_path`` (default: packaged pipeline)."""
     from babelmill.config import ConfigError, build_stage_config, pipeline_dir
-    from babelmill.io.read import ReadStage
-    from babelmill.stages.artifacts import StripStage
-    from babelmill.stages.encoding import RepairStage
+    from babelmill.stages.read import ReadStage
+    from babelmill.stages.repair import RepairStage
+    from babelmill.stages.strip import StripStage
 
     sections: dict = {}
     base = pipeline_dir()

@@ -53,7 +53,7 @@ def detect(inputs: tuple[str, ...], documents: bool, config_path: Path | None) -
         import tomllib
 
         from babelmill.config import ConfigError, build_stage_config
-        from babelmill.stages.language import DetectStage
+        from babelmill.stages.detect import DetectStage
 
         try:
             values = tomllib.loads(config_path.read_text(encoding="utf-8")).get("stages", {}).get("detect", {})

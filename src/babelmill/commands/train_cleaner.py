@@ -44,7 +44,7 @@ def train_cleaner(folders: tuple[Path, ...], output: Path, config_path: Path | N
     from babelmill.clean.cleaner import Cleaner
     from babelmill.clean.train import dump_model, featurize, load_pages, train_model
     from babelmill.config import ConfigError, build_stage_config, pipeline_dir
-    from babelmill.stages.artifacts import StripStage
+    from babelmill.stages.strip import StripStage
 
     section: dict = {}
     base = pipeline_dir()

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from babelmill.dedup.minhash import band_keys
-from babelmill.stage import StageStateError
+from babelmill.errors import StageStateError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -1,23 +1,4 @@
-"""Read stage: one input path in, one document out (its text decoded), or quarantined.
-
-Every input ends somewhere: a document with text, or a quarantined document whose
-``status_reason`` says why. The reasons, checked in this order:
-
-* ``not_found``: the path does not exist, or is a broken symlink (the message names its target);
-* ``symlink_loop``: a symlink that points (through others) back at itself;
-* ``unreadable``: the operating system refuses to read it (permissions, I/O error), or it is
-  a folder inside an input folder that cannot be listed;
-* ``not_a_file``: a FIFO, socket, device, or a symlink to a directory;
-* ``too_large``: more than ``read.max_bytes`` bytes; it is never loaded, so memory stays bounded;
-* ``empty``: zero bytes;
-* ``binary``: a known binary signature (PNG, gzip, PDF, zip, ...), or more than
-  ``read.max_control_ratio`` of the decoded characters are control characters (NUL and the
-  other C0 codes except tab, newline, carriage return, form feed);
-* ``line_too_long``: a line over ``read.max_line_chars`` characters (minified HTML, base64, a
-  database dump) is not article text;
-* ``html``: an HTML page when ``read.extract_html`` is off;
-* ``no_text``: nothing but whitespace (after HTML extraction, if any);
-* ``read_error``: an unexpected failure while reading; the message names the exception.
+"""Decoding input bytes to text, HTML pages to lines, and the documents the runner hands over.
 
 Decoding tries, in order: a byte-order mark; UTF-16 without a BOM (recognised by NUL bytes
 that sit almost all at odd or almost all at even offsets, and, if the bytes are also valid
@@ -42,33 +23,12 @@ File names that are not valid UTF-8 are kept readable in ``source.path`` (invali
 from __future__ import annotations
 
 import codecs
-import errno
 import hashlib
 import os
-import re
-from collections.abc import Iterable
-from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-from babelmill.document import QUARANTINED, Document
-from babelmill.stage import Stage
-
-# file signatures of formats that are never article text
-BINARY_SIGNATURES: dict[bytes, str] = {
-    b"\x89PNG\r\n\x1a\n": "png",
-    b"\x1f\x8b": "gzip",
-    b"%PDF-": "pdf",
-    b"PK\x03\x04": "zip",
-    b"\xff\xd8\xff": "jpeg",
-    b"GIF8": "gif",
-    b"BZh": "bzip2",
-    b"\xfd7zXZ\x00": "xz",
-    b"\x28\xb5\x2f\xfd": "zstd",
-    b"\x7fELF": "elf",
-    b"SQLite format 3\x00": "sqlite",
-    b"RIFF": "riff",
-}
+from babelmill.document import Document
 
 # encodings tried when a file is not UTF-8, in charset-normalizer's judgement; limited to the
 # ones news dumps really use so that short files are not read as EBCDIC or the like
@@ -81,49 +41,6 @@ BOMS: list[tuple[bytes, str]] = [
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 ]
-
-# C0 control characters that are not line structure (tab, newline, carriage return, form feed)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
-
-
-@dataclass
-class ReadConfig:
-    """Options of the read stage.
-
-    Args:
-        max_bytes: inputs larger than this are quarantined (``too_large``) without being
-            loaded, so one huge file cannot exhaust memory or stall the later stages. 2 MiB is
-            some 300,000 words; the longest news features are under 200 KB, a whole saved
-            page under 100 KB.
-        max_line_chars: a line longer than this is not article text (minified HTML, base64,
-            a database dump); such files are quarantined (``line_too_long``). A whole article
-            on one line stays well under it.
-        max_control_ratio: share of control characters (NUL and C0 other than tab/newline)
-            above which a decoded file is treated as binary.
-        extract_html: turn HTML saved as text into one line per block element; when false,
-            such files are quarantined (``html``).
-    """
-
-    max_bytes: int = 2 * 1024 * 1024
-    max_line_chars: int = 200_000
-    max_control_ratio: float = 0.01
-    extract_html: bool = True
-
-    def __post_init__(self) -> None:
-        if self.max_bytes < 1:
-            raise ValueError(f"max_bytes must be a positive number of bytes, not {self.max_bytes}")
-        if self.max_line_chars < 1:
-            raise ValueError(f"max_line_chars must be a positive number of characters, not {self.max_line_chars}")
-        if not 0.0 <= self.max_control_ratio <= 1.0:
-            raise ValueError(f"max_control_ratio must be between 0 and 1, not {self.max_control_ratio}")
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def doc_id_for(sha256: str) -> str:
@@ -302,122 +219,6 @@ def html_to_lines(text: str) -> str:
     parser.close()
     lines = (" ".join(line.split()) for line in "".join(parser.parts).split("\n"))
     return "\n".join(line for line in lines if line)
-
-
-def _longest_line_bytes(data: bytes) -> int:
-    return max(map(len, data.splitlines()), default=0)
-
-
-class ReadStage(Stage):
-    """Load each input file as text; quarantine what is not readable article text.
-
-    See the module docstring for the reasons, the decoding order and the HTML rule.
-    """
-
-    key = "read"
-    Config = ReadConfig
-
-    def _quarantine(self, doc: Document, reason: str, message: str) -> Document:
-        doc.reject(QUARANTINED, reason, stage=self.key, message=message)
-        return doc
-
-    def process(self, doc: Document) -> Iterable[Document]:
-        try:
-            yield self._read(doc)
-        except Exception as exc:  # bad input never stops the run: the file is quarantined, the run goes on
-            doc.text = ""
-            yield self._quarantine(doc, "read_error", f"could not read: {type(exc).__name__}: {exc}")
-
-    def _stat(self, doc: Document, path: Path) -> tuple[os.stat_result | None, Document | None]:
-        try:
-            return path.stat(), None
-        except FileNotFoundError:
-            if path.is_symlink():
-                target = os.readlink(path)
-                return None, self._quarantine(doc, "not_found", f"broken symlink (points to {display_path(target)!r})")
-            return None, self._quarantine(doc, "not_found", "no such file")
-        except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                return None, self._quarantine(doc, "symlink_loop", "symlink loop (too many levels of symbolic links)")
-            return None, self._quarantine(doc, "unreadable", exc.strerror or str(exc))
-
-    def _read(self, doc: Document) -> Document:
-        cfg: ReadConfig = self.config
-        path = source_fs_path(doc.source)
-        st, rejected = self._stat(doc, path)
-        if rejected is not None:
-            return rejected
-        if path.is_dir():
-            try:
-                with os.scandir(path):
-                    pass
-            except OSError as exc:  # the runner hands over folders it could not list
-                return self._quarantine(doc, "unreadable", f"a folder that cannot be listed: {exc.strerror or exc}")
-            return self._quarantine(
-                doc, "not_a_file", "a directory, not a file (a symlink to a directory is not followed)"
-            )
-        if not path.is_file():
-            return self._quarantine(doc, "not_a_file", "not a regular file (FIFO, socket or device)")
-        doc.source.setdefault("bytes", st.st_size)
-        if st.st_size > cfg.max_bytes:
-            return self._quarantine(
-                doc, "too_large", f"{st.st_size} bytes is over the read.max_bytes limit of {cfg.max_bytes}"
-            )
-        try:
-            with open(path, "rb") as fh:
-                # never more than the limit, even if the file grows after stat or lies about its size
-                data = fh.read(cfg.max_bytes + 1)
-        except PermissionError:
-            return self._quarantine(doc, "unreadable", "permission denied")
-        except OSError as exc:
-            return self._quarantine(doc, "unreadable", exc.strerror or str(exc))
-        if len(data) > cfg.max_bytes:
-            return self._quarantine(doc, "too_large", f"over the read.max_bytes limit of {cfg.max_bytes} bytes")
-        if "sha256" not in doc.source:
-            doc.source["sha256"] = hashlib.sha256(data).hexdigest()
-            doc.id = doc_id_for(doc.source["sha256"])
-        if not data:
-            return self._quarantine(doc, "empty", "the file is empty (0 bytes)")
-        for signature, kind in BINARY_SIGNATURES.items():
-            if data.startswith(signature):
-                return self._quarantine(doc, "binary", f"binary file ({kind} signature)")
-        # every encoding spends at most 4 bytes per character: a byte run this long is a line
-        # over the limit whatever the encoding, caught before decoding it
-        longest_bytes = _longest_line_bytes(data)
-        if longest_bytes > 4 * cfg.max_line_chars:
-            return self._quarantine(
-                doc, "line_too_long", f"a {longest_bytes}-byte line is over read.max_line_chars={cfg.max_line_chars}"
-            )
-        text, encoding = decode_bytes(data)
-        n_bytes = len(data)
-        del data  # only the text is kept from here on
-        doc.source["encoding"] = encoding
-        if _CONTROL.search(text):
-            controls = sum(1 for _ in _CONTROL.finditer(text))
-            if controls / len(text) > cfg.max_control_ratio:
-                return self._quarantine(
-                    doc,
-                    "binary",
-                    f"{controls} control characters (NUL and the like) in {len(text)}: not text",
-                )
-            text = _CONTROL.sub("", text)
-            doc.record(self.key, "removed_control_characters", "control_characters", count=controls)
-        if looks_like_html(text):
-            if not cfg.extract_html:
-                return self._quarantine(doc, "html", "HTML page (read.extract_html is off)")
-            text = html_to_lines(text)
-            doc.record(self.key, "extracted_text", "html_extracted")
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-        if not text.strip():
-            return self._quarantine(doc, "no_text", "no text (whitespace only)")
-        longest = max(map(len, text.split("\n")), default=0)
-        if longest > cfg.max_line_chars:
-            return self._quarantine(
-                doc, "line_too_long", f"a {longest}-character line is over read.max_line_chars={cfg.max_line_chars}"
-            )
-        doc.text = text
-        doc.record(self.key, "decoded", "read", encoding=encoding, bytes=n_bytes)
-        return doc
 
 
 def new_input_document(path: str, sha256: str | None = None) -> Document:

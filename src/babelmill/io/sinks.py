@@ -38,6 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from babelmill.io.files import atomic_write_bytes, file_sha256, truncate_to
+
 CORPUS = "corpus.jsonl"
 STAGING = ".corpus-staging.jsonl"
 FORMATS = ("jsonl", "jsonl.gz", "jsonl.zst", "parquet")
@@ -110,47 +112,6 @@ class OutputConfig:
 
 
 # -- helpers -----------------------------------------------------------------------------------
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so a reader sees the old file or the new one, never a part."""
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _truncate_to(path: Path, length: int) -> None:
-    """Cut off bytes written after the last commit. A file *shorter* than the committed length
-    was rewritten without some records (edited inputs) just before a crash: it is left as it is,
-    never padded, and the rerun commits its real length."""
-    if path.exists() and path.stat().st_size > length:
-        with open(path, "r+b") as fh:
-            fh.truncate(length)
 
 
 def _zstd():
@@ -345,7 +306,7 @@ class SingleFileSink(CorpusSink):
 
     def recover(self) -> None:
         self.check_layout()
-        _truncate_to(self.path, int(self.state.get("corpus_bytes", "0") or 0))
+        truncate_to(self.path, int(self.state.get("corpus_bytes", "0") or 0))
 
     def _open(self):
         if self.fh is None:
@@ -415,7 +376,7 @@ class ShardedSink(CorpusSink):
                 p.unlink(missing_ok=True)
             elif SHARD_RE.match(p.name) and p.name not in committed:
                 p.unlink(missing_ok=True)  # sealed after the last commit: rebuilt from staging
-        _truncate_to(self.staging, int(self.state.get("corpus_staging_bytes", "0") or 0))
+        truncate_to(self.staging, int(self.state.get("corpus_staging_bytes", "0") or 0))
         self.staging_records = int(self.state.get("corpus_staging_records", "0") or 0)
 
     def _open(self):
@@ -517,6 +478,7 @@ class ShardedSink(CorpusSink):
 
 __all__ = [
     "CORPUS",
+    "atomic_write_bytes",
     "FORMATS",
     "OutputConfig",
     "CorpusSink",

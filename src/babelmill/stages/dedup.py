@@ -34,21 +34,20 @@ without blocks get ``doc.dedup["recurring_paragraphs"]``. Within a batch the ann
 symmetric; older corpus documents are not rewritten. ``drop_recurring_paragraphs`` removes such
 paragraphs (recorded in ``doc.removed`` with reason ``recurring_paragraph``).
 
-**State and commit protocol.** The index lives in ``context["state_dir"] / state_file`` (SQLite,
+**State and commit protocol.** The index lives in ``context.state_dir / state_file`` (SQLite,
 see :mod:`babelmill.dedup.index`); without a state dir it is kept in memory. A document's index
 rows are written (uncommitted) when the document leaves the stage, and become durable only with
 :meth:`DedupStage.commit`. The runner calls ``commit()`` right after it has flushed the corpus
 and ``rejected.jsonl`` (at each checkpoint and after :meth:`close`), so a commit covers exactly
 the documents it has written; ``rollback()`` drops the rest. A run killed before a commit leaves
-the index as it was. ``close()`` commits only when ``context["commit_on_close"]`` is true (for
-callers without a runner). ``context["rebuild"]`` needs nothing from this stage: the runner
+the index as it was. ``close()`` commits only when ``context.commit_on_close`` is true (for
+callers without a runner). ``context.rebuild`` needs nothing from this stage: the runner
 empties the state dir and the index starts empty. :meth:`forget` removes documents whose inputs
 were deleted or edited (committed at once when called outside a run).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +57,7 @@ from babelmill.dedup.index import BatchOverlay, DedupIndex, IndexedDoc, IndexPar
 from babelmill.dedup.minhash import ENGINES, MinHasher, band_keys
 from babelmill.dedup.text import exact_key, normalize_key_text, paragraph_hash, shingles, split_paragraphs, tokens
 from babelmill.document import DUPLICATE, PENDING, Document
-from babelmill.stage import Stage
+from babelmill.stage import RunContext, StatefulStage
 
 STAGE = "dedup"
 EXACT_DUPLICATE = "exact_duplicate"
@@ -168,7 +167,7 @@ class _Work:
         return self.existing is not None or self.pending is not None
 
 
-class DedupStage(Stage):
+class DedupStage(StatefulStage):
     """Reject exact and near-duplicate documents; annotate (optionally drop) recurring paragraphs.
 
     See the module docstring for the rule that picks the kept member, the cross-run behaviour
@@ -178,8 +177,11 @@ class DedupStage(Stage):
     key: ClassVar[str] = STAGE
     Config: ClassVar[type] = DedupConfig
     batch_size: ClassVar[int] = 10_000
+    # a document's index rows are written when the next stage asks for it, so a runner's commit()
+    # between two documents covers exactly the documents it has received
+    streams_out: ClassVar[bool] = True
 
-    def __init__(self, config: Any = None, context: dict[str, Any] | None = None):
+    def __init__(self, config: Any = None, context: RunContext | dict[str, Any] | None = None):
         super().__init__(config, context)
         self._index: DedupIndex | None = None
         self._hasher: MinHasher | None = None
@@ -187,7 +189,6 @@ class DedupStage(Stage):
         # a duplicate, one below it is the same document met again on a rerun
         self._first_new_rowid: int | None = None
         self._reseen: set[str] = set()  # already-indexed ids met in this run
-        self._closed = False
         self._touched: set[str] = set()  # kept ids that got a duplicate in the current batch
         self._overlay: BatchOverlay | None = None  # kept documents of the batch being decided
 
@@ -196,7 +197,7 @@ class DedupStage(Stage):
     def index(self) -> DedupIndex:
         """The index, opened on first use (nothing is loaded into memory up front)."""
         if self._index is None:
-            state_dir = self.context.get("state_dir")
+            state_dir = self.context.state_dir
             path = Path(state_dir) / self.config.state_file if state_dir else None
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -211,18 +212,11 @@ class DedupStage(Stage):
             self._hasher = MinHasher(c.num_perm, c.seed, c.engine)
         return self._hasher
 
-    def commit(self) -> None:
-        """Make this run's additions durable; the runner calls it after the corpus is written."""
-        if self._index is not None:
-            self._index.commit()
-            if self._closed:
-                self._index.db.close()
-                self._index = None
+    def opened_store(self) -> DedupIndex | None:
+        return self._index
 
-    def rollback(self) -> None:
-        """Forget this run's uncommitted additions (the corpus write failed)."""
-        if self._index is not None:
-            self._index.rollback()
+    def release_store(self) -> None:
+        self._index = None
 
     def forget(self, doc_ids: str | Iterable[str]) -> int:
         """Remove documents from the index (inputs deleted or edited); returns how many were there."""
@@ -232,30 +226,7 @@ class DedupStage(Stage):
         self.count("index_forgotten", n)
         return n
 
-    def close(self) -> None:
-        """End of input. The index stays open for the runner's final :meth:`commit`.
-
-        With ``context["commit_on_close"]`` (no runner to call ``commit()``) commit now.
-        """
-        self._closed = True
-        if self.context.get("commit_on_close"):
-            self.commit()
-
     # -- processing ----------------------------------------------------------------------------
-    def _timed(self, batch: list[Document]) -> Iterator[Document]:
-        # Unlike the base class, hand documents on one at a time: a document's index rows are
-        # written when the next stage asks for it, so a runner's commit() between two documents
-        # covers exactly the documents it has received.
-        it = iter(self.process_batch(batch))
-        while True:
-            start = time.perf_counter()
-            doc = next(it, None)
-            self.seconds += time.perf_counter() - start
-            if doc is None:
-                return
-            self.count("documents_out" if doc.ok else f"{doc.status}_{doc.status_reason}")
-            yield doc
-
     def process_batch(self, docs: list[Document]) -> Iterator[Document]:
         """Decide the whole batch in kept-member order, then hand documents on in input order."""
         # open the index outside the per-document guards: an unusable index (parameters changed

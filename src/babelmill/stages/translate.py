@@ -4,7 +4,8 @@ What it changes: for every block whose ``lang`` is not ``en`` and that is not ye
 
 * a ``<lang> -> en`` package is installed: ``block.original`` = source text, ``block.text`` =
   English, ``block.translation = "translated"``, ``block.meta["quality"]`` = confidence + flags
-  (flagged blocks are kept, only marked);
+  (flagged blocks are kept, only marked), ``block.pairs`` = the aligned sentence pairs (source
+  sentence, its English, score, reused or not) that the writer puts into ``parallel.jsonl``;
 * no package: the block stays in its language, ``block.translation = "pending"`` and
   ``block.note`` says how to install one. A later run translates pending blocks.
 
@@ -25,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from babelmill.document import PENDING, TRANSLATED, Block, Document
-from babelmill.stage import Stage
+from babelmill.document import PENDING, TRANSLATED, Block, Document, SentencePair
+from babelmill.stage import RunContext, Stage
 from babelmill.translate.cache import CACHE_FILE, TranslationCache
 from babelmill.translate.engine import BatchTranslator, CTranslate2Engine, DecodeOptions, Engine
 from babelmill.translate.packages import ArgosPackage, ModelError, find_package
@@ -50,12 +51,12 @@ class TranslateConfig:
     device: str = "auto"
     #: CTranslate2 compute type; None = int8 on CPU, int8_float16/float16 on CUDA
     compute_type: str | None = None
-    #: beam width. argostranslate uses 4; 2 decodes half as many hypotheses (benchmarks/translate.py:
-    #: ~1.8x faster on CPU), and on small transformer MT models beam 2 vs 4 usually differs little in
-    #: quality (not measured here: no real model offline). Set 4 for argostranslate's output.
-    #: 1 = greedy: fastest (benchmarks/translate.py "greedy" row), but it commits to each token's
-    #: argmax and typically loses some quality; a speed option, not the default
-    beam_size: int = 2
+    #: beam width. 4 = argostranslate's setting, which is what users' quality expectations rest
+    #: on; no quality measurement of 2 or 1 exists yet (no real model offline), so 4 stays the
+    #: default. 2 decodes half the hypotheses and 1 (greedy) commits to each token's argmax:
+    #: both faster (README, benchmarks/translate.py), both trade some quality (typically small
+    #: for beam 2, larger for greedy)
+    beam_size: int = 4
     #: upper token budget of one CTranslate2 batch (batch_type="tokens"). With several parallel
     #: translators the engine lowers it so that each gets at least two batches (else one idles
     #: while the other decodes the long tail). Batch composition can flip a near-tied beam
@@ -124,12 +125,13 @@ class _Loaded:
 
 @dataclass
 class _Piece:
-    """One sentence of a block: its placeholder text, spans, and what follows it."""
+    """One sentence of a block: its placeholder text, spans, what follows it, and its source."""
 
     masked: str
     spans: tuple[str, ...]
     sep: str
     translate: bool
+    source: str = ""
 
 
 class TranslateStage(Stage):
@@ -138,11 +140,12 @@ class TranslateStage(Stage):
     key: ClassVar[str] = "translate"
     Config: ClassVar[type] = TranslateConfig
     batch_size: ClassVar[int] = 256
+    needs_device: ClassVar[bool] = True
 
     def __init__(
         self,
         config: Any = None,
-        context: dict[str, Any] | None = None,
+        context: RunContext | dict[str, Any] | None = None,
         engines: dict[str, Engine | None] | None = None,
     ):
         """``engines`` pins an engine (or None = no model) per source language; used by tests."""
@@ -157,7 +160,7 @@ class TranslateStage(Stage):
 
     # -- models and cache ------------------------------------------------------------------
     def _models_dir(self) -> str | None:
-        return self.config.models_dir or self.context.get("models_dir")
+        return self.config.models_dir or self.context.models_dir
 
     def _engine_for(self, code: str) -> _Loaded:
         if code in self._loaded:
@@ -170,7 +173,7 @@ class TranslateStage(Stage):
             try:
                 engine = CTranslate2Engine(
                     package,
-                    device=self.context.get("device") or cfg.device,
+                    device=self.context.device or cfg.device,
                     compute_type=cfg.compute_type,
                     inter_threads=cfg.inter_threads,
                     intra_threads=cfg.intra_threads,
@@ -189,11 +192,21 @@ class TranslateStage(Stage):
         self._loaded[code] = loaded
         return loaded
 
+    def load_model(self, code: str) -> Engine:
+        """The ``code -> en`` engine, loaded now (e.g. outside a timed region); :class:`ModelError`
+        saying what to do when no model is installed or it does not load."""
+        loaded = self._engine_for(code)
+        if loaded.engine is None:
+            if loaded.reason == "model_load_failed":
+                raise ModelError(f"the {code}->{TARGET} model at {loaded.package.path} failed to load ({loaded.error})")
+            raise ModelError(install_hint(code))
+        return loaded.engine
+
     def _get_cache(self) -> TranslationCache | None:
         if not self._cache_ready:
             self._cache_ready = True
             if self.config.cache:
-                state_dir = self.context.get("state_dir")
+                state_dir = self.context.state_dir
                 path = Path(state_dir) / CACHE_FILE if state_dir else None
                 try:
                     self._cache = TranslationCache(path)
@@ -201,6 +214,21 @@ class TranslateStage(Stage):
                     self.count("cache_unavailable")
                     self._cache = TranslationCache(None)
         return self._cache
+
+    def models_used(self) -> dict[str, Any]:
+        """The translation packages this stage loaded: name -> pair, version, device."""
+        used: dict[str, Any] = {}
+        for code, loaded in sorted(self._loaded.items()):
+            if loaded.package is None or loaded.engine is None:
+                continue
+            pkg = loaded.package
+            used[pkg.name] = {
+                "pair": pkg.pair,
+                "version": pkg.version,
+                "device": getattr(loaded.engine, "device", None),
+                "source_language": code,
+            }
+        return used
 
     def close(self) -> None:
         if self._cache is not None:
@@ -226,7 +254,8 @@ class TranslateStage(Stage):
                 masked = protect(part) if self.config.protect else None
                 mtext = masked.text if masked else part
                 spans = masked.spans if masked else ()
-                pieces.append(_Piece(mtext, spans, sep if i == len(parts) - 1 else " ", has_translatable_text(mtext)))
+                last = i == len(parts) - 1
+                pieces.append(_Piece(mtext, spans, sep if last else " ", has_translatable_text(mtext), part))
         return pieces
 
     def process_batch(self, docs: list[Document]) -> Iterable[Document]:
@@ -247,8 +276,10 @@ class TranslateStage(Stage):
             loaded = self._loaded[code]
             items = work[code]
             sentences = [p.masked for _, _, pieces in items for p in pieces if p.translate]
+            owners = [doc.id for doc, _, pieces in items for p in pieces if p.translate]
             try:
-                results, stats = BatchTranslator(loaded.engine, self._get_cache()).translate(sentences)
+                translator = BatchTranslator(loaded.engine, self._get_cache())
+                results, stats = translator.translate(sentences, owners=owners)
             except Exception as exc:  # noqa: BLE001 - engine failure: keep blocks pending
                 self.count("engine_errors")
                 for doc, block, _ in items:
@@ -262,8 +293,9 @@ class TranslateStage(Stage):
             for doc, block, pieces in items:
                 outs = [next(it) if p.translate else None for p in pieces]
                 hits = sum(1 for p in pieces if p.translate and p.masked in stats.hits)
+                reused = [p.translate and stats.reused(p.masked, doc.id) for p in pieces]
                 try:
-                    self._apply(doc, block, code, loaded, pieces, outs, hits, touched)
+                    self._apply(doc, block, code, loaded, pieces, outs, hits, touched, reused)
                 except Exception as exc:  # noqa: BLE001 - one odd block must not sink the batch
                     self.count("errors")
                     self._mark_pending(doc, block, "translate_failed", f"translation failed: {exc}", touched)
@@ -301,17 +333,20 @@ class TranslateStage(Stage):
         summary["pending_reasons"][reason] += 1
         self.count("blocks_pending")
 
-    def _apply(self, doc, block, code, loaded, pieces, outs, hits, touched) -> None:
+    def _apply(self, doc, block, code, loaded, pieces, outs, hits, touched, reused=None) -> None:
         texts: list[str] = []
         flags: list[str] = []
+        pairs: list[SentencePair] = []
         weighted, weight = 0.0, 0
-        for piece, out in zip(pieces, outs, strict=True):
+        reused = reused or [False] * len(pieces)
+        for index, (piece, out, from_cache) in enumerate(zip(pieces, outs, reused, strict=True)):
             if out is None:  # nothing to translate: keep verbatim
                 text, piece_flags = restore(piece.masked, piece.spans)
             else:
                 text, piece_flags = restore(out[0], piece.spans)
                 weighted += out[1] * len(piece.masked)
                 weight += len(piece.masked)
+                pairs.append(SentencePair(index, piece.source, text.strip(), float(out[1]), bool(from_cache)))
             texts.append(text + piece.sep)
             flags.extend(f for f in piece_flags if f not in flags)
         english = "".join(texts).strip()
@@ -330,6 +365,7 @@ class TranslateStage(Stage):
         block.translation = TRANSLATED
         block.note = None
         block.meta["quality"] = quality
+        block.pairs = pairs
         pkg = getattr(loaded.engine, "package", None)
         name = pkg.name if pkg else getattr(loaded.engine, "name", type(loaded.engine).__name__)
         version = pkg.version if pkg else getattr(loaded.engine, "version", None)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from babelmill.translate.cache import TranslationCache
@@ -153,7 +153,7 @@ class _MosesBPE:
 
 @dataclass
 class DecodeOptions:
-    beam_size: int = 2
+    beam_size: int = 4  # argostranslate's
     max_batch_tokens: int = 4096
     max_decoding_length: int = 256
     #: also cap each output at ratio x its input tokens (+16, rounded up to 16); 0 = off.
@@ -276,6 +276,25 @@ class BatchStats:
     cache_hits: int = 0
     cache_misses: int = 0  # = sentences sent to the engine
     hits: frozenset[str] = frozenset()  # the sentences that came from the cache
+    #: sentence -> the document its translation was first made for (with ``owners``; None for
+    #: cache rows that do not say)
+    first_owner: dict[str, str | None] = field(default_factory=dict)
+
+    def reused(self, sentence: str, owner: str | None = None) -> bool:
+        """Whether ``owner``'s ``sentence`` got a translation made for another document: found
+        in the cache, or made for an earlier document of the same call. A document's own
+        translation counts as fresh even when a rerun finds it in the cache, so the answer is
+        the same whether or not an earlier run was killed after translating it.
+
+        >>> stats = BatchStats(hits=frozenset({"b"}), first_owner={"a": "d1", "b": "d1"})
+        >>> stats.reused("a", "d1"), stats.reused("a", "d2"), stats.reused("b", "d1")
+        (False, True, False)
+        >>> BatchStats(hits=frozenset({"b"})).reused("b")
+        True
+        """
+        if owner is not None and sentence in self.first_owner:
+            return self.first_owner[sentence] != owner
+        return sentence in self.hits
 
 
 class BatchTranslator:
@@ -292,16 +311,29 @@ class BatchTranslator:
         self.chunk_size = chunk_size
 
     def translate(
-        self, sentences: list[str], length: Callable[[str], int] = len
+        self,
+        sentences: list[str],
+        length: Callable[[str], int] = len,
+        owners: list[str] | None = None,
     ) -> tuple[list[tuple[str, float]], BatchStats]:
+        """``owners`` (parallel to ``sentences``): the document each sentence belongs to; the
+        first one (in order) of a sentence not in the cache is stored as its owner, and
+        :meth:`BatchStats.reused` answers per document."""
         stats = BatchStats(requested=len(sentences))
         unique = sorted(set(sentences))  # sorted: deterministic order for equal lengths
         stats.unique = len(unique)
         done: dict[str, tuple[str, float]] = {}
         if self.cache is not None and unique:
-            done.update(self.cache.get_many(self.engine.identity, unique))
+            for src, (tgt, score, doc) in self.cache.lookup(self.engine.identity, unique).items():
+                done[src] = (tgt, score)
+                stats.first_owner[src] = doc
         stats.cache_hits = len(done)
         stats.hits = frozenset(done)
+        if owners is not None:
+            if len(owners) != len(sentences):
+                raise ValueError(f"{len(owners)} owners for {len(sentences)} sentences")
+            for sentence, owner in zip(sentences, owners, strict=True):
+                stats.first_owner.setdefault(sentence, owner)
         todo = sorted((s for s in unique if s not in done), key=lambda s: (length(s), s))
         stats.cache_misses = len(todo)
         for i in range(0, len(todo), self.chunk_size):
@@ -312,5 +344,6 @@ class BatchTranslator:
             fresh = dict(zip(chunk, translated, strict=True))
             done.update(fresh)
             if self.cache is not None:
-                self.cache.put_many(self.engine.identity, fresh)
+                owned = {s: o for s in chunk if (o := stats.first_owner.get(s)) is not None}
+                self.cache.put_many(self.engine.identity, fresh, owned)
         return [done[s] for s in sentences], stats

@@ -19,7 +19,6 @@ because that import creates folders in the user's home as a side effect.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -29,6 +28,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
+
+from babelmill.io.files import file_sha256
 
 ENV_MODELS = "BABELMILL_MODELS"
 
@@ -78,11 +79,7 @@ def _file_sha256(path: Path) -> str:
     st = path.stat()
     memo_key = (str(path.resolve()), st.st_size, st.st_mtime)
     if memo_key not in _SHA_MEMO:
-        h = hashlib.sha256()
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-        _SHA_MEMO[memo_key] = h.hexdigest()
+        _SHA_MEMO[memo_key] = file_sha256(path)
     return _SHA_MEMO[memo_key]
 
 

@@ -1,0 +1,152 @@
+"""What a run reports: the summary (counts and the closing paragraph) and ``manifest.json``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from babelmill import __version__
+from babelmill.config import PipelineConfig
+from babelmill.io.files import atomic_write_bytes, file_sha256
+from babelmill.io.read import display_path
+from babelmill.io.sinks import CORPUS, CorpusSink
+from babelmill.run.outputs import MANIFEST, REJECTED
+from babelmill.run.state import RunState
+from babelmill.stage import Stage
+
+
+@dataclass
+class RunSummary:
+    inputs: int = 0  # distinct input paths named by this run
+    unchanged: int = 0  # already done in an earlier run, skipped
+    processed: int = 0
+    kept: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    repeated_paths: int = 0  # the same file named twice on the command line
+    replaced: int = 0  # records rewritten (edited input, or pending blocks now translated)
+    blocks_translated: int = 0
+    blocks_pending: int = 0
+    translation_cache_hits: int = 0
+    translation_cache_misses: int = 0
+    corpus_records: int = 0
+    seconds: float = 0.0
+    quarantine_messages: list[str] = field(default_factory=list)
+    # model name -> engine, version and blocks translated, from the documents written this run
+    models_used: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {k: v for k, v in self.__dict__.items() if k not in ("quarantine_messages", "models_used")}
+        out["seconds"] = round(self.seconds, 3)
+        return out
+
+    def paragraph(self, output_dir: Path) -> str:
+        text = (
+            f"Read {self.inputs} input file{'s' if self.inputs != 1 else ''}: "
+            f"{self.processed} processed, {self.unchanged} unchanged since the last run. "
+            f"{self.kept} kept, {self.duplicates} duplicate{'s' if self.duplicates != 1 else ''}, "
+            f"{self.quarantined} quarantined. "
+            f"Translated {self.blocks_translated} block{'s' if self.blocks_translated != 1 else ''}; "
+            f"{self.blocks_pending} block{'s' if self.blocks_pending != 1 else ''} pending a translation model"
+        )
+        if self.blocks_pending:
+            text += " (see `babelmill models --help`; a later run translates them)"
+        if self.translation_cache_hits or self.translation_cache_misses:
+            text += f"; translation cache: {self.translation_cache_hits} hits, {self.translation_cache_misses} misses"
+        text += f". The corpus in {output_dir} now holds {self.corpus_records} records ({self.seconds:.1f}s)."
+        return text
+
+
+def installed_models(models_dir: str | None) -> list[dict[str, Any]]:
+    """The translation packages a run could see, for the manifest."""
+    try:
+        from babelmill.translate.packages import discover_packages
+
+        packages, _problems = discover_packages(models_dir)
+    except Exception:  # a broken models dir must not stop the run; translate reports it
+        return []
+    return [
+        {"name": p.name, "pair": p.pair, "version": p.version, "path": str(p.path)}
+        for p in sorted(packages, key=lambda p: (p.pair, p.name, p.version))
+    ]
+
+
+def _relative_to_cwd(path: Path) -> str:
+    """``path`` relative to the working directory when it lies below it (manifests travel)."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _file_sha256(path: Path) -> str | None:
+    return file_sha256(path) if path.exists() else None
+
+
+def write_manifest(
+    opts: Any,
+    cfg: PipelineConfig,
+    state: RunState,
+    stages: list[Stage],
+    summary: RunSummary,
+    started_at: str,
+    sink: CorpusSink | None = None,
+    engine: Any = None,
+) -> None:
+    """Run-level facts; the only output file that holds timestamps. ``opts``: the RunOptions."""
+    out = opts.output_dir
+    models = {"used": dict(sorted(summary.models_used.items())), "installed": installed_models(opts.models_dir)}
+    if engine is not None:
+        models["engine"] = engine.models_used()
+    corpus_path, rejected_path = out / CORPUS, out / REJECTED
+    outputs: dict[str, Any] = {}
+    files = sink.files() if sink is not None and sink.layout != "single:jsonl" else []
+    if sink is None or sink.layout == "single:jsonl":
+        outputs[CORPUS] = {"records": summary.corpus_records, "sha256": _file_sha256(corpus_path)}
+    else:  # one entry per shard, in order, with its checksum
+        for f in files:
+            outputs[f["name"]] = {"records": f["records"], "bytes": f["bytes"], "sha256": f["sha256"]}
+    outputs[REJECTED] = {"sha256": _file_sha256(rejected_path)}
+    manifest = {
+        "babelmill_version": __version__,
+        "run": int(state.get("runs", "0")),
+        "started": started_at,
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": {
+            "inputs": [display_path(p) for p in opts.inputs],
+            "output": str(out),
+            "config": _relative_to_cwd(cfg.path),
+            "rebuild": opts.rebuild,
+            "engine": opts.engine,
+        },
+        "corpus": {
+            "layout": sink.layout if sink is not None else "single:jsonl",
+            "files": [f["name"] for f in files] if files else [CORPUS],
+        },
+        "config_sha256": cfg.sha256(),
+        "config": cfg.resolved(),
+        "models": models,
+        "summary": summary.as_dict(),
+        "stages": {stage.key: stage.stats() for stage in stages},
+        "outputs": outputs,
+        "inputs_by_fate": state.fate_counts(),
+        "inputs": [
+            {
+                "path": row.path,
+                "sha256": row.sha256,
+                "id": row.doc_id,
+                "fate": row.fate,
+                "reason": row.reason,
+                "pending_languages": list(row.pending_langs),
+                "run": row.run,
+            }
+            for row in state.all_inputs()
+        ],
+    }
+    atomic_write_bytes(out / MANIFEST, (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+
+
+__all__ = ["RunSummary", "installed_models", "write_manifest"]

@@ -1,0 +1,206 @@
+""":func:`run_pipeline`: lock, plan, engine, write, manifest (see :mod:`babelmill.run`)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from babelmill import __version__
+from babelmill.config import PipelineConfig, load_config
+from babelmill.engines import ENGINES, make_engine
+from babelmill.errors import RunError, StageStateError
+from babelmill.io.files import truncate_to
+from babelmill.io.read import display_path
+from babelmill.io.sinks import CorpusSink, OutputConfig, SinkError
+from babelmill.registry import get_stage_class
+from babelmill.run.inputs import discover_inputs, installed_translation_languages
+from babelmill.run.manifest import RunSummary, write_manifest
+from babelmill.run.outputs import REJECTED, STATE_DIR, OutputLock, check_writable, clear_for_rebuild, rewrite_without
+from babelmill.run.plan import Plan, make_plan
+from babelmill.run.state import KEPT, RunState
+from babelmill.run.writer import CorpusWriter
+from babelmill.stage import RunContext, Stage, StatefulStage
+
+
+@dataclass
+class RunOptions:
+    inputs: list[str]
+    output_dir: Path
+    config_path: Path | None = None
+    models_dir: str | None = None
+    device: str | None = None
+    rebuild: bool = False
+    progress: bool = False
+    checkpoint_every: int = 1000
+    engine: str = "local"  # "local" (this process) or "ray" (babelmill.engines.ray)
+    address: str | None = None  # Ray cluster address for engine="ray" (None: start or join a local one)
+    output_format: str | None = None  # overrides [output] format of the config
+    shard_size: str | None = None  # overrides [output] shard_size of the config
+    verbose: bool = False  # per-stage log lines and timings
+    log_progress: bool = False  # plain progress lines (when there is no terminal for a bar)
+
+
+def build_stages(cfg: PipelineConfig, context: RunContext | dict[str, Any] | None = None) -> list[Stage]:
+    """The configured stages, in order, each built with its options and the run context."""
+    ctx = RunContext.of(context)
+    return [get_stage_class(key)(cfg.options[key], ctx) for key in cfg.stages]
+
+
+def output_config(opts: RunOptions, cfg: PipelineConfig) -> OutputConfig:
+    """The [output] table of the config, with --format / --shard-size on top."""
+    base = getattr(cfg, "output", None) or OutputConfig()
+    try:
+        return OutputConfig(
+            format=opts.output_format or base.format,
+            shard_size=opts.shard_size if opts.shard_size is not None else base.shard_size,
+        )
+    except ValueError as exc:
+        raise RunError(str(exc)) from None
+
+
+def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) -> RunSummary:
+    """Run the pipeline over ``opts.inputs`` into ``opts.output_dir``; see :mod:`babelmill.run`."""
+    warn = warn or (lambda msg: print(msg, file=sys.stderr))
+    started = time.perf_counter()
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    cfg = load_config(opts.config_path)  # ConfigError before any work
+    out_cfg = output_config(opts, cfg)
+    if opts.engine not in ENGINES:
+        raise RunError(f"unknown engine {opts.engine!r}; expected local or ray")
+    out = opts.output_dir
+    check_writable(out)
+
+    with OutputLock(out):
+        if opts.rebuild:
+            clear_for_rebuild(out)
+        state = RunState(out / STATE_DIR)
+        sink = CorpusSink.open(out, state, out_cfg)
+        stages: list[Stage] = []
+        try:
+            return _run_locked(opts, cfg, state, sink, stages, warn, started, started_at)
+        except SinkError as exc:
+            raise RunError(str(exc)) from None
+        except StageStateError as exc:
+            raise RunError(f"{out}: {exc}; rerun with --rebuild to start this output over") from None
+        except (OSError, sqlite3.Error) as exc:
+            # disk full, output gone read-only, ...: cut the outputs back to the last commit so
+            # they hold whole records only; a rerun goes on from there
+            state.db.rollback()
+            for stage in stages:
+                if isinstance(stage, StatefulStage):
+                    with contextlib.suppress(Exception):
+                        stage.rollback()
+            sink.close()
+            with contextlib.suppress(OSError, SinkError):
+                sink.recover()
+            with contextlib.suppress(OSError):
+                truncate_to(out / REJECTED, int(state.get("rejected_bytes", "0")))
+            where = f" ({display_path(os.fsdecode(exc.filename))})" if getattr(exc, "filename", None) else ""
+            raise RunError(
+                f"{out}: the run stopped on an I/O error{where}: {getattr(exc, 'strerror', None) or exc}; "
+                "the outputs keep their last committed records, rerun to go on"
+            ) from exc
+        finally:
+            sink.close()
+            state.close()
+
+
+def _run_locked(
+    opts: RunOptions,
+    cfg: PipelineConfig,
+    state: RunState,
+    sink: CorpusSink,
+    stages: list[Stage],
+    warn: Callable[[str], None],
+    started: float,
+    started_at: str,
+) -> RunSummary:
+    out = opts.output_dir
+    # cut off whatever an interrupted run wrote past the last commit
+    sink.recover()
+    truncate_to(out / REJECTED, int(state.get("rejected_bytes", "0")))
+    run_no = state.next_run()
+    summary = RunSummary()
+
+    # plan
+    paths, repeated = discover_inputs(opts.inputs, exclude=out)
+    summary.inputs, summary.repeated_paths = len(paths), len(repeated)
+    for path in repeated:
+        warn(f"babelmill: {display_path(path)}: named more than once (the same file as an earlier input); read once")
+    max_bytes = getattr(cfg.options.get("read"), "max_bytes", None)
+    plan = make_plan(paths, state, installed_translation_languages(opts.models_dir), max_bytes)
+    summary.unchanged, summary.processed = plan.unchanged, len(plan.seeds)
+
+    context = RunContext(
+        output_dir=out,
+        state_dir=out / STATE_DIR,
+        rebuild=opts.rebuild,
+        models_dir=opts.models_dir,
+        device=opts.device,
+        run=run_no,
+        pipeline_dir=cfg.path.parent,  # relative rule files in the config resolve from here
+    )
+    stages.extend(build_stages(cfg, context))
+    _drop_superseded(plan, stages, state, sink, out, summary)
+
+    # engine
+    progress = _make_progress(opts, len(plan.seeds), warn)
+    engine = make_engine(opts.engine, context, address=opts.address, verbose=opts.verbose)
+    stream = engine.execute(stages, plan.seeds, progress)
+
+    # write
+    pipeline_info = {"version": __version__, "config_sha256": cfg.sha256()}
+    writer = CorpusWriter(sink, out / REJECTED, state, stages, summary, run_no, pipeline_info, progress, warn)
+    with writer, progress:
+        writer.write_stream(stream, {d.id for d in plan.seeds}, opts.checkpoint_every)
+        for stage in stages:
+            stage.close()
+        state.set("runs", str(run_no))
+        writer.checkpoint(seal=True)
+
+    # manifest
+    summary.corpus_records = state.fate_counts().get(KEPT, 0)
+    for stage in stages:
+        summary.translation_cache_hits += stage.counters.get("cache_hits", 0)
+        summary.translation_cache_misses += stage.counters.get("cache_misses", 0)
+    summary.seconds = time.perf_counter() - started
+    write_manifest(opts, cfg, state, stages, summary, started_at, sink=sink, engine=engine)
+    progress.report_stages(stages)
+    return summary
+
+
+def _drop_superseded(
+    plan: Plan, stages: list[Stage], state: RunState, sink: CorpusSink, out: Path, summary: RunSummary
+) -> None:
+    """Remove what the planned documents replace: their old records and their stage state."""
+    if plan.replaced_ids:
+        for stage in stages:
+            if isinstance(stage, StatefulStage):
+                for doc_id in sorted(plan.replaced_ids):
+                    stage.forget(doc_id)
+    if plan.superseded_rejections:
+        state.set("rejected_bytes", str(rewrite_without(out / REJECTED, plan.superseded_rejections)))
+        state.commit()
+    if plan.replaced_ids:
+        sink.remove_ids(plan.replaced_ids)
+        for key, value in sink.state_values().items():
+            state.set(key, value)
+        state.commit()
+        summary.replaced = len(plan.replaced_ids)
+
+
+def _make_progress(opts: RunOptions, total: int, warn: Callable[[str], None]) -> Any:
+    from babelmill.report.progress import RunProgress
+
+    return RunProgress(total, bar=opts.progress, lines=opts.log_progress, verbose=opts.verbose, log=warn)
+
+
+__all__ = ["RunOptions", "build_stages", "output_config", "run_pipeline"]

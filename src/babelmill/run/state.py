@@ -1,0 +1,97 @@
+"""Run state kept in ``OUTPUT/state/``: which inputs are done, and how far the outputs are committed.
+
+``inputs`` holds one row per input path ever seen: its content hash, document id, fate
+(``kept``, ``duplicate``, ``quarantined``), reason and the languages of blocks still waiting
+for a translation model. ``meta`` holds the committed byte lengths of ``corpus.jsonl`` and
+``rejected.jsonl``: a run that dies mid-write leaves bytes past those lengths, and the next
+run cuts them off before it starts, so a record is either fully committed or absent.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+#: the fate of an input whose record is in the corpus (the others: ``duplicate``, ``quarantined``)
+KEPT = "kept"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS inputs (
+    path TEXT PRIMARY KEY,
+    sha256 TEXT,
+    doc_id TEXT,
+    fate TEXT NOT NULL,
+    reason TEXT,
+    pending_langs TEXT NOT NULL DEFAULT '',
+    run INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS inputs_sha ON inputs(sha256);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class InputRow:
+    path: str
+    sha256: str | None
+    doc_id: str | None
+    fate: str
+    reason: str | None
+    pending_langs: tuple[str, ...]
+    run: int
+
+
+class RunState:
+    def __init__(self, state_dir: Path):
+        self.dir = state_dir
+        state_dir.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(state_dir / "runs.sqlite")
+        self.db.executescript(SCHEMA)
+        self.db.commit()
+
+    # -- meta --------------------------------------------------------------------------------
+    def get(self, key: str, default: str | None = None) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    def next_run(self) -> int:
+        return int(self.get("runs", "0")) + 1
+
+    # -- inputs ------------------------------------------------------------------------------
+    def input(self, path: str) -> InputRow | None:
+        row = self.db.execute("SELECT * FROM inputs WHERE path=?", (path,)).fetchone()
+        return _row(row) if row else None
+
+    def kept_with_sha(self, sha256: str) -> InputRow | None:
+        row = self.db.execute(
+            "SELECT * FROM inputs WHERE sha256=? AND fate='kept' ORDER BY path LIMIT 1", (sha256,)
+        ).fetchone()
+        return _row(row) if row else None
+
+    def all_inputs(self) -> list[InputRow]:
+        return [_row(r) for r in self.db.execute("SELECT * FROM inputs ORDER BY path")]
+
+    def put_input(self, row: InputRow) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO inputs(path, sha256, doc_id, fate, reason, pending_langs, run) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (row.path, row.sha256, row.doc_id, row.fate, row.reason, ",".join(row.pending_langs), row.run),
+        )
+
+    def fate_counts(self) -> dict[str, int]:
+        return dict(self.db.execute("SELECT fate, COUNT(*) FROM inputs GROUP BY fate ORDER BY fate").fetchall())
+
+    def commit(self) -> None:
+        self.db.commit()
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _row(r: tuple) -> InputRow:
+    path, sha, doc_id, fate, reason, pending, run = r
+    return InputRow(path, sha, doc_id, fate, reason, tuple(x for x in pending.split(",") if x), run)

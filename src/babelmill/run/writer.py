@@ -1,0 +1,150 @@
+"""The corpus writer: records to the corpus and ``rejected.jsonl``, and the checkpoint commit.
+
+A checkpoint makes one consistent cut: the corpus and ``rejected.jsonl`` are flushed and
+fsynced, the stateful stages commit their state for exactly the documents written, the input
+rows of those documents and the outputs' committed lengths go into the run state, and the run
+state commits. A run killed anywhere between two checkpoints is cut back to the last one by the
+next run (see :mod:`babelmill.run.state`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from babelmill.document import DUPLICATE, OK, PENDING, Document
+from babelmill.io.sinks import CorpusSink
+from babelmill.io.write import corpus_record, dumps, rejected_record
+from babelmill.run.manifest import RunSummary
+from babelmill.run.state import KEPT, InputRow, RunState
+from babelmill.stage import Stage, StatefulStage
+
+
+class CorpusWriter:
+    """Writes the documents a run's stages hand out, and commits them with the run state."""
+
+    def __init__(
+        self,
+        sink: CorpusSink,
+        rejected_path: Path,
+        state: RunState,
+        stages: list[Stage],
+        summary: RunSummary,
+        run_no: int,
+        pipeline_info: dict[str, Any],
+        progress: Any,
+        warn: Callable[[str], None],
+    ):
+        self.sink = sink
+        self.rejected_path = rejected_path
+        self.state = state
+        self.stateful = [s for s in stages if isinstance(s, StatefulStage)]
+        self.summary = summary
+        self.run_no = run_no
+        self.pipeline_info = pipeline_info
+        self.progress = progress
+        self.warn = warn
+        self.rejected: BinaryIO | None = None
+        self.pending_rows: list[InputRow] = []
+
+    def __enter__(self) -> CorpusWriter:
+        self.rejected = open(self.rejected_path, "ab")  # noqa: SIM115 - held for the run
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.rejected is not None:
+            self.rejected.close()
+            self.rejected = None
+
+    # -- the commit ----------------------------------------------------------------------------
+    def checkpoint(self, seal: bool = False) -> None:
+        """Flush the outputs and commit them together with stage state and input rows."""
+        sink, state = self.sink, self.state
+        sink.flush()
+        self.rejected.flush()
+        os.fsync(self.rejected.fileno())
+        if seal:
+            sink.seal()
+        for stage in self.stateful:
+            stage.commit()
+        for row in self.pending_rows:
+            state.put_input(row)
+        self.pending_rows.clear()
+        for key, value in sink.state_values().items():
+            state.set(key, value)
+        state.set("rejected_bytes", str(self.rejected.tell()))
+        state.commit()
+        sink.after_commit()
+        self.progress.checkpoint()
+
+    # -- records -------------------------------------------------------------------------------
+    def write(self, doc: Document) -> None:
+        summary = self.summary
+        pending_langs = tuple(sorted({b.lang or "und" for b in doc.blocks if b.translation == PENDING}))
+        if doc.status == OK:
+            line = (dumps(corpus_record(doc, self.pipeline_info)) + "\n").encode("utf-8")
+            if self.sink.full_before(line):
+                self.checkpoint(seal=True)  # the shard is full: seal and commit it
+            self.sink.write(line)
+            summary.kept += 1
+            translated = sum(1 for b in doc.blocks if b.translation == "translated")
+            summary.blocks_translated += translated
+            summary.blocks_pending += sum(1 for b in doc.blocks if b.translation == PENDING)
+            if translated and doc.translation.get("model"):
+                info = doc.translation
+                used = summary.models_used.setdefault(
+                    info["model"], {"engine": info.get("engine"), "version": info.get("model_version"), "blocks": 0}
+                )
+                used["blocks"] += translated
+            fate = KEPT
+        else:
+            self.rejected.write((dumps(rejected_record(doc, self.pipeline_info)) + "\n").encode("utf-8"))
+            fate = doc.status
+            if doc.status == DUPLICATE:
+                summary.duplicates += 1
+            else:
+                summary.quarantined += 1
+                message = doc.status_detail.get("message") or doc.status_reason
+                line = f"babelmill: {doc.source.get('path')}: quarantined ({doc.status_reason}): {message}"
+                summary.quarantine_messages.append(line)
+                self.warn(line)
+        self.pending_rows.append(
+            InputRow(
+                path=doc.source["path"],
+                sha256=doc.source.get("sha256"),
+                doc_id=doc.id,
+                fate=fate,
+                reason=doc.status_reason,
+                pending_langs=pending_langs,
+                run=self.run_no,
+            )
+        )
+
+    def write_stream(self, stream: Iterable[Document], seed_ids: set[str], checkpoint_every: int) -> None:
+        """Write every document of ``stream``, committing every ``checkpoint_every`` documents.
+
+        A duplicate is written only once the document it duplicates has come out of the stream:
+        a checkpoint then never commits a duplicate without its kept document, so a run killed in
+        between reprocesses both together and decides exactly as an uninterrupted run would.
+        """
+        emitted: set[str] = set()
+        held: dict[str, list[Document]] = {}
+        for n, doc in enumerate(stream, start=1):
+            self.progress.written()
+            target = doc.status_detail.get("duplicate_of") if doc.status == DUPLICATE else None
+            if target and target != doc.id and target in seed_ids and target not in emitted:
+                held.setdefault(target, []).append(doc)
+            else:
+                self.write(doc)
+            emitted.add(doc.id)
+            for waiting in held.pop(doc.id, []):
+                self.write(waiting)
+            if n % checkpoint_every == 0:
+                self.checkpoint()
+        for waiting in [d for docs in held.values() for d in docs]:  # their documents never came
+            self.write(waiting)
+
+
+__all__ = ["CorpusWriter"]

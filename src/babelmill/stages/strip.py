@@ -1,0 +1,337 @@
+"""Strip stage: split the repaired text into article blocks; everything else is removed with a reason.
+
+What it changes: sets ``doc.blocks`` (paragraph, heading, list_item and quote blocks with
+their 1-based input line), fills ``doc.metadata`` (title, original_title, subtitle, author,
+editor, site, published, attribution) and lists every removed non-blank line in
+``doc.removed`` as ``{"line", "text", "rule"}``. ``doc.text`` is left as it came in.
+
+What it drops and why: page chrome (navigation, share bars, cookie and subscription prompts,
+comment widgets, related-post lists, footers, disclaimers, embed leftovers), found by rule
+files in ``pipeline/rules/``, by line structure (see :mod:`babelmill.clean.cleaner`) and by
+repetition across documents of one site; metadata lines (they move to ``doc.metadata``);
+repeated paragraphs.
+
+Site counts and commit protocol: the per-site line counts live in
+``context.state_dir / "strip_sites.sqlite"`` (see :mod:`babelmill.clean.site_lines`). A
+document's counts are kept (uncommitted) once it is cleaned and become durable only with
+:meth:`StripStage.commit`, which the runner calls at each checkpoint after flushing the corpus;
+a run killed in between leaves the counts as the last checkpoint left them. The rerun
+reprocesses the inputs whose records were not committed and counts those not counted yet (a
+document id counts once, so one counted at the checkpoint but not yet written is not counted
+twice). ``close()`` commits only with ``context.commit_on_close`` (callers without a
+runner). ``--rebuild`` needs nothing from this stage: the runner empties the state dir. An old
+``strip_site_lines.json`` (earlier versions) is imported into an empty store once, then
+deleted; beside a store that already holds counts it is ignored. Limit: a batch's documents
+all count before any is decided (a new site's first pages see its template), so in runs longer
+than one batch (64 documents) a document reprocessed after a crash may see up to a batch more
+of its site's pages than it did in an uninterrupted run.
+
+Empty result: when no article region is found, the sentence-like lines that no rule removed
+are kept (``strip/fallback_kept``); when there are none, the document is quarantined with
+reason ``no_article_text``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from babelmill.clean.cleaner import Cleaner, CleanResult, Thresholds
+from babelmill.clean.line_model import load_line_model
+from babelmill.clean.lines import count_words
+from babelmill.clean.repeats import line_key
+from babelmill.clean.rules import RuleSet, load_rules
+from babelmill.clean.site_lines import SiteLineStore, SiteStateError, line_hash
+from babelmill.document import QUARANTINED, Document
+from babelmill.stage import StatefulStage
+
+STATE_FILE = "strip_sites.sqlite"
+# the counts of earlier versions (one JSON file written at the end of a run): imported once
+OLD_STATE_FILE = "strip_site_lines.json"
+# lines longer than this are never template text worth counting (keeps the counter small)
+MAX_COUNTED_WORDS = 60
+
+
+def resolve_rule_files(names: list[str], base: Path | None = None) -> list[Path]:
+    """Rule files are relative to ``base`` (the config's folder), else the packaged ``pipeline/``."""
+    from babelmill.config import resolve_rule_path
+
+    return [resolve_rule_path(n, base) for n in names]
+
+
+@dataclass
+class StripConfig(Thresholds):
+    """Options of the strip stage.
+
+    Args:
+        rule_files: boilerplate rule files, relative to the ``pipeline/`` folder. A bad regex
+            or unknown key in one fails when the configuration is loaded.
+        good_words: a line of at least this many words (CJK: characters / 1.5) with ordinary
+            function-word density is prose.
+        sentence_words: a shorter line ending like a sentence is prose from this many words.
+        medium_words: lines from this length that end like a sentence are kept inside the article.
+        stop_low_ratio: function-word density below this share of the document's median
+            marks a line as non-prose (menus, teaser titles).
+        stop_high_ratio: short sentences need this share of the median density.
+        nav_run: this many short lines in a row are a menu or link list (not after a "...:").
+        short_penalty: how much a short line counts against the article region.
+        removed_penalty: how much a rule-removed line counts against the article region.
+        medium_score: how much a medium line (short sentence) counts for the article region.
+        island_score: a stretch of prose outside the article region that scores this much,
+            with no section wall in between, is kept too (a lede cut off by a paywall box).
+        island_gap: how many lines away from the article such an island may start.
+        keep_inner_runs: keep runs of short lines inside the article region (lists, recipe
+            ingredients); off: remove them as ``navigation_run`` like runs outside it.
+        near_prose: also keep prose lines (class good) within ``island_gap`` lines of the
+            article when no wall separates them.
+        wall_penalty: 0: section openers (``action = "section_end"``) are walls the article
+            never crosses; above 0: they only cost this much (an inline "Related" box).
+        wall_reach: a section wall (``action = "section_end"``) this close after the article (in
+            lines no rule removed) is checked for being an inline widget: when the best stretch
+            behind it starts within as many lines and reads as more of the article, the article
+            goes on there and the wall and lines between go as ``inline_box``. 0: walls are absolute.
+        share_bar_run: this many share-button lines in a row inside the article end it when
+            the text after them does not pass the same continuation test (teaser cards, author
+            boxes after the story's share bar). 0: off.
+        continuation_share: that stretch needs this share of prose lines among its lines...
+        continuation_words: ...this many words of prose (2+ prose lines)...
+        continuation_cohesion: ...and this share of its content words in the article.
+        title_case_share: a line of 4+ words without closing punctuation whose words are
+            capitalised at least this often is a link title (teasers, menus), not prose.
+        sandwich_lists: keep runs of short lines (of 2+ words) that lie between kept article
+            lines, at most ``sandwich_max`` lines long: fact boxes, ingredient lists.
+        repeat_threshold: share of a sentence's content words that must recur in another
+            sentence for it to count as repeated.
+        repeat_min_words: paragraphs shorter than this are never collapsed as repeats.
+        site_min_docs: a line is site boilerplate once it occurs in this many documents of
+            one site (two articles quoting the same tweet do not make it boilerplate)...
+        site_min_share: ...and in at least this share of that site's documents.
+        site_long_words: lines of this many words need twice ``site_min_docs``.
+        persist_site_counts: keep the per-site line counts in ``context.state_dir`` so the
+            next run starts with them (else they live in memory for one run).
+        quarantine_empty: quarantine documents with no article text (else keep them empty).
+        line_model: the learned line classifier that decides every line the rules, metadata
+            and embed steps leave open (see ``MODEL.md``): ``"builtin"`` (the packaged model),
+            the path of a model file made by ``babelmill train-cleaner`` (relative to the
+            config's folder), or ``""`` for the hand-tuned structure step alone.
+    """
+
+    rule_files: list[str] = field(default_factory=lambda: ["rules/boilerplate.toml"])
+    site_min_docs: int = 3
+    site_min_share: float = 0.3
+    site_long_words: int = 25
+    persist_site_counts: bool = True
+    quarantine_empty: bool = True
+    line_model: str = "builtin"
+
+    def __post_init__(self) -> None:
+        # Compile the rules now so that a broken rule file fails when the configuration is
+        # loaded. A relative path that is not in the packaged pipeline/ folder may be relative
+        # to a user's own config folder: the stage loads (and checks) it when it is built.
+        paths = resolve_rule_files(self.rule_files)
+        if all(p.is_file() for p in paths):
+            load_rules(paths)
+
+    def ruleset(self, base: Path | None = None) -> RuleSet:
+        return load_rules(resolve_rule_files(self.rule_files, base))
+
+    def thresholds(self) -> Thresholds:
+        return Thresholds(**{f.name: getattr(self, f.name) for f in dataclasses.fields(Thresholds)})
+
+
+def site_key(doc: Document) -> str:
+    """Which site a document came from: ``source.site``, the URL's host, else one shared bucket."""
+    src = doc.source or {}
+    if src.get("site"):
+        return str(src["site"]).lower()
+    url = src.get("url")
+    if url:
+        host = urlparse(str(url)).netloc.lower()
+        return host[4:] if host.startswith("www.") else host
+    return "*"
+
+
+class StripStage(StatefulStage):
+    """Split documents into article blocks and metadata; record every removed line's reason."""
+
+    key = "strip"
+    Config = StripConfig
+    batch_size = 64
+
+    def __init__(self, config=None, context=None):
+        super().__init__(config, context)
+        base = self.context.pipeline_dir
+        base_dir = Path(base) if base else None
+        model = load_line_model(self.config.line_model, base_dir)
+        self.cleaner = Cleaner(self.config.ruleset(base_dir), self.config.thresholds(), model=model)
+        self._store: SiteLineStore | None = None
+
+    # -- corpus-level repetition ---------------------------------------------------------------
+    def _state_path(self) -> Path | None:
+        state_dir = self.context.state_dir
+        if not state_dir or not self.config.persist_site_counts:
+            return None
+        return Path(state_dir) / STATE_FILE
+
+    @property
+    def store(self) -> SiteLineStore:
+        """The per-site line counts, opened on first use (nothing is loaded into memory)."""
+        if self._store is None:
+            path = self._state_path()
+            if path is None:
+                self._store = SiteLineStore(None)
+                return self._store
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self._store = SiteLineStore(path)
+            except SiteStateError:
+                raise
+            except sqlite3.Error:
+                # a damaged file: count without it (this run's counts are not kept) rather than stop
+                self.count("state_unreadable")
+                self._store = SiteLineStore(None)
+                return self._store
+            old = path.with_name(OLD_STATE_FILE)
+            if old.is_file():
+                try:
+                    if self._store.import_json(old):
+                        self.count("state_imported")
+                        old.unlink(missing_ok=True)
+                except (OSError, ValueError, TypeError, AttributeError, sqlite3.Error):
+                    self.count("state_unreadable")
+        return self._store
+
+    def opened_store(self) -> SiteLineStore | None:
+        return self._store
+
+    def release_store(self) -> None:
+        self._store = None
+
+    def _line_keys(self, doc: Document) -> dict[str, int]:
+        """``line key -> words`` of the document's lines short enough to be template text."""
+        keys: dict[str, int] = {}
+        try:
+            for raw in (doc.text or "").split("\n"):
+                text = raw.strip()
+                if text and (words := count_words(text)) <= MAX_COUNTED_WORDS:
+                    keys[line_key(text)] = words
+        except Exception:  # noqa: BLE001 - bad input never stops the batch
+            return {}
+        return keys
+
+    def _site_repeats(
+        self, keys: dict[str, int], hashes: dict[str, int], counts: dict[int, int], n_docs: int
+    ) -> set[str]:
+        """Keys of the lines found in enough of the site's ``n_docs`` documents to be its template."""
+        cfg = self.config
+        out = set()
+        for key, words in keys.items():
+            need = cfg.site_min_docs * (2 if words >= cfg.site_long_words else 1)
+            c = counts.get(hashes[key], 0)
+            if c >= need and c >= cfg.site_min_share * n_docs:
+                out.add(key)
+        return out
+
+    # -- processing --------------------------------------------------------------------------
+    def run(self, docs: Iterable[Document]) -> Iterator[Document]:
+        # open the counts outside the per-batch guards: counts made with another line hash stop
+        # the run (StageStateError: rebuild) instead of quarantining every document
+        _ = self.store
+        yield from super().run(docs)
+
+    def process_batch(self, docs: list[Document]) -> Iterable[Document]:
+        """Count the batch's lines per site, then clean each document against the counts.
+
+        Every document of the batch counts before any is decided (the first pages of a new
+        site already see its template). A document's counts are added (uncommitted) as it
+        leaves; an id counted before (a rerun) is not counted again.
+        """
+        store = self.store
+        keyed = [self._line_keys(doc) for doc in docs]
+        hashed = [{k: line_hash(k) for k in keys} for keys in keyed]
+        sites = [site_key(doc) for doc in docs]
+        try:
+            done = store.counted(doc.id for doc in docs if doc.id)
+        except sqlite3.Error:
+            self.count("state_read_errors")
+            done = set()
+        # this batch's own counts, on top of the stored ones
+        new_docs: Counter[str] = Counter()
+        new_lines: dict[str, Counter[int]] = {}
+        counts_doc: list[bool] = []
+        for doc, site, hashes in zip(docs, sites, hashed, strict=True):
+            new = not doc.id or doc.id not in done
+            if doc.id:
+                done.add(doc.id)
+            counts_doc.append(new)
+            if new:
+                new_docs[site] += 1
+                new_lines.setdefault(site, Counter()).update(set(hashes.values()))
+        stored: dict[str, tuple[int, dict[int, int]]] = {}
+        for site in sorted(set(sites)):
+            wanted = {h for s, hashes in zip(sites, hashed, strict=True) if s == site for h in hashes.values()}
+            try:
+                stored[site] = (store.site_docs(site), store.counts(site, wanted))
+            except sqlite3.Error:
+                self.count("state_read_errors")
+                stored[site] = (0, {})
+        for doc, site, keys, hashes, new in zip(docs, sites, keyed, hashed, counts_doc, strict=True):
+            n_stored, counts = stored[site]
+            batch = new_lines.get(site, Counter())
+            total = {h: counts.get(h, 0) + batch[h] for h in hashes.values()}
+            repeats = self._site_repeats(keys, hashes, total, n_stored + new_docs[site])
+            out = self._process_one(doc, repeats)
+            if new:
+                try:
+                    store.add(site, hashes.values(), doc.id or None)
+                except sqlite3.Error as exc:
+                    self.count("state_write_errors")
+                    doc.record("strip", "skipped", "site_count_error", error=repr(exc))
+            yield out
+        if store.path is None:
+            store.commit()  # counts kept for this run only: nothing to wait for
+
+    def process(self, doc: Document) -> Iterable[Document]:
+        yield from self.process_batch([doc])
+
+    def _process_one(self, doc: Document, repeats: set[str]) -> Document:
+        try:
+            res = self.cleaner.clean(doc.text or "", repeats)
+            if repeats and res.reasons()["site_boilerplate"] and not res.blocks:
+                # every line recurs elsewhere on the site: a reprint, not a template; dedup decides
+                res = self.cleaner.clean(doc.text or "", None)
+        except Exception as exc:  # noqa: BLE001 - record and go on
+            self.count("errors")
+            doc.record("strip", "error", "strip_failed", error=f"{type(exc).__name__}: {exc}")
+            doc.blocks = []
+            doc.reject(QUARANTINED, "strip_failed", stage="strip", error=f"{type(exc).__name__}: {exc}")
+            return doc
+        return self.apply(doc, res)
+
+    def apply(self, doc: Document, res: CleanResult) -> Document:
+        """Write a clean result into the document, its history and the stage counters."""
+        doc.blocks = res.blocks
+        doc.removed = res.removed
+        for k, v in res.metadata.items():
+            doc.metadata.setdefault(k, v)
+        reasons = Counter(r["rule"] for r in res.removed)
+        for rule, n in sorted(reasons.items()):
+            self.count(f"removed_{rule}", n)
+        if res.removed:
+            doc.record(
+                "strip", "removed_lines", "boilerplate", count=len(res.removed), rules=dict(sorted(reasons.items()))
+            )
+        if res.metadata:
+            doc.record("strip", "extracted_metadata", "metadata", fields=sorted(res.metadata))
+        if res.fallback and res.blocks:
+            self.count("fallback_kept")
+            doc.record("strip", "kept_candidates", "no_article_region", count=len(res.blocks))
+        if not res.blocks and self.config.quarantine_empty:
+            doc.reject(QUARANTINED, "no_article_text", stage="strip", removed=len(res.removed))
+        self.count("blocks_out", len(res.blocks))
+        return doc

@@ -1,0 +1,127 @@
+"""The Ray engine writes exactly the corpus the local engine writes (on a local Ray instance)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from babelmill.config import load_config
+from babelmill.engines.ray import plan, pool_options
+from babelmill.report.progress import RunProgress
+from babelmill.run import RunError, RunOptions, build_stages, run_pipeline
+from babelmill.testing.inputs import write_inputs
+
+REPO = Path(__file__).resolve().parents[2]
+SEEDS = REPO / "seeds"
+# every kind of segment: plain stages on an actor pool (read, repair; normalize), a serial stage
+# on the driver in between (strip: corpus-wide line counts), a model stage on its own pool
+# (translate, with no models: blocks wait), and the stateful dedup on the driver at the end
+STAGES = ["read", "repair", "strip", "translate", "normalize", "dedup"]
+
+
+def _config(tmp_path: Path) -> Path:
+    path = tmp_path / "pipeline.toml"
+    path.write_text("[pipeline]\nstages = [" + ", ".join(f'"{s}"' for s in STAGES) + "]\n")
+    return path
+
+
+def test_stages_are_cut_into_actor_pools_and_driver_segments(tmp_path: Path):
+    stages = build_stages(load_config(_config(tmp_path)), {})
+    segments = [(kind, [[s.key for s in g] for g in groups]) for kind, groups in plan(stages)]
+    assert segments == [
+        ("parallel", [["read", "repair"]]),
+        ("serial", [["strip"]]),
+        ("parallel", [["translate"], ["normalize"]]),
+        ("serial", [["dedup"]]),
+    ]
+
+
+@pytest.mark.parametrize(
+    "gpus, device, expected",
+    [
+        (2, None, {"actors": 2, "num_gpus": 1}),  # one actor per GPU, the model loaded once on each
+        (0, None, {"actors": 4, "num_gpus": 0}),  # no GPU: CPU actors
+        (2, "cpu", {"actors": 4, "num_gpus": 0}),  # --device cpu keeps translation off the GPUs
+    ],
+)
+def test_translation_actors_take_the_gpus_when_there_are_any(tmp_path: Path, gpus, device, expected):
+    stages = {s.key: s for s in build_stages(load_config(_config(tmp_path)), {})}
+    pool = pool_options([stages["translate"]], cpus=8, gpus=gpus, device=device)
+    assert {k: pool[k] for k in expected} == expected
+    assert pool["batch_size"] == stages["translate"].batch_size
+    plain = pool_options([stages["read"], stages["repair"]], cpus=8, gpus=gpus, device=device)
+    assert plain["num_gpus"] == 0 and plain["actors"] == 8
+
+
+def test_engine_ray_without_ray_installed_is_a_clear_error(tmp_path: Path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
+    (tmp_path / "a.txt").write_text("Some article text.\n")
+    opts = RunOptions(inputs=[str(tmp_path / "a.txt")], output_dir=tmp_path / "out", engine="ray")
+    with pytest.raises(RunError, match=r"pip install 'babelmill\[ray\]'"):
+        run_pipeline(opts)
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    ray = pytest.importorskip("ray")
+    pytest.importorskip("ray.data")
+    started = not ray.is_initialized()
+    if started:
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield ray
+    if started:
+        ray.shutdown()
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # Ray's own deprecated settings
+def test_ray_corpus_is_byte_identical_to_local(local_ray, tmp_path: Path, monkeypatch):
+    inputs = tmp_path / "inputs"
+    shutil.copytree(SEEDS, inputs / "seeds")
+    write_inputs(inputs / "generated", n=200)
+    models = tmp_path / "no-models"
+    models.mkdir()
+    config = _config(tmp_path)
+
+    outs, logs = {}, {}
+    monkeypatch.setattr(RunProgress, "INTERVAL", 0.0)  # a progress line per written document
+    for engine in ("local", "ray"):
+        out = tmp_path / engine
+        opts = RunOptions(
+            inputs=[str(inputs)],
+            output_dir=out,
+            config_path=config,
+            models_dir=str(models),
+            engine=engine,
+            log_progress=True,
+        )
+        logs[engine] = []
+        summary = run_pipeline(opts, warn=logs[engine].append)
+        outs[engine] = (out, summary)
+
+    (local, s_local), (ray_out, s_ray) = outs["local"], outs["ray"]
+    assert s_local.kept > 150 and s_local.duplicates > 0 and s_local.quarantined > 0
+    assert (ray_out / "corpus.jsonl").read_bytes() == (local / "corpus.jsonl").read_bytes()
+    assert (ray_out / "rejected.jsonl").read_bytes() == (local / "rejected.jsonl").read_bytes()
+    assert (s_ray.kept, s_ray.duplicates, s_ray.quarantined) == (s_local.kept, s_local.duplicates, s_local.quarantined)
+
+    # the workers' stage counters reach the manifest
+    def counters(out: Path) -> dict:
+        stages = json.loads((out / "manifest.json").read_text())["stages"]
+        return {k: {c: v for c, v in s.items() if c != "seconds"} for k, s in stages.items()}
+
+    assert counters(ray_out) == counters(local)
+    assert json.loads((ray_out / "manifest.json").read_text())["command"]["engine"] == "ray"
+    # progress shows every stage, in pipeline order, the remote ones counted from the workers
+    last = [line for line in logs["ray"] if "documents written" in line][-1]
+    counts = dict(part.rsplit(" ", 1) for part in last.split("stages: ")[1].split(", "))
+    assert list(counts) == STAGES
+    stats = json.loads((ray_out / "manifest.json").read_text())["stages"]
+    for key in ("read", "repair", "translate", "normalize"):  # remote: what the workers reported
+        assert int(counts[key]) == stats[key]["documents_in"] > 150
+    for key in ("strip", "dedup"):  # on the driver: every document it handed on
+        assert int(counts[key]) >= stats[key]["documents_in"] > 150

@@ -1,0 +1,237 @@
+"""Corpus output formats and sharding: same records whatever the format, shards listed with checksums."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from babelmill.config import ConfigError, load_config
+from babelmill.io.sinks import (
+    STAGING,
+    CorpusSink,
+    OutputConfig,
+    iter_corpus_records,
+    parse_size,
+)
+from babelmill.run import RunError, RunOptions, run_pipeline
+from babelmill.run.state import RunState
+
+STAGES = '[pipeline]\nstages = ["read", "repair", "normalize", "dedup"]\n'
+
+
+def _inputs(folder: Path, n: int, start: int = 0) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(start, start + n):
+        rng = random.Random(i)  # distinct articles: dedup keeps them all
+        body = " ".join(f"w{rng.randrange(5000)}" for _ in range(120))
+        (folder / f"{i:03d}.txt").write_text(f"Article number {i}\n\n{body}.\n\nZweiter Absatz {i} — 中文 {i}.\n")
+    return folder
+
+
+def _run(inputs: Path, out: Path, config: Path, **kw):
+    return run_pipeline(RunOptions(inputs=[str(inputs)], output_dir=out, config_path=config, **kw), warn=lambda m: None)
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "p.toml"
+    path.write_text(STAGES)
+    return path
+
+
+def test_parse_size():
+    assert parse_size("256MB") == 256_000_000
+    assert parse_size("1GiB") == 1024**3
+    assert parse_size("64k") == 64_000
+    assert parse_size("1000") == 1000
+    for bad in ("", "abc", "0", "-5MB", "12 parsecs"):
+        with pytest.raises(ValueError):
+            parse_size(bad)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "jsonl.gz", "jsonl.zst", "parquet"])
+def test_every_format_holds_the_same_records_in_bounded_shards(tmp_path: Path, config: Path, fmt: str):
+    if fmt == "jsonl.zst":
+        pytest.importorskip("zstandard")
+    if fmt == "parquet":
+        pytest.importorskip("pyarrow")
+    inputs = _inputs(tmp_path / "in", 12)
+    plain = tmp_path / "plain"
+    _run(inputs, plain, config)
+    expected = [json.loads(line) for line in (plain / "corpus.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(expected) == 12
+
+    out = tmp_path / fmt
+    _run(inputs, out, config, output_format=fmt, shard_size="5kB")
+    assert not (out / "corpus.jsonl").exists()
+    assert list(iter_corpus_records(out)) == expected
+
+    manifest = json.loads((out / "manifest.json").read_text())
+    shards = manifest["corpus"]["files"]
+    assert len(shards) > 1 and shards[0] == f"corpus-00000.{fmt}"
+    assert sorted(p.name for p in out.glob("corpus-*")) == shards
+    total = 0
+    for name in shards:
+        entry = manifest["outputs"][name]
+        data = (out / name).read_bytes()
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest() and entry["bytes"] == len(data)
+        records = list(iter_corpus_records_of(out / name))
+        assert entry["records"] == len(records) >= 1
+        total += len(records)
+        # a shard holds whole records up to the size, so only a single oversized record may exceed it
+        raw = sum(len(json.dumps(r, ensure_ascii=False, separators=(", ", ": ")).encode()) + 1 for r in records)
+        assert raw <= 5000 or len(records) == 1
+    assert total == 12
+
+
+def iter_corpus_records_of(path: Path):
+    from babelmill.io.sinks import decode_shard
+
+    return decode_shard(path)
+
+
+def test_compressed_shards_are_deterministic(tmp_path: Path, config: Path):
+    inputs = _inputs(tmp_path / "in", 6)
+    for name in ("a", "b"):
+        _run(inputs, tmp_path / name, config, output_format="jsonl.gz", shard_size="4kB")
+    names = sorted(p.name for p in (tmp_path / "a").glob("corpus-*"))
+    assert names and names == sorted(p.name for p in (tmp_path / "b").glob("corpus-*"))
+    for name in names:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    with gzip.open(tmp_path / "a" / names[0], "rb") as fh:  # plain gzip, readable by any tool
+        assert json.loads(fh.readline())["id"].startswith("bm-")
+
+
+def test_plain_jsonl_with_a_shard_size_writes_jsonl_shards(tmp_path: Path, config: Path):
+    inputs = _inputs(tmp_path / "in", 5)
+    out = tmp_path / "out"
+    _run(inputs, out, config, shard_size="3kB")
+    shards = sorted(out.glob("corpus-*.jsonl"))
+    assert len(shards) >= 2
+    lines = b"".join(p.read_bytes() for p in shards).splitlines()
+    assert len(lines) == 5 and all(json.loads(line)["id"] for line in lines)
+
+
+def test_incremental_run_adds_shards_and_replaces_edited_records(tmp_path: Path, config: Path):
+    inputs = _inputs(tmp_path / "in", 4)
+    out = tmp_path / "out"
+    _run(inputs, out, config, output_format="jsonl.gz")
+    first = {p.name: p.read_bytes() for p in out.glob("corpus-*")}
+    assert list(first) == ["corpus-00000.jsonl.gz"]
+
+    _inputs(inputs, 2, start=4)  # two new articles
+    (inputs / "001.txt").write_text("Article number 1, rewritten\n\n" + "fresh words here " * 40)
+    summary = _run(inputs, out, config, output_format="jsonl.gz")
+    assert (summary.processed, summary.replaced) == (3, 1)
+    records = list(iter_corpus_records(out))
+    assert len(records) == 6 and len({r["id"] for r in records}) == 6
+    assert any("rewritten" in (r["text"] or "") for r in records)
+    assert sorted(p.name for p in out.glob("corpus-*")) == ["corpus-00000.jsonl.gz", "corpus-00001.jsonl.gz"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    for name in ("corpus-00000.jsonl.gz", "corpus-00001.jsonl.gz"):
+        assert manifest["outputs"][name]["sha256"] == hashlib.sha256((out / name).read_bytes()).hexdigest()
+    assert manifest["outputs"]["corpus-00000.jsonl.gz"]["records"] == 3  # the edited one left it
+
+
+def test_a_rerun_in_another_format_is_refused_until_rebuild(tmp_path: Path, config: Path):
+    inputs = _inputs(tmp_path / "in", 2)
+    out = tmp_path / "out"
+    _run(inputs, out, config)
+    with pytest.raises(RunError, match="--rebuild"):
+        _run(inputs, out, config, output_format="jsonl.gz")
+    _run(inputs, out, config, output_format="jsonl.gz", rebuild=True)
+    assert not (out / "corpus.jsonl").exists()
+    assert len(list(iter_corpus_records(out))) == 2
+
+
+def test_output_table_in_the_config(tmp_path: Path):
+    inputs = _inputs(tmp_path / "in", 3)
+    cfg = tmp_path / "gz.toml"
+    cfg.write_text(STAGES + '\n[output]\nformat = "jsonl.gz"\nshard_size = "1MB"\n')
+    assert load_config(cfg).output == OutputConfig(format="jsonl.gz", shard_size="1MB")
+    out = tmp_path / "out"
+    _run(inputs, out, cfg)
+    assert [p.name for p in out.glob("corpus-*")] == ["corpus-00000.jsonl.gz"]
+    # the command line wins over the config
+    _run(inputs, tmp_path / "out2", cfg, output_format="jsonl", shard_size="")
+    assert (tmp_path / "out2" / "corpus.jsonl").exists()
+
+
+@pytest.mark.parametrize(
+    "table, message",
+    [('format = "csv"', "format must be one of"), ('shard_size = "lots"', "not a size"), ("level = 3", "unknown key")],
+)
+def test_bad_output_table_is_a_config_error(tmp_path: Path, table: str, message: str):
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text(STAGES + f"\n[output]\n{table}\n")
+    with pytest.raises(ConfigError, match=message):
+        load_config(cfg)
+
+
+def test_sealed_but_uncommitted_shard_is_rebuilt_from_staging(tmp_path: Path):
+    """The run died between writing a shard and committing the state: the shard goes, the
+    staging records stay, and the next seal writes the same shard again."""
+    out = tmp_path / "out"
+    out.mkdir()
+    state = RunState(out / "state")
+    lines = [(json.dumps({"id": f"bm-{i}", "text": "x" * 50}) + "\n").encode() for i in range(3)]
+
+    sink = CorpusSink.open(out, state, OutputConfig(format="jsonl.gz"))
+    sink.recover()
+    for line in lines[:2]:
+        sink.write(line)
+    sink.flush()
+    for k, v in sink.state_values().items():
+        state.set(k, v)
+    state.commit()
+    sink.after_commit()  # two records committed in staging
+    sink.write(lines[2])  # a third, never committed
+    sink.flush()
+    sink.seal()  # corpus-00000 written ... and the process dies before the commit
+    sink.close()
+    sealed = (out / "corpus-00000.jsonl.gz").read_bytes()
+
+    sink = CorpusSink.open(out, state, OutputConfig(format="jsonl.gz"))
+    sink.recover()
+    assert not (out / "corpus-00000.jsonl.gz").exists()
+    assert (out / STAGING).read_bytes() == b"".join(lines[:2])
+    sink.write(lines[2])
+    sink.flush()
+    sink.seal()
+    for k, v in sink.state_values().items():
+        state.set(k, v)
+    state.commit()
+    sink.after_commit()
+    sink.close()
+    state.close()
+    assert (out / "corpus-00000.jsonl.gz").read_bytes() == sealed
+    assert (out / STAGING).read_bytes() == b""
+    assert [r["id"] for r in iter_corpus_records(out)] == ["bm-0", "bm-1", "bm-2"]
+
+
+def test_a_file_rewritten_just_before_a_crash_is_never_padded(tmp_path: Path, config: Path):
+    """Edited inputs make the runner rewrite the corpus without their old records; a crash
+    before that is committed leaves the file shorter than the committed length."""
+    inputs = _inputs(tmp_path / "in", 3)
+    out = tmp_path / "out"
+    _run(inputs, out, config)
+    state = RunState(out / "state")
+    committed = int(state.get("corpus_bytes"))
+    kept = (out / "corpus.jsonl").read_bytes().splitlines(keepends=True)
+    (out / "corpus.jsonl").write_bytes(b"".join(kept[1:]))  # the rewrite, then the crash
+    sink = CorpusSink.open(out, state, OutputConfig())
+    sink.recover()
+    sink.close()
+    state.close()
+    data = (out / "corpus.jsonl").read_bytes()
+    assert b"\x00" not in data and len(data) < committed
+    # the rerun re-plans the edit and goes on from the real length
+    (inputs / "000.txt").write_text("Article zero, edited\n\n" + "new words " * 30)
+    _run(inputs, out, config)
+    records = list(iter_corpus_records(out))
+    assert len(records) == 3 and len({r["id"] for r in records}) == 3
