@@ -30,8 +30,6 @@ import unicodedata
 from collections import Counter, defaultdict
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 

@@ -128,8 +128,8 @@ def _write_site(folder: Path, site: str, n: int, rng: random.Random) -> list[str
 
 def test_train_cleaner_on_own_pages_is_reproducible_and_usable(tmp_path):
     pytest.importorskip("lightgbm")
-    from babelmill.cli import main
     from babelmill.clean.train import export_trees, fit_trees
+    from babelmill.cli import main
 
     folder = tmp_path / "pages"
     folder.mkdir()

@@ -9,7 +9,7 @@ Labelled pages come in two layouts, both read from folders:
   over the page's, so each page counts about the same, as in the per-page token F1.
 * ``NAME.txt`` with ``NAME.json`` holding ``with`` / ``without`` snippet lists: lines holding a
   ``with`` snippet are article text, lines holding a ``without`` snippet chrome; other lines are
-  not used.
+  not used; each labelled line weighs ``SNIPPET_WEIGHT``.
 
 A ``manifest.tsv`` (tab-separated, header row, ``id`` column; ``domain`` or ``url`` for the site,
 optional ``dataset`` and ``lang``) names each page's site; without one each page is its own site.
@@ -56,7 +56,9 @@ PARAMS = {
     "force_row_wise": True,
     "seed": 13,
 }
-ROUNDS = 300
+ROUNDS = 200
+# a snippet page labels a handful of lines; each counts this much (a truth page's lines sum to 100)
+SNIPPET_WEIGHT = 10.0
 
 
 def tokens(text: str) -> list[str]:
@@ -182,9 +184,9 @@ def label_lines(line_texts: list[str], page: Page) -> tuple[np.ndarray, np.ndarr
         for i, t in enumerate(line_texts):
             nt = _norm(t)
             if any(s in nt for s in with_):
-                y[i], w[i] = 1, 1
+                y[i], w[i] = 1, SNIPPET_WEIGHT
             elif any(s in nt for s in without):
-                y[i], w[i] = 0, 1
+                y[i], w[i] = 0, SNIPPET_WEIGHT
         return y, w
     truth = page.truth or ""
     ttoks = tokens(truth)
@@ -302,37 +304,40 @@ def fit_trees(pages: Sequence[PageData], rounds: int = ROUNDS, params: dict | No
     return lgb.train({**PARAMS, **(params or {})}, ds, num_boost_round=rounds)
 
 
+def _flatten(root: dict) -> tuple[dict[str, list], int]:
+    """One LightGBM tree -> flat arrays (children >= 0: split nodes, < 0: ~leaf index), depth."""
+    out: dict[str, list] = {"feature": [], "threshold": [], "left": [], "right": [], "leaf": []}
+    depth = 0
+
+    def walk(node: dict, d: int) -> int:
+        nonlocal depth
+        if "split_feature" not in node:
+            out["leaf"].append(float(node.get("leaf_value", 0.0)))
+            depth = max(depth, d)
+            return ~(len(out["leaf"]) - 1)
+        if node.get("decision_type", "<=") != "<=":
+            raise ValueError("only numerical splits are supported")
+        k = len(out["feature"])
+        out["feature"].append(int(node["split_feature"]))
+        out["threshold"].append(float(node["threshold"]))
+        out["left"].append(0)
+        out["right"].append(0)
+        out["left"][k] = walk(node["left_child"], d + 1)
+        out["right"][k] = walk(node["right_child"], d + 1)
+        return k
+
+    walk(root, 0)
+    return out, depth
+
+
 def export_trees(booster) -> tuple[list[dict], int]:
-    """LightGBM trees -> flat arrays (children >= 0: split nodes, < 0: ~leaf index)."""
-    dump = booster.dump_model()
+    """LightGBM trees -> flat arrays, and the deepest leaf's depth."""
     trees = []
     depth = 0
-    for info in dump["tree_info"]:
-        feature: list[int] = []
-        threshold: list[float] = []
-        left: list[int] = []
-        right: list[int] = []
-        leaf: list[float] = []
-
-        def walk(node: dict, d: int) -> int:
-            nonlocal depth
-            if "leaf_value" in node or "split_feature" not in node:
-                leaf.append(float(node.get("leaf_value", 0.0)))
-                depth = max(depth, d)
-                return ~(len(leaf) - 1)
-            if node.get("decision_type", "<=") != "<=":
-                raise ValueError("only numerical splits are supported")
-            k = len(feature)
-            feature.append(int(node["split_feature"]))
-            threshold.append(float(node["threshold"]))
-            left.append(0)
-            right.append(0)
-            left[k] = walk(node["left_child"], d + 1)
-            right[k] = walk(node["right_child"], d + 1)
-            return k
-
-        walk(info["tree_structure"], 0)
-        trees.append({"feature": feature, "threshold": threshold, "left": left, "right": right, "leaf": leaf})
+    for info in booster.dump_model()["tree_info"]:
+        tree, d = _flatten(info["tree_structure"])
+        trees.append(tree)
+        depth = max(depth, d)
     return trees, depth
 
 
@@ -394,9 +399,7 @@ def oof_predict(pages: Sequence[PageData], k: int, rounds: int = ROUNDS, seed: i
     return [o if o is not None else np.zeros(0) for o in out]
 
 
-def train_model(
-    pages: Sequence[PageData], inner_folds: int = 3, rounds: int = ROUNDS, progress=None
-) -> dict:
+def train_model(pages: Sequence[PageData], inner_folds: int = 3, rounds: int = ROUNDS, progress=None) -> dict:
     """The model file's content: trees trained on all ``pages``, decision rule tuned on an inner
     site-grouped cross-validation of the same pages."""
     probs = oof_predict(pages, inner_folds, rounds)

@@ -58,7 +58,9 @@ def train_cleaner(folders: tuple[Path, ...], output: Path, config_path: Path | N
         base = config_path.parent
     try:
         # the features are the rules' and the structure step's verdicts: no model while training
-        cfg = build_stage_config(StripStage, {**section, "line_model": ""}, f"{config_path or 'default'} [stages.strip]")
+        cfg = build_stage_config(
+            StripStage, {**section, "line_model": ""}, f"{config_path or 'default'} [stages.strip]"
+        )
     except (ConfigError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
     cleaner = Cleaner(cfg.ruleset(base), cfg.thresholds(), keep_features=True)
