@@ -157,7 +157,7 @@ def main() -> int:
     folds, rounds = args.folds, args.rounds
     pages = T.load_pages([dev / "boilerplate2", dev / "boilerplate", dev / "snippets"])
     if args.quick:
-        pages = pages[::8]
+        pages = pages[::12]
         folds, rounds = 2, 60
     t0 = time.perf_counter()
     cfg = StripConfig(line_model="")

@@ -43,7 +43,7 @@ def test_packaged_model_loads_fast_and_is_small():
     assert data["features"] == list(FEATURES)
     assert 0 < data["threshold"] < 1
     model = LineModel.load(DEFAULT_MODEL)
-    assert model.feature.shape[0] == len(data["trees"])
+    assert model.first.feature.shape[0] == len(data["trees"])
 
 
 def test_every_line_gets_a_verdict_and_model_removals_carry_p():
@@ -167,7 +167,7 @@ def test_train_cleaner_on_own_pages_is_reproducible_and_usable(tmp_path):
     booster = fit_trees(feats, rounds=10)
     trees, depth = export_trees(booster)
     model = LineModel.from_json(
-        {**data, "trees": trees, "depth": depth, "threshold": 0.5, "prose_keep": 2, "prose_words": 1e9}
+        {**data, "trees": trees, "depth": depth, "stage2": None, "threshold": 0.5, "prose_words": 1e9}
     )
     X = np.concatenate([pd.X for pd in feats])
     assert np.allclose(model.predict(X), booster.predict(X), atol=1e-9)

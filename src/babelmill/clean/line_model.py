@@ -199,8 +199,8 @@ def page_matrix(base: np.ndarray, region: tuple[int, int], stop_median: float, u
 
 
 @dataclass
-class LineModel:
-    """A tree ensemble over :data:`FEATURES`: flat node arrays, evaluated with numpy."""
+class Forest:
+    """A tree ensemble as flat node arrays, evaluated with numpy for all rows and trees at once."""
 
     root: np.ndarray  # (trees,) 0, or ~0 for a tree that is a single leaf
     feature: np.ndarray  # (trees, nodes) feature index of each split node
@@ -209,20 +209,9 @@ class LineModel:
     right: np.ndarray
     leaf: np.ndarray  # (trees, leaves) leaf values (log-odds contributions)
     depth: int
-    base_score: float
-    threshold_keep: float  # keep a line at or above this probability
-    prose_keep: float  # keep a prose-run line at or above this probability (unsure long prose stays)
-    prose_words: float  # ...when its run has at least this many words
-    meta: dict
 
     @classmethod
-    def from_json(cls, data: dict) -> LineModel:
-        if data.get("features") != list(FEATURES) or data.get("feature_version") != FEATURE_VERSION:
-            raise ValueError(
-                "line model was made with other features "
-                f"({data.get('feature_version')!r}, this version {FEATURE_VERSION!r}): train it again"
-            )
-        trees = data["trees"]
+    def from_json(cls, trees: list[dict], depth: int) -> Forest:
         n_nodes = max(1, max(len(t["feature"]) for t in trees))
         n_leaves = max(len(t["leaf"]) for t in trees)
         T = len(trees)
@@ -239,27 +228,10 @@ class LineModel:
             right[k, :m] = t["right"]
             leaf[k, : len(t["leaf"])] = t["leaf"]
         root = np.array([0 if t["feature"] else -1 for t in trees], dtype=np.int32)
-        return cls(
-            root=root,
-            feature=feature,
-            threshold=threshold,
-            left=left,
-            right=right,
-            leaf=leaf,
-            depth=int(data["depth"]),
-            base_score=float(data.get("base_score", 0.0)),
-            threshold_keep=float(data["threshold"]),
-            prose_keep=float(data.get("prose_keep", data["threshold"])),
-            prose_words=float(data.get("prose_words", 1e9)),
-            meta={k: v for k, v in data.items() if k not in ("trees",)},
-        )
-
-    @classmethod
-    def load(cls, path: str | Path) -> LineModel:
-        return _load(str(Path(path).resolve()), Path(path).stat().st_mtime)
+        return cls(root, feature, threshold, left, right, leaf, int(depth))
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """Probability of article text for each row of ``X`` (lines x :data:`FEATURES`)."""
+        """Probability for each row of ``X`` (sigmoid of the summed leaf values)."""
         n = X.shape[0]
         if n == 0:
             return np.zeros(0)
@@ -276,8 +248,77 @@ class LineModel:
             go_left = X[rows, f] <= self.threshold[trees, safe]
             nxt = np.where(go_left, self.left[trees, safe], self.right[trees, safe])
             node = np.where(inner, nxt, node)
-        score = self.leaf[trees, ~node].sum(axis=1) + self.base_score
+        score = self.leaf[trees, ~node].sum(axis=1)
         return 1.0 / (1.0 + np.exp(-score))
+
+
+# the line's own measures that the second stage sees beside the first stage's probabilities
+STACK_KEEP = ("log_weq", "cls", "hard_any", "sent_end", "legacy_keep", "stop_rel", "pos", "run_mass_rel")
+STACK_WINDOWS = (1, 2, 5, 15)
+
+
+def stack_features(p: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """The second stage's rows: the first stage's probability of the line, its means over the
+    lines before and after, over the line's prose run and over the page, and a few of the line's
+    own measures (the sequence step: a line's verdict depends on its neighbours' verdicts)."""
+    n = len(p)
+    col = {name: X[:, k] for k, name in enumerate(FEATURES)}
+    cols = [p, np.log(np.clip(p, 1e-6, 1.0) / np.clip(1.0 - p, 1e-6, 1.0))]
+    for w in STACK_WINDOWS:
+        b, a = _window_means(p, w)
+        cols += [b, a]
+    prose = (col["hard_any"] == 0) & (col["short"] == 0)
+    starts = np.concatenate([[True], prose[1:] != prose[:-1]]) if n else np.zeros(0, dtype=bool)
+    run = np.cumsum(starts) - 1
+    psum = np.bincount(run, weights=p * prose)
+    size = np.bincount(run, weights=prose.astype(float))
+    cols.append((psum / np.maximum(size, 1.0))[run] * prose)
+    cols += [np.full(n, p.mean()), np.full(n, (p > 0.5).mean()), np.full(n, np.quantile(p, 0.9))]
+    cols += [col[name] for name in STACK_KEEP]
+    return np.column_stack(cols)
+
+
+@dataclass
+class LineModel:
+    """The first stage over :data:`FEATURES`, an optional second stage over
+    :func:`stack_features`, and the decision rule's numbers."""
+
+    first: Forest
+    second: Forest | None
+    threshold_keep: float  # keep a line at or above this probability
+    prose_keep: float  # keep a prose-run line at or above this probability (unsure long prose stays)
+    prose_words: float  # ...when its run has at least this many words
+    meta: dict
+
+    @classmethod
+    def from_json(cls, data: dict) -> LineModel:
+        if data.get("features") != list(FEATURES) or data.get("feature_version") != FEATURE_VERSION:
+            raise ValueError(
+                "line model was made with other features "
+                f"({data.get('feature_version')!r}, this version {FEATURE_VERSION!r}): train it again"
+            )
+        second = None
+        if data.get("stage2"):
+            second = Forest.from_json(data["stage2"]["trees"], data["stage2"]["depth"])
+        return cls(
+            first=Forest.from_json(data["trees"], data["depth"]),
+            second=second,
+            threshold_keep=float(data["threshold"]),
+            prose_keep=float(data.get("prose_keep", 2.0)),
+            prose_words=float(data.get("prose_words", 1e9)),
+            meta={k: v for k, v in data.items() if k not in ("trees", "stage2")},
+        )
+
+    @classmethod
+    def load(cls, path: str | Path) -> LineModel:
+        return _load(str(Path(path).resolve()), Path(path).stat().st_mtime)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Probability of article text for each row of ``X`` (lines x :data:`FEATURES`)."""
+        p = self.first.predict(X)
+        if self.second is not None and len(p):
+            p = self.second.predict(stack_features(p, X))
+        return p
 
 
 @lru_cache(maxsize=8)
