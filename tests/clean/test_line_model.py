@@ -43,7 +43,7 @@ def test_packaged_model_loads_fast_and_is_small():
     assert data["features"] == list(FEATURES)
     assert 0 < data["threshold"] < 1
     model = LineModel.load(DEFAULT_MODEL)
-    assert model.first.feature.shape[0] == len(data["trees"])
+    assert len(model.first.roots) == len(data["trees"])
 
 
 def test_every_line_gets_a_verdict_and_model_removals_carry_p():

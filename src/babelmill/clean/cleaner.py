@@ -156,7 +156,7 @@ class Cleaner:
         for ln in lines:
             w = ln.weq
             # function-word lists do not apply to Chinese text (no spaces, no list here)
-            cjk_line = ln.cjk * 2 > sum(1 for ch in ln.text if ch.isalpha())
+            cjk_line = ln.cjk * 2 > ln.alpha
             stop = ln.stop_density() if use_stop and not cjk_line else 1.0
             sentence = ln.text.rstrip().endswith(_SENTENCE_END)
             statement = ln.text.rstrip().endswith(_STATEMENT_END)
@@ -411,7 +411,7 @@ class Cleaner:
             t = ln.text
             end = t[-1:]
             n_chars = len(t)
-            alpha = sum(1 for ch in t if ch.isalpha())
+            alpha = ln.alpha
             digits = sum(1 for ch in t if ch.isdigit())
             stop = ln.stop_density()
             kind = step.get(i)

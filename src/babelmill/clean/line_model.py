@@ -200,55 +200,73 @@ def page_matrix(base: np.ndarray, region: tuple[int, int], stop_median: float, u
 
 @dataclass
 class Forest:
-    """A tree ensemble as flat node arrays, evaluated with numpy for all rows and trees at once."""
+    """A tree ensemble as one flat node table, evaluated with numpy for all rows and trees at once.
 
-    root: np.ndarray  # (trees,) 0, or ~0 for a tree that is a single leaf
-    feature: np.ndarray  # (trees, nodes) feature index of each split node
-    threshold: np.ndarray  # (trees, nodes)
-    left: np.ndarray  # (trees, nodes) child index; a negative value ~k is leaf k
+    Leaves are nodes too: they test feature 0 against +inf and lead back to themselves, so every
+    row takes exactly ``depth`` steps in every tree without masking finished ones.
+    """
+
+    feature: np.ndarray  # (nodes,) feature tested at each node
+    threshold: np.ndarray  # (nodes,) go left when the value is <= this
+    left: np.ndarray  # (nodes,) global index of the left child
     right: np.ndarray
-    leaf: np.ndarray  # (trees, leaves) leaf values (log-odds contributions)
+    value: np.ndarray  # (nodes,) leaf value (log-odds contribution); 0 for split nodes
+    roots: np.ndarray  # (trees,) global index of each tree's root
     depth: int
 
     @classmethod
     def from_json(cls, trees: list[dict], depth: int) -> Forest:
-        n_nodes = max(1, max(len(t["feature"]) for t in trees))
-        n_leaves = max(len(t["leaf"]) for t in trees)
-        T = len(trees)
-        feature = np.zeros((T, n_nodes), dtype=np.int32)
-        threshold = np.zeros((T, n_nodes), dtype=np.float64)
-        left = np.full((T, n_nodes), -1, dtype=np.int32)
-        right = np.full((T, n_nodes), -1, dtype=np.int32)
-        leaf = np.zeros((T, n_leaves), dtype=np.float64)
-        for k, t in enumerate(trees):
-            m = len(t["feature"])
-            feature[k, :m] = t["feature"]
-            threshold[k, :m] = t["threshold"]
-            left[k, :m] = t["left"]
-            right[k, :m] = t["right"]
-            leaf[k, : len(t["leaf"])] = t["leaf"]
-        root = np.array([0 if t["feature"] else -1 for t in trees], dtype=np.int32)
-        return cls(root, feature, threshold, left, right, leaf, int(depth))
+        feature: list[int] = []
+        threshold: list[float] = []
+        left: list[int] = []
+        right: list[int] = []
+        value: list[float] = []
+        roots = []
+        for t in trees:
+            base = len(feature)
+            n_split = len(t["feature"])
+            n_leaf = len(t["leaf"])
+
+            def ref(child: int, base: int = base, n_split: int = n_split) -> int:
+                return base + (child if child >= 0 else n_split + ~child)
+
+            for k in range(n_split):
+                feature.append(int(t["feature"][k]))
+                threshold.append(float(t["threshold"][k]))
+                left.append(ref(int(t["left"][k])))
+                right.append(ref(int(t["right"][k])))
+                value.append(0.0)
+            for k in range(n_leaf):
+                me = base + n_split + k
+                feature.append(0)
+                threshold.append(float("inf"))
+                left.append(me)
+                right.append(me)
+                value.append(float(t["leaf"][k]))
+            roots.append(base if n_split else base + n_split)
+        return cls(
+            np.array(feature, dtype=np.intp),
+            np.array(threshold),
+            np.array(left, dtype=np.intp),
+            np.array(right, dtype=np.intp),
+            np.array(value),
+            np.array(roots, dtype=np.intp),
+            int(depth),
+        )
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Probability for each row of ``X`` (sigmoid of the summed leaf values)."""
         n = X.shape[0]
         if n == 0:
             return np.zeros(0)
-        T = self.feature.shape[0]
-        trees = np.arange(T)[None, :]
-        node = np.broadcast_to(self.root, (n, T)).copy()  # >= 0: split node; < 0: ~leaf
-        rows = np.arange(n)[:, None]
+        X = np.ascontiguousarray(X, dtype=np.float64)
+        flat = X.ravel()
+        row_base = (np.arange(n, dtype=np.intp) * X.shape[1])[:, None]
+        node = np.broadcast_to(self.roots, (n, len(self.roots))).copy()
         for _ in range(self.depth):
-            inner = node >= 0
-            if not inner.any():
-                break
-            safe = np.where(inner, node, 0)
-            f = self.feature[trees, safe]
-            go_left = X[rows, f] <= self.threshold[trees, safe]
-            nxt = np.where(go_left, self.left[trees, safe], self.right[trees, safe])
-            node = np.where(inner, nxt, node)
-        score = self.leaf[trees, ~node].sum(axis=1)
+            vals = flat[row_base + self.feature[node]]
+            node = np.where(vals <= self.threshold[node], self.left[node], self.right[node])
+        score = self.value[node].sum(axis=1)
         return 1.0 / (1.0 + np.exp(-score))
 
 

@@ -98,6 +98,7 @@ class Line:
         return len(self.words)
 
     latin_words: int = 0  # words without CJK characters
+    _alpha: int = field(default=-1, repr=False, compare=False)
 
     @property
     def weq(self) -> float:
@@ -123,6 +124,13 @@ class Line:
             return 0.0
         hits = self.stop_hits.get(lang, 0) if lang else max(self.stop_hits.values())
         return hits / len(self.words)
+
+    @property
+    def alpha(self) -> int:
+        """Letters in the line (counted once, on first use)."""
+        if self._alpha < 0:
+            self._alpha = sum(1 for ch in self.text if ch.isalpha())
+        return self._alpha
 
     @property
     def alpha_share(self) -> float:
