@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from babelmill.document import Block, Document
+from tests import schema_check
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
@@ -33,6 +34,26 @@ def read_jsonl(path: Path) -> list[dict]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+@pytest.fixture(autouse=True)
+def validating_records(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    """Every record a test writes matches the shipped schemas (see ``tests/schema_check.py``)."""
+    import babelmill.io.write
+    import babelmill.run.writer
+
+    monkeypatch.setattr(
+        babelmill.run.writer, "corpus_record", schema_check.checked("corpus-record", babelmill.io.write.corpus_record)
+    )
+    monkeypatch.setattr(
+        babelmill.run.writer,
+        "rejected_record",
+        schema_check.checked("rejected-record", babelmill.io.write.rejected_record),
+    )
+    yield
+    tmp = request.node.funcargs.get("tmp_path") if hasattr(request.node, "funcargs") else None
+    if tmp is not None and Path(tmp).is_dir() and not request.node.get_closest_marker("off_schema_output"):
+        schema_check.validate_outputs(Path(tmp))
 
 
 @pytest.fixture

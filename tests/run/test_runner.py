@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 
 from babelmill.io.write import load_schema
+from tests import schema_check
 from tests.conftest import SEEDS, read_jsonl, run_seed_copy, run_seeds
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -47,6 +48,19 @@ def test_schema_rejects_a_record_without_provenance(seed_records: dict):
     del broken["source"]
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(broken, load_schema("corpus-record"))
+
+
+def test_the_output_check_every_test_gets_finds_a_bad_record(seeds_output: Path, tmp_path_factory):
+    """The autouse fixture validates outputs with this check; it must see a wrong record."""
+    folder = tmp_path_factory.mktemp("bad-output")
+    shutil.copy(seeds_output / "corpus.jsonl", folder / "corpus.jsonl")
+    shutil.copy(seeds_output / "manifest.json", folder / "manifest.json")
+    assert schema_check.validate_outputs(folder) == 5
+    records = read_jsonl(folder / "corpus.jsonl")
+    records[2]["cleaning"]["removed"].append({"stage": "dedup", "reason": "recurring_paragraph", "text": "x"})
+    (folder / "corpus.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    with pytest.raises(AssertionError, match="cleaning/removed"):
+        schema_check.validate_outputs(folder)
 
 
 def test_german_article_is_german_and_its_english_tweets_stay_english(seed_records: dict):

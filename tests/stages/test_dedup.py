@@ -6,6 +6,7 @@ import doctest
 import random
 import sqlite3
 
+import jsonschema
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,7 +17,8 @@ import babelmill.dedup.text
 import babelmill.stages.dedup
 from babelmill.config import ConfigError, build_stage_config
 from babelmill.dedup import DedupIndex, DedupStateError, IndexParams, exact_key, normalize_key_text
-from babelmill.document import PENDING, Block, Document
+from babelmill.document import PENDING, Block, Document, Removal
+from babelmill.io.write import corpus_record, load_schema
 from babelmill.stages.dedup import DedupConfig, DedupStage
 
 WORDS = (
@@ -229,11 +231,19 @@ def test_paragraph_annotation_and_optional_removal():
     assert out["c"].dedup["recurring_paragraphs"] == [{"paragraph": 1, "also_in": ["a", "b"]}]
     assert all(d.ok for d in out.values()) and shared in out["c"].text, "annotation only by default"
 
-    docs = [Document(id=d.id, text=d.text, blocks=[Block(text=b.text) for b in d.blocks]) for d in docs]
+    docs = [
+        Document(id=d.id, text=d.text, blocks=[Block(text=b.text, line=3 * n + 1) for n, b in enumerate(d.blocks)])
+        for d in docs
+    ]
     out = run(DedupStage(DedupConfig(drop_recurring_paragraphs=True)), docs)
     assert [b.text for b in out["a"].blocks] == [body[0]] and out["a"].text == body[0]
     assert out["c"].text == body[2]
-    assert out["c"].removed == [{"stage": "dedup", "reason": "recurring_paragraph", "text": shared}]
+    # removals have the shape every other removal has (the record schema's line, text, rule)
+    assert out["a"].removed == [Removal(line=4, text=shared, rule="recurring_paragraph")]
+    assert out["c"].removed == [Removal(line=0, text=shared, rule="recurring_paragraph")]
+    schema = load_schema("corpus-record")["properties"]["cleaning"]
+    for d in out.values():
+        jsonschema.validate(corpus_record(d, {})["cleaning"], schema)
 
 
 def test_empty_state_dir_and_changed_parameters(tmp_path):

@@ -177,7 +177,7 @@ def test_machine_translated_seeds_are_flagged_with_evidence(stage, prefix):
     assert o["machine_translated_from"] == "zh"
     assert o["mt_score"] >= 0.5
     assert o["evidence"], "a flag must say why"
-    assert any(e.startswith("classifier score") for e in o["evidence"])
+    assert any(e.startswith("classifier P(mt_zh)=") for e in o["evidence"])
     assert doc.history[-1].stage == "detect" and doc.history[-1].reason == "machine_translated"
 
 
@@ -231,7 +231,9 @@ def test_original_title_language_is_recorded(stage):
 
 def test_bad_input_does_not_crash(stage):
     doc = make_doc(blocks=["", "\x00\x01", "???", "Ein ganz normaler deutscher Satz mit genug Wörtern."])
-    doc.removed = [{"line": 1}, "not a dict"]
+    doc.removed = [{"line": 1}]  # a removal without text
+    with pytest.raises(TypeError):
+        doc.removed = ["not a mapping"]  # odd entries are refused where they are made
     out = run(stage, doc)
     assert all(b.lang in {"de", "en", "zh", "other"} for b in out.blocks)
     assert set(out.origin) >= {"language", "language_mix", "machine_translated", "mt_score", "evidence"}

@@ -44,7 +44,7 @@ _ROLE_WORDS = (
 )
 _ROLE = re.compile(rf"\b(?:{_ROLE_WORDS})\b", re.IGNORECASE)
 _GLUED_ROLE = re.compile(r"(?<=[a-zäöüß])(Korrespondent(?:in)?|Redakteur(?:in)?|Reporter(?:in)?|Autor(?:in)?)$")
-_SPLIT = re.compile(r"\s*(?:,|;|/|&|\+|\band\b|\bund\b|\bmit\b|\bwith\b|\bsowie\b|\bu\.)\s*", re.IGNORECASE)
+_SPLIT = re.compile(r"(?<!\s)\s*(?:,|;|/|&|\+|\band\b|\bund\b|\bmit\b|\bwith\b|\bsowie\b|\bu\.)\s*", re.IGNORECASE)
 _PARTICLES = {
     "von", "van", "de", "der", "den", "da", "di", "du", "le", "la", "al", "el", "bin", "ibn", "ter", "ten", "zu",
     "y", "del", "della", "dos", "das", "des", "vom", "zur", "st.",
@@ -124,7 +124,7 @@ def _names(rest: str, out: Byline) -> bool:
 
     Returns False when a part is neither a name, an agency, a role nor a place (a sentence that
     starts with "Von Ilya Sutskever, oder einem der ...")."""
-    rest = re.sub(r"\s+[|•·]\s+", ", ", rest)
+    rest = re.sub(r"(?<!\s)\s+[|•·]\s+", ", ", rest)
     rest = rest.replace("(", ", ").replace(")", " ")
     after_role = False
     for chunk in _SPLIT.split(rest):
@@ -193,7 +193,7 @@ def parse_byline(text: str, require_prefix: bool = True) -> Byline | None:
     # agency, a role or a place rejects it ("Von der Befreiung zum Staatsvertrag")
     if not _names(rest, out) or (not out.authors and not out.attribution):
         return None
-    first = _SPLIT.split(re.sub(r"\s+[|•·]\s+", ", ", rest))[0].strip(" .,:;-–")
+    first = _SPLIT.split(re.sub(r"(?<!\s)\s+[|•·]\s+", ", ", rest))[0].strip(" .,:;-–")
     first = _GLUED_ROLE.sub("", first).strip()
     if first and not (is_person_name(first) or _AGENCY_RE.search(first) or (_ROLE.search(first) and out.authors)):
         return None
@@ -206,7 +206,7 @@ def parse_byline(text: str, require_prefix: bool = True) -> Byline | None:
 def credit_line(text: str) -> Byline | None:
     """A prefix-less credit "Francois Murphy | Reuters" / "Jane Smith, dpa": names, then an agency."""
     t = " ".join(text.split())
-    m = re.match(r"^(?P<names>[^|•·]{3,80}?)\s*(?:[|•·,]|\s-\s)\s*\(?(?P<agency>[^|•·,()]{2,30})\)?$", t)
+    m = re.match(r"^(?P<names>[^|•·]{2,79}?[^\s|•·])\s*(?:[|•·,]|\s-\s)\s*\(?(?P<agency>[^|•·,()]{2,30})\)?$", t)
     if not m or m.group("agency").strip().casefold() not in AGENCIES:
         return None
     out = Byline(attribution=AGENCIES[m.group("agency").strip().casefold()])

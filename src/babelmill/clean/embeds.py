@@ -15,16 +15,55 @@ from dataclasses import dataclass, field
 from babelmill.clean.dates import parse_date
 from babelmill.clean.lines import Line
 
+# Every quantifier here is bounded or has a single place to stop, so the cost is linear in the
+# line: a long run of spaces or dashes (hostile input) must not make a match try every split.
 ATTRIBUTION = re.compile(
-    r"^[—–―-]{1,2}\s*(?P<name>[^()@\n]{1,60}?)\s*\(\s*@(?P<handle>\w{1,30})\s*\)\s*(?P<date>.{0,40})$"
+    r"^[—–―-]{1,2}\s{0,5}(?P<name>[^()@\s][^()@\n]{0,59}?)\s{0,5}\(\s{0,5}@(?P<handle>\w{1,30})\s{0,5}\)"
+    r"\s{0,5}(?P<date>.{0,40})$"
 )
-TIMESTAMP = re.compile(r"^\d{1,2}[:.]\d{2}\s*(?:[AaPp]\.?[Mm]\.?)?\s*[•·|,-]\s*(?P<date>.{4,30})$")
-TRUNCATION = re.compile(
-    r"\s*(?:…|\.\.\.)?\s*(?:https?://)?(?:www\.)?(?:twitter|x)\.com/i/web/status/\S*\s*$|\s*pic\.twitter\.com/\S+\s*$"
+TIMESTAMP = re.compile(r"^\d{1,2}[:.]\d{2}\s*(?:[AaPp]\.?[Mm]\.?\s*)?[•·|,-]\s*(?P<date>.{4,30})$")
+# the link itself; the whitespace and ellipsis before it are taken by truncation_start()
+_TRUNCATION_LINK = re.compile(
+    r"(?P<web>(?:https?://)?(?:www\.)?(?:twitter|x)\.com/i/web/status/\S*)\s*$|pic\.twitter\.com/\S+\s*$"
 )
-SOURCE_TAIL = re.compile(r"\s+[-–—]\s*(?:Source|Quelle|Link)\.?\s*$")
+# " - Source." at the end of a line; the whitespace before the dash is checked by source_tail_start()
+_SOURCE_END = re.compile(r"[-–—]\s*(?:Source|Quelle|Link)\.?\s*$")
 _NAME = re.compile(r"^[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*){0,3}$")
 MAX_TWEET_CHARS = 330  # a tweet is at most 280 characters; leave room for line breaks and emoji
+
+
+def truncation_start(text: str) -> int | None:
+    """Where a tweet's "… twitter.com/i/web/status/…" or "pic.twitter.com/…" tail starts.
+
+    >>> t = "Big news today … twitter.com/i/web/status/1"
+    >>> t[: truncation_start(t)]
+    'Big news today'
+    """
+    m = _TRUNCATION_LINK.search(text)
+    if m is None:
+        return None
+    head = text[: m.start()].rstrip()
+    if m.group("web"):
+        for ellipsis in ("…", "..."):
+            if head.endswith(ellipsis):
+                head = head[: -len(ellipsis)].rstrip()
+                break
+    return len(head)
+
+
+def source_tail_start(text: str) -> int | None:
+    """Where a quoted post's " - Source." tail starts (whitespace, a dash, the word, the end).
+
+    >>> source_tail_start("We shipped it - Source.")
+    13
+    >>> source_tail_start("Tick-Link") is None
+    True
+    """
+    m = _SOURCE_END.search(text)
+    if m is None:
+        return None
+    start = len(text[: m.start()].rstrip())
+    return start if start < m.start() else None
 
 
 @dataclass
@@ -75,7 +114,8 @@ def find_embeds(lines: list[Line], taken: set[int]) -> list[Embed]:
                     break
                 if prev.text.rstrip().endswith(":") and emb.lines:
                     break
-                text = TRUNCATION.sub("", prev.text)
+                cut = truncation_start(prev.text)
+                text = prev.text if cut is None else prev.text[:cut]
                 if total + len(text) > MAX_TWEET_CHARS and emb.lines:
                     break
                 lang = _lang_of(prev)
@@ -96,11 +136,11 @@ def find_embeds(lines: list[Line], taken: set[int]) -> list[Embed]:
             used.update(emb.lines)
             embeds.append(emb)
             continue
-        t = SOURCE_TAIL.search(ln.text)
-        if t and ln.n_words >= 4:
+        t = source_tail_start(ln.text)
+        if t is not None and ln.n_words >= 4:
             emb = Embed(lines=[i], meta={"embed": "post"})
-            emb.trims[i] = ln.text[: t.start()].rstrip()
-            emb.removed.append((i, ln.text[t.start() :].strip(), "embed_source_tail"))
+            emb.trims[i] = ln.text[:t].rstrip()
+            emb.removed.append((i, ln.text[t:].strip(), "embed_source_tail"))
             j = i - 1
             while j >= 0 and j not in used and i - j <= 8:
                 prev = lines[j]
@@ -109,7 +149,7 @@ def find_embeds(lines: list[Line], taken: set[int]) -> list[Embed]:
                     emb.removed.append((j, prev.text, "embed_author"))
                     emb.lines = list(range(j + 1, i + 1))
                     break
-                if SOURCE_TAIL.search(prev.text) or prev.text.rstrip().endswith(":"):
+                if source_tail_start(prev.text) is not None or prev.text.rstrip().endswith(":"):
                     break
                 j -= 1
             for k, _, _ in emb.removed:

@@ -15,20 +15,17 @@ from babelmill.clean.dates import parse_date
 from babelmill.clean.lines import Line, script_of
 
 _AUTHOR_SOURCE = re.compile(
-    r"^(?:author|autor(?:in)?|作者)\s*[:：]\s*(?P<author>.+?)\s+(?:source|quelle|来源)\s*[:：]\s*(?P<source>.+)$", re.I
+    r"^(?:author|autor(?:in)?|作者)\s*[:：]\s*(?P<author>\S.*?)\s(?:source|quelle|来源)\s*[:：]\s*(?P<source>.+)$", re.I
 )
 _EDITOR = re.compile(
     r"^(?:editor|editors|edited by|redaktion|bearbeitet von|编辑|责编|责任编辑)\s*[/:：]\s*(?P<name>.{1,40})$", re.I
 )
 _SOURCE = re.compile(r"^(?:source|sources|quelle|来源|原文来源|出处)\s*[:：]\s*(?P<src>[^/]{2,80})$", re.I)
-_SITE_DATE = re.compile(r"^(?P<site>[^\s·•|][^·•|]{0,40}?)\s*[·•|]\s*(?P<date>[^·•|]{4,40})$")
+# site and date start and end where the spaces around the separator do not, so the "\s*" between
+# them never has to be retried at every length of a long run of spaces
+_SITE_DATE = re.compile(r"^(?P<site>[^\s·•|](?:[^·•|]{0,39}?[^\s·•|])??)\s*[·•|]\s*(?P<date>[^\s·•|][^·•|]{3,39})$")
 _BREADCRUMB_ITEM = re.compile(r"^[-–•>»›]\s+\S")
 _BREADCRUMB_SEP = re.compile(r"\s(?:/|>|»|›|\|)\s")
-_AUTHOR_TAIL = re.compile(
-    r"\s*(?:,|\||•|·|-|–)?\s*(?:staff writer|staff reporter|correspondent|redakteur(?:in)?|reporter|"
-    r"updated|published|veröffentlicht|aktualisiert|posted)\b.*$",
-    re.I,
-)
 
 
 def is_byline(text: str) -> bool:
@@ -93,7 +90,7 @@ def extract_metadata(lines: list[Line], first_body: int, body_script: str) -> tu
             k += 1
         if k < len(lines) and k not in taken and lines[k].n_words <= 12:
             # "06.11.2023, 15:20 Uhr • 2 Min. Lesezeit" under the byline
-            part = re.split(r"\s+[|•·]\s+", lines[k].text)[0]
+            part = re.split(r"(?<!\s)\s+[|•·]\s+", lines[k].text)[0]
             value = parse_date(part)
             if value:
                 set_date(part, value)

@@ -14,6 +14,9 @@ A rule file is a list of ``[[rule]]`` tables::
     case_sensitive = false
 
 Patterns are matched against the line with bullet glyphs and surrounding whitespace stripped.
+They are written in Python ``re`` syntax and run on RE2 (:mod:`babelmill.safe_re`), whose cost
+is linear in the line for every pattern; the few constructs RE2 lacks (backreferences,
+lookaround) are refused when the file is loaded.
 Any mistake (bad regex, unknown key, missing pattern) raises :class:`RuleError` naming the file
 and the rule, so a broken rule file fails when the configuration is loaded, not mid-run.
 """
@@ -22,9 +25,11 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+
+from babelmill.safe_re import LinearPattern, LinearPatternError, PatternSet, compile_linear
 
 ACTIONS = ("remove", "section_end")
 MATCH_MODES = ("line", "start", "search")
@@ -34,7 +39,8 @@ _REASON_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 # leading list/bullet glyphs and trailing decoration that do not change what a line is
 _LEAD = re.compile(r"^[\s•·▪▫◦‣∙*>»›\-–—|]+")
-_TRAIL = re.compile(r"[\s:|»›>→…·•]+$")
+# str.rstrip, not a regex: "[...]+$" searched in a long run of these characters is quadratic
+_TRAIL_CHARS = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + ":|»›>→…·•"
 
 
 class RuleError(ValueError):
@@ -46,7 +52,7 @@ class Rule:
     name: str
     reason: str
     lang: str
-    pattern: re.Pattern[str]
+    pattern: LinearPattern  # RE2 (babelmill.safe_re): the match/search/fullmatch of re.Pattern
     match: str
     max_words: int
     action: str
@@ -69,23 +75,40 @@ def normalize_for_rules(text: str) -> str:
     'Share this story'
     """
     text = _LEAD.sub("", text)
-    text = _TRAIL.sub("", text)
+    text = text.rstrip(_TRAIL_CHARS)
     return " ".join(text.split())
+
+
+_ANCHORS = {"line": "fullmatch", "start": "match", "search": "search"}
 
 
 @dataclass(frozen=True)
 class RuleSet:
     rules: tuple[Rule, ...]
+    # per match mode: the rules' indices and one RE2 set of their patterns (one pass per line)
+    _sets: list[tuple[list[int], PatternSet]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        sets = []
+        for mode, anchor in _ANCHORS.items():
+            idx = [i for i, r in enumerate(self.rules) if r.match == mode]
+            if idx:
+                sets.append((idx, PatternSet([self.rules[i].pattern for i in idx], anchor)))
+        object.__setattr__(self, "_sets", sets)
 
     def first_hit(self, text: str, n_words: int) -> Rule | None:
         """The first rule (in file order) that matches ``text``, or None."""
         norm = normalize_for_rules(text)
         if not norm:
             return None
-        for rule in self.rules:
-            if rule.hits(norm, n_words):
-                return rule
-        return None
+        best: int | None = None
+        for idx, pattern_set in self._sets:
+            for k in pattern_set.matches(norm):
+                i = idx[k]
+                if n_words <= self.rules[i].max_words:
+                    best = i if best is None else min(best, i)
+                    break
+        return None if best is None else self.rules[best]
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -122,8 +145,8 @@ def _parse_rule(entry: object, index: int, path: Path) -> Rule:
         raise RuleError(f"{where}: missing 'pattern'")
     flags = 0 if entry.get("case_sensitive", False) else re.IGNORECASE
     try:
-        compiled = re.compile(pattern, flags)
-    except re.error as exc:
+        compiled = compile_linear(pattern, flags)
+    except LinearPatternError as exc:
         raise RuleError(f"{where}: bad regular expression {pattern!r}: {exc}") from None
     return Rule(name, reason, lang, compiled, match, max_words, action, str(path))
 

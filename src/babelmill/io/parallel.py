@@ -27,7 +27,6 @@ from xml.sax.saxutils import escape, quoteattr
 from babelmill.document import TRANSLATED, Document
 
 PARALLEL = "parallel.jsonl"
-PARALLEL_SHARD_RE = re.compile(r"^parallel-(\d{5,})\.(jsonl|jsonl\.gz|jsonl\.zst|parquet)$")
 TARGET_LANG = "en"
 EXPORT_FORMATS = ("tsv", "moses", "tmx")
 
@@ -72,8 +71,11 @@ def parallel_files(out_dir: Path) -> list[Path]:
         return [out_dir / PARALLEL]
     if not out_dir.is_dir():
         return []
-    shards = [p for p in out_dir.iterdir() if PARALLEL_SHARD_RE.match(p.name)]
-    return sorted(shards, key=lambda p: int(PARALLEL_SHARD_RE.match(p.name).group(1)))
+    from babelmill.io.sinks import shard_re
+
+    pattern = shard_re("parallel")
+    shards = [p for p in out_dir.iterdir() if pattern.match(p.name)]
+    return sorted(shards, key=lambda p: int(pattern.match(p.name).group(1)))
 
 
 def iter_parallel_records(

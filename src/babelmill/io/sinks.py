@@ -23,6 +23,11 @@ Parquet shards hold one row per record with a fixed, flat schema: the record's s
 (``id``, ``title``, ``text``, ``language``) as strings and every nested field (``source``,
 ``origin``, ``blocks``, ...) as a JSON string, so records with different nested keys always fit
 one schema. :func:`iter_corpus_records` turns every layout back into the record dicts.
+
+The same sinks write the parallel corpus (``name="parallel"``: ``parallel.jsonl``, or shards
+``parallel-00000.<format>`` from ``.parallel-staging.jsonl``; state keys ``parallel_*``). Its
+Parquet shards have typed columns (integers, floats, booleans, a list of flags), marked in the
+file's schema metadata so that :func:`decode_shard` returns the rows as they are.
 """
 
 from __future__ import annotations
@@ -45,10 +50,21 @@ STAGING = ".corpus-staging.jsonl"
 FORMATS = ("jsonl", "jsonl.gz", "jsonl.zst", "parquet")
 DEFAULT_SHARD_SIZE = 256 * 1024 * 1024
 SHARD_RE = re.compile(r"^corpus-(\d{5,})\.(jsonl|jsonl\.gz|jsonl\.zst|parquet)$")
+#: outputs written through these sinks: the corpus and the parallel corpus
+OUTPUT_NAMES = ("corpus", "parallel")
+#: Parquet schema metadata key marking shards whose columns are typed (no JSON strings)
+TYPED_MARK = b"babelmill.typed_columns"
+
+
+def shard_re(name: str) -> re.Pattern[str]:
+    """Shard file names of output ``name`` (``corpus`` or ``parallel``)."""
+    return SHARD_RE if name == "corpus" else re.compile(rf"^{name}-(\d{{5,}})\.(jsonl|jsonl\.gz|jsonl\.zst|parquet)$")
+
+
 # record keys stored as typed string columns in Parquet; every other key is a JSON string column
 PARQUET_SCALARS = ("id", "title", "text", "language")
 
-_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
+_SIZE_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)$", re.IGNORECASE)  # on the stripped text
 _UNITS = {"": 1, "b": 1, "k": 1000, "m": 1000**2, "g": 1000**3, "t": 1000**4}
 
 
@@ -65,7 +81,7 @@ def parse_size(text: str | int) -> int:
     if isinstance(text, int) and not isinstance(text, bool):
         value = text
     else:
-        m = _SIZE_RE.match(str(text))
+        m = _SIZE_RE.match(str(text).strip())
         if not m:
             raise ValueError(f"not a size: {text!r} (examples: 256MB, 1GiB, 500000)")
         unit = (m.group(2) or "").lower()
@@ -87,12 +103,17 @@ class OutputConfig:
         shard_size: uncompressed JSONL bytes per shard, e.g. ``"256MB"``. Empty keeps the single
             ``corpus.jsonl`` for ``jsonl``; compressed and Parquet output is always sharded
             (256MB by default) because those files cannot be appended to safely.
+        parallel: also write ``parallel.jsonl`` (in the same format and sharding as the corpus):
+            every translated sentence aligned with its English (see ``output/README.md``).
     """
 
     format: str = "jsonl"
     shard_size: str | int | None = None
+    parallel: bool = True
 
     def __post_init__(self) -> None:
+        if not isinstance(self.parallel, bool):
+            raise ValueError(f"parallel must be true or false, not {self.parallel!r}")
         if self.format not in FORMATS:
             raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {self.format!r}")
         if self.shard_size is not None and self.shard_size != "":
@@ -131,8 +152,20 @@ def _pyarrow():
     return pyarrow
 
 
-def encode_shard(lines: list[bytes], fmt: str) -> bytes:
-    """JSONL lines (each ending in a newline) -> the bytes of one shard file in ``fmt``."""
+def _typed_table(records: list[dict[str, Any]]):
+    """A Parquet table with one typed column per key (pyarrow infers the types)."""
+    pa = _pyarrow()
+    keys: list[str] = []
+    for rec in records:
+        keys.extend(k for k in rec if k not in keys)
+    table = pa.Table.from_pylist(records) if records else pa.table({})
+    table = table.select(keys) if keys else table
+    return table.replace_schema_metadata({TYPED_MARK: b"1"})
+
+
+def encode_shard(lines: list[bytes], fmt: str, typed: bool = False) -> bytes:
+    """JSONL lines (each ending in a newline) -> the bytes of one shard file in ``fmt``.
+    ``typed``: Parquet columns keep the JSON types (for flat records such as the parallel ones)."""
     raw = b"".join(lines)
     if fmt == "jsonl":
         return raw
@@ -143,6 +176,11 @@ def encode_shard(lines: list[bytes], fmt: str) -> bytes:
         return buf.getvalue()
     if fmt == "jsonl.zst":
         return _zstd().ZstdCompressor(level=3, threads=0).compress(raw)
+    if fmt == "parquet" and typed:
+        pa = _pyarrow()
+        buf = pa.BufferOutputStream()
+        pa.parquet.write_table(_typed_table([json.loads(line) for line in lines]), buf, compression="zstd")
+        return buf.getvalue().to_pybytes()
     if fmt == "parquet":
         pa = _pyarrow()
         records = [json.loads(line) for line in lines]
@@ -177,6 +215,9 @@ def decode_shard(path: Path, on_error: Callable[[Path, str], None] | None = None
         pa = _pyarrow()
         table = pa.parquet.read_table(path)
         names = table.column_names
+        if (table.schema.metadata or {}).get(TYPED_MARK):
+            yield from table.to_pylist()
+            return
         for row in table.to_pylist():
             yield {
                 k: (row[k] if k in PARQUET_SCALARS else (json.loads(row[k]) if row[k] is not None else None))
@@ -219,13 +260,14 @@ def iter_corpus_records(out_dir: Path, on_error: Callable[[Path, str], None] | N
 
 
 def remove_outputs(out_dir: Path) -> None:
-    """Delete every corpus file (``--rebuild``): single file, shards, staging, temporaries."""
+    """Delete every corpus and parallel file (``--rebuild``): single files, shards, staging, temporaries."""
     if not out_dir.is_dir():
         return
     for p in out_dir.iterdir():
         base = p.name[:-4] if p.name.endswith(".tmp") else p.name
-        if base in (CORPUS, STAGING) or SHARD_RE.match(base):
-            p.unlink(missing_ok=True)
+        for name in OUTPUT_NAMES:
+            if base in (f"{name}.jsonl", f".{name}-staging.jsonl") or shard_re(name).match(base):
+                p.unlink(missing_ok=True)
 
 
 def _filter_lines(lines: Iterable[bytes], drop_ids: set[str]) -> tuple[list[bytes], int]:
@@ -250,22 +292,33 @@ class CorpusSink:
     """
 
     layout = ""
+    #: records are flat (Parquet shards get typed columns)
+    typed = False
 
-    def __init__(self, out_dir: Path, state: Any, config: OutputConfig):
+    def __init__(self, out_dir: Path, state: Any, config: OutputConfig, name: str = "corpus"):
+        if name not in OUTPUT_NAMES:
+            raise ValueError(f"output name must be one of {', '.join(OUTPUT_NAMES)}, not {name!r}")
         self.out = Path(out_dir)
         self.state = state
         self.config = config
+        self.name = name
+        self.typed = name == "parallel"
+        self.shard_re = shard_re(name)
 
     @classmethod
-    def open(cls, out_dir: Path, state: Any, config: OutputConfig) -> CorpusSink:
+    def open(cls, out_dir: Path, state: Any, config: OutputConfig, name: str = "corpus") -> CorpusSink:
         sink_cls = ShardedSink if config.sharded else SingleFileSink
-        return sink_cls(out_dir, state, config)
+        return sink_cls(out_dir, state, config, name)
+
+    def key(self, suffix: str) -> str:
+        """This output's run-state key, e.g. ``corpus_bytes`` / ``parallel_bytes``."""
+        return f"{self.name}_{suffix}"
 
     def check_layout(self) -> None:
         """Refuse to mix layouts in one output directory (a rerun must use the same format)."""
-        stored = self.state.get("corpus_layout")
+        stored = self.state.get(self.key("layout"))
         if stored is None:
-            legacy = int(self.state.get("corpus_bytes", "0") or 0) > 0
+            legacy = int(self.state.get(self.key("bytes"), "0") or 0) > 0
             stored = "single:jsonl" if legacy else None
         if stored is not None and stored != self.layout:
             raise SinkError(
@@ -299,14 +352,14 @@ class SingleFileSink(CorpusSink):
 
     layout = "single:jsonl"
 
-    def __init__(self, out_dir: Path, state: Any, config: OutputConfig):
-        super().__init__(out_dir, state, config)
-        self.path = self.out / CORPUS
+    def __init__(self, out_dir: Path, state: Any, config: OutputConfig, name: str = "corpus"):
+        super().__init__(out_dir, state, config, name)
+        self.path = self.out / f"{name}.jsonl"
         self.fh = None
 
     def recover(self) -> None:
         self.check_layout()
-        truncate_to(self.path, int(self.state.get("corpus_bytes", "0") or 0))
+        truncate_to(self.path, int(self.state.get(self.key("bytes"), "0") or 0))
 
     def _open(self):
         if self.fh is None:
@@ -322,7 +375,7 @@ class SingleFileSink(CorpusSink):
         os.fsync(fh.fileno())
 
     def state_values(self) -> dict[str, str]:
-        return {"corpus_bytes": str(self._open().tell()), "corpus_layout": self.layout}
+        return {self.key("bytes"): str(self._open().tell()), self.key("layout"): self.layout}
 
     def remove_ids(self, ids: set[str]) -> int:
         if not ids or not self.path.exists():
@@ -345,19 +398,24 @@ class SingleFileSink(CorpusSink):
         with open(self.path, "rb") as fh:
             records = sum(1 for line in fh if line.strip())
         return [
-            {"name": CORPUS, "records": records, "bytes": self.path.stat().st_size, "sha256": file_sha256(self.path)}
+            {
+                "name": self.path.name,
+                "records": records,
+                "bytes": self.path.stat().st_size,
+                "sha256": file_sha256(self.path),
+            }
         ]
 
 
 class ShardedSink(CorpusSink):
     """Staging JSONL converted into numbered, size-bounded shards; see the module docstring."""
 
-    def __init__(self, out_dir: Path, state: Any, config: OutputConfig):
-        super().__init__(out_dir, state, config)
+    def __init__(self, out_dir: Path, state: Any, config: OutputConfig, name: str = "corpus"):
+        super().__init__(out_dir, state, config, name)
         self.layout = config.layout
         self.fmt = config.format
         self.limit = config.shard_bytes
-        self.staging = self.out / STAGING
+        self.staging = self.out / f".{name}-staging.jsonl"
         self.fh = None
         self.shards: list[dict[str, Any]] = []
         self.staging_records = 0
@@ -369,15 +427,15 @@ class ShardedSink(CorpusSink):
 
     def recover(self) -> None:
         self.check_layout()
-        self.shards = json.loads(self.state.get("corpus_shards", "[]") or "[]")
+        self.shards = json.loads(self.state.get(self.key("shards"), "[]") or "[]")
         committed = {s["name"] for s in self.shards}
         for p in self.out.iterdir():
-            if p.name.endswith(".tmp") and SHARD_RE.match(p.name[:-4]):
+            if p.name.endswith(".tmp") and self.shard_re.match(p.name[:-4]):
                 p.unlink(missing_ok=True)
-            elif SHARD_RE.match(p.name) and p.name not in committed:
+            elif self.shard_re.match(p.name) and p.name not in committed:
                 p.unlink(missing_ok=True)  # sealed after the last commit: rebuilt from staging
-        truncate_to(self.staging, int(self.state.get("corpus_staging_bytes", "0") or 0))
-        self.staging_records = int(self.state.get("corpus_staging_records", "0") or 0)
+        truncate_to(self.staging, int(self.state.get(self.key("staging_bytes"), "0") or 0))
+        self.staging_records = int(self.state.get(self.key("staging_records"), "0") or 0)
 
     def _open(self):
         if self.fh is None:
@@ -398,8 +456,8 @@ class ShardedSink(CorpusSink):
         os.fsync(fh.fileno())
 
     def _next_name(self) -> str:
-        n = int(SHARD_RE.match(self.shards[-1]["name"]).group(1)) + 1 if self.shards else 0
-        return f"corpus-{n:05d}.{self.fmt}"
+        n = int(self.shard_re.match(self.shards[-1]["name"]).group(1)) + 1 if self.shards else 0
+        return f"{self.name}-{n:05d}.{self.fmt}"
 
     def seal(self) -> None:
         """Turn the staging records into the next shard file (not yet committed)."""
@@ -409,7 +467,7 @@ class ShardedSink(CorpusSink):
             return
         with open(self.staging, "rb") as src:
             lines = [line for line in src if line.strip()]
-        data = encode_shard(lines, self.fmt)
+        data = encode_shard(lines, self.fmt, self.typed)
         name = self._next_name()
         atomic_write_bytes(self.out / name, data)
         self.shards.append(
@@ -420,10 +478,10 @@ class ShardedSink(CorpusSink):
     def state_values(self) -> dict[str, str]:
         staged = 0 if self._reset_staging else self._open().tell()
         return {
-            "corpus_layout": self.layout,
-            "corpus_shards": json.dumps(self.shards),
-            "corpus_staging_bytes": str(staged),
-            "corpus_staging_records": str(0 if self._reset_staging else self.staging_records),
+            self.key("layout"): self.layout,
+            self.key("shards"): json.dumps(self.shards),
+            self.key("staging_bytes"): str(staged),
+            self.key("staging_records"): str(0 if self._reset_staging else self.staging_records),
         }
 
     def after_commit(self) -> None:
@@ -452,7 +510,7 @@ class ShardedSink(CorpusSink):
             ]
             kept, dropped = _filter_lines(lines, ids)
             if dropped:
-                data = encode_shard(kept, self.fmt)
+                data = encode_shard(kept, self.fmt, self.typed)
                 atomic_write_bytes(path, data)
                 removed += dropped
             # also heals an entry left stale by a crash between an earlier rewrite and its commit

@@ -54,17 +54,10 @@ def source_record(doc: Document) -> dict[str, Any]:
 
 def corpus_record(doc: Document, pipeline: dict[str, Any]) -> dict[str, Any]:
     """The corpus line of a kept document."""
-    origin = doc.origin
-    pending = [b for b in doc.blocks if b.translation == PENDING]
-    translation = {
-        "engine": doc.translation.get("engine"),
-        "model": doc.translation.get("model"),
-        "model_version": doc.translation.get("model_version"),
-        "blocks_translated": sum(1 for b in doc.blocks if b.translation == "translated"),
-        "blocks_pending": len(pending),
-    }
-    for key, value in sorted(doc.translation.items()):
-        translation.setdefault(key, value)
+    translation = doc.translation.to_json()
+    # the counts in the record are those of the blocks written (the stage's may predate a change)
+    translation["blocks_translated"] = sum(1 for b in doc.blocks if b.translation == "translated")
+    translation["blocks_pending"] = sum(1 for b in doc.blocks if b.translation == PENDING)
     extra_metadata = {
         k: v
         for k, v in sorted(doc.metadata.items())
@@ -76,22 +69,11 @@ def corpus_record(doc: Document, pipeline: dict[str, Any]) -> dict[str, Any]:
         "text": doc.text,
         "language": emitted_language(doc),
         "source": source_record(doc),
-        "origin": {
-            "language": origin.get("language"),
-            "language_mix": origin.get("language_mix", {}),
-            "machine_translated": bool(origin.get("machine_translated", False)),
-            "machine_translated_from": origin.get("machine_translated_from"),
-            "score": origin.get("mt_score"),
-            "evidence": list(origin.get("evidence", [])),
-        },
+        "origin": doc.origin.to_json(),
         "metadata": extra_metadata,
         "translation": translation,
-        "cleaning": {"removed": list(doc.removed)},
-        "dedup": {
-            "cluster": doc.dedup.get("cluster"),
-            "duplicate_of": doc.dedup.get("duplicate_of"),
-            **{k: v for k, v in sorted(doc.dedup.items()) if k not in ("cluster", "duplicate_of")},
-        },
+        "cleaning": {"removed": [r.to_json() for r in doc.removed]},
+        "dedup": doc.dedup.to_json(),
         "blocks": [b.to_json() for b in doc.blocks],
         "history": [c.to_json() for c in doc.history],
         "pipeline": pipeline,

@@ -16,14 +16,23 @@ from typing import Any
 from babelmill import __version__
 from babelmill.config import PipelineConfig, load_config
 from babelmill.engines import ENGINES, make_engine
-from babelmill.errors import RunError, StageStateError
+from babelmill.errors import ConfigError, RunError, StageStateError
 from babelmill.io.files import truncate_to
 from babelmill.io.read import display_path
 from babelmill.io.sinks import CorpusSink, OutputConfig, SinkError
 from babelmill.registry import get_stage_class
 from babelmill.run.inputs import discover_inputs, installed_translation_languages
 from babelmill.run.manifest import RunSummary, write_manifest
-from babelmill.run.outputs import REJECTED, STATE_DIR, OutputLock, check_writable, clear_for_rebuild, rewrite_without
+from babelmill.run.outputs import (
+    REJECTED,
+    STATE_DIR,
+    OutputLock,
+    check_output_folder,
+    check_separate,
+    check_writable,
+    clear_for_rebuild,
+    rewrite_without,
+)
 from babelmill.run.plan import Plan, make_plan
 from babelmill.run.state import KEPT, RunState
 from babelmill.run.writer import CorpusWriter
@@ -51,7 +60,13 @@ class RunOptions:
 def build_stages(cfg: PipelineConfig, context: RunContext | dict[str, Any] | None = None) -> list[Stage]:
     """The configured stages, in order, each built with its options and the run context."""
     ctx = RunContext.of(context)
-    return [get_stage_class(key)(cfg.options[key], ctx) for key in cfg.stages]
+    stages = []
+    for key in cfg.stages:
+        try:
+            stages.append(get_stage_class(key)(cfg.options[key], ctx))
+        except (ValueError, OSError) as exc:  # a rule file that fails to load, a bad option
+            raise ConfigError(f"stage {key!r}: {exc}") from None
+    return stages
 
 
 def output_config(opts: RunOptions, cfg: PipelineConfig) -> OutputConfig:
@@ -61,6 +76,7 @@ def output_config(opts: RunOptions, cfg: PipelineConfig) -> OutputConfig:
         return OutputConfig(
             format=opts.output_format or base.format,
             shard_size=opts.shard_size if opts.shard_size is not None else base.shard_size,
+            parallel=base.parallel,
         )
     except ValueError as exc:
         raise RunError(str(exc)) from None
@@ -76,6 +92,8 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
     if opts.engine not in ENGINES:
         raise RunError(f"unknown engine {opts.engine!r}; expected local or ray")
     out = opts.output_dir
+    check_separate(out, opts.inputs)
+    check_output_folder(out)
     check_writable(out)
 
     with OutputLock(out):
@@ -83,9 +101,12 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
             clear_for_rebuild(out)
         state = RunState(out / STATE_DIR)
         sink = CorpusSink.open(out, state, out_cfg)
+        # parallel.jsonl: the same layout as the corpus, committed with it
+        parallel = CorpusSink.open(out, state, out_cfg, "parallel") if out_cfg.parallel else None
+        sinks = [s for s in (sink, parallel) if s is not None]
         stages: list[Stage] = []
         try:
-            return _run_locked(opts, cfg, state, sink, stages, warn, started, started_at)
+            return _run_locked(opts, cfg, state, sink, stages, warn, started, started_at, parallel)
         except SinkError as exc:
             raise RunError(str(exc)) from None
         except StageStateError as exc:
@@ -98,9 +119,10 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
                 if isinstance(stage, StatefulStage):
                     with contextlib.suppress(Exception):
                         stage.rollback()
-            sink.close()
-            with contextlib.suppress(OSError, SinkError):
-                sink.recover()
+            for s in sinks:
+                s.close()
+                with contextlib.suppress(OSError, SinkError):
+                    s.recover()
             with contextlib.suppress(OSError):
                 truncate_to(out / REJECTED, int(state.get("rejected_bytes", "0")))
             where = f" ({display_path(os.fsdecode(exc.filename))})" if getattr(exc, "filename", None) else ""
@@ -109,7 +131,8 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
                 "the outputs keep their last committed records, rerun to go on"
             ) from exc
         finally:
-            sink.close()
+            for s in sinks:
+                s.close()
             state.close()
 
 
@@ -122,10 +145,13 @@ def _run_locked(
     warn: Callable[[str], None],
     started: float,
     started_at: str,
+    parallel: CorpusSink | None = None,
 ) -> RunSummary:
     out = opts.output_dir
     # cut off whatever an interrupted run wrote past the last commit
-    sink.recover()
+    sinks = [s for s in (sink, parallel) if s is not None]
+    for s in sinks:
+        s.recover()
     truncate_to(out / REJECTED, int(state.get("rejected_bytes", "0")))
     run_no = state.next_run()
     summary = RunSummary()
@@ -149,7 +175,7 @@ def _run_locked(
         pipeline_dir=cfg.path.parent,  # relative rule files in the config resolve from here
     )
     stages.extend(build_stages(cfg, context))
-    _drop_superseded(plan, stages, state, sink, out, summary)
+    _drop_superseded(plan, stages, state, sinks, out, summary)
 
     # engine
     progress = _make_progress(opts, len(plan.seeds), warn)
@@ -158,7 +184,9 @@ def _run_locked(
 
     # write
     pipeline_info = {"version": __version__, "config_sha256": cfg.sha256()}
-    writer = CorpusWriter(sink, out / REJECTED, state, stages, summary, run_no, pipeline_info, progress, warn)
+    writer = CorpusWriter(
+        sink, out / REJECTED, state, stages, summary, run_no, pipeline_info, progress, warn, parallel=parallel
+    )
     with writer, progress:
         writer.write_stream(stream, {d.id for d in plan.seeds}, opts.checkpoint_every)
         for stage in stages:
@@ -172,15 +200,16 @@ def _run_locked(
         summary.translation_cache_hits += stage.counters.get("cache_hits", 0)
         summary.translation_cache_misses += stage.counters.get("cache_misses", 0)
     summary.seconds = time.perf_counter() - started
-    write_manifest(opts, cfg, state, stages, summary, started_at, sink=sink, engine=engine)
+    write_manifest(opts, cfg, state, stages, summary, started_at, sink=sink, engine=engine, parallel=parallel)
     progress.report_stages(stages)
     return summary
 
 
 def _drop_superseded(
-    plan: Plan, stages: list[Stage], state: RunState, sink: CorpusSink, out: Path, summary: RunSummary
+    plan: Plan, stages: list[Stage], state: RunState, sinks: list[CorpusSink], out: Path, summary: RunSummary
 ) -> None:
-    """Remove what the planned documents replace: their old records and their stage state."""
+    """Remove what the planned documents replace: their old records (and sentence pairs) and
+    their stage state."""
     if plan.replaced_ids:
         for stage in stages:
             if isinstance(stage, StatefulStage):
@@ -190,9 +219,10 @@ def _drop_superseded(
         state.set("rejected_bytes", str(rewrite_without(out / REJECTED, plan.superseded_rejections)))
         state.commit()
     if plan.replaced_ids:
-        sink.remove_ids(plan.replaced_ids)
-        for key, value in sink.state_values().items():
-            state.set(key, value)
+        for sink in sinks:
+            sink.remove_ids(plan.replaced_ids)
+            for key, value in sink.state_values().items():
+                state.set(key, value)
         state.commit()
         summary.replaced = len(plan.replaced_ids)
 

@@ -32,7 +32,7 @@ documents are hashed on their normalized text. A paragraph that also occurs in o
 documents gets ``block.meta["also_in"] = [ids]`` (sorted, at most ``max_also_in``); documents
 without blocks get ``doc.dedup["recurring_paragraphs"]``. Within a batch the annotation is
 symmetric; older corpus documents are not rewritten. ``drop_recurring_paragraphs`` removes such
-paragraphs (recorded in ``doc.removed`` with reason ``recurring_paragraph``).
+paragraphs (recorded in ``doc.removed`` with rule ``recurring_paragraph`` and the block's line).
 
 **State and commit protocol.** The index lives in ``context.state_dir / state_file`` (SQLite,
 see :mod:`babelmill.dedup.index`); without a state dir it is kept in memory. A document's index
@@ -56,7 +56,7 @@ from typing import Any, ClassVar
 from babelmill.dedup.index import BatchOverlay, DedupIndex, IndexedDoc, IndexParams, PendingDoc
 from babelmill.dedup.minhash import ENGINES, MinHasher, band_keys
 from babelmill.dedup.text import exact_key, normalize_key_text, paragraph_hash, shingles, split_paragraphs, tokens
-from babelmill.document import DUPLICATE, PENDING, Document
+from babelmill.document import DUPLICATE, PENDING, Document, Removal
 from babelmill.stage import RunContext, StatefulStage
 
 STAGE = "dedup"
@@ -405,8 +405,10 @@ class DedupStage(StatefulStage):
         if not drop or len(drop) >= len(paragraphs):
             return
         dropped_keys = {normalize_key_text(paragraphs[i]) for i in drop}
+        # the input line of a block; 0 for paragraphs of a document without blocks (not known)
+        lines = [b.line for b in doc.blocks] if doc.blocks else [0] * len(paragraphs)
         for i in sorted(drop):
-            doc.removed.append({"stage": STAGE, "reason": RECURRING_PARAGRAPH, "text": paragraphs[i]})
+            doc.removed.append(Removal(lines[i], paragraphs[i], RECURRING_PARAGRAPH))
         if doc.blocks:
             doc.blocks = [b for i, b in enumerate(doc.blocks) if i not in drop]
         kept_text = [p for p in split_paragraphs(doc.text) if normalize_key_text(p) not in dropped_keys]

@@ -62,7 +62,7 @@ class DetectStage(Stage):
     def _detect(self, doc: Document) -> None:
         # without blocks (a pipeline with no strip stage) the document's lines still decide its origin
         texts = [b.text for b in doc.blocks] or [ln for ln in doc.text.splitlines() if ln.strip()]
-        removed = [str(r.get("text", "")) for r in doc.removed if isinstance(r, dict)]
+        removed = [r.text for r in doc.removed]
         # bylines and sources the cleaner turned into metadata are evidence too
         removed += [v for k, v in sorted(doc.metadata.items()) if isinstance(v, str) and k != "original_title"]
         original_title = doc.metadata.get("original_title")

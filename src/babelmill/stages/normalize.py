@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from babelmill.document import Block, Document
+from babelmill.document import Block, Document, Removal
 from babelmill.stage import Stage
 
 # zero-width and bidi formatting characters that scraped text carries by accident
@@ -102,7 +102,7 @@ class NormalizeStage(Stage):
         if cfg.drop_title_in_body and title:
             key = comparable(title)
             while blocks and comparable(blocks[0].text) == key:
-                doc.removed.append({"line": blocks[0].line, "text": blocks[0].text, "rule": "title_repeated"})
+                doc.removed.append(Removal(blocks[0].line, blocks[0].text, "title_repeated"))
                 doc.record(self.key, "dropped_block", "title_repeated", line=blocks[0].line)
                 blocks = blocks[1:]
         for block in blocks:

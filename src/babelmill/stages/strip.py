@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from babelmill.budget import TooSlow, cpu_budget, document_budget
 from babelmill.clean.cleaner import Cleaner, CleanResult, Thresholds
 from babelmill.clean.line_model import load_line_model
 from babelmill.clean.lines import count_words
@@ -119,6 +120,10 @@ class StripConfig(Thresholds):
             and embed steps leave open (see ``MODEL.md``): ``"builtin"`` (the packaged model),
             the path of a model file made by ``babelmill train-cleaner`` (relative to the
             config's folder), or ``""`` for the hand-tuned structure step alone.
+        max_seconds: CPU seconds that cleaning one document may take, plus
+            ``max_seconds_per_mb`` for each million characters of it; a document over that is
+            quarantined (``too_slow``) and the run goes on. 0: no limit.
+        max_seconds_per_mb: see ``max_seconds``.
     """
 
     rule_files: list[str] = field(default_factory=lambda: ["rules/boilerplate.toml"])
@@ -128,6 +133,8 @@ class StripConfig(Thresholds):
     persist_site_counts: bool = True
     quarantine_empty: bool = True
     line_model: str = "builtin"
+    max_seconds: float = 10.0
+    max_seconds_per_mb: float = 10.0
 
     def __post_init__(self) -> None:
         # Compile the rules now so that a broken rule file fails when the configuration is
@@ -300,11 +307,18 @@ class StripStage(StatefulStage):
         yield from self.process_batch([doc])
 
     def _process_one(self, doc: Document, repeats: set[str]) -> Document:
+        budget = document_budget(doc.text, self.config.max_seconds, self.config.max_seconds_per_mb)
         try:
-            res = self.cleaner.clean(doc.text or "", repeats)
-            if repeats and res.reasons()["site_boilerplate"] and not res.blocks:
-                # every line recurs elsewhere on the site: a reprint, not a template; dedup decides
-                res = self.cleaner.clean(doc.text or "", None)
+            with cpu_budget(budget):
+                res = self.cleaner.clean(doc.text or "", repeats)
+                if repeats and res.reasons()["site_boilerplate"] and not res.blocks:
+                    # every line recurs elsewhere on the site: a reprint, not a template; dedup decides
+                    res = self.cleaner.clean(doc.text or "", None)
+        except TooSlow as exc:
+            self.count("too_slow")
+            doc.blocks = []
+            doc.reject(QUARANTINED, "too_slow", stage="strip", message=f"cleaning {exc}")
+            return doc
         except Exception as exc:  # noqa: BLE001 - record and go on
             self.count("errors")
             doc.record("strip", "error", "strip_failed", error=f"{type(exc).__name__}: {exc}")
