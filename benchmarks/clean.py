@@ -240,6 +240,15 @@ def main() -> int:
     per_line = scaling((50_000, 200_000, 1_000_000))
     ratio = per_line[1_000_000] / per_line[50_000]
     print(f"scaling: per-line cost 1 MB / 50 KB = {ratio:.2f} (1.0: linear)")
+    # headlines: the learned title model by site-grouped CV on the l3s-gn1 pages (benchmarks/train_title.py)
+    from train_title import title_benchmark
+
+    tb = title_benchmark(dev, quick=args.quick)
+    print(
+        f"title (l3s-gn1, {tb['pages']} pages, {tb['sites']} sites, site-grouped CV): accuracy {tb['title_acc']:.3f} "
+        f"(precision {tb['title_precision']:.3f}, coverage {tb['title_coverage']:.3f}); baselines: rule-based "
+        f"extractor {tb['title_rule_acc']:.3f}, nearest heading above the body {tb['title_simple_acc']:.3f}"
+    )
     allm = summary.get(("all (boilerplate2)", "model"), (0, 0, 0, 0))
     de = summary.get(("german (boilerplate2)", "model"), (0, 0, 0, 0))
     base = summary.get(("all (boilerplate2)", "eight_words"), (0, 0, 0, 0))
@@ -251,7 +260,9 @@ def main() -> int:
         f"f1_de={de[2]:.4f} snippet_keep_de={sde[0]:.4f} snippet_drop_de={sde[1]:.4f} lines_per_s={lps:.0f} "
         f"scaling_1mb_vs_50kb={ratio:.2f} baseline_f1={base[2]:.4f} baseline_recall={base[1]:.4f} "
         f"baseline_lost_pages={base[3]:.4f} baseline_snippet_keep_de={sde8[0]:.4f} "
-        f"baseline_snippet_drop_de={sde8[1]:.4f} hand_tuned_f1={hand[2]:.4f} hand_tuned_lost_pages={hand[3]:.4f}"
+        f"baseline_snippet_drop_de={sde8[1]:.4f} hand_tuned_f1={hand[2]:.4f} hand_tuned_lost_pages={hand[3]:.4f} "
+        f"title_acc={tb['title_acc']:.4f} title_baseline_acc={tb['title_simple_acc']:.4f} "
+        f"title_rule_acc={tb['title_rule_acc']:.4f}"
     )
     return 0
 

@@ -43,13 +43,15 @@ from urllib.parse import urlparse
 
 from babelmill.budget import TooSlow, cpu_budget, document_budget
 from babelmill.clean.cleaner import Cleaner, CleanResult, Thresholds
+from babelmill.clean.coverage import cleaning_report
 from babelmill.clean.line_model import load_line_model
 from babelmill.clean.lines import count_words
 from babelmill.clean.repeats import line_key
 from babelmill.clean.rules import RuleSet, load_rules
 from babelmill.clean.site_lines import SiteLineStore, SiteStateError, line_hash
+from babelmill.clean.title import apply_title
 from babelmill.document import QUARANTINED, Document
-from babelmill.stage import StatefulStage
+from babelmill.stage import Stage, StatefulStage
 
 STATE_FILE = "strip_sites.sqlite"
 # the counts of earlier versions (one JSON file written at the end of a run): imported once
@@ -120,6 +122,13 @@ class StripConfig(Thresholds):
             and embed steps leave open (see ``MODEL.md``): ``"builtin"`` (the packaged model),
             the path of a model file made by ``babelmill train-cleaner`` (relative to the
             config's folder), or ``""`` for the hand-tuned structure step alone.
+        learned_title: choose the title with the learned model of :mod:`babelmill.clean.title`
+            among the lines around the article's start (off: the rule-based extractor's pick).
+        lost_share: warn ``article_may_be_lost`` when the kept text is shorter than this share
+            of the page's longest run of prose lines, and ``long_prose_removed`` when a prose
+            run longer than this share of the kept text was removed by position (see
+            :mod:`babelmill.clean.coverage`)...
+        lost_run_words: ...when that run has at least this many words.
         max_seconds: CPU seconds that cleaning one document may take, plus
             ``max_seconds_per_mb`` for each million characters of it; a document over that is
             quarantined (``too_slow``) and the run goes on. 0: no limit.
@@ -133,6 +142,9 @@ class StripConfig(Thresholds):
     persist_site_counts: bool = True
     quarantine_empty: bool = True
     line_model: str = "builtin"
+    learned_title: bool = True
+    lost_share: float = 0.5
+    lost_run_words: float = 80.0
     max_seconds: float = 10.0
     max_seconds_per_mb: float = 10.0
 
@@ -177,6 +189,7 @@ class StripStage(StatefulStage):
         model = load_line_model(self.config.line_model, base_dir)
         self.cleaner = Cleaner(self.config.ruleset(base_dir), self.config.thresholds(), model=model)
         self._store: SiteLineStore | None = None
+        self._ordered_only = False
 
     # -- corpus-level repetition ---------------------------------------------------------------
     def _state_path(self) -> Path | None:
@@ -292,7 +305,11 @@ class StripStage(StatefulStage):
             batch = new_lines.get(site, Counter())
             total = {h: counts.get(h, 0) + batch[h] for h in hashes.values()}
             repeats = self._site_repeats(keys, hashes, total, n_stored + new_docs[site])
-            out = self._process_one(doc, repeats)
+            if self._ordered_only:  # split: StripCleanPart cleans the document elsewhere
+                doc.handover["site_repeats"] = sorted(repeats)
+                out = doc
+            else:
+                out = self._process_one(doc, repeats)
             if new:
                 try:
                     store.add(site, hashes.values(), doc.id or None)
@@ -306,6 +323,18 @@ class StripStage(StatefulStage):
     def process(self, doc: Document) -> Iterable[Document]:
         yield from self.process_batch([doc])
 
+    # -- split: the site counts in order, the cleaning anywhere ---------------------------------
+    def split(self) -> StripCleanPart:
+        """Keep only the site counts here: each document leaves with its site's template lines
+        (``doc.handover["site_repeats"]``); the returned part cleans documents against them in
+        any process. Cleaning is most of the stage's cost; the counts are what needs order."""
+        self._ordered_only = True
+        return StripCleanPart(self.config, self.context)
+
+    def _count_out(self, doc: Document) -> None:
+        if not self._ordered_only:  # split: the cleaning part counts the outcomes
+            super()._count_out(doc)
+
     def _process_one(self, doc: Document, repeats: set[str]) -> Document:
         budget = document_budget(doc.text, self.config.max_seconds, self.config.max_seconds_per_mb)
         try:
@@ -314,6 +343,8 @@ class StripStage(StatefulStage):
                 if repeats and res.reasons()["site_boilerplate"] and not res.blocks:
                     # every line recurs elsewhere on the site: a reprint, not a template; dedup decides
                     res = self.cleaner.clean(doc.text or "", None)
+                if self.config.learned_title:
+                    apply_title(res, doc.text or "", repeats)
         except TooSlow as exc:
             self.count("too_slow")
             doc.blocks = []
@@ -345,7 +376,35 @@ class StripStage(StatefulStage):
         if res.fallback and res.blocks:
             self.count("fallback_kept")
             doc.record("strip", "kept_candidates", "no_article_region", count=len(res.blocks))
+        doc.cleaning = cleaning_report(
+            doc.text or "", res.blocks, res.removed, self.config.lost_share, self.config.lost_run_words
+        )
+        for warning in doc.cleaning["warnings"]:
+            self.count(f"warning_{warning}")
+            doc.record("strip", "warning", warning, kept_share=doc.cleaning["kept_share"])
         if not res.blocks and self.config.quarantine_empty:
             doc.reject(QUARANTINED, "no_article_text", stage="strip", removed=len(res.removed))
         self.count("blocks_out", len(res.blocks))
         return doc
+
+
+class StripCleanPart(StripStage):
+    """The per-document part of a split strip stage (:meth:`StripStage.split`): cleans each
+    document against the template lines the in-order part handed over. It reports under the
+    strip stage's key, so its counters add up with the in-order part's to the stage's own."""
+
+    once_per_corpus = False
+    batch_size = 1
+
+    def run(self, docs: Iterable[Document]) -> Iterator[Document]:
+        return Stage.run(self, docs)  # no site counts to open here
+
+    def process_batch(self, docs: list[Document]) -> Iterable[Document]:
+        for doc in docs:
+            yield self._process_one(doc, set(doc.handover.pop("site_repeats", ())))
+
+    def _count_in(self) -> None:
+        pass  # the in-order part counted the document in
+
+    def _count_out(self, doc: Document) -> None:
+        Stage._count_out(self, doc)

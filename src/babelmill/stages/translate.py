@@ -9,6 +9,12 @@ What it changes: for every block whose ``lang`` is not ``en`` and that is not ye
 * no package: the block stays in its language, ``block.translation = "pending"`` and
   ``block.note`` says how to install one. A later run translates pending blocks.
 
+The title goes the same way as a block: a German or Chinese ``metadata["title"]`` (language in
+``metadata["title_lang"]``, set by detect) becomes English, the source kept as
+``metadata["original_title"]``, ``metadata["title_translation"]`` = ``"translated"``; without a
+model it stays as it is with ``metadata["title_translation"] = "pending"``. The title is not
+counted among the document's blocks.
+
 Nothing is dropped. Already translated blocks are skipped, so the stage is idempotent.
 
 Why it is fast: it sees ``batch_size`` documents at once, splits every pending block into
@@ -20,6 +26,7 @@ reassembles blocks in order.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -31,7 +38,7 @@ from babelmill.budget import TooSlow, cpu_budget, document_budget
 from babelmill.document import PENDING, QUARANTINED, TRANSLATED, Block, Document, SentencePair
 from babelmill.printable import printable
 from babelmill.stage import RunContext, Stage
-from babelmill.translate.cache import CACHE_FILE, TranslationCache
+from babelmill.translate.cache import CACHE_FILE, CacheRow, TranslationCache, WorkerCache, merge_rows
 from babelmill.translate.engine import BatchTranslator, CTranslate2Engine, DecodeOptions, Engine
 from babelmill.translate.packages import ArgosPackage, ModelError, discover_packages, find_package
 from babelmill.translate.protect import has_translatable_text, protect, restore
@@ -163,8 +170,9 @@ class TranslateStage(Stage):
             for code, engine in engines.items():
                 reason = "" if engine is not None else "no_model_installed"
                 self._loaded[code] = _Loaded(engine, None, reason)
-        self._cache: TranslationCache | None = None
+        self._cache: TranslationCache | WorkerCache | None = None
         self._cache_ready = False
+        self._inbox: list[CacheRow] = []  # workers' new cache rows, merged at the next commit
         self._packages_checked = False
 
     # -- models and cache ------------------------------------------------------------------
@@ -187,6 +195,7 @@ class TranslateStage(Stage):
                     compute_type=cfg.compute_type,
                     inter_threads=cfg.inter_threads,
                     intra_threads=cfg.intra_threads,
+                    cpus=self.context.cpus,
                     options=DecodeOptions(
                         beam_size=cfg.beam_size,
                         max_batch_tokens=cfg.max_batch_tokens,
@@ -225,18 +234,44 @@ class TranslateStage(Stage):
             raise ModelError(install_hint(code))
         return loaded.engine
 
-    def _get_cache(self) -> TranslationCache | None:
+    def _get_cache(self) -> TranslationCache | WorkerCache | None:
         if not self._cache_ready:
             self._cache_ready = True
             if self.config.cache:
                 state_dir = self.context.state_dir
                 path = Path(state_dir) / CACHE_FILE if state_dir else None
                 try:
-                    self._cache = TranslationCache(path)
+                    # a worker of a cluster only reads the output's cache (see WorkerCache)
+                    self._cache = WorkerCache(path) if self.context.worker else TranslationCache(path)
                 except Exception:  # noqa: BLE001 - an unusable cache file must not stop the run
                     self.count("cache_unavailable")
                     self._cache = TranslationCache(None)
         return self._cache
+
+    # -- the cache on a cluster: workers export new rows, the driver merges them at the commit --
+    def export_state(self) -> list[CacheRow] | None:
+        cache = self._cache
+        return (cache.take_new_rows() or None) if isinstance(cache, WorkerCache) else None
+
+    def absorb_state(self, state: list[CacheRow]) -> None:
+        self._inbox.extend(state)
+
+    def commit(self) -> None:
+        if not self._inbox:
+            return
+        reopened = not self._cache_ready  # the final commit comes after close()
+        cache = self._get_cache()
+        if cache is not None and not isinstance(cache, WorkerCache):
+            try:
+                self.count("cache_rows_merged", merge_rows(cache, self._inbox))
+            except sqlite3.Error:  # a cache is an optimisation: a failed merge costs time only
+                self.count("cache_merge_failed")
+        self._inbox.clear()
+        if reopened:
+            self.close()
+
+    def rollback(self) -> None:
+        self._inbox.clear()
 
     def models_used(self) -> dict[str, Any]:
         """The translation packages this stage loaded: name -> pair, version, device."""
@@ -282,6 +317,7 @@ class TranslateStage(Stage):
         return pieces
 
     def process_batch(self, docs: list[Document]) -> Iterable[Document]:
+        self._titles: dict[int, tuple[Document, Block]] = {}
         # 1. decide per block: translate (collect sentences per language) or mark pending
         work: dict[str, list[tuple[Document, Block, list[_Piece]]]] = defaultdict(list)
         touched: dict[int, dict[str, Any]] = {}
@@ -330,6 +366,7 @@ class TranslateStage(Stage):
                 except Exception as exc:  # noqa: BLE001 - one odd block must not sink the batch
                     self.count("errors")
                     self._mark_pending(doc, block, "translate_failed", f"translation failed: {exc}", touched)
+        self._finish_titles()
         # 3. per-document summary + history
         for doc in docs:
             if id(doc) in touched:
@@ -339,11 +376,35 @@ class TranslateStage(Stage):
                 doc.record(self.key, "skipped", "nothing_to_translate")
         return docs
 
+    def _title_block(self, doc: Document) -> Block | None:
+        """The title as a block to translate, when it is not English and not yet translated."""
+        title, lang = doc.metadata.get("title"), doc.metadata.get("title_lang")
+        if not isinstance(title, str) or not title.strip() or lang in (None, TARGET, "other"):
+            return None
+        if doc.metadata.get("title_translation") == TRANSLATED:
+            return None
+        block = Block(text=title, kind="title", lang=lang)
+        self._titles[id(doc)] = (doc, block)
+        return block
+
+    def _finish_titles(self) -> None:
+        """Write translated (or pending) titles back into their documents' metadata."""
+        for doc, block in self._titles.values():
+            if block.translation == TRANSLATED and block.text.strip():
+                doc.metadata.setdefault("original_title", block.original)
+                doc.metadata["original_title_lang"] = doc.metadata.get("title_lang")
+                doc.metadata["title"] = block.text
+                doc.metadata["title_translation"] = TRANSLATED
+            else:
+                doc.metadata["title_translation"] = PENDING
+        self._titles.clear()
+
     def _plan_doc(self, doc: Document, work: dict, touched: dict) -> None:
         """Mark blocks without a model pending; split the others into sentences (in the
         document's CPU budget, models loaded before it starts) and queue them in ``work``."""
         planned: list[tuple[str, Block]] = []
-        for block in doc.blocks:
+        title = self._title_block(doc)
+        for block in [*doc.blocks, *([title] if title is not None else [])]:
             if block.lang in (None, TARGET) or block.translation == TRANSLATED:
                 continue
             code = self._source_code(block)
