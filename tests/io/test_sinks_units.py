@@ -133,6 +133,14 @@ def test_gzip_shard_bytes_are_golden():
     assert gzip.decompress(data) == b"".join(LINES)
 
 
+def test_gzip_shard_of_many_records_is_golden():
+    # big enough for the compression level to show in the bytes
+    text = "Der Rat sagte am %d. Mai, die Lage sei ernst. "
+    lines = [_line({"id": f"r{i}", "text": text % i * 3}) for i in range(300)]
+    data = encode_shard(lines, "jsonl.gz")
+    assert (len(data), hashlib.sha256(data).hexdigest()[:16]) == (2541, "a59ab3953b06ff99")
+
+
 def test_zstd_shard_round_trips():
     pytest.importorskip("zstandard")
     data = encode_shard(LINES, "jsonl.zst")
@@ -512,6 +520,20 @@ PAIRS = [
 ]
 
 
+TYPES = {
+    "jsonl": None,
+    "parquet": ["string", "string", "string", "int64", "double", "bool"],
+}
+
+
+def _column_types(path: Path) -> list[str] | None:
+    if path.suffix != ".parquet":
+        return None
+    import pyarrow.parquet as pq
+
+    return [str(f.type) for f in pq.read_table(path).schema][:6]  # the columns whose type the data fixes
+
+
 def test_an_unknown_output_name_is_refused(tmp_path):
     with pytest.raises(ValueError) as err:
         CorpusSink.open(tmp_path, {}, OutputConfig(), "pairs")
@@ -557,8 +579,10 @@ def test_parallel_shards_keep_their_names_and_types(tmp_path, fmt):
     assert (tmp_path / ".parallel-staging.jsonl").read_bytes() == b""
     # typed Parquet: numbers, booleans, lists and nulls come back as they went in
     assert list(decode_shard(tmp_path / f"parallel-00000.{fmt}")) == PAIRS
+    assert _column_types(tmp_path / f"parallel-00000.{fmt}") == TYPES[fmt]
     assert sink.remove_ids({"a"}) == 1
     assert list(decode_shard(tmp_path / f"parallel-00000.{fmt}")) == PAIRS[1:]
+    assert _column_types(tmp_path / f"parallel-00000.{fmt}") == TYPES[fmt]  # still typed after the rewrite
     sink.write(_line(PAIRS[0]))
     sink.seal()
     assert [s["name"] for s in sink.files()] == [f"parallel-00000.{fmt}", f"parallel-0000{1}.{fmt}"]
