@@ -27,7 +27,7 @@ ARTICLE_MAY_BE_LOST = "article_may_be_lost"
 LONG_PROSE_REMOVED = "long_prose_removed"
 # removal reasons that are the region's guess, not a rule's: a long prose run removed for one
 # of these may be the article itself
-_POSITIONAL = ("before_article", "after_article", "navigation_run", "inline_box", "site_boilerplate")
+_POSITIONAL = ("before_article", "after_article", "navigation_run", "inline_box", "site_boilerplate", "line_model")
 _SENTENCE_END = tuple('.!?…。！？"”’»)')
 
 

@@ -76,7 +76,8 @@ def _rule_ok(rule: str | None) -> bool:
         return True
     if rule.startswith(("metadata_title", "metadata_subtitle", "metadata_original_title", "repeated_title")):
         return True
-    if rule in ("before_article", "after_article", "navigation_run", "repeated_line"):
+    # line_model: the cleaner's line model, the positional verdicts' successor (MODEL.md)
+    if rule in ("before_article", "after_article", "navigation_run", "repeated_line", "line_model"):
         return True
     return False
 
@@ -86,6 +87,8 @@ def _verdict(rule: str | None, kind: str | None) -> str:
         return "kept_heading" if kind == "heading" else "kept_paragraph"
     if rule in ("before_article", "after_article", "navigation_run", "metadata_title", "metadata_subtitle"):
         return rule
+    if rule == "line_model":  # headline candidates sit above the body, where this was before_article
+        return "before_article"
     if rule and rule.startswith("repeated"):
         return "repeated"
     return "other"

@@ -44,6 +44,7 @@ from urllib.parse import urlparse
 from babelmill.budget import TooSlow, cpu_budget, document_budget
 from babelmill.clean.cleaner import Cleaner, CleanResult, Thresholds
 from babelmill.clean.coverage import cleaning_report
+from babelmill.clean.line_model import load_line_model
 from babelmill.clean.lines import count_words
 from babelmill.clean.repeats import line_key
 from babelmill.clean.rules import RuleSet, load_rules
@@ -117,6 +118,10 @@ class StripConfig(Thresholds):
         persist_site_counts: keep the per-site line counts in ``context.state_dir`` so the
             next run starts with them (else they live in memory for one run).
         quarantine_empty: quarantine documents with no article text (else keep them empty).
+        line_model: the learned line classifier that decides every line the rules, metadata
+            and embed steps leave open (see ``MODEL.md``): ``"builtin"`` (the packaged model),
+            the path of a model file made by ``babelmill train-cleaner`` (relative to the
+            config's folder), or ``""`` for the hand-tuned structure step alone.
         learned_title: choose the title with the learned model of :mod:`babelmill.clean.title`
             among the lines around the article's start (off: the rule-based extractor's pick).
         lost_share: warn ``article_may_be_lost`` when the kept text is shorter than this share
@@ -136,6 +141,7 @@ class StripConfig(Thresholds):
     site_long_words: int = 25
     persist_site_counts: bool = True
     quarantine_empty: bool = True
+    line_model: str = "builtin"
     learned_title: bool = True
     lost_share: float = 0.5
     lost_run_words: float = 80.0
@@ -179,7 +185,9 @@ class StripStage(StatefulStage):
     def __init__(self, config=None, context=None):
         super().__init__(config, context)
         base = self.context.pipeline_dir
-        self.cleaner = Cleaner(self.config.ruleset(Path(base) if base else None), self.config.thresholds())
+        base_dir = Path(base) if base else None
+        model = load_line_model(self.config.line_model, base_dir)
+        self.cleaner = Cleaner(self.config.ruleset(base_dir), self.config.thresholds(), model=model)
         self._store: SiteLineStore | None = None
         self._ordered_only = False
 
