@@ -71,6 +71,9 @@ def detect(inputs: tuple[str, ...], documents: bool, config_path: Path | None) -
             raise click.UsageError(f"{config_path}: {exc}") from None
         base_dir = config_path.parent
     detector = DocumentDetector(config, base_dir)
+    if not inputs and sys.stdin.isatty():
+        # no file and nothing piped in: say so instead of waiting silently for typed text
+        raise click.UsageError("name a FILE, or pipe text in (use - to read a terminal's typed text)")
     for name in inputs or ("-",):
         if name == "-":
             data, label = sys.stdin.buffer.read(), "-"
