@@ -36,6 +36,7 @@ MODULES: dict[str, list[str]] = {
     "translate/sentences.py": ["tests/translate/test_sentences.py", "tests/translate/test_text.py"],
     "dedup/text.py": ["tests/dedup/test_text.py", "tests/dedup/test_verify.py"],
     "io/sinks.py": ["tests/io/test_sinks_units.py", "tests/io/test_sinks.py"],
+    "clean/dates.py": ["tests/clean/test_dates.py"],
 }
 
 
