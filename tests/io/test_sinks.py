@@ -235,3 +235,21 @@ def test_a_file_rewritten_just_before_a_crash_is_never_padded(tmp_path: Path, co
     _run(inputs, out, config)
     records = list(iter_corpus_records(out))
     assert len(records) == 3 and len({r["id"] for r in records}) == 3
+
+
+def test_move_records_puts_each_record_at_its_place_among_the_others(tmp_path: Path):
+    out = tmp_path / "out"
+    out.mkdir()
+    sink = CorpusSink.open(out, RunState(out / "state"), OutputConfig())
+    sink.recover()
+    for doc_id in ["b", "d", "new", "a2", "c2"]:  # a2 and c2 were appended by a rerun
+        sink.write((json.dumps({"id": doc_id}) + "\n").encode())
+    sink.flush()
+    size = (out / "corpus.jsonl").stat().st_size
+    assert sink.keeps_places and sink.move_records({"a2": 0, "c2": 1})
+    assert [r["id"] for r in iter_corpus_records(out)] == ["a2", "b", "c2", "d", "new"]
+    assert (out / "corpus.jsonl").stat().st_size == size
+    assert sink.move_records({"a2": 0, "c2": 1})  # twice gives the same file
+    assert [r["id"] for r in iter_corpus_records(out)] == ["a2", "b", "c2", "d", "new"]
+    sharded = CorpusSink.open(tmp_path / "other", RunState(tmp_path / "other" / "state"), OutputConfig("jsonl.gz"))
+    assert not sharded.keeps_places and not sharded.move_records({"x": 0})

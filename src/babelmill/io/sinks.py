@@ -250,6 +250,8 @@ class CorpusSink:
     """
 
     layout = ""
+    #: :meth:`move_records` can put a record at a given place
+    keeps_places = False
 
     def __init__(self, out_dir: Path, state: Any, config: OutputConfig):
         self.out = Path(out_dir)
@@ -289,6 +291,11 @@ class CorpusSink:
     def remove_ids(self, ids: set[str]) -> int:
         return 0
 
+    def move_records(self, moves: dict[str, int]) -> bool:
+        """Put each record ``id`` at ``index`` among the other records; False if the layout
+        cannot (records then stay where they were written)."""
+        return False
+
     def close(self) -> None: ...
     def files(self) -> list[dict[str, Any]]:
         return []
@@ -298,6 +305,7 @@ class SingleFileSink(CorpusSink):
     """Append to ``corpus.jsonl``; committed length in state key ``corpus_bytes``."""
 
     layout = "single:jsonl"
+    keeps_places = True
 
     def __init__(self, out_dir: Path, state: Any, config: OutputConfig):
         super().__init__(out_dir, state, config)
@@ -333,6 +341,34 @@ class SingleFileSink(CorpusSink):
         if dropped:
             atomic_write_bytes(self.path, b"".join(kept))
         return dropped
+
+    def move_records(self, moves: dict[str, int]) -> bool:
+        """Rewrite ``corpus.jsonl`` with each record of ``moves`` at its index among the others
+        (records that share an index keep the order of ``moves``).
+
+        The rewrite is a permutation (same bytes, same length) written atomically, so a crash
+        leaves the old order or the new one, and doing it twice gives the same file."""
+        if not moves or not self.path.exists():
+            return True
+        self.close()
+        with open(self.path, "rb") as fh:
+            lines = [line for line in fh if line.strip()]
+        moved: dict[str, bytes] = {}
+        others: list[bytes] = []
+        for line in lines:
+            doc_id = json.loads(line).get("id")
+            if doc_id in moves:
+                moved[doc_id] = line
+            else:
+                others.append(line)
+        # in index order (ties: the order of ``moves``); each insertion shifts the later ones by one
+        order = {doc_id: n for n, doc_id in enumerate(moves)}
+        for n, doc_id in enumerate(sorted(moved, key=lambda i: (moves[i], order[i]))):
+            others.insert(min(moves[doc_id] + n, len(others)), moved[doc_id])
+        data = b"".join(others)
+        if data != b"".join(lines):
+            atomic_write_bytes(self.path, data)
+        return True
 
     def close(self) -> None:
         if self.fh is not None:

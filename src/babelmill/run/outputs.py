@@ -14,6 +14,7 @@ from pathlib import Path
 
 from babelmill.errors import RunError
 from babelmill.io.sinks import CORPUS, remove_outputs
+from babelmill.translate.cache import CACHE_FILE
 
 REJECTED = "rejected.jsonl"
 MANIFEST = "manifest.json"
@@ -63,9 +64,23 @@ class OutputLock:
             self.fh.close()
 
 
+#: state files a rebuild keeps: the translation cache is keyed by model identity and sentence,
+#: so reusing it can never serve a stale translation, and it saves the slowest work of a rebuild
+KEPT_ON_REBUILD = frozenset({CACHE_FILE, CACHE_FILE + "-wal", CACHE_FILE + "-shm"})
+
+
 def clear_for_rebuild(out: Path) -> None:
-    """``--rebuild``: delete the state, the corpus files, ``rejected.jsonl`` and the manifest."""
-    shutil.rmtree(out / STATE_DIR, ignore_errors=True)
+    """``--rebuild``: delete the state (except the translation cache), the corpus files,
+    ``rejected.jsonl`` and the manifest."""
+    state = out / STATE_DIR
+    if state.is_dir():
+        for p in state.iterdir():
+            if p.name in KEPT_ON_REBUILD and p.is_file():
+                continue
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
     remove_outputs(out)
     for name in (REJECTED, MANIFEST):
         (out / name).unlink(missing_ok=True)

@@ -24,6 +24,7 @@ from babelmill.registry import get_stage_class
 from babelmill.run.inputs import discover_inputs, installed_translation_languages
 from babelmill.run.manifest import RunSummary, write_manifest
 from babelmill.run.outputs import REJECTED, STATE_DIR, OutputLock, check_writable, clear_for_rebuild, rewrite_without
+from babelmill.run.places import put_back, remember_places
 from babelmill.run.plan import Plan, make_plan
 from babelmill.run.state import KEPT, RunState
 from babelmill.run.writer import CorpusWriter
@@ -127,6 +128,7 @@ def _run_locked(
     # cut off whatever an interrupted run wrote past the last commit
     sink.recover()
     truncate_to(out / REJECTED, int(state.get("rejected_bytes", "0")))
+    put_back(state, sink)  # records an interrupted run replaced, to their places
     run_no = state.next_run()
     summary = RunSummary()
 
@@ -165,6 +167,7 @@ def _run_locked(
             stage.close()
         state.set("runs", str(run_no))
         writer.checkpoint(seal=True)
+    put_back(state, sink)
 
     # manifest
     summary.corpus_records = state.fate_counts().get(KEPT, 0)
@@ -190,6 +193,7 @@ def _drop_superseded(
         state.set("rejected_bytes", str(rewrite_without(out / REJECTED, plan.superseded_rejections)))
         state.commit()
     if plan.replaced_ids:
+        remember_places(plan.replaces, sink, state)
         sink.remove_ids(plan.replaced_ids)
         for key, value in sink.state_values().items():
             state.set(key, value)
