@@ -8,199 +8,54 @@ Two layouts:
 * **sharded** (``--shard-size``, or any compressed/Parquet format): records are appended to a
   hidden staging file ``.corpus-staging.jsonl`` (crash-safe the same way). When the next record
   would take the staging file past the shard size, and at the end of every run, the staging file
-  is converted into the next shard ``corpus-00000.jsonl[.gz|.zst]`` / ``corpus-00000.parquet``:
-  written to a temporary name, fsynced, renamed. The list of shards (name, records, bytes,
-  sha256) is committed in the run state together with the inputs those records came from; a
-  shard file that is on disk but not in that list (the run died between the rename and the
-  commit) is deleted by the next run, which rewrites it from the still-committed staging bytes.
+  is converted into the next shard ``corpus/part-00000.jsonl[.gz|.zst]`` /
+  ``corpus/part-00000.parquet``: written to a hidden temporary name, fsynced, renamed. The
+  ``corpus/`` folder holds shards only, so pandas, pyarrow, DuckDB and Hugging Face datasets read
+  it as one dataset. The list of shards (name, records, bytes, sha256) is committed in the run
+  state together with the inputs those records came from; a shard file that is on disk but not
+  in that list (the run died between the rename and the commit) is deleted by the next run,
+  which rewrites it from the still-committed staging bytes.
 
 Shard boundaries depend only on the records (a shard holds as many whole records as fit in the
 shard size, measured in uncompressed JSONL bytes), so an interrupted-and-resumed run writes the
-same shards as an uninterrupted one. Compressed shards are deterministic too (gzip ``mtime=0``
-and no file name in the header; zstd single-threaded).
-
-Parquet shards hold one row per record with a fixed, flat schema: the record's scalar fields
-(``id``, ``title``, ``text``, ``language``) as strings and every nested field (``source``,
-``origin``, ``blocks``, ...) as a JSON string, so records with different nested keys always fit
-one schema. :func:`iter_corpus_records` turns every layout back into the record dicts.
+same shards as an uninterrupted one. Formats are in :mod:`babelmill.io.formats`;
+:func:`iter_corpus_records` turns every layout back into the record dicts.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import io
 import json
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from babelmill.errors import SinkError
 from babelmill.io.files import atomic_write_bytes, file_sha256, truncate_to
+from babelmill.io.formats import FORMATS, OutputConfig, _pyarrow, _zstd, decode_shard, encode_shard, parse_size
 
 CORPUS = "corpus.jsonl"
 STAGING = ".corpus-staging.jsonl"
-FORMATS = ("jsonl", "jsonl.gz", "jsonl.zst", "parquet")
-DEFAULT_SHARD_SIZE = 256 * 1024 * 1024
-SHARD_RE = re.compile(r"^corpus-(\d{5,})\.(jsonl|jsonl\.gz|jsonl\.zst|parquet)$")
-# record keys stored as typed string columns in Parquet; every other key is a JSON string column
-PARQUET_SCALARS = ("id", "title", "text", "language")
-
-_SIZE_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)$", re.IGNORECASE)  # on the stripped text
-_UNITS = {"": 1, "b": 1, "k": 1000, "m": 1000**2, "g": 1000**3, "t": 1000**4}
+#: the folder of a sharded corpus: only shards in it, so tools read ``OUT/corpus`` as one dataset
+SHARD_DIR = "corpus"
+SHARD_RE = re.compile(r"^part-(\d{5,})\.(jsonl|jsonl\.gz|jsonl\.zst|parquet)$")
+#: shards of earlier babelmill versions, beside the other outputs (read, never written)
+LEGACY_SHARD_RE = re.compile(r"^corpus-(\d{5,})\.(jsonl|jsonl\.gz|jsonl\.zst|parquet)$")
 
 
-class SinkError(RuntimeError):
-    """The output directory holds a corpus in another layout, or a format's library is missing."""
+def _shard_number(name: str) -> int:
+    base = name.rsplit("/", 1)[-1]
+    m = SHARD_RE.match(base) or LEGACY_SHARD_RE.match(base)
+    return int(m.group(1))
 
 
-def parse_size(text: str | int) -> int:
-    """``"256MB"`` -> bytes. Decimal units (KB, MB, GB), binary with ``i`` (MiB), plain bytes.
-
-    >>> parse_size("256MB"), parse_size("1MiB"), parse_size("512k"), parse_size(2048)
-    (256000000, 1048576, 512000, 2048)
-    """
-    if isinstance(text, int) and not isinstance(text, bool):
-        value = text
-    else:
-        m = _SIZE_RE.match(str(text).strip())
-        if not m:
-            raise ValueError(f"not a size: {text!r} (examples: 256MB, 1GiB, 500000)")
-        unit = (m.group(2) or "").lower()
-        base = unit[:1] if unit[:1] in "kmgt" and unit else ""
-        factor = (1024 ** ("kmgt".index(base) + 1)) if base and "i" in unit else _UNITS[base]
-        value = int(float(m.group(1)) * factor)
-    if value <= 0:
-        raise ValueError(f"size must be positive, got {text!r}")
-    return value
-
-
-@dataclass
-class OutputConfig:
-    """The ``[output]`` table of a pipeline TOML (``--format`` / ``--shard-size`` override it).
-
-    Args:
-        format: ``jsonl`` (default), ``jsonl.gz``, ``jsonl.zst`` (needs ``zstandard``) or
-            ``parquet`` (needs ``pyarrow``).
-        shard_size: uncompressed JSONL bytes per shard, e.g. ``"256MB"``. Empty keeps the single
-            ``corpus.jsonl`` for ``jsonl``; compressed and Parquet output is always sharded
-            (256MB by default) because those files cannot be appended to safely.
-    """
-
-    format: str = "jsonl"
-    shard_size: str | int | None = None
-
-    def __post_init__(self) -> None:
-        if self.format not in FORMATS:
-            raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {self.format!r}")
-        if self.shard_size is not None and self.shard_size != "":
-            parse_size(self.shard_size)
-
-    @property
-    def sharded(self) -> bool:
-        return self.format != "jsonl" or self.shard_size not in (None, "")
-
-    @property
-    def shard_bytes(self) -> int:
-        return parse_size(self.shard_size) if self.shard_size not in (None, "") else DEFAULT_SHARD_SIZE
-
-    @property
-    def layout(self) -> str:
-        return f"sharded:{self.format}" if self.sharded else "single:jsonl"
-
-
-# -- helpers -----------------------------------------------------------------------------------
-
-
-def _zstd():
-    try:
-        import zstandard
-    except ImportError:
-        raise SinkError("--format jsonl.zst needs the zstandard package: pip install 'babelmill[zstd]'") from None
-    return zstandard
-
-
-def _pyarrow():
-    try:
-        import pyarrow
-        import pyarrow.parquet
-    except ImportError:
-        raise SinkError("--format parquet needs pyarrow: pip install 'babelmill[parquet]'") from None
-    return pyarrow
-
-
-def encode_shard(lines: list[bytes], fmt: str) -> bytes:
-    """JSONL lines (each ending in a newline) -> the bytes of one shard file in ``fmt``."""
-    raw = b"".join(lines)
-    if fmt == "jsonl":
-        return raw
-    if fmt == "jsonl.gz":
-        buf = io.BytesIO()
-        with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=6) as gz:
-            gz.write(raw)
-        return buf.getvalue()
-    if fmt == "jsonl.zst":
-        return _zstd().ZstdCompressor(level=3, threads=0).compress(raw)
-    if fmt == "parquet":
-        pa = _pyarrow()
-        records = [json.loads(line) for line in lines]
-        keys: list[str] = []
-        for rec in records:
-            keys.extend(k for k in rec if k not in keys)
-        columns = {}
-        for key in keys:
-            if key in PARQUET_SCALARS:
-                columns[key] = pa.array([rec.get(key) for rec in records], type=pa.large_string())
-            else:
-                values = [
-                    json.dumps(rec[key], ensure_ascii=False, separators=(", ", ": ")) if key in rec else None
-                    for rec in records
-                ]
-                columns[key] = pa.array(values, type=pa.large_string())
-        table = pa.table(columns)
-        buf = pa.BufferOutputStream()
-        pa.parquet.write_table(table, buf, compression="zstd")
-        return buf.getvalue().to_pybytes()
-    raise SinkError(f"unknown format {fmt!r}")
-
-
-def decode_shard(path: Path, on_error: Callable[[Path, str], None] | None = None) -> Iterator[dict[str, Any]]:
-    """The records of one corpus file, in order, whatever its format.
-
-    A JSONL line that does not parse (the uncommitted tail of a run that was killed, before the
-    next run cuts it off) raises, or, with ``on_error``, is reported there and skipped.
-    """
-    name = path.name
-    if name.endswith(".parquet"):
-        pa = _pyarrow()
-        table = pa.parquet.read_table(path)
-        names = table.column_names
-        for row in table.to_pylist():
-            yield {
-                k: (row[k] if k in PARQUET_SCALARS else (json.loads(row[k]) if row[k] is not None else None))
-                for k in names
-            }
-        return
-    if name.endswith(".gz"):
-        opener = gzip.open(path, "rb")
-    elif name.endswith(".zst"):
-        opener = _zstd().open(path, "rt", encoding="utf-8")  # its binary reader does not iterate lines
-    else:
-        opener = open(path, "rb")  # noqa: SIM115 - closed below
-    with opener as fh:
-        for line in fh:
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError as exc:
-                if on_error is None:
-                    raise
-                on_error(path, str(exc))
-                continue
-            yield record
+def _temp_of(name: str) -> str | None:
+    """The file name an atomic write of ``name`` was writing to, if ``name`` is such a temporary."""
+    if name.endswith(".tmp"):
+        return name[:-4].removeprefix(".")
+    return None
 
 
 def corpus_files(out_dir: Path) -> list[Path]:
@@ -208,8 +63,11 @@ def corpus_files(out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir)
     if (out_dir / CORPUS).exists():
         return [out_dir / CORPUS]
-    shards = [p for p in out_dir.iterdir() if SHARD_RE.match(p.name)] if out_dir.is_dir() else []
-    return sorted(shards, key=lambda p: int(SHARD_RE.match(p.name).group(1)))
+    folder = out_dir / SHARD_DIR
+    shards = [p for p in folder.iterdir() if SHARD_RE.match(p.name)] if folder.is_dir() else []
+    if not shards and out_dir.is_dir():
+        shards = [p for p in out_dir.iterdir() if LEGACY_SHARD_RE.match(p.name)]
+    return sorted(shards, key=lambda p: _shard_number(p.name))
 
 
 def iter_corpus_records(out_dir: Path, on_error: Callable[[Path, str], None] | None = None) -> Iterator[dict[str, Any]]:
@@ -223,9 +81,18 @@ def remove_outputs(out_dir: Path) -> None:
     if not out_dir.is_dir():
         return
     for p in out_dir.iterdir():
-        base = p.name[:-4] if p.name.endswith(".tmp") else p.name
-        if base in (CORPUS, STAGING) or SHARD_RE.match(base):
+        base = _temp_of(p.name) or p.name
+        if base in (CORPUS, STAGING) or LEGACY_SHARD_RE.match(base):
             p.unlink(missing_ok=True)
+    folder = out_dir / SHARD_DIR
+    if folder.is_dir() and not folder.is_symlink():
+        for p in folder.iterdir():
+            if SHARD_RE.match(_temp_of(p.name) or p.name):
+                p.unlink(missing_ok=True)
+        try:
+            folder.rmdir()  # left in place if it holds anything babelmill did not write
+        except OSError:
+            pass
 
 
 def _filter_lines(lines: Iterable[bytes], drop_ids: set[str]) -> tuple[list[bytes], int]:
@@ -406,11 +273,18 @@ class ShardedSink(CorpusSink):
     def recover(self) -> None:
         self.check_layout()
         self.shards = json.loads(self.state.get("corpus_shards", "[]") or "[]")
+        if any("/" not in s["name"] for s in self.shards):
+            raise SinkError(
+                f"{self.out} holds shards of an earlier babelmill beside the other outputs "
+                f"({self.shards[0]['name']}); rerun with --rebuild to write them into {SHARD_DIR}/"
+            )
         committed = {s["name"] for s in self.shards}
-        for p in self.out.iterdir():
-            if p.name.endswith(".tmp") and SHARD_RE.match(p.name[:-4]):
+        folder = self.out / SHARD_DIR
+        for p in folder.iterdir() if folder.is_dir() else ():
+            temp = _temp_of(p.name)
+            if temp is not None and SHARD_RE.match(temp):
                 p.unlink(missing_ok=True)
-            elif SHARD_RE.match(p.name) and p.name not in committed:
+            elif SHARD_RE.match(p.name) and f"{SHARD_DIR}/{p.name}" not in committed:
                 p.unlink(missing_ok=True)  # sealed after the last commit: rebuilt from staging
         truncate_to(self.staging, int(self.state.get("corpus_staging_bytes", "0") or 0))
         self.staging_records = int(self.state.get("corpus_staging_records", "0") or 0)
@@ -434,8 +308,8 @@ class ShardedSink(CorpusSink):
         os.fsync(fh.fileno())
 
     def _next_name(self) -> str:
-        n = int(SHARD_RE.match(self.shards[-1]["name"]).group(1)) + 1 if self.shards else 0
-        return f"corpus-{n:05d}.{self.fmt}"
+        n = _shard_number(self.shards[-1]["name"]) + 1 if self.shards else 0
+        return f"{SHARD_DIR}/part-{n:05d}.{self.fmt}"
 
     def seal(self) -> None:
         """Turn the staging records into the next shard file (not yet committed)."""
@@ -447,6 +321,7 @@ class ShardedSink(CorpusSink):
             lines = [line for line in src if line.strip()]
         data = encode_shard(lines, self.fmt)
         name = self._next_name()
+        (self.out / SHARD_DIR).mkdir(exist_ok=True)
         atomic_write_bytes(self.out / name, data)
         self.shards.append(
             {"name": name, "records": len(lines), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
