@@ -16,20 +16,32 @@ pages), on the same CPU threads:
     reproduced directly on ctranslate2.
 (b) babelmill = ``TranslateStage`` over documents of the same paragraphs: cross-document
     batching, dedup, length-sorted token batches on parallel translators. Rows: its default
-    (beam 2), beam 4 (the baseline's beam: like for like), the same two with the previous
-    threading (one translator x 2 OpenMP threads, 4096-token batches) to show what the
-    threading change gives and that it leaves the output unchanged, and greedy (beam 1).
-(c) cache rerun = (b) default again with its persistent cache in place.
+    (beam 4, the baseline's beam: like for like), beam 2 and greedy (beam 1), the speed options,
+    and (full run only) beam 4 with the previous threading (one translator x 2 OpenMP threads,
+    4096-token batches).
+(c) the ceiling = raw ``ctranslate2.Translator.translate_batch``, one call on the distinct
+    sentences babelmill's engine receives, pre-tokenized and length-sorted, with the same decode
+    settings and token budget, at beam 4 and greedy, in both thread layouts of the machine
+    (translators x threads); the faster layout per beam is the ceiling. Nothing else: no
+    splitting, protection, tokenization, cache, quality checks or assembly.
+(d) cache rerun = (b) default again with its persistent cache in place.
+(e) where babelmill's time goes: the default row runs with timers around sentence splitting,
+    protection, SentencePiece encode/decode, the SQLite cache, the quality checks and the
+    CTranslate2 calls, so the gap to the ceiling splits into babelmill's own work and any
+    difference of its CTranslate2 calls from the raw one.
 
 The machine is shared and noisy: every row runs ``--repeats`` times, interleaved with the
-others in rotating order, and medians are reported. Each babelmill run starts with an empty
-cache, so every row decodes every distinct sentence.
+others in rotating order, and medians are reported, in wall-clock and in CPU seconds (the CPU
+time of this process varies much less with other processes' load). Each babelmill run starts
+with an empty cache, so every row decodes every distinct sentence.
 
     python benchmarks/translate.py            # argos-size model: 6+6 layers, d512, ffn 2048, 8 heads, 32k vocab
     python benchmarks/translate.py --quick    # 2+2 layers, d256, 8k vocab, fewer sentences (< 1 min)
 
 Outputs of random weights are garbage; only speed is measured. Last line: ``RESULT
-speedup=<default vs baseline> speedup_same_beam=<beam 4 vs baseline> ...``.
+speedup_vs_argos=<beam 4 vs baseline> fraction_of_ceiling=<beam 4 vs raw beam 4>
+greedy_speedup_vs_argos=... greedy_fraction_of_ceiling=... sentences_per_s=<beam 4>
+cache_rerun_speedup=...`` followed by the other figures.
 """
 
 from __future__ import annotations
@@ -53,7 +65,7 @@ import babelmill.translate.engine as engine_module  # noqa: E402
 from babelmill.document import Block, Document  # noqa: E402
 from babelmill.stages.translate import TranslateConfig, TranslateStage  # noqa: E402
 from babelmill.testing.argos import build_package  # noqa: E402
-from babelmill.translate.engine import batch_budget, cpu_count  # noqa: E402
+from babelmill.translate.engine import batch_budget, cpu_count, resolve_threads  # noqa: E402
 from babelmill.translate.packages import install_archive  # noqa: E402
 from babelmill.translate.sentences import split_sentences  # noqa: E402
 
@@ -113,10 +125,10 @@ def run_argostranslate(package_dir: Path, paragraphs: list[str], max_len: int) -
             return real.translate_batch(*args, **kwargs)
 
     translation.translator = CappedTranslator()
-    start = time.perf_counter()
+    clock = Clock()
     for paragraph in paragraphs:
         translation.translate(paragraph)
-    elapsed = time.perf_counter() - start
+    elapsed = clock.stop()
     how = (
         f"argostranslate {argos_version()} PackageTranslation.translate per paragraph "
         f"(beam {settings.beam_size}, {settings.batch_size}-token batches, inter_threads={settings.inter_threads})"
@@ -133,14 +145,14 @@ def argos_version() -> str:
         return "?"
 
 
-def run_argos_pattern(package_dir: Path, paragraphs: list[str], max_len: int) -> float:
+def run_argos_pattern(package_dir: Path, paragraphs: list[str], max_len: int) -> Elapsed:
     """argostranslate.translate.apply_packaged_translation's CTranslate2 call, reproduced."""
     import ctranslate2
     import sentencepiece as spm
 
     sp = spm.SentencePieceProcessor(model_file=str(package_dir / "sentencepiece.model"))
     translator = ctranslate2.Translator(str(package_dir / "model"), device="cpu", inter_threads=1, intra_threads=0)
-    start = time.perf_counter()
+    clock = Clock()
     for paragraph in paragraphs:
         tokens = [sp.encode(s, out_type=str) for s in split_sentences(paragraph)]
         results = translator.translate_batch(
@@ -155,7 +167,29 @@ def run_argos_pattern(package_dir: Path, paragraphs: list[str], max_len: int) ->
             max_decoding_length=max_len,
         )
         sp.decode_pieces([t for r in results for t in r.hypotheses[0]])
-    return time.perf_counter() - start
+    return clock.stop()
+
+
+class Elapsed(float):
+    """Wall-clock seconds (the float value) with the process's CPU seconds (all threads) in ``cpu``."""
+
+    cpu: float
+
+    def __new__(cls, wall: float, cpu: float) -> Elapsed:
+        obj = super().__new__(cls, wall)
+        obj.cpu = cpu
+        return obj
+
+
+class Clock:
+    """Wall and CPU time from construction to :meth:`stop`. On a shared machine the CPU time of
+    this process varies much less than the wall time (other processes' load shows in wall time)."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def stop(self) -> Elapsed:
+        return Elapsed(time.perf_counter() - self.wall, time.process_time() - self.cpu)
 
 
 def make_docs(paragraphs: list[str], per_doc: int = 8) -> list[Document]:
@@ -185,9 +219,9 @@ def run_babelmill(models_dir: Path, state_dir: Path, paragraphs: list[str], beam
     stage = TranslateStage(bench_config(models_dir, beam, max_len, **overrides), {"state_dir": state_dir})
     stage.load_model("de")  # load the model outside the timed region, as the baseline does
     docs = make_docs(paragraphs)
-    start = time.perf_counter()
+    clock = Clock()
     out = list(stage.run(docs))
-    elapsed = time.perf_counter() - start
+    elapsed = clock.stop()
     texts = [b.text for d in out for b in d.blocks]
     translated = sum(b.translation == "translated" for d in out for b in d.blocks)
     counters = dict(stage.counters)
@@ -203,7 +237,7 @@ def engine_sentences(models_dir: Path, paragraphs: list[str], max_len: int) -> l
     return sorted(masked, key=lambda s: (len(s), s))
 
 
-def run_raw(package_dir: Path, tokens: list[list[str]], beam: int, max_len: int, inter: int, intra: int) -> float:
+def run_raw(package_dir: Path, tokens: list[list[str]], beam: int, max_len: int, inter: int, intra: int) -> Elapsed:
     """The ceiling: one ``ctranslate2.Translator.translate_batch`` call on pre-tokenized,
     deduplicated, length-sorted sentences, same decode settings and token budget as babelmill;
     nothing else (no splitting, protection, tokenization, cache or assembly)."""
@@ -213,7 +247,7 @@ def run_raw(package_dir: Path, tokens: list[list[str]], beam: int, max_len: int,
         str(package_dir / "model"), device="cpu", compute_type="int8", inter_threads=inter, intra_threads=intra
     )
     budget = batch_budget(sum(map(len, tokens)), TranslateConfig.max_batch_tokens, inter)
-    start = time.perf_counter()
+    clock = Clock()
     translator.translate_batch(
         tokens,
         max_batch_size=budget,
@@ -225,7 +259,7 @@ def run_raw(package_dir: Path, tokens: list[list[str]], beam: int, max_len: int,
         replace_unknowns=True,
         return_scores=True,
     )
-    elapsed = time.perf_counter() - start
+    elapsed = clock.stop()
     del translator
     return elapsed
 
@@ -243,7 +277,7 @@ class PhaseTimer:
             (stage_module, "has_translatable_text"),
         ],
         "tokenization (SentencePiece encode)": [(engine_module._SentencePiece, "encode_many")],
-        "detokenization (SentencePiece decode)": [(engine_module._SentencePiece, "decode")],
+        "detokenization (SentencePiece decode)": [(engine_module._SentencePiece, "decode_many")],
         "translation cache (SQLite lookup + store)": [
             (engine_module.TranslationCache, "lookup"),
             (engine_module.TranslationCache, "put_many"),
@@ -351,8 +385,11 @@ def main() -> None:
 
         # --quick leaves out the previous-threading row (its figures are in the full run)
         rows = {k: v for k, v in ROWS.items() if not (args.quick and k.startswith("legacy"))}
-        times: dict[str, list[float]] = {name: [] for name in ["baseline", *rows, *RAW_ROWS]}
+        times: dict[str, list[Elapsed]] = {name: [] for name in ["baseline", *rows, *RAW_ROWS]}
         texts: dict[str, list[str]] = {}
+        # the default row runs with phase timers every time (a few microseconds per call), so
+        # its medians break the gap to the ceiling down under the same load as the ceiling
+        phase_runs: list[dict[str, float]] = []
         how = ""
         for rep in range(args.repeats):
             order = list(times)
@@ -366,7 +403,12 @@ def main() -> None:
                 else:
                     beam, overrides = rows[name]
                     state = tmp_path / f"state-{name}-{rep}"  # fresh cache: every row decodes
-                    elapsed, translated, _, out = run_babelmill(models, state, paragraphs, beam, max_len, **overrides)
+                    with PhaseTimer() as timer:
+                        elapsed, translated, _, out = run_babelmill(
+                            models, state, paragraphs, beam, max_len, **overrides
+                        )
+                    if name == "default":
+                        phase_runs.append(dict(timer.seconds, total=float(elapsed)))
                     assert translated == len(paragraphs), (translated, len(paragraphs))
                     texts.setdefault(name, out)
                 times[name].append(elapsed)
@@ -374,11 +416,9 @@ def main() -> None:
 
         # cache rerun: the default row's first state folder holds every sentence
         t_rerun, _, counters, _ = run_babelmill(models, tmp_path / "state-default-0", paragraphs, 4, max_len)
-        # where babelmill's time outside CTranslate2 goes: one instrumented beam-4 run
-        with PhaseTimer() as phases:
-            t_profiled, *_ = run_babelmill(models, tmp_path / "state-profiled", paragraphs, 4, max_len)
 
     med = {name: statistics.median(v) for name, v in times.items()}
+    cpu = {name: statistics.median(e.cpu for e in v) for name, v in times.items()}
     t_base = med["baseline"]
     print(f"(a) baseline: {how}: {t_base:.2f}s, {n_sent / t_base:.1f} sentences/s")
     labels = {
@@ -397,10 +437,17 @@ def main() -> None:
             f"(c) raw CTranslate2 translate_batch, beam {beam}, {inter} translator(s) x {intra} thread(s): "
             f"{med[name]:.2f}s, {n_sent / med[name]:.1f} sentences/s"
         )
-    ceiling4 = min(med["raw_beam4_inter"], med["raw_beam4_intra"])
-    ceiling1 = min(med["raw_greedy_inter"], med["raw_greedy_intra"])
+    best4 = min(("raw_beam4_inter", "raw_beam4_intra"), key=med.get)
+    best1 = min(("raw_greedy_inter", "raw_greedy_intra"), key=med.get)
+    ceiling4, ceiling1 = med[best4], med[best1]
     frac4, frac1 = ceiling4 / med["default"], ceiling1 / med["greedy"]
-    print(f"    fraction of the ceiling: beam 4 {frac4:.3f}, greedy {frac1:.3f}")
+    cpu_frac4, cpu_frac1 = cpu[best4] / cpu["default"], cpu[best1] / cpu["greedy"]
+    print(f"    fraction of the ceiling (wall clock): beam 4 {frac4:.3f}, greedy {frac1:.3f}")
+    print(
+        f"    fraction of the ceiling (CPU time, same layout; steadier on a shared machine): "
+        f"beam 4 {cpu_frac4:.3f}, greedy {cpu_frac1:.3f}"
+    )
+    print("    CPU seconds (medians): " + ", ".join(f"{n} {cpu[n]:.2f}" for n in cpu))
     legacy = ""
     if "legacy_beam4" in texts:
         differ = sum(a != b for a, b in zip(texts["default"], texts["legacy_beam4"], strict=True))
@@ -413,23 +460,35 @@ def main() -> None:
         f"(d) rerun with the cache: {t_rerun:.3f}s ({counters.get('cache_hits', 0)} hits, "
         f"{counters.get('cache_misses', 0)} misses), {med['default'] / t_rerun:.1f}x faster than (b) default"
     )
-    # the gap: babelmill's time minus the ceiling's, and the phases that make it up
-    own = sum(phases.seconds.values())
-    print(
-        f"(e) where babelmill's beam-4 time goes (one instrumented run, {t_profiled:.2f}s; "
-        f"gap to the ceiling in the medians: {med['default'] - ceiling4:.2f}s):"
+    # the gap: babelmill's time minus the ceiling's, and where it goes (medians over the repetitions)
+    decode = "CTranslate2 decoding (inside babelmill's engine)"
+    phase_med = {k: statistics.median(run[k] for run in phase_runs) for k in phase_runs[0]}
+    phase_med["stage plumbing and result assembly (the rest)"] = statistics.median(
+        run["total"] - sum(v for k, v in run.items() if k != "total") for run in phase_runs
     )
-    for phase, seconds in sorted(phases.seconds.items(), key=lambda kv: -kv[1]):
-        print(f"    {phase:<48} {seconds:7.3f}s  {100 * seconds / t_profiled:5.1f}%")
-    rest = t_profiled - own
-    print(f"    {'stage plumbing and result assembly (the rest)':<48} {rest:7.3f}s  {100 * rest / t_profiled:5.1f}%")
+    total = phase_med.pop("total")
+    print(f"(e) where babelmill's beam-4 time goes (medians of the default row, {total:.2f}s):")
+    for phase, seconds in sorted(phase_med.items(), key=lambda kv: -kv[1]):
+        print(f"    {phase:<48} {seconds:7.3f}s  {100 * seconds / total:5.1f}%")
+    own = total - phase_med[decode]
+    same = "raw_beam4_inter" if layout("inter") == resolve_threads("cpu", 0, 0) else best4
+    print(
+        f"    gap to the ceiling: {med['default'] - ceiling4:.2f}s = babelmill's own work outside "
+        f"CTranslate2 {own:.2f}s + its CTranslate2 calls vs raw with the same threads "
+        f"{phase_med[decode] - med[same]:+.2f}s (+ noise between the medians)"
+    )
+    print(
+        f"    without its own work babelmill would be at {ceiling4 / (med['default'] - own):.3f} of the ceiling; "
+        f"the own work alone caps it at {phase_med[decode] / total:.3f}"
+    )
     print(
         f"RESULT speedup_vs_argos={t_base / med['default']:.2f} fraction_of_ceiling={frac4:.3f} "
         f"greedy_speedup_vs_argos={t_base / med['greedy']:.2f} greedy_fraction_of_ceiling={frac1:.3f} "
         f"sentences_per_s={n_sent / med['default']:.1f} cache_rerun_speedup={med['default'] / t_rerun:.1f} "
         f"baseline_sents_per_s={n_sent / t_base:.1f} beam2_speedup_vs_argos={t_base / med['beam2']:.2f} "
         f"beam2_sents_per_s={n_sent / med['beam2']:.1f} greedy_sents_per_s={n_sent / med['greedy']:.1f} "
-        f"ceiling_beam4_sents_per_s={n_sent / ceiling4:.1f}{legacy}"
+        f"ceiling_beam4_sents_per_s={n_sent / ceiling4:.1f} cpu_fraction_of_ceiling={cpu_frac4:.3f} "
+        f"greedy_cpu_fraction_of_ceiling={cpu_frac1:.3f}{legacy}"
     )
 
 

@@ -22,6 +22,8 @@ from babelmill.io.parquet import records_to_table, table_to_records
 
 FORMATS = ("jsonl", "jsonl.gz", "jsonl.zst", "parquet")
 DEFAULT_SHARD_SIZE = 256 * 1024 * 1024
+#: Parquet schema metadata key marking shards of flat records with inferred column types
+TYPED_MARK = b"babelmill.typed_columns"
 _SIZE_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)$", re.IGNORECASE)  # on the stripped text
 _UNITS = {"": 1, "b": 1, "k": 1000, "m": 1000**2, "g": 1000**3, "t": 1000**4}
 
@@ -57,12 +59,17 @@ class OutputConfig:
         shard_size: uncompressed JSONL bytes per shard, e.g. ``"256MB"``. Empty keeps the single
             ``corpus.jsonl`` for ``jsonl``; compressed and Parquet output is always sharded
             (256MB by default) because those files cannot be appended to safely.
+        parallel: also write ``parallel.jsonl`` (in the same format and sharding as the corpus):
+            every translated sentence aligned with its English (see ``output/README.md``).
     """
 
     format: str = "jsonl"
     shard_size: str | int | None = None
+    parallel: bool = True
 
     def __post_init__(self) -> None:
+        if not isinstance(self.parallel, bool):
+            raise ValueError(f"parallel must be true or false, not {self.parallel!r}")
         if self.format not in FORMATS:
             raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {self.format!r}")
         if self.shard_size is not None and self.shard_size != "":
@@ -98,8 +105,22 @@ def _pyarrow():
     return pyarrow
 
 
-def encode_shard(lines: list[bytes], fmt: str) -> bytes:
-    """JSONL lines (each ending in a newline) -> the bytes of one shard file in ``fmt``."""
+def _typed_table(records: list[dict[str, Any]]):
+    """A Parquet table with one typed column per key (pyarrow infers the types)."""
+    pa = _pyarrow()
+    keys: list[str] = []
+    for rec in records:
+        keys.extend(k for k in rec if k not in keys)
+    table = pa.Table.from_pylist(records) if records else pa.table({})
+    table = table.select(keys) if keys else table
+    return table.replace_schema_metadata({TYPED_MARK: b"1"})
+
+
+def encode_shard(lines: list[bytes], fmt: str, typed: bool = False) -> bytes:
+    """JSONL lines (each ending in a newline) -> the bytes of one shard file in ``fmt``.
+
+    Parquet: corpus records get the fixed typed schema of :mod:`babelmill.io.parquet`; with
+    ``typed``, flat records (the parallel corpus) get one column per key, types inferred."""
     raw = b"".join(lines)
     if fmt == "jsonl":
         return raw
@@ -110,6 +131,11 @@ def encode_shard(lines: list[bytes], fmt: str) -> bytes:
         return buf.getvalue()
     if fmt == "jsonl.zst":
         return _zstd().ZstdCompressor(level=3, threads=0).compress(raw)
+    if fmt == "parquet" and typed:
+        pa = _pyarrow()
+        buf = pa.BufferOutputStream()
+        pa.parquet.write_table(_typed_table([json.loads(line) for line in lines]), buf, compression="zstd")
+        return buf.getvalue().to_pybytes()
     if fmt == "parquet":
         pa = _pyarrow()
         table = records_to_table(pa, [json.loads(line) for line in lines])
@@ -128,7 +154,11 @@ def decode_shard(path: Path, on_error: Callable[[Path, str], None] | None = None
     name = path.name
     if name.endswith(".parquet"):
         pa = _pyarrow()
-        yield from table_to_records(pa.parquet.read_table(path))
+        table = pa.parquet.read_table(path)
+        if (table.schema.metadata or {}).get(TYPED_MARK):
+            yield from table.to_pylist()
+        else:
+            yield from table_to_records(table)
         return
     if name.endswith(".gz"):
         opener = gzip.open(path, "rb")

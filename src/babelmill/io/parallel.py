@@ -1,6 +1,6 @@
 """The parallel corpus: every sentence babelmill translated, aligned with its English.
 
-``parallel.jsonl`` (or, for sharded output, ``parallel-00000.<format>`` shards beside the
+``parallel.jsonl`` (or, for sharded output, ``parallel/part-00000.<format>`` shards beside the
 corpus shards) holds one line per translated sentence of every kept document; the format is
 described by ``schema/parallel-record.schema.json`` and documented in ``output/README.md``.
 The runner writes these lines in the same checkpointed commit as the corpus records, so both
@@ -27,7 +27,6 @@ from xml.sax.saxutils import escape, quoteattr
 from babelmill.document import TRANSLATED, Document
 
 PARALLEL = "parallel.jsonl"
-PARALLEL_SHARD_RE = re.compile(r"^parallel-(\d{5,})\.(jsonl|jsonl\.gz|jsonl\.zst|parquet)$")
 TARGET_LANG = "en"
 EXPORT_FORMATS = ("tsv", "moses", "tmx")
 
@@ -72,8 +71,9 @@ def parallel_files(out_dir: Path) -> list[Path]:
         return [out_dir / PARALLEL]
     if not out_dir.is_dir():
         return []
-    shards = [p for p in out_dir.iterdir() if PARALLEL_SHARD_RE.match(p.name)]
-    return sorted(shards, key=lambda p: int(PARALLEL_SHARD_RE.match(p.name).group(1)))
+    from babelmill.io.sinks import shard_files
+
+    return shard_files(out_dir, "parallel")
 
 
 def iter_parallel_records(

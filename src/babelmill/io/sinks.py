@@ -20,6 +20,11 @@ Shard boundaries depend only on the records (a shard holds as many whole records
 shard size, measured in uncompressed JSONL bytes), so an interrupted-and-resumed run writes the
 same shards as an uninterrupted one. Formats are in :mod:`babelmill.io.formats`;
 :func:`iter_corpus_records` turns every layout back into the record dicts.
+
+The same sinks write the parallel corpus (``name="parallel"``: ``parallel.jsonl``, or shards
+``parallel/part-00000.<format>`` from ``.parallel-staging.jsonl``; state keys ``parallel_*``).
+Its Parquet shards have one column per key (flat records), marked in the file's schema metadata
+so that :func:`~babelmill.io.formats.decode_shard` returns the rows as they are.
 """
 
 from __future__ import annotations
@@ -40,15 +45,34 @@ CORPUS = "corpus.jsonl"
 STAGING = ".corpus-staging.jsonl"
 #: the folder of a sharded corpus: only shards in it, so tools read ``OUT/corpus`` as one dataset
 SHARD_DIR = "corpus"
+#: shard file names inside the folder of an output (``corpus/``, ``parallel/``)
 SHARD_RE = re.compile(r"^part-(\d{5,})\.(jsonl|jsonl\.gz|jsonl\.zst|parquet)$")
 #: shards of earlier babelmill versions, beside the other outputs (read, never written)
 LEGACY_SHARD_RE = re.compile(r"^corpus-(\d{5,})\.(jsonl|jsonl\.gz|jsonl\.zst|parquet)$")
+#: outputs written through these sinks: the corpus and the parallel corpus
+OUTPUT_NAMES = ("corpus", "parallel")
+
+
+def legacy_shard_re(name: str) -> re.Pattern[str]:
+    """Shard names of output ``name`` as earlier versions wrote them (``corpus-00000.jsonl.gz``)."""
+    return re.compile(rf"^{name}-(\d{{5,}})\.(jsonl|jsonl\.gz|jsonl\.zst|parquet)$")
 
 
 def _shard_number(name: str) -> int:
     base = name.rsplit("/", 1)[-1]
-    m = SHARD_RE.match(base) or LEGACY_SHARD_RE.match(base)
+    m = SHARD_RE.match(base) or re.match(r"^[a-z]+-(\d{5,})\.", base)
     return int(m.group(1))
+
+
+def shard_files(out_dir: Path, name: str) -> list[Path]:
+    """The shards of output ``name`` in order: ``OUT/<name>/part-*``, else an earlier layout's."""
+    out_dir = Path(out_dir)
+    folder = out_dir / name
+    shards = [p for p in folder.iterdir() if SHARD_RE.match(p.name)] if folder.is_dir() else []
+    if not shards and out_dir.is_dir():
+        legacy = legacy_shard_re(name)
+        shards = [p for p in out_dir.iterdir() if legacy.match(p.name)]
+    return sorted(shards, key=lambda p: _shard_number(p.name))
 
 
 def _temp_of(name: str) -> str | None:
@@ -63,11 +87,7 @@ def corpus_files(out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir)
     if (out_dir / CORPUS).exists():
         return [out_dir / CORPUS]
-    folder = out_dir / SHARD_DIR
-    shards = [p for p in folder.iterdir() if SHARD_RE.match(p.name)] if folder.is_dir() else []
-    if not shards and out_dir.is_dir():
-        shards = [p for p in out_dir.iterdir() if LEGACY_SHARD_RE.match(p.name)]
-    return sorted(shards, key=lambda p: _shard_number(p.name))
+    return shard_files(out_dir, SHARD_DIR)
 
 
 def iter_corpus_records(out_dir: Path, on_error: Callable[[Path, str], None] | None = None) -> Iterator[dict[str, Any]]:
@@ -77,22 +97,25 @@ def iter_corpus_records(out_dir: Path, on_error: Callable[[Path, str], None] | N
 
 
 def remove_outputs(out_dir: Path) -> None:
-    """Delete every corpus file (``--rebuild``): single file, shards, staging, temporaries."""
+    """Delete every corpus and parallel file (``--rebuild``): single files, shards, staging,
+    temporaries."""
     if not out_dir.is_dir():
         return
-    for p in out_dir.iterdir():
-        base = _temp_of(p.name) or p.name
-        if base in (CORPUS, STAGING) or LEGACY_SHARD_RE.match(base):
-            p.unlink(missing_ok=True)
-    folder = out_dir / SHARD_DIR
-    if folder.is_dir() and not folder.is_symlink():
-        for p in folder.iterdir():
-            if SHARD_RE.match(_temp_of(p.name) or p.name):
+    for name in OUTPUT_NAMES:
+        legacy = legacy_shard_re(name)
+        for p in out_dir.iterdir():
+            base = _temp_of(p.name) or p.name
+            if base in (f"{name}.jsonl", f".{name}-staging.jsonl") or legacy.match(base):
                 p.unlink(missing_ok=True)
-        try:
-            folder.rmdir()  # left in place if it holds anything babelmill did not write
-        except OSError:
-            pass
+        folder = out_dir / name
+        if folder.is_dir() and not folder.is_symlink():
+            for p in folder.iterdir():
+                if SHARD_RE.match(_temp_of(p.name) or p.name):
+                    p.unlink(missing_ok=True)
+            try:
+                folder.rmdir()  # left in place if it holds anything babelmill did not write
+            except OSError:
+                pass
 
 
 def _filter_lines(lines: Iterable[bytes], drop_ids: set[str]) -> tuple[list[bytes], int]:
@@ -119,22 +142,32 @@ class CorpusSink:
     layout = ""
     #: :meth:`move_records` can put a record at a given place
     keeps_places = False
+    #: records are flat (Parquet shards get one inferred column per key)
+    typed = False
 
-    def __init__(self, out_dir: Path, state: Any, config: OutputConfig):
+    def __init__(self, out_dir: Path, state: Any, config: OutputConfig, name: str = "corpus"):
+        if name not in OUTPUT_NAMES:
+            raise ValueError(f"output name must be one of {', '.join(OUTPUT_NAMES)}, not {name!r}")
         self.out = Path(out_dir)
         self.state = state
         self.config = config
+        self.name = name
+        self.typed = name == "parallel"
 
     @classmethod
-    def open(cls, out_dir: Path, state: Any, config: OutputConfig) -> CorpusSink:
+    def open(cls, out_dir: Path, state: Any, config: OutputConfig, name: str = "corpus") -> CorpusSink:
         sink_cls = ShardedSink if config.sharded else SingleFileSink
-        return sink_cls(out_dir, state, config)
+        return sink_cls(out_dir, state, config, name)
+
+    def key(self, suffix: str) -> str:
+        """This output's run-state key, e.g. ``corpus_bytes`` / ``parallel_bytes``."""
+        return f"{self.name}_{suffix}"
 
     def check_layout(self) -> None:
         """Refuse to mix layouts in one output directory (a rerun must use the same format)."""
-        stored = self.state.get("corpus_layout")
+        stored = self.state.get(self.key("layout"))
         if stored is None:
-            legacy = int(self.state.get("corpus_bytes", "0") or 0) > 0
+            legacy = int(self.state.get(self.key("bytes"), "0") or 0) > 0
             stored = "single:jsonl" if legacy else None
         if stored is not None and stored != self.layout:
             raise SinkError(
@@ -174,14 +207,14 @@ class SingleFileSink(CorpusSink):
     layout = "single:jsonl"
     keeps_places = True
 
-    def __init__(self, out_dir: Path, state: Any, config: OutputConfig):
-        super().__init__(out_dir, state, config)
-        self.path = self.out / CORPUS
+    def __init__(self, out_dir: Path, state: Any, config: OutputConfig, name: str = "corpus"):
+        super().__init__(out_dir, state, config, name)
+        self.path = self.out / f"{name}.jsonl"
         self.fh = None
 
     def recover(self) -> None:
         self.check_layout()
-        truncate_to(self.path, int(self.state.get("corpus_bytes", "0") or 0))
+        truncate_to(self.path, int(self.state.get(self.key("bytes"), "0") or 0))
 
     def _open(self):
         if self.fh is None:
@@ -197,7 +230,7 @@ class SingleFileSink(CorpusSink):
         os.fsync(fh.fileno())
 
     def state_values(self) -> dict[str, str]:
-        return {"corpus_bytes": str(self._open().tell()), "corpus_layout": self.layout}
+        return {self.key("bytes"): str(self._open().tell()), self.key("layout"): self.layout}
 
     def remove_ids(self, ids: set[str]) -> int:
         if not ids or not self.path.exists():
@@ -210,8 +243,9 @@ class SingleFileSink(CorpusSink):
         return dropped
 
     def move_records(self, moves: dict[str, int]) -> bool:
-        """Rewrite ``corpus.jsonl`` with each record of ``moves`` at its index among the others
-        (records that share an index keep the order of ``moves``).
+        """Rewrite the file with the records of each id in ``moves`` (all lines with that id, in
+        their order) at its index among the other lines; ids that share an index keep the order
+        of ``moves``.
 
         The rewrite is a permutation (same bytes, same length) written atomically, so a crash
         leaves the old order or the new one, and doing it twice gives the same file."""
@@ -220,18 +254,21 @@ class SingleFileSink(CorpusSink):
         self.close()
         with open(self.path, "rb") as fh:
             lines = [line for line in fh if line.strip()]
-        moved: dict[str, bytes] = {}
+        moved: dict[str, list[bytes]] = {}
         others: list[bytes] = []
         for line in lines:
             doc_id = json.loads(line).get("id")
             if doc_id in moves:
-                moved[doc_id] = line
+                moved.setdefault(doc_id, []).append(line)
             else:
                 others.append(line)
-        # in index order (ties: the order of ``moves``); each insertion shifts the later ones by one
+        # in index order; each insertion shifts the later ones by its number of lines
         order = {doc_id: n for n, doc_id in enumerate(moves)}
-        for n, doc_id in enumerate(sorted(moved, key=lambda i: (moves[i], order[i]))):
-            others.insert(min(moves[doc_id] + n, len(others)), moved[doc_id])
+        shift = 0
+        for doc_id in sorted(moved, key=lambda i: (moves[i], order[i])):
+            at = min(moves[doc_id] + shift, len(others))
+            others[at:at] = moved[doc_id]
+            shift += len(moved[doc_id])
         data = b"".join(others)
         if data != b"".join(lines):
             atomic_write_bytes(self.path, data)
@@ -248,19 +285,24 @@ class SingleFileSink(CorpusSink):
         with open(self.path, "rb") as fh:
             records = sum(1 for line in fh if line.strip())
         return [
-            {"name": CORPUS, "records": records, "bytes": self.path.stat().st_size, "sha256": file_sha256(self.path)}
+            {
+                "name": self.path.name,
+                "records": records,
+                "bytes": self.path.stat().st_size,
+                "sha256": file_sha256(self.path),
+            }
         ]
 
 
 class ShardedSink(CorpusSink):
     """Staging JSONL converted into numbered, size-bounded shards; see the module docstring."""
 
-    def __init__(self, out_dir: Path, state: Any, config: OutputConfig):
-        super().__init__(out_dir, state, config)
+    def __init__(self, out_dir: Path, state: Any, config: OutputConfig, name: str = "corpus"):
+        super().__init__(out_dir, state, config, name)
         self.layout = config.layout
         self.fmt = config.format
         self.limit = config.shard_bytes
-        self.staging = self.out / STAGING
+        self.staging = self.out / f".{name}-staging.jsonl"
         self.fh = None
         self.shards: list[dict[str, Any]] = []
         self.staging_records = 0
@@ -272,22 +314,22 @@ class ShardedSink(CorpusSink):
 
     def recover(self) -> None:
         self.check_layout()
-        self.shards = json.loads(self.state.get("corpus_shards", "[]") or "[]")
+        self.shards = json.loads(self.state.get(self.key("shards"), "[]") or "[]")
         if any("/" not in s["name"] for s in self.shards):
             raise SinkError(
                 f"{self.out} holds shards of an earlier babelmill beside the other outputs "
-                f"({self.shards[0]['name']}); rerun with --rebuild to write them into {SHARD_DIR}/"
+                f"({self.shards[0]['name']}); rerun with --rebuild to write them into {self.name}/"
             )
         committed = {s["name"] for s in self.shards}
-        folder = self.out / SHARD_DIR
+        folder = self.out / self.name
         for p in folder.iterdir() if folder.is_dir() else ():
             temp = _temp_of(p.name)
             if temp is not None and SHARD_RE.match(temp):
                 p.unlink(missing_ok=True)
-            elif SHARD_RE.match(p.name) and f"{SHARD_DIR}/{p.name}" not in committed:
+            elif SHARD_RE.match(p.name) and f"{self.name}/{p.name}" not in committed:
                 p.unlink(missing_ok=True)  # sealed after the last commit: rebuilt from staging
-        truncate_to(self.staging, int(self.state.get("corpus_staging_bytes", "0") or 0))
-        self.staging_records = int(self.state.get("corpus_staging_records", "0") or 0)
+        truncate_to(self.staging, int(self.state.get(self.key("staging_bytes"), "0") or 0))
+        self.staging_records = int(self.state.get(self.key("staging_records"), "0") or 0)
 
     def _open(self):
         if self.fh is None:
@@ -309,7 +351,7 @@ class ShardedSink(CorpusSink):
 
     def _next_name(self) -> str:
         n = _shard_number(self.shards[-1]["name"]) + 1 if self.shards else 0
-        return f"{SHARD_DIR}/part-{n:05d}.{self.fmt}"
+        return f"{self.name}/part-{n:05d}.{self.fmt}"
 
     def seal(self) -> None:
         """Turn the staging records into the next shard file (not yet committed)."""
@@ -319,9 +361,9 @@ class ShardedSink(CorpusSink):
             return
         with open(self.staging, "rb") as src:
             lines = [line for line in src if line.strip()]
-        data = encode_shard(lines, self.fmt)
+        data = encode_shard(lines, self.fmt, self.typed)
         name = self._next_name()
-        (self.out / SHARD_DIR).mkdir(exist_ok=True)
+        (self.out / self.name).mkdir(exist_ok=True)
         atomic_write_bytes(self.out / name, data)
         self.shards.append(
             {"name": name, "records": len(lines), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
@@ -331,10 +373,10 @@ class ShardedSink(CorpusSink):
     def state_values(self) -> dict[str, str]:
         staged = 0 if self._reset_staging else self._open().tell()
         return {
-            "corpus_layout": self.layout,
-            "corpus_shards": json.dumps(self.shards),
-            "corpus_staging_bytes": str(staged),
-            "corpus_staging_records": str(0 if self._reset_staging else self.staging_records),
+            self.key("layout"): self.layout,
+            self.key("shards"): json.dumps(self.shards),
+            self.key("staging_bytes"): str(staged),
+            self.key("staging_records"): str(0 if self._reset_staging else self.staging_records),
         }
 
     def after_commit(self) -> None:
@@ -363,7 +405,7 @@ class ShardedSink(CorpusSink):
             ]
             kept, dropped = _filter_lines(lines, ids)
             if dropped:
-                data = encode_shard(kept, self.fmt)
+                data = encode_shard(kept, self.fmt, self.typed)
                 atomic_write_bytes(path, data)
                 removed += dropped
             # also heals an entry left stale by a crash between an earlier rewrite and its commit

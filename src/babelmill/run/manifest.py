@@ -32,6 +32,7 @@ class RunSummary:
     blocks_pending: int = 0
     translation_cache_hits: int = 0
     translation_cache_misses: int = 0
+    parallel_pairs: int = 0  # sentence pairs written to parallel.jsonl by this run
     corpus_records: int = 0
     seconds: float = 0.0
     quarantine_messages: list[str] = field(default_factory=list)
@@ -95,6 +96,7 @@ def write_manifest(
     started_at: str,
     sink: CorpusSink | None = None,
     engine: Any = None,
+    parallel: CorpusSink | None = None,
 ) -> None:
     """Run-level facts; the only output file that holds timestamps. ``opts``: the RunOptions."""
     out = opts.output_dir
@@ -109,6 +111,10 @@ def write_manifest(
     else:  # one entry per shard, in order, with its checksum
         for f in files:
             outputs[f["name"]] = {"records": f["records"], "bytes": f["bytes"], "sha256": f["sha256"]}
+    if parallel is not None:  # parallel.jsonl, or its shards in order
+        for f in parallel.files():
+            entry = {"records": f["records"], "sha256": f["sha256"]}
+            outputs[f["name"]] = entry if parallel.layout == "single:jsonl" else {**entry, "bytes": f["bytes"]}
     outputs[REJECTED] = {"sha256": _file_sha256(rejected_path)}
     manifest = {
         "babelmill_version": __version__,

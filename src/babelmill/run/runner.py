@@ -62,6 +62,7 @@ def output_config(opts: RunOptions, cfg: PipelineConfig) -> OutputConfig:
         return OutputConfig(
             format=opts.output_format or base.format,
             shard_size=opts.shard_size if opts.shard_size is not None else base.shard_size,
+            parallel=base.parallel,
         )
     except ValueError as exc:
         raise RunError(str(exc)) from None
@@ -84,9 +85,12 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
             clear_for_rebuild(out)
         state = RunState(out / STATE_DIR)
         sink = CorpusSink.open(out, state, out_cfg)
+        # parallel.jsonl: the same layout as the corpus, committed with it
+        parallel = CorpusSink.open(out, state, out_cfg, "parallel") if out_cfg.parallel else None
+        sinks = [s for s in (sink, parallel) if s is not None]
         stages: list[Stage] = []
         try:
-            return _run_locked(opts, cfg, state, sink, stages, warn, started, started_at)
+            return _run_locked(opts, cfg, state, sink, stages, warn, started, started_at, parallel)
         except SinkError as exc:
             raise RunError(str(exc)) from None
         except StageStateError as exc:
@@ -99,9 +103,10 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
                 if isinstance(stage, StatefulStage):
                     with contextlib.suppress(Exception):
                         stage.rollback()
-            sink.close()
-            with contextlib.suppress(OSError, SinkError):
-                sink.recover()
+            for s in sinks:
+                s.close()
+                with contextlib.suppress(OSError, SinkError):
+                    s.recover()
             with contextlib.suppress(OSError):
                 truncate_to(out / REJECTED, int(state.get("rejected_bytes", "0")))
             where = f" ({display_path(os.fsdecode(exc.filename))})" if getattr(exc, "filename", None) else ""
@@ -110,7 +115,8 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
                 "the outputs keep their last committed records, rerun to go on"
             ) from exc
         finally:
-            sink.close()
+            for s in sinks:
+                s.close()
             state.close()
 
 
@@ -123,12 +129,15 @@ def _run_locked(
     warn: Callable[[str], None],
     started: float,
     started_at: str,
+    parallel: CorpusSink | None = None,
 ) -> RunSummary:
     out = opts.output_dir
     # cut off whatever an interrupted run wrote past the last commit
-    sink.recover()
+    sinks = [s for s in (sink, parallel) if s is not None]
+    for s in sinks:
+        s.recover()
     truncate_to(out / REJECTED, int(state.get("rejected_bytes", "0")))
-    put_back(state, sink)  # records an interrupted run replaced, to their places
+    put_back(state, sinks)  # records an interrupted run replaced, to their places
     run_no = state.next_run()
     summary = RunSummary()
 
@@ -151,7 +160,7 @@ def _run_locked(
         pipeline_dir=cfg.path.parent,  # relative rule files in the config resolve from here
     )
     stages.extend(build_stages(cfg, context))
-    _drop_superseded(plan, stages, state, sink, out, summary)
+    _drop_superseded(plan, stages, state, sinks, out, summary)
 
     # engine
     progress = _make_progress(opts, len(plan.seeds), warn)
@@ -160,14 +169,16 @@ def _run_locked(
 
     # write
     pipeline_info = {"version": __version__, "config_sha256": cfg.sha256()}
-    writer = CorpusWriter(sink, out / REJECTED, state, stages, summary, run_no, pipeline_info, progress, warn)
+    writer = CorpusWriter(
+        sink, out / REJECTED, state, stages, summary, run_no, pipeline_info, progress, warn, parallel=parallel
+    )
     with writer, progress:
         writer.write_stream(stream, {d.id for d in plan.seeds}, opts.checkpoint_every)
         for stage in stages:
             stage.close()
         state.set("runs", str(run_no))
         writer.checkpoint(seal=True)
-    put_back(state, sink)
+    put_back(state, sinks)
 
     # manifest
     summary.corpus_records = state.fate_counts().get(KEPT, 0)
@@ -175,15 +186,16 @@ def _run_locked(
         summary.translation_cache_hits += stage.counters.get("cache_hits", 0)
         summary.translation_cache_misses += stage.counters.get("cache_misses", 0)
     summary.seconds = time.perf_counter() - started
-    write_manifest(opts, cfg, state, stages, summary, started_at, sink=sink, engine=engine)
+    write_manifest(opts, cfg, state, stages, summary, started_at, sink=sink, engine=engine, parallel=parallel)
     progress.report_stages(stages)
     return summary
 
 
 def _drop_superseded(
-    plan: Plan, stages: list[Stage], state: RunState, sink: CorpusSink, out: Path, summary: RunSummary
+    plan: Plan, stages: list[Stage], state: RunState, sinks: list[CorpusSink], out: Path, summary: RunSummary
 ) -> None:
-    """Remove what the planned documents replace: their old records and their stage state."""
+    """Remove what the planned documents replace: their old records (and sentence pairs) and
+    their stage state."""
     if plan.replaced_ids:
         for stage in stages:
             if isinstance(stage, StatefulStage):
@@ -193,10 +205,11 @@ def _drop_superseded(
         state.set("rejected_bytes", str(rewrite_without(out / REJECTED, plan.superseded_rejections)))
         state.commit()
     if plan.replaced_ids:
-        remember_places(plan.replaces, sink, state)
-        sink.remove_ids(plan.replaced_ids)
-        for key, value in sink.state_values().items():
-            state.set(key, value)
+        remember_places(plan.replaces, sinks, state)
+        for sink in sinks:
+            sink.remove_ids(plan.replaced_ids)
+            for key, value in sink.state_values().items():
+                state.set(key, value)
         state.commit()
         summary.replaced = len(plan.replaced_ids)
 

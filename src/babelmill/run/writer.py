@@ -1,6 +1,7 @@
-"""The corpus writer: records to the corpus and ``rejected.jsonl``, and the checkpoint commit.
+"""The corpus writer: records to the corpus, ``parallel.jsonl`` and ``rejected.jsonl``, and the
+checkpoint commit.
 
-A checkpoint makes one consistent cut: the corpus and ``rejected.jsonl`` are flushed and
+A checkpoint makes one consistent cut: the corpus, ``parallel.jsonl`` and ``rejected.jsonl`` are flushed and
 fsynced, the stateful stages commit their state for exactly the documents written, the input
 rows of those documents and the outputs' committed lengths go into the run state, and the run
 state commits. A run killed anywhere between two checkpoints is cut back to the last one by the
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from babelmill.document import DUPLICATE, OK, PENDING, Document
+from babelmill.io.parallel import parallel_records
 from babelmill.io.sinks import CorpusSink
 from babelmill.io.write import corpus_record, dumps, rejected_record
 from babelmill.run.manifest import RunSummary
@@ -36,8 +38,11 @@ class CorpusWriter:
         pipeline_info: dict[str, Any],
         progress: Any,
         warn: Callable[[str], None],
+        parallel: CorpusSink | None = None,
     ):
         self.sink = sink
+        self.parallel = parallel  # parallel.jsonl (None: [output] parallel = false)
+        self.sinks = [s for s in (sink, parallel) if s is not None]
         self.rejected_path = rejected_path
         self.state = state
         self.stateful = [s for s in stages if isinstance(s, StatefulStage)]
@@ -59,24 +64,31 @@ class CorpusWriter:
             self.rejected = None
 
     # -- the commit ----------------------------------------------------------------------------
-    def checkpoint(self, seal: bool = False) -> None:
-        """Flush the outputs and commit them together with stage state and input rows."""
-        sink, state = self.sink, self.state
-        sink.flush()
+    def checkpoint(self, seal: bool = False, seal_parallel: bool | None = None) -> None:
+        """Flush the outputs and commit them together with stage state and input rows. The corpus
+        and ``parallel.jsonl`` seal their shards independently (each when full, both at the end:
+        ``seal_parallel`` defaults to ``seal``)."""
+        state = self.state
+        for sink in self.sinks:
+            sink.flush()
         self.rejected.flush()
         os.fsync(self.rejected.fileno())
         if seal:
-            sink.seal()
+            self.sink.seal()
+        if self.parallel is not None and (seal if seal_parallel is None else seal_parallel):
+            self.parallel.seal()
         for stage in self.stateful:
             stage.commit()
         for row in self.pending_rows:
             state.put_input(row)
         self.pending_rows.clear()
-        for key, value in sink.state_values().items():
-            state.set(key, value)
+        for sink in self.sinks:
+            for key, value in sink.state_values().items():
+                state.set(key, value)
         state.set("rejected_bytes", str(self.rejected.tell()))
         state.commit()
-        sink.after_commit()
+        for sink in self.sinks:
+            sink.after_commit()
         self.progress.checkpoint()
 
     # -- records -------------------------------------------------------------------------------
@@ -85,9 +97,16 @@ class CorpusWriter:
         pending_langs = tuple(sorted({b.lang or "und" for b in doc.blocks if b.translation == PENDING}))
         if doc.status == OK:
             line = (dumps(corpus_record(doc, self.pipeline_info)) + "\n").encode("utf-8")
-            if self.sink.full_before(line):
-                self.checkpoint(seal=True)  # the shard is full: seal and commit it
+            pairs = [(dumps(r) + "\n").encode("utf-8") for r in parallel_records(doc)] if self.parallel else []
+            seal_corpus = self.sink.full_before(line)
+            # a document's pairs share one shard
+            seal_pairs = bool(pairs) and self.parallel.full_before(b"".join(pairs))
+            if seal_corpus or seal_pairs:  # a shard is full: seal and commit it
+                self.checkpoint(seal=seal_corpus, seal_parallel=seal_pairs)
             self.sink.write(line)
+            for pair in pairs:
+                self.parallel.write(pair)
+            summary.parallel_pairs += len(pairs)
             summary.kept += 1
             translated = sum(1 for b in doc.blocks if b.translation == "translated")
             summary.blocks_translated += translated

@@ -130,6 +130,9 @@ class _SentencePiece:
     def decode(self, tokens: list[str]) -> str:
         return self.sp.decode_pieces(tokens).replace("▁", " ")
 
+    def decode_many(self, hyps: list[list[str]]) -> list[str]:
+        return [text.replace("▁", " ") for text in self.sp.decode(hyps)] if hyps else []
+
 
 class _MosesBPE:
     """Older argos packages: Moses tokenization + subword-nmt BPE (``bpe.model``); needs sacremoses."""
@@ -149,6 +152,9 @@ class _MosesBPE:
 
     def decode(self, tokens: list[str]) -> str:
         return self.tok.decode(tokens)
+
+    def decode_many(self, hyps: list[list[str]]) -> list[str]:
+        return [self.tok.decode(h) for h in hyps]
 
 
 @dataclass
@@ -253,14 +259,17 @@ class CTranslate2Engine:
         for idx, futures in pending:
             for i, future in zip(idx, futures, strict=True):
                 results[i] = future.result()
-        out: list[tuple[str, float]] = []
+        hyps: list[list[str]] = []
+        scores: list[float] = []
+        prefix = self.package.target_prefix
         for res in results:
-            hyp = list(res.hypotheses[0])
-            if self.package.target_prefix and hyp[:1] == [self.package.target_prefix]:
+            hyp = res.hypotheses[0]
+            if prefix and hyp[:1] == [prefix]:
                 hyp = hyp[1:]
-            text = self.tokenizer.decode(hyp).strip()
-            out.append((text, self._per_token(res.scores[0] if res.scores else 0.0, len(hyp))))
-        return out
+            hyps.append(hyp)
+            scores.append(self._per_token(res.scores[0] if res.scores else 0.0, len(hyp)))
+        texts = self.tokenizer.decode_many(hyps)  # one call; the C++ side loops
+        return [(text.strip(), score) for text, score in zip(texts, scores, strict=True)]
 
     def _per_token(self, score: float, n_tokens: int) -> float:
         """CTranslate2 returns ``logprob / length**length_penalty``; undo the penalty and divide
