@@ -90,7 +90,10 @@ def run(
     Exit status: 0 when every input was handled (some may be quarantined), 1 when the run
     could not complete (bad configuration, output not writable or in use).
     """
+    import sqlite3
+
     from babelmill.config import ConfigError
+    from babelmill.printable import printable
     from babelmill.run import RunError, RunOptions, run_pipeline
 
     if progress is None:
@@ -111,13 +114,20 @@ def run(
         rebuild=rebuild,
         progress=progress,
     )
+    # every line that can carry a file name or input text goes through printable(): an escape
+    # sequence or newline in a name must not reach the terminal or forge a log line
     try:
-        summary = run_pipeline(opts, warn=(lambda msg: None) if quiet else (lambda msg: click.echo(msg, err=True)))
+        summary = run_pipeline(
+            opts, warn=(lambda msg: None) if quiet else (lambda msg: click.echo(printable(msg), err=True))
+        )
     except (ConfigError, RunError) as exc:
-        click.echo(f"babelmill: error: {exc}", err=True)
+        click.echo(f"babelmill: error: {printable(exc)}", err=True)
+        sys.exit(1)
+    except (sqlite3.Error, OSError) as exc:
+        click.echo(f"babelmill: error: {output_dir}: {type(exc).__name__}: {printable(exc)}", err=True)
         sys.exit(1)
     if not quiet:
-        click.echo(summary.paragraph(output_dir))
+        click.echo(printable(summary.paragraph(output_dir)))
 
 
 from babelmill.commands.models import models  # noqa: E402

@@ -204,17 +204,18 @@ class LinearPattern:
     characters are matched as U+FFFD, one for one, so match positions stay those of the text.
     """
 
-    __slots__ = ("_re2", "pattern")
+    __slots__ = ("_re2", "pattern", "syntax")
 
-    def __init__(self, compiled: Any, pattern: str):
+    def __init__(self, compiled: Any, pattern: str, syntax: str):
         self._re2 = compiled
         self.pattern = pattern
+        self.syntax = syntax  # the RE2 spelling (see to_re2_syntax)
 
     def _call(self, method: str, text: str) -> Any:
         try:
             return getattr(self._re2, method)(text)
         except UnicodeEncodeError:
-            return getattr(self._re2, method)(_SURROGATE.sub("\ufffd", text))
+            return getattr(self._re2, method)(without_surrogates(text))
 
     def search(self, text: str) -> Any:
         return self._call("search", text)
@@ -227,6 +228,44 @@ class LinearPattern:
 
     def __repr__(self) -> str:
         return f"compile_linear({self.pattern!r})"
+
+
+def without_surrogates(text: str) -> str:
+    """``text`` with lone surrogates as U+FFFD (RE2 reads UTF-8, which has no form for them)."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+class PatternSet:
+    """Which of many patterns match a text, in one pass of RE2's automaton over it.
+
+    ``anchor`` is ``search``, ``match`` or ``fullmatch``. Matching a line against each of 40
+    rule patterns in turn pays the call overhead 40 times; a set pays it once. A set's
+    automaton can run out of memory on long texts, where RE2 then reports no match at all, so
+    texts longer than ``max_chars`` are matched pattern by pattern (still linear).
+    """
+
+    def __init__(self, patterns: list[LinearPattern], anchor: str, max_chars: int = 2000):
+        kind = {"search": re2.Set.SearchSet, "match": re2.Set.MatchSet, "fullmatch": re2.Set.FullMatchSet}[anchor]
+        self._patterns = patterns
+        self._anchor = anchor
+        self._max_chars = max_chars
+        self._set = kind(_OPTIONS) if patterns else None
+        for p in patterns:
+            self._set.Add(p.syntax)
+        if self._set is not None:
+            self._set.Compile()
+
+    def matches(self, text: str) -> list[int]:
+        """Indices (into ``patterns``) of the patterns that match ``text``, ascending."""
+        if self._set is None:
+            return []
+        if len(text) > self._max_chars:
+            return [i for i, p in enumerate(self._patterns) if getattr(p, self._anchor)(text) is not None]
+        try:
+            found = self._set.Match(text)
+        except UnicodeEncodeError:
+            found = self._set.Match(without_surrogates(text))
+        return sorted(found) if found else []
 
 
 def compile_linear(pattern: str, flags: int = 0) -> LinearPattern:
@@ -244,7 +283,7 @@ def compile_linear(pattern: str, flags: int = 0) -> LinearPattern:
         raise LinearPatternError(f"a pattern must be a string, got {type(pattern).__name__}")
     syntax = to_re2_syntax(pattern, flags)
     try:
-        return LinearPattern(re2.compile(syntax, _OPTIONS), pattern)
+        return LinearPattern(re2.compile(syntax, _OPTIONS), pattern, syntax)
     except re2.error as exc:
         msg = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
         raise LinearPatternError(f"RE2 cannot compile it: {msg}") from None

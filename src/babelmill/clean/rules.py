@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from babelmill.safe_re import LinearPattern, LinearPatternError, compile_linear
+from babelmill.safe_re import LinearPattern, LinearPatternError, PatternSet, compile_linear
 
 ACTIONS = ("remove", "section_end")
 MATCH_MODES = ("line", "start", "search")
@@ -79,19 +79,36 @@ def normalize_for_rules(text: str) -> str:
     return " ".join(text.split())
 
 
+_ANCHORS = {"line": "fullmatch", "start": "match", "search": "search"}
+
+
 @dataclass(frozen=True)
 class RuleSet:
     rules: tuple[Rule, ...]
+    # per match mode: the rules' indices and one RE2 set of their patterns (one pass per line)
+    _sets: list[tuple[list[int], PatternSet]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        sets = []
+        for mode, anchor in _ANCHORS.items():
+            idx = [i for i, r in enumerate(self.rules) if r.match == mode]
+            if idx:
+                sets.append((idx, PatternSet([self.rules[i].pattern for i in idx], anchor)))
+        object.__setattr__(self, "_sets", sets)
 
     def first_hit(self, text: str, n_words: int) -> Rule | None:
         """The first rule (in file order) that matches ``text``, or None."""
         norm = normalize_for_rules(text)
         if not norm:
             return None
-        for rule in self.rules:
-            if rule.hits(norm, n_words):
-                return rule
-        return None
+        best: int | None = None
+        for idx, pattern_set in self._sets:
+            for k in pattern_set.matches(norm):
+                i = idx[k]
+                if n_words <= self.rules[i].max_words:
+                    best = i if best is None else min(best, i)
+                    break
+        return None if best is None else self.rules[best]
 
     def __len__(self) -> int:
         return len(self.rules)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from babelmill.printable import printable
+
 
 def _load_stages(config_path: Path | None):
     """Read, repair and strip stages configured from ``config_path`` (default: packaged pipeline)."""
@@ -86,13 +88,13 @@ def clean(files: tuple[Path, ...], explain: bool, as_json: bool, config_path: Pa
             if doc.blocks:
                 click.echo(doc.body_text())
         if explain:
-            click.echo(f"== {path}", err=True)
+            click.echo(printable(f"== {path}"), err=True)
             for key, value in doc.metadata.items():
-                click.echo(f"# {key}: {value}", err=True)
+                click.echo(printable(f"# {key}: {value}"), err=True)
             for row in doc.removed:
-                click.echo(f"- {row.line} [{row.rule}] {row.text.strip()}", err=True)
+                click.echo(printable(f"- {row.line} [{row.rule}] {row.text.strip()}"), err=True)
         if not doc.ok:
             failed = True
-            click.echo(f"babelmill clean: {path}: {doc.status} ({doc.status_reason})", err=True)
+            click.echo(printable(f"babelmill clean: {path}: {doc.status} ({doc.status_reason})"), err=True)
     if failed:
         sys.exit(1)

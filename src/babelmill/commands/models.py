@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from babelmill.printable import printable
+
 MODELS_DIR_HELP = (
     "Folder of installed Argos Translate packages; when given, the only folder searched, and "
     "where `install` writes. Default: the folders in $BABELMILL_MODELS, then argostranslate's "
@@ -50,23 +52,28 @@ def list_models(models_dir: Path | None, as_json: bool) -> None:
     """
     from babelmill.translate.packages import discover_packages, search_dirs
 
-    packages, problems = discover_packages(models_dir)
+    try:
+        packages, problems = discover_packages(models_dir)
+    except Exception as exc:  # noqa: BLE001 - one line, never a traceback
+        click.echo(f"error: cannot list the models: {printable(exc)}", err=True)
+        raise SystemExit(1) from None
     if as_json:
         for p in packages:
             row = {"from": p.from_code, "to": p.to_code, "version": p.version, "name": p.name, "path": str(p.path)}
-            click.echo(json.dumps(row, ensure_ascii=False))
+            click.echo(json.dumps(row, ensure_ascii=True))
     elif packages:
-        width = max(len(p.name) for p in packages)
+        names = [printable(p.name) for p in packages]
+        width = max(len(n) for n in names)
         click.echo(f"{'PAIR':<10} {'VERSION':<9} {'NAME':<{width}}  PATH")
-        for p in packages:
-            click.echo(f"{p.pair:<10} {p.version or '-':<9} {p.name:<{width}}  {p.path}")
+        for p, name in zip(packages, names, strict=True):
+            click.echo(f"{p.pair:<10} {printable(p.version) or '-':<9} {name:<{width}}  {printable(p.path)}")
     else:
         click.echo("no translation models installed; searched:")
         for d in search_dirs(models_dir):
-            click.echo(f"  {d}{'' if d.is_dir() else '  (missing)'}")
+            click.echo(f"  {printable(d)}{'' if d.is_dir() else '  (missing)'}")
         click.echo("install one with `babelmill models install de` or `babelmill models install FILE.argosmodel`")
     for problem in problems:
-        click.echo(f"warning: {problem}", err=True)
+        click.echo(f"warning: {printable(problem)}", err=True)
 
 
 @models.command("install", short_help="Install packages by language code (online) or from .argosmodel files.")
@@ -81,10 +88,13 @@ def install(targets: tuple[str, ...], models_dir: Path | None, to_code: str) -> 
       package index (needs internet) and install it.
     FILE.argosmodel: install a package file you downloaded before (no network).
 
-    Files are checked before anything is written: a file that is not a zip archive, or whose
-    entries have absolute paths, '..' components or symbolic links, is refused, and nothing is
-    written outside the models folder. Installing a package again replaces the old copy.
-    Exit status 1 if any target failed (the others are still installed).
+    Files are checked before anything is written: a file that is not a zip archive, whose
+    entries have absolute paths, '..' components or symbolic links, or that would unpack to
+    more than 2 GiB, 2000 entries or 12 folders deep, is refused, and nothing is written
+    outside the models folder. A damaged archive (bad checksum) is refused and its partial
+    files removed; so are those an interrupted earlier install left behind. Installing a
+    package again replaces the old copy. Each failed target gets one "error:" line; exit
+    status 1 if any target failed (the others are still installed).
     """
     from babelmill.translate.packages import ModelError, install_archive, install_dir, install_online
 
@@ -102,12 +112,16 @@ def install(targets: tuple[str, ...], models_dir: Path | None, to_code: str) -> 
                 raise ModelError(f"{target!r} is neither a .argosmodel file nor a language code such as 'de'")
         except ModelError as exc:
             failed += 1
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {printable(exc)}", err=True)
             continue
         except OSError as exc:
             failed += 1
-            click.echo(f"error: {target}: {exc}", err=True)
+            click.echo(f"error: {printable(target)}: {printable(exc.strerror or exc)}", err=True)
             continue
-        click.echo(f"installed {pkg.pair} {pkg.name} {pkg.version} -> {pkg.path}")
+        except Exception as exc:  # noqa: BLE001 - one line per target; the others still install
+            failed += 1
+            click.echo(f"error: {printable(target)}: {type(exc).__name__}: {printable(exc)}", err=True)
+            continue
+        click.echo(f"installed {pkg.pair} {printable(pkg.name)} {printable(pkg.version)} -> {printable(pkg.path)}")
     if failed:
         raise SystemExit(1)

@@ -16,7 +16,7 @@ from typing import Any
 from babelmill import __version__
 from babelmill.config import PipelineConfig, load_config
 from babelmill.engines import ENGINES, make_engine
-from babelmill.errors import RunError, StageStateError
+from babelmill.errors import ConfigError, RunError, StageStateError
 from babelmill.io.files import truncate_to
 from babelmill.io.read import display_path
 from babelmill.io.sinks import CorpusSink, OutputConfig, SinkError
@@ -52,7 +52,13 @@ class RunOptions:
 def build_stages(cfg: PipelineConfig, context: RunContext | dict[str, Any] | None = None) -> list[Stage]:
     """The configured stages, in order, each built with its options and the run context."""
     ctx = RunContext.of(context)
-    return [get_stage_class(key)(cfg.options[key], ctx) for key in cfg.stages]
+    stages = []
+    for key in cfg.stages:
+        try:
+            stages.append(get_stage_class(key)(cfg.options[key], ctx))
+        except (ValueError, OSError) as exc:  # a rule file that fails to load, a bad option
+            raise ConfigError(f"stage {key!r}: {exc}") from None
+    return stages
 
 
 def output_config(opts: RunOptions, cfg: PipelineConfig) -> OutputConfig:

@@ -13,6 +13,9 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from babelmill.errors import RunError
+from babelmill.io.read import display_path
+
 #: the fate of an input whose record is in the corpus (the others: ``duplicate``, ``quarantined``)
 KEPT = "kept"
 
@@ -46,9 +49,17 @@ class RunState:
     def __init__(self, state_dir: Path):
         self.dir = state_dir
         state_dir.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(state_dir / "runs.sqlite")
-        self.db.executescript(SCHEMA)
-        self.db.commit()
+        path = state_dir / "runs.sqlite"
+        try:
+            self.db = sqlite3.connect(path)
+            self.db.executescript(SCHEMA)
+            self.db.commit()
+            self.db.execute("SELECT path, sha256, doc_id, fate, reason, pending_langs, run FROM inputs LIMIT 1")
+        except sqlite3.Error as exc:
+            raise RunError(
+                f"{display_path(str(path))}: the run state is not a usable database ({exc}); "
+                "move it away, or rerun with --rebuild to start this output over"
+            ) from None
 
     # -- meta --------------------------------------------------------------------------------
     def get(self, key: str, default: str | None = None) -> str | None:

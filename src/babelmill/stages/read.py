@@ -15,6 +15,8 @@ Every input ends somewhere: a document with text, or a quarantined document whos
   other C0 codes except tab, newline, carriage return, form feed);
 * ``line_too_long``: a line over ``read.max_line_chars`` characters (minified HTML, base64, a
   database dump) is not article text;
+* ``too_many_lines``: more than ``read.max_lines`` non-blank lines (a list or a log, not an
+  article; the later stages keep a few objects per line, so this bounds their memory and time);
 * ``html``: an HTML page when ``read.extract_html`` is off;
 * ``no_text``: nothing but whitespace (after HTML extraction, if any);
 * ``read_error``: an unexpected failure while reading; the message names the exception.
@@ -68,6 +70,10 @@ class ReadConfig:
         max_line_chars: a line longer than this is not article text (minified HTML, base64,
             a database dump); such files are quarantined (``line_too_long``). A whole article
             on one line stays well under it.
+        max_lines: a text with more non-blank lines than this is quarantined
+            (``too_many_lines``). The longest saved pages in the development data have under
+            500; a million one-letter lines (2 MB) would otherwise keep the strip stage busy
+            for minutes and take over a gigabyte.
         max_control_ratio: share of control characters (NUL and C0 other than tab/newline)
             above which a decoded file is treated as binary.
         extract_html: turn HTML saved as text into one line per block element; when false,
@@ -76,6 +82,7 @@ class ReadConfig:
 
     max_bytes: int = 2 * 1024 * 1024
     max_line_chars: int = 200_000
+    max_lines: int = 20_000
     max_control_ratio: float = 0.01
     extract_html: bool = True
 
@@ -84,6 +91,8 @@ class ReadConfig:
             raise ValueError(f"max_bytes must be a positive number of bytes, not {self.max_bytes}")
         if self.max_line_chars < 1:
             raise ValueError(f"max_line_chars must be a positive number of characters, not {self.max_line_chars}")
+        if self.max_lines < 1:
+            raise ValueError(f"max_lines must be a positive number of lines, not {self.max_lines}")
         if not 0.0 <= self.max_control_ratio <= 1.0:
             raise ValueError(f"max_control_ratio must be between 0 and 1, not {self.max_control_ratio}")
 
@@ -198,6 +207,11 @@ class ReadStage(Stage):
         if longest > cfg.max_line_chars:
             return self._quarantine(
                 doc, "line_too_long", f"a {longest}-character line is over read.max_line_chars={cfg.max_line_chars}"
+            )
+        lines = sum(1 for line in text.split("\n") if line.strip())
+        if lines > cfg.max_lines:
+            return self._quarantine(
+                doc, "too_many_lines", f"{lines} non-blank lines are over read.max_lines={cfg.max_lines}"
             )
         doc.text = text
         doc.record(self.key, "decoded", "read", encoding=encoding, bytes=n_bytes)

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from babelmill.budget import TooSlow, cpu_budget, document_budget
 from babelmill.clean.cleaner import Cleaner, CleanResult, Thresholds
 from babelmill.clean.lines import count_words
 from babelmill.clean.repeats import line_key
@@ -114,6 +115,10 @@ class StripConfig(Thresholds):
         persist_site_counts: keep the per-site line counts in ``context.state_dir`` so the
             next run starts with them (else they live in memory for one run).
         quarantine_empty: quarantine documents with no article text (else keep them empty).
+        max_seconds: CPU seconds that cleaning one document may take, plus
+            ``max_seconds_per_mb`` for each million characters of it; a document over that is
+            quarantined (``too_slow``) and the run goes on. 0: no limit.
+        max_seconds_per_mb: see ``max_seconds``.
     """
 
     rule_files: list[str] = field(default_factory=lambda: ["rules/boilerplate.toml"])
@@ -122,6 +127,8 @@ class StripConfig(Thresholds):
     site_long_words: int = 25
     persist_site_counts: bool = True
     quarantine_empty: bool = True
+    max_seconds: float = 10.0
+    max_seconds_per_mb: float = 10.0
 
     def __post_init__(self) -> None:
         # Compile the rules now so that a broken rule file fails when the configuration is
@@ -292,11 +299,18 @@ class StripStage(StatefulStage):
         yield from self.process_batch([doc])
 
     def _process_one(self, doc: Document, repeats: set[str]) -> Document:
+        budget = document_budget(doc.text, self.config.max_seconds, self.config.max_seconds_per_mb)
         try:
-            res = self.cleaner.clean(doc.text or "", repeats)
-            if repeats and res.reasons()["site_boilerplate"] and not res.blocks:
-                # every line recurs elsewhere on the site: a reprint, not a template; dedup decides
-                res = self.cleaner.clean(doc.text or "", None)
+            with cpu_budget(budget):
+                res = self.cleaner.clean(doc.text or "", repeats)
+                if repeats and res.reasons()["site_boilerplate"] and not res.blocks:
+                    # every line recurs elsewhere on the site: a reprint, not a template; dedup decides
+                    res = self.cleaner.clean(doc.text or "", None)
+        except TooSlow as exc:
+            self.count("too_slow")
+            doc.blocks = []
+            doc.reject(QUARANTINED, "too_slow", stage="strip", message=f"cleaning {exc}")
+            return doc
         except Exception as exc:  # noqa: BLE001 - record and go on
             self.count("errors")
             doc.record("strip", "error", "strip_failed", error=f"{type(exc).__name__}: {exc}")

@@ -20,17 +20,20 @@ reassembles blocks in order.
 
 from __future__ import annotations
 
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from babelmill.document import PENDING, TRANSLATED, Block, Document, SentencePair
+from babelmill.budget import TooSlow, cpu_budget, document_budget
+from babelmill.document import PENDING, QUARANTINED, TRANSLATED, Block, Document, SentencePair
+from babelmill.printable import printable
 from babelmill.stage import RunContext, Stage
 from babelmill.translate.cache import CACHE_FILE, TranslationCache
 from babelmill.translate.engine import BatchTranslator, CTranslate2Engine, DecodeOptions, Engine
-from babelmill.translate.packages import ArgosPackage, ModelError, find_package
+from babelmill.translate.packages import ArgosPackage, ModelError, discover_packages, find_package
 from babelmill.translate.protect import has_translatable_text, protect, restore
 from babelmill.translate.quality import assess
 from babelmill.translate.sentences import chunk_long, split_with_separators
@@ -87,6 +90,11 @@ class TranslateConfig:
     #: outside it the block gets the "length_ratio" flag
     length_ratio_min: float = 0.4
     length_ratio_max: float = 2.5
+    #: CPU seconds that preparing one document's blocks (sentence splitting, placeholders) may
+    #: take, plus ``max_seconds_per_mb`` per million characters; a document over it is
+    #: quarantined (``too_slow``) and the run goes on. 0 = no limit
+    max_seconds: float = 10.0
+    max_seconds_per_mb: float = 10.0
 
     def __post_init__(self) -> None:
         if self.device not in ("auto", "cpu", "cuda"):
@@ -157,6 +165,7 @@ class TranslateStage(Stage):
                 self._loaded[code] = _Loaded(engine, None, reason)
         self._cache: TranslationCache | None = None
         self._cache_ready = False
+        self._packages_checked = False
 
     # -- models and cache ------------------------------------------------------------------
     def _models_dir(self) -> str | None:
@@ -166,6 +175,7 @@ class TranslateStage(Stage):
         if code in self._loaded:
             return self._loaded[code]
         cfg = self.config
+        self._warn_unreadable_packages()
         package = find_package(code, TARGET, self._models_dir())
         if package is None:
             loaded = _Loaded(None, None, "no_model_installed")
@@ -186,11 +196,22 @@ class TranslateStage(Stage):
                 )
                 loaded = _Loaded(engine, package, "")
                 self.count(f"model_loaded_{code}")
-            except (ModelError, OSError, RuntimeError) as exc:
+            except Exception as exc:  # noqa: BLE001 - a broken model leaves its blocks pending
                 loaded = _Loaded(None, package, "model_load_failed", str(exc))
                 self.count("model_load_failed")
         self._loaded[code] = loaded
         return loaded
+
+    def _warn_unreadable_packages(self) -> None:
+        """One stderr line per installed package that cannot be read (it is skipped; the other
+        languages' packages are used as usual)."""
+        if self._packages_checked:
+            return
+        self._packages_checked = True
+        _, problems = discover_packages(self._models_dir())
+        for problem in problems:
+            self.count("packages_unreadable")
+            print(f"babelmill: warning: {printable(problem)}", file=sys.stderr)
 
     def load_model(self, code: str) -> Engine:
         """The ``code -> en`` engine, loaded now (e.g. outside a timed region); :class:`ModelError`
@@ -267,9 +288,17 @@ class TranslateStage(Stage):
                 continue
             try:
                 self._plan_doc(doc, work, touched)
+            except TooSlow as exc:
+                self.count("too_slow")
+                doc.reject(QUARANTINED, "too_slow", stage=self.key, message=f"splitting into sentences {exc}")
             except Exception as exc:  # noqa: BLE001 - bad input never stops the run
+                # the blocks stay pending with the reason, so a later run tries them again
                 self.count("errors")
-                doc.record(self.key, "error", "translate_failed", error=f"{type(exc).__name__}: {exc}")
+                error = f"{type(exc).__name__}: {exc}"
+                doc.record(self.key, "error", "translate_failed", error=error)
+                for block in doc.blocks:
+                    if block.lang not in (None, TARGET) and block.translation != TRANSLATED:
+                        self._mark_pending(doc, block, "translate_failed", f"translation failed: {error}", touched)
                 touched.setdefault(id(doc), _new_summary())
         # 2. translate each language's sentences in one deduplicated, cached, sorted pass
         for code in sorted(work):
@@ -309,6 +338,9 @@ class TranslateStage(Stage):
         return docs
 
     def _plan_doc(self, doc: Document, work: dict, touched: dict) -> None:
+        """Mark blocks without a model pending; split the others into sentences (in the
+        document's CPU budget, models loaded before it starts) and queue them in ``work``."""
+        planned: list[tuple[str, Block]] = []
         for block in doc.blocks:
             if block.lang in (None, TARGET) or block.translation == TRANSLATED:
                 continue
@@ -323,8 +355,15 @@ class TranslateStage(Stage):
                     note = f"the {code}->{TARGET} model at {loaded.package.path} failed to load ({loaded.error})"
                 self._mark_pending(doc, block, loaded.reason, note, touched)
                 continue
-            work[code].append((doc, block, self._split(block.text)))
-            touched.setdefault(id(doc), _new_summary())
+            planned.append((code, block))
+        if not planned:
+            return
+        cfg = self.config
+        with cpu_budget(document_budget(doc.text, cfg.max_seconds, cfg.max_seconds_per_mb)):
+            split = [(code, block, self._split(block.text)) for code, block in planned]
+        for code, block, pieces in split:
+            work[code].append((doc, block, pieces))
+        touched.setdefault(id(doc), _new_summary())
 
     def _mark_pending(self, doc: Document, block: Block, reason: str, note: str, touched: dict) -> None:
         block.translation = PENDING

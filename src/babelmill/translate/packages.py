@@ -24,6 +24,7 @@ import os
 import shutil
 import stat
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -32,6 +33,14 @@ from typing import Any
 from babelmill.io.files import file_sha256
 
 ENV_MODELS = "BABELMILL_MODELS"
+# metadata.json of real packages is under 2 KB; anything far larger is not one
+MAX_METADATA_BYTES = 1 << 20
+# limits checked on an archive's directory before anything is extracted. Argos packages hold
+# 10-40 files, 30-400 MB unpacked, 4 folders deep at most.
+MAX_ARCHIVE_BYTES = 2 << 30  # total uncompressed size
+MAX_ARCHIVE_ENTRIES = 2000
+MAX_ARCHIVE_DEPTH = 12
+STAGING_PREFIX = ".install-"
 
 
 class ModelError(RuntimeError):
@@ -121,21 +130,35 @@ def install_dir(models_dir: str | Path | None = None) -> Path:
 
 
 def read_package(path: Path) -> ArgosPackage:
-    """Read one package folder; raise :class:`ModelError` naming what is missing."""
+    """Read and validate one package folder; raise :class:`ModelError` naming what is wrong.
+
+    Whatever is in the folder (metadata in another encoding, nested a thousand levels deep,
+    a gigabyte of it, fields of the wrong type), the only exception is :class:`ModelError`.
+    """
     meta_file = path / "metadata.json"
     try:
-        metadata = json.loads(meta_file.read_text(encoding="utf-8"))
+        with meta_file.open("rb") as fh:
+            raw = fh.read(MAX_METADATA_BYTES + 1)
+        if len(raw) > MAX_METADATA_BYTES:
+            raise ModelError(f"{meta_file}: unreadable metadata (over {MAX_METADATA_BYTES} bytes)")
+        metadata = json.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         raise ModelError(f"{path}: not an argos package (no metadata.json)") from None
-    except (OSError, json.JSONDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise ModelError(f"{meta_file}: unreadable metadata (not UTF-8: {exc.reason} at byte {exc.start})") from None
+    except RecursionError:
+        raise ModelError(f"{meta_file}: unreadable metadata (nested too deeply)") from None
+    except (OSError, ValueError) as exc:
         raise ModelError(f"{meta_file}: unreadable metadata ({exc})") from None
     if not isinstance(metadata, dict):
         raise ModelError(f"{meta_file}: metadata must be a JSON object")
     if metadata.get("type", "translate") != "translate":
-        raise ModelError(f"{path}: package type {metadata.get('type')!r} is not a translation package")
+        raise ModelError(f"{path}: package type {str(metadata.get('type'))[:40]!r} is not a translation package")
     from_code, to_code = metadata.get("from_code"), metadata.get("to_code")
     if not isinstance(from_code, str) or not isinstance(to_code, str):
         raise ModelError(f"{meta_file}: from_code/to_code missing")
+    if not (_is_code(from_code) and _is_code(to_code)):
+        raise ModelError(f"{meta_file}: from_code/to_code must be language codes such as 'de'")
     if not (path / "model" / "model.bin").is_file():
         raise ModelError(f"{path}: no CTranslate2 model (model/model.bin)")
     if (path / "sentencepiece.model").is_file():
@@ -156,6 +179,10 @@ def read_package(path: Path) -> ArgosPackage:
     )
 
 
+def _is_code(code: str) -> bool:
+    return 2 <= len(code) <= 12 and code.replace("_", "").replace("-", "").isalnum() and code.isascii()
+
+
 def discover_packages(models_dir: str | Path | None = None) -> tuple[list[ArgosPackage], list[str]]:
     """All readable packages in the search folders, plus one problem line per unreadable one.
 
@@ -164,15 +191,22 @@ def discover_packages(models_dir: str | Path | None = None) -> tuple[list[ArgosP
     found: list[ArgosPackage] = []
     problems: list[str] = []
     for base in search_dirs(models_dir):
-        if not base.is_dir():
-            continue
-        for child in sorted(base.iterdir()):
-            if not child.is_dir() or child.name.startswith("."):
+        try:
+            if not base.is_dir():
                 continue
+            children = sorted(base.iterdir())
+        except OSError as exc:
+            problems.append(f"{base}: cannot list the models folder ({exc.strerror or exc})")
+            continue
+        for child in children:
             try:
+                if not child.is_dir() or child.name.startswith("."):
+                    continue
                 found.append(read_package(child))
             except ModelError as exc:
-                problems.append(str(exc))
+                problems.append(f"{exc}; skipped")
+            except Exception as exc:  # noqa: BLE001 - one odd folder never hides the others
+                problems.append(f"{child}: unreadable package ({type(exc).__name__}: {exc}); skipped")
     return found, problems
 
 
@@ -211,12 +245,69 @@ def _check_member(info: zipfile.ZipInfo) -> PurePosixPath:
     return rel
 
 
+def _check_limits(archive: Path, infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse an archive whose directory promises too much, before a byte is extracted."""
+    if len(infos) > MAX_ARCHIVE_ENTRIES:
+        raise UnsafeArchiveError(f"refusing {archive}: {len(infos)} entries, over the limit of {MAX_ARCHIVE_ENTRIES}")
+    total = sum(info.file_size for info in infos)
+    if total > MAX_ARCHIVE_BYTES:
+        raise UnsafeArchiveError(
+            f"refusing {archive}: {total} bytes uncompressed, over the limit of {MAX_ARCHIVE_BYTES}"
+        )
+    deepest = max((len(PurePosixPath(i.filename.replace("\\", "/")).parts) for i in infos), default=0)
+    if deepest > MAX_ARCHIVE_DEPTH:
+        raise UnsafeArchiveError(
+            f"refusing {archive}: paths {deepest} folders deep, over the limit of {MAX_ARCHIVE_DEPTH}"
+        )
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def clean_interrupted_installs(models_dir: Path, max_age_s: float = 3600.0) -> list[Path]:
+    """Remove staging folders (``.install-*``) that an interrupted install left in ``models_dir``.
+
+    A staging folder names its process in ``.owner``; it is removed when that process is gone
+    (or, without the file, when it is older than ``max_age_s``). Returns the removed folders.
+    """
+    removed: list[Path] = []
+    try:
+        children = list(models_dir.iterdir())
+    except OSError:
+        return removed
+    for child in children:
+        if not child.name.startswith(STAGING_PREFIX) or child.is_symlink() or not child.is_dir():
+            continue
+        try:
+            owner = int((child / ".owner").read_text(encoding="ascii").strip())
+            stale = owner != os.getpid() and not _pid_alive(owner)
+        except (OSError, ValueError):
+            try:
+                stale = time.time() - child.stat().st_mtime > max_age_s
+            except OSError:
+                continue
+        if stale:
+            shutil.rmtree(child, ignore_errors=True)
+            removed.append(child)
+    return removed
+
+
 def install_archive(archive: str | Path, models_dir: str | Path) -> ArgosPackage:
     """Install a ``.argosmodel`` file into ``models_dir`` and return the installed package.
 
     The archive is checked before anything is written: it must be a zip whose members all lie
     inside one top-level folder, with no absolute paths, no ``..`` and no symbolic links (argos
-    packages never need links, so every link is refused). It is extracted into a temporary
+    packages never need links, so every link is refused), within the limits on total
+    uncompressed size, entry count and path depth (``MAX_ARCHIVE_*``); extraction stops if an
+    entry inflates past its declared size. Staging folders of interrupted installs are removed
+    first (:func:`clean_interrupted_installs`). It is extracted into a temporary
     folder inside ``models_dir``, validated as a package, then renamed into place, replacing
     an older install of the same name. Raises :class:`UnsafeArchiveError` / :class:`ModelError`.
     """
@@ -226,8 +317,30 @@ def install_archive(archive: str | Path, models_dir: str | Path) -> ArgosPackage
         raise ModelError(f"{archive}: file not found")
     if not zipfile.is_zipfile(archive):
         raise UnsafeArchiveError(f"refusing {archive}: not a zip archive (a .argosmodel is a zip file)")
+    try:
+        return _install_zip(archive, models_dir)
+    except zipfile.BadZipFile as exc:
+        raise ModelError(f"{archive}: damaged archive ({exc})") from None
+    except (zipfile.LargeZipFile, NotImplementedError, EOFError, ValueError, RuntimeError) as exc:
+        if isinstance(exc, ModelError):
+            raise
+        raise ModelError(f"{archive}: cannot extract ({type(exc).__name__}: {exc})") from None
+
+
+def _copy_limited(src: Any, out: Any, limit: int, name: str) -> None:
+    left = limit
+    while chunk := src.read(1 << 20):
+        left -= len(chunk)
+        if left < 0:
+            raise UnsafeArchiveError(f"refusing archive: {name!r} inflates past its declared size")
+        out.write(chunk)
+
+
+def _install_zip(archive: Path, models_dir: Path) -> ArgosPackage:
     with zipfile.ZipFile(archive) as zf:
-        members = [(info, _check_member(info)) for info in zf.infolist()]
+        infos = zf.infolist()
+        _check_limits(archive, infos)
+        members = [(info, _check_member(info)) for info in infos]
         tops = {rel.parts[0] for _, rel in members if rel.parts}
         if len(tops) != 1:
             raise UnsafeArchiveError(
@@ -237,8 +350,10 @@ def install_archive(archive: str | Path, models_dir: str | Path) -> ArgosPackage
         if top in (".", ""):
             raise UnsafeArchiveError(f"refusing {archive}: invalid top-level folder name {top!r}")
         models_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".install-", dir=models_dir))
+        clean_interrupted_installs(models_dir)
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=models_dir))
         try:
+            (staging / ".owner").write_text(str(os.getpid()), encoding="ascii")
             root = staging.resolve()
             for info, rel in members:
                 dest = (staging / Path(*rel.parts)).resolve()
@@ -249,7 +364,7 @@ def install_archive(archive: str | Path, models_dir: str | Path) -> ArgosPackage
                     continue
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(info) as src, dest.open("wb") as out:
-                    shutil.copyfileobj(src, out)
+                    _copy_limited(src, out, info.file_size, info.filename)
             package_src = staging / top
             read_package(package_src)  # refuse archives that are not translation packages
             target = models_dir / top

@@ -1,0 +1,63 @@
+"""Hostile names, broken state and rule files: one escaped `error:` line, exit 1, no traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from babelmill.cli import main
+from babelmill.printable import printable
+
+ART = "The city council approved the new budget on Tuesday after a debate that lasted six hours.\n" * 3
+
+
+def _run(*args: str):
+    return CliRunner().invoke(main, ["run", *args, "--no-progress"])
+
+
+def test_names_with_escape_sequences_and_newlines_are_printed_escaped(tmp_path, empty_models_dir):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    # whitespace only: quarantined (no_text), so their names are printed
+    (inputs / "title\x1b]0;owned\x07.txt").write_bytes(b" \n")
+    (inputs / "a.txt\nbabelmill: forged.txt: kept").write_bytes(b"  \n")
+    result = _run(str(inputs), "-o", str(tmp_path / "out"), "--models-dir", str(empty_models_dir))
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "\\x1b]0;owned\\x07" in result.output
+    lines = result.output.splitlines()
+    assert not any(line.startswith("babelmill: forged.txt") for line in lines)
+    assert any("a.txt\\x0ababelmill: forged.txt: kept" in line for line in lines)
+
+
+def test_printable_keeps_text_and_escapes_controls():
+    assert printable("Größe — 中文 👍🏽") == "Größe — 中文 👍🏽"
+    assert printable("a\u202eb\r\nc\x00") == "a\\u202eb\\x0d\\x0ac\\x00"
+    assert printable("\ud800") == "\\ud800"
+
+
+def test_a_corrupt_run_state_is_one_error_line(tmp_path, empty_models_dir):
+    (tmp_path / "a.txt").write_text(ART)
+    state = tmp_path / "out" / "state"
+    state.mkdir(parents=True)
+    (state / "runs.sqlite").write_bytes(b"not a database " * 100)
+    result = _run(str(tmp_path / "a.txt"), "-o", str(tmp_path / "out"), "--models-dir", str(empty_models_dir))
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and result.output.startswith("babelmill: error: ")
+    assert "runs.sqlite" in result.output and "--rebuild" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_rule_file_that_fails_when_the_stage_is_built_is_one_error_line(tmp_path: Path, empty_models_dir):
+    (tmp_path / "a.txt").write_text(ART)
+    cfg = tmp_path / "cfg"
+    cfg.mkdir()
+    pipeline = '[pipeline]\nstages = ["read", "strip"]\n[stages.strip]\nrule_files = ["mine.toml"]\n'
+    (cfg / "pipeline.toml").write_text(pipeline)
+    (cfg / "mine.toml").write_text("[[rule]]\nname = 'x'\npattern = '''(?<=a)b'''\n")
+    args = [str(tmp_path / "a.txt"), "-o", str(tmp_path / "out"), "-c", str(cfg / "pipeline.toml")]
+    result = _run(*args, "--models-dir", str(empty_models_dir))
+    assert result.exit_code == 1
+    assert result.output.startswith("babelmill: error: stage 'strip': ") and "mine.toml: rule 'x'" in result.output
+    assert result.output.count("\n") == 1
