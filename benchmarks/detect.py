@@ -12,15 +12,19 @@ Usage::
    pipeline the surrounding blocks decide them (see babelmill.detect.context).
 2. Context: every ``word`` row placed between two sentences of its own language (a different
    row each), run through the stage's document logic, scored on the word block.
-3. Machine-translated-from-Chinese classifier on ``mtdetect.tsv``: grouped 5-fold
-   cross-validation (chunks of one source document never split across folds), per chunk and
-   per pseudo-document (the chunks one MT system made of one source document, averaged the way
-   the stage averages chunks).
+3. Machine-translated-from-Chinese classifier (see ``benchmarks/train_mtdetect.py``): grouped
+   nested cross-validation on ``mtdetect-large.tsv`` (a source document never on both sides;
+   calibration and threshold from the training folds only), per chunk and per pseudo-document;
+   the shipped model on ``mtdetect.tsv`` (WMT22, never trained on); the bag-of-words baseline
+   (word 1-2-gram tf-idf + logistic regression) trained and scored on the same folds and year;
+   confounds (China-topic words masked, chunks mentioning China, chunk length); native English
+   pages (``boilerplate/`` and ``boilerplate2/`` English, article text and whole page dump)
+   through the whole document logic: ``native_fp_rate`` is the larger of the two flagged shares.
 4. Speed: blocks/s of the baseline and of babelmill's identifier, and of the whole stage
    logic (context + origin) over the seeds.
 
-``--quick`` uses every sixth langid row, every sixth page dump and every other news page
-(< 1 minute on one core).
+``--quick`` uses every sixth langid row, every sixth page dump, one English page in ten and
+3 outer / 2 inner folds (about a minute on one core).
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from train_mtdetect import grouped_cv, grouped_cv_scores, load_rows  # noqa: E402
+import train_mtdetect as mtt  # noqa: E402
 
 from babelmill.detect.detector import DetectConfig, DocumentDetector  # noqa: E402
 from babelmill.detect.langid import LanguageIdentifier, group_of  # noqa: E402
@@ -124,35 +128,146 @@ def context_accuracy(rows, detector: DocumentDetector) -> dict[str, float]:
     return {k: hit[k] / tot[k] for k in tot}
 
 
-def mt_document_metrics(rows, logits: np.ndarray, bias: float, size: int = 0) -> dict[str, float]:
-    """Pseudo-documents, scored as mean chunk log-odds + bias.
+def bow_baseline(train_texts, train_y, test_texts):
+    """The baseline: word 1-2-gram tf-idf, class-balanced logistic regression, default threshold."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
 
-    ``size`` 0: the chunks one MT system made of one source document (many are a single chunk).
-    ``size`` n: consecutive groups of up to n chunks of one source document and label, across
-    systems, so every pseudo-document has several chunks to average.
-    """
-    by_doc: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for (_, label, group, src), z in zip(rows, logits, strict=True):
-        by_doc[(label, src if not size else group)].append(float(z))
-    if size:
-        by_doc = {
-            (lab, f"{g}#{i}"): zs[i : i + size] for (lab, g), zs in by_doc.items() for i in range(0, len(zs), size)
-        }
-    y, pred, lab = [], [], []
-    for (label, _), zs in sorted(by_doc.items()):
-        y.append(label == "mt_zh")
-        pred.append(bias + sum(zs) / len(zs) >= 0)
-        lab.append(label)
-    y, pred, lab = np.array(y), np.array(pred), np.array(lab)
-    tp = int((y & pred).sum())
-    precision, recall = tp / max(int(pred.sum()), 1), tp / max(int(y.sum()), 1)
+    vec = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)
+    lr = LogisticRegression(class_weight="balanced", max_iter=2000).fit(vec.fit_transform(train_texts), train_y)
+    return lr.decision_function(vec.transform(test_texts))
+
+
+def english_pages(dev: Path, quick: bool, ident) -> list[tuple[str, list[str], list[str]]]:
+    """(name, article paragraphs, whole-page lines) of native English pages with a human-annotated
+    article text: ``boilerplate/`` (English ones) and ``boilerplate2/`` (``lang=en``)."""
+    pages = []
+    for path in sorted((dev / "boilerplate").glob("*.truth.txt")):
+        paras = [p.strip() for p in path.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+        if paras and ident.identify(" ".join(paras)[:2000]).lang == "en":
+            dump = path.with_name(path.name.replace(".truth", ""))
+            pages.append((f"boilerplate/{path.name}", paras, dump.read_text(encoding="utf-8").splitlines()))
+    manifest = dev / "boilerplate2" / "manifest.tsv"
+    if manifest.exists():
+        ids = [ln.split("\t") for ln in manifest.read_text(encoding="utf-8").splitlines()[1:]]
+        ids = [row[0] for row in ids if row[5] == "en"]
+        for pid in ids[::10] if quick else ids:
+            truth = (dev / "boilerplate2" / f"{pid}.truth.txt").read_text(encoding="utf-8")
+            dump = (dev / "boilerplate2" / f"{pid}.txt").read_text(encoding="utf-8")
+            paras = [p.strip() for p in truth.split("\n\n") if p.strip()]
+            pages.append((f"boilerplate2/{pid}", paras, dump.splitlines()))
+    return pages
+
+
+def mt_origin_section(args, detector: DocumentDetector, ident) -> dict[str, float]:
+    """Machine-translated-from-Chinese: chunks (grouped nested CV, other year), documents, confounds."""
+    from babelmill.detect.mtfeatures import TOPIC_WORDS
+    from babelmill.detect.mtmodel import MTClassifier
+
+    rows = mtt.load_rows(args.dev / "mtdetect-large.tsv")
+    other = mtt.load_rows(args.dev / "mtdetect.tsv")
+    y = np.array([r.positive for r in rows])
+    oy = np.array([r.positive for r in other])
+    folds, inner = (3, 2) if args.quick else (mtt.FOLDS, mtt.INNER_FOLDS)
+    t0 = time.perf_counter()
+    counts = mtt.featurize_all(rows)
+    nested = mtt.nested_grouped_cv(rows, counts, y, folds, inner, seed=0)
+    ch, docs = nested["chunk"], nested["document"]
+    print(
+        f"MT-from-Chinese classifier on mtdetect-large.tsv ({len(rows)} chunks, {len({r.group for r in rows})} "
+        f"source documents), grouped {folds}-fold CV, calibration and threshold from an inner {inner}-fold CV "
+        f"of each training part ({time.perf_counter() - t0:.0f} s):"
+    )
+    print(
+        f"  per chunk: precision={ch['precision']:.3f} recall={ch['recall']:.3f} f1={ch['f1']:.3f} auc={ch['auc']:.3f} "
+        f"native_en_fpr={ch['native_en_fpr']:.3f} mt_de_fpr={ch['mt_de_fpr']:.3f}"
+    )
+    print(
+        f"  per pseudo-document (one system's chunks of one source document, {docs['n']}): "
+        f"precision={docs['precision']:.3f} recall={docs['recall']:.3f} f1={docs['f1']:.3f} "
+        f"mt_de_fpr={docs['mt_de_fpr']:.3f}; native English source documents flagged: "
+        f"{docs['native_document_fpr']:.3f} of {docs['native_documents']}"
+    )
+    # the bag-of-words baseline on the same folds and the same other year
+    texts = [r.text for r in rows]
+    fold = mtt.fold_of_groups([r.group for r in rows], folds, 0)
+    bz = np.zeros(len(rows))
+    for k in range(folds):
+        tr = [i for i, r in enumerate(rows) if fold[r.group] != k]
+        te = [i for i, r in enumerate(rows) if fold[r.group] == k]
+        bz[te] = bow_baseline([texts[i] for i in tr], y[tr], [texts[i] for i in te])
+    boz = bow_baseline(texts, y, [r.text for r in other])
+    bow_cv, bow_other = mtt.f1_at(y, bz >= 0), mtt.f1_at(oy, boz >= 0)
+    bow_auc, bow_auc_other = mtt.auc(bz[y], bz[~y]), mtt.auc(boz[oy], boz[~oy])
+    print(
+        f"  baseline (word 1-2-gram tf-idf + logistic regression, same folds): f1={bow_cv:.3f} auc={bow_auc:.3f}; "
+        f"other year f1={bow_other:.3f} auc={bow_auc_other:.3f}"
+    )
+
+    # the shipped model (trained on all of mtdetect-large.tsv) on the other year, never trained on
+    model = MTClassifier.load()
+    thr = model.threshold_logodds(document=False)
+    oz = np.array([model.calibrated_logodds(model.logit(r.text)) for r in other])
+    olab = np.array([r.label for r in other])
+    o = mtt.summary(oy, oz >= thr, oz, olab)
+    print(
+        f"shipped model on mtdetect.tsv (WMT22, other year, {len(other)} chunks): precision={o['precision']:.3f} "
+        f"recall={o['recall']:.3f} f1={o['f1']:.3f} auc={o['auc']:.3f} native_en_fpr={o['native_en_fpr']:.3f} "
+        f"mt_de_fpr={o['mt_de_fpr']:.3f}"
+    )
+    # confounds: topic words masked in the text; chunks that mention China vs those that do not; length
+    topic = re.compile(r"\b(" + "|".join(sorted(TOPIC_WORDS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
+    mz = np.array([model.calibrated_logodds(model.logit(topic.sub("Xyz", r.text))) for r in other])
+    mentions = np.array([bool(topic.search(r.text)) for r in rows + other])
+    allz = np.concatenate([nested["calibrated_logodds"], oz])
+    ally = np.concatenate([y, oy])
+    pred = np.concatenate([nested["chunk_pred"], oz >= thr])
+    neg_m, neg_n = ~ally & mentions, ~ally & ~mentions
+    pos_m, pos_n = ally & mentions, ally & ~mentions
+    print(
+        f"  confounds: other year with China-topic words masked in the text f1={mtt.f1_at(oy, mz >= thr):.3f} "
+        f"auc={mtt.auc(mz[oy], mz[~oy]):.3f}; held-out chunks (CV + other year) that mention China: "
+        f"negatives flagged {pred[neg_m].mean():.3f} (n={neg_m.sum()}) vs {pred[neg_n].mean():.3f} without "
+        f"(n={neg_n.sum()}); mt_zh recall {pred[pos_m].mean():.3f} (n={pos_m.sum()}) vs {pred[pos_n].mean():.3f} "
+        f"(n={pos_n.sum()})"
+    )
+    words = np.array([len(r.text.split()) for r in rows + other])
+    wps = np.array([len(r.text.split()) / max(1, len(re.split(r"(?<=[.!?])\s+", r.text))) for r in rows + other])
+    band = (wps > 18) & (wps < 28)
+    print(
+        f"  length: corr(score, chunk words) within mt_zh {np.corrcoef(allz[ally], words[ally])[0, 1]:.2f}, "
+        f"within others {np.corrcoef(allz[~ally], words[~ally])[0, 1]:.2f}; where words/sentence is 18-28 "
+        f"({band.sum()} chunks): f1={mtt.f1_at(ally[band], pred[band]):.3f} "
+        f"auc={mtt.auc(allz[band & ally], allz[band & ~ally]):.3f}"
+    )
+    # native English documents through the whole document logic (markers + classifier)
+    pages = english_pages(args.dev, args.quick, ident)
+    flagged_prose, flagged_page, shown = 0, 0, []
+    for name, paras, dump in pages:
+        a = detector.detect(paras).origin
+        b = detector.detect([ln.strip() for ln in dump if ln.strip()]).origin
+        flagged_prose += a["machine_translated"]
+        flagged_page += b["machine_translated"]
+        if (a["machine_translated"] or b["machine_translated"]) and len(shown) < 8:
+            shown.append(f"    {name}: {'; '.join((a if a['machine_translated'] else b)['evidence'])}")
+    n = max(len(pages), 1)
+    print(
+        f"native English pages (boilerplate/ and boilerplate2/ English, human article text; 1 in 10 with --quick): "
+        f"{flagged_prose}/{len(pages)} flagged on the article text, {flagged_page}/{len(pages)} on the whole page "
+        f"dump (navigation and all)"
+    )
+    print("\n".join(shown))
     return {
-        "documents": len(y),
-        "precision": precision,
-        "recall": recall,
-        "f1": 2 * precision * recall / max(precision + recall, 1e-9),
-        "mt_de_fpr": float(pred[lab == "mt_de"].mean()),
-        "native_en_fpr": float(pred[lab == "native_en"].mean()),
+        "f1_cv": ch["f1"],
+        "auc_cv": ch["auc"],
+        "f1_docs": docs["f1"],
+        "f1_other": o["f1"],
+        "auc_other": o["auc"],
+        "native_fp": max(flagged_prose, flagged_page) / n,
+        "native_fp_pseudo": docs["native_document_fpr"],
+        "bow_f1_cv": bow_cv,
+        "bow_f1_other": bow_other,
+        "bow_auc_cv": bow_auc,
     }
 
 
@@ -197,58 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     print("single words between two sentences of their language (stage context logic):")
     print("  " + "  ".join(f"{k}={ctx.get(k, 0):.3f}" for k in (*GROUPS, "all")))
 
-    mt_rows = load_rows(args.dev / "mtdetect.tsv")
-    cv = grouped_cv(mt_rows)
-    print(f"MT-from-Chinese classifier, grouped {cv['folds']}-fold CV over {cv['groups']} source documents:")
-    print(
-        f"  per chunk ({cv['rows']}): accuracy={cv['accuracy']:.3f} precision={cv['precision']:.3f} "
-        f"recall={cv['recall']:.3f} f1={cv['f1']:.3f} auc={cv['auc']:.3f} "
-        f"mt_de_fpr={cv['mt_de_false_positive_rate']:.3f} "
-        f"native_en_fpr={cv['native_en_false_positive_rate']:.3f}"
-    )
-    # confound check: the zh chunks are longer with longer sentences; how well does the classifier
-    # do where sentence lengths overlap, and does its score follow chunk length within a class?
-    oof = grouped_cv_scores(mt_rows)
-    y = np.array([lab == "mt_zh" for _, lab, _ in mt_rows])
-    wps = np.array([len(t.split()) / max(1, len(re.split(r"(?<=[.!?])\s+", t))) for t, _, _ in mt_rows])
-    band = (wps > 18) & (wps < 28)
-    words = np.array([len(t.split()) for t, _, _ in mt_rows])
-    print(
-        f"  confounds: accuracy where words/sentence is 18-28 ({band.sum()} chunks, {y[band].sum()} zh) = "
-        f"{((oof[band] >= 0) == y[band]).mean():.3f}; corr(score, chunk words) within mt_zh = "
-        f"{np.corrcoef(oof[y], words[y])[0, 1]:.2f}, within others = {np.corrcoef(oof[~y], words[~y])[0, 1]:.2f}"
-    )
-    src = [re.sub(r":lines=.*", "", line.split("\t")[2]) for line in
-           (args.dev / "mtdetect.tsv").read_text(encoding="utf-8").splitlines()[1:]]  # fmt: skip
-    # register confound: most mt_zh chunks are social/e-commerce posts, the negatives are news;
-    # the pipeline sees news, so the news-domain mt_zh chunks are the figure that matters there
-    domain = np.array([(re.search(r"domain=(\w+)", s) or re.search(r"()", s)).group(1) for s in src])
-    parts = []
-    for d in sorted(set(domain[y])):
-        pos = oof[y & (domain == d)]
-        parts.append(
-            f"{d}={(pos[:, None] > oof[~y][None, :]).mean():.2f} (n={len(pos)}, recall {(pos >= 0).mean():.2f})"
-        )
-    print("  mt_zh AUC against all negatives by source domain: " + ", ".join(parts))
-    for size, what in ((0, "system x document"), (3, "3 chunks of one document")):
-        doc = mt_document_metrics([(*r, s) for r, s in zip(mt_rows, src, strict=True)], oof,
-                                  DetectConfig().mt_bias, size)  # fmt: skip
-        print(
-            f"  per pseudo-document ({what}: {doc['documents']}, no markers): precision={doc['precision']:.3f} "
-            f"recall={doc['recall']:.3f} f1={doc['f1']:.3f} mt_de_fpr={doc['mt_de_fpr']:.3f} "
-            f"native_en_fpr={doc['native_en_fpr']:.3f}"
-        )
-
-    # native English news pages (human-annotated article bodies of boilerplate/, English ones;
-    # several are about China): the whole document logic should flag none of them
-    pages = []
-    truths = sorted((args.dev / "boilerplate").glob("*.truth.txt"))
-    for path in truths[::2] if args.quick else truths:
-        paras = [p.strip() for p in path.read_text(encoding="utf-8").split("\n\n") if p.strip()]
-        if paras and ident.identify(" ".join(paras)[:2000]).lang == "en":
-            pages.append(paras)
-    flagged = sum(detector.detect(p).origin["machine_translated"] for p in pages)
-    print(f"native English news pages (boilerplate truths): {flagged}/{len(pages)} flagged as machine-translated")
+    mt = mt_origin_section(args, detector, ident)
 
     # whole raw page dumps (navigation and all, one block per line): document language, and how
     # many lines of the article text (the "with" snippets) get the page's language
@@ -300,10 +364,13 @@ def main(argv: list[str] | None = None) -> int:
 
     print(
         f"RESULT langid_acc={ours_acc['all']:.4f} langid_sentence_acc={ours_acc['sentence']:.4f} "
-        f"baseline_acc={base_acc['all']:.4f} mt_precision={cv['precision']:.4f} mt_recall={cv['recall']:.4f} "
-        f"mt_de_false_positive_rate={cv['mt_de_false_positive_rate']:.4f} mt_f1={cv['f1']:.4f} mt_auc={cv['auc']:.4f} "
-        f"mt_native_en_false_positive_rate={cv['native_en_false_positive_rate']:.4f} "
-        f"blocks_per_s={nblocks / secs:.0f} langid_blocks_per_s={ours_speed:.0f} lingua_load_s={new_load:.2f}"
+        f"baseline_acc={base_acc['all']:.4f} blocks_per_s={nblocks / secs:.0f} langid_blocks_per_s={ours_speed:.0f} "
+        f"lingua_load_s={new_load:.2f} "
+        f"mt_zh_f1_grouped_cv={mt['f1_cv']:.4f} mt_zh_f1_other_year={mt['f1_other']:.4f} "
+        f"mt_zh_auc={mt['auc_cv']:.4f} mt_zh_auc_other_year={mt['auc_other']:.4f} "
+        f"native_fp_rate={mt['native_fp']:.4f} native_fp_rate_pseudo_documents={mt['native_fp_pseudo']:.4f} "
+        f"mt_zh_f1_documents={mt['f1_docs']:.4f} baseline_bow_f1={mt['bow_f1_cv']:.4f} "
+        f"baseline_bow_f1_other_year={mt['bow_f1_other']:.4f} baseline_bow_auc={mt['bow_auc_cv']:.4f}"
     )
     return 0
 

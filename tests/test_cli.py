@@ -57,5 +57,6 @@ def test_changed_dedup_settings_on_an_existing_output_ask_for_rebuild(tmp_path: 
     result = CliRunner().invoke(main, ["run", str(tmp_path / "b.txt"), "-o", str(out), "-c", str(config), *args])
     assert result.exit_code == 1
     assert "--rebuild" in result.output
-    rebuilt = CliRunner().invoke(main, ["run", str(tmp_path), "-o", str(out), "-c", str(config), "--rebuild", *args])
+    both = [str(tmp_path / "a.txt"), str(tmp_path / "b.txt")]
+    rebuilt = CliRunner().invoke(main, ["run", *both, "-o", str(out), "-c", str(config), "--rebuild", *args])
     assert rebuilt.exit_code == 0, rebuilt.output

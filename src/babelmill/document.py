@@ -207,8 +207,11 @@ class Origin(RecordPart):
     language_mix: dict[str, float] = field(default_factory=dict)
     machine_translated: bool = False
     machine_translated_from: str | None = None
-    #: the MT-origin classifier's probability (``score`` in the record)
+    #: the combined decision score of markers and classifier (``score`` in the record)
     mt_score: float | None = None
+    #: the classifier's calibrated P(machine-translated from Chinese) of the English prose; None
+    #: when it did not vote (the record states it in ``evidence``, with calibration and threshold)
+    mt_probability: float | None = None
     evidence: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     REQUIRED: ClassVar[tuple[str, ...]] = ("language", "language_mix", "machine_translated", "evidence")

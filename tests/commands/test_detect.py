@@ -58,3 +58,21 @@ def test_missing_file_is_a_usage_error(tmp_path):
     res = CliRunner().invoke(main, ["detect", str(tmp_path / "nope.txt")])
     assert res.exit_code != 0
     assert "nope.txt" in res.output
+
+
+def test_documents_line_has_classifier_probability_and_evidence(tmp_path):
+    f = tmp_path / "page.txt"
+    f.write_text(
+        "Home\nMachine Translation\n"
+        + "The city council voted on Tuesday night to expand the bike lane network downtown, after a long debate.\n" * 2
+        + "Residents had complained for years about the lack of safe routes to school, and parents spoke up.\n" * 2
+        + "This article was machine-translated from Chinese.\n",
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(main, ["detect", "--documents", str(f)])
+    assert res.exit_code == 0, res.output
+    (doc,) = lines(res.output)
+    assert doc["machine_translated"] is True
+    assert 0.0 <= doc["mt_probability"] <= 1.0
+    assert any(e.startswith("disclaimer: 'This article was machine-translated") for e in doc["evidence"])
+    assert any(e.startswith("classifier P(mt_zh)=") and "calibrated" in e for e in doc["evidence"])

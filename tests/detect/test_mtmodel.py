@@ -1,91 +1,194 @@
-"""The machine-translated-from-Chinese classifier: features, packaged model, held-out behaviour."""
+"""The machine-translated-from-Chinese classifier: features, packaged model, training, documents."""
 
 from __future__ import annotations
 
-import re
 import sys
+import time
 
 import numpy as np
 import pytest
 
-from babelmill.detect.mtfeatures import featurize
-from babelmill.detect.mtmodel import MTClassifier
+from babelmill.detect.mtfeatures import featurize, hashed_counts, shape_sequence, word_sequence
+from babelmill.detect.mtmodel import DEFAULT_MODEL, MTClassifier, read_model, write_model
 from babelmill.stages.detect import DetectStage
 from tests.conftest import REPO, SHARED_DEV, make_doc
 
-MT_TSV = SHARED_DEV / "mtdetect.tsv"
-needs_dev = pytest.mark.skipif(not MT_TSV.exists(), reason="../shared/dev is not beside this checkout")
+LARGE_TSV = SHARED_DEV / "mtdetect-large.tsv"
+needs_dev = pytest.mark.skipif(not LARGE_TSV.exists(), reason="../shared/dev is not beside this checkout")
 
 
-def dev_rows() -> list[tuple[str, str, str]]:
+def trainer():
     sys.path.insert(0, str(REPO / "benchmarks"))
-    from train_mtdetect import load_rows
+    import train_mtdetect
 
-    return load_rows(MT_TSV)
+    return train_mtdetect
 
 
-def test_features_ignore_length():
+# -- features ---------------------------------------------------------------------------------
+
+
+def test_style_profile_ignores_length():
     text = "The role of red dates: taste sweet, and return to the spleen. It is good for the stomach, too."
     once, twice = featurize(text), featurize(text + " " + text)
     for name in ("fw:the", "punct:comma", "punct:colon", "fw_share"):
         assert once[name] == pytest.approx(twice[name], rel=0.05)
 
 
-def test_features_carry_no_topic_words():
-    feats = featurize("China's Xinhua reported that Beijing and Shanghai expanded the pilot programme.")
-    assert not [n for n in feats if re.search(r"china|xinhua|beijing|shanghai|pilot|programme", n)]
+def test_topic_words_are_masked_and_shapes_carry_no_content_words():
+    text = "China's Xinhua reported that Beijing and Shanghai expanded the pilot programme."
+    words = word_sequence(text)
+    assert "beijing" not in words and "shanghai" not in words and words.count("_topic_") >= 3
+    assert "pilot" in words  # only the topic list is masked
+    shapes = shape_sequence(text)
+    assert not {"beijing", "pilot", "programme", "reported"} & set(shapes)
+    assert shapes[-3:] == ["w", "w", "."] and "the" in shapes
+    # a text about China and the same text about Germany look the same to the word block
+    assert word_sequence("Beijing said on Monday") == word_sequence("Shanghai said on Monday")
 
 
-def test_comma_splices_are_counted_and_separate_sentences_are_not():
-    spliced = featurize("The shop is small, it is clean, and the staff are friendly, we will come again.")
-    split = featurize("The shop is small. It is clean. The staff are friendly. We will come again.")
-    assert spliced["cs:pron"] > 0 and spliced["cs:and"] > 0
-    assert "cs:pron" not in split and "cs:and" not in split
-    assert spliced["con:it_is"] > 0 and split["con:it_is"] > 0
+def test_hashed_counts_are_stable_buckets():
+    a = hashed_counts("At the same time, it is reported that the relevant work was carried out.", 1 << 20)
+    b = hashed_counts("At the same time, it is reported that the relevant work was carried out.", 1 << 20)
+    assert a == b and set(a) == {"w", "s", "p"}
+    assert all(0 <= k < (1 << 20) for block in a.values() for k in block)
 
 
-def test_packaged_model_loads_and_scores_in_range():
-    model = MTClassifier.load()
-    assert len(model.features) == len(model.weights) == len(model.mean) > 20
+# -- the packaged model -----------------------------------------------------------------------
+
+
+def test_packaged_model_loads_fast_and_scores_calibrated_probabilities():
+    start = time.perf_counter()
+    model = MTClassifier(read_model(DEFAULT_MODEL))
+    assert time.perf_counter() - start < 0.5  # milliseconds in practice; generous for a busy CI box
+    assert DEFAULT_MODEL.stat().st_size < 2_000_000
+    assert 0.0 < model.chunk_threshold < 1.0 and 0.0 < model.document_threshold < 1.0
+    assert model.calibration == "platt" and model.cal_a > 0
     p = model.probability("The weather was nice, and we went for a walk along the river after lunch.")
     assert 0.0 <= p <= 1.0
     assert model.probability("The same text twice.") == model.probability("The same text twice.")
     assert model.document_logit([]) == (0.0, 0)
+    assert "grouped_cv" in model.meta["validation"] and "other_year" in model.meta["validation"]
+
+
+def test_model_file_bytes_are_deterministic(tmp_path):
+    model = read_model(DEFAULT_MODEL)
+    write_model(model, tmp_path / "a.json.gz")
+    write_model(read_model(tmp_path / "a.json.gz"), tmp_path / "b.json.gz")
+    assert (tmp_path / "a.json.gz").read_bytes() == (tmp_path / "b.json.gz").read_bytes()
+    with pytest.raises(ValueError, match="format"):
+        MTClassifier({"format": "something else"})
+
+
+def test_document_logit_averages_chunks_of_the_training_size():
+    model = MTClassifier.load()
+    para = "The committee met on Monday. It discussed the budget for next year. " * 20
+    chunks = model.chunks([para], chunk_words=80)
+    assert len(chunks) >= 3 and all(60 <= len(c.split()) <= 100 for c in chunks)
+    mean, n = model.document_logit([para])
+    assert n == len(chunks)
+    assert mean == pytest.approx(sum(model.logit(c) for c in chunks) / n)
+
+
+# -- training ---------------------------------------------------------------------------------
 
 
 @needs_dev
-def test_classifier_separates_held_out_documents():
-    """Train on most source documents, score documents it never saw: better than chance."""
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    from train_mtdetect import train
-
-    rows = dev_rows()
-    groups = sorted({g for _, _, g in rows})
-    held = set(groups[::4])
-    model = MTClassifier(train([r for r in rows if r[2] not in held]))
-    test = [r for r in rows if r[2] in held]
-    scores = np.array([model.logit(t) for t, _, _ in test])
-    y = np.array([lab == "mt_zh" for _, lab, _ in test])
-    assert y.any() and (~y).any()
-    # AUC: chance of a Chinese-origin chunk scoring above a non-Chinese-origin one
-    auc = (scores[y][:, None] > scores[~y][None, :]).mean()
-    assert auc > 0.7
+def test_training_is_reproducible_and_separates_held_out_documents():
+    """Fit on most source documents twice (same bytes), score the documents it never saw."""
+    t = trainer()
+    rows = t.load_rows(LARGE_TSV)
+    groups = sorted({r.group for r in rows})
+    held = set(groups[::5])
+    train = [r for r in rows if r.group not in held][::2]  # half, to keep the test quick
+    test = [r for r in rows if r.group in held]
+    counts = t.featurize_all(train)
+    y = np.array([r.positive for r in train])
+    clf, model = t.fit(counts, y, weights=t.row_weights(train))
+    _, again = t.fit(counts, y, weights=t.row_weights(train))
+    assert model == again
+    scores = np.array([clf.logit(r.text) for r in test])
+    yt = np.array([r.positive for r in test])
+    assert yt.any() and (~yt).any()
+    assert t.auc(scores[yt], scores[~yt]) > 0.85
 
 
 @needs_dev
-def test_german_origin_mt_and_native_english_are_not_flagged():
-    rows = dev_rows()
+def test_german_origin_mt_and_native_english_documents_are_not_flagged():
+    t = trainer()
+    rows = t.load_rows(LARGE_TSV)
     stage = DetectStage()
     for label in ("mt_de", "native_en"):
-        doc_id = next(g for _, lab, g in rows if lab == label)
-        chunks = [t for t, lab, g in rows if lab == label and g == doc_id][:3]
-        (out,) = stage.process(make_doc(blocks=chunks))
+        # a document of several chunks, as the stage sees an article
+        by_doc: dict[str, list[str]] = {}
+        for r in rows:
+            if r.label == label and r.system in ("source", "ONLINE-B"):
+                by_doc.setdefault(r.group, []).append(r.text)
+        doc_id = max(sorted(by_doc), key=lambda g: len(by_doc[g]))
+        (out,) = stage.process(make_doc(blocks=by_doc[doc_id][:4]))
         assert out.origin["language"] == "en"
         assert out.origin["machine_translated"] is False, (label, out.origin)
+
+
+@needs_dev
+def test_chinese_origin_document_is_flagged_with_classifier_probability():
+    t = trainer()
+    rows = t.load_rows(LARGE_TSV)
+    by_doc: dict[str, list[str]] = {}
+    for r in rows:
+        if r.label == "mt_zh" and r.system == "ONLINE-B" and r.domain == "news":
+            by_doc.setdefault(r.group, []).append(r.text)
+    model = MTClassifier.load()
+    # the model saw these chunks in training: this checks the plumbing, not the accuracy
+    doc_id = max(sorted(by_doc), key=lambda g: (len(by_doc[g]), model.document_logit(by_doc[g])[0]))
+    (out,) = DetectStage().process(make_doc(blocks=by_doc[doc_id]))
+    o = out.origin
+    assert o["machine_translated"] is True and o["machine_translated_from"] == "zh"
+    assert o["mt_probability"] >= model.document_threshold
+    (ev,) = [e for e in o["evidence"] if e.startswith("classifier P(mt_zh)=")]
+    assert "platt-calibrated" in ev and f"document threshold {model.document_threshold:.2f}" in ev
 
 
 def test_one_short_sentence_gets_no_classifier_vote():
     # per-token rates of a dozen words are far outside the training chunks: no vote at all
     (out,) = DetectStage().process(make_doc(blocks=["The shop is small, and it is clean, we will come again!"]))
     assert out.origin["machine_translated"] is False
-    assert not any(e.startswith("classifier score") for e in out.origin["evidence"])
+    assert out.origin["mt_probability"] is None
+    assert not any(e.startswith("classifier") for e in out.origin["evidence"])
+
+
+# -- markers need context ---------------------------------------------------------------------
+
+ARTICLE = [
+    "The city council voted on Tuesday night to expand the bike lane network downtown, after a "
+    "long debate about parking and the cost of the project for local businesses.",
+    "Residents had complained for years about the lack of safe routes to school, and several "
+    "parents spoke at the meeting about near misses at the busiest junctions.",
+    "We're thrilled, said one parent, who'd waited a long time for this. The work starts in spring.",
+]
+NAVIGATION = ["Home", "Tech", "Machine Translation", "Category: Machine Translation", "Tags: AI, Machine translation"]
+
+
+def test_navigation_label_machine_translation_does_not_flag_the_page():
+    (out,) = DetectStage().process(make_doc(blocks=[*NAVIGATION[:3], *ARTICLE, *NAVIGATION[3:]]))
+    assert out.origin["machine_translated"] is False
+    assert not any(e.startswith("disclaimer") for e in out.origin["evidence"])
+
+
+def test_sentence_about_machine_translation_is_not_a_disclaimer():
+    text = "Machine translation has improved a lot in recent years, researchers at the university say."
+    (out,) = DetectStage().process(make_doc(blocks=[*ARTICLE, text]))
+    assert out.origin["machine_translated"] is False
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "This article was machine-translated from Chinese.",
+        "Machine translated by Google",
+        "The content above is machine-translated and for reference only.",
+    ],
+)
+def test_disclaimer_statement_about_this_text_flags_the_page(line):
+    (out,) = DetectStage().process(make_doc(blocks=[*NAVIGATION[:3], *ARTICLE, line]))
+    assert out.origin["machine_translated"] is True
+    assert any(e.startswith("disclaimer") for e in out.origin["evidence"])

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from babelmill.cli import main
@@ -61,3 +63,72 @@ def test_a_rule_file_that_fails_when_the_stage_is_built_is_one_error_line(tmp_pa
     assert result.exit_code == 1
     assert result.output.startswith("babelmill: error: stage 'strip': ") and "mine.toml: rule 'x'" in result.output
     assert result.output.count("\n") == 1
+
+
+# -- planted links, FIFOs, overlapping folders -----------------------------------------------------
+
+
+def _inputs(tmp_path: Path) -> Path:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "a.txt").write_text(ART)
+    return inputs
+
+
+@pytest.mark.parametrize(
+    "name", ["corpus.jsonl", "rejected.jsonl", "manifest.json", "manifest.json.tmp", ".babelmill.lock",
+             ".corpus-staging.jsonl", ".babelmill.write-test"]
+)  # fmt: skip
+def test_a_link_planted_under_an_output_name_is_refused_and_its_target_untouched(tmp_path, empty_models_dir, name):
+    out = tmp_path / "out"
+    out.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    (out / name).symlink_to(victim)
+    result = _run(str(_inputs(tmp_path)), "-o", str(out), "--models-dir", str(empty_models_dir))
+    assert result.exit_code == 1
+    assert result.output.startswith(f"babelmill: error: {out / name}: refusing") and "symbolic link" in result.output
+    assert victim.read_text() == "precious\n"
+
+
+def test_links_inside_the_state_folder_are_refused(tmp_path, empty_models_dir):
+    out = tmp_path / "out"
+    (out / "state").mkdir(parents=True)
+    victim = tmp_path / "victim.db"
+    victim.write_text("precious\n")
+    (out / "state" / "runs.sqlite").symlink_to(victim)
+    result = _run(str(_inputs(tmp_path)), "-o", str(out), "--models-dir", str(empty_models_dir))
+    assert result.exit_code == 1 and "runs.sqlite: refusing to use the run state" in result.output
+    assert victim.read_text() == "precious\n"
+
+
+def test_a_fifo_under_an_output_name_does_not_hang_the_run(tmp_path, empty_models_dir):
+    out = tmp_path / "out"
+    out.mkdir()
+    os.mkfifo(out / "corpus.jsonl")
+    result = _run(str(_inputs(tmp_path)), "-o", str(out), "--models-dir", str(empty_models_dir))
+    assert result.exit_code == 1 and "a FIFO" in result.output
+
+
+def test_rebuild_refuses_a_linked_state(tmp_path, empty_models_dir):
+    inputs = _inputs(tmp_path)
+    out = tmp_path / "out"
+    assert _run(str(inputs), "-o", str(out), "--models-dir", str(empty_models_dir)).exit_code == 0
+    elsewhere = tmp_path / "elsewhere"
+    (out / "state").rename(elsewhere)
+    (out / "state").symlink_to(elsewhere)
+    before = (out / "corpus.jsonl").read_bytes()
+    result = _run(str(inputs), "-o", str(out), "--rebuild", "--models-dir", str(empty_models_dir))
+    assert result.exit_code == 1 and "state" in result.output and "symbolic link" in result.output
+    assert (out / "corpus.jsonl").read_bytes() == before  # nothing emptied
+    assert (elsewhere / "runs.sqlite").exists()
+
+
+@pytest.mark.parametrize("where", ["same", "inside", "around"])
+def test_output_and_input_folders_may_not_overlap(tmp_path, empty_models_dir, where):
+    inputs = _inputs(tmp_path)
+    out = {"same": inputs, "inside": inputs / "out", "around": tmp_path}[where]
+    result = _run(str(inputs), "-o", str(out), "--models-dir", str(empty_models_dir))
+    assert result.exit_code == 1 and result.output.startswith("babelmill: error: ")
+    assert result.output.count("\n") == 1
+    assert not (out / "corpus.jsonl").exists()

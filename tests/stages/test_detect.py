@@ -177,7 +177,7 @@ def test_machine_translated_seeds_are_flagged_with_evidence(stage, prefix):
     assert o["machine_translated_from"] == "zh"
     assert o["mt_score"] >= 0.5
     assert o["evidence"], "a flag must say why"
-    assert any(e.startswith("classifier score") for e in o["evidence"])
+    assert any(e.startswith("classifier P(mt_zh)=") for e in o["evidence"])
     assert doc.history[-1].stage == "detect" and doc.history[-1].reason == "machine_translated"
 
 

@@ -16,7 +16,11 @@ def read_blocks(text: str) -> list[tuple[int, str]]:
 
 @click.command("detect", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("inputs", nargs=-1, metavar="[FILE]... | -")
-@click.option("--documents", is_flag=True, help="Print only the one line per document.")
+@click.option(
+    "--documents",
+    is_flag=True,
+    help="Print only the one line per document (origin: mt_score, mt_probability and evidence).",
+)
 @click.option(
     "--config",
     "config_path",
@@ -37,7 +41,12 @@ def detect(inputs: tuple[str, ...], documents: bool, config_path: Path | None) -
 
     \b
       {"file", "document": true, "language", "language_mix", "machine_translated",
-       "machine_translated_from", "mt_score", "evidence"}
+       "machine_translated_from", "mt_score", "mt_probability", "evidence"}
+
+    "mt_score" is the combined decision score (markers and classifier, flagged at the configured
+    mt_threshold); "mt_probability" is the classifier's calibrated P(machine-translated from
+    Chinese) over the document's English prose (null when the prose is too short to judge);
+    "evidence" lists each marker and the classifier's probability, calibration and threshold.
     """
     from babelmill.detect.detector import DetectConfig, DocumentDetector
 

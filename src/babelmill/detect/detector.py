@@ -40,8 +40,11 @@ class DetectConfig:
         default_language: the language of a document with no usable text.
         markers: machine-translation marker rules, relative to the pipeline config's folder.
         mt_model: classifier JSON, relative to the pipeline config's folder; empty = the packaged
-            ``babelmill/data/mtdetect.json`` (written by ``benchmarks/train_mtdetect.py``).
-        mt_bias: log-odds before any evidence (negative: a document is native until shown otherwise).
+            ``babelmill/data/mtdetect.json.gz`` (written by ``benchmarks/train_mtdetect.py``;
+            model card ``babelmill/data/mtdetect.md``).
+        mt_bias: log-odds before any evidence. 0: the classifier alone flags a document where its
+            calibrated probability reaches the model's learned document threshold; negative
+            values ask for more.
         mt_classifier_weight: multiplier of the classifier's mean chunk log-odds.
         mt_threshold: ``mt_score`` at or above which a document is flagged.
         mt_min_english_share: documents with less English (by characters) are not judged.
@@ -59,7 +62,7 @@ class DetectConfig:
     default_language: str = "en"
     markers: str = "rules/mt_markers.toml"
     mt_model: str = ""
-    mt_bias: float = -0.25
+    mt_bias: float = 0.0
     mt_classifier_weight: float = 1.0
     mt_threshold: float = 0.5
     mt_min_english_share: float = 0.5

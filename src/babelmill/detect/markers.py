@@ -8,6 +8,12 @@ means something else (an article *about* Weibo is not *from* Weibo); other group
 disclaimers) allow three times that, as a disclaimer is a note, not a paragraph; inline stock
 tags (``ticker_tag``) count anywhere. Patterns use Python ``re`` syntax and run on RE2 (linear
 time in the line; see :mod:`babelmill.safe_re`).
+
+Markers need context. A disclaimer counts only where the line reads as a statement about this
+text (:func:`reads_as_statement`): "This article was machine-translated", "Machine translated by
+Google", a source line "Translated from Chinese by ...". A navigation or tag label that happens to
+name the subject ("Machine Translation" as a category link, "Tags: AI, Machine translation") or a
+sentence about machine translation in general ("Machine translation has improved ...") is not.
 """
 
 from __future__ import annotations
@@ -23,6 +29,54 @@ from babelmill.safe_re import LinearPattern, LinearPatternError, compile_linear
 SHORT_LINE_GROUPS = frozenset({"zh_source", "byline", "platform"})
 # Groups whose patterns are specific enough to count anywhere, even inside a paragraph.
 ANY_LINE_GROUPS = frozenset({"ticker_tag"})
+# Groups that claim something about this very text: they must read as a statement, not a label.
+STATEMENT_GROUPS = frozenset({"disclaimer", "zh_translation", "german_source"})
+
+# "Category: ...", "Tags: ...", "Filed under ...": what follows is a list of labels
+_LABEL_PREFIX = re.compile(
+    r"^\W*(categor(y|ies)|tags?|tagged|topics?|sections?|filed under|more (in|on|about)|related|see also|"
+    r"read more|keywords?|labels?|subjects?|menu|home)\b\s*[:：>»›|/-]?",
+    re.IGNORECASE,
+)
+# separators of breadcrumbs and menus
+_NAV_SEPARATORS = re.compile(r"[|›»•·]|\s[>/]\s")
+# the text itself is meant: a self-reference, or who/what made the translation
+_ABOUT_THIS_TEXT = re.compile(
+    r"\b(this|the (above|following|original)|the (article|content|text|post|page|story|news|report|translation)|"
+    r"below|above|for reference|translated (automatically|by|from|using|with|into)|"
+    r"translation (is|was|has been)? ?(provided|powered|generated|done|produced) by|"
+    r"(machine|automatically|auto|ai)[- ]translated)\b",
+    re.IGNORECASE,
+)
+
+
+def reads_as_statement(line: str, start: int, end: int) -> bool:
+    """Does the marker matched at ``line[start:end]`` state something about this text?
+
+    No for a label: a line after "Category:"/"Tags:" or a breadcrumb/menu segment, and for a bare
+    noun phrase of a few words ("Machine Translation", "AI translation news"). No for a sentence
+    that is about machine translation in general. Yes where the segment with the match refers to
+    the text itself or names who translated it ("This article was machine-translated", "Machine
+    translated by Google", "Translated from Chinese").
+
+    >>> reads_as_statement("Machine Translation", 0, 19)
+    False
+    >>> reads_as_statement("This article was machine translated.", 17, 35)
+    True
+    """
+    if _LABEL_PREFIX.match(line):
+        return False
+    # the menu/breadcrumb segment that holds the match
+    lo = hi = None
+    for m in _NAV_SEPARATORS.finditer(line):
+        if m.end() <= start:
+            lo = m.end()
+        elif m.start() >= end and hi is None:
+            hi = m.start()
+    segment = line[lo or 0 : hi if hi is not None else len(line)].strip()
+    return bool(_ABOUT_THIS_TEXT.search(segment))
+
+
 STRUCTURAL_WEIGHTS = ("zh_pair", "original_title_zh")
 
 
@@ -74,6 +128,8 @@ class MarkerRules:
                 if not text or (len(text) > limit and name not in ANY_LINE_GROUPS):
                     continue
                 m = next((m for p in self.groups[name] if (m := p.search(text))), None)
+                if m is not None and name in STATEMENT_GROUPS and not reads_as_statement(text, m.start(), m.end()):
+                    continue
                 if m is not None:
                     hits.append(MarkerHit(name, self.weights[name], _excerpt(text, m.start(), m.end())))
                     break

@@ -1,12 +1,25 @@
-"""The statistical machine-translated-from-Chinese signal: a tiny logistic regression in JSON.
+"""The statistical machine-translated-from-Chinese signal: a linear model over hashed n-grams.
 
-``src/babelmill/data/mtdetect.json`` is written by ``benchmarks/train_mtdetect.py`` (see there
-for data, features and cross-validated metrics). Scoring is plain numpy: standardise the
-:func:`~babelmill.detect.mtfeatures.featurize` vector, dot with the weights, add the bias.
+``src/babelmill/data/mtdetect.json.gz`` is written by ``benchmarks/train_mtdetect.py`` (data,
+features, validation and weak spots: ``src/babelmill/data/mtdetect.md``). Scoring is numpy
+only: :func:`~babelmill.detect.mtfeatures.hashed_counts` per block, sub-linear tf times idf,
+L2-normalised per block (what scikit-learn's ``TfidfVectorizer(sublinear_tf=True)`` does), dot
+with the exported weights, plus the bias. Only buckets seen in enough training chunks are in the
+file; others are ignored, as an unknown word is by a vocabulary.
+
+Three numbers come with the weights, all fitted on out-of-fold scores of the grouped
+cross-validation (never on the chunks being scored):
+
+* ``calibration`` ``(a, b)``: P(mt_zh) = sigmoid(a * logit + b) (Platt scaling);
+* ``chunk_threshold``: the calibrated probability at which one chunk counts as mt_zh;
+* ``document_threshold``: the same for the mean logit of a document's chunks, chosen so that
+  native-English pseudo-documents stay under the false-positive budget.
 """
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import math
 import re
@@ -15,42 +28,101 @@ from pathlib import Path
 
 import numpy as np
 
-from babelmill.detect.mtfeatures import featurize
+from babelmill.detect.mtfeatures import BLOCKS, hashed_counts
 
-DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "data" / "mtdetect.json"
+DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "data" / "mtdetect.json.gz"
+FORMAT = "babelmill-mtdetect/2"
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+")
 
 
+def encode_array(a: np.ndarray) -> str:
+    """Little-endian bytes of ``a`` as base64 (int32 or float32)."""
+    return base64.b64encode(np.ascontiguousarray(a).astype(a.dtype.newbyteorder("<")).tobytes()).decode("ascii")
+
+
+def decode_array(s: str, dtype: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(s), dtype=np.dtype(dtype).newbyteorder("<")).astype(dtype)
+
+
+def block_vector(counts: dict[int, int], buckets: np.ndarray, idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(positions into ``buckets``, L2-normalised tf-idf values) of one block's counts.
+
+    Shared by training and inference so both see exactly the same numbers.
+    """
+    if not counts or not len(buckets):
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    keys = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+    vals = np.fromiter(counts.values(), dtype=float, count=len(counts))
+    pos = np.minimum(np.searchsorted(buckets, keys), len(buckets) - 1)
+    hit = buckets[pos] == keys
+    pos, vals = pos[hit], vals[hit]
+    order = np.argsort(pos, kind="stable")
+    pos, vals = pos[order], vals[order]
+    v = (1.0 + np.log(vals)) * idf[pos]
+    norm = float(np.sqrt(v @ v))
+    return pos, (v / norm if norm > 0 else v)
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
 class MTClassifier:
-    """P(English text is machine-translated from Chinese) from style features."""
+    """P(English text is machine-translated from Chinese) from hashed word and shape n-grams."""
 
     def __init__(self, model: dict):
-        self.features: list[str] = list(model["features"])
-        self.mean = np.asarray(model["mean"], dtype=float)
-        self.scale = np.asarray(model["scale"], dtype=float)
-        self.weights = np.asarray(model["weights"], dtype=float)
+        if model.get("format") != FORMAT:
+            raise ValueError(f"not a {FORMAT} model (format={model.get('format')!r})")
+        self.dim = int(model["dim"])
+        self.blocks: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        for name in BLOCKS:
+            b = model["blocks"][name]
+            buckets = decode_array(b["buckets"], "int32").astype(np.int64)
+            # the block's scale is folded into its weights: scale * (x . w) == x . (scale * w)
+            weights = decode_array(b["weights"], "float32").astype(float) * float(b.get("scale", 1.0))
+            self.blocks[name] = (buckets, decode_array(b["idf"], "float32"), weights)
         self.bias = float(model["bias"])
-        self.cv: dict = dict(model.get("cv", {}))
+        cal = model["calibration"]
+        self.cal_a, self.cal_b = float(cal["a"]), float(cal["b"])
+        self.calibration = str(cal.get("method", "platt"))
+        self.chunk_threshold = float(model["chunk_threshold"])
+        self.document_threshold = float(model["document_threshold"])
+        self.meta = {k: v for k, v in model.items() if k not in ("blocks",)}
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> MTClassifier:
         return _load(str(path or DEFAULT_MODEL))
 
     def logit(self, text: str) -> float:
-        f = featurize(text)
-        x = np.array([f.get(n, 0.0) for n in self.features])
-        return float(((x - self.mean) / self.scale) @ self.weights + self.bias)
+        """Raw decision value of one chunk (not calibrated)."""
+        return self.logit_counts(hashed_counts(text, self.dim))
+
+    def logit_counts(self, counts: dict) -> float:
+        """:meth:`logit` of precomputed :func:`~babelmill.detect.mtfeatures.hashed_counts`."""
+        z = self.bias
+        for name, (buckets, idf, weights) in self.blocks.items():
+            pos, vals = block_vector(counts[name], buckets, idf)
+            z += float(vals @ weights[pos])
+        return z
+
+    def calibrated_logodds(self, logit: float) -> float:
+        return self.cal_a * logit + self.cal_b
 
     def probability(self, text: str) -> float:
-        return 1.0 / (1.0 + math.exp(-self.logit(text)))
+        """Calibrated P(mt_zh) of one chunk (3-6 sentences is what it was trained on)."""
+        return _sigmoid(self.calibrated_logodds(self.logit(text)))
 
-    def document_logit(self, paragraphs: list[str], chunk_words: int = 80, max_chunks: int = 40) -> tuple[float, int]:
-        """Mean logit over chunks of about ``chunk_words`` words (the training chunk size).
+    def threshold_logodds(self, document: bool = True) -> float:
+        return _logit(self.document_threshold if document else self.chunk_threshold)
 
-        Paragraphs are split into sentences and packed into chunks so a long article is judged
-        on the same unit the model was trained on; averaging over chunks is what makes the
-        document decision steadier than any one chunk. Returns ``(mean_logit, n_chunks)``.
-        """
+    @staticmethod
+    def chunks(paragraphs: list[str], chunk_words: int = 80, max_chunks: int = 40) -> list[str]:
+        """Sentences of ``paragraphs`` packed into chunks of about ``chunk_words`` words."""
         chunks: list[str] = []
         cur: list[str] = []
         words = 0
@@ -65,13 +137,33 @@ class MTClassifier:
                     cur, words = [], 0
         if cur and (words >= chunk_words // 2 or not chunks):
             chunks.append(" ".join(cur))
-        chunks = chunks[:max_chunks]
+        return chunks[:max_chunks]
+
+    def document_logit(self, paragraphs: list[str], chunk_words: int = 80, max_chunks: int = 40) -> tuple[float, int]:
+        """Mean raw logit over chunks of about ``chunk_words`` words (the training chunk size).
+
+        A long article is judged on the unit the model was trained on; averaging over chunks
+        makes the document decision steadier than any one chunk. Returns ``(mean_logit, n)``.
+        """
+        chunks = self.chunks(paragraphs, chunk_words, max_chunks)
         if not chunks:
             return 0.0, 0
-        logits = [self.logit(c) for c in chunks]
-        return sum(logits) / len(logits), len(chunks)
+        return sum(self.logit(c) for c in chunks) / len(chunks), len(chunks)
+
+
+def read_model(path: str | Path) -> dict:
+    data = Path(path).read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    return json.loads(data.decode("utf-8"))
+
+
+def write_model(model: dict, path: str | Path) -> None:
+    """Deterministic bytes: sorted keys, gzip without a timestamp or file name."""
+    raw = json.dumps(model, sort_keys=True, indent=0).encode("utf-8")
+    Path(path).write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
 
 
 @lru_cache(maxsize=4)
 def _load(path: str) -> MTClassifier:
-    return MTClassifier(json.loads(Path(path).read_text(encoding="utf-8")))
+    return MTClassifier(read_model(path))

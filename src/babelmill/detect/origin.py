@@ -6,9 +6,14 @@ Two kinds of evidence are added up in log-odds, so each one's contribution is vi
   outlets in bylines, platforms that publish machine translations, a Chinese block next to its
   English rendering, a Chinese ``original_title``;
 * a statistical signal from the text itself (:mod:`babelmill.detect.mtmodel`), which works with
-  no marker at all, averaged over ~80-word chunks of the document's English prose.
+  no marker at all: the mean logit over ~80-word chunks of the document's English prose,
+  calibrated (Platt, fitted on grouped out-of-fold scores) to P(mt_zh), and counted as its
+  log-odds distance from the model's learned document threshold, so the classifier alone flags a
+  document exactly where its validation put the cut (native-English documents under 2% flagged).
 
-``mt_score`` is the logistic of the sum; the document is flagged at ``threshold``. Only
+``mt_score`` is the logistic of the sum; the document is flagged at ``threshold``. The
+classifier's calibrated probability is also kept as ``mt_probability`` (``None`` when the
+classifier did not vote) and stated in the evidence with its calibration and threshold. Only
 documents that are mostly English are judged: a German article quoting an English tweet is not
 a translation. A disclaimer alone marks a document machine-translated even when nothing points
 at Chinese; ``machine_translated_from`` is then ``None``.
@@ -26,7 +31,7 @@ from babelmill.detect.mtmodel import MTClassifier
 
 @dataclass(slots=True)
 class OriginSettings:
-    bias: float = -0.25
+    bias: float = 0.0
     classifier_weight: float = 1.0
     threshold: float = 0.5
     min_english_share: float = 0.5
@@ -108,7 +113,13 @@ def decide_origin(
         chars[lang] += len(t)
     total = sum(chars.values()) or 1
     english_share = chars.get("en", 0) / total
-    out = {"machine_translated": False, "machine_translated_from": None, "mt_score": 0.0, "evidence": []}
+    out = {
+        "machine_translated": False,
+        "machine_translated_from": None,
+        "mt_score": 0.0,
+        "mt_probability": None,
+        "evidence": [],
+    }
     if english_share < settings.min_english_share:
         out["evidence"].append(f"not judged: English is {english_share:.0%} of the text")
         return out
@@ -148,9 +159,17 @@ def decide_origin(
         if n:
             # a few sentences say little about style: shrink the vote of short documents
             trust = min(1.0, words / max(settings.classifier_full_words, 1))
-            z += settings.classifier_weight * trust * logit
-            evidence.append(f"classifier score {_sigmoid(logit):.2f} over {n} chunks")
-            zh_pointing |= logit > 0
+            calibrated = classifier.calibrated_logodds(logit)
+            vote = calibrated - classifier.threshold_logodds(document=True)
+            z += settings.classifier_weight * trust * vote
+            probability = _sigmoid(calibrated)
+            out["mt_probability"] = round(probability, 4)
+            evidence.append(
+                f"classifier P(mt_zh)={probability:.2f} over {n} chunks of {words} words "
+                f"({classifier.calibration}-calibrated; document threshold {classifier.document_threshold:.2f}"
+                + (f", weight {trust:.2f} for a short text)" if trust < 1 else ")")
+            )
+            zh_pointing |= vote > 0
     score = _sigmoid(z)
     flagged_zh = score >= settings.threshold and zh_pointing
     out["mt_score"] = round(score, 4)

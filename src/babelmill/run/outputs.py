@@ -7,9 +7,11 @@ holds what the runner owns around them.
 from __future__ import annotations
 
 import fcntl
+import glob
 import json
 import os
 import shutil
+import stat
 from pathlib import Path
 
 from babelmill.errors import RunError
@@ -20,6 +22,87 @@ REJECTED = "rejected.jsonl"
 MANIFEST = "manifest.json"
 STATE_DIR = "state"
 LOCK = ".babelmill.lock"
+
+
+# names (or name prefixes) of what babelmill writes directly in the output folder
+_OWN_PREFIXES = ("corpus", "parallel", "rejected", "manifest", ".corpus-", ".parallel-", ".babelmill")
+
+
+def _describe(mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "not a regular file"
+
+
+def check_output_folder(out: Path) -> None:
+    """Refuse an output folder where a run would write through a planted link or block on a FIFO.
+
+    Every file babelmill writes in ``out`` (corpus and parallel files, shards, staging and
+    temporary files, ``rejected.jsonl``, the manifest, the lock, the write test) and everything
+    in ``out/state`` must be a regular file when it exists, and ``out/state`` a real folder:
+    a symbolic link there would make the run overwrite (or, for SQLite, turn into a database)
+    whatever it points at, and a FIFO would hang it. Nothing is opened here (``lstat`` only).
+    Raises :class:`RunError` naming the entry.
+    """
+    try:
+        st = out.stat() if out.exists() else None
+    except OSError as exc:
+        raise RunError(f"{out}: output directory cannot be read: {exc.strerror or exc}") from None
+    if st is None:
+        return
+    if not stat.S_ISDIR(st.st_mode):
+        raise RunError(f"{out}: the output must be a folder, and this is {_describe(st.st_mode)}")
+    try:
+        entries = [e for e in os.scandir(out) if e.name.startswith(_OWN_PREFIXES) or e.name == STATE_DIR]
+        for entry in entries:
+            mode = entry.stat(follow_symlinks=False).st_mode
+            want_dir = entry.name == STATE_DIR
+            if stat.S_ISLNK(mode) or (stat.S_ISDIR(mode) != want_dir) or not (want_dir or stat.S_ISREG(mode)):
+                kind = "folder" if want_dir else "regular file"
+                raise RunError(
+                    f"{out / entry.name}: refusing to write: it is {_describe(mode)}, not a {kind} "
+                    "(remove it, or choose another -o directory)"
+                )
+            if want_dir:
+                for sub in os.scandir(entry.path):
+                    sub_mode = sub.stat(follow_symlinks=False).st_mode
+                    if not stat.S_ISREG(sub_mode):
+                        raise RunError(
+                            f"{out / entry.name / sub.name}: refusing to use the run state: it is "
+                            f"{_describe(sub_mode)}, not a regular file (remove it, or rerun elsewhere)"
+                        )
+    except OSError as exc:
+        raise RunError(f"{out}: output directory cannot be read: {exc.strerror or exc}") from None
+
+
+def check_separate(out: Path, inputs: list[str]) -> None:
+    """Refuse an output folder that is an input folder, lies inside one, or holds an input.
+
+    A run would read its own outputs back as articles on the next run (``run d -o d``).
+    Globs are expanded; inputs that do not exist are left to the read stage.
+    """
+    out_real = Path(os.path.realpath(out))
+    for pattern in inputs:
+        candidates = glob.glob(pattern, recursive=True) if glob.has_magic(pattern) else [pattern]
+        for cand in candidates:
+            if not os.path.exists(cand):
+                continue
+            real = Path(os.path.realpath(cand))
+            if real == out_real or (os.path.isdir(real) and real in out_real.parents):
+                raise RunError(
+                    f"{out}: the output folder is, or lies inside, the input {cand}; "
+                    "its outputs would be read back as articles: choose an -o folder outside the inputs"
+                )
+            if out_real in real.parents:
+                raise RunError(f"{cand}: an input inside the output folder {out}; move it out, or choose another -o")
 
 
 def check_writable(out: Path) -> None:
@@ -41,7 +124,15 @@ class OutputLock:
         self.fh = None
 
     def __enter__(self) -> OutputLock:
-        self.fh = open(self.path, "a+")  # noqa: SIM115 - held for the run
+        try:
+            # never through a link planted under the lock's name, never blocking on a FIFO
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+        except OSError as exc:
+            raise RunError(f"{self.path}: cannot open the lock file: {exc.strerror or exc}") from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise RunError(f"{self.path}: refusing to use the lock: it is not a regular file")
+        self.fh = os.fdopen(fd, "a+")
         try:
             fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -71,16 +162,24 @@ KEPT_ON_REBUILD = frozenset({CACHE_FILE, CACHE_FILE + "-wal", CACHE_FILE + "-shm
 
 def clear_for_rebuild(out: Path) -> None:
     """``--rebuild``: delete the state (except the translation cache), the corpus files,
-    ``rejected.jsonl`` and the manifest."""
+    ``rejected.jsonl`` and the manifest.
+
+    A ``state`` that is a link is refused (:func:`check_output_folder` runs first; checked
+    again here): emptying the corpus while a linked state kept listing every input as done
+    would lose them all."""
     state = out / STATE_DIR
+    if state.is_symlink() or (state.exists() and not state.is_dir()):
+        raise RunError(f"{state}: refusing --rebuild: the run state is not a real folder (a link?)")
     if state.is_dir():
         for p in state.iterdir():
-            if p.name in KEPT_ON_REBUILD and p.is_file():
+            if p.name in KEPT_ON_REBUILD and p.is_file() and not p.is_symlink():
                 continue
             if p.is_dir() and not p.is_symlink():
                 shutil.rmtree(p, ignore_errors=True)
             else:
                 p.unlink(missing_ok=True)
+        if any(p.name not in KEPT_ON_REBUILD for p in state.iterdir()):
+            raise RunError(f"{state}: --rebuild could not delete the run state; remove it by hand")
     remove_outputs(out)
     for name in (REJECTED, MANIFEST):
         (out / name).unlink(missing_ok=True)

@@ -23,7 +23,16 @@ from babelmill.io.sinks import CorpusSink, OutputConfig, SinkError
 from babelmill.registry import get_stage_class
 from babelmill.run.inputs import discover_inputs, installed_translation_languages
 from babelmill.run.manifest import RunSummary, write_manifest
-from babelmill.run.outputs import REJECTED, STATE_DIR, OutputLock, check_writable, clear_for_rebuild, rewrite_without
+from babelmill.run.outputs import (
+    REJECTED,
+    STATE_DIR,
+    OutputLock,
+    check_output_folder,
+    check_separate,
+    check_writable,
+    clear_for_rebuild,
+    rewrite_without,
+)
 from babelmill.run.places import put_back, remember_places
 from babelmill.run.plan import Plan, make_plan
 from babelmill.run.state import KEPT, RunState
@@ -84,6 +93,8 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
     if opts.engine not in ENGINES:
         raise RunError(f"unknown engine {opts.engine!r}; expected local or ray")
     out = opts.output_dir
+    check_separate(out, opts.inputs)
+    check_output_folder(out)
     check_writable(out)
 
     with OutputLock(out):
