@@ -59,6 +59,16 @@ class PipelineConfig:
     raw: dict[str, Any] = field(default_factory=dict)
     output: Any = None  # babelmill.io.sinks.OutputConfig from the [output] table (not part of sha256)
 
+    def stage_config(self, key: str) -> Any:
+        """The options of stage ``key``: from the pipeline, or, for a stage the pipeline does not
+        run (``babelmill clean`` and ``detect`` run a few stages), built from its table."""
+        if key in self.options:
+            return self.options[key]
+        from babelmill.registry import get_stage_class
+
+        values = (self.raw.get("stages") or {}).get(key, {})
+        return build_stage_config(get_stage_class(key), values, f"{self.path} [stages.{key}]")
+
     def resolved(self) -> dict[str, Any]:
         """The full effective configuration, defaults included (kept in the manifest)."""
         return {

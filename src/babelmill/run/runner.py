@@ -58,13 +58,16 @@ class RunOptions:
     log_progress: bool = False  # plain progress lines (when there is no terminal for a bar)
 
 
-def build_stages(cfg: PipelineConfig, context: RunContext | dict[str, Any] | None = None) -> list[Stage]:
-    """The configured stages, in order, each built with its options and the run context."""
+def build_stages(
+    cfg: PipelineConfig, context: RunContext | dict[str, Any] | None = None, keys: list[str] | None = None
+) -> list[Stage]:
+    """The configured stages (or those named in ``keys``), in order, each built with its options
+    and the run context."""
     ctx = RunContext.of(context)
     stages = []
-    for key in cfg.stages:
+    for key in keys or cfg.stages:
         try:
-            stages.append(get_stage_class(key)(cfg.options[key], ctx))
+            stages.append(get_stage_class(key)(cfg.stage_config(key), ctx))
         except (ValueError, OSError) as exc:  # a rule file that fails to load, a bad option
             raise ConfigError(f"stage {key!r}: {exc}") from None
     return stages
