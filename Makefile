@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.babelmill-installed
 TORCH ?= torch==2.13.0
 
-.PHONY: setup run test lint bench clean chromium
+.PHONY: setup run test lint bench mutation clean chromium
 
 setup: $(STAMP)
 
@@ -34,8 +34,12 @@ test: setup chromium
 	$(BIN)/python -m pytest
 
 lint: setup
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
+
+# mutation score per module (mutmut against the tests that pin it); slow, not part of `make test`
+mutation: setup
+	$(BIN)/python scripts/mutation.py
 
 bench: setup
 	for b in benchmarks/*.py; do case $$b in */_*) continue;; esac; $(BIN)/python $$b --quick || exit 1; done

@@ -22,29 +22,33 @@ from dataclasses import dataclass
 
 PLACEHOLDER = "ZQX{}"
 # tolerant: the model may insert a space or change case inside the placeholder
-_PLACEHOLDER_RE = re.compile(r"[Zz] ?[Qq] ?[Xx] ?(\d{1,4})")
+_PLACEHOLDER_RE = re.compile(r"[Zz] ?[Qq] ?[Xx] ?(\d{1,9})")
 
+# Only units written the same in English: a protected span is never translated, so a German word
+# such as "Prozent" or "Mio." inside one would reach the English text as it is ("5 Prozent").
 _UNITS = (
     r"%|‰|°C|°F|°|km/h|km²|m²|m³|qm|km|kg|mg|µg|g|cm|mm|µm|nm|m|ml|l|kWh|MWh|GWh|TWh|kW|MW|GW|W|kV|V|mAh|Ah|"
     r"GHz|MHz|Hz|TB|GB|MB|KB|kB|PB|Gbit/s|Mbit/s|Gbit|Mbit|bit|ms|min|h|s|t|ha|"
-    r"€|\$|£|¥|EUR|USD|CHF|GBP|JPY|CNY|RMB|Euro|Dollar|Prozent|px|pt|dB|PS"
+    r"€|\$|£|¥|EUR|USD|CHF|GBP|JPY|CNY|RMB|Euro|Dollar|px|pt|dB|PS"
 )
-_NUMBER = r"\d+(?:[.,:\u202f\u00a0 ]\d{3})*(?:[.,]\d+)?"
+# at most six thousands groups: a bounded repetition keeps a long run of "000 000 ..." linear
+_NUMBER = r"\d+(?:[.,:\u202f\u00a0 ]\d{3}){0,6}(?:[.,]\d+)?"
 
 PATTERNS: list[tuple[str, str]] = [
     ("placeholder_literal", _PLACEHOLDER_RE.pattern),  # a literal "ZQX1" in the input must survive too
     ("code", r"`[^`\n]+`"),
     ("url", r"(?:https?://|ftp://|www\.)[^\s<>\"'“”„«»]+[^\s<>\"'“”„«».,;:!?)\]}]"),
-    ("email", r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}"),
+    # only from the start of a run of address characters: one scan per run, not one per character
+    ("email", r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}"),
     ("handle", r"(?<![\w@/])@\w{1,30}"),
     ("ticker", r"(?<![\w$])\$[A-Z]{1,6}(?:\.[A-Z]{1,2})?(?![\w])"),
     ("hashtag", r"(?<![\w#&/])#\w*[^\W\d_]\w*"),
-    ("amount", rf"(?<![\w.,])[$€£¥]\s?{_NUMBER}(?:\s?(?:Mio|Mrd|bn|m|k)\b\.?)?"),
+    ("amount", rf"(?<![\w.,])[$€£¥]\s?{_NUMBER}(?:\s?(?:bn|m|k)\b)?"),
     ("quantity", rf"(?<![\w.,]){_NUMBER}\s?(?:{_UNITS})(?![\w])"),
     (
         "emoji",
         r"(?:[\U0001F1E6-\U0001F1FF]{2}|[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2300-\u23FF]"
-        r"[\uFE0F\u200D\U0001F3FB-\U0001F3FF]*(?:\u200D[\U0001F300-\U0001FAFF\u2600-\u27BF][\uFE0F]?)*)",
+        r"[\uFE0F\U0001F3FB-\U0001F3FF]*(?:\u200D[\U0001F300-\U0001FAFF\u2600-\u27BF][\uFE0F\U0001F3FB-\U0001F3FF]*)*)",
     ),
 ]
 _COMBINED = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in PATTERNS))
@@ -66,10 +70,8 @@ def protect(text: str) -> Masked:
     kinds: list[str] = []
     out: list[str] = []
     pos = 0
-    for m in _COMBINED.finditer(text):
-        if m.start() < pos:
-            continue
-        start, end = m.start(), m.end()
+    while m := _COMBINED.search(text, pos):  # from the end of the last span (digits included)
+        start, end = m.span()
         while end < len(text) and text[end].isdigit():
             end += 1
         out.append(text[pos:start])
