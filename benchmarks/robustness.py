@@ -10,13 +10,24 @@ outcome against the expected fate and reason in ``manifest.json``. Peak RSS is t
 ``ru_maxrss``; the baseline is the same command over one small good file, so ``rss_x`` shows
 that a 200 MB input costs no more memory than a 1 KB one.
 
+Hostile cases (issue #20) follow: adversarial lines for every regular expression babelmill
+runs on text (its own source and the rule files, from ``babelmill.redos``) through read, repair
+and strip; a 200 KB line of colons and one of spaces (minutes each before the patterns were
+linear); a million one-letter lines; a catastrophic ``(a+)+$`` in a user rule file; links
+and a FIFO planted under output and state names, ``--rebuild`` with a linked state, an output
+folder that is its input folder; an unreadable Latin-1 package; a zip bomb and a damaged
+archive for ``models install``. Each attack must end in one clear ``error:`` line (or its
+documented fate), with every planted link's target unchanged. ``max_seconds_per_mb`` is the
+worst over the cases large enough to measure (``per_mb``) of the slowest stage's seconds (from
+the run's manifest) per MB of input; the target is 10.
+
 Finally all cases run together through the default pipeline (every stage), and each input
 must appear in the manifest with a fate: ``lost`` counts the inputs that do not.
 
     .venv/bin/python benchmarks/robustness.py            # full (about 2-4 minutes)
     .venv/bin/python benchmarks/robustness.py --quick    # 1,000 small files, light pipeline only
 
-Ends with ``RESULT cases=<n> handled=<n> lost=<n>``.
+Ends with ``RESULT cases=<n> handled=<n> lost=<n> max_seconds_per_mb=<s>``.
 """
 
 from __future__ import annotations
@@ -25,11 +36,13 @@ import argparse
 import gzip
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +50,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LIGHT = '[pipeline]\nstages = ["read", "repair", "normalize"]\n'
+STRIP = '[pipeline]\nstages = ["read", "repair", "strip", "normalize"]\n'
+VICTIM = "precious: must never change\n"
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 
 GERMAN = (
     "Die Größe der neuen Brücke überrascht die Anwohner. Der Bürgermeister sagte, die Straße werde "
@@ -58,6 +74,10 @@ class Case:
     note: str = ""
     stderr_check: str = ""  # text the run's stderr must hold
     result: dict = field(default_factory=dict)
+    config: str | None = LIGHT  # the pipeline the case runs (None: the default pipeline)
+    # an attack builds its folder and returns its command and a judge: result -> (handled, outcome)
+    attack: Callable[[Path], tuple[list[str], Callable[[dict], tuple[bool, str]]]] | None = None
+    per_mb: bool = False  # large enough that seconds per MB of input means something
 
 
 def _file(name: str, data: bytes) -> Callable[[Path], list[str]]:
@@ -158,6 +178,192 @@ def _many(n: int) -> Callable[[Path], list[str]]:
     return build
 
 
+# -- hostile inputs (issue #20) -------------------------------------------------------------------
+
+
+def _adversarial(quick: bool) -> Callable[[Path], list[str]]:
+    """Files of adversarial lines for every pattern that runs on text, each under 2 MB."""
+
+    def build(d: Path) -> list[str]:
+        from babelmill.redos import adversarial_lines, package_patterns, rule_patterns
+
+        n = 2_000 if quick else 20_000
+        lines: set[str] = set()
+        for src in package_patterns() + rule_patterns():
+            for line in adversarial_lines(src.pattern, src.flags, n):
+                # control characters (the audit's failing end is NUL) would make the file
+                # "binary": a printable stranger stands in; line breaks become spaces
+                line = _CONTROLS.sub("\u00a4", line.replace("\n", " ").replace("\r", " "))
+                lines.add(line[:190_000])
+        files: list[list[str]] = []
+        chunk: list[str] = []
+        size = 0
+        for line in sorted(lines):
+            b = len(line.encode("utf-8", errors="surrogatepass")) + 1
+            if size + b > 1_900_000 and chunk:
+                files.append(chunk)
+                chunk, size = [], 0
+            chunk.append(line)
+            size += b
+        files.append(chunk)
+        out = []
+        for i, part in enumerate(files[:2] if quick else files):
+            path = d / f"adversarial-{i:02d}.txt"
+            path.write_bytes(("\n".join(part) + "\n").encode("utf-8", errors="surrogatepass"))
+            out.append(str(path))
+        return out
+
+    return build
+
+
+def _short_lines(d: Path) -> list[str]:
+    (d / "lines.txt").write_bytes(b"a\n" * 1_000_000)
+    return [str(d / "lines.txt")]
+
+
+def _user_rule(d: Path) -> list[str]:
+    (d / "rules.toml").write_text("[[rule]]\nname = 'evil'\npattern = \"(a+)+$\"\nmax_words = 50\n")
+    (d / "pipeline.toml").write_text(STRIP + '[stages.strip]\nrule_files = ["rules.toml"]\n')
+    (d / "a.txt").write_text(("a" * 30 + "!\n") * 50 + ENGLISH * 3)
+    return [str(d / "a.txt"), "-c", str(d / "pipeline.toml")]
+
+
+def _good_inputs(d: Path) -> Path:
+    inputs = d / "in"
+    inputs.mkdir()
+    (inputs / "good.txt").write_text(ENGLISH * 3)
+    return inputs
+
+
+def _refused(victim: Path | None, words: str) -> Callable[[dict], tuple[bool, str]]:
+    """An attack is handled when the run exits 1 with one error line naming it, victim unchanged."""
+
+    def check(res: dict) -> tuple[bool, str]:
+        lines = [ln for ln in res["stderr"].splitlines() if ln.strip()]
+        one_line = len(lines) == 1 and lines[0].startswith("babelmill: error: ") and words in lines[0]
+        intact = victim is None or victim.read_text() == VICTIM
+        ok = res["rc"] == 1 and one_line and intact and "Traceback" not in res["stderr"]
+        last = lines[-1][:40] if lines else ""
+        return ok, ("refused, one error line" if one_line else f"rc={res['rc']} {last}") + (
+            "" if intact else ", TARGET CHANGED"
+        )
+
+    return check
+
+
+def _link_under(name: str):
+    def attack(d: Path):
+        out = d / "out"
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        victim = d / "victim.txt"
+        victim.write_text(VICTIM)
+        (out / name).symlink_to(victim)
+        return ["run", str(_good_inputs(d)), "-o", str(out)], _refused(victim, "refusing")
+
+    return attack
+
+
+def _fifo_output(d: Path):
+    out = d / "out"
+    out.mkdir()
+    os.mkfifo(out / "rejected.jsonl")
+    return ["run", str(_good_inputs(d)), "-o", str(out)], _refused(None, "a FIFO")
+
+
+def _rebuild_linked_state(d: Path):
+    inputs = _good_inputs(d)
+    out = d / "out"
+    first = ["run", str(inputs), "-o", str(out), "-c", str(d.parent / "light.toml")]
+    subprocess.run(_cli(first), check=True, capture_output=True, env=_env())
+    (out / "state").rename(d / "elsewhere")
+    (out / "state").symlink_to(d / "elsewhere")
+    before = (out / "corpus.jsonl").read_bytes()
+
+    def check(res: dict) -> tuple[bool, str]:
+        ok, outcome = _refused(None, "state")(res)
+        kept = (out / "corpus.jsonl").read_bytes() == before
+        return ok and kept, outcome + ("" if kept else ", CORPUS EMPTIED")
+
+    return ["run", str(inputs), "-o", str(out), "--rebuild"], check
+
+
+def _output_is_input(d: Path):
+    inputs = _good_inputs(d)
+    return ["run", str(inputs), "-o", str(inputs)], _refused(None, "inside")
+
+
+def _bad_package(d: Path):
+    models = d / "models"
+    pkg = models / "translate-fr_en"
+    (pkg / "model").mkdir(parents=True)
+    (pkg / "model" / "model.bin").write_bytes(b"\0")
+    (pkg / "sentencepiece.model").write_bytes(b"\0")
+    (pkg / "metadata.json").write_bytes('{"from_code": "fr", "to_code": "en", "note": "é"}'.encode("latin-1"))
+    inputs = d / "in"
+    inputs.mkdir()
+    (inputs / "de.txt").write_text(GERMAN * 3)
+    out = d / "out"
+    config = d / "pipeline.toml"
+    config.write_text('[pipeline]\nstages = ["read", "repair", "strip", "detect", "translate", "normalize"]\n')
+
+    def check(res: dict) -> tuple[bool, str]:
+        corpus = out / "corpus.jsonl"
+        records = [json.loads(x) for x in corpus.read_text().splitlines()] if corpus.exists() else []
+        blocks = [b for r in records for b in r["blocks"] if b.get("lang") == "de"]
+        pending = bool(blocks) and all(b["translation"] == "pending" for b in blocks)
+        warned = res["stderr"].count("warning:") == 1 and "not UTF-8" in res["stderr"]
+        return res["rc"] == 0 and pending and warned, f"de blocks pending={pending}, one warning={warned}"
+
+    return ["run", str(inputs), "-o", str(out), "--models-dir", str(models), "-c", str(config)], check
+
+
+def _bomb(d: Path):
+    bomb = d / "bomb.argosmodel"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("pkg/metadata.json", '{"from_code": "de", "to_code": "en"}')
+        with zf.open("pkg/zeros", "w", force_zip64=True) as fh:
+            block = bytes(1 << 20)
+            for _ in range(2304):  # 2.25 GiB of zeros: about 2.3 MB compressed
+                fh.write(block)
+    models = d / "models"
+
+    def check(res: dict) -> tuple[bool, str]:
+        written = list(models.rglob("*")) if models.exists() else []
+        lines = [ln for ln in res["stderr"].splitlines() if ln.startswith("error:")]
+        ok = res["rc"] == 1 and len(lines) == 1 and "over the limit" in lines[0] and not written
+        return ok, f"{bomb.stat().st_size / 1e6:.1f} MB archive refused={ok}"
+
+    return ["models", "install", str(bomb), "--models-dir", str(models)], check
+
+
+def _damaged(d: Path):
+    from babelmill.testing.argos import tiny_archive
+
+    (d / "build").mkdir()
+    good = tiny_archive(d / "build", "de", "en")
+    data = bytearray(good.read_bytes())
+    with zipfile.ZipFile(good) as zf:
+        info = max(zf.infolist(), key=lambda i: i.compress_size)
+    data[info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + info.compress_size // 2] ^= 0xFF
+    bad = d / "damaged.argosmodel"
+    bad.write_bytes(bytes(data))
+    models = d / "models"
+
+    def check(res: dict) -> tuple[bool, str]:
+        errors = [ln for ln in res["stderr"].splitlines() if ln.startswith("error:")]
+        children = list(models.iterdir()) if models.exists() else []
+        installed = any(p.is_dir() and not p.name.startswith(".") for p in children)
+        left = [p for p in children if p.name.startswith(".install-")]
+        ok = res["rc"] == 1 and len(errors) == 1 and installed and not left and "Traceback" not in res["stderr"]
+        return ok, f"damaged: {len(errors)} error line; good installed={installed}"
+
+    return ["models", "install", str(bad), str(good), "--models-dir", str(models)], check
+
+
+def _none(d: Path) -> list[str]:
+    return []
+
+
 def cases(quick: bool) -> list[Case]:
     many = 1_000 if quick else 10_000
     html = (
@@ -233,18 +439,71 @@ def cases(quick: bool) -> list[Case]:
             {"*": kept, "every 250th": ("quarantined", "no_text")},
             note="quick: 1,000" if quick else "",
         ),
+        # -- hostile (issue #20) --
+        Case(
+            "adversarial lines, every pattern",
+            _adversarial(quick),
+            {},
+            config=STRIP,
+            per_mb=True,
+            note="read+repair+strip" + ("; 2 files" if quick else ""),
+        ),  # fmt: skip
+        Case(
+            "200 KB line of ':'",
+            _file("colon.txt", b"Note" + b":" * 199_990 + b"x\n"),
+            {},
+            config=STRIP,
+            per_mb=True,
+            note="was 275 s",
+        ),  # fmt: skip
+        Case(
+            "200 KB line of spaces",
+            _file("space.txt", b"a" + b" " * 199_990 + b"b\n"),
+            {},
+            config=STRIP,
+            per_mb=True,
+            note="was > 600 s",
+        ),  # fmt: skip
+        Case(
+            "1M one-letter lines (2 MB)",
+            _short_lines,
+            {"*": ("quarantined", "too_many_lines")},
+            config=STRIP,
+            per_mb=True,
+            note="was 86 s, 1.24 GB",
+        ),  # fmt: skip
+        Case("user rule (a+)+$", _user_rule, {"*": kept}, config=None, note="RE2; Python re: minutes per line"),
+        Case("link as corpus.jsonl", _none, {}, attack=_link_under("corpus.jsonl")),
+        Case("link as manifest.json.tmp", _none, {}, attack=_link_under("manifest.json.tmp")),
+        Case("link as .babelmill.lock", _none, {}, attack=_link_under(".babelmill.lock")),
+        Case("link as state/runs.sqlite", _none, {}, attack=_link_under("state/runs.sqlite")),
+        Case("FIFO as rejected.jsonl", _none, {}, attack=_fifo_output),
+        Case("--rebuild, state a link", _none, {}, attack=_rebuild_linked_state),
+        Case("run d -o d", _none, {}, attack=_output_is_input),
+        Case("Latin-1 package beside", _none, {}, attack=_bad_package, note="no de model: de pending"),
+        Case("zip bomb (2.25 GiB)", _none, {}, attack=_bomb),
+        Case("damaged archive + good", _none, {}, attack=_damaged),
     ]
 
 
 # -- running ---------------------------------------------------------------------------------------
 
 
-def run_cli(args: list[str], out: Path, config: Path | None) -> dict:
-    """One ``babelmill run`` in a child process: exit status, seconds, peak RSS, stderr."""
-    cmd = [sys.executable, "-m", "babelmill.cli", "run", *args, "-o", str(out)]
+def _env() -> dict[str, str]:
+    return {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT / "src")}
+
+
+def _cli(args: list[str]) -> list[str]:
+    return [sys.executable, "-m", "babelmill.cli", *args]
+
+
+def run_cli(args: list[str], out: Path | None, config: Path | None) -> dict:
+    """One ``babelmill run`` (with ``out`` None: the command ``args``) in a child process:
+    exit status, seconds, peak RSS, stderr."""
+    cmd = _cli(["run", *args, "-o", str(out)] if out is not None else args)
     if config:
         cmd += ["-c", str(config)]
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT / "src")}
+    env = _env()
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=env)
@@ -254,6 +513,15 @@ def run_cli(args: list[str], out: Path, config: Path | None) -> dict:
         err.seek(0)
         stderr = err.read().decode("utf-8", errors="replace")
     return {"rc": proc.returncode, "seconds": seconds, "rss_mb": usage.ru_maxrss / 1024, "stderr": stderr}
+
+
+def stage_seconds(out: Path) -> dict[str, float]:
+    """Seconds each stage spent, from the run's manifest."""
+    path = out / "manifest.json"
+    if not path.exists():
+        return {}
+    stages = json.loads(path.read_text(encoding="utf-8")).get("stages", {})
+    return {name: float(info.get("seconds", 0.0)) for name, info in stages.items() if isinstance(info, dict)}
 
 
 def manifest_rows(out: Path) -> dict[str, dict]:
@@ -325,6 +593,10 @@ def main() -> None:
     base.mkdir(parents=True, exist_ok=True)
     light = base / "light.toml"
     light.write_text(LIGHT)
+    strip = base / "strip.toml"
+    strip.write_text(STRIP)
+    models = base / "no-models"
+    models.mkdir(exist_ok=True)
     try:
         # baseline: the same command over one small good file
         (base / "baseline").mkdir(exist_ok=True)
@@ -336,11 +608,29 @@ def main() -> None:
             d = base / f"case{n:02d}"
             d.mkdir()
             build_start = time.perf_counter()
+            if case.attack is not None:
+                command, check = case.attack(d)
+                build_s = time.perf_counter() - build_start
+                if command[0] == "run" and "-c" not in command:
+                    command += ["-c", str(light)]
+                if command[0] == "run" and "--models-dir" not in command:
+                    command += ["--models-dir", str(models)]
+                res = run_cli(command, None, None)
+                handled, outcome = check(res)
+                case.result = {**res, "inputs": 1, "lost": 0, "wrong": [] if handled else [outcome],
+                               "outcome": outcome, "handled": handled, "build_s": build_s}  # fmt: skip
+                continue
             case_args = case.build(d)
             build_s = time.perf_counter() - build_start
-            all_args += case_args
-            res = run_cli(case_args, d / "out", light)
-            case.result = {**judge(case, case_args, d / "out", res), "build_s": build_s}
+            config = {LIGHT: light, STRIP: strip}.get(case.config) if case.config else None
+            if case.config == LIGHT:
+                all_args += case_args
+            extra = [] if case.config else ["--models-dir", str(models)]
+            res = run_cli(case_args + extra, d / "out", config)
+            files = [a for a in case_args if Path(a).is_file() and not a.endswith(".toml")]
+            mb = sum(Path(a).stat().st_size for a in files) / 1e6
+            case.result = {**judge(case, [a for a in case_args if a in files or Path(a).is_dir()], d / "out", res),
+                           "build_s": build_s, "mb": mb, "stage_s": stage_seconds(d / "out")}  # fmt: skip
 
         w = max(len(c.name) for c in all_cases)
         print(f"pipeline: read, repair, normalize; baseline (1 good file): {baseline['seconds']:.2f}s, "
@@ -355,11 +645,19 @@ def main() -> None:
             )
         handled = sum(1 for c in all_cases if c.result["handled"])
         lost = sum(c.result["lost"] for c in all_cases)
+        # the slowest stage's seconds per MB of input, from each run's manifest
+        per_mb = {
+            c.name: max(c.result["stage_s"].values(), default=0.0) / c.result["mb"]
+            for c in all_cases
+            if c.per_mb and c.result.get("mb")
+        }
+        for name, value in per_mb.items():
+            slowest = max(next(c for c in all_cases if c.name == name).result["stage_s"].items(), key=lambda kv: kv[1])
+            print(f"  {name}: {value:.2f} s/MB in the slowest stage ({slowest[0]}: {slowest[1]:.2f} s)")
+        max_per_mb = max(per_mb.values(), default=0.0)
 
         # every case at once through the default pipeline (all stages): nothing may be lost
         if not args.quick:
-            models = base / "no-models"
-            models.mkdir(exist_ok=True)
             together = run_cli([*all_args, "--models-dir", str(models)], base / "together-out", None)
             rows = manifest_rows(base / "together-out")
             names = expected_names(all_args)
@@ -379,7 +677,7 @@ def main() -> None:
                 handled -= 1
         else:
             print("default pipeline, all cases in one run: skipped (--quick)")
-        print(f"RESULT cases={len(all_cases)} handled={handled} lost={lost}")
+        print(f"RESULT cases={len(all_cases)} handled={handled} lost={lost} max_seconds_per_mb={max_per_mb:.2f}")
     finally:
         for p in base.rglob("locked.txt"):
             if not p.is_symlink():

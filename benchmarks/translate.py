@@ -350,6 +350,7 @@ def main() -> None:
     ap.add_argument("--paragraphs", type=int, default=None, help="paragraphs to translate (default 150, quick 30)")
     ap.add_argument("--max-decoding-length", type=int, default=None, help="common output cap (default 48, quick 32)")
     ap.add_argument("--repeats", type=int, default=3, help="interleaved repetitions; medians are reported")
+    ap.add_argument("--skip-legacy", action="store_true", help="leave out the previous-threading row (as --quick)")
     args = ap.parse_args()
     size = (
         dict(layers=2, d_model=256, heads=4, ffn=1024, vocab=8000)
@@ -384,7 +385,7 @@ def main() -> None:
         print(f"ceiling input: {len(unique)} distinct engine sentences, {sum(map(len, tokens))} tokens, pre-tokenized")
 
         # --quick leaves out the previous-threading row (its figures are in the full run)
-        rows = {k: v for k, v in ROWS.items() if not (args.quick and k.startswith("legacy"))}
+        rows = {k: v for k, v in ROWS.items() if not ((args.quick or args.skip_legacy) and k.startswith("legacy"))}
         times: dict[str, list[Elapsed]] = {name: [] for name in ["baseline", *rows, *RAW_ROWS]}
         texts: dict[str, list[str]] = {}
         # the default row runs with phase timers every time (a few microseconds per call), so

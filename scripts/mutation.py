@@ -96,13 +96,14 @@ def main() -> None:
     ap.add_argument("modules", nargs="*", help=f"modules under src/babelmill/ (default: {' '.join(MODULES)})")
     ap.add_argument("--max-children", type=int, default=max(1, (os.cpu_count() or 2) - 1))
     ap.add_argument("--list-survivors", action="store_true", help="print each surviving mutant's diff")
+    ap.add_argument("--tests", nargs="+", help="run these test files instead of the module's own list")
     args = ap.parse_args()
     unknown = [m for m in args.modules if m not in MODULES]
     if unknown:
         raise SystemExit(f"unknown module(s) {', '.join(unknown)}; known: {', '.join(MODULES)}")
     rows = []
     for module in args.modules or list(MODULES):
-        stats = run_module(module, MODULES[module], args.max_children, args.list_survivors)
+        stats = run_module(module, args.tests or MODULES[module], args.max_children, args.list_survivors)
         rows.append((module, stats))
         print(
             f"{module}: score {score(stats):.1f}% (killed {stats['killed']}, timeout {stats['timeout']}, "

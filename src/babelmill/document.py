@@ -264,8 +264,11 @@ class DedupInfo(RecordPart):
 
     cluster: str | None = None
     duplicate_of: str | None = None
+    #: Jaccard of the shingle sets (1.0 for an exact copy)
     similarity: float | None = None
-    #: ``exact`` or ``minhash``
+    #: share of the smaller document's shingles found in the other (1.0 for an exact copy)
+    containment: float | None = None
+    #: ``exact``, ``jaccard`` or ``containment``
     method: str | None = None
     error: str | None = None
     #: for documents without blocks: ``[{"paragraph": i, "also_in": [ids]}]``

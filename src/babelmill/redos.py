@@ -124,7 +124,10 @@ def _sample(items: Any, target: tuple[int, ...], n: int, pick: int = 0) -> tuple
             out.append("a")
         elif op is _c.IN:
             chars = _class_chars(av)
-            out.append(chars[min(pick, len(chars) - 1)] if chars else "a")
+            if pick < 0:  # every character of the class in turn ("a-a-a-" for [\w-]+)
+                out.append("".join(chars) if chars else "a")
+            else:
+                out.append(chars[min(pick, len(chars) - 1)] if chars else "a")
         elif op is _c.BRANCH:
             k = rest[0] if on_path else 0
             text, done = _sample(av[1][k], rest[1:] if on_path else (), n, pick)
@@ -160,7 +163,7 @@ def adversarial_lines(pattern: str, flags: int, n: int) -> list[str]:
     for ch in sorted(chars):
         lines += [ch * n + end for end in _ENDINGS]
     for path in _repeats(parsed):
-        for pick in range(3):
+        for pick in (0, 1, 2, -1):
             text, _ = _sample(parsed, path, n, pick)
             if text:
                 lines += [text + end for end in _ENDINGS]

@@ -21,7 +21,8 @@ from babelmill.dedup.text import (
     split_paragraphs,
     tokens,
 )
-from babelmill.stages.dedup import DedupConfig
+from babelmill.document import Document
+from babelmill.stages.dedup import DedupConfig, DedupStage
 
 GOLDEN = json.loads((Path(__file__).parents[1] / "cases" / "dedup_golden.json").read_text(encoding="utf-8"))
 REBUILD = (
@@ -56,11 +57,14 @@ def test_golden_paragraph_hashes():
 
 
 def test_golden_minhash_signature_and_band_keys():
+    """What the stage stores: shingles per paragraph (the last one, mostly Chinese, by characters)."""
     cfg = DedupConfig()
-    words = tokens(normalize_key_text(GOLDEN["text"]))
-    grams = shingles(words, cfg.shingle_size)
+    grams, sets = DedupStage(cfg).shingles_of(Document(id="golden", text=GOLDEN["text"]))
     assert len(grams) == GOLDEN["shingles"], REBUILD
     assert grams[:3] == GOLDEN["first_shingles"], REBUILD
+    assert grams[-2:] == GOLDEN["last_shingles"], REBUILD
+    assert hashlib.sha256(sets.pack()).hexdigest() == GOLDEN["shingle_sets_sha256"], REBUILD
+    assert sets.anchors(cfg.anchor_every) == GOLDEN["anchors"], REBUILD
     sig = MinHasher(cfg.num_perm, cfg.seed, cfg.engine).signature(grams)
     assert [int(x) for x in sig[:8]] == GOLDEN["signature_first"], REBUILD
     assert hashlib.sha256(sig.astype("<u4").tobytes()).hexdigest() == GOLDEN["signature_sha256"], REBUILD

@@ -285,6 +285,26 @@ def test_single_file_remove_ids_counts_and_manifest_bytes(tmp_path):
     assert [r["id"] for r in iter_corpus_records(tmp_path)] == ["a", "c", "d"]
 
 
+@pytest.mark.parametrize("state", [{}, {"corpus_bytes": ""}])
+def test_single_file_without_a_commit_starts_empty(tmp_path, state):
+    (tmp_path / CORPUS).write_bytes(LINES[0])  # written by a run that died before its first commit
+    _single(tmp_path, state)
+    assert (tmp_path / CORPUS).read_bytes() == b""
+
+
+@pytest.mark.parametrize("state", [{}, {"corpus_staging_bytes": "", "corpus_staging_records": ""}])
+def test_staging_without_a_commit_starts_empty(tmp_path, state):
+    (tmp_path / STAGING).write_bytes(LINES[0])
+    sink = _sharded(tmp_path, state=state)
+    assert (tmp_path / STAGING).read_bytes() == b""
+    assert (sink.staging_records, sink.files()) == (0, [])
+
+
+def test_single_file_counts_records_of_any_bytes(tmp_path):
+    (tmp_path / CORPUS).write_bytes(LINES[0] + b'{"id": "\xe9"}\n')  # not UTF-8: still a record
+    assert _single(tmp_path, {"corpus_bytes": "100"}).files()[0]["records"] == 2
+
+
 def test_single_file_remove_ids_without_a_file(tmp_path):
     assert SingleFileSink(tmp_path, {}, OutputConfig()).remove_ids({"a"}) == 0
 
@@ -341,6 +361,11 @@ def test_shard_is_full_only_when_the_next_record_would_pass_the_size(tmp_path):
     assert sink.full_before(line) is False  # 80 == size: fits
     sink.write(line)
     assert sink.full_before(b"\n") is True
+    (tmp_path / "small").mkdir()
+    small = _sharded(tmp_path / "small", size=1)
+    small.write(b"\n")  # one byte staged: the shard is no longer empty
+    assert small.full_before(b"\n") is True
+    small.close()
 
 
 def test_seal_writes_the_next_shard_and_commit_resets_staging(tmp_path):
@@ -424,8 +449,9 @@ def test_remove_ids_rewrites_shards_and_staging_and_the_manifest_entries(tmp_pat
     if fmt == "parquet":
         pytest.importorskip("pyarrow")
     sink = _sharded(tmp_path, fmt=fmt)
-    for doc_id in "abc":
-        sink.write(_line(_rec(doc_id)))
+    first = {**_rec("a"), "text": "Straße 中文"}  # non-ASCII records are rewritten byte for byte
+    for rec in (first, _rec("b"), _rec("c")):
+        sink.write(_line(rec))
     sink.seal()
     _commit(sink)
     for doc_id in "bd":
@@ -438,7 +464,7 @@ def test_remove_ids_rewrites_shards_and_staging_and_the_manifest_entries(tmp_pat
     assert sink.files() == [
         {"name": f"corpus/{path.name}", "records": 2, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
     ]
-    assert data == encode_shard([_line(_rec("a")), _line(_rec("c"))], fmt)
+    assert data == encode_shard([_line(first), _line(_rec("c"))], fmt)
     assert (tmp_path / STAGING).read_bytes() == _line(_rec("d"))
     assert sink.staging_records == 1
     assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
@@ -452,21 +478,115 @@ def test_remove_ids_rewrites_shards_and_staging_and_the_manifest_entries(tmp_pat
 def test_remove_ids_heals_a_stale_manifest_entry_and_skips_missing_shards(tmp_path):
     stale = {"name": "corpus/part-00000.jsonl", "records": 5, "bytes": 1, "sha256": "stale"}
     gone = {"name": "corpus/part-00001.jsonl", "records": 1, "bytes": 1, "sha256": "gone"}
-    state = {"corpus_layout": "sharded:jsonl", "corpus_shards": json.dumps([stale, gone])}
+    state = {"corpus_layout": "sharded:jsonl", "corpus_shards": json.dumps([gone, stale])}
     (tmp_path / "corpus").mkdir()
     (tmp_path / "corpus" / "part-00000.jsonl").write_bytes(LINES[0])
     sink = _sharded(tmp_path, state=state)
     assert sink.remove_ids({"zzz"}) == 0
     assert sink.files() == [
-        {"name": stale["name"], "records": 1, "bytes": len(LINES[0]), "sha256": hashlib.sha256(LINES[0]).hexdigest()},
         gone,
+        {"name": stale["name"], "records": 1, "bytes": len(LINES[0]), "sha256": hashlib.sha256(LINES[0]).hexdigest()},
     ]
 
 
 def test_a_missing_format_library_is_one_clear_error(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "zstandard", None)
-    with pytest.raises(SinkError, match=r"jsonl.zst needs the zstandard package: pip install 'babelmill\[zstd\]'"):
+    with pytest.raises(SinkError) as err:
         CorpusSink.open(tmp_path, {}, OutputConfig(format="jsonl.zst"))
+    assert str(err.value) == "--format jsonl.zst needs the zstandard package: pip install 'babelmill[zstd]'"
     monkeypatch.setitem(sys.modules, "pyarrow", None)
-    with pytest.raises(SinkError, match=r"parquet needs pyarrow: pip install 'babelmill\[parquet\]'"):
+    with pytest.raises(SinkError) as err:
         CorpusSink.open(tmp_path, {}, OutputConfig(format="parquet"))
+    assert str(err.value) == "--format parquet needs pyarrow: pip install 'babelmill[parquet]'"
+
+
+# -- the parallel output: same sinks, its own names, state keys and typed Parquet --------------------
+
+PAIRS = [
+    {"id": "a", "src": "Hallo", "tgt": "Hello", "n": 1, "score": 0.5, "ok": True, "flags": ["x"], "note": None},
+    {"id": "b", "src": "Welt", "tgt": "World", "n": 2, "score": -1.25, "ok": False, "flags": [], "note": "y"},
+]
+
+
+def test_an_unknown_output_name_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="output name must be one of corpus, parallel, not 'pairs'"):
+        CorpusSink.open(tmp_path, {}, OutputConfig(), "pairs")
+
+
+def test_parallel_single_file_has_its_own_file_and_state_keys(tmp_path):
+    state = {"corpus_bytes": "999", "corpus_layout": "sharded:parquet"}  # the corpus's, not ours
+    sink = CorpusSink.open(tmp_path, state, OutputConfig(), "parallel")
+    sink.recover()
+    assert (sink.key("bytes"), sink.typed) == ("parallel_bytes", True)
+    sink.write(_line(PAIRS[0]))
+    sink.flush()
+    assert sink.state_values() == {"parallel_bytes": str(len(_line(PAIRS[0]))), "parallel_layout": "single:jsonl"}
+    assert [f["name"] for f in sink.files()] == ["parallel.jsonl"]
+    assert not (tmp_path / CORPUS).exists()
+    sink.close()
+
+
+def test_parallel_layout_is_checked_on_its_own_keys(tmp_path):
+    sink = CorpusSink.open(tmp_path, {"parallel_bytes": "10"}, OutputConfig(format="jsonl.gz"), "parallel")
+    with pytest.raises(SinkError, match="single jsonl, not sharded jsonl.gz"):
+        sink.recover()
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+def test_parallel_shards_keep_their_names_and_types(tmp_path, fmt):
+    if fmt == "parquet":
+        pytest.importorskip("pyarrow")
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "part-00000.jsonl").write_bytes(LINES[0])  # another output's shard: left alone
+    (tmp_path / "parallel").mkdir()
+    (tmp_path / "parallel" / f"part-00003.{fmt}").write_bytes(b"uncommitted")
+    (tmp_path / "parallel" / f".part-00004.{fmt}.tmp").write_bytes(b"part")
+    sink = CorpusSink.open(tmp_path, {}, OutputConfig(format=fmt, shard_size=10_000), "parallel")
+    sink.recover()
+    assert [p.name for p in (tmp_path / "parallel").iterdir()] == []
+    assert [p.name for p in (tmp_path / "corpus").iterdir()] == ["part-00000.jsonl"]
+    for rec in PAIRS:
+        sink.write(_line(rec))
+    sink.seal()
+    values = sink.state_values()
+    sink.after_commit()
+    assert set(values) == {"parallel_layout", "parallel_shards", "parallel_staging_bytes", "parallel_staging_records"}
+    assert [s["name"] for s in json.loads(values["parallel_shards"])] == [f"parallel/part-00000.{fmt}"]
+    assert (tmp_path / ".parallel-staging.jsonl").read_bytes() == b""
+    # typed Parquet: numbers, booleans, lists and nulls come back as they went in
+    assert list(decode_shard(tmp_path / "parallel" / f"part-00000.{fmt}")) == PAIRS
+    assert sink.remove_ids({"a"}) == 1
+    assert list(decode_shard(tmp_path / "parallel" / f"part-00000.{fmt}")) == PAIRS[1:]
+    sink.write(_line(PAIRS[0]))
+    sink.seal()
+    assert [s["name"] for s in sink.files()] == [f"parallel/part-00000.{fmt}", f"parallel/part-00001.{fmt}"]
+    sink.close()
+
+
+def test_typed_parquet_columns(tmp_path):
+    pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "parallel-00000.parquet"
+    path.write_bytes(encode_shard([_line(r) for r in PAIRS], "parquet", typed=True))
+    table = pq.read_table(path)
+    assert table.column_names == list(PAIRS[0])
+    assert table.schema.metadata[b"babelmill.typed_columns"] == b"1"
+    assert str(table.schema.field("n").type) == "int64" and str(table.schema.field("ok").type) == "bool"
+    # records with keys in another order or missing keys: one column per key, first-seen order
+    path.write_bytes(encode_shard([_line({"b": 1}), _line({"a": "x", "b": 2})], "parquet", typed=True))
+    assert pq.read_table(path).column_names == ["b", "a"]
+    assert list(decode_shard(path)) == [{"b": 1, "a": None}, {"b": 2, "a": "x"}]
+    # an empty shard is still a readable typed file
+    path.write_bytes(encode_shard([], "parquet", typed=True))
+    assert list(decode_shard(path)) == []
+    assert pq.read_table(path).schema.metadata[b"babelmill.typed_columns"] == b"1"
+
+
+def test_remove_outputs_takes_the_parallel_files_too(tmp_path):
+    doomed = ["parallel.jsonl", "parallel.jsonl.tmp", ".parallel-staging.jsonl", "parallel-00000.parquet"]
+    kept = ["parallel.txt", "parallel-1.jsonl", "parallel.json"]
+    for name in doomed + kept:
+        (tmp_path / name).write_text("x")
+    remove_outputs(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(kept)

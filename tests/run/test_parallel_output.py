@@ -197,3 +197,11 @@ def test_sharded_output_holds_the_same_pairs(tmp_path: Path, models: Path):
         assert list(iter_parallel_records(out)) == expected
         manifest = json.loads((out / "manifest.json").read_text())
         assert [n for n in manifest["outputs"] if n.startswith("parallel/")] == shards
+    # an edited input's pairs leave the (typed Parquet) shards too
+    old_id = next(p["id"] for p in expected if p["source"] == GERMAN[5])
+    (inputs / "04.txt").write_text(article("Wetter", [GERMAN[5], f"{GERMAN[6]} {GERMAN[2]}"], english(4)))
+    run(inputs, tmp_path / "parquet", models, output_format="parquet", shard_size="2KB")
+    after = list(iter_parallel_records(tmp_path / "parquet"))
+    assert old_id not in {p["id"] for p in after}
+    assert [p["source"] for p in after[-3:]] == [GERMAN[5], GERMAN[6], GERMAN[2]]
+    assert all(isinstance(p["block"], int) and isinstance(p["from_cache"], bool) for p in after)

@@ -227,12 +227,22 @@ ARTICLE = (
 )
 
 
+OTHER_ARTICLE = (
+    "Library Reopens After Renovation\n\n"
+    "The city library in Rostock reopened its reading rooms on Monday after eighteen months of "
+    "renovation that added a children's wing and a rooftop terrace.\n\n"
+    "Visitors queued before the doors opened, and the librarians handed out the first new cards "
+    "to a school class that had helped choose the furniture.\n"
+)
+
+
 def test_an_edited_input_replaces_its_record_and_a_deleted_one_keeps_it(tmp_path: Path, empty_models_dir: Path):
     inputs = tmp_path / "in"
     inputs.mkdir()
     edited, deleted = inputs / "edited.txt", inputs / "deleted.txt"
     edited.write_text(ARTICLE, encoding="utf-8")
-    deleted.write_text(ARTICLE.replace("Kiel", "Rostock").replace("ferries", "cruise ships"), encoding="utf-8")
+    # another article (a copy with a place name changed would be a near-duplicate of the first)
+    deleted.write_text(OTHER_ARTICLE, encoding="utf-8")
     out = tmp_path / "out"
     run_seeds(out, empty_models_dir, inputs=[str(inputs)])
     first = {Path(r["source"]["path"]).name: r for r in read_jsonl(out / "corpus.jsonl")}

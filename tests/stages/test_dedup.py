@@ -18,7 +18,7 @@ import babelmill.stages.dedup
 from babelmill.config import ConfigError, build_stage_config
 from babelmill.dedup import DedupIndex, DedupStateError, IndexParams, exact_key, normalize_key_text
 from babelmill.document import PENDING, Block, Document, Removal
-from babelmill.io.write import corpus_record, load_schema
+from babelmill.io.write import corpus_record, load_schema, rejected_record
 from babelmill.stages.dedup import DedupConfig, DedupStage
 
 WORDS = (
@@ -82,8 +82,14 @@ def test_exact_duplicate_keeps_emitted_text_form():
     out = run(DedupStage(), [doc("a", text), doc("b", copy)])
     assert out["a"].ok and out["b"].text == copy
     assert out["b"].status == "duplicate" and out["b"].status_reason == "exact_duplicate"
-    assert out["b"].status_detail == {"duplicate_of": "a", "similarity": 1.0}
-    assert out["b"].dedup == {"cluster": "cluster:a", "duplicate_of": "a", "similarity": 1.0, "method": "exact"}
+    assert out["b"].status_detail == {"duplicate_of": "a", "similarity": 1.0, "containment": 1.0}
+    assert out["b"].dedup == {
+        "cluster": "cluster:a",
+        "duplicate_of": "a",
+        "similarity": 1.0,
+        "containment": 1.0,
+        "method": "exact",
+    }
     assert out["a"].dedup == {"cluster": "cluster:a", "duplicate_of": None}
 
 
@@ -95,7 +101,7 @@ def test_near_duplicate_found_and_distinct_article_kept(engine):
     docs = [doc("near", near, machine_translated=True), doc("base", base), doc("other", other)]
     out = run(DedupStage(DedupConfig(engine=engine)), docs)
     assert out["near"].status_reason == "near_duplicate"
-    assert out["near"].dedup["duplicate_of"] == "base" and out["near"].dedup["method"] == "minhash"
+    assert out["near"].dedup["duplicate_of"] == "base" and out["near"].dedup["method"] == "jaccard"
     assert 0.7 <= out["near"].dedup["similarity"] < 1.0
     assert out["other"].ok and out["other"].dedup == {"cluster": None, "duplicate_of": None}
 
@@ -310,7 +316,7 @@ def test_key_text_is_the_same_built_from_paragraphs(paragraphs, as_blocks):
     """The stage normalizes paragraph by paragraph; the document key must not change by that."""
     text = "\n\n".join(paragraphs)
     d = Document(id="p", text=text, blocks=[Block(text=p) for p in paragraphs] if as_blocks else [])
-    normalized, _ = DedupStage()._normalize(d)
+    normalized, _, _ = DedupStage()._normalize(d)
     assert normalized == normalize_key_text(text)
 
 
@@ -331,3 +337,157 @@ def test_a_document_that_fails_in_the_stage_is_quarantined_and_the_others_go_on(
     assert out["b"].status == "quarantined" and out["b"].status_reason == "stage_error"
     assert "index write failed" in out["b"].status_detail["message"]
     assert stage.stats()["documents_out"] == 2
+
+
+# -- realistic copies, containment, languages ----------------------------------------------------
+def syndicated(text: str, seed: int) -> str:
+    """What syndication does: a paragraph cut, two swapped, one word in 60 changed, chrome above and below."""
+    rng = random.Random(seed)
+    paras = text.split("\n\n")
+    del paras[rng.randrange(len(paras))]
+    i, j = rng.sample(range(len(paras)), 2)
+    paras[i], paras[j] = paras[j], paras[i]
+    words = "\n\n".join(paras).split(" ")
+    for k in rng.sample(range(len(words)), len(words) // 60):
+        words[k] = rng.choice(["substituted", "changed", "altered"])
+    return "Home | World | Business\n\n" + " ".join(words).replace(". ", ".\n") + "\n\nShare this story"
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_syndicated_copy_is_a_near_duplicate(seed):
+    base = article(21 + seed, n_words=480, paragraphs=8)
+    copy = syndicated(base, seed=22 + seed)
+    other = syndicated(article(40 + seed, n_words=480, paragraphs=8), seed=seed)
+    out = run(DedupStage(), [doc("base", base), doc("copy", copy), doc("other", other)])
+    assert out["copy"].status_reason == "near_duplicate" and out["copy"].dedup["duplicate_of"] == "base"
+    assert out["other"].ok
+
+
+def test_excerpt_in_a_later_run_is_reported_with_its_containment(tmp_path):
+    base = article(31, n_words=600, paragraphs=6)
+    first = DedupStage(context={"state_dir": tmp_path})
+    run(first, [doc("full", base)])
+    finish(first)
+    words = base.split(" ")
+    part = " ".join(words[150:510])  # 60% of the article, cut mid-paragraph
+    later = DedupStage(context={"state_dir": tmp_path})
+    out = run(later, [doc("excerpt", "Read more below\n\n" + part)])
+    finish(later)
+    d = out["excerpt"]
+    assert d.status_reason == "near_duplicate" and d.status_detail["duplicate_of"] == "full"
+    assert d.status_detail["method"] == "containment" and d.status_detail["contained"] == "duplicate_in_kept"
+    assert d.status_detail["containment"] >= 0.9 and d.status_detail["similarity"] < 0.7
+    d.source = {"path": "excerpt.txt"}
+    record = rejected_record(d, {"version": "test", "config_sha256": "0" * 64})
+    assert record["containment"] == d.status_detail["containment"] and "containment" not in record["detail"]
+    jsonschema.validate(record, load_schema("rejected-record"))
+
+
+def test_a_page_containing_a_corpus_document_is_its_duplicate_and_the_longer_is_kept_in_a_batch(tmp_path):
+    wire = article(41, n_words=240, paragraphs=4)
+    page = article(42, n_words=200, paragraphs=3) + "\n\n" + wire + "\n\n" + article(43, n_words=200, paragraphs=3)
+    first = DedupStage(context={"state_dir": tmp_path})
+    run(first, [doc("wire", wire)])
+    finish(first)
+    later = DedupStage(context={"state_dir": tmp_path})
+    out = run(later, [doc("page", page)])
+    assert out["page"].status_detail["duplicate_of"] == "wire"  # what is in the corpus stays
+    assert out["page"].status_detail["contained"] == "kept_in_duplicate"
+    assert out["page"].status_detail["containment"] == 1.0
+    # decided together, the kept-member rule keeps the longer document
+    together = run(DedupStage(), [doc("wire", wire), doc("page", page)])
+    assert together["page"].ok and together["wire"].status_detail["duplicate_of"] == "page"
+    assert together["wire"].status_detail["contained"] == "duplicate_in_kept"
+
+
+def test_articles_of_one_site_sharing_a_long_passage_stay_apart():
+    passage = article(51, n_words=180, paragraphs=1)  # a long bio or disclaimer under every article
+    docs = [doc(f"a{i}", article(60 + i, n_words=50, paragraphs=1) + "\n\n" + passage) for i in range(4)]
+    out = run(DedupStage(), docs)
+    assert all(d.ok for d in out.values())
+    unguarded = run(DedupStage(DedupConfig(own_min=10**9)), [doc(d.id, d.text) for d in docs])
+    assert not all(d.ok for d in unguarded.values())  # without the guard they would merge
+
+
+ZH = (
+    "一九三七年，全球灰鲸仅余一千只左右，为了防止绝种，保护灰鲸运动于焉展开。"
+    "下午开始的演出，连续六场、各1小时，千人的观众席换场时间只有20分钟。"
+    "一直盼望着可以去大陆比全国赛，今年的十二月五日终于成行了。"
+    "研究人员表示，新的监测系统能够更准确地记录鲸鱼的迁徙路线和数量变化。"
+)
+
+
+def pending_doc(doc_id: str, paragraphs: list[str], lang: str) -> Document:
+    blocks = [Block(text=p, lang=lang, translation=PENDING) for p in paragraphs]
+    return Document(id=doc_id, text="\n\n".join(paragraphs), blocks=blocks)
+
+
+def test_pending_chinese_and_german_documents_are_deduplicated():
+    zh = [ZH[i : i + 40] for i in range(0, len(ZH), 40)]
+    zh_copy = ["返回首页"] + [p.replace("灰鲸", "灰鯨", 1) for p in zh[:-1]] + ["责任编辑：王"]
+    de = [
+        "Die Regierung hat am Dienstag ein neues Gesetz zur Förderung erneuerbarer Energien beschlossen.",
+        "Kritiker bemängeln, dass die Finanzierung der Maßnahmen noch immer nicht geklärt sei.",
+        "Der Minister kündigte an, die Details in den kommenden Wochen im Parlament vorzustellen.",
+        "Die Opposition forderte eine breite Debatte über die Kosten für die privaten Haushalte.",
+    ]
+    de_copy = [p.replace("Dienstag", "Mittwoch") for p in de[:3]] + ["Teilen Sie diesen Artikel"]
+    docs = [
+        pending_doc("zh", zh, "zh"),
+        pending_doc("zh-copy", zh_copy, "zh"),
+        pending_doc("de", de, "de"),
+        pending_doc("de-copy", de_copy, "de"),
+        pending_doc("zh-other", [ZH[::-1][:60], ZH[::-1][60:]], "zh"),
+    ]
+    out = run(DedupStage(), docs)
+    assert out["zh-copy"].status_detail["duplicate_of"] == "zh"
+    assert out["de-copy"].status_detail["duplicate_of"] == "de"
+    assert out["zh"].ok and out["de"].ok and out["zh-other"].ok
+    # the same Chinese text shingled as one whitespace "word" per paragraph would find nothing
+    words = DedupStage(DedupConfig(char_shingle_size=5))
+    grams, _ = words.shingles_of(docs[0])
+    assert len(grams) > 4 * len(zh)
+
+
+def test_a_document_translated_later_keeps_its_decision_and_is_matched_on_its_english(tmp_path):
+    """Run 1: a German original and its copy, both pending; run 2: both translated (the runner
+    forgets the kept one and feeds both again); a later English copy meets the English text."""
+    german = ["Der erste Absatz des Artikels über die Wahl.", "Der zweite Absatz mit vielen weiteren Details."]
+    german = [p + " " + " ".join(f"Wort{i}{j}" for j in range(30)) for i, p in enumerate(german)]
+    english = article(71, n_words=160, paragraphs=2).split("\n\n")
+
+    first = DedupStage(context={"state_dir": tmp_path})
+    copy = [german[0], german[1].replace(" mit vielen weiteren Details", " mit Details")]
+    out1 = run(first, [pending_doc("orig", german, "de"), pending_doc("copy", copy, "de")])
+    finish(first)
+    assert out1["orig"].ok and out1["copy"].status_detail["duplicate_of"] == "orig"
+
+    def translated(doc_id: str) -> Document:
+        pairs = zip(english, german, strict=True)
+        blocks = [Block(text=e, lang="de", translation="translated", original=g) for e, g in pairs]
+        return Document(id=doc_id, text="\n\n".join(english), blocks=blocks)
+
+    second = DedupStage(context={"state_dir": tmp_path})
+    second.forget(["orig"])  # what the runner does for a kept document it processes again
+    out2 = run(second, [translated("orig"), translated("copy")])
+    finish(second)
+    assert out2["orig"].ok and out2["copy"].status_detail["duplicate_of"] == "orig"
+    index = DedupIndex(tmp_path / "dedup.sqlite", DedupConfig().index_params())
+    assert len(index) == 1 and index.get("orig") is not None
+    index.close()
+
+    third = DedupStage(context={"state_dir": tmp_path})
+    out3 = run(third, [doc("english", "\n\n".join(english).upper())])
+    assert out3["english"].status_detail["duplicate_of"] == "orig"
+
+
+def test_an_index_of_the_previous_format_asks_for_a_rebuild(tmp_path):
+    stage = DedupStage(context={"state_dir": tmp_path})
+    run(stage, [doc("a", article(81))])
+    finish(stage)
+    db = sqlite3.connect(tmp_path / "dedup.sqlite")
+    db.execute("DELETE FROM meta WHERE key='format'")  # as format 1 wrote it
+    db.commit()
+    db.close()
+    with pytest.raises(DedupStateError, match=r"format 1.*--rebuild"):
+        run(DedupStage(context={"state_dir": tmp_path}), [doc("b", article(82))])

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 _WORD = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*", re.UNICODE)
-_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|de|org|net|co|io|at|ch|uk|ly)/\S*", re.IGNORECASE)
+# a bare domain starts where a run of word characters and hyphens starts (the lookbehind): from
+# every word boundary inside "a-a-a-...", "[\w-]+\." would rescan the run (quadratic)
+_URL = re.compile(r"(?:https?://|www\.)\S+|(?<![\w-])[\w-]+\.(?:com|de|org|net|co|io|at|ch|uk|ly)/\S*", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[•·▪▫◦‣∙*]|[-–—](?!>)|\d{1,2}[.)](?=\s))\s*")
 TERMINAL = tuple('.!?…。！？:;"”’»“)')
 # Stop-word lists of these languages are consulted; the best-scoring one describes a document.

@@ -3,16 +3,25 @@
 One row per *kept* document (duplicates never enter the index, so every match points at a
 document that is in the corpus and ``duplicate_of`` never forms chains):
 
-* ``docs``   id, exact key, MinHash signature, paragraph hashes, number of duplicates seen
+* ``docs``   id, exact key, MinHash signature, shingle hashes per paragraph (``uint32``, what
+  candidates are verified on: :class:`~babelmill.dedup.verify.Shingles`), paragraph hashes,
+  number of duplicates seen
 * ``exact``  exact key -> document (primary key lookup)
 * ``bands``  LSH band key -> documents (clustered primary key ``(key, doc)``)
 * ``paras``  paragraph hash -> documents (clustered primary key ``(key, doc)``)
-* ``meta``   the parameters that make signatures comparable (engine, seed, permutations,
-  shingle size, bands, rows)
+* ``anchors`` sampled shingle hash -> documents (one shingle in ``anchor_every``, chosen by hash
+  value): candidates for containment, an excerpt or an embedded story, whose whole-set Jaccard is
+  too low for LSH
+* ``meta``   the format version and the parameters that make signatures and shingles comparable
+  (engine, seed, permutations, shingle sizes, bands, rows)
 
 A new document is checked with a handful of indexed point queries (its exact key, its band
-keys, its paragraph hashes), so opening the index costs the same for ten documents or ten
-million: nothing is loaded into memory up front.
+keys, its paragraph hashes) and one read per candidate, so opening the index costs the same for
+ten documents or ten million: nothing is loaded into memory up front.
+
+**Format.** ``FORMAT`` is 2 since candidates are verified on stored shingle sets and CJK text is
+shingled by characters; an index of another format (or without one: format 1) is refused with
+:class:`DedupStateError`, which the runner reports as "rerun with --rebuild".
 
 Writes go into one open transaction that only :meth:`DedupIndex.commit` makes durable. A run
 that dies before the commit leaves the index exactly as the last committed run left it, so
@@ -29,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from babelmill.dedup.minhash import band_keys
+from babelmill.dedup.verify import Shingles
 from babelmill.errors import StageStateError
 
 SCHEMA = """
@@ -38,16 +48,18 @@ CREATE TABLE IF NOT EXISTS docs (
     id TEXT NOT NULL UNIQUE,
     exact BLOB,
     sig BLOB,
+    shingles BLOB,
     paras BLOB,
     dups INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS exact (key BLOB PRIMARY KEY, doc INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS paras (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS anchors (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
 """
 
-#: a band bucket this full is boilerplate-like; looking at more candidates buys nothing
-MAX_CANDIDATES = 2000
+#: version of the on-disk layout; an index of another version needs a rebuild
+FORMAT = 2
 
 
 class DedupStateError(StageStateError):
@@ -62,9 +74,12 @@ class IndexParams:
     num_perm: int = 128
     seed: int = 1
     shingle_size: int = 5
-    bands: int = 25
-    rows: int = 5
+    char_shingle_size: int = 5
+    bands: int = 42
+    rows: int = 3
+    anchor_every: int = 16
     key_version: int = 1  # bump when normalize_key_text changes
+    format: int = FORMAT
 
     def as_meta(self) -> dict[str, str]:
         return {k: str(v) for k, v in asdict(self).items()}
@@ -78,11 +93,12 @@ class IndexedDoc:
 
 
 @dataclass(frozen=True)
-class NearMatch:
+class Candidate:
+    """An indexed document that shares an LSH band or a paragraph with the one being decided."""
+
     id: str
     rowid: int
-    similarity: float
-    candidates: int
+    shingles: Shingles
 
 
 class DedupIndex:
@@ -133,12 +149,18 @@ class DedupIndex:
             self.db.executemany("INSERT INTO meta(key, value) VALUES (?, ?)", sorted(wanted.items()))
             self.db.execute("COMMIT")
             return
+        if stored.get("format") != wanted["format"]:
+            raise DedupStateError(
+                f"dedup index {self.path} has format {stored.get('format', '1')}, this version reads "
+                f"format {wanted['format']} (stored shingle sets, character shingles for CJK): "
+                "it must be rebuilt (--rebuild)"
+            )
         diff = {k: (stored.get(k), v) for k, v in wanted.items() if stored.get(k) != v}
         if diff:
             what = ", ".join(f"{k} stored={a} configured={b}" for k, (a, b) in sorted(diff.items()))
             raise DedupStateError(
                 f"dedup index {self.path} was built with other parameters ({what}); "
-                "signatures would not be comparable: rerun with rebuild, or restore the old settings"
+                "signatures would not be comparable: rebuild it (--rebuild), or restore the old settings"
             )
 
     # -- lookups -------------------------------------------------------------------------------
@@ -159,30 +181,43 @@ class DedupIndex:
         ).fetchone()
         return IndexedDoc(*row) if row else None
 
-    def find_near(self, signature: np.ndarray, threshold: float, keys: list[int] | None = None) -> NearMatch | None:
-        """The indexed document most similar to ``signature`` at or above ``threshold``.
+    def candidates(
+        self, keys: list[int], para_keys: list[int], anchors: list[int], limit: int, para_limit: int
+    ) -> list[Candidate]:
+        """Indexed documents sharing an LSH band key, a paragraph hash or an anchor, with their shingles.
 
-        Candidates come from equal LSH band keys; their similarity is the estimated Jaccard
-        of the signatures. Ties go to the smallest id so the answer never depends on order.
+        At most ``limit`` from the bands and ``limit`` from the anchors, most shared first (ties to
+        the oldest row). A paragraph or anchor held by more than ``para_limit`` documents is
+        boilerplate-like or a stock phrase, and names none.
         """
-        keys = keys if keys is not None else band_keys(signature, self.params.bands, self.params.rows)
-        marks = ",".join("?" * len(keys))
-        rows = self.db.execute(
-            f"SELECT DISTINCT d.rowid, d.id, d.sig FROM bands b JOIN docs d ON d.rowid = b.doc "
-            f"WHERE b.key IN ({marks}) LIMIT {MAX_CANDIDATES}",
-            keys,
-        ).fetchall()
-        if not rows:
-            return None
-        sigs = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.uint32).reshape(len(rows), -1)
-        sims = np.count_nonzero(sigs == signature[None, :], axis=1) / signature.shape[0]
-        best: tuple[float, str, int] | None = None
-        for (rowid, doc_id, _), sim in zip(rows, sims.tolist(), strict=True):
-            if sim >= threshold and (best is None or (-sim, doc_id) < (-best[0], best[1])):
-                best = (sim, doc_id, rowid)
-        if best is None:
-            return None
-        return NearMatch(id=best[1], rowid=best[2], similarity=best[0], candidates=len(rows))
+        rowids: dict[int, None] = {}
+        if keys:
+            marks = ",".join("?" * len(keys))
+            rows = self.db.execute(
+                f"SELECT doc FROM bands WHERE key IN ({marks}) GROUP BY doc ORDER BY COUNT(*) DESC, doc LIMIT ?",
+                [*keys, limit],
+            )
+            rowids.update((r[0], None) for r in rows)
+        for key in dict.fromkeys(para_keys):
+            docs = self.db.execute("SELECT doc FROM paras WHERE key=? LIMIT ?", (key, para_limit + 1)).fetchall()
+            if len(docs) <= para_limit:
+                rowids.update((r[0], None) for r in docs)
+        if anchors:
+            marks = ",".join("?" * len(anchors))
+            by_key: dict[int, list[int]] = {}
+            for key, doc in self.db.execute(f"SELECT key, doc FROM anchors WHERE key IN ({marks})", anchors):
+                by_key.setdefault(key, []).append(doc)
+            shared: dict[int, int] = {}
+            for docs in by_key.values():
+                if len(docs) <= para_limit:
+                    for doc in docs:
+                        shared[doc] = shared.get(doc, 0) + 1
+            rowids.update((d, None) for d in sorted(shared, key=lambda d: (-shared[d], d))[:limit])
+        if not rowids:
+            return []
+        marks = ",".join("?" * len(rowids))
+        rows = self.db.execute(f"SELECT rowid, id, shingles FROM docs WHERE rowid IN ({marks})", list(rowids))
+        return [Candidate(doc_id, rowid, Shingles.unpack(sh)) for rowid, doc_id, sh in rows]
 
     def paragraph_docs(self, key: int, exclude_rowid: int | None, limit: int) -> list[str]:
         """Ids of up to ``limit`` other indexed documents holding a paragraph with this hash."""
@@ -202,6 +237,7 @@ class DedupIndex:
         paragraphs: list[int],
         dups: int = 0,
         keys: list[int] | None = None,
+        shingles: Shingles | None = None,
     ) -> IndexedDoc:
         """Index a kept document (uncommitted until :meth:`commit`)."""
         self._begin()
@@ -209,11 +245,12 @@ class DedupIndex:
         try:
             paras = sorted(set(paragraphs))
             cur = self.db.execute(
-                "INSERT INTO docs(id, exact, sig, paras, dups) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO docs(id, exact, sig, shingles, paras, dups) VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     doc_id,
                     exact,
                     None if signature is None else signature.astype(np.uint32).tobytes(),
+                    None if shingles is None else shingles.pack(),
                     np.asarray(paras, dtype=np.int64).tobytes(),
                     dups,
                 ),
@@ -226,6 +263,11 @@ class DedupIndex:
                     keys = band_keys(signature, self.params.bands, self.params.rows)
                 self.db.executemany("INSERT OR IGNORE INTO bands(key, doc) VALUES (?, ?)", [(k, rowid) for k in keys])
             self.db.executemany("INSERT OR IGNORE INTO paras(key, doc) VALUES (?, ?)", [(k, rowid) for k in paras])
+            if shingles is not None:
+                self.db.executemany(
+                    "INSERT OR IGNORE INTO anchors(key, doc) VALUES (?, ?)",
+                    [(k, rowid) for k in shingles.anchors(self.params.anchor_every)],
+                )
         except BaseException:
             self.db.execute("ROLLBACK TO add_doc")
             self.db.execute("RELEASE add_doc")
@@ -248,10 +290,12 @@ class DedupIndex:
         autocommit = not self._in_tx
         self._begin()
         try:
-            row = self.db.execute("SELECT rowid, exact, sig, paras FROM docs WHERE id=?", (doc_id,)).fetchone()
+            row = self.db.execute(
+                "SELECT rowid, exact, sig, paras, shingles FROM docs WHERE id=?", (doc_id,)
+            ).fetchone()
             if row is None:
                 return False
-            rowid, exact, sig, paras = row
+            rowid, exact, sig, paras, shingles = row
             if exact is not None:
                 self.db.execute("DELETE FROM exact WHERE key=? AND doc=?", (exact, rowid))
             if sig is not None:
@@ -259,6 +303,8 @@ class DedupIndex:
                 self.db.executemany("DELETE FROM bands WHERE key=? AND doc=?", [(k, rowid) for k in keys])
             para_keys = np.frombuffer(paras or b"", dtype=np.int64).tolist()
             self.db.executemany("DELETE FROM paras WHERE key=? AND doc=?", [(k, rowid) for k in para_keys])
+            anchors = Shingles.unpack(shingles).anchors(self.params.anchor_every)
+            self.db.executemany("DELETE FROM anchors WHERE key=? AND doc=?", [(k, rowid) for k in anchors])
             self.db.execute("DELETE FROM docs WHERE rowid=?", (rowid,))
             return True
         finally:
@@ -276,6 +322,7 @@ class PendingDoc:
     paragraphs: list[int]
     dups: int = 0
     keys: list[int] | None = None  # LSH band keys of the signature
+    shingles: Shingles | None = None  # shingle hashes per paragraph
 
 
 class BatchOverlay:
@@ -293,6 +340,7 @@ class BatchOverlay:
         self.exact: dict[bytes, str] = {}
         self.bands: dict[int, list[str]] = {}
         self.paras: dict[int, list[str]] = {}
+        self.anchors: dict[int, list[str]] = {}
 
     def add(self, doc: PendingDoc) -> None:
         self.docs[doc.id] = doc
@@ -305,21 +353,24 @@ class BatchOverlay:
                 self.bands.setdefault(key, []).append(doc.id)
         for key in set(doc.paragraphs):
             self.paras.setdefault(key, []).append(doc.id)
+        if doc.shingles is not None:
+            for key in doc.shingles.anchors(self.params.anchor_every):
+                self.anchors.setdefault(key, []).append(doc.id)
 
-    def find_near(
-        self, signature: np.ndarray, threshold: float, keys: list[int] | None = None
-    ) -> tuple[str, float] | None:
-        """Best (id, estimated Jaccard) at or above ``threshold``; ties to the smallest id."""
+    def candidates(
+        self, keys: list[int], para_keys: list[int], anchors: list[int], para_limit: int
+    ) -> list[PendingDoc]:
+        """Batch documents sharing an LSH band key, or a paragraph hash or anchor held by at most
+        ``para_limit`` documents."""
         ids: set[str] = set()
-        for key in keys if keys is not None else band_keys(signature, self.params.bands, self.params.rows):
+        for key in keys:
             ids.update(self.bands.get(key, ()))
-        best: tuple[str, float] | None = None
-        for doc_id in sorted(ids):
-            other = self.docs[doc_id].signature
-            sim = float(np.count_nonzero(other == signature)) / signature.shape[0]
-            if sim >= threshold and (best is None or sim > best[1]):
-                best = (doc_id, sim)
-        return best
+        for table, wanted in ((self.paras, para_keys), (self.anchors, anchors)):
+            for key in set(wanted):
+                docs = table.get(key, ())
+                if len(docs) <= para_limit:
+                    ids.update(docs)
+        return [self.docs[i] for i in sorted(ids)]
 
     def paragraph_docs(self, key: int, exclude_id: str) -> list[str]:
         return [d for d in self.paras.get(key, ()) if d != exclude_id]

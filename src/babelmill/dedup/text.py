@@ -10,12 +10,19 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+import zlib
 from collections.abc import Iterable
+
+import numpy as np
 
 # Scripts written without spaces between words: each character is one token, so Chinese or
 # Japanese text that is still waiting for translation still gets useful shingles.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN_RE = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+")
+_CJK_RE = re.compile(rf"[{_CJK}]")
+
+#: block languages written without spaces between words: shingled by characters
+CHARACTER_LANGS = frozenset({"zh", "ja"})
 _BLANK_LINE_RE = re.compile(r"\n[ \t\r\f\v]*\n")
 
 
@@ -123,3 +130,48 @@ def jaccard(a: Iterable[str], b: Iterable[str]) -> float:
     if not sa and not sb:
         return 1.0
     return len(sa & sb) / len(sa | sb)
+
+
+def is_character_text(normalized: str, lang: str | None = None) -> bool:
+    """Whether a block is shingled by characters: its detected language, else its script.
+
+    Chinese and Japanese blocks are; every other detected language is shingled by words. A block
+    without a detected language (a document that never went through ``detect``) is shingled by
+    characters when at least half of its tokens are CJK characters.
+
+    >>> is_character_text("hello world", "zh"), is_character_text("北京 大学", "de")
+    (True, False)
+    >>> is_character_text("北京大学 in beijing"), is_character_text("the 北 京 talks in beijing")
+    (True, False)
+    """
+    if lang is not None and lang not in ("und", "other"):
+        return lang in CHARACTER_LANGS
+    toks = tokens(normalized)
+    return bool(toks) and 2 * len(_CJK_RE.findall(normalized)) >= len(toks)
+
+
+def block_shingles(normalized: str, lang: str | None, word_size: int, char_size: int) -> list[str]:
+    """Shingles of one normalized block: word ``word_size``-grams, or character ``char_size``-grams.
+
+    Character shingles are n-grams of :func:`tokens`, so a Latin word inside Chinese text is one
+    unit, and punctuation (already folded to spaces) never forms part of a shingle.
+
+    >>> block_shingles("the talks resumed on monday", "en", 3, 2)
+    ['the talks resumed', 'talks resumed on', 'resumed on monday']
+    >>> block_shingles("北京 大学", "zh", 3, 2)
+    ['北 京', '京 大', '大 学']
+    """
+    size = char_size if is_character_text(normalized, lang) else word_size
+    return shingles(tokens(normalized), size)
+
+
+def shingle_hashes(grams: Iterable[str]) -> np.ndarray:
+    """Sorted distinct 32-bit hashes (CRC-32) of shingles: the set that verification compares.
+
+    Part of the index's on-disk format. At 32 bits two articles of 1,000 shingles share a
+    colliding hash with probability about 2e-4, which cannot move a similarity measurably.
+
+    >>> shingle_hashes(["b c", "a b", "b c"]).tolist() == sorted({zlib.crc32(b"a b"), zlib.crc32(b"b c")})
+    True
+    """
+    return np.unique(np.fromiter((zlib.crc32(g.encode("utf-8")) for g in grams), dtype=np.uint32))

@@ -111,8 +111,8 @@ def _typed_table(records: list[dict[str, Any]]):
     keys: list[str] = []
     for rec in records:
         keys.extend(k for k in rec if k not in keys)
-    table = pa.Table.from_pylist(records) if records else pa.table({})
-    table = table.select(keys) if keys else table
+    # every row gets every key: pyarrow takes the columns from the first row only
+    table = pa.Table.from_pylist([{k: rec.get(k) for k in keys} for rec in records]) if records else pa.table({})
     return table.replace_schema_metadata({TYPED_MARK: b"1"})
 
 

@@ -92,6 +92,7 @@ def rejected_record(doc: Document, pipeline: dict[str, Any]) -> dict[str, Any]:
         "message": detail.pop("message", None),
         "duplicate_of": detail.pop("duplicate_of", None),
         "similarity": detail.pop("similarity", None),
+        "containment": detail.pop("containment", None),
         "detail": detail,
         "title": doc.metadata.get("title"),
         "source": source_record(doc),

@@ -1,16 +1,26 @@
 """Deduplication stage: exact copies, near-duplicates (MinHash + LSH), recurring paragraphs.
 
 Runs after ``translate`` and ``normalize``, on the English ``doc.text``, so a German article and
-its English original can meet once translated. For each document, in the kept-member order
-below:
+its English original can meet once translated. Blocks still pending translation are compared in
+their own language: each paragraph is shingled by the language ``detect`` gave its block
+(Chinese and Japanese by characters, ``char_shingle_size``; every other language by words,
+``shingle_size``; a translated block is English; without blocks, by script). For each document,
+in the kept-member order below:
 
 1. Same ``id`` as a document already in the index (a rerun over the same input): it *is* that
    document; it is left alone (never its own duplicate).
 2. Exact: the key of :func:`~babelmill.dedup.text.normalize_key_text` (NFKC, case folded,
    punctuation and whitespace folded) equals a kept document's -> rejected
    ``duplicate/exact_duplicate`` with similarity 1.0.
-3. Near: MinHash of word shingles, LSH candidates, estimated Jaccard ``>= threshold`` -> rejected
-   ``duplicate/near_duplicate`` with that similarity (the best match; ties to the smallest id).
+3. Near: candidates are the indexed documents sharing an LSH band of the MinHash signature, a
+   paragraph, or an anchor (a sampled shingle, for excerpts whose Jaccard is too low for LSH).
+   Each is verified on the stored shingle sets by :class:`~babelmill.dedup.verify.Rule`: Jaccard
+   ``>= threshold``, or the smaller document at least ``containment`` inside the other, and
+   never when the smaller one has paragraphs of its own. A match -> rejected
+   ``duplicate/near_duplicate`` with ``similarity`` (Jaccard), ``containment``, ``method`` and
+   ``contained`` (the best match: highest of the two measures, then Jaccard, then smallest id).
+   A document that *contains* a kept one (a longer page around a wire story) is its duplicate
+   too: across runs what is in the corpus stays; within a batch the longer one ranks first.
 4. Otherwise the document is kept and indexed; later documents are compared against it.
 
 Duplicates never enter the index, so ``duplicate_of`` always names a document that is in the
@@ -20,7 +30,10 @@ known to have a duplicate (in this batch, or from earlier runs), else ``None``.
 **Kept-member rule.** Within a batch documents are decided in this order, so the first member of
 a cluster met is the one kept, whatever the input order: native before machine-translated
 (``doc.origin["machine_translated"]``), fewer blocks still pending translation, longer
-normalized text, then the smallest id. Documents are still yielded in the order received.
+normalized text, then the smallest id. Documents are still yielded in the order received. Before
+all of these comes a document that an earlier run kept and this run processes again (the runner
+calls :meth:`~DedupStage.forget` on it first: its pending blocks were translated), so a translated
+document keeps its earlier decision and is then indexed on its English text.
 
 **Across runs (and batches), what is already in the corpus stays**: an earlier document is never
 replaced, even if a new copy would rank higher; the new copy is the duplicate. That keeps ids
@@ -55,8 +68,16 @@ from typing import Any, ClassVar
 
 from babelmill.dedup.index import BatchOverlay, DedupIndex, IndexedDoc, IndexParams, PendingDoc
 from babelmill.dedup.minhash import ENGINES, MinHasher, band_keys
-from babelmill.dedup.text import exact_key, normalize_key_text, paragraph_hash, shingles, split_paragraphs, tokens
-from babelmill.document import DUPLICATE, PENDING, Document, Removal
+from babelmill.dedup.text import (
+    block_shingles,
+    exact_key,
+    normalize_key_text,
+    paragraph_hash,
+    shingle_hashes,
+    split_paragraphs,
+)
+from babelmill.dedup.verify import Rule, Shingles, compare
+from babelmill.document import DUPLICATE, PENDING, TRANSLATED, Document, Removal
 from babelmill.stage import RunContext, StatefulStage
 
 STAGE = "dedup"
@@ -79,14 +100,36 @@ class DedupConfig:
     near: bool = True
     #: words per shingle; 5 keeps unrelated articles on the same topic apart (few shared 5-grams)
     shingle_size: int = 5
+    #: characters per shingle in Chinese and Japanese blocks (by detected language, else by script)
+    char_shingle_size: int = 5
     #: MinHash permutations (signature length); 128 gives a similarity error of about +-0.04
     num_perm: int = 128
     #: LSH bands x rows (<= num_perm). 25 x 5 makes a pair with Jaccard 0.7 a candidate with
     #: probability 0.99 and one with 0.3 with probability 0.06 (only candidates are compared)
-    bands: int = 25
-    rows: int = 5
-    #: estimated Jaccard of shingle sets at or above which a document is a near-duplicate
-    threshold: float = 0.7
+    bands: int = 42
+    rows: int = 3
+    #: Jaccard of the shingle sets (verified on the stored sets) at or above which a document is
+    #: a near-duplicate
+    threshold: float = 0.6
+    #: share of the smaller document's shingles found in the other at or above which one is a
+    #: near-duplicate of the other (an excerpt, or a story embedded in a longer page)
+    containment: float = 0.75
+    #: containment only counts when the smaller document has at least this many shingles
+    containment_min_shingles: int = 25
+    #: never a duplicate when the smaller document has at least max(own_min, own_share x its
+    #: shingles) in paragraphs of its own (mostly absent from the other): another article that
+    #: shares a long passage, not a copy
+    own_min: int = 20
+    own_share: float = 0.1
+    #: one shingle in this many (by hash value) is an anchor: documents sharing anchors are
+    #: candidates for containment (an excerpt has too low a Jaccard for LSH)
+    anchor_every: int = 16
+    #: at most this many candidates from the bands, and as many from the anchors (most shared
+    #: first), are verified per document
+    max_candidates: int = 50
+    #: a paragraph or anchor held by more than this many documents is boilerplate-like or a stock
+    #: phrase: it names no candidates
+    paragraph_candidate_limit: int = 10
     #: seed of the MinHash permutations
     seed: int = 1
     #: ``rensa`` (Rust, ~75x faster) or ``datasketch`` (pure numpy reference)
@@ -114,8 +157,17 @@ class DedupConfig:
             raise ValueError(f"bands x rows ({self.bands} x {self.rows}) exceeds num_perm ({self.num_perm})")
         if not 0.0 < self.threshold <= 1.0:
             raise ValueError(f"threshold must be in (0, 1], got {self.threshold}")
+        if not 0.0 < self.containment <= 1.0:
+            raise ValueError(f"containment must be in (0, 1], got {self.containment}")
+        if min(self.char_shingle_size, self.anchor_every, self.max_candidates, self.paragraph_candidate_limit) < 1:
+            raise ValueError(
+                "char_shingle_size, anchor_every, max_candidates and paragraph_candidate_limit must be positive"
+            )
         if self.max_also_in < 1 or self.recurring_min_docs < 1:
             raise ValueError("max_also_in and recurring_min_docs must be at least 1")
+
+    def rule(self) -> Rule:
+        return Rule(self.threshold, self.containment, self.containment_min_shingles, self.own_min, self.own_share)
 
     def index_params(self) -> IndexParams:
         return IndexParams(
@@ -123,8 +175,10 @@ class DedupConfig:
             num_perm=self.num_perm,
             seed=self.seed,
             shingle_size=self.shingle_size,
+            char_shingle_size=self.char_shingle_size,
             bands=self.bands,
             rows=self.rows,
+            anchor_every=self.anchor_every,
         )
 
 
@@ -160,7 +214,8 @@ class _Work:
     pending: PendingDoc | None = None  # kept in this batch; written when the document leaves
     note_rowid: int | None = None  # duplicate of this indexed row; counted when the document leaves
     paragraphs: list[tuple[int, int]] | None = None  # (hash, paragraph index)
-    para_keys: list[str] | None = None  # normalized paragraphs, when already computed
+    para_keys: list[str] | None = None  # normalized paragraphs (blocks), in order
+    langs: list[str | None] | None = None  # shingling language of each paragraph
 
     @property
     def kept(self) -> bool:
@@ -189,6 +244,9 @@ class DedupStage(StatefulStage):
         # a duplicate, one below it is the same document met again on a rerun
         self._first_new_rowid: int | None = None
         self._reseen: set[str] = set()  # already-indexed ids met in this run
+        # ids this run forgot that were kept documents: met again (their pending blocks translated),
+        # they rank first, so the corpus keeps the document it held and its duplicates stay such
+        self._was_kept: set[str] = set()
         self._touched: set[str] = set()  # kept ids that got a duplicate in the current batch
         self._overlay: BatchOverlay | None = None  # kept documents of the batch being decided
 
@@ -221,7 +279,9 @@ class DedupStage(StatefulStage):
     def forget(self, doc_ids: str | Iterable[str]) -> int:
         """Remove documents from the index (inputs deleted or edited); returns how many were there."""
         ids = [doc_ids] if isinstance(doc_ids, str) else list(doc_ids)
-        n = sum(1 for doc_id in ids if self.index.forget(doc_id))
+        forgotten = [doc_id for doc_id in ids if self.index.forget(doc_id)]
+        n = len(forgotten)
+        self._was_kept.update(forgotten)
         self._reseen.difference_update(ids)
         self.count("index_forgotten", n)
         return n
@@ -237,20 +297,20 @@ class DedupStage(StatefulStage):
         work: list[_Work | None] = []
         for doc in docs:
             try:
-                normalized, para_keys = self._normalize(doc)
-                work.append(_Work(doc, normalized, para_keys=para_keys))
+                normalized, para_keys, langs = self._normalize(doc)
+                work.append(_Work(doc, normalized, para_keys=para_keys, langs=langs))
             except Exception as exc:  # bad input never stops the run
                 self._failed(doc, exc)
                 work.append(None)
         live = [w for w in work if w is not None]
-        for item in sorted(live, key=lambda w: kept_rank(w.doc, w.normalized)):
+        for item in sorted(live, key=lambda w: (w.doc.id not in self._was_kept, *kept_rank(w.doc, w.normalized))):
             try:
                 self._decide(item)
                 if self.config.paragraphs and item.kept and item.paragraphs is None:
                     item.paragraphs = self._paragraph_hashes(item.doc, item.para_keys)
             except Exception as exc:
                 self._failed(item.doc, exc)
-            item.normalized, item.para_keys = "", None  # keep only hashes for the rest of the batch
+            item.normalized, item.para_keys, item.langs = "", None, None  # keep only hashes from here on
         for item in live:
             if item.kept and item.doc.ok and item.doc.id in self._touched:
                 item.doc.dedup["cluster"] = cluster_id(item.doc.id)
@@ -273,7 +333,7 @@ class DedupStage(StatefulStage):
         try:
             if item.pending is not None:
                 p = item.pending
-                self.index.add(p.id, p.exact, p.signature, p.paragraphs, dups=p.dups, keys=p.keys)
+                self.index.add(p.id, p.exact, p.signature, p.paragraphs, dups=p.dups, keys=p.keys, shingles=p.shingles)
             if item.note_rowid is not None:
                 self.index.note_duplicate(item.note_rowid)
         except Exception as exc:
@@ -313,31 +373,99 @@ class DedupStage(StatefulStage):
             if match_id is not None:
                 self._duplicate(item, match_id, 1.0, "exact")
                 return
-        signature, keys = None, None
+        signature, keys, hashes = None, None, None
+        para_hashes = self._paragraph_hashes(doc, item.para_keys)
         if cfg.near:
-            signature = self.hasher.signature(shingles(tokens(item.normalized), cfg.shingle_size))
+            grams, hashes = self._shingles(item.para_keys, item.langs)
+            signature = self.hasher.signature(grams)
             keys = band_keys(signature, cfg.bands, cfg.rows)
-            match = self.index.find_near(signature, cfg.threshold, keys)
-            best = [(match.similarity, match.id)] if match is not None else []
-            local = overlay.find_near(signature, cfg.threshold, keys)
-            if local is not None:
-                best.append((local[1], local[0]))
-            if best:
-                similarity, kept_id = min(best, key=lambda b: (-b[0], b[1]))
-                self._duplicate(item, kept_id, round(similarity, 4), "minhash")
+            match = self._best_match(hashes, keys, [h for h, _ in para_hashes])
+            if match is not None:
+                self._duplicate(item, *match)
                 return
-        item.paragraphs = self._paragraph_hashes(doc, item.para_keys) if cfg.paragraphs else []
-        item.pending = PendingDoc(doc.id, key, signature, [h for h, _ in item.paragraphs], keys=keys)
+        item.paragraphs = para_hashes if cfg.paragraphs else []
+        item.pending = PendingDoc(doc.id, key, signature, [h for h, _ in para_hashes], keys=keys, shingles=hashes)
         overlay.add(item.pending)
         doc.dedup = {"cluster": None, "duplicate_of": None}
         self.count("kept")
 
-    def _duplicate(self, item: _Work, kept_id: str, similarity: float, method: str) -> None:
+    def _shingles(self, paragraphs: list[str], langs: list[str | None]) -> tuple[list[str], Shingles]:
+        """Shingles of normalized paragraphs (by words, or by characters for Chinese and Japanese)."""
+        cfg = self.config
+        grams: list[str] = []
+        per_paragraph = []
+        for text, lang in zip(paragraphs, langs, strict=True):
+            block = block_shingles(text, lang, cfg.shingle_size, cfg.char_shingle_size)
+            per_paragraph.append(shingle_hashes(block))
+            grams += block
+        return grams, Shingles.of(per_paragraph)
+
+    def shingles_of(self, doc: Document) -> tuple[list[str], Shingles]:
+        """The shingles the stage compares ``doc`` on: the list the MinHash signature is computed
+        from, and the hashes per paragraph that candidates are verified on."""
+        _, paragraphs, langs = self._normalize(doc)
+        return self._shingles(paragraphs, langs)
+
+    def _best_match(
+        self, hashes: Shingles, keys: list[int], para_hashes: list[int]
+    ) -> tuple[str, float, str, float, str] | None:
+        """Verify the candidates on their shingle sets (:mod:`babelmill.dedup.verify`); the best duplicate.
+
+        The best is the one with the highest of Jaccard and containment, then the highest
+        Jaccard, then the smallest id. Returns (kept id, Jaccard, method, containment, which
+        document is contained in which).
+        """
+        cfg = self.config
+        rule = cfg.rule()
+        anchors = hashes.anchors(cfg.anchor_every)
+        limit = cfg.paragraph_candidate_limit
+        found = self.index.candidates(keys, para_hashes, anchors, cfg.max_candidates, limit)
+        pairs = [(c.id, c.shingles) for c in found]
+        pairs += [(p.id, p.shingles) for p in self._overlay.candidates(keys, para_hashes, anchors, limit)]
+        self.count("candidates_verified", len(pairs))
+        best = None
+        for other_id, other in pairs:
+            if other is None:
+                continue
+            c = compare(hashes, other)
+            method = rule.method(c)
+            if method is None:
+                continue
+            rank = (-max(c.jaccard, c.containment), -c.jaccard, other_id)
+            if best is None or rank < best[0]:
+                direction = "duplicate_in_kept" if c.smaller_is_new else "kept_in_duplicate"
+                best = (rank, (other_id, c.jaccard, method, c.containment, direction))
+        return best[1] if best is not None else None
+
+    def _duplicate(
+        self,
+        item: _Work,
+        kept_id: str,
+        similarity: float,
+        method: str,
+        containment: float = 1.0,
+        contained: str | None = None,
+    ) -> None:
         doc = item.doc
         cid = cluster_id(kept_id)
-        doc.dedup = {"cluster": cid, "duplicate_of": kept_id, "similarity": similarity, "method": method}
+        doc.dedup = {
+            "cluster": cid,
+            "duplicate_of": kept_id,
+            "similarity": similarity,
+            "containment": containment,
+            "method": method,
+        }
         reason = EXACT_DUPLICATE if method == "exact" else NEAR_DUPLICATE
-        doc.reject(DUPLICATE, reason, stage=STAGE, duplicate_of=kept_id, similarity=similarity)
+        extra = {"method": method, "contained": contained} if reason == NEAR_DUPLICATE else {}
+        doc.reject(
+            DUPLICATE,
+            reason,
+            stage=STAGE,
+            duplicate_of=kept_id,
+            similarity=similarity,
+            containment=containment,
+            **extra,
+        )
         pending = self._overlay.docs.get(kept_id)
         if pending is not None:
             pending.dups += 1
@@ -352,20 +480,26 @@ class DedupStage(StatefulStage):
             return [b.text for b in doc.blocks]
         return split_paragraphs(doc.text)
 
-    def _normalize(self, doc: Document) -> tuple[str, list[str] | None]:
-        """Normalized text of the document, and of its paragraphs when they make up that text.
+    def _normalize(self, doc: Document) -> tuple[str, list[str], list[str | None]]:
+        """Normalized text of the document, and of each paragraph with its shingling language.
 
-        Normalizing folds the blank lines between paragraphs to one space, so the document's
-        key text is its paragraphs' key texts joined: each paragraph is normalized only once.
+        Paragraphs are the blocks (with the language ``detect`` gave them; a translated block is
+        English now), else ``doc.text`` split on blank lines (language from the script). Normalizing
+        folds the blank lines between paragraphs to one space, so the document's key text is its
+        paragraphs' key texts joined: each paragraph is normalized only once.
         """
         text = doc.text or doc.body_text()
-        if not self.config.paragraphs or (doc.blocks and doc.body_text() != text):
-            return normalize_key_text(text), None
         keys = [normalize_key_text(p) for p in self._paragraphs(doc)]
-        return " ".join(k for k in keys if k), keys
+        if doc.blocks:
+            langs = [("en" if b.translation == TRANSLATED else b.lang) for b in doc.blocks]
+        else:
+            langs = [None] * len(keys)
+        if doc.blocks and doc.body_text() != text:
+            return normalize_key_text(text), keys, langs
+        return " ".join(k for k in keys if k), keys, langs
 
     def _paragraph_hashes(self, doc: Document, keys: list[str] | None = None) -> list[tuple[int, int]]:
-        """(hash, paragraph index) of the paragraphs long enough to track."""
+        """(hash, paragraph index) of the paragraphs long enough to track (and to name candidates)."""
         out = []
         if keys is None:
             keys = [normalize_key_text(p) for p in self._paragraphs(doc)]

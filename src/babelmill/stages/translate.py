@@ -214,8 +214,10 @@ class TranslateStage(Stage):
             print(f"babelmill: warning: {printable(problem)}", file=sys.stderr)
 
     def load_model(self, code: str) -> Engine:
-        """The ``code -> en`` engine, loaded now (e.g. outside a timed region); :class:`ModelError`
-        saying what to do when no model is installed or it does not load."""
+        """The ``code -> en`` engine, loaded now with the translation cache opened (both happen
+        once per run; e.g. outside a timed region); :class:`ModelError` saying what to do when no
+        model is installed or it does not load."""
+        self._get_cache()
         loaded = self._engine_for(code)
         if loaded.engine is None:
             if loaded.reason == "model_load_failed":
