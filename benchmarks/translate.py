@@ -344,6 +344,32 @@ def layout(kind: str) -> tuple[int, int]:
     return (cpus, 1) if kind == "inter" else (1, cpus)
 
 
+def gap_only(models: Path, package_dir: Path, tmp_path: Path, paragraphs, tokens, max_len: int, rounds: int) -> None:
+    """babelmill at beam 4 and the raw call with the same threads, back to back, order alternating."""
+    inter, intra = resolve_threads("cpu", 0, 0)
+    ours: list[Elapsed] = []
+    raw: list[Elapsed] = []
+    for i in range(rounds):
+        for name in ("babelmill", "raw") if i % 2 == 0 else ("raw", "babelmill"):
+            if name == "babelmill":
+                ours.append(run_babelmill(models, tmp_path / f"state-gap-{i}", paragraphs, 4, max_len)[0])
+            else:
+                raw.append(run_raw(package_dir, tokens, 4, max_len, inter, intra))
+        print(
+            f"  round {i + 1}: babelmill {ours[-1]:.2f}s ({ours[-1].cpu:.2f} CPU s), raw {raw[-1]:.2f}s "
+            f"({raw[-1].cpu:.2f} CPU s), fraction {raw[-1] / ours[-1]:.3f}",
+            flush=True,
+        )
+    frac = statistics.median(raw) / statistics.median(ours)
+    per_round = statistics.median(r / o for r, o in zip(raw, ours, strict=True))
+    cpu_frac = statistics.median(r.cpu for r in raw) / statistics.median(o.cpu for o in ours)
+    print(f"raw CTranslate2 beam 4 with babelmill's threads ({inter} x {intra}) vs babelmill beam 4, medians")
+    print(
+        f"RESULT fraction_of_ceiling={frac:.3f} per_round_fraction={per_round:.3f} "
+        f"cpu_fraction_of_ceiling={cpu_frac:.3f}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small model and fewer sentences (< 1 minute)")
@@ -351,6 +377,12 @@ def main() -> None:
     ap.add_argument("--max-decoding-length", type=int, default=None, help="common output cap (default 48, quick 32)")
     ap.add_argument("--repeats", type=int, default=3, help="interleaved repetitions; medians are reported")
     ap.add_argument("--skip-legacy", action="store_true", help="leave out the previous-threading row (as --quick)")
+    ap.add_argument(
+        "--gap-only",
+        action="store_true",
+        help="only babelmill beam 4 and raw CTranslate2 beam 4 with babelmill's threads, alternating "
+        "(--repeats rounds): the fraction of the ceiling with less noise per CPU minute",
+    )
     args = ap.parse_args()
     size = (
         dict(layers=2, d_model=256, heads=4, ffn=1024, vocab=8000)
@@ -383,6 +415,9 @@ def main() -> None:
         sp = spm.SentencePieceProcessor(model_file=str(package.path / "sentencepiece.model"))
         tokens = sp.encode(unique, out_type=str)
         print(f"ceiling input: {len(unique)} distinct engine sentences, {sum(map(len, tokens))} tokens, pre-tokenized")
+        if args.gap_only:
+            gap_only(models, package.path, tmp_path, paragraphs, tokens, max_len, args.repeats)
+            return
 
         # --quick leaves out the previous-threading row (its figures are in the full run)
         rows = {k: v for k, v in ROWS.items() if not ((args.quick or args.skip_legacy) and k.startswith("legacy"))}

@@ -34,7 +34,7 @@ REPORT_DIR = ROOT / "build" / "mutation"  # one <module>.survivors.diff per run 
 MODULES: dict[str, list[str]] = {
     "translate/protect.py": ["tests/translate/test_protect.py", "tests/translate/test_text.py"],
     "translate/sentences.py": ["tests/translate/test_sentences.py", "tests/translate/test_text.py"],
-    "dedup/text.py": ["tests/dedup/test_text.py"],
+    "dedup/text.py": ["tests/dedup/test_text.py", "tests/dedup/test_verify.py"],
     "io/sinks.py": ["tests/io/test_sinks_units.py", "tests/io/test_sinks.py"],
 }
 

@@ -1,3 +1,5 @@
+import time
+
 import pytest
 
 from babelmill.document import QUARANTINED
@@ -95,3 +97,26 @@ def test_engines_read_declared_flags_not_stage_names():
     assert flags["strip"] == (True, False, True) and flags["dedup"] == (True, False, True)
     assert flags["translate"] == (False, True, False)
     assert all(f == (False, False, False) for k, f in flags.items() if k not in ("strip", "dedup", "translate"))
+
+
+def test_a_batch_stage_that_returns_a_list_is_timed_and_guarded():
+    """process_batch may do its work when called (returning a list) instead of as a generator:
+    that work counts in the stage's seconds, and a failure quarantines only the bad document."""
+
+    class Eager(Stage):
+        key = "eager"
+        batch_size = 4
+
+        def process_batch(self, docs):
+            time.sleep(0.05)
+            if any(d.text == "bad" for d in docs):
+                raise ValueError("bad document")
+            return list(docs)
+
+    stage = Eager()
+    docs = [make_doc(text=t, id=f"bm-{i:020d}") for i, t in enumerate(["a", "bad", "c"])]
+    out = list(stage.run(docs))
+    assert [d.text for d in out] == ["a", "bad", "c"]
+    assert [d.ok for d in out] == [True, False, True]
+    assert out[1].status_reason == "stage_error"
+    assert stage.seconds >= 0.05

@@ -34,7 +34,7 @@ def main() -> None:
 @main.command()
 @click.argument("inputs", nargs=-1, metavar="[INPUT]...")
 @click.option(
-    "-o", "--output", "output_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
+    "-o", "--output", "output_dir", type=click.Path(path_type=Path), default=Path("output"),
     show_default=True, help="Output directory: corpus.jsonl, rejected.jsonl, manifest.json and state/.",
 )  # fmt: skip
 @click.option(
@@ -98,6 +98,12 @@ def run(
 
     if progress is None:
         progress = sys.stderr.isatty() and not quiet
+    if not verbose:
+        import warnings
+
+        # third-party libraries' warnings (dateutil's unknown time zones, Ray's settings) are not
+        # the operator's business; babelmill reports what it did itself. -v shows them.
+        warnings.filterwarnings("ignore")
     opts = RunOptions(
         engine=engine,
         address=address,

@@ -340,6 +340,8 @@ class Document:
     status: str = OK
     status_reason: str | None = None
     status_detail: dict[str, Any] = field(default_factory=dict)
+    #: what one part of a split stage hands to its other part (see ``Stage.split``); never written
+    handover: dict[str, Any] = field(default_factory=dict)
 
     def __setattr__(self, name: str, value: Any) -> None:
         # record parts assigned as mappings (``doc.origin = {...}``) become their typed part

@@ -61,6 +61,11 @@ class RunContext:
     commit_on_close: bool = False
     #: the driver's working directory (Ray workers resolve relative input paths from it)
     driver_cwd: str | None = None
+    #: this copy of the stage runs on a worker of a distributed engine: it must not write the
+    #: output's state itself, but hand it to the driver's copy (:meth:`Stage.export_state`)
+    worker: bool = False
+    #: CPUs this copy of the stage may use (a Ray actor's share); None: this process's
+    cpus: int | None = None
 
     @classmethod
     def of(cls, context: RunContext | Mapping[str, Any] | None) -> RunContext:
@@ -123,32 +128,65 @@ class Stage:
         """Models this stage loaded (name -> facts), for the manifest's ``models.engine``."""
         return {}
 
+    # -- state at the checkpoint (every stage; StatefulStage adds the persisted-store protocol) --
+    def commit(self) -> None:
+        """The runner's checkpoint: the corpus is flushed; make what the documents written so far
+        left in this stage's state durable. Default: nothing to commit."""
+
+    def rollback(self) -> None:
+        """The corpus write failed: drop what was added since the last :meth:`commit`."""
+
+    def split(self) -> Stage | None:
+        """For a ``once_per_corpus`` stage whose in-order work is a small part of it: keep only
+        that part in this stage (it then hands each document on with what the rest needs, in
+        ``doc.handover``) and return the rest as a per-document stage that engines may run in
+        parallel; the two in sequence write exactly what the whole stage writes. Called by
+        engines that spread documents over processes; None: the stage cannot be split."""
+        return None
+
+    def export_state(self) -> Any:
+        """On a distributed engine's worker (``context.worker``), after each batch: what the
+        driver's copy of the stage must receive to commit it (None: nothing). The engine hands
+        it to :meth:`absorb_state` on the driver, in document order."""
+        return None
+
+    def absorb_state(self, state: Any) -> None:
+        """On the driver: take what a worker's copy exported; commit it at the next :meth:`commit`."""
+
     # -- plumbing --------------------------------------------------------------------------
     def count(self, name: str, n: int = 1) -> None:
         self.counters[name] += n
 
     def run(self, docs: Iterable[Document]) -> Iterator[Document]:
         """Feed documents through the stage; rejected documents pass by untouched."""
+        # a batch ends after the stage's next ``batch_size`` documents, rejected ones included
+        # (they pass by at once): batches then hold the same documents on every engine, which
+        # matters for translation (batch composition can flip near-tied beams)
         batch: list[Document] = []
+        seen = 0
         for doc in docs:
-            if not doc.ok:
+            seen += 1
+            if doc.ok:
+                self._count_in()
+                batch.append(doc)
+            else:
                 yield doc
-                continue
-            self.count("documents_in")
-            batch.append(doc)
-            if len(batch) >= max(1, self.batch_size):
-                yield from self._timed(batch)
-                batch = []
+            if seen >= max(1, self.batch_size):
+                if batch:
+                    yield from self._timed(batch)
+                batch, seen = [], 0
         if batch:
             yield from self._timed(batch)
 
     def _timed(self, batch: list[Document]) -> Iterator[Document]:
         handed_on: set[int] = set()
-        it = iter(self.process_batch(batch))
+        it: Iterator[Document] | None = None
         out: list[Document] = []
         while True:
             start = time.perf_counter()
             try:
+                if it is None:  # inside the guard and the clock: process_batch may do its work here
+                    it = iter(self.process_batch(batch))
                 doc = next(it, None)
             except StageStateError:
                 raise
@@ -189,6 +227,9 @@ class Stage:
                 out.append(doc)
         self.seconds += time.perf_counter() - start
         return out
+
+    def _count_in(self) -> None:
+        self.count("documents_in")
 
     def _count_out(self, doc: Document) -> None:
         self.count("documents_out" if doc.ok else f"{doc.status}_{doc.status_reason}")

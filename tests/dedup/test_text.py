@@ -13,7 +13,9 @@ import pytest
 from babelmill.dedup.minhash import MinHasher, band_keys
 from babelmill.dedup.text import (
     _FoldTable,
+    block_shingles,
     exact_key,
+    is_character_text,
     jaccard,
     normalize_key_text,
     paragraph_hash,
@@ -207,3 +209,35 @@ def test_split_paragraphs(text, expected):
 )
 def test_jaccard(a, b, expected):
     assert jaccard(a, b) == expected
+
+
+@pytest.mark.parametrize(
+    "text, lang, by_characters",
+    [
+        ("hello world", "zh", True),  # the detected language decides
+        ("hello world", "ja", True),
+        ("北京 大学", "de", False),
+        ("北京大学", "und", True),  # undetermined: the script decides
+        ("hello", "und", False),
+        ("北京大学", "other", True),
+        ("hello", "other", False),
+        ("北 ab", None, True),  # half the tokens are CJK: by characters
+        ("北 ab cd", None, False),  # a third: by words
+        ("", None, False),
+    ],
+)
+def test_is_character_text(text, lang, by_characters):
+    assert is_character_text(text, lang) is by_characters
+
+
+@pytest.mark.parametrize(
+    "text, lang, expected",
+    [
+        ("北京大学", "zh", ["北 京", "京 大", "大 学"]),
+        ("北京大学", "de", ["北 京 大", "京 大 学"]),  # detected as German: word size
+        ("北京大学", None, ["北 京", "京 大", "大 学"]),  # no language: CJK script, character size
+        ("a b c d", None, ["a b c", "b c d"]),
+    ],
+)
+def test_block_shingles_size_follows_language_then_script(text, lang, expected):
+    assert block_shingles(text, lang, word_size=3, char_size=2) == expected

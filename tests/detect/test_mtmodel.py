@@ -192,3 +192,12 @@ def test_disclaimer_statement_about_this_text_flags_the_page(line):
     (out,) = DetectStage().process(make_doc(blocks=[*NAVIGATION[:3], *ARTICLE, line]))
     assert out.origin["machine_translated"] is True
     assert any(e.startswith("disclaimer") for e in out.origin["evidence"])
+
+
+def test_tag_line_is_not_the_english_rendering_of_a_chinese_line():
+    from babelmill.detect.origin import OriginSettings, find_zh_pairs
+
+    texts = ["City Lady: 国民女婿你家有吗", "Tags: 18th party congress, Beijing, City Lady, marriage"]
+    assert find_zh_pairs(texts, ["zh", "en"], OriginSettings()) == []
+    texts[1] = "City Lady: does your family have a national son-in-law?"
+    assert find_zh_pairs(texts, ["zh", "en"], OriginSettings()) == [(0, 1)]

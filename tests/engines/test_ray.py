@@ -31,13 +31,17 @@ def _config(tmp_path: Path) -> Path:
 
 def test_stages_are_cut_into_actor_pools_and_driver_segments(tmp_path: Path):
     stages = build_stages(load_config(_config(tmp_path)), {})
-    segments = [(kind, [[s.key for s in g] for g in groups]) for kind, groups in plan(stages)]
+    cut = plan(stages)
+    segments = [(kind, [[s.key for s in g] for g in groups]) for kind, groups in cut]
+    # strip keeps only its site counts on the driver; its cleaning goes to the next actor pool
     assert segments == [
         ("parallel", [["read", "repair"]]),
         ("serial", [["strip"]]),
-        ("parallel", [["translate"], ["normalize"]]),
+        ("parallel", [["strip"], ["translate"], ["normalize"]]),
         ("serial", [["dedup"]]),
     ]
+    cleaning = cut[2][1][0][0]
+    assert not type(cleaning).once_per_corpus and type(cut[1][1][0][0]).once_per_corpus
 
 
 @pytest.mark.parametrize(
@@ -71,7 +75,7 @@ def local_ray():
     pytest.importorskip("ray.data")
     started = not ray.is_initialized()
     if started:
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+        ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     yield ray
     if started:
         ray.shutdown()

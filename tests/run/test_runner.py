@@ -206,14 +206,18 @@ def test_an_identical_copy_is_a_duplicate_with_its_original(tmp_path: Path, empt
 def test_rerun_does_not_repeat_the_record_of_a_missing_input(tmp_path: Path, empty_models_dir: Path):
     out = tmp_path / "out"
     missing = str(tmp_path / "gone.txt")
-    first, messages = run_seeds(out, empty_models_dir, inputs=[missing])
+    # beside an input that exists (a run whose inputs all are missing reads nothing: exit 1)
+    present = tmp_path / "present.txt"
+    present.write_text(ARTICLE)
+    inputs = [missing, str(present)]
+    first, messages = run_seeds(out, empty_models_dir, inputs=inputs)
     assert first.quarantined == 1 and any("gone.txt" in m for m in messages)
-    second, _ = run_seeds(out, empty_models_dir, inputs=[missing])
-    assert second.unchanged == 1 and second.processed == 0
+    second, _ = run_seeds(out, empty_models_dir, inputs=inputs)
+    assert second.unchanged == 2 and second.processed == 0
     assert len(read_jsonl(out / "rejected.jsonl")) == 1
     # once the file exists it is read
     Path(missing).write_text("Now there is an article here, written in plain English sentences.\n")
-    third, _ = run_seeds(out, empty_models_dir, inputs=[missing])
+    third, _ = run_seeds(out, empty_models_dir, inputs=inputs)
     assert third.processed == 1 and third.kept == 1
     assert read_jsonl(out / "rejected.jsonl") == []  # its quarantine record is superseded
 

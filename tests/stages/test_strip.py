@@ -16,6 +16,7 @@ import tests.run.test_crash_safety as crash
 from babelmill.clean.site_lines import SiteLineStore, line_hash
 from babelmill.document import Document
 from babelmill.io.sinks import SingleFileSink
+from babelmill.io.write import corpus_record
 from babelmill.run.state import RunState
 from babelmill.stage import StageStateError
 from babelmill.stages.strip import StripStage
@@ -149,3 +150,33 @@ def test_counts_of_another_line_hash_are_refused(tmp_path: Path):
     store.db.close()
     with pytest.raises(StageStateError, match="rebuild"):
         list(StripStage(context={"state_dir": tmp_path}).run(_docs(1, ())))
+
+
+def test_split_strip_writes_what_the_whole_stage_writes(tmp_path: Path):
+    """Engines that spread documents over processes split strip (Stage.split): site counts in
+    order on one process, cleaning anywhere. The two parts together write what the whole does:
+    same records (site boilerplate included) and the same counters."""
+
+    def docs() -> list[Document]:
+        out = []
+        for i in range(10):
+            text = (
+                article(i) if i not in (1, 4, 8) else article(i).replace("\n\nResidents", f"\n\n{PROMO}\n\nResidents")
+            )
+            out.append(Document(id=f"bm-{i:020d}", text=text, source={"path": f"{i:02d}.txt"}))
+        return out
+
+    whole = StripStage(context={"state_dir": tmp_path / "whole"})
+    ordered = StripStage(context={"state_dir": tmp_path / "split"})
+    cleaning = ordered.split()
+    assert not type(cleaning).once_per_corpus and cleaning.key == "strip"
+    expected = list(whole.run(docs()))
+    got = list(cleaning.run(ordered.run(docs())))
+    pipeline = {"version": "test"}
+    assert [json.dumps(corpus_record(d, pipeline)) for d in got] == [
+        json.dumps(corpus_record(d, pipeline)) for d in expected
+    ]
+    assert any(r["rule"] == "site_boilerplate" for d in got for r in d.removed)
+    assert all(not d.handover for d in got)  # nothing handed over is left in the record
+    merged = ordered.counters + cleaning.counters
+    assert merged == whole.counters

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from babelmill.commands.models import models
 from babelmill.testing.argos import GERMAN_CORPUS, build_bpe_package, build_package
-from babelmill.translate.engine import CTranslate2Engine, DecodeOptions, batch_budget
+from babelmill.translate.engine import MIN_BATCHES, CTranslate2Engine, DecodeOptions, batch_budget
 from babelmill.translate.models import installed_source_languages
 from babelmill.translate.packages import (
     ModelError,
@@ -89,12 +89,12 @@ def test_parallel_translators_give_the_same_output_in_order(tmp_path, de_en_arch
     assert one.identity == two.identity  # threading never splits the cache
 
 
-def test_batch_budget_gives_every_translator_work():
-    assert batch_budget(10_000, 4096, 1) == 4096  # one translator: the configured budget
-    assert batch_budget(10_000, 4096, 2) == 2500  # two: at least two batches each
-    assert batch_budget(100_000, 4096, 2) == 4096  # never above the configured budget
-    assert batch_budget(300, 4096, 2) == 256  # nor below the overhead floor
-    assert batch_budget(300, 128, 2) == 128  # unless the configured budget is smaller
+def test_batch_budget_gives_every_translator_work_and_never_depends_on_threads():
+    assert batch_budget(10_000, 4096) == 2500  # at least MIN_BATCHES batches, for parallel translators
+    assert MIN_BATCHES == 4
+    assert batch_budget(100_000, 4096) == 4096  # never above the configured budget
+    assert batch_budget(300, 4096) == 256  # nor below the overhead floor
+    assert batch_budget(300, 128) == 128  # unless the configured budget is smaller
 
 
 def test_output_length_is_capped_relative_to_input(tmp_path, de_en_archive):

@@ -59,6 +59,9 @@ def detect(inputs: tuple[str, ...], documents: bool, config_path: Path | None) -
         stages = build_stages(cfg, RunContext(pipeline_dir=cfg.path.parent), ["detect"])
     except (ConfigError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
+    if not inputs and sys.stdin.isatty():
+        # no file and nothing piped in: say so instead of waiting silently for typed text
+        raise click.UsageError("name a FILE, or pipe text in (use - to read a terminal's typed text)")
     for name in inputs or ("-",):
         if name == "-":
             data, label = sys.stdin.buffer.read(), "-"

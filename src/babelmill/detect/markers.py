@@ -50,6 +50,11 @@ _ABOUT_THIS_TEXT = re.compile(
 )
 
 
+def reads_as_label(line: str) -> bool:
+    """A "Category: ...", "Tags: ...", "Filed under ..." line: a list of labels, not prose."""
+    return bool(_LABEL_PREFIX.match(line))
+
+
 def reads_as_statement(line: str, start: int, end: int) -> bool:
     """Does the marker matched at ``line[start:end]`` state something about this text?
 
@@ -64,7 +69,7 @@ def reads_as_statement(line: str, start: int, end: int) -> bool:
     >>> reads_as_statement("This article was machine translated.", 17, 35)
     True
     """
-    if _LABEL_PREFIX.match(line):
+    if reads_as_label(line):
         return False
     # the menu/breadcrumb segment that holds the match
     lo = hi = None

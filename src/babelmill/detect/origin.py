@@ -25,7 +25,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from babelmill.detect.markers import MarkerHit, MarkerRules
+from babelmill.detect.markers import MarkerHit, MarkerRules, reads_as_label
 from babelmill.detect.mtmodel import MTClassifier
 
 
@@ -65,8 +65,10 @@ def _is_rendering(zh: str, en: str, zh_index: int, settings: OriginSettings) -> 
     English must be a phrase, not a name. Names and numbers survive translation, so when the
     Chinese line has any ("OpenAI", "2024") the English must repeat one; a Chinese line without
     such anchors only counts near the top of the document, where titles and their
-    translations sit.
+    translations sit. A tag or category line ("Tags: 18th party congress, Beijing") is no rendering.
     """
+    if reads_as_label(en):
+        return False
     zh_len = sum(1 for ch in zh if "\u4e00" <= ch <= "\u9fff")
     lo, hi = settings.pair_ratio
     if zh_len < 4 or not lo <= len(en) / zh_len <= hi or len(en.split()) < 3:

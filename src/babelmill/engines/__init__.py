@@ -30,6 +30,11 @@ class Engine(Protocol):
         """Models the stages loaded (name -> facts), for the manifest's ``models.engine``."""
         ...
 
+    def facts(self) -> dict[str, Any]:
+        """What the manifest says of the engine: its ``name`` and, on a cluster, how many
+        ``nodes`` ran stages."""
+        ...
+
 
 def make_engine(name: str, context: RunContext, address: str | None = None, verbose: bool = False) -> Engine:
     """The engine called ``name`` (``local`` or ``ray``)."""

@@ -37,5 +37,8 @@ class LocalEngine:
             used.update(stage.models_used())
         return dict(sorted(used.items()))
 
+    def facts(self) -> dict[str, Any]:
+        return {"name": self.name}
+
 
 __all__ = ["LocalEngine", "execute"]

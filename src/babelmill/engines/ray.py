@@ -41,6 +41,7 @@ from typing import Any
 
 from babelmill.document import Document
 from babelmill.errors import RunError
+from babelmill.io.read import source_fs_path
 from babelmill.stage import RunContext, Stage
 
 DOC = "doc"
@@ -62,7 +63,32 @@ def _import_ray():
 
 
 # documents per Ray dataset: large enough that starting the actor pools is a small cost
-WINDOW = 20_000
+WINDOW = 80 * 256  # a multiple of every stage's batch size (see _dataset)
+
+
+def _node_id() -> str | None:
+    try:
+        import ray
+
+        return ray.get_runtime_context().get_node_id()
+    except Exception:  # noqa: BLE001 - only for the manifest's node count
+        return None
+
+
+def _missing_paths(paths: list[str], cwd: str | None) -> list[str]:
+    """Run on one node: which of ``paths`` (relative ones from the driver's ``cwd``) it cannot see."""
+    if cwd and not os.path.isdir(cwd):
+        return [cwd]
+    base = Path(cwd) if cwd else Path.cwd()
+    return [p for p in paths if not (base / p).exists()]
+
+
+def _sample(paths: list[str], limit: int = 200) -> list[str]:
+    """At most ``limit`` of ``paths``, spread evenly (first and last included)."""
+    if len(paths) <= limit:
+        return list(paths)
+    step = (len(paths) - 1) / (limit - 1)
+    return [paths[round(i * step)] for i in range(limit)]
 
 
 def is_serial(stage: Stage) -> bool:
@@ -77,12 +103,13 @@ def uses_device(stage: Stage) -> bool:
 
 def plan(stages: list[Stage]) -> list[tuple[str, list[list[Stage]]]]:
     """Cut the stages into ``("serial", [[stage]])`` and ``("parallel", [group, ...])`` segments;
-    a parallel segment's groups are its actor pools (chained plain stages, or one model stage)."""
+    a parallel segment's groups are its actor pools (chained plain stages, or one model stage).
+
+    A serial stage that can be split (:meth:`Stage.split`) keeps only its in-order part on the
+    driver; the rest of it joins the next actor pool."""
     segments: list[tuple[str, list[list[Stage]]]] = []
-    for stage in stages:
-        if is_serial(stage):
-            segments.append(("serial", [[stage]]))
-            continue
+
+    def add_parallel(stage: Stage) -> None:
         if not segments or segments[-1][0] != "parallel":
             segments.append(("parallel", []))
         groups = segments[-1][1]
@@ -90,6 +117,15 @@ def plan(stages: list[Stage]) -> list[tuple[str, list[list[Stage]]]]:
             groups.append([stage])
         else:
             groups[-1].append(stage)
+
+    for stage in stages:
+        if is_serial(stage):
+            segments.append(("serial", [[stage]]))
+            rest = stage.split()
+            if rest is not None:
+                add_parallel(rest)
+        else:
+            add_parallel(stage)
     return segments
 
 
@@ -124,13 +160,15 @@ class StageChain:
     row with an empty ``doc`` carries only statistics (a batch whose documents were all dropped).
     """
 
-    def __init__(self, specs: list[tuple[str, Any]], context: RunContext):
-        from babelmill.registry import get_stage_class
-
+    def __init__(self, specs: list[tuple[type[Stage], Any]], context: RunContext, cpus: float = 1):
         cwd = context.driver_cwd
         if cwd and os.path.isdir(cwd):
             os.chdir(cwd)  # relative input paths resolve as on the driver (shared file system)
-        self.stages = [get_stage_class(key)(config, context) for key, config in specs]
+        # worker=True: state meant for the output (the translation cache) goes back to the driver;
+        # cpus: the actor's share of its node (the translation threads follow it)
+        context = context.replace(worker=True, cpus=max(1, int(cpus)))
+        self.stages = [stage_class(config, context) for stage_class, config in specs]
+        self.node = _node_id()
 
     def __call__(self, batch):
         import pyarrow as pa
@@ -153,6 +191,8 @@ class StageChain:
                     "counters": dict(stage.counters),
                     "seconds": stage.seconds,
                     "models": stage.models_used(),
+                    "state": stage.export_state(),
+                    "node": self.node,
                 }
             )
             stage.counters = Counter()
@@ -180,6 +220,10 @@ class RayEngine:
         self.verbose = verbose
         self.context = (context or RunContext()).replace(driver_cwd=os.getcwd())
         self._models: dict[str, Any] = {}
+        self._nodes: set[str] = set()
+        self._serial: list[Stage] = []  # the stages (or their in-order parts) run on the driver
+        self._worker_seconds: Counter[str] = Counter()
+        self._checked = False
 
     def _init(self) -> None:
         ray = self.ray
@@ -209,11 +253,51 @@ class RayEngine:
     def models_used(self) -> dict[str, Any]:
         return dict(self._models)
 
+    def facts(self) -> dict[str, Any]:
+        """Name, nodes that ran actors, and the seconds each serial stage spent on the driver
+        (the work that more nodes do not speed up; see benchmarks/SCALE.md)."""
+        driver = {s.key: round(s.seconds - self._worker_seconds[s.key], 3) for s in self._serial}
+        return {"name": self.name, "nodes": len(self._nodes), "driver_seconds": driver}
+
+    def check_nodes_see(self, paths: list[str], timeout: float = 120.0) -> None:
+        """Every node of the cluster must see ``paths`` (inputs, the output folder, the models) on
+        storage they share; a node that does not, or does not answer, is a :class:`RunError`
+        naming it and what it misses, before any work is sent there."""
+        ray = self.ray
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        nodes = [n for n in ray.nodes() if n.get("Alive")]
+        check = ray.remote(num_cpus=0)(_missing_paths)
+        refs = {
+            n["NodeID"]: check.options(
+                scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False)
+            ).remote(paths, self.context.driver_cwd)
+            for n in nodes
+        }
+        where = {n["NodeID"]: n.get("NodeManagerAddress", "?") for n in nodes}
+        problems = []
+        ready, late = ray.wait(list(refs.values()), num_returns=len(refs), timeout=timeout)
+        for node_id, ref in refs.items():
+            name = f"node {node_id[:8]} ({where[node_id]})"
+            if ref in late:
+                problems.append(f"{name} did not answer within {timeout:.0f} s")
+                continue
+            missing = ray.get(ref)
+            if missing:
+                more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+                problems.append(f"{name} cannot see {', '.join(missing[:3])}{more}")
+        if problems:
+            raise RunError(
+                "; ".join(problems) + ": the inputs, the output folder and the models must be on storage "
+                "that every node sees at the same path (see README, Larger corpora)"
+            )
+
     def execute(self, stages: list[Stage], seeds: list[Document], progress: Any = None) -> Iterator[Document]:
         stream: Iterator[Document] = iter(seeds)
         for kind, groups in plan(stages):
             if kind == "serial":
                 stage = groups[0][0]
+                self._serial.append(stage)
                 stream = stage.run(stream)
                 if progress is not None:
                     stream = progress.track(stage.key, stream)
@@ -225,17 +309,34 @@ class RayEngine:
                 stream = self._distributed(groups, stages, stream, progress)
         return stream
 
+    def _shared_paths(self, docs: list[Document]) -> list[str]:
+        """What the workers will open: the output's state folder, the models, the inputs (a sample)."""
+        ctx = self.context
+        paths = [str(p) for p in (ctx.state_dir or ctx.output_dir, ctx.models_dir) if p]
+        inputs = [str(source_fs_path(d.source)) for d in docs if d.source.get("path") or d.source.get("path_hex")]
+        return paths + _sample(inputs)
+
     def _dataset(self, groups: list[list[Stage]], docs: list[Document]):
         ray = self.ray
         cpus, gpus = self._resources()
-        rows = [{DOC: pickle.dumps(d, protocol=5), STATS: b""} for d in docs]
-        blocks = max(1, min(len(rows), -(-len(rows) // PER_DOC_BATCH)))
-        ds = ray.data.from_items(rows, override_num_blocks=blocks)
+        import pyarrow as pa
+
+        # blocks of exactly PER_DOC_BATCH documents: a stage's batches (multiples of it) then
+        # hold the same documents as on the local engine (see Stage.run)
+        blocks = []
+        for i in range(0, len(docs), PER_DOC_BATCH):
+            chunk = [pickle.dumps(d, protocol=5) for d in docs[i : i + PER_DOC_BATCH]]
+            blocks.append(
+                pa.table(
+                    {DOC: pa.array(chunk, pa.large_binary()), STATS: pa.array([b""] * len(chunk), pa.large_binary())}
+                )
+            )
+        ds = ray.data.from_arrow(blocks)
         for group in groups:
             pool = pool_options(group, cpus, gpus, self.context.device)
             ds = ds.map_batches(
                 StageChain,
-                fn_constructor_args=([(s.key, s.config) for s in group], self.context),
+                fn_constructor_args=([(type(s), s.config) for s in group], self.context, pool["num_cpus"]),
                 batch_size=pool["batch_size"],
                 batch_format="pyarrow",
                 compute=ray.data.ActorPoolStrategy(min_size=1, max_size=pool["actors"]),
@@ -253,6 +354,10 @@ class RayEngine:
             if not window:
                 return
             self._init()
+            if not self._checked:
+                self._checked = True
+                if len([n for n in self.ray.nodes() if n.get("Alive")]) > 1:
+                    self.check_nodes_see(self._shared_paths(window))
             yield from self._run_window(groups, stages, window, progress)
 
     def _run_window(
@@ -268,7 +373,12 @@ class RayEngine:
                         if stage is not None:
                             stage.counters.update(entry["counters"])
                             stage.seconds += entry["seconds"]
+                            self._worker_seconds[entry["key"]] += entry["seconds"]
                         self._models.update(entry.get("models") or {})
+                        if entry.get("node"):
+                            self._nodes.add(entry["node"])
+                        if stage is not None and entry.get("state") is not None:
+                            stage.absorb_state(entry["state"])
                         if progress is not None:
                             progress.add(entry["key"], entry["counters"].get("documents_in", 0))
                 if raw_doc:

@@ -48,6 +48,7 @@ class CorpusSummary:
     titles: dict[str, str] = field(default_factory=dict)  # kept id -> title (for clusters)
     stages: dict[str, dict[str, Any]] = field(default_factory=dict)
     run: dict[str, Any] = field(default_factory=dict)
+    history: list[dict[str, Any]] = field(default_factory=list)  # one entry per run (runs.jsonl)
     # lines past the last commit of an interrupted run (the next run cuts them off)
     unreadable_lines: int = 0
 
@@ -115,7 +116,54 @@ def summarize(output_dir: Path) -> CorpusSummary:
             "engine": (manifest.get("command") or {}).get("engine", "local"),
             "seconds": (manifest.get("summary") or {}).get("seconds"),
         }
+    history = read_run_log(out)
+    if history:
+        # time per stage over every run of this output (the manifest holds no times)
+        totals: dict[str, dict[str, Any]] = {}
+        for entry in history:
+            for key, st in (entry.get("stages") or {}).items():
+                if not isinstance(st, dict):
+                    continue
+                row = totals.setdefault(str(key), {"seconds": 0.0, "documents_in": 0, "documents_out": 0})
+                row["seconds"] += float(st.get("seconds") or 0.0)
+                row["documents_in"] += int(st.get("documents_in") or 0)
+                row["documents_out"] += int(st.get("documents_out") or 0)
+        summary.stages = {k: {**summary.stages.get(k, {}), **v} for k, v in totals.items()}
+        last = history[-1]
+        summary.run = {
+            "run": last.get("run"),
+            "finished": last.get("finished"),
+            "engine": (last.get("engine") or {}).get("name", "local"),
+            "seconds": last.get("seconds"),
+        }
+        summary.history = [
+            {
+                "run": e.get("run"),
+                "finished": e.get("finished"),
+                "seconds": e.get("seconds"),
+                "processed": (e.get("summary") or {}).get("processed"),
+                "kept": (e.get("summary") or {}).get("kept"),
+            }
+            for e in history
+        ]
     return summary
+
+
+def read_run_log(out: Path) -> list[dict[str, Any]]:
+    """The lines of ``out/runs.jsonl`` (one per run; unreadable lines skipped); [] when none."""
+    try:
+        text = (out / "runs.jsonl").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    runs = []
+    for line in text.splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict):
+            runs.append(entry)
+    return runs
 
 
 def _add_record(s: CorpusSummary, record: dict[str, Any]) -> None:

@@ -7,6 +7,9 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from babelmill.errors import RunError
+from babelmill.printable import printable
+
 
 def _has_magic(pattern: str) -> bool:
     return any(ch in pattern for ch in "*?[")
@@ -63,6 +66,23 @@ def discover_inputs(patterns: Iterable[str], exclude: Path | None = None) -> tup
     return paths, repeats
 
 
+def require_inputs(patterns: list[str], paths: list[str]) -> None:
+    """A run whose named inputs all fail to exist, match nothing or hold no files has nothing to
+    read: :class:`RunError` naming each, before anything is written. (A missing input among
+    existing ones is a quarantined input of the run, as the read stage reports it.)"""
+    if any(os.path.lexists(p) for p in paths):
+        return
+    reasons = []
+    for pattern in patterns:
+        if os.path.isdir(pattern):
+            reasons.append(f"{printable(pattern)} holds no files")
+        elif _has_magic(pattern) and not os.path.lexists(pattern):
+            reasons.append(f"{printable(pattern)} matches no file")
+        else:
+            reasons.append(f"{printable(pattern)} does not exist")
+    raise RunError("nothing to read: " + "; ".join(reasons) + " (nothing was written)")
+
+
 def installed_translation_languages(models_dir: str | None) -> set[str]:
     """Source languages for which an X->en model is installed (empty if none can be found)."""
     try:
@@ -75,4 +95,4 @@ def installed_translation_languages(models_dir: str | None) -> set[str]:
         return set()
 
 
-__all__ = ["discover_inputs", "installed_translation_languages"]
+__all__ = ["discover_inputs", "installed_translation_languages", "require_inputs"]

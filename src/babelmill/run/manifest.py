@@ -1,8 +1,17 @@
-"""What a run reports: the summary (counts and the closing paragraph) and ``manifest.json``."""
+"""What a run reports: the summary (counts and the closing paragraph), ``manifest.json`` and
+``runs.jsonl``.
+
+``manifest.json`` describes the output as it stands (configuration, models, counts, every input
+and its fate, output checksums) and holds no times, so the same inputs and configuration give
+the same manifest byte for byte. What differs from run to run (when it started and finished,
+how long each stage took, the engine's facts) is appended to ``runs.jsonl``, one line per run,
+which the report reads for the run history and the time spent per stage over all runs.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +22,7 @@ from babelmill.config import PipelineConfig
 from babelmill.io.files import atomic_write_bytes, file_sha256
 from babelmill.io.read import display_path
 from babelmill.io.sinks import CORPUS, CorpusSink
-from babelmill.run.outputs import MANIFEST, REJECTED
+from babelmill.run.outputs import MANIFEST, REJECTED, RUNS
 from babelmill.run.state import RunState
 from babelmill.stage import Stage
 
@@ -39,9 +48,11 @@ class RunSummary:
     # model name -> engine, version and blocks translated, from the documents written this run
     models_used: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def as_dict(self) -> dict[str, Any]:
-        out = {k: v for k, v in self.__dict__.items() if k not in ("quarantine_messages", "models_used")}
-        out["seconds"] = round(self.seconds, 3)
+    def as_dict(self, times: bool = True) -> dict[str, Any]:
+        """The counts (and, with ``times``, the run's seconds)."""
+        out = {k: v for k, v in self.__dict__.items() if k not in ("quarantine_messages", "models_used", "seconds")}
+        if times:
+            out["seconds"] = round(self.seconds, 3)
         return out
 
     def paragraph(self, output_dir: Path) -> str:
@@ -98,7 +109,8 @@ def write_manifest(
     engine: Any = None,
     parallel: CorpusSink | None = None,
 ) -> None:
-    """Run-level facts; the only output file that holds timestamps. ``opts``: the RunOptions."""
+    """The output as it stands, without times (those go to ``runs.jsonl``, see
+    :func:`append_run_log`). ``opts``: the RunOptions."""
     out = opts.output_dir
     models = {"used": dict(sorted(summary.models_used.items())), "installed": installed_models(opts.models_dir)}
     if engine is not None:
@@ -119,8 +131,6 @@ def write_manifest(
     manifest = {
         "babelmill_version": __version__,
         "run": int(state.get("runs", "0")),
-        "started": started_at,
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": {
             "inputs": [display_path(p) for p in opts.inputs],
             "output": str(out),
@@ -135,8 +145,8 @@ def write_manifest(
         "config_sha256": cfg.sha256(),
         "config": cfg.resolved(),
         "models": models,
-        "summary": summary.as_dict(),
-        "stages": {stage.key: stage.stats() for stage in stages},
+        "summary": summary.as_dict(times=False),
+        "stages": {stage.key: _without_seconds(stage.stats()) for stage in stages},
         "outputs": outputs,
         "inputs_by_fate": state.fate_counts(),
         "inputs": [
@@ -155,4 +165,31 @@ def write_manifest(
     atomic_write_bytes(out / MANIFEST, (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
 
 
-__all__ = ["RunSummary", "installed_models", "write_manifest"]
+def _without_seconds(stats: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in stats.items() if k != "seconds"}
+
+
+def append_run_log(
+    opts: Any, state: RunState, stages: list[Stage], summary: RunSummary, started_at: str, engine: Any = None
+) -> None:
+    """Append this run's times and counts as one line of ``runs.jsonl`` (never committed with
+    the corpus: it is the output folder's history, different on every run)."""
+    entry = {
+        "run": int(state.get("runs", "0")),
+        "started": started_at,
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seconds": round(summary.seconds, 3),
+        "engine": engine.facts() if engine is not None and hasattr(engine, "facts") else {"name": opts.engine},
+        "inputs": [display_path(p) for p in opts.inputs],
+        "rebuild": opts.rebuild,
+        "summary": summary.as_dict(),
+        "stages": {stage.key: stage.stats() for stage in stages},
+    }
+    path = opts.output_dir / RUNS
+    # O_NOFOLLOW: never append through a link planted under the log's name
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+    with os.fdopen(fd, "a", encoding="utf-8") as f:
+        f.write(json.dumps(entry, ensure_ascii=False, sort_keys=False) + "\n")
+
+
+__all__ = ["RunSummary", "append_run_log", "installed_models", "write_manifest"]

@@ -6,6 +6,7 @@ holds what the runner owns around them.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import glob
 import json
@@ -20,12 +21,14 @@ from babelmill.translate.cache import CACHE_FILE
 
 REJECTED = "rejected.jsonl"
 MANIFEST = "manifest.json"
+#: one line per run: when it ran, how long each stage took, what it did (the manifest has no times)
+RUNS = "runs.jsonl"
 STATE_DIR = "state"
 LOCK = ".babelmill.lock"
 
 
 # names (or name prefixes) of what babelmill writes directly in the output folder
-_OWN_PREFIXES = ("corpus", "parallel", "rejected", "manifest", ".corpus-", ".parallel-", ".babelmill")
+_OWN_PREFIXES = ("corpus", "parallel", "rejected", "manifest", "runs", ".corpus-", ".parallel-", ".babelmill")
 
 
 def _describe(mode: int) -> str:
@@ -39,6 +42,8 @@ def _describe(mode: int) -> str:
         return "a device"
     if stat.S_ISDIR(mode):
         return "a folder"
+    if stat.S_ISREG(mode):
+        return "a file"
     return "not a regular file"
 
 
@@ -149,6 +154,15 @@ class OutputLock:
                 f"{self.path.parent}: another babelmill run is writing this output ({holder}); "
                 "wait for it to finish or choose another -o directory"
             ) from None
+        try:
+            same = os.stat(self.path, follow_symlinks=False).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if not same:  # the run that held it removed the file between our open and our lock
+            fcntl.flock(self.fh, fcntl.LOCK_UN)
+            self.fh.close()
+            self.fh = None
+            return self.__enter__()
         self.fh.seek(0)
         self.fh.truncate()
         self.fh.write(f"pid {os.getpid()}")
@@ -157,8 +171,14 @@ class OutputLock:
 
     def __exit__(self, *exc: object) -> None:
         if self.fh:
+            # removed while still held: a run waiting on this file sees it gone and retries on a
+            # fresh one (see __enter__), so no lock file is left behind in the output folder
+            with contextlib.suppress(OSError):
+                if os.stat(self.path, follow_symlinks=False).st_ino == os.fstat(self.fh.fileno()).st_ino:
+                    os.unlink(self.path)
             fcntl.flock(self.fh, fcntl.LOCK_UN)
             self.fh.close()
+            self.fh = None
 
 
 #: state files a rebuild keeps: the translation cache is keyed by model identity and sentence,

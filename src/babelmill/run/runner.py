@@ -21,8 +21,8 @@ from babelmill.io.files import truncate_to
 from babelmill.io.read import display_path
 from babelmill.io.sinks import CorpusSink, OutputConfig, SinkError
 from babelmill.registry import get_stage_class
-from babelmill.run.inputs import discover_inputs, installed_translation_languages
-from babelmill.run.manifest import RunSummary, write_manifest
+from babelmill.run.inputs import discover_inputs, installed_translation_languages, require_inputs
+from babelmill.run.manifest import RunSummary, append_run_log, write_manifest
 from babelmill.run.outputs import (
     REJECTED,
     STATE_DIR,
@@ -98,6 +98,9 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
     out = opts.output_dir
     check_separate(out, opts.inputs)
     check_output_folder(out)
+    # inputs before the output folder is touched: a run with nothing to read writes nothing
+    discovered = discover_inputs(opts.inputs, exclude=out)
+    require_inputs(opts.inputs, discovered[0])
     check_writable(out)
 
     with OutputLock(out):
@@ -110,7 +113,7 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
         sinks = [s for s in (sink, parallel) if s is not None]
         stages: list[Stage] = []
         try:
-            return _run_locked(opts, cfg, state, sink, stages, warn, started, started_at, parallel)
+            return _run_locked(opts, cfg, state, sink, stages, warn, started, started_at, parallel, discovered)
         except SinkError as exc:
             raise RunError(str(exc)) from None
         except StageStateError as exc:
@@ -120,9 +123,8 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
             # they hold whole records only; a rerun goes on from there
             state.db.rollback()
             for stage in stages:
-                if isinstance(stage, StatefulStage):
-                    with contextlib.suppress(Exception):
-                        stage.rollback()
+                with contextlib.suppress(Exception):
+                    stage.rollback()
             for s in sinks:
                 s.close()
                 with contextlib.suppress(OSError, SinkError):
@@ -150,8 +152,11 @@ def _run_locked(
     started: float,
     started_at: str,
     parallel: CorpusSink | None = None,
+    discovered: tuple[list[str], list[str]] | None = None,
 ) -> RunSummary:
     out = opts.output_dir
+    if discovered is None:
+        discovered = discover_inputs(opts.inputs, exclude=out)
     # cut off whatever an interrupted run wrote past the last commit
     sinks = [s for s in (sink, parallel) if s is not None]
     for s in sinks:
@@ -162,7 +167,7 @@ def _run_locked(
     summary = RunSummary()
 
     # plan
-    paths, repeated = discover_inputs(opts.inputs, exclude=out)
+    paths, repeated = discovered
     summary.inputs, summary.repeated_paths = len(paths), len(repeated)
     for path in repeated:
         warn(f"babelmill: {display_path(path)}: named more than once (the same file as an earlier input); read once")
@@ -207,6 +212,7 @@ def _run_locked(
         summary.translation_cache_misses += stage.counters.get("cache_misses", 0)
     summary.seconds = time.perf_counter() - started
     write_manifest(opts, cfg, state, stages, summary, started_at, sink=sink, engine=engine, parallel=parallel)
+    append_run_log(opts, state, stages, summary, started_at, engine=engine)
     progress.report_stages(stages)
     return summary
 

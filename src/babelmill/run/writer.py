@@ -1,8 +1,8 @@
 """The corpus writer: records to the corpus, ``parallel.jsonl`` and ``rejected.jsonl``, and the
 checkpoint commit.
 
-A checkpoint makes one consistent cut: the corpus, ``parallel.jsonl`` and ``rejected.jsonl`` are flushed and
-fsynced, the stateful stages commit their state for exactly the documents written, the input
+A checkpoint makes one consistent cut: the corpus, ``parallel.jsonl`` and ``rejected.jsonl`` are
+flushed and fsynced, the stages commit their state for exactly the documents written, the input
 rows of those documents and the outputs' committed lengths go into the run state, and the run
 state commits. A run killed anywhere between two checkpoints is cut back to the last one by the
 next run (see :mod:`babelmill.run.state`).
@@ -21,7 +21,7 @@ from babelmill.io.sinks import CorpusSink
 from babelmill.io.write import corpus_record, dumps, rejected_record
 from babelmill.run.manifest import RunSummary
 from babelmill.run.state import KEPT, InputRow, RunState
-from babelmill.stage import Stage, StatefulStage
+from babelmill.stage import Stage
 
 
 class CorpusWriter:
@@ -45,7 +45,7 @@ class CorpusWriter:
         self.sinks = [s for s in (sink, parallel) if s is not None]
         self.rejected_path = rejected_path
         self.state = state
-        self.stateful = [s for s in stages if isinstance(s, StatefulStage)]
+        self.stages = stages
         self.summary = summary
         self.run_no = run_no
         self.pipeline_info = pipeline_info
@@ -77,7 +77,7 @@ class CorpusWriter:
             self.sink.seal()
         if self.parallel is not None and (seal if seal_parallel is None else seal_parallel):
             self.parallel.seal()
-        for stage in self.stateful:
+        for stage in self.stages:
             stage.commit()
         for row in self.pending_rows:
             state.put_input(row)

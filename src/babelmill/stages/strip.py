@@ -48,7 +48,7 @@ from babelmill.clean.repeats import line_key
 from babelmill.clean.rules import RuleSet, load_rules
 from babelmill.clean.site_lines import SiteLineStore, SiteStateError, line_hash
 from babelmill.document import QUARANTINED, Document
-from babelmill.stage import StatefulStage
+from babelmill.stage import Stage, StatefulStage
 
 STATE_FILE = "strip_sites.sqlite"
 # the counts of earlier versions (one JSON file written at the end of a run): imported once
@@ -169,6 +169,7 @@ class StripStage(StatefulStage):
         base = self.context.pipeline_dir
         self.cleaner = Cleaner(self.config.ruleset(Path(base) if base else None), self.config.thresholds())
         self._store: SiteLineStore | None = None
+        self._ordered_only = False
 
     # -- corpus-level repetition ---------------------------------------------------------------
     def _state_path(self) -> Path | None:
@@ -284,7 +285,11 @@ class StripStage(StatefulStage):
             batch = new_lines.get(site, Counter())
             total = {h: counts.get(h, 0) + batch[h] for h in hashes.values()}
             repeats = self._site_repeats(keys, hashes, total, n_stored + new_docs[site])
-            out = self._process_one(doc, repeats)
+            if self._ordered_only:  # split: StripCleanPart cleans the document elsewhere
+                doc.handover["site_repeats"] = sorted(repeats)
+                out = doc
+            else:
+                out = self._process_one(doc, repeats)
             if new:
                 try:
                     store.add(site, hashes.values(), doc.id or None)
@@ -297,6 +302,18 @@ class StripStage(StatefulStage):
 
     def process(self, doc: Document) -> Iterable[Document]:
         yield from self.process_batch([doc])
+
+    # -- split: the site counts in order, the cleaning anywhere ---------------------------------
+    def split(self) -> StripCleanPart:
+        """Keep only the site counts here: each document leaves with its site's template lines
+        (``doc.handover["site_repeats"]``); the returned part cleans documents against them in
+        any process. Cleaning is most of the stage's cost; the counts are what needs order."""
+        self._ordered_only = True
+        return StripCleanPart(self.config, self.context)
+
+    def _count_out(self, doc: Document) -> None:
+        if not self._ordered_only:  # split: the cleaning part counts the outcomes
+            super()._count_out(doc)
 
     def _process_one(self, doc: Document, repeats: set[str]) -> Document:
         budget = document_budget(doc.text, self.config.max_seconds, self.config.max_seconds_per_mb)
@@ -341,3 +358,25 @@ class StripStage(StatefulStage):
             doc.reject(QUARANTINED, "no_article_text", stage="strip", removed=len(res.removed))
         self.count("blocks_out", len(res.blocks))
         return doc
+
+
+class StripCleanPart(StripStage):
+    """The per-document part of a split strip stage (:meth:`StripStage.split`): cleans each
+    document against the template lines the in-order part handed over. It reports under the
+    strip stage's key, so its counters add up with the in-order part's to the stage's own."""
+
+    once_per_corpus = False
+    batch_size = 1
+
+    def run(self, docs: Iterable[Document]) -> Iterator[Document]:
+        return Stage.run(self, docs)  # no site counts to open here
+
+    def process_batch(self, docs: list[Document]) -> Iterable[Document]:
+        for doc in docs:
+            yield self._process_one(doc, set(doc.handover.pop("site_repeats", ())))
+
+    def _count_in(self) -> None:
+        pass  # the in-order part counted the document in
+
+    def _count_out(self, doc: Document) -> None:
+        Stage._count_out(self, doc)

@@ -20,6 +20,7 @@ reassembles blocks in order.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -31,7 +32,7 @@ from babelmill.budget import TooSlow, cpu_budget, document_budget
 from babelmill.document import PENDING, QUARANTINED, TRANSLATED, Block, Document, SentencePair
 from babelmill.printable import printable
 from babelmill.stage import RunContext, Stage
-from babelmill.translate.cache import CACHE_FILE, TranslationCache
+from babelmill.translate.cache import CACHE_FILE, CacheRow, TranslationCache, WorkerCache, merge_rows
 from babelmill.translate.engine import BatchTranslator, CTranslate2Engine, DecodeOptions, Engine
 from babelmill.translate.packages import ArgosPackage, ModelError, discover_packages, find_package
 from babelmill.translate.protect import has_translatable_text, protect, restore
@@ -163,8 +164,9 @@ class TranslateStage(Stage):
             for code, engine in engines.items():
                 reason = "" if engine is not None else "no_model_installed"
                 self._loaded[code] = _Loaded(engine, None, reason)
-        self._cache: TranslationCache | None = None
+        self._cache: TranslationCache | WorkerCache | None = None
         self._cache_ready = False
+        self._inbox: list[CacheRow] = []  # workers' new cache rows, merged at the next commit
         self._packages_checked = False
 
     # -- models and cache ------------------------------------------------------------------
@@ -187,6 +189,7 @@ class TranslateStage(Stage):
                     compute_type=cfg.compute_type,
                     inter_threads=cfg.inter_threads,
                     intra_threads=cfg.intra_threads,
+                    cpus=self.context.cpus,
                     options=DecodeOptions(
                         beam_size=cfg.beam_size,
                         max_batch_tokens=cfg.max_batch_tokens,
@@ -225,18 +228,44 @@ class TranslateStage(Stage):
             raise ModelError(install_hint(code))
         return loaded.engine
 
-    def _get_cache(self) -> TranslationCache | None:
+    def _get_cache(self) -> TranslationCache | WorkerCache | None:
         if not self._cache_ready:
             self._cache_ready = True
             if self.config.cache:
                 state_dir = self.context.state_dir
                 path = Path(state_dir) / CACHE_FILE if state_dir else None
                 try:
-                    self._cache = TranslationCache(path)
+                    # a worker of a cluster only reads the output's cache (see WorkerCache)
+                    self._cache = WorkerCache(path) if self.context.worker else TranslationCache(path)
                 except Exception:  # noqa: BLE001 - an unusable cache file must not stop the run
                     self.count("cache_unavailable")
                     self._cache = TranslationCache(None)
         return self._cache
+
+    # -- the cache on a cluster: workers export new rows, the driver merges them at the commit --
+    def export_state(self) -> list[CacheRow] | None:
+        cache = self._cache
+        return (cache.take_new_rows() or None) if isinstance(cache, WorkerCache) else None
+
+    def absorb_state(self, state: list[CacheRow]) -> None:
+        self._inbox.extend(state)
+
+    def commit(self) -> None:
+        if not self._inbox:
+            return
+        reopened = not self._cache_ready  # the final commit comes after close()
+        cache = self._get_cache()
+        if cache is not None and not isinstance(cache, WorkerCache):
+            try:
+                self.count("cache_rows_merged", merge_rows(cache, self._inbox))
+            except sqlite3.Error:  # a cache is an optimisation: a failed merge costs time only
+                self.count("cache_merge_failed")
+        self._inbox.clear()
+        if reopened:
+            self.close()
+
+    def rollback(self) -> None:
+        self._inbox.clear()
 
     def models_used(self) -> dict[str, Any]:
         """The translation packages this stage loaded: name -> pair, version, device."""

@@ -72,7 +72,7 @@ def resolve_compute_type(device: str, compute_type: str | None) -> str:
     return "default"
 
 
-def resolve_threads(device: str, inter_threads: int, intra_threads: int) -> tuple[int, int]:
+def resolve_threads(device: str, inter_threads: int, intra_threads: int, cpus: int | None = None) -> tuple[int, int]:
     """0 = automatic. CPU: translators in parallel (each decodes its own token batch) rather
     than OpenMP threads inside one: one single-threaded translator per core below 8 cores,
     from 8 cores one per 4 cores with 4 threads each (not measured here). On 2 cores inter=2/intra=1 decoded ~20% faster
@@ -80,10 +80,14 @@ def resolve_threads(device: str, inter_threads: int, intra_threads: int) -> tupl
     stall when a shared machine's other processes take a core, as OpenMP's barriers do.
     CUDA: one translator; the threads only feed the GPU.
 
+    ``cpus``: the CPUs this translator may use (a Ray actor's share); default: this process's.
+
     >>> resolve_threads("cuda", 0, 0)
     (1, 1)
+    >>> resolve_threads("cpu", 0, 0, cpus=1), resolve_threads("cpu", 0, 0, cpus=16)
+    ((1, 1), (4, 4))
     """
-    cpus = cpu_count()
+    cpus = cpus or cpu_count()
     if device == "cuda":
         return inter_threads or 1, intra_threads or 1
     if cpus >= 8:
@@ -93,25 +97,28 @@ def resolve_threads(device: str, inter_threads: int, intra_threads: int) -> tupl
     return inter_threads or auto_inter, intra_threads or auto_intra
 
 
-def batch_budget(total_tokens: int, max_batch_tokens: int, workers: int) -> int:
-    """Token budget per CTranslate2 batch: ``max_batch_tokens``, lowered so that each of
-    ``workers`` parallel translators gets at least two batches (else one finishes early and
-    idles while the other decodes the longest sentences). Never below 256 tokens, where
-    per-batch overhead starts to dominate. Threading never changes the output; batch
-    composition can, through float rounding of padded batches (near-tied beams may flip:
-    1 of 271 sentences on the random-weight benchmark model, where near-ties are common) -
-    as it already did through which other sentences share a batch.
+#: the fewest CTranslate2 batches one translate call is cut into, so that parallel translators
+#: all get work. A constant, not the number of translators: batch composition can change the
+#: output (float rounding of padded batches may flip near-tied beams), so it must not depend on
+#: the machine's cores, the thread settings or the engine
+MIN_BATCHES = 4
 
-    >>> batch_budget(10_000, 4096, 1)
+
+def batch_budget(total_tokens: int, max_batch_tokens: int) -> int:
+    """Token budget per CTranslate2 batch: ``max_batch_tokens``, lowered so that the call is cut
+    into at least :data:`MIN_BATCHES` batches (else one translator finishes early and idles while
+    another decodes the longest sentences). Never below 256 tokens, where per-batch overhead
+    starts to dominate. Threading never changes the output: the budget depends only on the
+    sentences.
+
+    >>> batch_budget(100_000, 4096)
     4096
-    >>> batch_budget(4_000, 4096, 2)
+    >>> batch_budget(4_000, 4096)
     1000
-    >>> batch_budget(600, 4096, 2)
+    >>> batch_budget(600, 4096)
     256
     """
-    if workers <= 1:
-        return max_batch_tokens
-    share = -(-total_tokens // (2 * workers))
+    share = -(-total_tokens // MIN_BATCHES)
     return max(1, min(max_batch_tokens, max(256, share)))
 
 
@@ -194,6 +201,7 @@ class CTranslate2Engine:
         inter_threads: int = 0,
         intra_threads: int = 0,
         options: DecodeOptions | None = None,
+        cpus: int | None = None,
     ):
         import ctranslate2
 
@@ -201,7 +209,7 @@ class CTranslate2Engine:
         self.options = options or DecodeOptions()
         self.device = resolve_device(device)
         self.compute_type = resolve_compute_type(self.device, compute_type)
-        self.inter_threads, self.intra_threads = resolve_threads(self.device, inter_threads, intra_threads)
+        self.inter_threads, self.intra_threads = resolve_threads(self.device, inter_threads, intra_threads, cpus)
         try:
             self.translator = ctranslate2.Translator(
                 str(package.model_dir),
@@ -233,7 +241,7 @@ class CTranslate2Engine:
         groups: dict[int, list[int]] = {}
         for i, toks in enumerate(tokens):
             groups.setdefault(o.decode_cap(len(toks)), []).append(i)
-        budget = batch_budget(sum(map(len, tokens)), o.max_batch_tokens, self.inter_threads)
+        budget = batch_budget(sum(map(len, tokens)), o.max_batch_tokens)
         pending: list[tuple[list[int], list]] = []
         for cap, idx in sorted(groups.items()):
             batch = [tokens[i] for i in idx]

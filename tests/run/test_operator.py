@@ -1,0 +1,98 @@
+"""What an operator relies on around a run: nothing written when there is nothing to read, no lock
+left behind, a manifest with no times (so a rerun of the same inputs changes no committed file)
+and the run history in ``runs.jsonl``."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from babelmill.errors import RunError
+from babelmill.report.summary import summarize
+from babelmill.run import RunOptions, run_pipeline
+from tests.conftest import SEEDS
+
+STAGES = '[pipeline]\nstages = ["read", "repair", "strip", "normalize", "dedup"]\n'
+
+
+def _run(tmp_path: Path, inputs: list[str], out: Path) -> object:
+    config = tmp_path / "pipeline.toml"
+    config.write_text(STAGES)
+    return run_pipeline(RunOptions(inputs=inputs, output_dir=out, config_path=config), warn=lambda m: None)
+
+
+@pytest.mark.parametrize("kind", ["missing", "unmatched_glob", "empty_folder"])
+def test_a_run_with_nothing_to_read_is_an_error_and_writes_nothing(tmp_path: Path, kind: str):
+    named = {
+        "missing": str(tmp_path / "nonexistent"),
+        "unmatched_glob": str(tmp_path / "*.nothing"),
+        "empty_folder": str(tmp_path / "empty"),
+    }[kind]
+    (tmp_path / "empty").mkdir()
+    out = tmp_path / "out"
+    with pytest.raises(RunError) as err:
+        _run(tmp_path, [named], out)
+    message = str(err.value)
+    assert named in message and "nothing to read" in message
+    assert {"missing": "does not exist", "unmatched_glob": "matches no file", "empty_folder": "holds no files"}[
+        kind
+    ] in message
+    assert not out.exists()
+
+
+def test_a_missing_input_beside_existing_ones_is_quarantined_not_an_error(tmp_path: Path):
+    shutil.copy(SEEDS / sorted(p.name for p in SEEDS.iterdir())[0], tmp_path / "a.txt")
+    summary = _run(tmp_path, [str(tmp_path / "a.txt"), str(tmp_path / "gone.txt")], tmp_path / "out")
+    assert (summary.kept, summary.quarantined) == (1, 1)
+
+
+def test_no_lock_file_is_left_and_the_manifest_holds_no_times(tmp_path: Path):
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    out = tmp_path / "out"
+    _run(tmp_path, [str(tmp_path / "seeds")], out)
+    assert not (out / ".babelmill.lock").exists()
+    first = (out / "manifest.json").read_bytes()
+    manifest = json.loads(first)
+    assert "started" not in manifest and "finished" not in manifest and "seconds" not in manifest["summary"]
+    assert all("seconds" not in stage for stage in manifest["stages"].values())
+
+    # the same inputs from scratch: every committed output, the manifest included, is the same
+    shutil.rmtree(out / "state")
+    (out / "runs.jsonl").unlink()
+    _run(tmp_path, [str(tmp_path / "seeds")], out)
+    assert (out / "manifest.json").read_bytes() == first
+    assert not (out / ".babelmill.lock").exists()
+
+
+def test_runs_jsonl_keeps_each_runs_times_and_the_report_adds_them_up(tmp_path: Path):
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    out = tmp_path / "out"
+    _run(tmp_path, [str(tmp_path / "seeds")], out)
+    _run(tmp_path, [str(tmp_path / "seeds")], out)  # nothing to do: a run of its own in the log
+    runs = [json.loads(line) for line in (out / "runs.jsonl").read_text().splitlines()]
+    assert [r["run"] for r in runs] == [1, 2]
+    assert runs[0]["summary"]["processed"] == 5 and runs[1]["summary"]["processed"] == 0
+    assert all(r["started"] <= r["finished"] and r["seconds"] >= 0 for r in runs)
+    assert runs[0]["stages"]["strip"]["seconds"] > 0 and runs[0]["engine"]["name"] == "local"
+
+    report = summarize(out)
+    strip = report.stages["strip"]
+    assert strip["seconds"] == pytest.approx(sum(r["stages"]["strip"]["seconds"] for r in runs))
+    assert strip["documents_in"] == 5  # over both runs: the second processed nothing
+    assert [h["run"] for h in report.history] == [1, 2] and report.run["run"] == 2
+
+
+def test_output_that_is_a_file_exits_1_with_one_line(tmp_path: Path):
+    from click.testing import CliRunner
+
+    from babelmill.cli import main
+
+    target = tmp_path / "afile"
+    target.write_text("not a folder")
+    result = CliRunner().invoke(main, ["run", str(SEEDS), "-o", str(target)])
+    assert result.exit_code == 1
+    assert "the output must be a folder, and this is a file" in result.output
+    assert target.read_text() == "not a folder"
