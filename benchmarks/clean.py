@@ -1,39 +1,43 @@
-"""Benchmark the strip stage against hand-labelled dev pages.
+"""Benchmark the cleaner's line model with site-grouped cross-validation on the dev pages.
 
-* ``boilerplate/``: token-level precision, recall and F1 (bag of lower-cased word tokens) of
-  the cleaned text against ``NNN.truth.txt``, averaged over pages;
-* ``snippets/``: mean keep-rate of ``with`` snippets and drop-rate of ``without`` snippets
-  (after NFC and whitespace normalization), overall and per language.
+Pages: ``boilerplate2/`` (1,495 pages, 692 sites, with a manifest naming each page's site),
+``boilerplate/`` (20) and ``snippets/`` (75, with/without snippets). Every page's site is its
+URL's host; the outer folds split sites, never a site's pages, so a page is always scored by a
+model that saw no page of its site (snippet and ``boilerplate/`` pages included: they are
+training pages of the other folds). In each outer fold the model is trained on the other folds
+(LightGBM, as ``babelmill train-cleaner`` does, its threshold tuned by an inner site-grouped
+cross-validation of those folds only) and the held-out pages run through the whole cleaner.
 
-Side by side: keeping everything, and keeping lines of 8 or more words. The strip scores are
-also reported on even and odd page ids apart (tune on one half, check on the other: the final
-evaluation uses pages never seen).
+Scores, per page then averaged: token precision / recall / F1 of the kept text against the
+truth (bag of lower-cased word tokens); lost article = page recall < 0.5; snippets kept /
+chrome dropped (NFC and whitespace normalized). Beside the model, in the same run: the
+hand-tuned cleaner without the model (``line_model = ""``) and the "keep lines of 8+ words"
+baseline. Speed: lines per CPU second of the strip stage with the packaged model on 200 dev pages
+(one thread), and on generated pages of 50 KB, 200 KB and 1 MB (per-line cost at 1 MB / 50 KB:
+1.0 is linear).
 
-Scaling: generated pages of 50 KB, 200 KB and 1 MB (seeded prose with topic vocabulary, menus,
-share bars, section walls and repeated paragraphs) through the stage; lines per second at each
-size and ``scaling_1mb_vs_50kb`` = per-line cost at 1 MB / per-line cost at 50 KB (1.0: linear).
-
-    .venv/bin/python benchmarks/clean.py [--dev ../shared/dev] [--quick] [--show-misses]
+    .venv/bin/python benchmarks/clean.py [--dev ../shared/dev] [--quick] [--folds 5] [--show-lost]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import re
 import sys
 import time
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from babelmill.clean import train as T  # noqa: E402
+from babelmill.clean.cleaner import Cleaner  # noqa: E402
+from babelmill.clean.line_model import LineModel  # noqa: E402
 from babelmill.document import Document  # noqa: E402
-from babelmill.stages.repair import RepairConfig, repair_text  # noqa: E402
-from babelmill.stages.strip import StripStage  # noqa: E402
+from babelmill.stages.strip import StripConfig, StripStage  # noqa: E402
 
 _TOK = re.compile(r"\w+", re.UNICODE)
 
@@ -55,12 +59,15 @@ def norm(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
-def keep_all(text: str) -> str:
-    return text
-
-
 def eight_words(text: str) -> str:
     return "\n\n".join(ln.strip() for ln in text.split("\n") if len(ln.split()) >= 8)
+
+
+def snippet_rates(cleaned: str, spec: dict) -> tuple[float, float]:
+    c = norm(cleaned)
+    keep = [norm(s) in c for s in spec["with"]]
+    drop = [norm(s) not in c for s in spec["without"]]
+    return (sum(keep) / len(keep) if keep else 1.0), (sum(drop) / len(drop) if drop else 1.0)
 
 
 _CHROME = ["Share this story", "Home", "Sports", "Subscribe now", "March 3, 2024", "Teilen", "Newsletter",
@@ -71,11 +78,8 @@ _STOPS = ["the", "of", "and", "to", "in", "a", "is", "that", "for", "it", "was",
 
 def generated_page(size: int, seed: int = 0) -> str:
     """A deterministic page of about ``size`` bytes: one long article (prose, headings, share bars
-    and ads between paragraphs, some paragraphs repeated as teaser copies) and a chrome tail, so
-    every step, the repeat search over the whole article included, has work to do."""
+    and ads between paragraphs, some paragraphs repeated as teaser copies) and a chrome tail."""
     rng = random.Random(seed)
-    # one topic's vocabulary: content words recur in hundreds of sentences, as in a long report,
-    # which is what makes an all-pairs repeat search blow up
     vocab = ["".join(rng.choice("abcdefghijklmnoprstuvw") for _ in range(rng.randint(4, 10))) for _ in range(600)]
 
     def word() -> str:
@@ -103,47 +107,44 @@ def generated_page(size: int, seed: int = 0) -> str:
     return "\n".join(out)
 
 
-def scaling(sizes: tuple[int, ...], repeat: int) -> dict[int, float]:
-    """Seconds per line of the strip stage on generated pages of each size (best of ``repeat``)."""
+def stage_speed(texts: list[str]) -> float:
+    """Lines per CPU second of the strip stage (packaged model, site counts in memory) over
+    ``texts``: the stage runs on one thread, and CPU time stays meaningful on a shared machine."""
+    stage = StripStage()
+    n = sum(1 for t in texts for ln in t.split("\n") if ln.strip())
+    t0 = time.process_time()
+    for k, text in enumerate(texts):
+        list(stage.process(Document(id=f"speed-{k}", text=text)))
+    return n / (time.process_time() - t0)
+
+
+def scaling(sizes: tuple[int, ...]) -> dict[int, float]:
     out = {}
     for size in sizes:
         text = generated_page(size)
         n_lines = sum(1 for ln in text.split("\n") if ln.strip())
-        best = float("inf")
-        for _ in range(repeat):
-            stage = StripStage()
-            t0 = time.perf_counter()
-            list(stage.process(Document(id=f"gen-{size}", text=text)))
-            best = min(best, time.perf_counter() - t0)
-        out[size] = best / n_lines
-        print(f"scaling: {size // 1000:5d} KB {n_lines:6d} lines {best:6.2f}s {n_lines / best:8.0f} lines/s")
+        stage = StripStage()
+        t0 = time.process_time()
+        list(stage.process(Document(id=f"gen-{size}", text=text)))
+        sec = time.process_time() - t0
+        out[size] = sec / n_lines
+        print(f"scaling: {size // 1000:5d} KB {n_lines:6d} lines {sec:6.2f}s {n_lines / sec:8.0f} lines/s")
     return out
 
 
-def make_stripper():
-    stage = StripStage()
-
-    counter = iter(range(1 << 30))
-
-    def strip(text: str) -> str:
-        doc = Document(id=f"bench-{next(counter)}", text=text)
-        out = list(stage.process(doc))[0]
-        return out.body_text() if out.blocks else ""
-
-    return strip
-
-
-def load_text(path: Path) -> str:
-    """The page as the repair stage hands it to strip (typographic quotes kept)."""
-    cfg = RepairConfig()
-    return "\n".join(repair_text(line, cfg)[0] for line in path.read_text(encoding="utf-8").split("\n"))
+def mean(xs) -> float:
+    xs = list(xs)
+    return sum(xs) / len(xs) if xs else 0.0
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dev", type=Path, default=None, help="dev data folder (default: ../shared/dev)")
-    ap.add_argument("--quick", action="store_true", help="a subset of pages (under a minute)")
-    ap.add_argument("--show-misses", action="store_true", help="print snippets the cleaner got wrong")
+    ap.add_argument("--quick", action="store_true", help="a fifth of the pages, 2 folds, fewer rounds (< 1 min)")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--inner-folds", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=T.ROUNDS)
+    ap.add_argument("--show-lost", action="store_true", help="print the pages whose article was lost")
     args = ap.parse_args()
     dev = args.dev
     if dev is None:
@@ -154,82 +155,114 @@ def main() -> int:
     if dev is None or not dev.is_dir():
         print("dev data not found; pass --dev", file=sys.stderr)
         return 2
-
-    systems = {"strip": make_stripper(), "keep_all": keep_all, "eight_words": eight_words}
-    bp_pages = sorted((dev / "boilerplate").glob("[0-9][0-9][0-9].txt"))
-    sn_pages = sorted((dev / "snippets").glob("[0-9][0-9][0-9].txt"))
+    folds, rounds = args.folds, args.rounds
+    pages = T.load_pages([dev / "boilerplate2", dev / "boilerplate", dev / "snippets"])
     if args.quick:
-        bp_pages, sn_pages = bp_pages[::3], sn_pages[::3]
-
+        pages = pages[::12]
+        folds, rounds = 2, 60
     t0 = time.perf_counter()
-    bp: dict[str, list[tuple[float, float, float]]] = {k: [] for k in systems}
-    halves: dict[str, dict[str, list[float]]] = {"even": {}, "odd": {}}  # strip only, by page id
-    for page in bp_pages:
-        text = load_text(page)
-        truth = page.with_suffix(".truth.txt").read_text(encoding="utf-8")
-        for name, fn in systems.items():
-            bp[name].append(prf(fn(text), truth))
-        half = halves["even" if int(page.stem) % 2 == 0 else "odd"]
-        half.setdefault("f1", []).append(bp["strip"][-1][2])
+    cfg = StripConfig(line_model="")
+    rules, thresholds = cfg.ruleset(), cfg.thresholds()
+    data = T.featurize(pages, Cleaner(rules, thresholds, keep_features=True))
+    repeats = T.site_repeats([pd.page for pd in data])
+    print(f"{len(data)} pages, {len({pd.page.site for pd in data})} sites featurized ({time.perf_counter() - t0:.0f}s)")
+    fold_of = T.site_folds(data, folds)
 
-    sn: dict[str, dict[str, list[tuple[float, float]]]] = {k: {} for k in systems}
-    for page in sn_pages:
-        spec = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
-        text = load_text(page)
-        for name, fn in systems.items():
-            cleaned = norm(fn(text))
-            keep = [norm(s) in cleaned for s in spec["with"]]
-            drop = [norm(s) not in cleaned for s in spec["without"]]
-            kr = sum(keep) / len(keep) if keep else 1.0
-            dr = sum(drop) / len(drop) if drop else 1.0
-            sn[name].setdefault(spec["lang"], []).append((kr, dr))
-            if name == "strip":
-                half = halves["even" if int(page.stem) % 2 == 0 else "odd"]
-                half.setdefault("keep", []).append(kr)
-                half.setdefault("drop", []).append(dr)
-            if args.show_misses and name == "strip":
-                for s, ok in zip(spec["with"], keep, strict=True):
-                    if not ok:
-                        print(f"  LOST {page.name}: {s!r}")
-                for s, ok in zip(spec["without"], drop, strict=True):
-                    if not ok:
-                        print(f"  KEPT {page.name}: {s!r}")
-    seconds = time.perf_counter() - t0
-
-    def mean(xs: list[float]) -> float:
-        return sum(xs) / len(xs) if xs else 0.0
-
-    print(f"dev: {dev}  boilerplate pages: {len(bp_pages)}  snippet pages: {len(sn_pages)}  ({seconds:.1f}s)")
-    print(
-        f"{'system':12s} {'bp_P':>6s} {'bp_R':>6s} {'bp_F1':>6s} | {'keep':>6s} {'drop':>6s} | per language keep/drop"
-    )
-    summary = {}
-    for name in systems:
-        p = mean([x[0] for x in bp[name]])
-        r = mean([x[1] for x in bp[name]])
-        f = mean([x[2] for x in bp[name]])
-        allv = [v for vs in sn[name].values() for v in vs]
-        k, d = mean([v[0] for v in allv]), mean([v[1] for v in allv])
-        per = "  ".join(
-            f"{lang}:{mean([v[0] for v in vs]):.3f}/{mean([v[1] for v in vs]):.3f}"
-            for lang, vs in sorted(sn[name].items())
-        )
-        print(f"{name:12s} {p:6.3f} {r:6.3f} {f:6.3f} | {k:6.3f} {d:6.3f} | {per}")
-        summary[name] = (p, r, f, k, d)
-    for half, vals in halves.items():
+    # per page: {system: (p, r, f1)} or {system: (keep, drop)}
+    scores: list[dict[str, tuple[float, ...]]] = [{} for _ in data]
+    legacy = Cleaner(rules, thresholds)
+    for f in range(folds):
+        train = [pd for pd, g in zip(data, fold_of, strict=True) if g != f]
+        model = LineModel.from_json(T.train_model(train, inner_folds=args.inner_folds, rounds=rounds))
+        cleaner = Cleaner(rules, thresholds, model=model)
+        for k, (pd, g) in enumerate(zip(data, fold_of, strict=True)):
+            if g != f:
+                continue
+            page = pd.page
+            outs = {
+                "model": cleaner.clean(page.text, repeats.get(page.id) or None).text,
+                "hand_tuned": legacy.clean(page.text, repeats.get(page.id) or None).text,
+                "eight_words": eight_words(page.text),
+            }
+            for name, out in outs.items():
+                scores[k][name] = prf(out, page.truth) if page.truth is not None else snippet_rates(out, page.snippets)
         print(
-            f"strip on {half:4s} page ids: bp_F1 {mean(vals.get('f1', [])):.3f} ({len(vals.get('f1', []))} pages)  "
-            f"keep {mean(vals.get('keep', [])):.3f} drop {mean(vals.get('drop', [])):.3f} "
-            f"({len(vals.get('keep', []))} pages)"
+            f"fold {f + 1}/{folds}: {len(train)} training pages, threshold {model.threshold_keep}, "
+            f"prose run {model.prose_words:g} words at {model.prose_keep} ({time.perf_counter() - t0:.0f}s)",
+            flush=True,
         )
-    per_line = scaling((50_000, 200_000, 1_000_000), repeat=1 if args.quick else 2)
+    systems = ("model", "hand_tuned", "eight_words")
+
+    groups: dict[str, list[int]] = defaultdict(list)
+    for k, pd in enumerate(data):
+        if pd.page.truth is None:
+            continue
+        if pd.page.dataset in ("boilerplate",):
+            groups["boilerplate (v1)"].append(k)
+        else:
+            groups["all (boilerplate2)"].append(k)
+            groups[pd.page.dataset].append(k)
+            if pd.page.lang == "de":
+                groups["german (boilerplate2)"].append(k)
+    print(f"\n{'pages':24s} {'n':>5s} " + " ".join(f"{s + ' P/R/F1/lost':>29s}" for s in systems))
+    summary: dict[tuple[str, str], tuple[float, float, float, float]] = {}
+    for name in ["all (boilerplate2)", "german (boilerplate2)", "dragnet", "cleaneval", "l3s-gn1", "fundus",
+                 "cleanportaleval", "boilerplate (v1)"]:  # fmt: skip
+        idx = groups.get(name, [])
+        if not idx:
+            continue
+        cells = []
+        for s in systems:
+            p = mean(scores[k][s][0] for k in idx)
+            r = mean(scores[k][s][1] for k in idx)
+            f1 = mean(scores[k][s][2] for k in idx)
+            lost = mean(float(scores[k][s][1] < 0.5) for k in idx)
+            summary[(name, s)] = (p, r, f1, lost)
+            cells.append(f"{p:.3f}/{r:.3f}/{f1:.3f}/{lost:.3f}")
+        print(f"{name:24s} {len(idx):5d} " + " ".join(f"{c:>29s}" for c in cells))
+    snip: dict[tuple[str, str], tuple[float, float]] = {}
+    for lang in ("de", "en"):
+        idx = [k for k, pd in enumerate(data) if pd.page.snippets is not None and pd.page.lang == lang]
+        if not idx:
+            continue
+        for s in systems:
+            snip[(lang, s)] = (mean(scores[k][s][0] for k in idx), mean(scores[k][s][1] for k in idx))
+        print(f"snippets {lang} ({len(idx)} pages) keep/drop: " + "  ".join(
+            f"{s} {snip[(lang, s)][0]:.3f}/{snip[(lang, s)][1]:.3f}" for s in systems))  # fmt: skip
+    if args.show_lost:
+        for k, pd in enumerate(data):
+            if pd.page.truth is not None and scores[k]["model"][1] < 0.5:
+                print(f"  lost: {pd.page.id} ({pd.page.dataset}, {pd.page.site}) recall {scores[k]['model'][1]:.2f}")
+
+    texts = [pd.page.text for pd in data][:200]
+    lps = stage_speed(texts)
+    print(f"speed: strip stage with the packaged model, {len(texts)} dev pages: {lps:.0f} lines per CPU second")
+    per_line = scaling((50_000, 200_000, 1_000_000))
     ratio = per_line[1_000_000] / per_line[50_000]
     print(f"scaling: per-line cost 1 MB / 50 KB = {ratio:.2f} (1.0: linear)")
-    p, r, f, k, d = summary["strip"]
+    # headlines: the learned title model by site-grouped CV on the l3s-gn1 pages (benchmarks/train_title.py)
+    from train_title import title_benchmark
+
+    tb = title_benchmark(dev, quick=args.quick)
     print(
-        f"RESULT boilerplate_f1={f:.4f} boilerplate_precision={p:.4f} boilerplate_recall={r:.4f} "
-        f"snippet_keep={k:.4f} snippet_drop={d:.4f} baseline_f1={summary['eight_words'][2]:.4f} "
-        f"scaling_1mb_vs_50kb={ratio:.2f}"
+        f"title (l3s-gn1, {tb['pages']} pages, {tb['sites']} sites, site-grouped CV): accuracy {tb['title_acc']:.3f} "
+        f"(precision {tb['title_precision']:.3f}, coverage {tb['title_coverage']:.3f}); baselines: rule-based "
+        f"extractor {tb['title_rule_acc']:.3f}, nearest heading above the body {tb['title_simple_acc']:.3f}"
+    )
+    allm = summary.get(("all (boilerplate2)", "model"), (0, 0, 0, 0))
+    de = summary.get(("german (boilerplate2)", "model"), (0, 0, 0, 0))
+    base = summary.get(("all (boilerplate2)", "eight_words"), (0, 0, 0, 0))
+    hand = summary.get(("all (boilerplate2)", "hand_tuned"), (0, 0, 0, 0))
+    sde = snip.get(("de", "model"), (0, 0))
+    sde8 = snip.get(("de", "eight_words"), (0, 0))
+    print(
+        f"RESULT f1={allm[2]:.4f} recall={allm[1]:.4f} precision={allm[0]:.4f} lost_pages={allm[3]:.4f} "
+        f"f1_de={de[2]:.4f} snippet_keep_de={sde[0]:.4f} snippet_drop_de={sde[1]:.4f} lines_per_s={lps:.0f} "
+        f"scaling_1mb_vs_50kb={ratio:.2f} baseline_f1={base[2]:.4f} baseline_recall={base[1]:.4f} "
+        f"baseline_lost_pages={base[3]:.4f} baseline_snippet_keep_de={sde8[0]:.4f} "
+        f"baseline_snippet_drop_de={sde8[1]:.4f} hand_tuned_f1={hand[2]:.4f} hand_tuned_lost_pages={hand[3]:.4f} "
+        f"title_acc={tb['title_acc']:.4f} title_baseline_acc={tb['title_simple_acc']:.4f} "
+        f"title_rule_acc={tb['title_rule_acc']:.4f}"
     )
     return 0
 

@@ -160,6 +160,10 @@ from babelmill.commands.export_parallel import export_parallel  # noqa: E402
 
 main.add_command(export_parallel)
 
+from babelmill.commands.train_cleaner import train_cleaner  # noqa: E402
+
+main.add_command(train_cleaner)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

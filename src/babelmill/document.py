@@ -333,6 +333,8 @@ class Document:
     blocks: list[Block] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
     removed: Removals = field(default_factory=Removals)
+    # what the strip stage measured: kept_share (share of the page's words kept), warnings
+    cleaning: dict[str, Any] = field(default_factory=dict)
     origin: Origin = field(default_factory=Origin)
     translation: TranslationInfo = field(default_factory=TranslationInfo)
     dedup: DedupInfo = field(default_factory=DedupInfo)

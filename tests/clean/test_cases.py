@@ -9,10 +9,13 @@ import pytest
 
 from babelmill.clean.lines import strip_bullet
 from babelmill.document import Document
-from babelmill.stages.strip import StripStage
+from babelmill.stages.strip import StripConfig, StripStage
 
 CASES = json.loads((Path(__file__).parents[1] / "cases" / "clean_cases.json").read_text(encoding="utf-8"))
 TITLE = "Council approves budget after long debate"
+# reasons of the hand-tuned structure step; with the line model (the default) such lines go as
+# "line_model" (the model decides every line no rule, metadata or embed step removed)
+STRUCTURAL = {"navigation_run", "before_article", "after_article", "inline_box", "repeated_line", "symbol_line"}
 
 
 def build_page(case: dict) -> str:
@@ -22,19 +25,40 @@ def build_page(case: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-@pytest.fixture
-def stage() -> StripStage:
-    return StripStage()
+# Cases the line model gets wrong (MODEL.md, weak spots): prose after a "Related" / comments opener
+# on a tiny page is too uncertain for it; the hand-tuned structure step's topic test handles them.
+MODEL_MISSES = {
+    "inline_related_box_de_keeps_the_rest",
+    "related_teasers_on_other_topics_go",
+    "comment_thread_after_article_goes",
+}
 
 
-@pytest.mark.parametrize("case", CASES["cases"], ids=[c["name"] for c in CASES["cases"]])
-def test_case(case: dict, stage: StripStage) -> None:
+@pytest.fixture(scope="module")
+def stages() -> dict[str, StripStage]:
+    return {"line_model": StripStage(), "hand_tuned": StripStage(StripConfig(line_model=""))}
+
+
+def _cases():
+    for case in CASES["cases"]:
+        for kind in ("line_model", "hand_tuned"):
+            marks = []
+            if kind == "line_model" and case["name"] in MODEL_MISSES:
+                marks = [pytest.mark.xfail(strict=True, reason="known line-model miss (MODEL.md)")]
+            yield pytest.param(case, kind, id=f"{case['name']}-{kind}", marks=marks)
+
+
+@pytest.mark.parametrize(("case", "kind"), list(_cases()))
+def test_case(case: dict, kind: str, stages: dict[str, StripStage]) -> None:
+    stage = stages[kind]
     doc = next(iter(stage.process(Document(id="case", text=build_page(case)))))
     assert doc.ok
     kept = [b.text for b in doc.blocks]
     reasons = {r["text"].strip(): r["rule"] for r in doc.removed}
     for line, reason in case.get("removed", {}).items():
         assert line not in kept, f"{line!r} should be removed"
+        if reason in STRUCTURAL and stage.cleaner.model is not None:
+            reason = "line_model"
         assert reasons.get(line) == reason, f"{line!r}: expected {reason}, got {reasons.get(line)}"
     for line in case.get("kept", []):
         assert strip_bullet(line) in kept, f"{line!r} should be kept; removed as {reasons.get(line)}"

@@ -66,6 +66,7 @@ GOLDEN_GZIP = bytes.fromhex(
         ("2t", 2 * 1000**4),
         ("1TiB", 1024**4),
         ("5b", 5),
+        ("1", 1),
         ("1000", 1000),
         (2048, 2048),
     ],
@@ -115,6 +116,9 @@ def test_output_config_is_checked():
     with pytest.raises(ValueError, match="not a size"):
         OutputConfig(shard_size="big")
     OutputConfig(shard_size="")  # empty: no shards
+    with pytest.raises(ValueError) as err:
+        OutputConfig(parallel="yes")
+    assert str(err.value) == "parallel must be true or false, not 'yes'"
 
 
 # -- shard bytes --------------------------------------------------------------------------------------
@@ -130,6 +134,14 @@ def test_gzip_shard_bytes_are_golden():
     assert data[4:8] == b"\0\0\0\0"  # mtime 0
     assert data == GOLDEN_GZIP
     assert gzip.decompress(data) == b"".join(LINES)
+
+
+def test_gzip_shard_of_many_records_is_golden():
+    # big enough for the compression level to show in the bytes
+    text = "Der Rat sagte am %d. Mai, die Lage sei ernst. "
+    lines = [_line({"id": f"r{i}", "text": text % i * 3}) for i in range(300)]
+    data = encode_shard(lines, "jsonl.gz")
+    assert (len(data), hashlib.sha256(data).hexdigest()[:16]) == (2541, "a59ab3953b06ff99")
 
 
 def test_zstd_shard_round_trips():
@@ -180,6 +192,7 @@ def test_parquet_schema_is_typed_with_record_parts_as_structs(tmp_path):
     # a record that does not fit the schema is refused, never written with other types
     with pytest.raises(SinkError, match="does not fit the Parquet schema"):
         encode_shard([_line({"id": "a", "text": "x"})], "parquet")
+    assert pq.ParquetFile(path).metadata.row_group(0).column(0).compression == "ZSTD"
 
 
 def test_decode_skips_blank_lines_and_reports_bad_ones(tmp_path):
@@ -190,6 +203,11 @@ def test_decode_skips_blank_lines_and_reports_bad_ones(tmp_path):
     errors = []
     assert [r["id"] for r in decode_shard(path, lambda p, msg: errors.append((p, msg)))] == ["a", "b"]
     assert len(errors) == 1 and errors[0][0] == path and "line 1" in errors[0][1]
+    # bytes that are not UTF-8 are one bad line too, reported through iter_corpus_records as well
+    path.write_bytes(LINES[0] + b'{"id": "\xff\xfe"}\n' + LINES[1])
+    errors.clear()
+    assert [r["id"] for r in iter_corpus_records(tmp_path, lambda p, msg: errors.append(msg))] == ["a", "b"]
+    assert len(errors) == 1
 
 
 # -- files of an output directory -----------------------------------------------------------------
@@ -197,16 +215,18 @@ def test_decode_skips_blank_lines_and_reports_bad_ones(tmp_path):
 
 def test_corpus_files_in_record_order(tmp_path):
     assert corpus_files(tmp_path / "missing") == []
-    for name in ("corpus-00010.jsonl", "corpus-00002.jsonl", "corpus-100000.jsonl", "corpus-1.jsonl"):
+    shards = ("corpus-00010.jsonl", "corpus-00002.jsonl", "corpus-100000.jsonl", "corpus-99999.jsonl", "corpus-1.jsonl")
+    for name in shards:
         (tmp_path / name).write_bytes(LINES[0])
     for name in ("corpus-00003.txt", "corpus-00004.jsonl.tmp", "xcorpus-00005.jsonl", STAGING):
         (tmp_path / name).write_bytes(LINES[1])
     assert [p.name for p in corpus_files(tmp_path)] == [
         "corpus-00002.jsonl",
         "corpus-00010.jsonl",
+        "corpus-99999.jsonl",
         "corpus-100000.jsonl",
     ]
-    assert [r["id"] for r in iter_corpus_records(tmp_path)] == ["a", "a", "a"]
+    assert [r["id"] for r in iter_corpus_records(tmp_path)] == ["a", "a", "a", "a"]
     (tmp_path / CORPUS).write_bytes(LINES[1])  # a single corpus file wins
     assert corpus_files(tmp_path) == [tmp_path / CORPUS]
     assert [r["id"] for r in iter_corpus_records(str(tmp_path))] == ["b"]
@@ -318,13 +338,17 @@ def test_single_file_remove_ids_without_a_file(tmp_path):
         ({"corpus_layout": "sharded:jsonl.gz"}, "jsonl", "written as sharded jsonl.gz, not single jsonl"),
         ({"corpus_layout": "single:jsonl"}, "parquet", "written as single jsonl, not sharded parquet"),
         ({"corpus_bytes": "10"}, "jsonl.gz", "written as single jsonl, not sharded jsonl.gz"),  # before layouts
+        ({"corpus_bytes": "1"}, "jsonl.gz", "written as single jsonl, not sharded jsonl.gz"),
     ],
 )
 def test_another_layout_is_refused(tmp_path, state, fmt, message):
     sink = CorpusSink.open(tmp_path, state, OutputConfig(format=fmt))
     with pytest.raises(SinkError, match=message) as err:
         sink.recover()
-    assert "--rebuild" in str(err.value) and str(tmp_path) in str(err.value)
+    assert str(err.value).startswith(f"{tmp_path} holds a corpus written as ")
+    assert str(err.value).endswith(
+        "; rerun with the same --format/--shard-size, or use --rebuild or another -o directory"
+    )
 
 
 @pytest.mark.parametrize("state", [{}, {"corpus_bytes": "0"}, {"corpus_bytes": ""}])
@@ -393,6 +417,7 @@ def test_seal_writes_the_next_shard_and_commit_resets_staging(tmp_path):
     assert json.loads(values["corpus_shards"]) == [shard]
     assert (tmp_path / STAGING).read_bytes() == b""
     assert sink.staging_records == 0
+    assert sink.state_values()["corpus_staging_bytes"] == "0"  # staging rewound, not just emptied
     # files() hands out copies: the manifest cannot change the sink's list
     sink.files()[0]["records"] = 99
     assert sink.files() == [shard]
@@ -454,25 +479,32 @@ def test_remove_ids_rewrites_shards_and_staging_and_the_manifest_entries(tmp_pat
         sink.write(_line(rec))
     sink.seal()
     _commit(sink)
-    for doc_id in "bd":
+    for doc_id in ("b", "x"):
+        sink.write(_line(_rec(doc_id)))
+    sink.seal()
+    _commit(sink)
+    for doc_id in ("b", "d", "d2"):
         sink.write(_line(_rec(doc_id)))
     sink.flush()
     assert sink.remove_ids(set()) == 0
-    assert sink.remove_ids({"b"}) == 2  # one in the shard, one staged
+    assert sink.remove_ids({"b"}) == 3  # one in each shard, one staged
     path = tmp_path / "corpus" / f"part-00000.{fmt}"
     data = path.read_bytes()
-    assert sink.files() == [
-        {"name": f"corpus/{path.name}", "records": 2, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-    ]
+    assert sink.files()[0] == {
+        "name": f"corpus/{path.name}",
+        "records": 2,
+        "bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
     assert data == encode_shard([_line(first), _line(_rec("c"))], fmt)
-    assert (tmp_path / STAGING).read_bytes() == _line(_rec("d"))
-    assert sink.staging_records == 1
+    assert (tmp_path / STAGING).read_bytes() == _line(_rec("d")) + _line(_rec("d2"))
+    assert sink.staging_records == 2
     assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
     assert sink.remove_ids({"zzz"}) == 0
     sink.write(_line(_rec("e")))
     sink.seal()
     _commit(sink)
-    assert [r["id"] for r in iter_corpus_records(tmp_path)] == ["a", "c", "d", "e"]
+    assert [r["id"] for r in iter_corpus_records(tmp_path)] == ["a", "c", "x", "d", "d2", "e"]
 
 
 def test_remove_ids_heals_a_stale_manifest_entry_and_skips_missing_shards(tmp_path):
@@ -508,9 +540,24 @@ PAIRS = [
 ]
 
 
+TYPES = {
+    "jsonl": None,
+    "parquet": ["string", "string", "string", "int64", "double", "bool"],
+}
+
+
+def _column_types(path: Path) -> list[str] | None:
+    if path.suffix != ".parquet":
+        return None
+    import pyarrow.parquet as pq
+
+    return [str(f.type) for f in pq.read_table(path).schema][:6]  # the columns whose type the data fixes
+
+
 def test_an_unknown_output_name_is_refused(tmp_path):
-    with pytest.raises(ValueError, match="output name must be one of corpus, parallel, not 'pairs'"):
+    with pytest.raises(ValueError) as err:
         CorpusSink.open(tmp_path, {}, OutputConfig(), "pairs")
+    assert str(err.value) == "output name must be one of corpus, parallel, not 'pairs'"
 
 
 def test_parallel_single_file_has_its_own_file_and_state_keys(tmp_path):
@@ -555,8 +602,10 @@ def test_parallel_shards_keep_their_names_and_types(tmp_path, fmt):
     assert (tmp_path / ".parallel-staging.jsonl").read_bytes() == b""
     # typed Parquet: numbers, booleans, lists and nulls come back as they went in
     assert list(decode_shard(tmp_path / "parallel" / f"part-00000.{fmt}")) == PAIRS
+    assert _column_types(tmp_path / "parallel" / f"part-00000.{fmt}") == TYPES[fmt]
     assert sink.remove_ids({"a"}) == 1
     assert list(decode_shard(tmp_path / "parallel" / f"part-00000.{fmt}")) == PAIRS[1:]
+    assert _column_types(tmp_path / "parallel" / f"part-00000.{fmt}") == TYPES[fmt]  # still typed after the rewrite
     sink.write(_line(PAIRS[0]))
     sink.seal()
     assert [s["name"] for s in sink.files()] == [f"parallel/part-00000.{fmt}", f"parallel/part-00001.{fmt}"]
@@ -573,6 +622,7 @@ def test_typed_parquet_columns(tmp_path):
     assert table.column_names == list(PAIRS[0])
     assert table.schema.metadata[b"babelmill.typed_columns"] == b"1"
     assert str(table.schema.field("n").type) == "int64" and str(table.schema.field("ok").type) == "bool"
+    assert pq.ParquetFile(path).metadata.row_group(0).column(0).compression == "ZSTD"
     # records with keys in another order or missing keys: one column per key, first-seen order
     path.write_bytes(encode_shard([_line({"b": 1}), _line({"a": "x", "b": 2})], "parquet", typed=True))
     assert pq.read_table(path).column_names == ["b", "a"]
@@ -590,3 +640,8 @@ def test_remove_outputs_takes_the_parallel_files_too(tmp_path):
         (tmp_path / name).write_text("x")
     remove_outputs(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(kept)
+
+
+def test_sinks_write_the_corpus_unless_told_otherwise(tmp_path):
+    assert ShardedSink(tmp_path, {}, OutputConfig(format="jsonl.gz")).name == "corpus"
+    assert SingleFileSink(tmp_path, {}, OutputConfig()).path == tmp_path / CORPUS

@@ -340,3 +340,53 @@ def test_identity_engine_round_trips_block_text(text):
     assert block.translation == TRANSLATED
     assert block.text == text.strip()
     assert "placeholder_dropped" not in block.meta["quality"]["flags"]
+
+
+def titled(doc_id: str, title: str, title_lang: str, *blocks: tuple[str, str]) -> Document:
+    d = doc(doc_id, *blocks)
+    d.metadata.update({"title": title, "title_lang": title_lang})
+    return d
+
+
+def test_german_title_is_translated_and_the_original_kept():
+    engine = ReverseEngine()
+    stage = TranslateStage(TranslateConfig(), {}, engines={"de": engine})
+    (d,) = run(stage, [titled("a", "Stadt plant neue Brücke", "de", ("Der Rat stimmte zu.", "de"))])
+    assert d.metadata["title"] == ReverseEngine.expected("Stadt plant neue Brücke")
+    assert d.metadata["original_title"] == "Stadt plant neue Brücke"
+    assert d.metadata["title_translation"] == TRANSLATED and d.metadata["original_title_lang"] == "de"
+    # the title is not one of the body's blocks
+    assert d.translation["blocks_translated"] == 1 and len(d.blocks) == 1
+    # a rerun does not translate it again
+    (d,) = run(TranslateStage(TranslateConfig(), {}, engines={"de": engine}), [d])
+    assert d.metadata["original_title"] == "Stadt plant neue Brücke"
+
+
+def test_title_without_a_model_is_pending_and_a_later_run_translates_it(tmp_path, isolated_models):
+    stage = TranslateStage(TranslateConfig(models_dir=str(tmp_path / "none")), {})
+    (d,) = run(stage, [titled("a", "中国经济增长", "zh", ("The economy grew.", "en"))])
+    assert d.metadata["title"] == "中国经济增长" and d.metadata["title_translation"] == PENDING
+    assert "original_title" not in d.metadata
+    zh = ReverseEngine("zh@1")
+    (d,) = run(TranslateStage(TranslateConfig(), {}, engines={"zh": zh}), [d])
+    assert d.metadata["original_title"] == "中国经济增长" and d.metadata["title_translation"] == TRANSLATED
+    assert zh.translated == ["中国经济增长"]
+
+
+def test_english_title_and_a_paired_original_title_are_left_alone():
+    engine = ReverseEngine()
+    d = titled("a", "Budget passes", "en", ("Der Rat stimmte zu.", "de"))
+    d2 = titled("b", "Most of the team has left", "en", ("Text.", "en"))
+    d2.metadata["original_title"] = "创始团队出走殆尽"
+    out = run(TranslateStage(TranslateConfig(), {}, engines={"de": engine}), [d, d2])
+    assert out[0].metadata["title"] == "Budget passes" and "title_translation" not in out[0].metadata
+    assert out[1].metadata["original_title"] == "创始团队出走殆尽"
+
+
+def test_real_tiny_model_translates_a_german_title(tmp_path, de_en_archive, isolated_models):
+    models_dir = tmp_path / "models"
+    install_archive(de_en_archive, models_dir)
+    config = TranslateConfig(models_dir=str(models_dir), max_decoding_length=12)
+    (d,) = run(TranslateStage(config, {}), [titled("a", "Der Zug kam an", "de", ("Der Zug kam an.", "de"))])
+    assert d.metadata["title_translation"] == TRANSLATED and d.metadata["original_title"] == "Der Zug kam an"
+    assert isinstance(d.metadata["title"], str)

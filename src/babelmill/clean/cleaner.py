@@ -28,14 +28,18 @@ When nothing qualifies, sentence-like lines that only position removed are kept
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from babelmill.clean.dates import parse_date
 from babelmill.clean.embeds import find_embeds
+from babelmill.clean.line_model import BASE, HARD_KINDS, LineModel, decide_lines, page_matrix
 from babelmill.clean.lines import Line, doc_language, make_line, script_of, strip_bullet
 from babelmill.clean.metadata import extract_metadata, is_byline
 from babelmill.clean.repeats import content_stems, line_key, repeated_paragraphs
@@ -108,6 +112,11 @@ class CleanResult:
     removed: list[dict[str, Any]] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
     fallback: bool = False  # no article region was found; kept the best candidate lines
+    #: per non-blank input line: ``{"line", "keep", "rule" or "kind", "p"}``; ``p`` is the line
+    #: model's probability of article text (None without a model, or for a line the rules decided)
+    verdicts: list[dict[str, Any]] = field(default_factory=list)
+    #: the line model's feature rows (lines x FEATURES) when the cleaner was asked to keep them
+    features: Any = None
 
     @property
     def text(self) -> str:
@@ -124,9 +133,17 @@ def split_lines(text: str) -> list[Line]:
 class Cleaner:
     """Stateless per document; corpus repetition comes in as ``site_repeats``."""
 
-    def __init__(self, rules: RuleSet, thresholds: Thresholds | None = None):
+    def __init__(
+        self,
+        rules: RuleSet,
+        thresholds: Thresholds | None = None,
+        model: LineModel | None = None,
+        keep_features: bool = False,
+    ):
         self.rules = rules
         self.t = thresholds or Thresholds()
+        self.model = model
+        self.keep_features = keep_features
 
     # -- classification ---------------------------------------------------------------------
     def _classes(self, lines: list[Line], lang: str | None) -> list[str]:
@@ -139,7 +156,7 @@ class Cleaner:
         for ln in lines:
             w = ln.weq
             # function-word lists do not apply to Chinese text (no spaces, no list here)
-            cjk_line = ln.cjk * 2 > sum(1 for ch in ln.text if ch.isalpha())
+            cjk_line = ln.cjk * 2 > ln.alpha
             stop = ln.stop_density() if use_stop and not cjk_line else 1.0
             sentence = ln.text.rstrip().endswith(_SENTENCE_END)
             statement = ln.text.rstrip().endswith(_STATEMENT_END)
@@ -186,6 +203,7 @@ class Cleaner:
             for k in emb.lines:
                 quote_of[k] = e_i
 
+        step: dict[int, str] = {i: "embed" for i in decided}  # index -> step that removed it
         # 2. rules (before metadata, so chrome never becomes a title)
         section_end: set[int] = set()
         for i, ln in enumerate(lines):
@@ -194,8 +212,10 @@ class Cleaner:
             rule = self.rules.first_hit(ln.text, ln.n_words)
             if rule is not None:
                 decided[i] = rule.reason
+                step[i] = "rule"
                 if rule.action == "section_end":
                     section_end.add(i)
+                    step[i] = "wall"
 
         # 3. metadata
         first_good = next((i for i, c in enumerate(classes) if c == "good" and i not in decided), len(lines))
@@ -204,12 +224,20 @@ class Cleaner:
         for i, reason in taken.items():
             if i not in decided and i not in quote_of:
                 decided[i] = reason
+                step[i] = "metadata"
         res.metadata = meta
 
         # a line that is only a date (post dates, comment timestamps) is not article text
         for i, ln in enumerate(lines):
-            if i not in decided and i not in quote_of and ln.n_words <= 8 and parse_date(ln.text):
+            if (
+                i not in decided
+                and i not in quote_of
+                and ln.n_words <= 8
+                and any(ch.isdigit() for ch in ln.text)  # every date has a day or a year
+                and parse_date(ln.text)
+            ):
                 decided[i] = "dateline"
+                step[i] = "dateline"
 
         # 4. site repetition
         if site_repeats:
@@ -224,6 +252,8 @@ class Cleaner:
                 flagged = [i for i in flagged if classes[i] != "good"]
             for i in flagged:
                 decided[i] = "site_boilerplate"
+                step[i] = "site"
+        hard = dict(decided)
 
         # 5. region
         lo, hi, islands, boxed, walls = self._region(lines, classes, decided, section_end, quote_of, body_script)
@@ -281,6 +311,14 @@ class Cleaner:
         if self.t.sandwich_lists and keep:
             self._sandwiched(lines, decided, keep, quote_of)
 
+        probs: dict[int, float] = {}
+        if self.model is not None or self.keep_features:
+            X = self._features(lines, classes, step, quote_of, keep, lo, hi)
+            if self.keep_features:
+                res.features = X
+            if self.model is not None:
+                probs = self._model_step(lines, classes, X, hard, decided, keep, quote_of)
+
         # 6. repeated paragraphs (prose only)
         order = sorted(keep)
         texts = [trims.get(i, lines[i].text) for i in order]
@@ -302,7 +340,7 @@ class Cleaner:
             res.fallback = True
             for i in range(len(lines)):
                 sentence = lines[i].n_words >= 3 and lines[i].text.rstrip().endswith(_SENTENCE_END)
-                positional = decided.get(i) in ("before_article", "after_article", "navigation_run", None)
+                positional = decided.get(i) in ("before_article", "after_article", "navigation_run", "line_model", None)
                 if positional and (classes[i] in ("good", "medium") or sentence):
                     keep[i] = "paragraph"
                     decided.pop(i, None)
@@ -328,10 +366,139 @@ class Cleaner:
                 txt = strip_bullet(txt)
             if txt:
                 res.blocks.append(Block(text=txt, kind=keep[i], line=ln.n))
-        rows = [{"line": lines[i].n, "text": lines[i].raw, "rule": r} for i, r in decided.items()]
+        rows = []
+        for i, r in decided.items():
+            row: dict[str, Any] = {"line": lines[i].n, "text": lines[i].raw, "rule": r}
+            if r == "line_model":
+                row["p"] = round(probs[i], 4)
+            rows.append(row)
         rows += [{"line": lines[i].n, "text": txt, "rule": r} for i, txt, r in partial if txt]
         res.removed = sorted(rows, key=lambda r: (r["line"], r["rule"]))
+        for i, ln in enumerate(lines):
+            p = round(probs[i], 4) if i in probs else None
+            if i in keep:
+                res.verdicts.append({"line": ln.n, "keep": True, "kind": keep[i], "p": p})
+            else:
+                res.verdicts.append({"line": ln.n, "keep": False, "rule": decided.get(i, "empty"), "p": p})
         return res
+
+    # -- the line model ----------------------------------------------------------------------
+    def _features(
+        self,
+        lines: list[Line],
+        classes: list[str],
+        step: dict[int, str],
+        quote_of: dict[int, int],
+        keep: dict[int, str],
+        lo: int,
+        hi: int,
+    ) -> np.ndarray:
+        """The line model's feature rows (see :mod:`babelmill.clean.line_model`)."""
+        longs = sorted(ln.stop_density() for ln in lines if ln.n_words >= 12 and ln.cjk < 10)
+        median = longs[len(longs) // 2] if longs else 0.0
+        uses_stop = median >= 0.1
+        counts = Counter(line_key(ln.text) for ln in lines)
+        cls_code = {"short": 0.0, "medium": 1.0, "good": 2.0}
+        # topic: content words the line shares with the prose the structure step kept
+        stems = [content_stems(ln.text) if i not in step else set() for i, ln in enumerate(lines)]
+        ref = [i for i in keep if classes[i] == "good"] or [i for i, c in enumerate(classes) if c == "good"]
+        in_ref = set(ref)
+        pool: Counter[str] = Counter()
+        for i in ref:
+            pool.update(stems[i])
+        rows = np.zeros((len(lines), len(BASE)))
+        for i, ln in enumerate(lines):
+            t = ln.text
+            end = t[-1:]
+            n_chars = len(t)
+            alpha = ln.alpha
+            digits = sum(1 for ch in t if ch.isdigit())
+            stop = ln.stop_density()
+            kind = step.get(i)
+            nw = ln.n_words
+            own = stems[i]
+            if own:
+                mine = 1 if i in in_ref else 0
+                cohesion = sum(1 for st in own if pool[st] > mine) / len(own)
+            else:
+                cohesion = 0.0
+            rows[i] = (
+                math.log1p(ln.weq),
+                min(nw, 200),
+                math.log1p(n_chars),
+                ln.cjk / max(1, alpha),
+                stop,
+                min(stop / median, 3.0) if uses_stop else 1.0,
+                float(t.endswith(_SENTENCE_END)),
+                float(t.endswith(_STATEMENT_END)),
+                float(end in (":", "：")),
+                float(end in ("?", "？")),
+                ln.title_share,
+                alpha / max(1, n_chars - t.count(" ")),
+                digits / max(1, n_chars),
+                ln.url_share,
+                float(ln.bullet or _NUMBERED.match(t) is not None),
+                (t.count(",") + t.count("，") + t.count("、")) / max(1.0, ln.weq),
+                sum(t.count(c) for c in "|·•»›/"),
+                float(t[:1].isupper()),
+                (sum(len(w) for w in ln.words) / nw) if nw else 0.0,
+                cls_code[classes[i]],
+                *(float(kind == k) for k in HARD_KINDS),
+                float(i in quote_of),
+                float(i in keep),
+                float(lo <= i <= hi),
+                math.log(counts[line_key(t)]),
+                cohesion,
+            )
+        return page_matrix(rows, (lo, hi), median, uses_stop)
+
+    def _model_step(
+        self,
+        lines: list[Line],
+        classes: list[str],
+        X: np.ndarray,
+        hard: dict[int, str],
+        decided: dict[int, str],
+        keep: dict[int, str],
+        quote_of: dict[int, int],
+    ) -> dict[int, float]:
+        """Decide every line the rules, metadata and embed steps left open by the line model.
+
+        A line stays when its probability reaches the model's threshold, or when it belongs to a
+        prose run (consecutive lines that are neither short nor removed by a rule) of at least
+        ``prose_words`` words whose mean probability reaches the lower ``prose_keep``: unsure
+        long prose is kept rather than risk losing the article. Others go as ``line_model``.
+        """
+        m = self.model
+        assert m is not None
+        p = m.predict(X)
+        n = len(lines)
+        hard_mask = np.array([i in hard for i in range(n)], dtype=bool)
+        short = np.array([c == "short" for c in classes], dtype=bool)
+        weq = np.array([ln.weq for ln in lines])
+        stays = decide_lines(p, hard_mask, short, weq, m.threshold_keep, m.prose_keep, m.prose_words)
+        probs: dict[int, float] = {}
+        for i in range(n):
+            if i in hard:
+                continue
+            probs[i] = float(p[i])
+            if stays[i]:
+                decided.pop(i, None)
+                if i not in keep:
+                    keep[i] = self._kind(lines[i], classes[i], i in quote_of)
+            else:
+                keep.pop(i, None)
+                decided[i] = "line_model"
+        return probs
+
+    def _kind(self, ln: Line, cls: str, quote: bool) -> str:
+        if quote:
+            return "quote"
+        if ln.bullet or _NUMBERED.match(ln.text):
+            return "list_item"
+        if cls != "good" and self._heading_shaped(ln):
+            return "heading"
+        return "paragraph"
 
     # -- helpers ---------------------------------------------------------------------------
     @staticmethod

@@ -48,6 +48,16 @@ def stoplists() -> dict[str, frozenset[str]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _stop_index() -> dict[str, tuple[str, ...]]:
+    """Function word -> the languages whose list holds it (one look-up per word)."""
+    out: dict[str, list[str]] = {}
+    for lang, words in stoplists().items():
+        for w in words:
+            out.setdefault(w, []).append(lang)
+    return {w: tuple(langs) for w, langs in out.items()}
+
+
 _HANGUL = re.compile("[\uac00-\ud7a3]")
 _LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
@@ -90,6 +100,7 @@ class Line:
         return len(self.words)
 
     latin_words: int = 0  # words without CJK characters
+    _alpha: int = field(default=-1, repr=False, compare=False)
 
     @property
     def weq(self) -> float:
@@ -115,6 +126,13 @@ class Line:
             return 0.0
         hits = self.stop_hits.get(lang, 0) if lang else max(self.stop_hits.values())
         return hits / len(self.words)
+
+    @property
+    def alpha(self) -> int:
+        """Letters in the line (counted once, on first use)."""
+        if self._alpha < 0:
+            self._alpha = sum(1 for ch in self.text if ch.isalpha())
+        return self._alpha
 
     @property
     def alpha_share(self) -> float:
@@ -144,9 +162,11 @@ def make_line(n: int, raw: str) -> Line:
     cjk = len(_CJK.findall(text))
     latin_words = sum(1 for w in words if not _CJK.search(w))
     url_chars = sum(len(m.group(0)) for m in _URL.finditer(text))
-    stops = stoplists()
-    low = [w.lower() for w in words]
-    hits = {lang: sum(1 for w in low if w in sl) for lang, sl in stops.items()}
+    index = _stop_index()
+    hits = dict.fromkeys(stoplists(), 0)
+    for w in words:
+        for lang in index.get(w.lower(), ()):
+            hits[lang] += 1
     return Line(
         n=n,
         raw=raw,

@@ -27,13 +27,17 @@ def _all_stops() -> frozenset[str]:
     return frozenset().union(*stoplists().values()) if stoplists() else frozenset()
 
 
+_HAN = re.compile("[\u4e00-\u9fff]")
+
+
 def _stems(text: str) -> set[str]:
     stops = _all_stops()
     out = set()
+    han = _HAN.search(text) is not None  # most lines have none: skip the per-word check
     for w in _TOKEN.findall(text.casefold()):
         if w in stops:
             continue
-        if any("\u4e00" <= c <= "\u9fff" for c in w):
+        if han and _HAN.search(w):
             out.update(w[i : i + 2] for i in range(max(1, len(w) - 1)))  # CJK character bigrams
         elif len(w) >= 3 or w.isdigit():
             out.add(w[:5])  # crude stemming: "operation"/"operational" share a prefix

@@ -44,7 +44,8 @@ def clean(files: tuple[Path, ...], explain: bool, as_json: bool, config_path: Pa
 
     Runs read, repair and strip; stdout gets the kept blocks joined by blank lines and nothing
     else (several files are separated by a form feed line). With --explain, stderr lists each
-    removed line as ``- LINE [reason] text`` and the metadata as ``# key: value``, so rule files
+    removed line as ``- LINE [reason] text`` (``[line_model p=0.12]``: the line model's probability
+    that the line is article text was below its threshold) and the metadata as ``# key: value``, so rule files
     can be tuned. A file that cannot be read or has no article text is reported on stderr and
     makes the exit status 1.
     """
@@ -76,7 +77,8 @@ def clean(files: tuple[Path, ...], explain: bool, as_json: bool, config_path: Pa
             for key, value in doc.metadata.items():
                 click.echo(printable(f"# {key}: {value}"), err=True)
             for row in doc.removed:
-                click.echo(printable(f"- {row.line} [{row.rule}] {row.text.strip()}"), err=True)
+                why = f"{row.rule} p={row.extra['p']:.2f}" if "p" in row.extra else row.rule
+                click.echo(printable(f"- {row.line} [{why}] {row.text.strip()}"), err=True)
         if not doc.ok:
             failed = True
             click.echo(printable(f"babelmill clean: {path}: {doc.status} ({doc.status_reason})"), err=True)

@@ -72,7 +72,11 @@ def corpus_record(doc: Document, pipeline: dict[str, Any]) -> dict[str, Any]:
         "origin": doc.origin.to_json(),
         "metadata": extra_metadata,
         "translation": translation,
-        "cleaning": {"removed": [r.to_json() for r in doc.removed]},
+        "cleaning": {
+            "removed": [r.to_json() for r in doc.removed],
+            "kept_share": doc.cleaning.get("kept_share"),
+            "warnings": list(doc.cleaning.get("warnings", [])),
+        },
         "dedup": doc.dedup.to_json(),
         "blocks": [b.to_json() for b in doc.blocks],
         "history": [c.to_json() for c in doc.history],

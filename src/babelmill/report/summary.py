@@ -51,6 +51,9 @@ class CorpusSummary:
     history: list[dict[str, Any]] = field(default_factory=list)  # one entry per run (runs.jsonl)
     # lines past the last commit of an interrupted run (the next run cuts them off)
     unreadable_lines: int = 0
+    # records with cleaning warnings: id, path, title, kept share, warnings (the article may be lost)
+    warned: list[dict[str, Any]] = field(default_factory=list)
+    warnings: Counter = field(default_factory=Counter)
 
     @property
     def machine_translated_share(self) -> float:
@@ -84,6 +87,11 @@ class CorpusSummary:
             "duplicate_clusters": len(self.clusters),
             "stages": self.stages,
             "unreadable_lines": self.unreadable_lines,
+            "cleaning_warnings": {
+                "records": len(self.warned),
+                "by_warning": dict(sorted(self.warnings.items())),
+                "listed": self.warned,
+            },
         }
 
 
@@ -191,6 +199,19 @@ def _add_record(s: CorpusSummary, record: dict[str, Any]) -> None:
             examples.append(text)
     if record.get("id") and record.get("title"):
         s.titles[str(record["id"])] = _clip(record["title"], 100)
+    cleaning = record.get("cleaning") or {}
+    warnings = [str(w) for w in cleaning.get("warnings") or []]
+    if warnings:
+        s.warnings.update(warnings)
+        s.warned.append(
+            {
+                "id": str(record.get("id") or ""),
+                "path": _clip((record.get("source") or {}).get("path"), 200),
+                "title": _clip(record.get("title"), 100),
+                "kept_share": cleaning.get("kept_share"),
+                "warnings": warnings,
+            }
+        )
 
 
 def _add_rejected(s: CorpusSummary, record: dict[str, Any]) -> None:

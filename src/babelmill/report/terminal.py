@@ -56,6 +56,23 @@ def render_terminal(s: CorpusSummary, console: Console) -> None:
         t.add_row(Text(rule), str(n), Text("\n".join(s.removal_examples.get(rule, [])[:2])))
     console.print(t)
 
+    if s.warned:
+        t = _table(
+            f"Records with cleaning warnings ({len(s.warned)}: the article may be lost; check these by hand)",
+            "record",
+            "kept share",
+            "warnings",
+            numeric=(1,),
+        )
+        for w in s.warned:
+            share = w.get("kept_share")
+            t.add_row(
+                Text(f"{w['id']}\n{w['path']}" + (f"\n{w['title']}" if w.get("title") else "")),
+                f"{share:.1%}" if isinstance(share, (int, float)) else "-",
+                Text(", ".join(w["warnings"])),
+            )
+        console.print(t)
+
     if s.rejected:
         t = _table("Rejected inputs", "status", "reason", "inputs", numeric=(2,))
         for (status, reason), n in sorted(s.rejected.items()):

@@ -42,6 +42,7 @@ class RunSummary:
     translation_cache_hits: int = 0
     translation_cache_misses: int = 0
     parallel_pairs: int = 0  # sentence pairs written to parallel.jsonl by this run
+    cleaning_warnings: int = 0  # records written with a cleaning warning (the article may be lost)
     corpus_records: int = 0
     seconds: float = 0.0
     quarantine_messages: list[str] = field(default_factory=list)
@@ -68,6 +69,11 @@ class RunSummary:
             text += " (see `babelmill models --help`; a later run translates them)"
         if self.translation_cache_hits or self.translation_cache_misses:
             text += f"; translation cache: {self.translation_cache_hits} hits, {self.translation_cache_misses} misses"
+        if self.cleaning_warnings:
+            text += (
+                f"; {self.cleaning_warnings} record{'s' if self.cleaning_warnings != 1 else ''} with a cleaning "
+                f"warning (the article may be lost; `babelmill report {output_dir}` lists them)"
+            )
         text += f". The corpus in {output_dir} now holds {self.corpus_records} records ({self.seconds:.1f}s)."
         return text
 

@@ -94,7 +94,10 @@ class CorpusWriter:
     # -- records -------------------------------------------------------------------------------
     def write(self, doc: Document) -> None:
         summary = self.summary
-        pending_langs = tuple(sorted({b.lang or "und" for b in doc.blocks if b.translation == PENDING}))
+        pending = {b.lang or "und" for b in doc.blocks if b.translation == PENDING}
+        if doc.metadata.get("title_translation") == PENDING:
+            pending.add(str(doc.metadata.get("title_lang") or "und"))  # a rerun with its model translates it
+        pending_langs = tuple(sorted(pending))
         if doc.status == OK:
             line = (dumps(corpus_record(doc, self.pipeline_info)) + "\n").encode("utf-8")
             pairs = [(dumps(r) + "\n").encode("utf-8") for r in parallel_records(doc)] if self.parallel else []
@@ -108,6 +111,7 @@ class CorpusWriter:
                 self.parallel.write(pair)
             summary.parallel_pairs += len(pairs)
             summary.kept += 1
+            summary.cleaning_warnings += bool(doc.cleaning.get("warnings"))
             translated = sum(1 for b in doc.blocks if b.translation == "translated")
             summary.blocks_translated += translated
             summary.blocks_pending += sum(1 for b in doc.blocks if b.translation == PENDING)

@@ -11,7 +11,8 @@ mt_score, evidence}``: explicit markers (disclaimers, Chinese bylines, paired Ch
 lines), read from the blocks, from the lines the cleaner removed (where disclaimers usually end
 up) and from string metadata (an extracted byline), plus a style classifier; see
 :mod:`babelmill.detect.origin`. Drops nothing. Also sets ``doc.metadata["original_title_lang"]``
-when an ``original_title`` is present.
+when an ``original_title`` is present, and ``doc.metadata["title_lang"]`` for the title (the
+translate stage translates a title that is not English).
 
 Run context read (optional): ``pipeline_dir``, the folder that relative rule paths are relative
 to (default: the packaged ``pipeline/``).
@@ -81,6 +82,10 @@ class DetectStage(Stage):
             by_reason[d.reason] = by_reason.get(d.reason, 0) + 1
         if original_title is not None and result.original_title_lang is not None:
             doc.metadata["original_title_lang"] = result.original_title_lang
+        title = doc.metadata.get("title")
+        if isinstance(title, str) and title.strip():
+            # the title's language, with the first blocks as context (a short line alone is ambiguous)
+            doc.metadata["title_lang"] = self.detector.languages([title, *texts[:3]])[0][0].lang
         doc.origin = result.origin
         if result.origin["machine_translated"]:
             self.count("machine_translated")

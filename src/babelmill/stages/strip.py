@@ -43,10 +43,13 @@ from urllib.parse import urlparse
 
 from babelmill.budget import TooSlow, cpu_budget, document_budget
 from babelmill.clean.cleaner import Cleaner, CleanResult, Thresholds
+from babelmill.clean.coverage import cleaning_report
+from babelmill.clean.line_model import load_line_model
 from babelmill.clean.lines import count_words
 from babelmill.clean.repeats import line_key
 from babelmill.clean.rules import RuleSet, load_rules
 from babelmill.clean.site_lines import SiteLineStore, SiteStateError, line_hash
+from babelmill.clean.title import apply_title
 from babelmill.document import QUARANTINED, Document
 from babelmill.stage import Stage, StatefulStage
 
@@ -115,6 +118,17 @@ class StripConfig(Thresholds):
         persist_site_counts: keep the per-site line counts in ``context.state_dir`` so the
             next run starts with them (else they live in memory for one run).
         quarantine_empty: quarantine documents with no article text (else keep them empty).
+        line_model: the learned line classifier that decides every line the rules, metadata
+            and embed steps leave open (see ``MODEL.md``): ``"builtin"`` (the packaged model),
+            the path of a model file made by ``babelmill train-cleaner`` (relative to the
+            config's folder), or ``""`` for the hand-tuned structure step alone.
+        learned_title: choose the title with the learned model of :mod:`babelmill.clean.title`
+            among the lines around the article's start (off: the rule-based extractor's pick).
+        lost_share: warn ``article_may_be_lost`` when the kept text is shorter than this share
+            of the page's longest run of prose lines, and ``long_prose_removed`` when a prose
+            run longer than this share of the kept text was removed by position (see
+            :mod:`babelmill.clean.coverage`)...
+        lost_run_words: ...when that run has at least this many words.
         max_seconds: CPU seconds that cleaning one document may take, plus
             ``max_seconds_per_mb`` for each million characters of it; a document over that is
             quarantined (``too_slow``) and the run goes on. 0: no limit.
@@ -127,6 +141,10 @@ class StripConfig(Thresholds):
     site_long_words: int = 25
     persist_site_counts: bool = True
     quarantine_empty: bool = True
+    line_model: str = "builtin"
+    learned_title: bool = True
+    lost_share: float = 0.5
+    lost_run_words: float = 80.0
     max_seconds: float = 10.0
     max_seconds_per_mb: float = 10.0
 
@@ -167,7 +185,9 @@ class StripStage(StatefulStage):
     def __init__(self, config=None, context=None):
         super().__init__(config, context)
         base = self.context.pipeline_dir
-        self.cleaner = Cleaner(self.config.ruleset(Path(base) if base else None), self.config.thresholds())
+        base_dir = Path(base) if base else None
+        model = load_line_model(self.config.line_model, base_dir)
+        self.cleaner = Cleaner(self.config.ruleset(base_dir), self.config.thresholds(), model=model)
         self._store: SiteLineStore | None = None
         self._ordered_only = False
 
@@ -323,6 +343,8 @@ class StripStage(StatefulStage):
                 if repeats and res.reasons()["site_boilerplate"] and not res.blocks:
                     # every line recurs elsewhere on the site: a reprint, not a template; dedup decides
                     res = self.cleaner.clean(doc.text or "", None)
+                if self.config.learned_title:
+                    apply_title(res, doc.text or "", repeats)
         except TooSlow as exc:
             self.count("too_slow")
             doc.blocks = []
@@ -354,6 +376,12 @@ class StripStage(StatefulStage):
         if res.fallback and res.blocks:
             self.count("fallback_kept")
             doc.record("strip", "kept_candidates", "no_article_region", count=len(res.blocks))
+        doc.cleaning = cleaning_report(
+            doc.text or "", res.blocks, res.removed, self.config.lost_share, self.config.lost_run_words
+        )
+        for warning in doc.cleaning["warnings"]:
+            self.count(f"warning_{warning}")
+            doc.record("strip", "warning", warning, kept_share=doc.cleaning["kept_share"])
         if not res.blocks and self.config.quarantine_empty:
             doc.reject(QUARANTINED, "no_article_text", stage="strip", removed=len(res.removed))
         self.count("blocks_out", len(res.blocks))

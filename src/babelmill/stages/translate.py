@@ -9,6 +9,12 @@ What it changes: for every block whose ``lang`` is not ``en`` and that is not ye
 * no package: the block stays in its language, ``block.translation = "pending"`` and
   ``block.note`` says how to install one. A later run translates pending blocks.
 
+The title goes the same way as a block: a German or Chinese ``metadata["title"]`` (language in
+``metadata["title_lang"]``, set by detect) becomes English, the source kept as
+``metadata["original_title"]``, ``metadata["title_translation"]`` = ``"translated"``; without a
+model it stays as it is with ``metadata["title_translation"] = "pending"``. The title is not
+counted among the document's blocks.
+
 Nothing is dropped. Already translated blocks are skipped, so the stage is idempotent.
 
 Why it is fast: it sees ``batch_size`` documents at once, splits every pending block into
@@ -311,6 +317,7 @@ class TranslateStage(Stage):
         return pieces
 
     def process_batch(self, docs: list[Document]) -> Iterable[Document]:
+        self._titles: dict[int, tuple[Document, Block]] = {}
         # 1. decide per block: translate (collect sentences per language) or mark pending
         work: dict[str, list[tuple[Document, Block, list[_Piece]]]] = defaultdict(list)
         touched: dict[int, dict[str, Any]] = {}
@@ -359,6 +366,7 @@ class TranslateStage(Stage):
                 except Exception as exc:  # noqa: BLE001 - one odd block must not sink the batch
                     self.count("errors")
                     self._mark_pending(doc, block, "translate_failed", f"translation failed: {exc}", touched)
+        self._finish_titles()
         # 3. per-document summary + history
         for doc in docs:
             if id(doc) in touched:
@@ -368,11 +376,35 @@ class TranslateStage(Stage):
                 doc.record(self.key, "skipped", "nothing_to_translate")
         return docs
 
+    def _title_block(self, doc: Document) -> Block | None:
+        """The title as a block to translate, when it is not English and not yet translated."""
+        title, lang = doc.metadata.get("title"), doc.metadata.get("title_lang")
+        if not isinstance(title, str) or not title.strip() or lang in (None, TARGET, "other"):
+            return None
+        if doc.metadata.get("title_translation") == TRANSLATED:
+            return None
+        block = Block(text=title, kind="title", lang=lang)
+        self._titles[id(doc)] = (doc, block)
+        return block
+
+    def _finish_titles(self) -> None:
+        """Write translated (or pending) titles back into their documents' metadata."""
+        for doc, block in self._titles.values():
+            if block.translation == TRANSLATED and block.text.strip():
+                doc.metadata.setdefault("original_title", block.original)
+                doc.metadata["original_title_lang"] = doc.metadata.get("title_lang")
+                doc.metadata["title"] = block.text
+                doc.metadata["title_translation"] = TRANSLATED
+            else:
+                doc.metadata["title_translation"] = PENDING
+        self._titles.clear()
+
     def _plan_doc(self, doc: Document, work: dict, touched: dict) -> None:
         """Mark blocks without a model pending; split the others into sentences (in the
         document's CPU budget, models loaded before it starts) and queue them in ``work``."""
         planned: list[tuple[str, Block]] = []
-        for block in doc.blocks:
+        title = self._title_block(doc)
+        for block in [*doc.blocks, *([title] if title is not None else [])]:
             if block.lang in (None, TARGET) or block.translation == TRANSLATED:
                 continue
             code = self._source_code(block)

@@ -1,0 +1,479 @@
+"""Train the line model of the cleaner from labelled pages (``babelmill train-cleaner``).
+
+Labelled pages come in two layouts, both read from folders:
+
+* ``NAME.txt`` (the page dump, one block per line) with ``NAME.truth.txt`` (the article text):
+  a dump line is article text when at least half of its word trigrams occur in the truth (lines
+  of one or two words: when the line is a truth paragraph of its own, or its words occur in the
+  truth and the long lines around it are article text). Lines are weighted by their word count
+  over the page's, so each page counts about the same, as in the per-page token F1.
+* ``NAME.txt`` with ``NAME.json`` holding ``with`` / ``without`` snippet lists: lines holding a
+  ``with`` snippet are article text, lines holding a ``without`` snippet chrome; other lines are
+  not used; each labelled line weighs ``SNIPPET_WEIGHT``.
+
+A ``manifest.tsv`` (tab-separated, header row, ``id`` column; ``domain`` or ``url`` for the site,
+optional ``dataset`` and ``lang``) names each page's site; without one each page is its own site.
+Pages of one site share their template, so cross-validation folds never split a site and the
+site-repetition feature is computed from the site's pages as the strip stage does in a run.
+
+Training is gradient boosting (LightGBM, an optional dependency only needed here) with one
+thread, fixed seeds and deterministic mode, so the same pages give the same model file byte for
+byte. The decision threshold and the prose-run rule are tuned on out-of-fold predictions of a
+site-grouped inner cross-validation of the training pages, never on the pages scored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+
+from babelmill.clean.line_model import FEATURE_VERSION, FEATURES, HARD_KINDS, decide_lines, stack_features
+
+_TOK = re.compile(r"\w+", re.UNICODE)
+
+PARAMS = {
+    "objective": "binary",
+    "learning_rate": 0.05,
+    "num_leaves": 31,
+    "max_depth": 8,
+    "min_data_in_leaf": 40,
+    "feature_fraction": 0.8,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+    "verbose": -1,
+    "num_threads": 1,
+    "deterministic": True,
+    "force_row_wise": True,
+    "seed": 13,
+}
+ROUNDS = 200
+# a snippet page labels a handful of lines; each counts this much (a truth page's lines sum to 100)
+SNIPPET_WEIGHT = 10.0
+
+
+def tokens(text: str) -> list[str]:
+    return [t.lower() for t in _TOK.findall(unicodedata.normalize("NFC", text))]
+
+
+def _norm(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+@dataclass
+class Page:
+    id: str
+    path: Path
+    site: str
+    dataset: str = ""
+    lang: str = ""
+    truth: str | None = None
+    snippets: dict | None = None
+    text: str = ""
+
+    @property
+    def kind(self) -> str:
+        return "snippets" if self.snippets is not None else "truth"
+
+
+def _site_of(row: dict[str, str], fallback: str) -> str:
+    if row.get("domain"):
+        return row["domain"].lower()
+    url = row.get("url")
+    if url:
+        host = urlparse(url).netloc.lower()
+        return host[4:] if host.startswith("www.") else host
+    return fallback
+
+
+def load_folder(folder: Path, dataset: str | None = None) -> list[Page]:
+    """The labelled pages of one folder (see the module docstring)."""
+    manifest: dict[str, dict[str, str]] = {}
+    mpath = folder / "manifest.tsv"
+    if mpath.is_file():
+        rows = mpath.read_text(encoding="utf-8").splitlines()
+        head = rows[0].split("\t")
+        for line in rows[1:]:
+            vals = line.split("\t")
+            row = dict(zip(head, vals, strict=False))
+            if "id" in row:
+                manifest[row["id"]] = row
+    pages = []
+    for path in sorted(folder.glob("*.txt")):
+        if path.name.endswith(".truth.txt"):
+            continue
+        pid = path.stem
+        row = manifest.get(pid, {})
+        site = _site_of(row, f"{folder.name}/{pid}")
+        truth_path = path.with_name(pid + ".truth.txt")
+        spec_path = path.with_suffix(".json")
+        page = Page(
+            id=f"{folder.name}/{pid}",
+            path=path,
+            site=site,
+            dataset=row.get("dataset") or dataset or folder.name,
+            lang=row.get("lang", ""),
+        )
+        if truth_path.is_file():
+            page.truth = truth_path.read_text(encoding="utf-8")
+        elif spec_path.is_file():
+            spec = json.loads(spec_path.read_text(encoding="utf-8"))
+            page.snippets = {"with": spec.get("with", []), "without": spec.get("without", [])}
+            page.lang = page.lang or spec.get("lang", "")
+        else:
+            continue
+        pages.append(page)
+    return pages
+
+
+def read_page(path: Path) -> str:
+    """The page as the repair stage hands it to strip."""
+    from babelmill.stages.repair import RepairConfig, repair_text
+
+    cfg = RepairConfig()
+    return "\n".join(repair_text(line, cfg)[0] for line in path.read_text(encoding="utf-8").split("\n"))
+
+
+def site_repeats(pages: Sequence[Page]) -> dict[str, set[str]]:
+    """Per page id, the line keys the strip stage would call site template (as in a run that has
+    seen all of the site's pages)."""
+    from babelmill.stages.strip import StripConfig, StripStage
+
+    stage = StripStage(StripConfig(line_model=""))
+    by_site: dict[str, list[Page]] = defaultdict(list)
+    for p in pages:
+        by_site[p.site].append(p)
+    out: dict[str, set[str]] = {}
+    for _site, group in by_site.items():
+        keyed = [stage._line_keys(_Doc(p.text)) for p in group]
+        counts: Counter[int] = Counter()
+        hashed = []
+        from babelmill.clean.site_lines import line_hash
+
+        for keys in keyed:
+            h = {k: line_hash(k) for k in keys}
+            hashed.append(h)
+            counts.update(set(h.values()))
+        for p, keys, h in zip(group, keyed, hashed, strict=True):
+            out[p.id] = stage._site_repeats(keys, h, counts, len(group)) if len(group) > 1 else set()
+    return out
+
+
+class _Doc:
+    def __init__(self, text: str):
+        self.text = text
+
+
+def label_lines(line_texts: list[str], page: Page) -> tuple[np.ndarray, np.ndarray]:
+    """``(labels, weights)`` for the lines of a page (weight 0: not used)."""
+    n = len(line_texts)
+    y = np.zeros(n)
+    w = np.zeros(n)
+    if page.snippets is not None:
+        with_ = [_norm(s) for s in page.snippets["with"] if s.strip()]
+        without = [_norm(s) for s in page.snippets["without"] if s.strip()]
+        for i, t in enumerate(line_texts):
+            nt = _norm(t)
+            if any(s in nt for s in with_):
+                y[i], w[i] = 1, SNIPPET_WEIGHT
+            elif any(s in nt for s in without):
+                y[i], w[i] = 0, SNIPPET_WEIGHT
+        return y, w
+    truth = page.truth or ""
+    ttoks = tokens(truth)
+    tri = {tuple(ttoks[k : k + 3]) for k in range(len(ttoks) - 2)}
+    bi = {tuple(ttoks[k : k + 2]) for k in range(len(ttoks) - 1)}
+    uni = set(ttoks)
+    paras = {_norm(p).lower() for p in re.split(r"\n\s*\n|\n", truth) if p.strip()}
+    toks = [tokens(t) for t in line_texts]
+    total = sum(len(t) for t in toks) or 1
+    long_label: list[int | None] = [None] * n
+    for i, tk in enumerate(toks):
+        if len(tk) >= 3:
+            grams = [tuple(tk[k : k + 3]) for k in range(len(tk) - 2)]
+            cov = sum(1 for g in grams if g in tri) / len(grams)
+            long_label[i] = int(cov >= 0.5)
+    for i, tk in enumerate(toks):
+        if long_label[i] is not None:
+            y[i] = long_label[i]
+        elif tk:
+            if _norm(line_texts[i]).lower() in paras:
+                y[i] = 1
+            else:
+                present = (tuple(tk) in bi) if len(tk) == 2 else (tk[0] in uni)
+                prev = next((long_label[j] for j in range(i - 1, -1, -1) if long_label[j] is not None), 0)
+                nxt = next((long_label[j] for j in range(i + 1, n) if long_label[j] is not None), 0)
+                y[i] = float(present and prev == 1 and nxt == 1)
+        # every page counts about the same; a line by its share of the page's words
+        w[i] = len(tk) / total * 100.0
+    return y, w
+
+
+@dataclass
+class PageData:
+    page: Page
+    X: np.ndarray
+    y: np.ndarray
+    w: np.ndarray
+    hard: np.ndarray  # bool per line: removed by a rule / metadata / embed step
+    short: np.ndarray
+    weq: np.ndarray
+    ntok: np.ndarray  # word tokens per line
+    hits: np.ndarray  # of those, how many occur in the truth (bag, capped by the truth's counts)
+    truth_tokens: int
+    texts: list[str] = field(default_factory=list)
+
+
+def featurize(pages: Sequence[Page], cleaner, progress=None) -> list[PageData]:
+    """Run the cleaner's steps on every page and collect feature rows, labels and weights."""
+    from babelmill.clean.line_model import BASE
+
+    for p in pages:
+        if not p.text:
+            p.text = read_page(p.path)
+    repeats = site_repeats(pages)
+    out = []
+    hard_cols = [BASE.index(f"hard_{k}") for k in HARD_KINDS]
+    weq_col, cls_col = BASE.index("log_weq"), BASE.index("cls")
+    for k, p in enumerate(pages):
+        res = cleaner.clean(p.text, repeats.get(p.id) or None)
+        X = res.features
+        if X is None or len(X) == 0:
+            continue
+        texts = [ln.strip() for ln in p.text.split("\n") if ln.strip()]
+        assert len(texts) == len(X), p.id
+        y, w = label_lines(texts, p)
+        toks = [tokens(t) for t in texts]
+        truth_c = Counter(tokens(p.truth)) if p.truth is not None else Counter()
+        hits = np.array([sum(min(c, truth_c[t]) for t, c in Counter(tk).items()) for tk in toks], dtype=float)
+        out.append(
+            PageData(
+                page=p,
+                X=X,
+                y=y,
+                w=w,
+                hard=X[:, hard_cols].sum(axis=1) > 0,
+                short=X[:, cls_col] == 0,
+                weq=np.expm1(X[:, weq_col]),
+                ntok=np.array([len(tk) for tk in toks], dtype=float),
+                hits=hits,
+                truth_tokens=sum(truth_c.values()),
+                texts=texts,
+            )
+        )
+        if progress and (k + 1) % 100 == 0:
+            progress(f"featurized {k + 1}/{len(pages)} pages")
+    return out
+
+
+def site_folds(pages: Sequence[PageData], k: int, seed: int = 13) -> list[int]:
+    """Fold of each page: sites in a seeded order, each to the fold with the fewest pages so far."""
+    sizes: Counter[str] = Counter(pd.page.site for pd in pages)
+    order = sorted(sizes, key=lambda s: (-sizes[s], hashlib.sha1(f"{seed}:{s}".encode()).hexdigest()))
+    fold_of: dict[str, int] = {}
+    load = [0] * k
+    for s in order:
+        f = min(range(k), key=lambda j: (load[j], j))
+        fold_of[s] = f
+        load[f] += sizes[s]
+    return [fold_of[pd.page.site] for pd in pages]
+
+
+def _stack(
+    pages: Sequence[PageData], rows: Sequence[np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    X = np.concatenate([pd.X for pd in pages] if rows is None else list(rows))
+    y = np.concatenate([pd.y for pd in pages])
+    w = np.concatenate([pd.w for pd in pages])
+    keep = (w > 0) & ~np.concatenate([pd.hard for pd in pages])
+    return X[keep], y[keep], w[keep]
+
+
+def fit_trees(
+    pages: Sequence[PageData],
+    rounds: int = ROUNDS,
+    params: dict | None = None,
+    rows: Sequence[np.ndarray] | None = None,
+):
+    """A LightGBM booster on the pages' feature rows (or on ``rows``, one matrix per page)."""
+    import lightgbm as lgb
+
+    X, y, w = _stack(pages, rows)
+    names = list(FEATURES) if rows is None else [f"s{k}" for k in range(X.shape[1])]
+    ds = lgb.Dataset(X, label=y, weight=w, feature_name=names, free_raw_data=True)
+    return lgb.train({**PARAMS, **(params or {})}, ds, num_boost_round=rounds)
+
+
+def _flatten(root: dict) -> tuple[dict[str, list], int]:
+    """One LightGBM tree -> flat arrays (children >= 0: split nodes, < 0: ~leaf index), depth."""
+    out: dict[str, list] = {"feature": [], "threshold": [], "left": [], "right": [], "leaf": []}
+    depth = 0
+
+    def walk(node: dict, d: int) -> int:
+        nonlocal depth
+        if "split_feature" not in node:
+            out["leaf"].append(float(node.get("leaf_value", 0.0)))
+            depth = max(depth, d)
+            return ~(len(out["leaf"]) - 1)
+        if node.get("decision_type", "<=") != "<=":
+            raise ValueError("only numerical splits are supported")
+        k = len(out["feature"])
+        out["feature"].append(int(node["split_feature"]))
+        out["threshold"].append(float(node["threshold"]))
+        out["left"].append(0)
+        out["right"].append(0)
+        out["left"][k] = walk(node["left_child"], d + 1)
+        out["right"][k] = walk(node["right_child"], d + 1)
+        return k
+
+    walk(root, 0)
+    return out, depth
+
+
+def export_trees(booster) -> tuple[list[dict], int]:
+    """LightGBM trees -> flat arrays, and the deepest leaf's depth."""
+    trees = []
+    depth = 0
+    for info in booster.dump_model()["tree_info"]:
+        tree, d = _flatten(info["tree_structure"])
+        trees.append(tree)
+        depth = max(depth, d)
+    return trees, depth
+
+
+def page_scores(pd: PageData, keep: np.ndarray) -> tuple[float, float, float]:
+    """Approximate token precision, recall and F1 of keeping ``keep`` (line mask) on a truth page."""
+    kept = float(pd.ntok[keep].sum())
+    hit = float(pd.hits[keep].sum())
+    prec = hit / kept if kept else 0.0
+    rec = min(1.0, hit / pd.truth_tokens) if pd.truth_tokens else 0.0
+    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    return prec, rec, f1
+
+
+def tune(
+    pages: Sequence[PageData], probs: Sequence[np.ndarray], min_recall: float = 0.95, max_lost: float = 0.01
+) -> dict[str, float]:
+    """Threshold and prose-run rule with the best mean page F1 among those with mean recall >=
+    ``min_recall`` and at most ``max_lost`` of the pages losing their article (recall < 0.5),
+    on out-of-fold probabilities; when none meets both, recall first, then lost pages."""
+    truth_pages = [(pd, p) for pd, p in zip(pages, probs, strict=True) if pd.page.truth is not None]
+    best: tuple[float, ...] | None = None
+    choice: dict[str, float] = {}
+    for thr in np.arange(0.2, 0.61, 0.05):
+        for prose_keep in (0.05, 0.1, 0.15, 0.2, 0.3, 1.01):
+            if prose_keep >= thr and prose_keep <= 1:
+                continue
+            for prose_words in (30.0, 60.0, 120.0):
+                if prose_keep > 1 and prose_words != 30.0:
+                    continue
+                f1s, recs, lost = [], [], 0
+                for pd, p in truth_pages:
+                    keep = decide_lines(p, pd.hard, pd.short, pd.weq, thr, prose_keep, prose_words)
+                    _, r, f = page_scores(pd, keep)
+                    f1s.append(f)
+                    recs.append(r)
+                    lost += r < 0.5
+                f1, rec = float(np.mean(f1s)), float(np.mean(recs))
+                key = (rec >= min_recall, lost <= max_lost * len(truth_pages), f1)
+                if best is None or key > best:
+                    best = key
+                    choice = {
+                        "threshold": round(float(thr), 3),
+                        "prose_keep": prose_keep,
+                        "prose_words": prose_words,
+                        "oof_f1": round(f1, 4),
+                        "oof_recall": round(rec, 4),
+                        "oof_lost": lost,
+                    }
+    return choice
+
+
+def oof_predict(
+    pages: Sequence[PageData],
+    k: int,
+    rounds: int = ROUNDS,
+    seed: int = 13,
+    rows: Sequence[np.ndarray] | None = None,
+    params: dict | None = None,
+) -> list[np.ndarray]:
+    """Out-of-fold probabilities of every page's lines, site-grouped ``k``-fold."""
+    folds = site_folds(pages, k, seed)
+    mats = [pd.X for pd in pages] if rows is None else list(rows)
+    out: list[np.ndarray | None] = [None] * len(pages)
+    for f in range(k):
+        train = [i for i, g in enumerate(folds) if g != f]
+        booster = fit_trees(
+            [pages[i] for i in train], rounds, params, None if rows is None else [mats[i] for i in train]
+        )
+        for i, g in enumerate(folds):
+            if g == f:
+                out[i] = booster.predict(mats[i])
+    return [o if o is not None else np.zeros(0) for o in out]
+
+
+# the second stage sees a few dozen columns: smaller trees, fewer rounds
+STACK_PARAMS = {"num_leaves": 15, "min_data_in_leaf": 100}
+STACK_ROUNDS = 100
+
+
+def train_model(
+    pages: Sequence[PageData], inner_folds: int = 3, rounds: int = ROUNDS, progress=None, stacked: bool = True
+) -> dict:
+    """The model file's content: trees trained on all ``pages``, decision rule tuned on an inner
+    site-grouped cross-validation of the same pages."""
+    probs = oof_predict(pages, inner_folds, rounds)
+    stage2 = None
+    if stacked:
+        # the second stage learns from out-of-fold first-stage probabilities (as it will see them
+        # on new pages); its own out-of-fold probabilities tune the decision rule
+        rows = [stack_features(p, pd.X) for pd, p in zip(pages, probs, strict=True)]
+        probs = oof_predict(pages, inner_folds, STACK_ROUNDS, rows=rows, params=STACK_PARAMS)
+        trees2, depth2 = export_trees(fit_trees(pages, STACK_ROUNDS, STACK_PARAMS, rows=rows))
+        stage2 = {"trees": trees2, "depth": depth2, "rounds": STACK_ROUNDS, "params": STACK_PARAMS}
+    choice = tune(pages, probs)
+    if progress:
+        progress(f"tuned on out-of-fold predictions: {choice}")
+    booster = fit_trees(pages, rounds)
+    trees, depth = export_trees(booster)
+    return {
+        "format": "babelmill-line-model",
+        "feature_version": FEATURE_VERSION,
+        "features": list(FEATURES),
+        "threshold": choice["threshold"],
+        "prose_keep": choice["prose_keep"],
+        "prose_words": choice["prose_words"],
+        "tuning": choice,
+        "training": {
+            "pages": len(pages),
+            "sites": len({pd.page.site for pd in pages}),
+            "lines": int(sum(len(pd.X) for pd in pages)),
+            "datasets": dict(sorted(Counter(pd.page.dataset for pd in pages).items())),
+            "params": PARAMS,
+            "rounds": rounds,
+        },
+        "depth": depth,
+        "trees": trees,
+        "stage2": stage2,
+    }
+
+
+def dump_model(model: dict) -> str:
+    """Compact, stable JSON (floats in shortest round-trip form, keys in fixed order)."""
+    return json.dumps(model, separators=(",", ":"), sort_keys=False, ensure_ascii=True) + "\n"
+
+
+def load_pages(folders: Iterable[Path]) -> list[Page]:
+    pages: list[Page] = []
+    for folder in folders:
+        pages += load_folder(Path(folder))
+    return pages

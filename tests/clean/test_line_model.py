@@ -1,0 +1,182 @@
+"""The cleaner's learned line model: export and evaluation of the trees, the decision rule, the
+packaged model's verdicts and reasons, training on a user's pages, and the config option."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from babelmill.clean.line_model import DEFAULT_MODEL, FEATURES, LineModel, decide_lines, load_line_model
+from babelmill.document import Document
+from babelmill.stages.strip import StripConfig, StripStage
+
+ART = [
+    "The city council approved the new budget on Tuesday after a debate that lasted for more than six hours.",
+    "Several members had argued that the plan did not do enough for public transport in the outer districts.",
+    "The mayor said she was pleased with the outcome and that talks with the unions would begin next week.",
+    "Opposition members said they would keep pressing for a larger share of the money for the bus network.",
+]
+MENU = ["Home", "Politics", "Sports", "Weather", "Contact us"]
+TEASERS = ["Mayor Meets Union Leaders", "Library Hours Extended", "New Bike Lanes Downtown", "Most read today"]
+
+
+def strip(text: str, stage: StripStage | None = None) -> Document:
+    stage = stage or StripStage()
+    return next(iter(stage.process(Document(id="t", text=text))))
+
+
+def page() -> str:
+    return "\n".join([*MENU, "Budget passes after long debate", *ART, *TEASERS, "Copyright 2024 City Paper"])
+
+
+# -- the packaged model ---------------------------------------------------------------------------
+
+
+def test_packaged_model_loads_fast_and_is_small():
+    assert DEFAULT_MODEL.stat().st_size < 3 * 1024 * 1024
+    data = json.loads(DEFAULT_MODEL.read_text(encoding="utf-8"))
+    assert data["features"] == list(FEATURES)
+    assert 0 < data["threshold"] < 1
+    model = LineModel.load(DEFAULT_MODEL)
+    assert len(model.first.roots) == len(data["trees"])
+
+
+def test_every_line_gets_a_verdict_and_model_removals_carry_p():
+    doc = strip(page())
+    kept = [b.text for b in doc.blocks]
+    assert all(a in kept for a in ART)
+    assert not set(MENU) & set(kept)
+    by_rule = {r["text"]: r for r in doc.removed}
+    assert by_rule["Home"]["rule"] == "navigation" and "p" not in by_rule["Home"]  # a rule's verdict stands
+    for line in ("Politics", "Weather", "Mayor Meets Union Leaders"):
+        row = by_rule[line]
+        assert row["rule"] == "line_model" and 0 <= row["p"] < 0.5, row
+    res = StripStage().cleaner.clean(page())
+    assert len(res.verdicts) == len(page().split("\n"))
+    v = {r["line"]: r for r in res.verdicts}
+    assert v[len(MENU) + 2]["keep"] and v[len(MENU) + 2]["p"] > 0.5  # the first article paragraph
+    assert not v[2]["keep"] and v[2]["rule"] == "line_model"
+    assert not v[1]["keep"] and v[1]["rule"] == "navigation" and v[1]["p"] is None
+
+
+def test_without_a_model_the_structure_step_decides():
+    doc = strip(page(), StripStage(StripConfig(line_model="")))
+    assert all(a in [b.text for b in doc.blocks] for a in ART)
+    assert "line_model" not in {r["rule"] for r in doc.removed}
+    assert all("p" not in r for r in doc.removed)
+
+
+def test_clean_explain_shows_model_probability(tmp_path):
+    from babelmill.cli import main
+
+    path = tmp_path / "page.txt"
+    path.write_text(page(), encoding="utf-8")
+    result = CliRunner().invoke(main, ["clean", "--explain", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "[line_model p=0." in result.stderr
+    assert "- 2 [line_model p=" in result.stderr  # "Politics"
+    assert ART[0] in result.stdout and "Politics" not in result.stdout
+
+
+# -- evaluation and the decision rule ------------------------------------------------------------
+
+
+def test_decide_keeps_unsure_long_prose_runs():
+    p = np.array([0.05, 0.9, 0.3, 0.3, 0.2, 0.05])
+    hard = np.zeros(6, dtype=bool)
+    short = np.array([1, 0, 0, 0, 0, 1], dtype=bool)
+    weq = np.array([1, 30, 30, 30, 30, 1], dtype=float)
+    plain = decide_lines(p, hard, short, weq, 0.5, 2.0, 60.0)
+    assert plain.tolist() == [False, True, False, False, False, False]
+    guarded = decide_lines(p, hard, short, weq, 0.5, 0.25, 60.0)
+    assert guarded.tolist() == [False, True, True, True, True, False]
+    # a rule's removal breaks the run and is never undone
+    hard[3] = True
+    assert not decide_lines(p, hard, short, weq, 0.5, 0.25, 60.0)[3]
+
+
+def test_model_with_other_features_is_refused(tmp_path):
+    data = json.loads(DEFAULT_MODEL.read_text(encoding="utf-8"))
+    data["features"] = data["features"][:-1]
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ValueError, match="other features"):
+        load_line_model(str(path))
+    with pytest.raises(ValueError, match="not found"):
+        load_line_model(str(tmp_path / "missing.json"))
+
+
+# -- training ---------------------------------------------------------------------------------------
+
+
+def _write_site(folder: Path, site: str, n: int, rng: random.Random) -> list[str]:
+    rows = []
+    for k in range(n):
+        pid = f"{site[:3]}{k:02d}"
+        art = rng.sample(ART, 3) + [f"Story number {k} of {site} was written for this test and has enough words."]
+        lines = [*rng.sample(MENU, 4), f"Headline {k} for {site}", *art, *rng.sample(TEASERS, 3), f"(c) {site}"]
+        (folder / f"{pid}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (folder / f"{pid}.truth.txt").write_text("\n\n".join(art) + "\n", encoding="utf-8")
+        rows.append(f"{pid}\t{site}")
+    return rows
+
+
+def test_train_cleaner_on_own_pages_is_reproducible_and_usable(tmp_path):
+    pytest.importorskip("lightgbm")
+    from babelmill.clean.train import export_trees, fit_trees
+    from babelmill.cli import main
+
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    rng = random.Random(0)
+    rows = ["id\tdomain"]
+    for site in ("alpha.example", "beta.example", "gamma.example", "delta.example"):
+        rows += _write_site(folder, site, 5, rng)
+    (folder / "manifest.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out1, out2 = tmp_path / "m1.json", tmp_path / "m2.json"
+    args = ["train-cleaner", str(folder), "--rounds", "15", "--inner-folds", "2"]
+    r1 = CliRunner().invoke(main, [*args, "-o", str(out1)])
+    assert r1.exit_code == 0, r1.output
+    r2 = CliRunner().invoke(main, [*args, "-o", str(out2)])
+    assert r2.exit_code == 0, r2.output
+    assert out1.read_bytes() == out2.read_bytes()
+    data = json.loads(out1.read_text(encoding="utf-8"))
+    assert data["training"]["pages"] == 20 and data["training"]["sites"] == 4
+
+    # the config points at it, relative to the config's folder
+    cfg = tmp_path / "pipeline.toml"
+    cfg.write_text('[stages.strip]\nline_model = "m1.json"\n', encoding="utf-8")
+    test_page = tmp_path / "new.txt"
+    test_page.write_text(page(), encoding="utf-8")
+    result = CliRunner().invoke(main, ["clean", "--config", str(cfg), str(test_page)])
+    assert result.exit_code == 0, result.output
+    assert ART[0] in result.stdout
+
+    # numpy evaluation of the exported trees agrees with LightGBM's own
+    from babelmill.clean.cleaner import Cleaner
+    from babelmill.clean.train import featurize, load_pages
+
+    pages = load_pages([folder])
+    stage = StripStage(StripConfig(line_model=""))
+    feats = featurize(pages, Cleaner(stage.cleaner.rules, stage.cleaner.t, keep_features=True))
+    booster = fit_trees(feats, rounds=10)
+    trees, depth = export_trees(booster)
+    model = LineModel.from_json(
+        {**data, "trees": trees, "depth": depth, "stage2": None, "threshold": 0.5, "prose_words": 1e9}
+    )
+    X = np.concatenate([pd.X for pd in feats])
+    assert np.allclose(model.predict(X), booster.predict(X), atol=1e-9)
+
+
+def test_train_cleaner_needs_labelled_pages(tmp_path):
+    pytest.importorskip("lightgbm")
+    from babelmill.cli import main
+
+    result = CliRunner().invoke(main, ["train-cleaner", str(tmp_path), "-o", str(tmp_path / "m.json")])
+    assert result.exit_code != 0
+    assert "no labelled pages" in result.output

@@ -1,0 +1,107 @@
+"""The learned headline: chosen among the lines around the article's start, never page chrome."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from babelmill.clean.title import NEVER, TitleModel, candidates, default_model, page_lines, verdicts_of
+from babelmill.document import Document
+from babelmill.stages.strip import StripConfig, StripStage
+
+REPO = Path(__file__).parents[2]
+ART = [
+    "The city council approved the new budget on Tuesday after a debate that lasted for more than six hours and "
+    "ended late in the evening.",
+    "Several members had argued that the plan did not do enough for public transport, while others said the cuts "
+    "to the library service went too far.",
+    "The mayor said she was pleased with the outcome and that the city would now begin talks with the unions about "
+    "the details of the budget.",
+]
+CHROME = ["Skip to main content", "Search this site", "Get our app", "Home", "News", "Sport", "Contact us"]
+
+
+def strip(text: str, **cfg) -> Document:
+    return next(iter(StripStage(StripConfig(**cfg)).process(Document(id="t", text=text))))
+
+
+def test_shipped_model_loads_and_is_small() -> None:
+    path = REPO / "src" / "babelmill" / "data" / "title.json"
+    assert path.stat().st_size < 20_000
+    model = default_model()
+    assert isinstance(model, TitleModel) and len(model.weights) == len(model.features) == len(model.mean)
+
+
+def test_headline_below_chrome_is_the_title_and_leaves_the_body() -> None:
+    headline = "Council passes budget after six-hour debate"
+    doc = strip("\n".join([*CHROME, headline, *ART]))
+    assert doc.metadata["title"] == headline
+    assert 0.0 < doc.metadata["title_probability"] <= 1.0
+    assert headline not in [b.text for b in doc.blocks]
+    assert {r["text"]: r["rule"] for r in doc.removed}[headline] == "metadata_title"
+
+
+def test_chrome_is_never_a_candidate() -> None:
+    """Lines a rule or the site template removed are not candidates, whatever the model says."""
+    text = "\n".join(["Share on Facebook", "Tweet", "Subscribe to our newsletter", *ART])
+    lines = page_lines(text)
+    doc = strip(text, learned_title=False)
+    verdicts = verdicts_of(doc.blocks, doc.removed)
+    texts = {c.line.text for c in candidates(lines, verdicts)}
+    removed = {r["text"]: r["rule"] for r in doc.removed}
+    for line, rule in removed.items():
+        if rule.startswith(NEVER):
+            assert line not in texts, (line, rule)
+    # with every line but the article chrome, no title is made up from the chrome
+    title = strip(text).metadata.get("title")
+    assert title not in ("Share on Facebook", "Tweet", "Subscribe to our newsletter")
+
+
+def test_no_title_option_wins_when_no_line_is_credible() -> None:
+    model = default_model()
+    assert model is not None
+    cautious = TitleModel(model.features, model.mean, model.scale, model.weights, no_title_score=1e9)
+    from babelmill.clean.title import choose_title
+
+    text = "\n".join(["Council passes budget after six-hour debate", *ART])
+    doc = strip(text, learned_title=False)
+    cand, p = choose_title(page_lines(text), verdicts_of(doc.blocks, doc.removed), model=cautious)
+    assert cand is None and p < 0.01
+
+
+def test_learned_title_off_keeps_the_rule_based_pick() -> None:
+    text = "\n".join([*CHROME, "Council passes budget after six-hour debate", *ART])
+    doc = strip(text, learned_title=False)
+    assert "title_probability" not in doc.metadata
+
+
+def test_seed_titles_are_headlines_not_chrome() -> None:
+    chrome_words = ("skip", "search", "menu", "subscribe", "app", "login", "contact", "home")
+    for path in sorted((REPO / "seeds").glob("*.txt")):
+        md = strip(path.read_text(encoding="utf-8")).metadata
+        title = md.get("title")
+        assert title, path.name
+        assert not any(title.casefold().startswith(w) for w in chrome_words), (path.name, title)
+
+
+def test_model_features_match_the_candidates() -> None:
+    model = default_model()
+    text = "\n".join([*CHROME, "Council passes budget after six-hour debate", *ART])
+    doc = strip(text, learned_title=False)
+    cands = candidates(page_lines(text), verdicts_of(doc.blocks, doc.removed))
+    assert cands and sorted(cands[0].features) == model.features
+
+
+def test_model_json_is_what_the_trainer_writes() -> None:
+    data = json.loads((REPO / "src" / "babelmill" / "data" / "title.json").read_text(encoding="utf-8"))
+    assert data["kind"] == "conditional_logit" and data["l2"] > 0
+    assert "no_title_score" in data and "l3s-gn1" in data["data"]
+
+
+@pytest.mark.parametrize("n_chrome", [0, 3, 7])
+def test_title_is_stable_under_more_menu_lines(n_chrome: int) -> None:
+    headline = "Council passes budget after six-hour debate"
+    doc = strip("\n".join([*CHROME[:n_chrome], headline, *ART]))
+    assert doc.metadata.get("title") == headline
