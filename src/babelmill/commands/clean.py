@@ -18,7 +18,7 @@ def _load_stages(config_path: Path | None):
     from babelmill.stage import RunContext
 
     try:
-        cfg = load_config(config_path)
+        cfg = load_config(config_path, stages_optional=True)
         return build_stages(cfg, RunContext(pipeline_dir=cfg.path.parent), ["read", "repair", "strip"])
     except (ConfigError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None

@@ -55,7 +55,7 @@ def detect(inputs: tuple[str, ...], documents: bool, config_path: Path | None) -
     from babelmill.stage import RunContext
 
     try:
-        cfg = load_config(config_path)
+        cfg = load_config(config_path, stages_optional=True)
         stages = build_stages(cfg, RunContext(pipeline_dir=cfg.path.parent), ["detect"])
     except (ConfigError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
