@@ -88,11 +88,14 @@ def run(
     translated once the model is installed.
 
     Exit status: 0 when every input was handled (some may be quarantined), 1 when the run
-    could not complete (bad configuration, output not writable or in use).
+    could not complete (bad configuration, output not writable or in use, nothing to read),
+    130 / 143 when stopped by SIGINT (Ctrl-C) / SIGTERM: the documents finished so far are
+    committed, and rerunning the same command goes on from there.
     """
     import sqlite3
 
     from babelmill.config import ConfigError
+    from babelmill.interrupt import Interrupted, signals_stop_run
     from babelmill.printable import printable
     from babelmill.run import RunError, RunOptions, run_pipeline
 
@@ -123,9 +126,19 @@ def run(
     # every line that can carry a file name or input text goes through printable(): an escape
     # sequence or newline in a name must not reach the terminal or forge a log line
     try:
-        summary = run_pipeline(
-            opts, warn=(lambda msg: None) if quiet else (lambda msg: click.echo(printable(msg), err=True))
+        with signals_stop_run():
+            summary = run_pipeline(
+                opts, warn=(lambda msg: None) if quiet else (lambda msg: click.echo(printable(msg), err=True))
+            )
+    except Interrupted as stop:
+        # printed even with -q: the operator must learn that the corpus is incomplete
+        committed = getattr(stop, "committed", 0)
+        click.echo(
+            f"babelmill: stopped by {stop.name}; {committed} document(s) of this run committed to "
+            f"{printable(output_dir)}; rerun the same command to go on",
+            err=True,
         )
+        sys.exit(stop.exit_status)
     except (ConfigError, RunError) as exc:
         click.echo(f"babelmill: error: {printable(exc)}", err=True)
         sys.exit(1)

@@ -35,6 +35,7 @@ from typing import Any, ClassVar, Protocol
 
 from babelmill.document import QUARANTINED, Document
 from babelmill.errors import StageStateError
+from babelmill.interrupt import check as check_interrupt
 
 __all__ = ["RunContext", "Stage", "StageConfig", "StageStateError", "StatefulStage", "Store"]
 
@@ -106,6 +107,9 @@ class Stage:
     needs_device: ClassVar[bool] = False
     #: hand documents on one at a time instead of after the whole batch
     streams_out: ClassVar[bool] = False
+    #: size of the first batch when it differs (set by the runner: the rest of a window that a
+    #: stop cut short)
+    first_batch: int | None = None
 
     def __init__(self, config: Any = None, context: RunContext | Mapping[str, Any] | None = None):
         self.config = config if config is not None else self.Config()
@@ -164,17 +168,19 @@ class Stage:
         # matters for translation (batch composition can flip near-tied beams)
         batch: list[Document] = []
         seen = 0
+        limit = max(1, self.first_batch or self.batch_size)
         for doc in docs:
+            check_interrupt()  # a stop request (SIGINT/SIGTERM) ends the run between documents
             seen += 1
             if doc.ok:
                 self._count_in()
                 batch.append(doc)
             else:
                 yield doc
-            if seen >= max(1, self.batch_size):
+            if seen >= limit:
                 if batch:
                     yield from self._timed(batch)
-                batch, seen = [], 0
+                batch, seen, limit = [], 0, max(1, self.batch_size)
         if batch:
             yield from self._timed(batch)
 
@@ -199,6 +205,7 @@ class Stage:
             self.seconds += time.perf_counter() - start
             if doc is None:
                 break
+            check_interrupt()
             if self.streams_out:
                 handed_on.add(id(doc))
                 self._count_out(doc)

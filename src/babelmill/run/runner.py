@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sqlite3
 import sys
@@ -38,6 +39,9 @@ from babelmill.run.plan import Plan, make_plan
 from babelmill.run.state import KEPT, RunState
 from babelmill.run.writer import CorpusWriter
 from babelmill.stage import RunContext, Stage, StatefulStage
+
+#: the smallest window of documents the stages see at once (see _run_locked)
+MIN_WINDOW = 64
 
 
 @dataclass
@@ -185,6 +189,18 @@ def _run_locked(
         pipeline_dir=cfg.path.parent,  # relative rule files in the config resolve from here
     )
     stages.extend(build_stages(cfg, context))
+    # documents move through the stages in windows of at most max(--checkpoint-every, 64): no
+    # stage (translation's 256 documents, dedup's 10,000) holds more before handing them on, so
+    # checkpoints land during translation too. (Not below 64: dedup's kept-member rule and
+    # strip's site counts work within a window.) The first window of a run that goes on after a
+    # stop ends where the stopped run's would have (the rest of its inputs first): the windows,
+    # and so the corpus, are those of an uninterrupted run.
+    window = max(opts.checkpoint_every, MIN_WINDOW)
+    first_window = _open_window(state, plan)
+    for stage in stages:
+        if stage.batch_size >= window:
+            stage.batch_size = window
+            stage.first_batch = first_window
     _drop_superseded(plan, stages, state, sinks, out, summary)
 
     # engine
@@ -198,7 +214,14 @@ def _run_locked(
         sink, out / REJECTED, state, stages, summary, run_no, pipeline_info, progress, warn, parallel=parallel
     )
     with writer, progress:
-        writer.write_stream(stream, {d.id for d in plan.seeds}, opts.checkpoint_every)
+        writer.write_stream(
+            stream,
+            {d.id for d in plan.seeds},
+            opts.checkpoint_every,
+            window=window,
+            first_window=first_window,
+            seed_paths=[d.source["path"] for d in plan.seeds],
+        )
         for stage in stages:
             stage.close()
         state.set("runs", str(run_no))
@@ -238,6 +261,19 @@ def _drop_superseded(
                 state.set(key, value)
         state.commit()
         summary.replaced = len(plan.replaced_ids)
+
+
+def _open_window(state: RunState, plan: Plan) -> int | None:
+    """How many of the planned documents lead the run as the rest of a window that a stop cut
+    short (None: none was)."""
+    try:
+        open_paths = set(json.loads(state.get("open_window") or "[]"))
+    except ValueError:
+        return None
+    k = 0
+    while k < len(plan.seeds) and plan.seeds[k].source["path"] in open_paths:
+        k += 1
+    return k or None
 
 
 def _make_progress(opts: RunOptions, total: int, warn: Callable[[str], None]) -> Any:

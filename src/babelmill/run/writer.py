@@ -10,12 +10,15 @@ next run (see :mod:`babelmill.run.state`).
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from babelmill.document import DUPLICATE, OK, PENDING, Document
+from babelmill.interrupt import Interrupted
+from babelmill.interrupt import check as check_interrupt
 from babelmill.io.parallel import parallel_records
 from babelmill.io.sinks import CorpusSink
 from babelmill.io.write import corpus_record, dumps, rejected_record
@@ -53,6 +56,11 @@ class CorpusWriter:
         self.warn = warn
         self.rejected: BinaryIO | None = None
         self.pending_rows: list[InputRow] = []
+        # the window being written (see write_stream): its inputs, bounds, documents so far
+        self._seed_paths: list[str] | None = None
+        self._window = (0, 0)
+        self._n = 0
+        self._open_recorded = False
 
     def __enter__(self) -> CorpusWriter:
         self.rejected = open(self.rejected_path, "ab")  # noqa: SIM115 - held for the run
@@ -86,6 +94,12 @@ class CorpusWriter:
             for key, value in sink.state_values().items():
                 state.set(key, value)
         state.set("rejected_bytes", str(self.rejected.tell()))
+        start, end = self._window
+        if self._seed_paths is not None and start < self._n < end and not self._open_recorded:
+            # a commit inside a window (a checkpoint, a full shard, a stop): the window's inputs
+            # go with it, so that a run going on after a stop or crash finishes this window alone
+            state.set("open_window", json.dumps(self._seed_paths[start:end]))
+            self._open_recorded = True
         state.commit()
         for sink in self.sinks:
             sink.after_commit()
@@ -145,27 +159,63 @@ class CorpusWriter:
             )
         )
 
-    def write_stream(self, stream: Iterable[Document], seed_ids: set[str], checkpoint_every: int) -> None:
-        """Write every document of ``stream``, committing every ``checkpoint_every`` documents.
+    def write_stream(
+        self,
+        stream: Iterable[Document],
+        seed_ids: set[str],
+        checkpoint_every: int,
+        window: int | None = None,
+        first_window: int | None = None,
+        seed_paths: list[str] | None = None,
+    ) -> None:
+        """Write every document of ``stream``, committing every ``checkpoint_every`` documents
+        and at the end of each ``window`` of documents the stages decided together (the first
+        one ``first_window`` long when given: the rest of a window a stop cut short).
 
         A duplicate is written only once the document it duplicates has come out of the stream:
         a checkpoint then never commits a duplicate without its kept document, so a run killed in
         between reprocesses both together and decides exactly as an uninterrupted run would.
+
+        A commit inside a window records the input paths of that window (``seed_paths``, the
+        stream's inputs in order) as ``open_window`` in the run state, so that a run going on after
+        a stop or a crash ends its first window where this one would have (same windows, same
+        corpus). A stop request (:mod:`babelmill.interrupt`) commits what was written and re-raises.
         """
         emitted: set[str] = set()
         held: dict[str, list[Document]] = {}
-        for n, doc in enumerate(stream, start=1):
-            self.progress.written()
-            target = doc.status_detail.get("duplicate_of") if doc.status == DUPLICATE else None
-            if target and target != doc.id and target in seed_ids and target not in emitted:
-                held.setdefault(target, []).append(doc)
-            else:
-                self.write(doc)
-            emitted.add(doc.id)
-            for waiting in held.pop(doc.id, []):
-                self.write(waiting)
-            if n % checkpoint_every == 0:
-                self.checkpoint()
+        window = window or checkpoint_every
+        self._seed_paths, self._window, self._n = seed_paths, (0, first_window or window), 0
+        try:
+            for doc in stream:
+                self._n += 1
+                n = self._n
+                self.progress.written()
+                target = doc.status_detail.get("duplicate_of") if doc.status == DUPLICATE else None
+                if target and target != doc.id and target in seed_ids and target not in emitted:
+                    held.setdefault(target, []).append(doc)
+                else:
+                    self.write(doc)
+                emitted.add(doc.id)
+                for waiting in held.pop(doc.id, []):
+                    self.write(waiting)
+                if n == self._window[1]:
+                    self._window = (n, n + window)
+                    if self._open_recorded:
+                        self.state.set("open_window", "[]")
+                        self._open_recorded = False
+                    self.checkpoint()
+                elif n % checkpoint_every == 0:
+                    self.checkpoint()
+                check_interrupt()
+        except Interrupted as stop:
+            # SIGINT/SIGTERM: commit every document written so far (held duplicates wait for
+            # their kept document; the rerun decides them together) and stop
+            self.checkpoint()
+            stop.committed = self.summary.kept + self.summary.duplicates + self.summary.quarantined
+            raise
+        self._seed_paths = None
+        if self.state.get("open_window") not in (None, "[]"):
+            self.state.set("open_window", "[]")  # the last window is done (committed below)
         for waiting in [d for docs in held.values() for d in docs]:  # their documents never came
             self.write(waiting)
 

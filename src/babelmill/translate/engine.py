@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from babelmill.interrupt import check as check_interrupt
 from babelmill.translate.cache import TranslationCache
 from babelmill.translate.packages import ArgosPackage, ModelError
 
@@ -266,6 +267,7 @@ class CTranslate2Engine:
         results: list = [None] * len(tokens)
         for idx, futures in pending:
             for i, future in zip(idx, futures, strict=True):
+                check_interrupt()  # stop between CTranslate2's batches, not after the whole call
                 results[i] = future.result()
         hyps: list[list[str]] = []
         scores: list[float] = []
@@ -354,6 +356,7 @@ class BatchTranslator:
         todo = sorted((s for s in unique if s not in done), key=lambda s: (length(s), s))
         stats.cache_misses = len(todo)
         for i in range(0, len(todo), self.chunk_size):
+            check_interrupt()
             chunk = todo[i : i + self.chunk_size]
             translated = self.engine.translate(chunk)
             if len(translated) != len(chunk):
