@@ -16,7 +16,7 @@ from typing import Any
 
 import jsonschema
 
-from babelmill.io.sinks import SHARD_RE, decode_shard
+from babelmill.io.sinks import LEGACY_SHARD_RE, SHARD_RE, decode_shard
 from babelmill.io.write import load_schema
 
 
@@ -59,7 +59,7 @@ def _kind(path: Path) -> str | None:
         return "rejected-record"
     if name == "parallel.jsonl" or name.startswith("parallel-"):
         return "parallel-record"
-    if name == "corpus.jsonl" or SHARD_RE.match(name) or (path.parent.name == "corpus" and name.startswith("part-")):
+    if name == "corpus.jsonl" or LEGACY_SHARD_RE.match(name) or (path.parent.name == "corpus" and SHARD_RE.match(name)):
         return "corpus-record"
     return None
 

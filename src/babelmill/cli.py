@@ -62,7 +62,7 @@ def main() -> None:
 @click.option(
     "--format", "output_format", type=click.Choice(["jsonl", "jsonl.gz", "jsonl.zst", "parquet"]), default=None,
     help="Corpus format (default: the config's [output] format, normally jsonl). Compressed and Parquet "
-    "output is written as shards corpus-00000.<format>.",
+    "output is written as shards OUTPUT/corpus/part-00000.<format>.",
 )  # fmt: skip
 @click.option(
     "--shard-size", default=None, metavar="SIZE",

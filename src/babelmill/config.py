@@ -59,6 +59,16 @@ class PipelineConfig:
     raw: dict[str, Any] = field(default_factory=dict)
     output: Any = None  # babelmill.io.sinks.OutputConfig from the [output] table (not part of sha256)
 
+    def stage_config(self, key: str) -> Any:
+        """The options of stage ``key``: from the pipeline, or, for a stage the pipeline does not
+        run (``babelmill clean`` and ``detect`` run a few stages), built from its table."""
+        if key in self.options:
+            return self.options[key]
+        from babelmill.registry import get_stage_class
+
+        values = (self.raw.get("stages") or {}).get(key, {})
+        return build_stage_config(get_stage_class(key), values, f"{self.path} [stages.{key}]")
+
     def resolved(self) -> dict[str, Any]:
         """The full effective configuration, defaults included (kept in the manifest)."""
         return {
@@ -128,8 +138,11 @@ def build_stage_config(stage_cls: type, values: dict[str, Any], where: str) -> A
         raise ConfigError(f"{where}: {exc}") from exc
 
 
-def load_config(path: str | Path | None = None) -> PipelineConfig:
-    """Read and validate a pipeline TOML file (the packaged default when ``path`` is None)."""
+def load_config(path: str | Path | None = None, stages_optional: bool = False) -> PipelineConfig:
+    """Read and validate a pipeline TOML file (the packaged default when ``path`` is None).
+
+    ``stages_optional``: a file without ``[pipeline] stages`` runs every known stage (for
+    ``babelmill clean`` / ``detect``, which take only some ``[stages.*]`` tables from it)."""
     from babelmill.registry import get_stage_class, known_stages
 
     path = Path(path) if path else pipeline_dir() / "default.toml"
@@ -151,6 +164,8 @@ def load_config(path: str | Path | None = None) -> PipelineConfig:
         if key != "stages":
             raise ConfigError(f"{path}: unknown key {key!r} in [pipeline]; expected 'stages'")
     stages = pipeline.get("stages")
+    if stages is None and stages_optional:
+        stages = list(known_stages())
     if not isinstance(stages, list) or not all(isinstance(s, str) for s in stages) or not stages:
         raise ConfigError(f"{path}: [pipeline] stages must be a non-empty list of stage names")
     for name in stages:

@@ -214,7 +214,15 @@ class Origin(RecordPart):
     mt_probability: float | None = None
     evidence: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
-    REQUIRED: ClassVar[tuple[str, ...]] = ("language", "language_mix", "machine_translated", "evidence")
+    REQUIRED: ClassVar[tuple[str, ...]] = (
+        "language",
+        "language_mix",
+        "machine_translated",
+        "machine_translated_from",
+        "mt_score",
+        "mt_probability",
+        "evidence",
+    )
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -2,6 +2,7 @@
 
 * :class:`ConfigError` - a pipeline TOML (or a stage option) is wrong; reported before any work.
 * :class:`StageStateError` - a stage's persisted state does not fit the current configuration.
+* :class:`SinkError` - the output holds a corpus in another layout, or a format's library is missing.
 * :class:`RunError` - the run itself cannot go on (bad config, output not writable or in use).
 
 The CLI turns each into one line on stderr and exit status 1.
@@ -21,8 +22,12 @@ class StageStateError(RuntimeError):
     ``--rebuild``)."""
 
 
+class SinkError(RuntimeError):
+    """The output directory holds a corpus in another layout, or a format's library is missing."""
+
+
 class RunError(RuntimeError):
     """The run itself cannot go on (bad config, output not writable, output in use)."""
 
 
-__all__ = ["ConfigError", "RunError", "StageStateError"]
+__all__ = ["ConfigError", "RunError", "SinkError", "StageStateError"]

@@ -73,8 +73,8 @@ def test_every_format_holds_the_same_records_in_bounded_shards(tmp_path: Path, c
 
     manifest = json.loads((out / "manifest.json").read_text())
     shards = manifest["corpus"]["files"]
-    assert len(shards) > 1 and shards[0] == f"corpus-00000.{fmt}"
-    assert sorted(p.name for p in out.glob("corpus-*")) == shards
+    assert len(shards) > 1 and shards[0] == f"corpus/part-00000.{fmt}"
+    assert sorted(f"corpus/{p.name}" for p in (out / "corpus").iterdir()) == shards  # shards only
     total = 0
     for name in shards:
         entry = manifest["outputs"][name]
@@ -99,11 +99,11 @@ def test_compressed_shards_are_deterministic(tmp_path: Path, config: Path):
     inputs = _inputs(tmp_path / "in", 6)
     for name in ("a", "b"):
         _run(inputs, tmp_path / name, config, output_format="jsonl.gz", shard_size="4kB")
-    names = sorted(p.name for p in (tmp_path / "a").glob("corpus-*"))
-    assert names and names == sorted(p.name for p in (tmp_path / "b").glob("corpus-*"))
+    names = sorted(p.name for p in (tmp_path / "a" / "corpus").iterdir())
+    assert names and names == sorted(p.name for p in (tmp_path / "b" / "corpus").iterdir())
     for name in names:
-        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
-    with gzip.open(tmp_path / "a" / names[0], "rb") as fh:  # plain gzip, readable by any tool
+        assert (tmp_path / "a" / "corpus" / name).read_bytes() == (tmp_path / "b" / "corpus" / name).read_bytes()
+    with gzip.open(tmp_path / "a" / "corpus" / names[0], "rb") as fh:  # plain gzip, readable by any tool
         assert json.loads(fh.readline())["id"].startswith("bm-")
 
 
@@ -111,7 +111,7 @@ def test_plain_jsonl_with_a_shard_size_writes_jsonl_shards(tmp_path: Path, confi
     inputs = _inputs(tmp_path / "in", 5)
     out = tmp_path / "out"
     _run(inputs, out, config, shard_size="3kB")
-    shards = sorted(out.glob("corpus-*.jsonl"))
+    shards = sorted((out / "corpus").glob("part-*.jsonl"))
     assert len(shards) >= 2
     lines = b"".join(p.read_bytes() for p in shards).splitlines()
     assert len(lines) == 5 and all(json.loads(line)["id"] for line in lines)
@@ -121,8 +121,8 @@ def test_incremental_run_adds_shards_and_replaces_edited_records(tmp_path: Path,
     inputs = _inputs(tmp_path / "in", 4)
     out = tmp_path / "out"
     _run(inputs, out, config, output_format="jsonl.gz")
-    first = {p.name: p.read_bytes() for p in out.glob("corpus-*")}
-    assert list(first) == ["corpus-00000.jsonl.gz"]
+    first = {p.name: p.read_bytes() for p in (out / "corpus").iterdir()}
+    assert list(first) == ["part-00000.jsonl.gz"]
 
     _inputs(inputs, 2, start=4)  # two new articles
     (inputs / "001.txt").write_text("Article number 1, rewritten\n\n" + "fresh words here " * 40)
@@ -131,11 +131,11 @@ def test_incremental_run_adds_shards_and_replaces_edited_records(tmp_path: Path,
     records = list(iter_corpus_records(out))
     assert len(records) == 6 and len({r["id"] for r in records}) == 6
     assert any("rewritten" in (r["text"] or "") for r in records)
-    assert sorted(p.name for p in out.glob("corpus-*")) == ["corpus-00000.jsonl.gz", "corpus-00001.jsonl.gz"]
+    assert sorted(p.name for p in (out / "corpus").iterdir()) == ["part-00000.jsonl.gz", "part-00001.jsonl.gz"]
     manifest = json.loads((out / "manifest.json").read_text())
-    for name in ("corpus-00000.jsonl.gz", "corpus-00001.jsonl.gz"):
+    for name in ("corpus/part-00000.jsonl.gz", "corpus/part-00001.jsonl.gz"):
         assert manifest["outputs"][name]["sha256"] == hashlib.sha256((out / name).read_bytes()).hexdigest()
-    assert manifest["outputs"]["corpus-00000.jsonl.gz"]["records"] == 3  # the edited one left it
+    assert manifest["outputs"]["corpus/part-00000.jsonl.gz"]["records"] == 3  # the edited one left it
 
 
 def test_a_rerun_in_another_format_is_refused_until_rebuild(tmp_path: Path, config: Path):
@@ -156,7 +156,7 @@ def test_output_table_in_the_config(tmp_path: Path):
     assert load_config(cfg).output == OutputConfig(format="jsonl.gz", shard_size="1MB")
     out = tmp_path / "out"
     _run(inputs, out, cfg)
-    assert [p.name for p in out.glob("corpus-*")] == ["corpus-00000.jsonl.gz"]
+    assert [p.name for p in (out / "corpus").iterdir()] == ["part-00000.jsonl.gz"]
     # the command line wins over the config
     _run(inputs, tmp_path / "out2", cfg, output_format="jsonl", shard_size="")
     assert (tmp_path / "out2" / "corpus.jsonl").exists()
@@ -192,13 +192,13 @@ def test_sealed_but_uncommitted_shard_is_rebuilt_from_staging(tmp_path: Path):
     sink.after_commit()  # two records committed in staging
     sink.write(lines[2])  # a third, never committed
     sink.flush()
-    sink.seal()  # corpus-00000 written ... and the process dies before the commit
+    sink.seal()  # corpus/part-00000 written ... and the process dies before the commit
     sink.close()
-    sealed = (out / "corpus-00000.jsonl.gz").read_bytes()
+    sealed = (out / "corpus" / "part-00000.jsonl.gz").read_bytes()
 
     sink = CorpusSink.open(out, state, OutputConfig(format="jsonl.gz"))
     sink.recover()
-    assert not (out / "corpus-00000.jsonl.gz").exists()
+    assert not (out / "corpus" / "part-00000.jsonl.gz").exists()
     assert (out / STAGING).read_bytes() == b"".join(lines[:2])
     sink.write(lines[2])
     sink.flush()
@@ -209,7 +209,7 @@ def test_sealed_but_uncommitted_shard_is_rebuilt_from_staging(tmp_path: Path):
     sink.after_commit()
     sink.close()
     state.close()
-    assert (out / "corpus-00000.jsonl.gz").read_bytes() == sealed
+    assert (out / "corpus" / "part-00000.jsonl.gz").read_bytes() == sealed
     assert (out / STAGING).read_bytes() == b""
     assert [r["id"] for r in iter_corpus_records(out)] == ["bm-0", "bm-1", "bm-2"]
 
@@ -235,3 +235,21 @@ def test_a_file_rewritten_just_before_a_crash_is_never_padded(tmp_path: Path, co
     _run(inputs, out, config)
     records = list(iter_corpus_records(out))
     assert len(records) == 3 and len({r["id"] for r in records}) == 3
+
+
+def test_move_records_puts_each_record_at_its_place_among_the_others(tmp_path: Path):
+    out = tmp_path / "out"
+    out.mkdir()
+    sink = CorpusSink.open(out, RunState(out / "state"), OutputConfig())
+    sink.recover()
+    for doc_id in ["b", "d", "new", "a2", "c2"]:  # a2 and c2 were appended by a rerun
+        sink.write((json.dumps({"id": doc_id}) + "\n").encode())
+    sink.flush()
+    size = (out / "corpus.jsonl").stat().st_size
+    assert sink.keeps_places and sink.move_records({"a2": 0, "c2": 1})
+    assert [r["id"] for r in iter_corpus_records(out)] == ["a2", "b", "c2", "d", "new"]
+    assert (out / "corpus.jsonl").stat().st_size == size
+    assert sink.move_records({"a2": 0, "c2": 1})  # twice gives the same file
+    assert [r["id"] for r in iter_corpus_records(out)] == ["a2", "b", "c2", "d", "new"]
+    sharded = CorpusSink.open(tmp_path / "other", RunState(tmp_path / "other" / "state"), OutputConfig("jsonl.gz"))
+    assert not sharded.keeps_places and not sharded.move_records({"x": 0})

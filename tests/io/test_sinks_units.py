@@ -11,20 +11,16 @@ from pathlib import Path
 
 import pytest
 
+from babelmill.errors import SinkError
+from babelmill.io.formats import DEFAULT_SHARD_SIZE, OutputConfig, decode_shard, encode_shard, parse_size
 from babelmill.io.sinks import (
     CORPUS,
-    DEFAULT_SHARD_SIZE,
     STAGING,
     CorpusSink,
-    OutputConfig,
     ShardedSink,
     SingleFileSink,
-    SinkError,
     corpus_files,
-    decode_shard,
-    encode_shard,
     iter_corpus_records,
-    parse_size,
     remove_outputs,
 )
 
@@ -34,6 +30,13 @@ def _line(rec: dict) -> bytes:
 
 
 LINES = [_line({"id": "a", "text": "Hallo Welt"}), _line({"id": "b", "text": "中文"})]
+SEED_RECORD = json.loads((Path(__file__).parents[2] / "output" / "corpus.jsonl").read_text("utf-8").splitlines()[0])
+
+
+def _rec(doc_id: str) -> dict:
+    """A real corpus record (the first seed's) under another id: what Parquet shards hold."""
+    return {**json.loads(json.dumps(SEED_RECORD)), "id": doc_id}
+
 
 # The bytes of a gzip shard holding LINES. Shards are compared by sha256 across runs and
 # machines; if this changes on purpose (another level, header, library), say in the change that
@@ -166,29 +169,29 @@ def test_decode_gives_back_the_records(tmp_path, fmt):
         {"id": "a", "title": "T", "text": "x", "source": {"path": "a.txt", "n": [1, 2]}},
         {"id": "b", "text": "中文", "language": "zh", "extra": "plain string"},
     ]
-    path = tmp_path / f"corpus-00000.{fmt}"
+    if fmt == "parquet":  # the corpus schema is fixed: real records, keys in order, come back exactly
+        recs = [_rec("a"), _rec("b")]
+    path = tmp_path / f"part-00000.{fmt}"
     path.write_bytes(encode_shard([_line(r) for r in recs], fmt))
     got = list(decode_shard(path))
-    if fmt == "parquet":
-        # one flat schema: every key of every record is a column, missing ones are None
-        keys = ["id", "title", "text", "source", "language", "extra"]
-        assert [list(r) for r in got] == [keys, keys]
-        recs = [{k: r.get(k) for k in keys} for r in recs]
-    assert got == recs
+    assert got == recs and [list(r) for r in got] == [list(r) for r in recs]
 
 
-def test_parquet_schema_is_strings_with_nested_fields_as_json(tmp_path):
+def test_parquet_schema_is_typed_with_record_parts_as_structs(tmp_path):
     pa = pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
 
-    recs = [{"id": "a", "text": "x", "source": {"p": "ä", "n": 1}}, {"id": "b", "title": None, "text": "y"}]
-    path = tmp_path / "corpus-00000.parquet"
-    path.write_bytes(encode_shard([_line(r) for r in recs], "parquet"))
+    path = tmp_path / "part-00000.parquet"
+    path.write_bytes(encode_shard([_line(_rec("a")), _line(_rec("b"))], "parquet"))
     table = pq.read_table(path)
-    assert table.column_names == ["id", "text", "source", "title"]
-    assert all(table.schema.field(n).type == pa.large_string() for n in table.column_names)
-    assert table.column("source").to_pylist() == ['{"p": "ä", "n": 1}', None]
-    assert table.column("title").to_pylist() == [None, None]
+    assert table.column_names[:4] == ["id", "title", "text", "language"]
+    assert pa.types.is_struct(table.schema.field("source").type)
+    assert pa.types.is_list(table.schema.field("blocks").type)
+    assert table.schema.field("metadata").type == pa.string()  # free-form: JSON
+    assert table.column("id").to_pylist() == ["a", "b"]
+    # a record that does not fit the schema is refused, never written with other types
+    with pytest.raises(SinkError, match="does not fit the Parquet schema"):
+        encode_shard([_line({"id": "a", "text": "x"})], "parquet")
     assert pq.ParquetFile(path).metadata.row_group(0).column(0).compression == "ZSTD"
 
 
@@ -231,13 +234,21 @@ def test_corpus_files_in_record_order(tmp_path):
 
 def test_remove_outputs_deletes_corpus_files_and_their_temporaries_only(tmp_path):
     remove_outputs(tmp_path / "missing")  # nothing to do
-    doomed = [CORPUS, CORPUS + ".tmp", STAGING, STAGING + ".tmp", "corpus-00000.jsonl.gz", "corpus-00001.parquet.tmp"]
-    kept = ["manifest.json", "manifest.json.tmp", "rejected.jsonl", "notes.tmp", "corpus-00001.txt", "corpus-1.jsonl"]
+    doomed = [CORPUS, f".{CORPUS}.tmp", STAGING, CORPUS + ".tmp", "corpus-00000.jsonl.gz", "parallel.jsonl"]
+    doomed += ["corpus/part-00000.jsonl.gz", "corpus/.part-00001.parquet.tmp", "parallel/part-00000.jsonl.gz"]
+    kept = ["manifest.json", ".manifest.json.tmp", "rejected.jsonl", "notes.tmp", "corpus-00001.txt", "corpus-1.jsonl"]
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "parallel").mkdir()
     for name in doomed + kept:
         (tmp_path / name).write_text("x")
     (tmp_path / "state").mkdir()
     remove_outputs(tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(kept + ["state"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(kept + ["state"])  # empty shard folders go
+    # a shard folder holding anything else stays, with that file
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "mine.txt").write_text("x")
+    remove_outputs(tmp_path)
+    assert [p.name for p in (tmp_path / "corpus").iterdir()] == ["mine.txt"]
 
 
 # -- single file ---------------------------------------------------------------------------------------
@@ -397,10 +408,10 @@ def test_seal_writes_the_next_shard_and_commit_resets_staging(tmp_path):
     }
     sink.seal()
     sink.seal()  # already sealed, not yet committed: no second shard
-    shard = {"name": "corpus-00000.jsonl.gz", "records": 2, "bytes": len(GOLDEN_GZIP)}
+    shard = {"name": "corpus/part-00000.jsonl.gz", "records": 2, "bytes": len(GOLDEN_GZIP)}
     shard["sha256"] = hashlib.sha256(GOLDEN_GZIP).hexdigest()
     assert sink.files() == [shard]
-    assert (tmp_path / "corpus-00000.jsonl.gz").read_bytes() == GOLDEN_GZIP
+    assert (tmp_path / "corpus" / "part-00000.jsonl.gz").read_bytes() == GOLDEN_GZIP
     values = _commit(sink)
     assert values["corpus_staging_bytes"] == "0" and values["corpus_staging_records"] == "0"
     assert json.loads(values["corpus_shards"]) == [shard]
@@ -413,36 +424,43 @@ def test_seal_writes_the_next_shard_and_commit_resets_staging(tmp_path):
     # the next shard is numbered after the last one
     sink.write(LINES[0])
     sink.seal()
-    assert [f["name"] for f in sink.files()] == ["corpus-00000.jsonl.gz", "corpus-00001.jsonl.gz"]
+    assert [f["name"] for f in sink.files()] == ["corpus/part-00000.jsonl.gz", "corpus/part-00001.jsonl.gz"]
     assert sink.state_values()["corpus_staging_records"] == "0"
     sink.close()
 
 
 def test_shard_numbers_continue_from_the_committed_list(tmp_path):
-    state = {"corpus_layout": "sharded:jsonl", "corpus_shards": json.dumps([{"name": "corpus-00007.jsonl"}])}
-    (tmp_path / "corpus-00007.jsonl").write_bytes(LINES[0])
+    state = {"corpus_layout": "sharded:jsonl", "corpus_shards": json.dumps([{"name": "corpus/part-00007.jsonl"}])}
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "part-00007.jsonl").write_bytes(LINES[0])
     sink = _sharded(tmp_path, state=state)
     sink.write(LINES[1])
     sink.seal()
-    assert sink.files()[-1]["name"] == "corpus-00008.jsonl"
+    assert sink.files()[-1]["name"] == "corpus/part-00008.jsonl"
     sink.close()
+    # shards of an earlier version beside the other outputs: a rebuild, not a mixed layout
+    legacy = {"corpus_layout": "sharded:jsonl", "corpus_shards": json.dumps([{"name": "corpus-00007.jsonl"}])}
+    with pytest.raises(SinkError, match="--rebuild"):
+        _sharded(tmp_path / "old", state=legacy)
 
 
 def test_recover_removes_uncommitted_shards_and_temporaries_and_cuts_staging(tmp_path):
-    committed = {"name": "corpus-00000.jsonl", "records": 1, "bytes": len(LINES[0]), "sha256": "x"}
+    committed = {"name": "corpus/part-00000.jsonl", "records": 1, "bytes": len(LINES[0]), "sha256": "x"}
     state = {
         "corpus_layout": "sharded:jsonl",
         "corpus_shards": json.dumps([committed]),
         "corpus_staging_bytes": str(len(LINES[1])),
         "corpus_staging_records": "1",
     }
-    (tmp_path / "corpus-00000.jsonl").write_bytes(LINES[0])
-    (tmp_path / "corpus-00001.jsonl").write_bytes(LINES[1])  # sealed after the last commit
-    (tmp_path / "corpus-00002.jsonl.tmp").write_bytes(b"part")
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "part-00000.jsonl").write_bytes(LINES[0])
+    (tmp_path / "corpus" / "part-00001.jsonl").write_bytes(LINES[1])  # sealed after the last commit
+    (tmp_path / "corpus" / ".part-00002.jsonl.tmp").write_bytes(b"part")
     (tmp_path / "notes.tmp").write_bytes(b"mine")
     (tmp_path / STAGING).write_bytes(LINES[1] + b'{"id": "cut')
     sink = _sharded(tmp_path, state=state)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [STAGING, "corpus-00000.jsonl", "notes.tmp"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [STAGING, "corpus", "notes.tmp"]
+    assert [p.name for p in (tmp_path / "corpus").iterdir()] == ["part-00000.jsonl"]
     assert (tmp_path / STAGING).read_bytes() == LINES[1]
     assert sink.staging_records == 1
     assert sink.files() == [committed]
@@ -456,43 +474,45 @@ def test_remove_ids_rewrites_shards_and_staging_and_the_manifest_entries(tmp_pat
     if fmt == "parquet":
         pytest.importorskip("pyarrow")
     sink = _sharded(tmp_path, fmt=fmt)
-    for rec in ({"id": "a", "text": "Straße 中文"}, {"id": "b"}, {"id": "c"}):
+    first = {**_rec("a"), "text": "Straße 中文"}  # non-ASCII records are rewritten byte for byte
+    for rec in (first, _rec("b"), _rec("c")):
         sink.write(_line(rec))
     sink.seal()
     _commit(sink)
-    for rec in ({"id": "b"}, {"id": "x"}):
-        sink.write(_line(rec))
+    for doc_id in ("b", "x"):
+        sink.write(_line(_rec(doc_id)))
     sink.seal()
     _commit(sink)
-    for rec in ({"id": "b"}, {"id": "d"}, {"id": "d2"}):
-        sink.write(_line(rec))
+    for doc_id in ("b", "d", "d2"):
+        sink.write(_line(_rec(doc_id)))
     sink.flush()
     assert sink.remove_ids(set()) == 0
     assert sink.remove_ids({"b"}) == 3  # one in each shard, one staged
-    path = tmp_path / f"corpus-00000.{fmt}"
+    path = tmp_path / "corpus" / f"part-00000.{fmt}"
     data = path.read_bytes()
     assert sink.files()[0] == {
-        "name": path.name,
+        "name": f"corpus/{path.name}",
         "records": 2,
         "bytes": len(data),
         "sha256": hashlib.sha256(data).hexdigest(),
     }
-    assert data == encode_shard([_line({"id": "a", "text": "Straße 中文"}), _line({"id": "c"})], fmt)
-    assert (tmp_path / STAGING).read_bytes() == _line({"id": "d"}) + _line({"id": "d2"})
+    assert data == encode_shard([_line(first), _line(_rec("c"))], fmt)
+    assert (tmp_path / STAGING).read_bytes() == _line(_rec("d")) + _line(_rec("d2"))
     assert sink.staging_records == 2
-    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
     assert sink.remove_ids({"zzz"}) == 0
-    sink.write(_line({"id": "e"}))
+    sink.write(_line(_rec("e")))
     sink.seal()
     _commit(sink)
     assert [r["id"] for r in iter_corpus_records(tmp_path)] == ["a", "c", "x", "d", "d2", "e"]
 
 
 def test_remove_ids_heals_a_stale_manifest_entry_and_skips_missing_shards(tmp_path):
-    stale = {"name": "corpus-00000.jsonl", "records": 5, "bytes": 1, "sha256": "stale"}
-    gone = {"name": "corpus-00001.jsonl", "records": 1, "bytes": 1, "sha256": "gone"}
+    stale = {"name": "corpus/part-00000.jsonl", "records": 5, "bytes": 1, "sha256": "stale"}
+    gone = {"name": "corpus/part-00001.jsonl", "records": 1, "bytes": 1, "sha256": "gone"}
     state = {"corpus_layout": "sharded:jsonl", "corpus_shards": json.dumps([gone, stale])}
-    (tmp_path / "corpus-00000.jsonl").write_bytes(LINES[0])
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "part-00000.jsonl").write_bytes(LINES[0])
     sink = _sharded(tmp_path, state=state)
     assert sink.remove_ids({"zzz"}) == 0
     assert sink.files() == [
@@ -563,29 +583,32 @@ def test_parallel_layout_is_checked_on_its_own_keys(tmp_path):
 def test_parallel_shards_keep_their_names_and_types(tmp_path, fmt):
     if fmt == "parquet":
         pytest.importorskip("pyarrow")
-    (tmp_path / "corpus-00000.jsonl").write_bytes(LINES[0])  # another output's shard: left alone
-    (tmp_path / f"parallel-00003.{fmt}").write_bytes(b"uncommitted")
-    (tmp_path / f"parallel-00004.{fmt}.tmp").write_bytes(b"part")
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "part-00000.jsonl").write_bytes(LINES[0])  # another output's shard: left alone
+    (tmp_path / "parallel").mkdir()
+    (tmp_path / "parallel" / f"part-00003.{fmt}").write_bytes(b"uncommitted")
+    (tmp_path / "parallel" / f".part-00004.{fmt}.tmp").write_bytes(b"part")
     sink = CorpusSink.open(tmp_path, {}, OutputConfig(format=fmt, shard_size=10_000), "parallel")
     sink.recover()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus-00000.jsonl"]
+    assert [p.name for p in (tmp_path / "parallel").iterdir()] == []
+    assert [p.name for p in (tmp_path / "corpus").iterdir()] == ["part-00000.jsonl"]
     for rec in PAIRS:
         sink.write(_line(rec))
     sink.seal()
     values = sink.state_values()
     sink.after_commit()
     assert set(values) == {"parallel_layout", "parallel_shards", "parallel_staging_bytes", "parallel_staging_records"}
-    assert [s["name"] for s in json.loads(values["parallel_shards"])] == [f"parallel-00000.{fmt}"]
+    assert [s["name"] for s in json.loads(values["parallel_shards"])] == [f"parallel/part-00000.{fmt}"]
     assert (tmp_path / ".parallel-staging.jsonl").read_bytes() == b""
     # typed Parquet: numbers, booleans, lists and nulls come back as they went in
-    assert list(decode_shard(tmp_path / f"parallel-00000.{fmt}")) == PAIRS
-    assert _column_types(tmp_path / f"parallel-00000.{fmt}") == TYPES[fmt]
+    assert list(decode_shard(tmp_path / "parallel" / f"part-00000.{fmt}")) == PAIRS
+    assert _column_types(tmp_path / "parallel" / f"part-00000.{fmt}") == TYPES[fmt]
     assert sink.remove_ids({"a"}) == 1
-    assert list(decode_shard(tmp_path / f"parallel-00000.{fmt}")) == PAIRS[1:]
-    assert _column_types(tmp_path / f"parallel-00000.{fmt}") == TYPES[fmt]  # still typed after the rewrite
+    assert list(decode_shard(tmp_path / "parallel" / f"part-00000.{fmt}")) == PAIRS[1:]
+    assert _column_types(tmp_path / "parallel" / f"part-00000.{fmt}") == TYPES[fmt]  # still typed after the rewrite
     sink.write(_line(PAIRS[0]))
     sink.seal()
-    assert [s["name"] for s in sink.files()] == [f"parallel-00000.{fmt}", f"parallel-0000{1}.{fmt}"]
+    assert [s["name"] for s in sink.files()] == [f"parallel/part-00000.{fmt}", f"parallel/part-00001.{fmt}"]
     sink.close()
 
 

@@ -150,7 +150,7 @@ def test_report_reads_a_real_sharded_run(tmp_path: Path):
     )
     assert run.exit_code == 0, run.output
     s = summarize(out)
-    assert s.documents == 6 and s.duplicates == 1 and s.corpus_files == ["corpus-00000.jsonl.gz"]
+    assert s.documents == 6 and s.duplicates == 1 and s.corpus_files == ["corpus/part-00000.jsonl.gz"]
     assert set(s.stages) == {"read", "repair", "normalize", "dedup"}
 
 

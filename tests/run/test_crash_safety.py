@@ -94,11 +94,11 @@ def test_sigkill_at_any_point_then_rerun_gives_the_uninterrupted_corpus(workload
     if fmt == "jsonl":
         assert (out / "corpus.jsonl").read_bytes() == (reference / "corpus.jsonl").read_bytes()
     else:
-        names = sorted(p.name for p in out.glob("corpus-*"))
-        assert names == sorted(p.name for p in reference.glob("corpus-*"))
+        names = sorted(f"corpus/{p.name}" for p in (out / "corpus").iterdir())
+        assert names == sorted(f"corpus/{p.name}" for p in (reference / "corpus").iterdir())
         for name in names:  # shards are deterministic: same bytes whatever the interruptions
             assert (out / name).read_bytes() == (reference / name).read_bytes()
-        assert not list(out.glob("*.tmp"))
+        assert not list(out.glob("**/*.tmp")) and not list(out.glob("**/.*.tmp"))
 
 
 def test_a_second_run_on_the_same_output_fails_at_once(tmp_path: Path):

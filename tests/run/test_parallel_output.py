@@ -192,11 +192,11 @@ def test_sharded_output_holds_the_same_pairs(tmp_path: Path, models: Path):
         out = tmp_path / fmt
         shutil.rmtree(out, ignore_errors=True)
         run(inputs, out, models, output_format=fmt, shard_size="2KB")
-        shards = sorted(p.name for p in out.glob("parallel-*"))
+        shards = sorted(f"parallel/{p.name}" for p in (out / "parallel").iterdir())  # shards only
         assert len(shards) > 1 and all(name.endswith(fmt) for name in shards)
         assert list(iter_parallel_records(out)) == expected
         manifest = json.loads((out / "manifest.json").read_text())
-        assert [n for n in manifest["outputs"] if n.startswith("parallel-")] == shards
+        assert [n for n in manifest["outputs"] if n.startswith("parallel/")] == shards
     # an edited input's pairs leave the (typed Parquet) shards too
     old_id = next(p["id"] for p in expected if p["source"] == GERMAN[5])
     (inputs / "04.txt").write_text(article("Wetter", [GERMAN[5], f"{GERMAN[6]} {GERMAN[2]}"], english(4)))

@@ -267,6 +267,27 @@ def test_an_edited_input_replaces_its_record_and_a_deleted_one_keeps_it(tmp_path
     assert read_jsonl(out / "rejected.jsonl") == []
 
 
+def test_an_edited_input_keeps_its_place_so_a_rerun_equals_a_rebuild(tmp_path: Path, empty_models_dir: Path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    towns = ["Aachen", "Bremen", "Celle"]
+    for town in towns:
+        (inputs / f"{town.lower()}.txt").write_text(
+            ARTICLE.replace("Kiel", town).replace("ferries", f"{town} ferries"), encoding="utf-8"
+        )
+    out = tmp_path / "out"
+    run_seeds(out, empty_models_dir, inputs=[str(inputs)])
+    (inputs / "aachen.txt").write_text(ARTICLE.replace("Kiel", "Aachen").replace("Tuesday", "Friday"), encoding="utf-8")
+    summary, _ = run_seeds(out, empty_models_dir, inputs=[str(inputs)])
+    assert summary.replaced == 1
+    records = read_jsonl(out / "corpus.jsonl")
+    assert [Path(r["source"]["path"]).name for r in records] == ["aachen.txt", "bremen.txt", "celle.txt"]
+    assert "Friday" in records[0]["text"]
+    incremental = (out / "corpus.jsonl").read_bytes()
+    run_seeds(out, empty_models_dir, inputs=[str(inputs)], rebuild=True)
+    assert (out / "corpus.jsonl").read_bytes() == incremental
+
+
 def test_a_symlinked_folder_inside_an_input_folder_is_reported_not_skipped(tmp_path: Path, empty_models_dir: Path):
     inputs = tmp_path / "in"
     inputs.mkdir()

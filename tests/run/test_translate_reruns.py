@@ -72,3 +72,16 @@ def test_installing_a_model_translates_pending_blocks_on_the_next_run(
     assert fourth.processed == 1 and fourth.replaced == 1
     assert fourth.translation_cache_hits > 0
     assert fourth.translation_cache_misses < fourth.translation_cache_hits
+
+    # the edited article's record kept its place: the incremental corpus is the one a rebuild
+    # writes, and the rebuild keeps the translation cache (nothing is translated twice)
+    incremental = (out / "corpus.jsonl").read_bytes()
+    incremental_pairs = (out / "parallel.jsonl").read_bytes()
+    assert incremental_pairs
+    assert [r["source"]["path"] for r in read_jsonl(out / "corpus.jsonl")] == sorted(
+        r["source"]["path"] for r in read_jsonl(out / "corpus.jsonl")
+    )
+    rebuilt, _ = run_seeds(out, models, inputs=[str(inputs)], rebuild=True)
+    assert rebuilt.processed == 5 and rebuilt.translation_cache_misses == 0 and rebuilt.translation_cache_hits > 0
+    assert (out / "corpus.jsonl").read_bytes() == incremental
+    assert (out / "parallel.jsonl").read_bytes() == incremental_pairs

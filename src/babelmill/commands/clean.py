@@ -13,29 +13,15 @@ from babelmill.printable import printable
 
 def _load_stages(config_path: Path | None):
     """Read, repair and strip stages configured from ``config_path`` (default: packaged pipeline)."""
-    from babelmill.config import ConfigError, build_stage_config, pipeline_dir
-    from babelmill.stages.read import ReadStage
-    from babelmill.stages.repair import RepairStage
-    from babelmill.stages.strip import StripStage
+    from babelmill.config import ConfigError, load_config
+    from babelmill.run import build_stages
+    from babelmill.stage import RunContext
 
-    sections: dict = {}
-    base = pipeline_dir()
-    if config_path is not None:
-        import tomllib
-
-        try:
-            sections = tomllib.loads(config_path.read_text(encoding="utf-8")).get("stages", {})
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise click.UsageError(f"{config_path}: {exc}") from None
-        base = config_path.parent
-    stages = []
-    for cls in (ReadStage, RepairStage, StripStage):
-        try:
-            cfg = build_stage_config(cls, sections.get(cls.key, {}), f"{config_path or 'default'} [stages.{cls.key}]")
-            stages.append(cls(cfg, {"pipeline_dir": base}))
-        except (ConfigError, ValueError) as exc:
-            raise click.UsageError(str(exc)) from None
-    return stages
+    try:
+        cfg = load_config(config_path, stages_optional=True)
+        return build_stages(cfg, RunContext(pipeline_dir=cfg.path.parent), ["read", "repair", "strip"])
+    except (ConfigError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 @click.command("clean", context_settings={"help_option_names": ["-h", "--help"]})
@@ -63,16 +49,14 @@ def clean(files: tuple[Path, ...], explain: bool, as_json: bool, config_path: Pa
     can be tuned. A file that cannot be read or has no article text is reported on stderr and
     makes the exit status 1.
     """
+    from babelmill.engines.local import execute
     from babelmill.io.read import new_input_document
 
-    read, repair, strip = _load_stages(config_path)
+    stages = _load_stages(config_path)
     failed = False
     for n, path in enumerate(files):
-        doc = new_input_document(str(path))
-        for stage in (read, repair, strip):
-            if not doc.ok:
-                break
-            doc = next(iter(stage.process(doc)))
+        # the run's code path (counters, quarantine of a failing stage), one file at a time
+        (doc,) = execute(stages, [new_input_document(str(path))])
         if as_json:
             record = {
                 "file": str(path),

@@ -48,29 +48,17 @@ def detect(inputs: tuple[str, ...], documents: bool, config_path: Path | None) -
     Chinese) over the document's English prose (null when the prose is too short to judge);
     "evidence" lists each marker and the classifier's probability, calibration and threshold.
     """
-    from babelmill.detect.detector import DetectConfig, DocumentDetector
+    from babelmill.config import ConfigError, load_config
+    from babelmill.document import Block, Document
+    from babelmill.engines.local import execute
+    from babelmill.run import build_stages
+    from babelmill.stage import RunContext
 
-    config, base_dir = DetectConfig(), None
-    if config_path is None:
-        from babelmill.config import ConfigError, pipeline_dir
-
-        try:
-            config_path = pipeline_dir() / "default.toml"
-        except ConfigError:
-            config_path = None
-    if config_path is not None:
-        import tomllib
-
-        from babelmill.config import ConfigError, build_stage_config
-        from babelmill.stages.detect import DetectStage
-
-        try:
-            values = tomllib.loads(config_path.read_text(encoding="utf-8")).get("stages", {}).get("detect", {})
-            config = build_stage_config(DetectStage, values, f"{config_path} [stages.detect]")
-        except (ConfigError, tomllib.TOMLDecodeError) as exc:
-            raise click.UsageError(f"{config_path}: {exc}") from None
-        base_dir = config_path.parent
-    detector = DocumentDetector(config, base_dir)
+    try:
+        cfg = load_config(config_path, stages_optional=True)
+        stages = build_stages(cfg, RunContext(pipeline_dir=cfg.path.parent), ["detect"])
+    except (ConfigError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from None
     if not inputs and sys.stdin.isatty():
         # no file and nothing piped in: say so instead of waiting silently for typed text
         raise click.UsageError("name a FILE, or pipe text in (use - to read a terminal's typed text)")
@@ -82,18 +70,19 @@ def detect(inputs: tuple[str, ...], documents: bool, config_path: Path | None) -
                 data, label = Path(name).read_bytes(), name
             except OSError as exc:
                 raise click.FileError(name, hint=exc.strerror or str(exc)) from None
-        blocks = read_blocks(data.decode("utf-8", errors="replace"))
-        result = detector.detect([t for _, t in blocks])
+        lines = read_blocks(data.decode("utf-8", errors="replace"))
+        doc = Document(id="detect", text="", blocks=[Block(text=t, line=n) for n, t in lines])
+        (doc,) = execute(stages, [doc])  # the run's code path: counters, quarantine
         if not documents:
-            for (line, text), d in zip(blocks, result.decisions, strict=True):
+            for block in doc.blocks:
                 rec = {
                     "file": label,
-                    "line": line,
-                    "language": d.lang,
-                    "confidence": round(d.confidence, 4),
-                    "characters": len(text),
+                    "line": block.line,
+                    "language": block.lang,
+                    "confidence": block.lang_confidence,
+                    "characters": len(block.text),
                 }
-                if d.lang == "other":
-                    rec["code"] = d.code
+                if block.lang == "other":
+                    rec["code"] = block.meta.get("lang_code")
                 click.echo(json.dumps(rec, ensure_ascii=False))
-        click.echo(json.dumps({"file": label, "document": True, **result.origin}, ensure_ascii=False))
+        click.echo(json.dumps({"file": label, "document": True, **doc.origin.as_dict()}, ensure_ascii=False))

@@ -31,8 +31,11 @@ def fsync_dir(path: Path) -> None:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so a reader sees the old file or the new one, never a part."""
-    tmp = path.with_name(path.name + ".tmp")
+    """Write ``data`` to ``path`` so a reader sees the old file or the new one, never a part.
+
+    The temporary file is hidden (``.NAME.tmp``), so tools that read a folder of shards never
+    pick it up."""
+    tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "wb") as fh:
         fh.write(data)
         fh.flush()

@@ -1,6 +1,6 @@
 """The parallel corpus: every sentence babelmill translated, aligned with its English.
 
-``parallel.jsonl`` (or, for sharded output, ``parallel-00000.<format>`` shards beside the
+``parallel.jsonl`` (or, for sharded output, ``parallel/part-00000.<format>`` shards beside the
 corpus shards) holds one line per translated sentence of every kept document; the format is
 described by ``schema/parallel-record.schema.json`` and documented in ``output/README.md``.
 The runner writes these lines in the same checkpointed commit as the corpus records, so both
@@ -71,11 +71,9 @@ def parallel_files(out_dir: Path) -> list[Path]:
         return [out_dir / PARALLEL]
     if not out_dir.is_dir():
         return []
-    from babelmill.io.sinks import shard_re
+    from babelmill.io.sinks import shard_files
 
-    pattern = shard_re("parallel")
-    shards = [p for p in out_dir.iterdir() if pattern.match(p.name)]
-    return sorted(shards, key=lambda p: int(pattern.match(p.name).group(1)))
+    return shard_files(out_dir, "parallel")
 
 
 def iter_parallel_records(

@@ -8,240 +8,78 @@ Two layouts:
 * **sharded** (``--shard-size``, or any compressed/Parquet format): records are appended to a
   hidden staging file ``.corpus-staging.jsonl`` (crash-safe the same way). When the next record
   would take the staging file past the shard size, and at the end of every run, the staging file
-  is converted into the next shard ``corpus-00000.jsonl[.gz|.zst]`` / ``corpus-00000.parquet``:
-  written to a temporary name, fsynced, renamed. The list of shards (name, records, bytes,
-  sha256) is committed in the run state together with the inputs those records came from; a
-  shard file that is on disk but not in that list (the run died between the rename and the
-  commit) is deleted by the next run, which rewrites it from the still-committed staging bytes.
+  is converted into the next shard ``corpus/part-00000.jsonl[.gz|.zst]`` /
+  ``corpus/part-00000.parquet``: written to a hidden temporary name, fsynced, renamed. The
+  ``corpus/`` folder holds shards only, so pandas, pyarrow, DuckDB and Hugging Face datasets read
+  it as one dataset. The list of shards (name, records, bytes, sha256) is committed in the run
+  state together with the inputs those records came from; a shard file that is on disk but not
+  in that list (the run died between the rename and the commit) is deleted by the next run,
+  which rewrites it from the still-committed staging bytes.
 
 Shard boundaries depend only on the records (a shard holds as many whole records as fit in the
 shard size, measured in uncompressed JSONL bytes), so an interrupted-and-resumed run writes the
-same shards as an uninterrupted one. Compressed shards are deterministic too (gzip ``mtime=0``
-and no file name in the header; zstd single-threaded).
-
-Parquet shards hold one row per record with a fixed, flat schema: the record's scalar fields
-(``id``, ``title``, ``text``, ``language``) as strings and every nested field (``source``,
-``origin``, ``blocks``, ...) as a JSON string, so records with different nested keys always fit
-one schema. :func:`iter_corpus_records` turns every layout back into the record dicts.
+same shards as an uninterrupted one. Formats are in :mod:`babelmill.io.formats`;
+:func:`iter_corpus_records` turns every layout back into the record dicts.
 
 The same sinks write the parallel corpus (``name="parallel"``: ``parallel.jsonl``, or shards
-``parallel-00000.<format>`` from ``.parallel-staging.jsonl``; state keys ``parallel_*``). Its
-Parquet shards have typed columns (integers, floats, booleans, a list of flags), marked in the
-file's schema metadata so that :func:`decode_shard` returns the rows as they are.
+``parallel/part-00000.<format>`` from ``.parallel-staging.jsonl``; state keys ``parallel_*``).
+Its Parquet shards have one column per key (flat records), marked in the file's schema metadata
+so that :func:`~babelmill.io.formats.decode_shard` returns the rows as they are.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import io
 import json
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from babelmill.errors import SinkError
 from babelmill.io.files import atomic_write_bytes, file_sha256, truncate_to
+from babelmill.io.formats import FORMATS, OutputConfig, _pyarrow, _zstd, decode_shard, encode_shard, parse_size
 
 CORPUS = "corpus.jsonl"
 STAGING = ".corpus-staging.jsonl"
-FORMATS = ("jsonl", "jsonl.gz", "jsonl.zst", "parquet")
-DEFAULT_SHARD_SIZE = 256 * 1024 * 1024
-SHARD_RE = re.compile(r"^corpus-(\d{5,})\.(jsonl|jsonl\.gz|jsonl\.zst|parquet)$")
+#: the folder of a sharded corpus: only shards in it, so tools read ``OUT/corpus`` as one dataset
+SHARD_DIR = "corpus"
+#: shard file names inside the folder of an output (``corpus/``, ``parallel/``)
+SHARD_RE = re.compile(r"^part-(\d{5,})\.(jsonl|jsonl\.gz|jsonl\.zst|parquet)$")
+#: shards of earlier babelmill versions, beside the other outputs (read, never written)
+LEGACY_SHARD_RE = re.compile(r"^corpus-(\d{5,})\.(jsonl|jsonl\.gz|jsonl\.zst|parquet)$")
 #: outputs written through these sinks: the corpus and the parallel corpus
 OUTPUT_NAMES = ("corpus", "parallel")
-#: Parquet schema metadata key marking shards whose columns are typed (no JSON strings)
-TYPED_MARK = b"babelmill.typed_columns"
 
 
-def shard_re(name: str) -> re.Pattern[str]:
-    """Shard file names of output ``name`` (``corpus`` or ``parallel``)."""
-    return SHARD_RE if name == "corpus" else re.compile(rf"^{name}-(\d{{5,}})\.(jsonl|jsonl\.gz|jsonl\.zst|parquet)$")
+def legacy_shard_re(name: str) -> re.Pattern[str]:
+    """Shard names of output ``name`` as earlier versions wrote them (``corpus-00000.jsonl.gz``)."""
+    return re.compile(rf"^{name}-(\d{{5,}})\.(jsonl|jsonl\.gz|jsonl\.zst|parquet)$")
 
 
-# record keys stored as typed string columns in Parquet; every other key is a JSON string column
-PARQUET_SCALARS = ("id", "title", "text", "language")
-
-_SIZE_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)$", re.IGNORECASE)  # on the stripped text
-_UNITS = {"": 1, "b": 1, "k": 1000, "m": 1000**2, "g": 1000**3, "t": 1000**4}
-
-
-class SinkError(RuntimeError):
-    """The output directory holds a corpus in another layout, or a format's library is missing."""
+def _shard_number(name: str) -> int:
+    base = name.rsplit("/", 1)[-1]
+    m = SHARD_RE.match(base) or re.match(r"^[a-z]+-(\d{5,})\.", base)
+    return int(m.group(1))
 
 
-def parse_size(text: str | int) -> int:
-    """``"256MB"`` -> bytes. Decimal units (KB, MB, GB), binary with ``i`` (MiB), plain bytes.
-
-    >>> parse_size("256MB"), parse_size("1MiB"), parse_size("512k"), parse_size(2048)
-    (256000000, 1048576, 512000, 2048)
-    """
-    if isinstance(text, int) and not isinstance(text, bool):
-        value = text
-    else:
-        m = _SIZE_RE.match(str(text).strip())
-        if not m:
-            raise ValueError(f"not a size: {text!r} (examples: 256MB, 1GiB, 500000)")
-        unit = (m.group(2) or "").lower()
-        base = unit[:1] if unit[:1] in "kmgt" and unit else ""
-        factor = (1024 ** ("kmgt".index(base) + 1)) if base and "i" in unit else _UNITS[base]
-        value = int(float(m.group(1)) * factor)
-    if value <= 0:
-        raise ValueError(f"size must be positive, got {text!r}")
-    return value
+def shard_files(out_dir: Path, name: str) -> list[Path]:
+    """The shards of output ``name`` in order: ``OUT/<name>/part-*``, else an earlier layout's."""
+    out_dir = Path(out_dir)
+    folder = out_dir / name
+    shards = [p for p in folder.iterdir() if SHARD_RE.match(p.name)] if folder.is_dir() else []
+    if not shards and out_dir.is_dir():
+        legacy = legacy_shard_re(name)
+        shards = [p for p in out_dir.iterdir() if legacy.match(p.name)]
+    return sorted(shards, key=lambda p: _shard_number(p.name))
 
 
-@dataclass
-class OutputConfig:
-    """The ``[output]`` table of a pipeline TOML (``--format`` / ``--shard-size`` override it).
-
-    Args:
-        format: ``jsonl`` (default), ``jsonl.gz``, ``jsonl.zst`` (needs ``zstandard``) or
-            ``parquet`` (needs ``pyarrow``).
-        shard_size: uncompressed JSONL bytes per shard, e.g. ``"256MB"``. Empty keeps the single
-            ``corpus.jsonl`` for ``jsonl``; compressed and Parquet output is always sharded
-            (256MB by default) because those files cannot be appended to safely.
-        parallel: also write ``parallel.jsonl`` (in the same format and sharding as the corpus):
-            every translated sentence aligned with its English (see ``output/README.md``).
-    """
-
-    format: str = "jsonl"
-    shard_size: str | int | None = None
-    parallel: bool = True
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.parallel, bool):
-            raise ValueError(f"parallel must be true or false, not {self.parallel!r}")
-        if self.format not in FORMATS:
-            raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {self.format!r}")
-        if self.shard_size is not None and self.shard_size != "":
-            parse_size(self.shard_size)
-
-    @property
-    def sharded(self) -> bool:
-        return self.format != "jsonl" or self.shard_size not in (None, "")
-
-    @property
-    def shard_bytes(self) -> int:
-        return parse_size(self.shard_size) if self.shard_size not in (None, "") else DEFAULT_SHARD_SIZE
-
-    @property
-    def layout(self) -> str:
-        return f"sharded:{self.format}" if self.sharded else "single:jsonl"
-
-
-# -- helpers -----------------------------------------------------------------------------------
-
-
-def _zstd():
-    try:
-        import zstandard
-    except ImportError:
-        raise SinkError("--format jsonl.zst needs the zstandard package: pip install 'babelmill[zstd]'") from None
-    return zstandard
-
-
-def _pyarrow():
-    try:
-        import pyarrow
-        import pyarrow.parquet
-    except ImportError:
-        raise SinkError("--format parquet needs pyarrow: pip install 'babelmill[parquet]'") from None
-    return pyarrow
-
-
-def _typed_table(records: list[dict[str, Any]]):
-    """A Parquet table with one typed column per key (pyarrow infers the types)."""
-    pa = _pyarrow()
-    keys: list[str] = []
-    for rec in records:
-        keys.extend(k for k in rec if k not in keys)
-    # every row gets every key: pyarrow takes the columns from the first row only
-    table = pa.Table.from_pylist([{k: rec.get(k) for k in keys} for rec in records]) if records else pa.table({})
-    return table.replace_schema_metadata({TYPED_MARK: b"1"})
-
-
-def encode_shard(lines: list[bytes], fmt: str, typed: bool = False) -> bytes:
-    """JSONL lines (each ending in a newline) -> the bytes of one shard file in ``fmt``.
-    ``typed``: Parquet columns keep the JSON types (for flat records such as the parallel ones)."""
-    raw = b"".join(lines)
-    if fmt == "jsonl":
-        return raw
-    if fmt == "jsonl.gz":
-        buf = io.BytesIO()
-        with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=6) as gz:
-            gz.write(raw)
-        return buf.getvalue()
-    if fmt == "jsonl.zst":
-        return _zstd().ZstdCompressor(level=3, threads=0).compress(raw)
-    if fmt == "parquet" and typed:
-        pa = _pyarrow()
-        buf = pa.BufferOutputStream()
-        pa.parquet.write_table(_typed_table([json.loads(line) for line in lines]), buf, compression="zstd")
-        return buf.getvalue().to_pybytes()
-    if fmt == "parquet":
-        pa = _pyarrow()
-        records = [json.loads(line) for line in lines]
-        keys: list[str] = []
-        for rec in records:
-            keys.extend(k for k in rec if k not in keys)
-        columns = {}
-        for key in keys:
-            if key in PARQUET_SCALARS:
-                columns[key] = pa.array([rec.get(key) for rec in records], type=pa.large_string())
-            else:
-                values = [
-                    json.dumps(rec[key], ensure_ascii=False, separators=(", ", ": ")) if key in rec else None
-                    for rec in records
-                ]
-                columns[key] = pa.array(values, type=pa.large_string())
-        table = pa.table(columns)
-        buf = pa.BufferOutputStream()
-        pa.parquet.write_table(table, buf, compression="zstd")
-        return buf.getvalue().to_pybytes()
-    raise SinkError(f"unknown format {fmt!r}")
-
-
-def decode_shard(path: Path, on_error: Callable[[Path, str], None] | None = None) -> Iterator[dict[str, Any]]:
-    """The records of one corpus file, in order, whatever its format.
-
-    A JSONL line that does not parse (the uncommitted tail of a run that was killed, before the
-    next run cuts it off) raises, or, with ``on_error``, is reported there and skipped.
-    """
-    name = path.name
-    if name.endswith(".parquet"):
-        pa = _pyarrow()
-        table = pa.parquet.read_table(path)
-        names = table.column_names
-        if (table.schema.metadata or {}).get(TYPED_MARK):
-            yield from table.to_pylist()
-            return
-        for row in table.to_pylist():
-            yield {
-                k: (row[k] if k in PARQUET_SCALARS else (json.loads(row[k]) if row[k] is not None else None))
-                for k in names
-            }
-        return
-    if name.endswith(".gz"):
-        opener = gzip.open(path, "rb")
-    elif name.endswith(".zst"):
-        opener = _zstd().open(path, "rt", encoding="utf-8")  # its binary reader does not iterate lines
-    else:
-        opener = open(path, "rb")  # noqa: SIM115 - closed below
-    with opener as fh:
-        for line in fh:
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError as exc:
-                if on_error is None:
-                    raise
-                on_error(path, str(exc))
-                continue
-            yield record
+def _temp_of(name: str) -> str | None:
+    """The file name an atomic write of ``name`` was writing to, if ``name`` is such a temporary."""
+    if name.endswith(".tmp"):
+        return name[:-4].removeprefix(".")
+    return None
 
 
 def corpus_files(out_dir: Path) -> list[Path]:
@@ -249,8 +87,7 @@ def corpus_files(out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir)
     if (out_dir / CORPUS).exists():
         return [out_dir / CORPUS]
-    shards = [p for p in out_dir.iterdir() if SHARD_RE.match(p.name)] if out_dir.is_dir() else []
-    return sorted(shards, key=lambda p: int(SHARD_RE.match(p.name).group(1)))
+    return shard_files(out_dir, SHARD_DIR)
 
 
 def iter_corpus_records(out_dir: Path, on_error: Callable[[Path, str], None] | None = None) -> Iterator[dict[str, Any]]:
@@ -260,14 +97,25 @@ def iter_corpus_records(out_dir: Path, on_error: Callable[[Path, str], None] | N
 
 
 def remove_outputs(out_dir: Path) -> None:
-    """Delete every corpus and parallel file (``--rebuild``): single files, shards, staging, temporaries."""
+    """Delete every corpus and parallel file (``--rebuild``): single files, shards, staging,
+    temporaries."""
     if not out_dir.is_dir():
         return
-    for p in out_dir.iterdir():
-        base = p.name[:-4] if p.name.endswith(".tmp") else p.name
-        for name in OUTPUT_NAMES:
-            if base in (f"{name}.jsonl", f".{name}-staging.jsonl") or shard_re(name).match(base):
+    for name in OUTPUT_NAMES:
+        legacy = legacy_shard_re(name)
+        for p in out_dir.iterdir():
+            base = _temp_of(p.name) or p.name
+            if base in (f"{name}.jsonl", f".{name}-staging.jsonl") or legacy.match(base):
                 p.unlink(missing_ok=True)
+        folder = out_dir / name
+        if folder.is_dir() and not folder.is_symlink():
+            for p in folder.iterdir():
+                if SHARD_RE.match(_temp_of(p.name) or p.name):
+                    p.unlink(missing_ok=True)
+            try:
+                folder.rmdir()  # left in place if it holds anything babelmill did not write
+            except OSError:
+                pass
 
 
 def _filter_lines(lines: Iterable[bytes], drop_ids: set[str]) -> tuple[list[bytes], int]:
@@ -292,7 +140,9 @@ class CorpusSink:
     """
 
     layout = ""
-    #: records are flat (Parquet shards get typed columns)
+    #: :meth:`move_records` can put a record at a given place
+    keeps_places = False
+    #: records are flat (Parquet shards get one inferred column per key)
     typed = False
 
     def __init__(self, out_dir: Path, state: Any, config: OutputConfig, name: str = "corpus"):
@@ -303,7 +153,6 @@ class CorpusSink:
         self.config = config
         self.name = name
         self.typed = name == "parallel"
-        self.shard_re = shard_re(name)
 
     @classmethod
     def open(cls, out_dir: Path, state: Any, config: OutputConfig, name: str = "corpus") -> CorpusSink:
@@ -342,6 +191,11 @@ class CorpusSink:
     def remove_ids(self, ids: set[str]) -> int:
         return 0
 
+    def move_records(self, moves: dict[str, int]) -> bool:
+        """Put each record ``id`` at ``index`` among the other records; False if the layout
+        cannot (records then stay where they were written)."""
+        return False
+
     def close(self) -> None: ...
     def files(self) -> list[dict[str, Any]]:
         return []
@@ -351,6 +205,7 @@ class SingleFileSink(CorpusSink):
     """Append to ``corpus.jsonl``; committed length in state key ``corpus_bytes``."""
 
     layout = "single:jsonl"
+    keeps_places = True
 
     def __init__(self, out_dir: Path, state: Any, config: OutputConfig, name: str = "corpus"):
         super().__init__(out_dir, state, config, name)
@@ -386,6 +241,38 @@ class SingleFileSink(CorpusSink):
         if dropped:
             atomic_write_bytes(self.path, b"".join(kept))
         return dropped
+
+    def move_records(self, moves: dict[str, int]) -> bool:
+        """Rewrite the file with the records of each id in ``moves`` (all lines with that id, in
+        their order) at its index among the other lines; ids that share an index keep the order
+        of ``moves``.
+
+        The rewrite is a permutation (same bytes, same length) written atomically, so a crash
+        leaves the old order or the new one, and doing it twice gives the same file."""
+        if not moves or not self.path.exists():
+            return True
+        self.close()
+        with open(self.path, "rb") as fh:
+            lines = [line for line in fh if line.strip()]
+        moved: dict[str, list[bytes]] = {}
+        others: list[bytes] = []
+        for line in lines:
+            doc_id = json.loads(line).get("id")
+            if doc_id in moves:
+                moved.setdefault(doc_id, []).append(line)
+            else:
+                others.append(line)
+        # in index order; each insertion shifts the later ones by its number of lines
+        order = {doc_id: n for n, doc_id in enumerate(moves)}
+        shift = 0
+        for doc_id in sorted(moved, key=lambda i: (moves[i], order[i])):
+            at = min(moves[doc_id] + shift, len(others))
+            others[at:at] = moved[doc_id]
+            shift += len(moved[doc_id])
+        data = b"".join(others)
+        if data != b"".join(lines):
+            atomic_write_bytes(self.path, data)
+        return True
 
     def close(self) -> None:
         if self.fh is not None:
@@ -428,11 +315,18 @@ class ShardedSink(CorpusSink):
     def recover(self) -> None:
         self.check_layout()
         self.shards = json.loads(self.state.get(self.key("shards"), "[]") or "[]")
+        if any("/" not in s["name"] for s in self.shards):
+            raise SinkError(
+                f"{self.out} holds shards of an earlier babelmill beside the other outputs "
+                f"({self.shards[0]['name']}); rerun with --rebuild to write them into {self.name}/"
+            )
         committed = {s["name"] for s in self.shards}
-        for p in self.out.iterdir():
-            if p.name.endswith(".tmp") and self.shard_re.match(p.name[:-4]):
+        folder = self.out / self.name
+        for p in folder.iterdir() if folder.is_dir() else ():
+            temp = _temp_of(p.name)
+            if temp is not None and SHARD_RE.match(temp):
                 p.unlink(missing_ok=True)
-            elif self.shard_re.match(p.name) and p.name not in committed:
+            elif SHARD_RE.match(p.name) and f"{self.name}/{p.name}" not in committed:
                 p.unlink(missing_ok=True)  # sealed after the last commit: rebuilt from staging
         truncate_to(self.staging, int(self.state.get(self.key("staging_bytes"), "0") or 0))
         self.staging_records = int(self.state.get(self.key("staging_records"), "0") or 0)
@@ -456,8 +350,8 @@ class ShardedSink(CorpusSink):
         os.fsync(fh.fileno())
 
     def _next_name(self) -> str:
-        n = int(self.shard_re.match(self.shards[-1]["name"]).group(1)) + 1 if self.shards else 0
-        return f"{self.name}-{n:05d}.{self.fmt}"
+        n = _shard_number(self.shards[-1]["name"]) + 1 if self.shards else 0
+        return f"{self.name}/part-{n:05d}.{self.fmt}"
 
     def seal(self) -> None:
         """Turn the staging records into the next shard file (not yet committed)."""
@@ -469,6 +363,7 @@ class ShardedSink(CorpusSink):
             lines = [line for line in src if line.strip()]
         data = encode_shard(lines, self.fmt, self.typed)
         name = self._next_name()
+        (self.out / self.name).mkdir(exist_ok=True)
         atomic_write_bytes(self.out / name, data)
         self.shards.append(
             {"name": name, "records": len(lines), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}

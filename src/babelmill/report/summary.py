@@ -98,7 +98,7 @@ class CorpusSummary:
 def summarize(output_dir: Path) -> CorpusSummary:
     """Read an output directory into a :class:`CorpusSummary`."""
     out = Path(output_dir)
-    summary = CorpusSummary(output=str(out), corpus_files=[p.name for p in corpus_files(out)])
+    summary = CorpusSummary(output=str(out), corpus_files=[p.relative_to(out).as_posix() for p in corpus_files(out)])
 
     def unreadable(path: Path, error: str) -> None:
         summary.unreadable_lines += 1

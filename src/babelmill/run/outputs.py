@@ -16,7 +16,8 @@ import stat
 from pathlib import Path
 
 from babelmill.errors import RunError
-from babelmill.io.sinks import CORPUS, remove_outputs
+from babelmill.io.sinks import CORPUS, OUTPUT_NAMES, remove_outputs
+from babelmill.translate.cache import CACHE_FILE
 
 REJECTED = "rejected.jsonl"
 MANIFEST = "manifest.json"
@@ -46,12 +47,17 @@ def _describe(mode: int) -> str:
     return "not a regular file"
 
 
+#: folders a run writes into: its state, and the shard folders of the corpus and parallel.jsonl
+_OWN_DIRS = (STATE_DIR, *OUTPUT_NAMES)
+
+
 def check_output_folder(out: Path) -> None:
     """Refuse an output folder where a run would write through a planted link or block on a FIFO.
 
     Every file babelmill writes in ``out`` (corpus and parallel files, shards, staging and
     temporary files, ``rejected.jsonl``, the manifest, the lock, the write test) and everything
-    in ``out/state`` must be a regular file when it exists, and ``out/state`` a real folder:
+    in ``out/state``, ``out/corpus`` and ``out/parallel`` must be a regular file when it exists,
+    and those three real folders:
     a symbolic link there would make the run overwrite (or, for SQLite, turn into a database)
     whatever it points at, and a FIFO would hang it. Nothing is opened here (``lstat`` only).
     Raises :class:`RunError` naming the entry.
@@ -65,10 +71,10 @@ def check_output_folder(out: Path) -> None:
     if not stat.S_ISDIR(st.st_mode):
         raise RunError(f"{out}: the output must be a folder, and this is {_describe(st.st_mode)}")
     try:
-        entries = [e for e in os.scandir(out) if e.name.startswith(_OWN_PREFIXES) or e.name == STATE_DIR]
+        entries = [e for e in os.scandir(out) if e.name.startswith(_OWN_PREFIXES) or e.name in _OWN_DIRS]
         for entry in entries:
             mode = entry.stat(follow_symlinks=False).st_mode
-            want_dir = entry.name == STATE_DIR
+            want_dir = entry.name in _OWN_DIRS
             if stat.S_ISLNK(mode) or (stat.S_ISDIR(mode) != want_dir) or not (want_dir or stat.S_ISREG(mode)):
                 kind = "folder" if want_dir else "regular file"
                 raise RunError(
@@ -79,8 +85,9 @@ def check_output_folder(out: Path) -> None:
                 for sub in os.scandir(entry.path):
                     sub_mode = sub.stat(follow_symlinks=False).st_mode
                     if not stat.S_ISREG(sub_mode):
+                        what = "use the run state" if entry.name == STATE_DIR else "write the shards"
                         raise RunError(
-                            f"{out / entry.name / sub.name}: refusing to use the run state: it is "
+                            f"{out / entry.name / sub.name}: refusing to {what}: it is "
                             f"{_describe(sub_mode)}, not a regular file (remove it, or rerun elsewhere)"
                         )
     except OSError as exc:
@@ -174,8 +181,14 @@ class OutputLock:
             self.fh = None
 
 
+#: state files a rebuild keeps: the translation cache is keyed by model identity and sentence,
+#: so reusing it can never serve a stale translation, and it saves the slowest work of a rebuild
+KEPT_ON_REBUILD = frozenset({CACHE_FILE, CACHE_FILE + "-wal", CACHE_FILE + "-shm"})
+
+
 def clear_for_rebuild(out: Path) -> None:
-    """``--rebuild``: delete the state, the corpus files, ``rejected.jsonl`` and the manifest.
+    """``--rebuild``: delete the state (except the translation cache), the corpus files,
+    ``rejected.jsonl`` and the manifest.
 
     A ``state`` that is a link is refused (:func:`check_output_folder` runs first; checked
     again here): emptying the corpus while a linked state kept listing every input as done
@@ -183,9 +196,16 @@ def clear_for_rebuild(out: Path) -> None:
     state = out / STATE_DIR
     if state.is_symlink() or (state.exists() and not state.is_dir()):
         raise RunError(f"{state}: refusing --rebuild: the run state is not a real folder (a link?)")
-    shutil.rmtree(state, ignore_errors=True)
-    if state.exists():
-        raise RunError(f"{state}: --rebuild could not delete the run state; remove it by hand")
+    if state.is_dir():
+        for p in state.iterdir():
+            if p.name in KEPT_ON_REBUILD and p.is_file() and not p.is_symlink():
+                continue
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
+        if any(p.name not in KEPT_ON_REBUILD for p in state.iterdir()):
+            raise RunError(f"{state}: --rebuild could not delete the run state; remove it by hand")
     remove_outputs(out)
     for name in (REJECTED, MANIFEST):
         (out / name).unlink(missing_ok=True)

@@ -28,6 +28,8 @@ class Plan:
     unchanged: int = 0
     #: ids of kept records that this run writes again (edited input, pending blocks now translatable)
     replaced_ids: set[str] = field(default_factory=set)
+    #: input path -> the id of the kept record it had (its new record takes that record's place)
+    replaces: dict[str, str] = field(default_factory=dict)
     #: ``(id, path)`` of rejected records that this run decides again
     superseded_rejections: set[tuple[str, str]] = field(default_factory=set)
 
@@ -60,6 +62,7 @@ def make_plan(paths: list[str], state: RunState, translatable: set[str], max_byt
             continue
         if previous and previous.fate == KEPT and previous.doc_id:
             plan.replaced_ids.add(previous.doc_id)
+            plan.replaces[previous.path] = previous.doc_id
         elif previous and previous.doc_id:
             plan.superseded_rejections.add((previous.doc_id, previous.path))
         doc = new_input_document(path, sha)

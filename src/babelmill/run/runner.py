@@ -34,6 +34,7 @@ from babelmill.run.outputs import (
     clear_for_rebuild,
     rewrite_without,
 )
+from babelmill.run.places import put_back, remember_places
 from babelmill.run.plan import Plan, make_plan
 from babelmill.run.state import KEPT, RunState
 from babelmill.run.writer import CorpusWriter
@@ -61,13 +62,16 @@ class RunOptions:
     log_progress: bool = False  # plain progress lines (when there is no terminal for a bar)
 
 
-def build_stages(cfg: PipelineConfig, context: RunContext | dict[str, Any] | None = None) -> list[Stage]:
-    """The configured stages, in order, each built with its options and the run context."""
+def build_stages(
+    cfg: PipelineConfig, context: RunContext | dict[str, Any] | None = None, keys: list[str] | None = None
+) -> list[Stage]:
+    """The configured stages (or those named in ``keys``), in order, each built with its options
+    and the run context."""
     ctx = RunContext.of(context)
     stages = []
-    for key in cfg.stages:
+    for key in keys or cfg.stages:
         try:
-            stages.append(get_stage_class(key)(cfg.options[key], ctx))
+            stages.append(get_stage_class(key)(cfg.stage_config(key), ctx))
         except (ValueError, OSError) as exc:  # a rule file that fails to load, a bad option
             raise ConfigError(f"stage {key!r}: {exc}") from None
     return stages
@@ -162,6 +166,7 @@ def _run_locked(
     for s in sinks:
         s.recover()
     truncate_to(out / REJECTED, int(state.get("rejected_bytes", "0")))
+    put_back(state, sinks)  # records an interrupted run replaced, to their places
     run_no = state.next_run()
     summary = RunSummary()
 
@@ -221,6 +226,7 @@ def _run_locked(
             stage.close()
         state.set("runs", str(run_no))
         writer.checkpoint(seal=True)
+    put_back(state, sinks)
 
     # manifest
     summary.corpus_records = state.fate_counts().get(KEPT, 0)
@@ -248,6 +254,7 @@ def _drop_superseded(
         state.set("rejected_bytes", str(rewrite_without(out / REJECTED, plan.superseded_rejections)))
         state.commit()
     if plan.replaced_ids:
+        remember_places(plan.replaces, sinks, state)
         for sink in sinks:
             sink.remove_ids(plan.replaced_ids)
             for key, value in sink.state_values().items():
