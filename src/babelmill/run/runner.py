@@ -234,7 +234,7 @@ def _run_locked(
         summary.translation_cache_hits += stage.counters.get("cache_hits", 0)
         summary.translation_cache_misses += stage.counters.get("cache_misses", 0)
     summary.seconds = time.perf_counter() - started
-    write_manifest(opts, cfg, state, stages, summary, started_at, sink=sink, engine=engine, parallel=parallel)
+    write_manifest(opts, cfg, state, stages, summary, sink=sink, engine=engine, parallel=parallel)
     append_run_log(opts, state, stages, summary, started_at, engine=engine)
     progress.report_stages(stages)
     return summary

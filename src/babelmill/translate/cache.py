@@ -132,9 +132,6 @@ class WorkerCache:
             found.update(self.local.lookup(model, rest))
         return found
 
-    def get_many(self, model: str, sources: list[str]) -> dict[str, tuple[str, float]]:
-        return {src: (tgt, score) for src, (tgt, score, _doc) in self.lookup(model, sources).items()}
-
     def put_many(self, model: str, items: dict[str, tuple[str, float]], owners: dict[str, str] | None = None) -> None:
         self.local.put_many(model, items, owners)
         owners = owners or {}
