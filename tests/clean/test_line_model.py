@@ -100,6 +100,27 @@ def test_decide_keeps_unsure_long_prose_runs():
     assert not decide_lines(p, hard, short, weq, 0.5, 0.25, 60.0)[3]
 
 
+def test_tuning_scores_pages_by_the_exact_token_overlap():
+    # the decision rule is tuned on these scores: a line repeated on the page must not earn its
+    # truth tokens twice (the benchmark scores the kept text as one bag of tokens)
+    from babelmill.clean.train import Page, PageData, page_scores, token_index, tokens
+
+    lines = ["The cat sat", "The cat sat", "A dog"]
+    truth = "The cat sat on the mat."
+    ids, line, counts, n_truth = token_index([tokens(t) for t in lines], truth)
+    z = np.zeros(3)
+    pd = PageData(
+        Page("p", Path("p.txt"), "site", truth=truth), np.zeros((3, 1)), z, z, z > 0, z > 0, z, z, n_truth,
+        lines, ids, line, counts,
+    )
+    prec, rec, f1 = page_scores(pd, np.array([True, True, False]))
+    # kept: the x2, cat x2, sat x2; the truth has "the" twice, "cat" and "sat" once -> 4 of 6
+    assert (prec, rec) == pytest.approx((4 / 6, 4 / 6)) and f1 == pytest.approx(4 / 6)
+    prec, rec, _ = page_scores(pd, np.array([True, False, True]))
+    assert (prec, rec) == pytest.approx((3 / 5, 3 / 6))
+    assert page_scores(pd, np.zeros(3, dtype=bool)) == (0.0, 0.0, 0.0)
+
+
 def test_model_with_other_features_is_refused(tmp_path):
     data = json.loads(DEFAULT_MODEL.read_text(encoding="utf-8"))
     data["features"] = data["features"][:-1]
