@@ -39,7 +39,7 @@ import numpy as np
 
 from babelmill.clean.dates import parse_date
 from babelmill.clean.embeds import find_embeds
-from babelmill.clean.line_model import BASE, HARD_KINDS, LineModel, decide_lines, page_matrix
+from babelmill.clean.line_model import BASE, HARD_KINDS, LineModel, comment_marks, page_matrix
 from babelmill.clean.lines import Line, doc_language, make_line, script_of, strip_bullet
 from babelmill.clean.metadata import extract_metadata, is_byline
 from babelmill.clean.repeats import content_stems, line_key, repeated_paragraphs
@@ -450,7 +450,7 @@ class Cleaner:
                 math.log(counts[line_key(t)]),
                 cohesion,
             )
-        return page_matrix(rows, (lo, hi), median, uses_stop)
+        return page_matrix(rows, (lo, hi), median, uses_stop, comment_marks([ln.text for ln in lines]))
 
     def _model_step(
         self,
@@ -476,7 +476,7 @@ class Cleaner:
         hard_mask = np.array([i in hard for i in range(n)], dtype=bool)
         short = np.array([c == "short" for c in classes], dtype=bool)
         weq = np.array([ln.weq for ln in lines])
-        stays = decide_lines(p, hard_mask, short, weq, m.threshold_keep, m.prose_keep, m.prose_words)
+        stays = m.decide(p, hard_mask, short, weq)
         probs: dict[int, float] = {}
         for i in range(n):
             if i in hard:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 #: bump when a feature's definition changes (a model made with other features is refused)
-FEATURE_VERSION = "lines-2"
+FEATURE_VERSION = "lines-3"
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "data" / "cleaner_model.json"
 
 # hard verdicts of the earlier steps (a line's removal reason family), one indicator each
@@ -61,7 +62,10 @@ BASE = (
     "cohesion",
 )
 # measures averaged over windows around the line
-WINDOWED = ("log_weq", "stop_rel", "sent_end", "cls", "legacy_keep", "hard_any", "good", "short", "cohesion")
+WINDOWED = ("log_weq", "stop_rel", "sent_end", "cls", "legacy_keep", "hard_any", "good", "short", "cohesion",
+            "stamp", "reply")  # fmt: skip
+# marks of user comments and feeds, read from the line's text (see :func:`comment_marks`)
+MARKS = ("stamp", "reply")
 WINDOWS = (1, 2, 5, 15)
 PAGE = (
     "pos",
@@ -84,7 +88,40 @@ PAGE = (
     "dist_wall_before",
     "dist_wall_after",
     "walls_to_main",
+    "stamps_before",
+    "stamps_after",
+    "replies_before",
+    "page_stamps",
 )
+
+# a clock time or a relative age ("at 10:31 pm", "21:57 Uhr", "6 hours ago", "vor 3 Stunden"):
+# comment headers, tweets and live feeds carry one per entry; article text rarely does
+_STAMP = re.compile(
+    r"\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\b|uhr\b|h\b)?|\b\d+\s+(?:sec|min|minute|hour|hr|day|week|month)s?\s+ago\b"
+    r"|\bvor\s+\d+\s+(?:sekunden|minuten|stunden|tagen|wochen|monaten)\b|\d+時\d+分",
+    re.IGNORECASE,
+)
+# the words around a user comment: "X says:", "Reply", "Permalink", "Report abuse", "Antworten"
+_REPLY = re.compile(
+    r"(?:\bsays|\bsaid|\bwrote|\bschrieb|\bmeint)\s*:?\s*$|^(?:reply|antworten|quote|zitieren|melden|flag)\b"
+    r"|\b(?:reply|antworten)$|\bpermalink\b|\breport abuse\b|\bin reply to\b|\bcomments?\s*\(?\d+|\d+\s+comments?\b"
+    r"|\bkommentare?\b|\blog in to reply\b|\bthumbs? up\b",
+    re.IGNORECASE,
+)
+
+
+def comment_marks(texts: list[str]) -> np.ndarray:
+    """Per line, whether it carries a time stamp and whether it has the words of a comment
+    thread's chrome (columns in :data:`MARKS` order). Only a line's first 200 characters are read
+    (the marks are short; the cost stays flat in the line's length)."""
+    out = np.zeros((len(texts), len(MARKS)))
+    for i, t in enumerate(texts):
+        head = t[:200]
+        if _STAMP.search(head):
+            out[i, 0] = 1.0
+        if _REPLY.search(head):
+            out[i, 1] = 1.0
+    return out
 
 
 def feature_names() -> list[str]:
@@ -125,13 +162,20 @@ def _dist_to(mask: np.ndarray, forward: bool) -> np.ndarray:
     return np.where(nxt < n, nxt - idx, n).astype(float)
 
 
-def page_matrix(base: np.ndarray, region: tuple[int, int], stop_median: float, uses_stop: bool) -> np.ndarray:
-    """All features from the per-line ``base`` columns (in :data:`BASE` order) of one page.
+def page_matrix(
+    base: np.ndarray, region: tuple[int, int], stop_median: float, uses_stop: bool, marks: np.ndarray | None = None
+) -> np.ndarray:
+    """All features from the per-line ``base`` columns (in :data:`BASE` order) of one page and
+    its :func:`comment_marks` (``marks``).
 
     ``region`` is the structural step's article stretch (``hi < lo``: none); ``stop_median``
     the median function-word density of the page's long lines."""
     n = base.shape[0]
     col = {name: base[:, k] for k, name in enumerate(BASE)}
+    if marks is None:
+        marks = np.zeros((n, len(MARKS)))
+    for k, name in enumerate(MARKS):
+        col[name] = marks[:, k]
     hard_any = np.clip(sum(col[f"hard_{k}"] for k in HARD_KINDS), 0, 1)
     good = (col["cls"] == 2).astype(float)
     short = (col["cls"] == 0).astype(float)
@@ -191,6 +235,11 @@ def page_matrix(base: np.ndarray, region: tuple[int, int], stop_median: float, u
             np.log1p(_dist_to(wall, forward=False)),
             np.log1p(_dist_to(wall, forward=True)),
             np.log1p(np.maximum(walls_to_main, 0)),
+            # comment threads and feeds come after the article: their stamps pile up above a line
+            np.log1p(np.cumsum(col["stamp"]) - col["stamp"]),
+            np.log1p(col["stamp"].sum() - np.cumsum(col["stamp"])),
+            np.log1p(np.cumsum(col["reply"]) - col["reply"]),
+            np.full(n, col["stamp"].mean() if n else 0.0),
         ],
         axis=1,
     )
@@ -307,6 +356,9 @@ class LineModel:
     prose_keep: float  # keep a prose-run line at or above this probability (unsure long prose stays)
     prose_words: float  # ...when its run has at least this many words
     meta: dict
+    # > 0: instead of ``threshold_keep``, keep the page's most probable lines up to the cut that
+    # maximizes the page's expected F-beta with this beta squared (see :func:`decide_lines`)
+    fbeta: float = 0.0
 
     @classmethod
     def from_json(cls, data: dict) -> LineModel:
@@ -325,7 +377,12 @@ class LineModel:
             prose_keep=float(data.get("prose_keep", 2.0)),
             prose_words=float(data.get("prose_words", 1e9)),
             meta={k: v for k, v in data.items() if k not in ("trees", "stage2")},
+            fbeta=float(data.get("fbeta", 0.0)),
         )
+
+    def decide(self, p: np.ndarray, hard: np.ndarray, short: np.ndarray, weq: np.ndarray) -> np.ndarray:
+        """Which lines stay, by this model's decision rule (:func:`decide_lines`)."""
+        return decide_lines(p, hard, short, weq, self.threshold_keep, self.prose_keep, self.prose_words, self.fbeta)
 
     @classmethod
     def load(cls, path: str | Path) -> LineModel:
@@ -362,6 +419,32 @@ def load_line_model(spec: str | None, base: Path | None = None) -> LineModel | N
     return LineModel.load(path)
 
 
+def expected_f_keep(p: np.ndarray, hard: np.ndarray, weq: np.ndarray, beta2: float) -> np.ndarray:
+    """The page's lines by falling probability, up to the cut with the best expected F-beta.
+
+    With ``p`` read as each line's chance of being article text and ``weq`` as its words, keeping
+    the ``k`` most probable lines has expected true words ``tp(k) = sum(weq * p)`` over them, and
+    the page's expected article words are ``sum(weq * p)`` over all lines; the cut maximizes
+    ``(1 + beta2) * tp(k) / (kept words(k) + beta2 * article words)``. The cut adapts to the page:
+    where the article is clear, unsure lines go; where every line is unsure, more of them stay.
+    ``beta2 > 1`` weighs recall more than precision. Lines in ``hard`` never stay.
+
+    >>> expected_f_keep(np.array([0.9, 0.3, 0.8, 0.05]), np.zeros(4, bool), np.array([30.0, 5, 30, 5]), 1.0).tolist()
+    [True, False, True, False]
+    """
+    n = len(p)
+    keep = np.zeros(n, dtype=bool)
+    if n == 0:
+        return keep
+    q = np.where(hard, 0.0, p)
+    order = np.argsort(-q, kind="stable")
+    w = weq[order]
+    tp = np.cumsum(w * q[order])
+    score = (1.0 + beta2) * tp / (np.cumsum(w) + beta2 * tp[-1] + 1e-9)
+    keep[order[: int(np.argmax(score)) + 1]] = True
+    return keep & ~hard
+
+
 def decide_lines(
     p: np.ndarray,
     hard: np.ndarray,
@@ -370,17 +453,19 @@ def decide_lines(
     threshold: float,
     prose_keep: float,
     prose_words: float,
+    fbeta: float = 0.0,
 ) -> np.ndarray:
-    """Which lines stay: those at or above ``threshold``, and every line of a prose run (lines
-    that are neither short nor removed by a rule, in a row) of at least ``prose_words`` words
-    whose mean probability reaches ``prose_keep``. Lines in ``hard`` never stay.
+    """Which lines stay: those at or above ``threshold`` (with ``fbeta > 0`` instead: the cut of
+    :func:`expected_f_keep`), and every line of a prose run (lines that are neither short nor
+    removed by a rule, in a row) of at least ``prose_words`` words whose mean probability reaches
+    ``prose_keep``. Lines in ``hard`` never stay.
 
     >>> decide_lines(np.array([0.9, 0.3, 0.3, 0.1]), np.zeros(4, bool), np.array([0, 0, 0, 1], bool),
     ...              np.array([20.0, 20.0, 20.0, 1.0]), 0.5, 0.2, 50.0).tolist()
     [True, True, True, False]
     """
     n = len(p)
-    keep = (p >= threshold) & ~hard
+    keep = expected_f_keep(p, hard, weq, fbeta) if fbeta > 0 else (p >= threshold) & ~hard
     if n == 0 or prose_keep > 1:
         return keep
     prose = ~hard & ~short

@@ -389,41 +389,55 @@ def page_scores(pd: PageData, keep: np.ndarray) -> tuple[float, float, float]:
     return prec, rec, f1
 
 
+# the decision rules tuning chooses from: a fixed threshold, or the page's expected F-beta cut
+THRESHOLDS = tuple(round(float(t), 2) for t in np.arange(0.2, 0.61, 0.05))
+FBETAS = (1.0, 1.25, 1.5, 2.0, 3.0)
+PROSE_KEEP = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4)
+PROSE_WORDS = (30.0, 60.0, 120.0)
+
+
+def _rules():
+    """``(threshold, fbeta, prose_keep, prose_words)`` candidates (prose_keep > 1: no prose rule)."""
+    for thr, fbeta in [(t, 0.0) for t in THRESHOLDS] + [(0.5, b) for b in FBETAS]:
+        yield thr, fbeta, 1.01, 30.0
+        for prose_keep in PROSE_KEEP:
+            if fbeta == 0 and prose_keep >= thr:
+                continue
+            for prose_words in PROSE_WORDS:
+                yield thr, fbeta, prose_keep, prose_words
+
+
 def tune(
     pages: Sequence[PageData], probs: Sequence[np.ndarray], min_recall: float = 0.95, max_lost: float = 0.01
 ) -> dict[str, float]:
-    """Threshold and prose-run rule with the best mean page F1 among those with mean recall >=
-    ``min_recall`` and at most ``max_lost`` of the pages losing their article (recall < 0.5),
-    on out-of-fold probabilities; when none meets both, recall first, then lost pages."""
+    """Decision rule (threshold or expected F-beta cut, and the prose-run rule) with the best mean
+    page F1 among those with mean recall >= ``min_recall`` and at most ``max_lost`` of the pages
+    losing their article (recall < 0.5), on out-of-fold probabilities; when none meets both,
+    recall first, then lost pages."""
     truth_pages = [(pd, p) for pd, p in zip(pages, probs, strict=True) if pd.page.truth is not None]
     best: tuple[float, ...] | None = None
     choice: dict[str, float] = {}
-    for thr in np.arange(0.2, 0.61, 0.05):
-        for prose_keep in (0.05, 0.1, 0.15, 0.2, 0.3, 1.01):
-            if prose_keep >= thr and prose_keep <= 1:
-                continue
-            for prose_words in (30.0, 60.0, 120.0):
-                if prose_keep > 1 and prose_words != 30.0:
-                    continue
-                f1s, recs, lost = [], [], 0
-                for pd, p in truth_pages:
-                    keep = decide_lines(p, pd.hard, pd.short, pd.weq, thr, prose_keep, prose_words)
-                    _, r, f = page_scores(pd, keep)
-                    f1s.append(f)
-                    recs.append(r)
-                    lost += r < 0.5
-                f1, rec = float(np.mean(f1s)), float(np.mean(recs))
-                key = (rec >= min_recall, lost <= max_lost * len(truth_pages), f1)
-                if best is None or key > best:
-                    best = key
-                    choice = {
-                        "threshold": round(float(thr), 3),
-                        "prose_keep": prose_keep,
-                        "prose_words": prose_words,
-                        "oof_f1": round(f1, 4),
-                        "oof_recall": round(rec, 4),
-                        "oof_lost": lost,
-                    }
+    for thr, fbeta, prose_keep, prose_words in _rules():
+        f1s, recs, lost = [], [], 0
+        for pd, p in truth_pages:
+            keep = decide_lines(p, pd.hard, pd.short, pd.weq, thr, prose_keep, prose_words, fbeta)
+            _, r, f = page_scores(pd, keep)
+            f1s.append(f)
+            recs.append(r)
+            lost += r < 0.5
+        f1, rec = float(np.mean(f1s)), float(np.mean(recs))
+        key = (rec >= min_recall, lost <= max_lost * len(truth_pages), f1)
+        if best is None or key > best:
+            best = key
+            choice = {
+                "threshold": thr,
+                "fbeta": fbeta,
+                "prose_keep": prose_keep,
+                "prose_words": prose_words,
+                "oof_f1": round(f1, 4),
+                "oof_recall": round(rec, 4),
+                "oof_lost": lost,
+            }
     return choice
 
 
@@ -479,6 +493,7 @@ def train_model(
         "feature_version": FEATURE_VERSION,
         "features": list(FEATURES),
         "threshold": choice["threshold"],
+        "fbeta": choice["fbeta"],
         "prose_keep": choice["prose_keep"],
         "prose_words": choice["prose_words"],
         "tuning": choice,
