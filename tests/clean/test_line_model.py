@@ -100,6 +100,38 @@ def test_decide_keeps_unsure_long_prose_runs():
     assert not decide_lines(p, hard, short, weq, 0.5, 0.25, 60.0)[3]
 
 
+def test_expected_f_cut_adapts_to_the_page():
+    from babelmill.clean.line_model import expected_f_keep
+
+    weq = np.array([40.0, 40.0, 40.0, 6.0, 6.0, 6.0])
+    none = np.zeros(6, dtype=bool)
+    # a clear article: the unsure short lines around it go
+    clear = np.array([0.95, 0.9, 0.92, 0.35, 0.3, 0.35])
+    assert expected_f_keep(clear, none, weq, 1.0).tolist() == [True, True, True, False, False, False]
+    # the same unsure lines stay on a page where nothing is sure (a fixed 0.5 would drop them all)
+    unsure = np.array([0.45, 0.4, 0.42, 0.35, 0.3, 0.35])
+    assert expected_f_keep(unsure, none, weq, 1.0)[:3].all()
+    # weighing recall more keeps more; a rule's removal is never undone
+    assert expected_f_keep(clear, none, weq, 4.0).sum() >= expected_f_keep(clear, none, weq, 1.0).sum()
+    hard = none.copy()
+    hard[1] = True
+    assert not expected_f_keep(clear, hard, weq, 1.0)[1]
+    # the model's rule: fbeta > 0 replaces the threshold
+    assert decide_lines(clear, none, none, weq, 0.99, 2.0, 60.0, fbeta=1.0).tolist() == [True] * 3 + [False] * 3
+
+
+def test_comment_marks():
+    from babelmill.clean.line_model import comment_marks
+
+    stamped = ["Posted October 28, 2012 at 10:31 pm | Permalink", "6 hours ago from TweetDeck", "21:57 Uhr",
+               "vor 3 Stunden", "margherita July 29, 2012 at 12:51 pm"]  # fmt: skip
+    replies = ["Alicia says:", "Reply", "Antworten", "Report abuse", "12 comments"]
+    prose = ["The council approved the budget after a long debate.", "Die Regierung hat am Montag beschlossen."]
+    marks = comment_marks(stamped + replies + prose)
+    assert marks[: len(stamped), 0].all() and marks[len(stamped) : len(stamped) + len(replies), 1].all()
+    assert not marks[-len(prose) :].any()
+
+
 def test_tuning_scores_pages_by_the_exact_token_overlap():
     # the decision rule is tuned on these scores: a line repeated on the page must not earn its
     # truth tokens twice (the benchmark scores the kept text as one bag of tokens)

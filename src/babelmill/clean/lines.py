@@ -160,7 +160,7 @@ def make_line(n: int, raw: str) -> Line:
     bullet = bool(_BULLET.match(text)) and not text.startswith(("-> ", "—>"))
     words = _WORD.findall(text)
     cjk = len(_CJK.findall(text))
-    latin_words = sum(1 for w in words if not _CJK.search(w))
+    latin_words = sum(1 for w in words if not _CJK.search(w)) if cjk else len(words)
     url_chars = sum(len(m.group(0)) for m in _URL.finditer(text))
     index = _stop_index()
     hits = dict.fromkeys(stoplists(), 0)
