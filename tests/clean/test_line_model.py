@@ -142,8 +142,19 @@ def test_tuning_scores_pages_by_the_exact_token_overlap():
     ids, line, counts, n_truth = token_index([tokens(t) for t in lines], truth)
     z = np.zeros(3)
     pd = PageData(
-        Page("p", Path("p.txt"), "site", truth=truth), np.zeros((3, 1)), z, z, z > 0, z > 0, z, z, n_truth,
-        lines, ids, line, counts,
+        Page("p", Path("p.txt"), "site", truth=truth),
+        np.zeros((3, 1)),
+        z,
+        z,
+        z > 0,
+        z > 0,
+        z,
+        z,
+        n_truth,
+        lines,
+        ids,
+        line,
+        counts,
     )
     prec, rec, f1 = page_scores(pd, np.array([True, True, False]))
     # kept: the x2, cat x2, sat x2; the truth has "the" twice, "cat" and "sat" once -> 4 of 6

@@ -10,8 +10,9 @@ the site). A gradient-boosted tree ensemble, trained by :mod:`babelmill.clean.tr
 as JSON, turns each line's feature row into the probability that it is article text.
 
 Inference needs only numpy: the trees are stored as flat arrays and evaluated level by level
-for all lines of a page and all trees at once, so the cost per line does not grow with the
-page. The model file names its features; a file made with another feature list is refused.
+for all lines of a page and all trees at once (:mod:`babelmill.clean.forest`), so the cost per
+line does not grow with the page; which lines stay is :mod:`babelmill.clean.decide`'s rule. The
+model file names its features; a file made with another feature list is refused.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from babelmill.clean.decide import decide_lines, expected_f_keep
+from babelmill.clean.forest import Forest
 
 #: bump when a feature's definition changes (a model made with other features is refused)
 FEATURE_VERSION = "lines-3"
@@ -247,78 +251,6 @@ def page_matrix(
     return np.concatenate(parts, axis=1)
 
 
-@dataclass
-class Forest:
-    """A tree ensemble as one flat node table, evaluated with numpy for all rows and trees at once.
-
-    Leaves are nodes too: they test feature 0 against +inf and lead back to themselves, so every
-    row takes exactly ``depth`` steps in every tree without masking finished ones.
-    """
-
-    feature: np.ndarray  # (nodes,) feature tested at each node
-    threshold: np.ndarray  # (nodes,) go left when the value is <= this
-    left: np.ndarray  # (nodes,) global index of the left child
-    right: np.ndarray
-    value: np.ndarray  # (nodes,) leaf value (log-odds contribution); 0 for split nodes
-    roots: np.ndarray  # (trees,) global index of each tree's root
-    depth: int
-
-    @classmethod
-    def from_json(cls, trees: list[dict], depth: int) -> Forest:
-        feature: list[int] = []
-        threshold: list[float] = []
-        left: list[int] = []
-        right: list[int] = []
-        value: list[float] = []
-        roots = []
-        for t in trees:
-            base = len(feature)
-            n_split = len(t["feature"])
-            n_leaf = len(t["leaf"])
-
-            def ref(child: int, base: int = base, n_split: int = n_split) -> int:
-                return base + (child if child >= 0 else n_split + ~child)
-
-            for k in range(n_split):
-                feature.append(int(t["feature"][k]))
-                threshold.append(float(t["threshold"][k]))
-                left.append(ref(int(t["left"][k])))
-                right.append(ref(int(t["right"][k])))
-                value.append(0.0)
-            for k in range(n_leaf):
-                me = base + n_split + k
-                feature.append(0)
-                threshold.append(float("inf"))
-                left.append(me)
-                right.append(me)
-                value.append(float(t["leaf"][k]))
-            roots.append(base if n_split else base + n_split)
-        return cls(
-            np.array(feature, dtype=np.intp),
-            np.array(threshold),
-            np.array(left, dtype=np.intp),
-            np.array(right, dtype=np.intp),
-            np.array(value),
-            np.array(roots, dtype=np.intp),
-            int(depth),
-        )
-
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        """Probability for each row of ``X`` (sigmoid of the summed leaf values)."""
-        n = X.shape[0]
-        if n == 0:
-            return np.zeros(0)
-        X = np.ascontiguousarray(X, dtype=np.float64)
-        flat = X.ravel()
-        row_base = (np.arange(n, dtype=np.intp) * X.shape[1])[:, None]
-        node = np.broadcast_to(self.roots, (n, len(self.roots))).copy()
-        for _ in range(self.depth):
-            vals = flat[row_base + self.feature[node]]
-            node = np.where(vals <= self.threshold[node], self.left[node], self.right[node])
-        score = self.value[node].sum(axis=1)
-        return 1.0 / (1.0 + np.exp(-score))
-
-
 # the line's own measures that the second stage sees beside the first stage's probabilities
 STACK_KEEP = ("log_weq", "cls", "hard_any", "sent_end", "legacy_keep", "stop_rel", "pos", "run_mass_rel")
 STACK_WINDOWS = (1, 2, 5, 15)
@@ -419,61 +351,7 @@ def load_line_model(spec: str | None, base: Path | None = None) -> LineModel | N
     return LineModel.load(path)
 
 
-def expected_f_keep(p: np.ndarray, hard: np.ndarray, weq: np.ndarray, beta2: float) -> np.ndarray:
-    """The page's lines by falling probability, up to the cut with the best expected F-beta.
-
-    With ``p`` read as each line's chance of being article text and ``weq`` as its words, keeping
-    the ``k`` most probable lines has expected true words ``tp(k) = sum(weq * p)`` over them, and
-    the page's expected article words are ``sum(weq * p)`` over all lines; the cut maximizes
-    ``(1 + beta2) * tp(k) / (kept words(k) + beta2 * article words)``. The cut adapts to the page:
-    where the article is clear, unsure lines go; where every line is unsure, more of them stay.
-    ``beta2 > 1`` weighs recall more than precision. Lines in ``hard`` never stay.
-
-    >>> expected_f_keep(np.array([0.9, 0.3, 0.8, 0.05]), np.zeros(4, bool), np.array([30.0, 5, 30, 5]), 1.0).tolist()
-    [True, False, True, False]
-    """
-    n = len(p)
-    keep = np.zeros(n, dtype=bool)
-    if n == 0:
-        return keep
-    q = np.where(hard, 0.0, p)
-    order = np.argsort(-q, kind="stable")
-    w = weq[order]
-    tp = np.cumsum(w * q[order])
-    score = (1.0 + beta2) * tp / (np.cumsum(w) + beta2 * tp[-1] + 1e-9)
-    keep[order[: int(np.argmax(score)) + 1]] = True
-    return keep & ~hard
-
-
-def decide_lines(
-    p: np.ndarray,
-    hard: np.ndarray,
-    short: np.ndarray,
-    weq: np.ndarray,
-    threshold: float,
-    prose_keep: float,
-    prose_words: float,
-    fbeta: float = 0.0,
-) -> np.ndarray:
-    """Which lines stay: those at or above ``threshold`` (with ``fbeta > 0`` instead: the cut of
-    :func:`expected_f_keep`), and every line of a prose run (lines that are neither short nor
-    removed by a rule, in a row) of at least ``prose_words`` words whose mean probability reaches
-    ``prose_keep``. Lines in ``hard`` never stay.
-
-    >>> decide_lines(np.array([0.9, 0.3, 0.3, 0.1]), np.zeros(4, bool), np.array([0, 0, 0, 1], bool),
-    ...              np.array([20.0, 20.0, 20.0, 1.0]), 0.5, 0.2, 50.0).tolist()
-    [True, True, True, False]
-    """
-    n = len(p)
-    keep = expected_f_keep(p, hard, weq, fbeta) if fbeta > 0 else (p >= threshold) & ~hard
-    if n == 0 or prose_keep > 1:
-        return keep
-    prose = ~hard & ~short
-    starts = np.concatenate([[True], prose[1:] != prose[:-1]])
-    run = np.cumsum(starts) - 1
-    words = np.bincount(run, weights=weq * prose)
-    psum = np.bincount(run, weights=p * prose)
-    size = np.bincount(run, weights=prose.astype(float))
-    mean = psum / np.maximum(size, 1)
-    ok = (words >= prose_words) & (mean >= prose_keep)
-    return keep | (prose & ok[run])
+__all__ = [
+    "BASE", "DEFAULT_MODEL", "FEATURES", "FEATURE_VERSION", "HARD_KINDS", "MARKS", "Forest", "LineModel",
+    "comment_marks", "decide_lines", "expected_f_keep", "load_line_model", "page_matrix", "stack_features",
+]  # fmt: skip

@@ -237,9 +237,7 @@ class PageData:
     truth_counts: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
-def token_index(
-    toks: Sequence[Sequence[str]], truth: str | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+def token_index(toks: Sequence[Sequence[str]], truth: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """``(ids, line, truth_counts, truth_tokens)``: each token of the lines as an id into the
     page's vocabulary, the line it is on, and how often each id occurs in the truth."""
     vocab: dict[str, int] = {}
