@@ -42,13 +42,14 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from babelmill.budget import TooSlow, cpu_budget, document_budget
-from babelmill.clean.cleaner import Cleaner, CleanResult, Thresholds
+from babelmill.clean.cleaner import Cleaner, CleanResult
 from babelmill.clean.coverage import cleaning_report
 from babelmill.clean.line_model import load_line_model
 from babelmill.clean.lines import count_words
 from babelmill.clean.repeats import line_key
 from babelmill.clean.rules import RuleSet, load_rules
 from babelmill.clean.site_lines import SiteLineStore, SiteStateError, line_hash
+from babelmill.clean.structure import Thresholds
 from babelmill.clean.title import apply_title
 from babelmill.document import QUARANTINED, Document
 from babelmill.stage import Stage, StatefulStage
