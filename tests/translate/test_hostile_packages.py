@@ -86,7 +86,7 @@ def test_a_failed_translation_leaves_blocks_pending_with_the_reason(monkeypatch)
     def broken(*_a, **_k):
         raise ValueError("metadata exploded")
 
-    monkeypatch.setattr(stage, "_engine_for", broken)
+    monkeypatch.setattr(stage.models, "get", broken)
     doc = Document(id="d", text="x", blocks=[Block(text="Guten Tag.", lang="de", line=1), Block(text="Hi.", lang="en")])
     (out,) = list(stage.run([doc]))
     de, en = out.blocks
