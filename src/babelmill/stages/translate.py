@@ -274,7 +274,8 @@ class TranslateStage(Stage):
         self._inbox.clear()
 
     def models_used(self) -> dict[str, Any]:
-        """The translation packages this stage loaded: name -> pair, version, device."""
+        """The translation packages this stage loaded: name -> pair, version, device and compute
+        type (the manifest records where and at which precision the corpus was translated)."""
         used: dict[str, Any] = {}
         for code, loaded in sorted(self._loaded.items()):
             if loaded.package is None or loaded.engine is None:
@@ -284,6 +285,7 @@ class TranslateStage(Stage):
                 "pair": pkg.pair,
                 "version": pkg.version,
                 "device": getattr(loaded.engine, "device", None),
+                "compute_type": getattr(loaded.engine, "compute_type", None),
                 "source_language": code,
             }
         return used
