@@ -11,14 +11,13 @@ measure its cache, not the GPU).
 Rows (each ``--repeats`` times, order rotating, medians reported):
 
 - ``cpu``: ``TranslateStage`` with ``device="cpu"`` (int8, babelmill's automatic CPU threading);
-- ``cuda``: ``TranslateStage`` with ``device="cuda"`` and the automatic compute type
-  (int8_float16 where the GPU has it);
-- ``cuda_fp16``: the same with ``compute_type="float16"``;
-- ``cuda_big``: the automatic compute type with ``max_batch_tokens`` raised to ``--big-batch``
-  (a GPU is fed better by bigger batches; the default budget is sized for CPUs);
+- ``cuda``: ``TranslateStage`` with ``device="cuda"`` and the automatic compute type and batch
+  budget;
+- with ``--sweep``: ``cuda_<compute type>_<budget>`` rows, each compute type (int8_float16,
+  float16, bfloat16) at each ``max_batch_tokens`` (4096 to 32768): what the defaults are chosen by;
 - ``raw_cuda``: one ``ctranslate2.Translator.translate_batch`` call on the same distinct
   sentences, pre-tokenized and length-sorted, same compute type, decode settings and token
-  budget as the ``cuda`` row: the ceiling for babelmill's GPU path.
+  budget as the ``cuda`` row's automatic ones: the ceiling for babelmill's GPU path.
 
 Also checked: the ``cuda`` row's output is identical on every repetition (the corpus must be
 byte-identical for the same inputs and config), and how many blocks the CPU and GPU rows translate
@@ -48,7 +47,7 @@ sys.path.insert(0, str(REPO / "src"))
 from babelmill.document import Block, Document  # noqa: E402
 from babelmill.stages.translate import TranslateConfig, TranslateStage  # noqa: E402
 from babelmill.testing.argos import build_package  # noqa: E402
-from babelmill.translate.engine import batch_budget, cpu_count, resolve_compute_type  # noqa: E402
+from babelmill.translate.engine import AUTO_BATCH_TOKENS, batch_budget, cpu_count, resolve_compute_type  # noqa: E402
 from babelmill.translate.packages import install_archive  # noqa: E402
 from babelmill.translate.sentences import split_sentences  # noqa: E402
 
@@ -125,7 +124,7 @@ def run_raw(package_dir: Path, tokens: list[list[str]], max_len: int, compute_ty
     import ctranslate2
 
     translator = ctranslate2.Translator(str(package_dir / "model"), device="cuda", compute_type=compute_type)
-    budget = batch_budget(sum(map(len, tokens)), TranslateConfig.max_batch_tokens)
+    budget = batch_budget(sum(map(len, tokens)), AUTO_BATCH_TOKENS["cuda"])
     t0 = time.perf_counter()
     translator.translate_batch(
         tokens,
@@ -149,7 +148,7 @@ def main() -> None:
     ap.add_argument("--sentences", type=int, default=None, help="distinct sentences (default 3000, quick 600)")
     ap.add_argument("--cpu-sentences", type=int, default=None, help="the CPU row's share of them (default all)")
     ap.add_argument("--max-decoding-length", type=int, default=48, help="common output cap")
-    ap.add_argument("--big-batch", type=int, default=16384, help="max_batch_tokens of the cuda_big row")
+    ap.add_argument("--sweep", action="store_true", help="also GPU rows for each compute type x batch budget")
     ap.add_argument("--repeats", type=int, default=2)
     args = ap.parse_args()
     if not cuda_devices():
@@ -183,12 +182,13 @@ def main() -> None:
         sp = spm.SentencePieceProcessor(model_file=str(package.path / "sentencepiece.model"))
         tokens = sorted(sp.encode(sentences, out_type=str), key=len)
 
-        rows = {
-            "cpu": dict(device="cpu"),
-            "cuda": dict(device="cuda"),
-            "cuda_fp16": dict(device="cuda", compute_type="float16"),
-            "cuda_big": dict(device="cuda", max_batch_tokens=args.big_batch),
-        }
+        rows: dict[str, dict] = {"cpu": dict(device="cpu"), "cuda": dict(device="cuda")}
+        if args.sweep:
+            for compute_type in ("int8_float16", "float16", "bfloat16"):
+                for budget in (4096, 8192, 16384, 32768):
+                    rows[f"cuda_{compute_type}_{budget}"] = dict(
+                        device="cuda", compute_type=compute_type, max_batch_tokens=budget
+                    )
         times: dict[str, list[float]] = {name: [] for name in [*rows, "raw_cuda"]}
         texts: dict[str, list[list[str]]] = {name: [] for name in rows}
         kinds: dict[str, str] = {}
@@ -210,21 +210,23 @@ def main() -> None:
 
     med = {name: statistics.median(v) for name, v in times.items()}
     for name in times:
-        kind = kinds.get(name, f"cuda/{auto_type}")
+        kind = kinds.get(name, f"cuda/{auto_type}, {AUTO_BATCH_TOKENS['cuda']} tokens")
         scaled = " (scaled from its share)" if name == "cpu" and n_cpu < n else ""
-        print(f"{name:<10} {kind:<22} {med[name]:8.2f}s  {n / med[name]:9.1f} sentences/s{scaled}")
+        print(f"{name:<26} {kind:<30} {med[name]:8.2f}s  {n / med[name]:9.1f} sentences/s{scaled}")
     repeatable = all(t == texts["cuda"][0] for t in texts["cuda"])
     cpu_texts, gpu_texts = texts["cpu"][0], texts["cuda"][0][: len(texts["cpu"][0])]
     same = sum(a == b for a, b in zip(cpu_texts, gpu_texts, strict=True)) / max(1, len(cpu_texts))
     print(f"cuda output identical on every repetition: {repeatable}")
     print(f"blocks translated alike on CPU (int8) and GPU ({auto_type}): {same:.3f} (random weights; informative)")
+    sweep = {k: v for k, v in med.items() if k.startswith("cuda_")}
+    best = ""
+    if sweep:
+        best = f" best_sweep={min(sweep, key=sweep.get)} best_vs_default={med['cuda'] / min(sweep.values()):.2f}"
     print(
         f"RESULT cuda=1 cuda_vs_cpu={med['cpu'] / med['cuda']:.2f} "
         f"fraction_of_ceiling={med['raw_cuda'] / med['cuda']:.3f} "
         f"sents_per_s_cuda={n / med['cuda']:.1f} sents_per_s_cpu={n / med['cpu']:.1f} "
-        f"fp16_vs_auto={med['cuda'] / med['cuda_fp16']:.2f} "
-        f"big_batch_vs_default={med['cuda'] / med['cuda_big']:.2f} "
-        f"cuda_repeatable={int(repeatable)} cpus={cpu_count()}"
+        f"cuda_repeatable={int(repeatable)} cpus={cpu_count()}{best}"
     )
 
 
