@@ -115,7 +115,8 @@ class ModelLoader:
             print(f"babelmill: warning: {printable(problem)}", file=sys.stderr)
 
     def models_used(self) -> dict[str, Any]:
-        """The translation packages loaded: name -> pair, version, device, source language."""
+        """The translation packages loaded: name -> pair, version, device, compute type (the
+        manifest records where and at which precision the corpus was translated), source language."""
         used: dict[str, Any] = {}
         for code, loaded in sorted(self.loaded.items()):
             if loaded.package is None or loaded.engine is None:
@@ -125,6 +126,7 @@ class ModelLoader:
                 "pair": pkg.pair,
                 "version": pkg.version,
                 "device": getattr(loaded.engine, "device", None),
+                "compute_type": getattr(loaded.engine, "compute_type", None),
                 "source_language": code,
             }
         return used
