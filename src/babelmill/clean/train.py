@@ -226,14 +226,29 @@ def _rules():
                 yield thr, fbeta, prose_keep, prose_words
 
 
+# The constraints tuning holds on the inner folds' out-of-fold pages. The inner models see less
+# data than the model that ships, and the first outer site-grouped CV with the expected F cut
+# (2026-11-30) measured recall 0.941 on held-out sites when the inner figure was held at 0.95:
+# recall is asked with a margin. Snippet pages' article snippets must stay as the issue asks.
+MIN_RECALL = 0.96
+MAX_LOST = 0.01
+MIN_SNIPPET_KEEP = 0.96
+
+
 def tune(
-    pages: Sequence[PageData], probs: Sequence[np.ndarray], min_recall: float = 0.95, max_lost: float = 0.01
+    pages: Sequence[PageData],
+    probs: Sequence[np.ndarray],
+    min_recall: float = MIN_RECALL,
+    max_lost: float = MAX_LOST,
+    min_snippet_keep: float = MIN_SNIPPET_KEEP,
 ) -> dict[str, float]:
     """Decision rule (threshold or expected F-beta cut, and the prose-run rule) with the best mean
-    page F1 among those with mean recall >= ``min_recall`` and at most ``max_lost`` of the pages
-    losing their article (recall < 0.5), on out-of-fold probabilities; when none meets both,
-    recall first, then lost pages."""
+    page F1 among those with mean recall >= ``min_recall``, at most ``max_lost`` of the pages
+    losing their article (recall < 0.5) and snippet pages keeping at least ``min_snippet_keep``
+    of their article snippets, on out-of-fold probabilities; when none meets all three, recall
+    first, then snippets, then lost pages."""
     truth_pages = [(pd, p) for pd, p in zip(pages, probs, strict=True) if pd.page.truth is not None]
+    snippet_pages = [(pd, p) for pd, p in zip(pages, probs, strict=True) if pd.page.snippets is not None]
     best: tuple[float, ...] | None = None
     choice: dict[str, float] = {}
     for thr, fbeta, prose_keep, prose_words in _rules():
@@ -244,8 +259,15 @@ def tune(
             f1s.append(f)
             recs.append(r)
             lost += r < 0.5
+        kept_snippets = []
+        for pd, p in snippet_pages:
+            want = (pd.y > 0) & (pd.w > 0)
+            if want.any():
+                keep = decide_lines(p, pd.hard, pd.short, pd.weq, thr, prose_keep, prose_words, fbeta)
+                kept_snippets.append(float(keep[want].mean()))
         f1, rec = float(np.mean(f1s)), float(np.mean(recs))
-        key = (rec >= min_recall, lost <= max_lost * len(truth_pages), f1)
+        snip = float(np.mean(kept_snippets)) if kept_snippets else 1.0
+        key = (rec >= min_recall, snip >= min_snippet_keep, lost <= max_lost * len(truth_pages), f1)
         if best is None or key > best:
             best = key
             choice = {
@@ -256,6 +278,7 @@ def tune(
                 "oof_f1": round(f1, 4),
                 "oof_recall": round(rec, 4),
                 "oof_lost": lost,
+                "oof_snippet_keep": round(snip, 4),
             }
     return choice
 
