@@ -116,8 +116,10 @@ def test_expected_f_cut_adapts_to_the_page():
     hard = none.copy()
     hard[1] = True
     assert not expected_f_keep(clear, hard, weq, 1.0)[1]
-    # the model's rule: fbeta > 0 replaces the threshold
+    # the model's rule with fbeta > 0: the cut ...
     assert decide_lines(clear, none, none, weq, 0.99, 2.0, 60.0, fbeta=1.0).tolist() == [True] * 3 + [False] * 3
+    # ... and its threshold is a floor: lines at or above it stay whatever the cut
+    assert decide_lines(clear, none, none, weq, 0.3, 2.0, 60.0, fbeta=1.0).all()
 
 
 def test_comment_marks():

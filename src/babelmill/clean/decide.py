@@ -41,17 +41,19 @@ def decide_lines(
     prose_words: float,
     fbeta: float = 0.0,
 ) -> np.ndarray:
-    """Which lines stay: those at or above ``threshold`` (with ``fbeta > 0`` instead: the cut of
-    :func:`expected_f_keep`), and every line of a prose run (lines that are neither short nor
-    removed by a rule, in a row) of at least ``prose_words`` words whose mean probability reaches
-    ``prose_keep``. Lines in ``hard`` never stay.
+    """Which lines stay: those at or above ``threshold`` (with ``fbeta > 0`` also those above the
+    cut of :func:`expected_f_keep`), and every line of a prose run (lines that are neither short
+    nor removed by a rule, in a row) of at least ``prose_words`` words whose mean probability
+    reaches ``prose_keep``. Lines in ``hard`` never stay.
 
     >>> decide_lines(np.array([0.9, 0.3, 0.3, 0.1]), np.zeros(4, bool), np.array([0, 0, 0, 1], bool),
     ...              np.array([20.0, 20.0, 20.0, 1.0]), 0.5, 0.2, 50.0).tolist()
     [True, True, True, False]
     """
     n = len(p)
-    keep = expected_f_keep(p, hard, weq, fbeta) if fbeta > 0 else (p >= threshold) & ~hard
+    keep = (p >= threshold) & ~hard
+    if fbeta > 0:
+        keep |= expected_f_keep(p, hard, weq, fbeta)
     if n == 0 or prose_keep > 1:
         return keep
     prose = ~hard & ~short

@@ -288,8 +288,9 @@ class LineModel:
     prose_keep: float  # keep a prose-run line at or above this probability (unsure long prose stays)
     prose_words: float  # ...when its run has at least this many words
     meta: dict
-    # > 0: instead of ``threshold_keep``, keep the page's most probable lines up to the cut that
-    # maximizes the page's expected F-beta with this beta squared (see :func:`decide_lines`)
+    # > 0: besides the lines at or above ``threshold_keep``, keep the page's most probable lines
+    # up to the cut that maximizes the page's expected F-beta with this beta squared
+    # (:func:`decide_lines`)
     fbeta: float = 0.0
 
     @classmethod

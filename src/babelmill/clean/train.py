@@ -209,15 +209,17 @@ def page_scores(pd: PageData, keep: np.ndarray) -> tuple[float, float, float]:
 
 
 # the decision rules tuning chooses from: a fixed threshold, or the page's expected F-beta cut
+# with a floor (lines at or above it stay whatever the cut; 1.01: no floor)
 THRESHOLDS = tuple(round(float(t), 2) for t in np.arange(0.2, 0.61, 0.05))
 FBETAS = (1.0, 1.25, 1.5, 2.0, 3.0)
+FLOORS = (0.3, 0.35, 0.4, 0.5, 1.01)
 PROSE_KEEP = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4)
 PROSE_WORDS = (30.0, 60.0, 120.0)
 
 
 def _rules():
     """``(threshold, fbeta, prose_keep, prose_words)`` candidates (prose_keep > 1: no prose rule)."""
-    for thr, fbeta in [(t, 0.0) for t in THRESHOLDS] + [(0.5, b) for b in FBETAS]:
+    for thr, fbeta in [(t, 0.0) for t in THRESHOLDS] + [(f, b) for b in FBETAS for f in FLOORS]:
         yield thr, fbeta, 1.01, 30.0
         for prose_keep in PROSE_KEEP:
             if fbeta == 0 and prose_keep >= thr:
