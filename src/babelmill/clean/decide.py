@@ -65,3 +65,19 @@ def decide_lines(
     mean = psum / np.maximum(size, 1)
     ok = (words >= prose_words) & (mean >= prose_keep)
     return keep | (prose & ok[run])
+
+
+def fill_gaps(stays: np.ndarray, hard: np.ndarray, prose: np.ndarray) -> np.ndarray:
+    """``stays`` plus the ``prose`` lines whose nearest lines not in ``hard`` on both sides stay:
+    a sentence between two kept paragraphs, cut off from them only by removed inline chrome
+    (an image credit, a "Loading..." placeholder), belongs to the article.
+
+    >>> fill_gaps(np.array([1, 0, 0, 0, 1], bool), np.array([0, 1, 0, 1, 0], bool), np.ones(5, bool)).tolist()
+    [True, False, True, False, True]
+    """
+    out = stays.copy()
+    open_ = np.flatnonzero(~hard)
+    for a, i, b in zip(open_[:-2], open_[1:-1], open_[2:], strict=True):
+        if not stays[i] and prose[i] and stays[a] and stays[b]:
+            out[i] = True
+    return out

@@ -9,6 +9,7 @@ from collections import Counter
 
 import numpy as np
 
+from babelmill.clean.decide import fill_gaps
 from babelmill.clean.line_model import BASE, HARD_KINDS, LineModel, comment_marks, page_matrix
 from babelmill.clean.lines import Line
 from babelmill.clean.repeats import content_stems, line_key
@@ -99,8 +100,9 @@ def apply_line_model(
     A line stays when the model's rule keeps it (:meth:`LineModel.decide`: the page's expected
     F cut or a fixed threshold), or when it belongs to a prose run (consecutive lines that are
     neither short nor removed by a rule) of at least ``prose_words`` words whose mean probability
-    reaches ``prose_keep``: unsure long prose is kept rather than risk losing the article.
-    Others go as ``line_model``.
+    reaches ``prose_keep``: unsure long prose is kept rather than risk losing the article; a
+    sentence between two kept lines with only rule-removed chrome around it stays too
+    (:func:`fill_gaps`). Others go as ``line_model``.
     """
     m = model
     p = m.predict(X)
@@ -109,6 +111,9 @@ def apply_line_model(
     short = np.array([c == "short" for c in classes], dtype=bool)
     weq = np.array([ln.weq for ln in lines])
     stays = m.decide(p, hard_mask, short, weq)
+    ends = [ln.text.endswith(SENTENCE_END) for ln in lines]
+    sentences = np.array([c != "short" and e for c, e in zip(classes, ends, strict=True)], dtype=bool)
+    stays = fill_gaps(stays, hard_mask, sentences)
     probs: dict[int, float] = {}
     for i in range(n):
         if i in hard:
