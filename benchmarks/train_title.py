@@ -47,6 +47,7 @@ from babelmill.clean.title import (  # noqa: E402
     _shaped,
     candidates,
     page_lines,
+    probs_of,
     verdicts_of,
 )
 from babelmill.document import Document  # noqa: E402
@@ -86,11 +87,19 @@ class _Capture(StripStage):
 
     def __init__(self) -> None:
         super().__init__(StripConfig(learned_title=False, persist_site_counts=False))
-        self.pages: dict[str, tuple[Document, set[str]]] = {}
+        self.pages: dict[str, tuple[Document, set[str], dict[int, float]]] = {}
+        self._last = None
+        clean = self.cleaner.clean
+
+        def keep_last(text, repeats=None):  # the clean result, for the line model's probabilities
+            self._last = clean(text, repeats)
+            return self._last
+
+        self.cleaner.clean = keep_last
 
     def _process_one(self, doc: Document, repeats: set[str]) -> Document:
         out = super()._process_one(doc, repeats)
-        self.pages[doc.id] = (out, set(repeats))
+        self.pages[doc.id] = (out, set(repeats), probs_of(self._last))
         return out
 
 
@@ -117,11 +126,11 @@ def collect(dev: Path, quick: bool = False) -> list[dict]:
             pass
     pages = []
     for r in rows:
-        doc, repeats = stage.pages[r[0]]
+        doc, repeats, probs = stage.pages[r[0]]
         truth = (folder / f"{r[0]}.truth.txt").read_text(encoding="utf-8").split("\n")[0].strip()
         lines = page_lines(texts[r[0]])
         verdicts = verdicts_of(doc.blocks, doc.removed)
-        cands = candidates(lines, verdicts, repeats)
+        cands = candidates(lines, verdicts, repeats, probs)
         pages.append(
             {
                 "id": r[0],
