@@ -26,7 +26,6 @@ are chosen by inner site-grouped CV; the reported precision and recall are those
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 import time
@@ -39,6 +38,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from train_title import find_dev, site_folds, write_or_check  # noqa: E402  (the same folds: sites, largest first)
+
 from babelmill.clean.coverage import ARTICLE_MAY_BE_LOST, cleaning_report, lost_features  # noqa: E402
 from babelmill.clean.lines import make_line  # noqa: E402
 from babelmill.document import Document  # noqa: E402
@@ -49,13 +50,6 @@ DEFAULT_OUT = ROOT / "src" / "babelmill" / "data" / "lost_warning.json"
 L2_GRID = (0.3, 1.0, 3.0, 10.0)
 FOLDS = 5
 _TOK = re.compile(r"\w+", re.UNICODE)
-
-
-def find_dev(arg: Path | None) -> Path | None:
-    for cand in ([arg] if arg else []) + [ROOT.parent / "shared" / "dev", ROOT.parents[1] / "shared" / "dev"]:
-        if cand is not None and cand.is_dir():
-            return cand
-    return None
 
 
 def recall(kept: str, truth: str) -> float:
@@ -103,20 +97,6 @@ def collect(dev: Path, quick: bool = False) -> list[dict]:
                     }
                 )
     return out
-
-
-def site_folds(rows: list[dict], k: int) -> list[int]:
-    """Fold of each row: sites, largest first, go to the fold with the fewest rows so far."""
-    sizes: dict[str, int] = defaultdict(int)
-    for r in rows:
-        sizes[r["site"]] += 1
-    load = [0] * k
-    fold_of: dict[str, int] = {}
-    for site in sorted(sizes, key=lambda s: (-sizes[s], s)):
-        f = min(range(k), key=lambda j: (load[j], j))
-        fold_of[site] = f
-        load[f] += sizes[site]
-    return [fold_of[r["site"]] for r in rows]
 
 
 def fit(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
@@ -250,16 +230,7 @@ def main() -> int:
                 for what in ("learned", "rule", "any_rule")
             )
         )
-    status = 0
-    if not args.quick:
-        text = json.dumps(final_model(rows, names), indent=1) + "\n"
-        if args.check:
-            same = args.out.is_file() and args.out.read_text(encoding="utf-8") == text
-            print(f"  shipped model reproduced byte for byte: {same}")
-            status = 0 if same else 1
-        else:
-            args.out.write_text(text, encoding="utf-8")
-            print(f"  wrote {args.out}")
+    status = 0 if args.quick else write_or_check(args.out, final_model(rows, names), args.check)
     print(
         f"RESULT lost_precision={cv['all_learned_precision']:.4f} lost_recall={cv['all_learned_recall']:.4f} "
         f"lost_f1={cv['all_learned_f1']:.4f} rule_precision={cv['all_rule_precision']:.4f} "
