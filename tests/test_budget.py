@@ -80,3 +80,30 @@ def test_many_short_lines_are_quarantined_before_they_cost_memory(tmp_path):
     (out,) = list(stage.run([Document(id="l", text="", source={"path": str(path)})]))
     assert out.status_reason == "too_many_lines" and "read.max_lines=20000" in out.status_detail["message"]
     assert time.perf_counter() - start < 5
+
+
+def _read(path):
+    (out,) = list(ReadStage(ReadConfig(), {}).run([Document(id="l", text="", source={"path": str(path)})]))
+    return out
+
+
+def test_a_flood_of_short_lines_is_quarantined_by_its_density(tmp_path):
+    # under read.max_lines, but the strip stage's cost is per line: 20,000 one-letter lines
+    # (40 KB) would cost it ~45 s per MB
+    flood = tmp_path / "flood.txt"
+    flood.write_text("".join(f"{chr(97 + i % 26)}\n" for i in range(20_000)))
+    out = _read(flood)
+    assert out.status_reason == "too_many_lines"
+    assert "2.0 bytes on average" in out.status_detail["message"]
+    assert "read.min_bytes_per_line=12" in out.status_detail["message"]
+    # a long page of short lines (menus, tables) stays: 2,000 one-letter lines, or 3,000 of 16 bytes
+    few = tmp_path / "few.txt"
+    few.write_text("a\n" * 2000)
+    page = tmp_path / "page.txt"
+    page.write_text("Home | News | Me\n" * 3000)
+    assert _read(few).ok and _read(page).ok
+    # 0 switches the check off
+    (out,) = list(
+        ReadStage(ReadConfig(min_bytes_per_line=0), {}).run([Document(id="f", text="", source={"path": str(flood)})])
+    )
+    assert out.ok
