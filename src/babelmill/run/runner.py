@@ -60,6 +60,7 @@ class RunOptions:
     shard_size: str | None = None  # overrides [output] shard_size of the config
     verbose: bool = False  # per-stage log lines and timings
     log_progress: bool = False  # plain progress lines (when there is no terminal for a bar)
+    quiet: bool = False  # -q: no warnings from the stages either
 
 
 def build_stages(
@@ -187,6 +188,7 @@ def _run_locked(
         device=opts.device,
         run=run_no,
         pipeline_dir=cfg.path.parent,  # relative rule files in the config resolve from here
+        quiet=opts.quiet,
     )
     stages.extend(build_stages(cfg, context))
     # documents move through the stages in windows of at most max(--checkpoint-every, 64): no

@@ -27,7 +27,6 @@ reassembles blocks in order.
 from __future__ import annotations
 
 import sqlite3
-import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -36,7 +35,6 @@ from typing import Any, ClassVar
 
 from babelmill.budget import TooSlow, cpu_budget, document_budget
 from babelmill.document import PENDING, QUARANTINED, TRANSLATED, Block, Document, SentencePair
-from babelmill.printable import printable
 from babelmill.stage import RunContext, Stage
 from babelmill.translate.cache import CACHE_FILE, CacheRow, TranslationCache, WorkerCache, merge_rows
 from babelmill.translate.engine import BatchTranslator, CTranslate2Engine, DecodeOptions, Engine
@@ -213,14 +211,14 @@ class TranslateStage(Stage):
 
     def _warn_unreadable_packages(self) -> None:
         """One stderr line per installed package that cannot be read (it is skipped; the other
-        languages' packages are used as usual)."""
+        languages' packages are used as usual); none with ``-q``."""
         if self._packages_checked:
             return
         self._packages_checked = True
         _, problems = discover_packages(self._models_dir())
         for problem in problems:
             self.count("packages_unreadable")
-            print(f"babelmill: warning: {printable(problem)}", file=sys.stderr)
+            self.context.warn(problem)
 
     def load_model(self, code: str) -> Engine:
         """The ``code -> en`` engine, loaded now with the translation cache opened (both happen
