@@ -126,7 +126,9 @@ def _unreadable(d: Path) -> list[str]:
 
 
 def _missing(d: Path) -> list[str]:
-    return [str(d / "does-not-exist.txt")]
+    # beside a good file: a run whose inputs are all missing stops with "nothing to read"
+    (d / "good.txt").write_text(ENGLISH)
+    return [str(d / "does-not-exist.txt"), str(d / "good.txt")]
 
 
 def _twice(d: Path) -> list[str]:
@@ -439,7 +441,7 @@ def cases(quick: bool) -> list[Case]:
         Case("non-UTF-8 file name", _bad_name, {"*": kept}, ("bericht-\\xff.txt", GERMAN)),
         Case("broken symlink", _symlink("broken.txt", "gone.txt"), {"*": ("quarantined", "not_found")}),
         Case("symlink loop", _loop, {"*": ("quarantined", "symlink_loop")}),
-        Case("missing path", _missing, {"*": ("quarantined", "not_found")}),
+        Case("missing path", _missing, {"does-not-exist.txt": ("quarantined", "not_found"), "*": kept}),
         Case("FIFO", _fifo, {"*": ("quarantined", "not_a_file")}),
         Case("symlink to a folder", _dir_link, {"*": ("quarantined", "not_a_file")}),
         Case(

@@ -18,7 +18,7 @@ from babelmill import __version__
 from babelmill.config import PipelineConfig, load_config
 from babelmill.engines import ENGINES, make_engine
 from babelmill.errors import ConfigError, RunError, StageStateError
-from babelmill.io.files import truncate_to
+from babelmill.io.files import REFUSED, truncate_to
 from babelmill.io.read import display_path
 from babelmill.io.sinks import CorpusSink, OutputConfig, SinkError
 from babelmill.registry import get_stage_class
@@ -136,6 +136,11 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
                     s.recover()
             with contextlib.suppress(OSError):
                 truncate_to(out / REJECTED, int(state.get("rejected_bytes", "0")))
+            if getattr(exc, "strerror", None) == REFUSED:  # planted while the run went on
+                raise RunError(
+                    f"{display_path(os.fsdecode(exc.filename))}: {REFUSED} during the run (remove it, or choose "
+                    "another -o directory); the outputs keep their last committed records"
+                ) from None
             where = f" ({display_path(os.fsdecode(exc.filename))})" if getattr(exc, "filename", None) else ""
             raise RunError(
                 f"{out}: the run stopped on an I/O error{where}: {getattr(exc, 'strerror', None) or exc}; "
