@@ -16,9 +16,10 @@ and strip; a 200 KB line of colons and one of spaces (minutes each before the pa
 linear); a million one-letter lines, 20,000 of one or two letters and 20,000 of 12 bytes (the
 densest text the read stage lets through); a catastrophic ``(a+)+$`` in a user rule file; links
 and a FIFO planted under output and state names, ``--rebuild`` with a linked state, an output
-folder that is its input folder; an unreadable Latin-1 package; a zip bomb and a damaged
-archive for ``models install``. Each attack must end in one clear ``error:`` line (or its
-documented fate), with every planted link's target unchanged. ``max_seconds_per_mb`` is the
+folder that is its input folder, a link planted while the run goes on; an unreadable Latin-1
+package; a zip bomb and a damaged archive for ``models install``. Each attack must end in one
+clear ``error:`` line (or its documented fate), with every planted link's target unchanged.
+``max_seconds_per_mb`` is the
 worst over the cases large enough to measure (``per_mb``) of the run's CPU seconds above those
 of a strip run over one small file (start-up and model loading) per MB of input: a bound on every
 stage's time that load from other processes does not inflate (the slowest stage's wall-clock
@@ -44,6 +45,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from collections import Counter
@@ -285,6 +287,31 @@ def _link_under(name: str):
     return attack
 
 
+def _link_during_run(name: str):
+    """A link planted under ``name`` once the run holds its lock (after every check made before
+    the run): the open of that output must refuse it."""
+
+    def attack(d: Path):
+        out = d / "out"
+        victim = d / "victim.txt"
+        victim.write_text(VICTIM)
+        inputs = d / "in"
+        inputs.mkdir()
+        for i in range(300):  # a run of a few seconds
+            (inputs / f"{i:03d}.txt").write_text(f"Story {i}. {ENGLISH}")
+
+        def plant() -> None:
+            deadline = time.monotonic() + 120
+            while not (out / ".babelmill.lock").exists() and time.monotonic() < deadline:
+                time.sleep(0.002)
+            (out / name).symlink_to(victim)
+
+        threading.Thread(target=plant, daemon=True).start()
+        return ["run", str(inputs), "-o", str(out)], _refused(victim, "refusing")
+
+    return attack
+
+
 def _fifo_output(d: Path):
     out = d / "out"
     out.mkdir()
@@ -514,6 +541,7 @@ def cases(quick: bool) -> list[Case]:
         Case("link as manifest.json.tmp", _none, {}, attack=_link_under("manifest.json.tmp")),
         Case("link as .babelmill.lock", _none, {}, attack=_link_under(".babelmill.lock")),
         Case("link as state/runs.sqlite", _none, {}, attack=_link_under("state/runs.sqlite")),
+        Case("link planted mid-run", _none, {}, attack=_link_during_run("runs.jsonl"), note="as runs.jsonl"),
         Case("FIFO as rejected.jsonl", _none, {}, attack=_fifo_output),
         Case("--rebuild, state a link", _none, {}, attack=_rebuild_linked_state),
         Case("run d -o d", _none, {}, attack=_output_is_input),
