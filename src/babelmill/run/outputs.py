@@ -17,7 +17,7 @@ from pathlib import Path
 
 from babelmill.errors import RunError
 from babelmill.io.files import create_new, open_regular
-from babelmill.io.sinks import CORPUS, OUTPUT_NAMES, remove_outputs
+from babelmill.io.layout import CORPUS, OUTPUT_NAMES, remove_outputs
 from babelmill.translate.cache import CACHE_FILE
 
 REJECTED = "rejected.jsonl"
