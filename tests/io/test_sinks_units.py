@@ -14,7 +14,7 @@ import pytest
 from babelmill.errors import SinkError
 from babelmill.io.formats import DEFAULT_SHARD_SIZE, OutputConfig, decode_shard, encode_shard, parse_size
 from babelmill.io.layout import CORPUS, STAGING, corpus_files, iter_corpus_records, remove_outputs
-from babelmill.io.sinks import CorpusSink, ShardedSink, SingleFileSink
+from babelmill.io.sinks import CorpusSink, ShardedSink, SingleFileSink, open_sink
 
 
 def _line(rec: dict) -> bytes:
@@ -95,7 +95,7 @@ def test_parse_size_message_gives_examples():
 def test_output_config(fmt, size, sharded, shard_bytes, layout):
     cfg = OutputConfig(format=fmt, shard_size=size)
     assert (cfg.sharded, cfg.shard_bytes, cfg.layout) == (sharded, shard_bytes, layout)
-    assert type(CorpusSink.open(Path("."), {}, cfg)) is (ShardedSink if sharded else SingleFileSink)
+    assert type(open_sink(Path("."), {}, cfg)) is (ShardedSink if sharded else SingleFileSink)
 
 
 def test_default_shard_size_is_256_mib():
@@ -247,7 +247,7 @@ def test_remove_outputs_deletes_corpus_files_and_their_temporaries_only(tmp_path
 
 
 def _single(tmp_path, state=None) -> SingleFileSink:
-    sink = CorpusSink.open(tmp_path, state or {}, OutputConfig())
+    sink = open_sink(tmp_path, state or {}, OutputConfig())
     sink.recover()
     return sink
 
@@ -334,7 +334,7 @@ def test_single_file_remove_ids_without_a_file(tmp_path):
     ],
 )
 def test_another_layout_is_refused(tmp_path, state, fmt, message):
-    sink = CorpusSink.open(tmp_path, state, OutputConfig(format=fmt))
+    sink = open_sink(tmp_path, state, OutputConfig(format=fmt))
     with pytest.raises(SinkError, match=message) as err:
         sink.recover()
     assert str(err.value).startswith(f"{tmp_path} holds a corpus written as ")
@@ -345,8 +345,8 @@ def test_another_layout_is_refused(tmp_path, state, fmt, message):
 
 @pytest.mark.parametrize("state", [{}, {"corpus_bytes": "0"}, {"corpus_bytes": ""}])
 def test_a_fresh_state_takes_any_layout(tmp_path, state):
-    CorpusSink.open(tmp_path, state, OutputConfig(format="jsonl.gz")).recover()
-    CorpusSink.open(tmp_path, state, OutputConfig()).recover()
+    open_sink(tmp_path, state, OutputConfig(format="jsonl.gz")).recover()
+    open_sink(tmp_path, state, OutputConfig()).recover()
 
 
 def test_base_sink_does_nothing():
@@ -358,7 +358,7 @@ def test_base_sink_does_nothing():
 
 
 def _sharded(tmp_path, fmt="jsonl", size=100, state=None) -> ShardedSink:
-    sink = CorpusSink.open(tmp_path, state or {}, OutputConfig(format=fmt, shard_size=size))
+    sink = open_sink(tmp_path, {} if state is None else state, OutputConfig(format=fmt, shard_size=size))
     sink.recover()
     return sink
 
@@ -516,11 +516,11 @@ def test_remove_ids_heals_a_stale_manifest_entry_and_skips_missing_shards(tmp_pa
 def test_a_missing_format_library_is_one_clear_error(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "zstandard", None)
     with pytest.raises(SinkError) as err:
-        CorpusSink.open(tmp_path, {}, OutputConfig(format="jsonl.zst"))
+        open_sink(tmp_path, {}, OutputConfig(format="jsonl.zst"))
     assert str(err.value) == "--format jsonl.zst needs the zstandard package: pip install 'babelmill[zstd]'"
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     with pytest.raises(SinkError) as err:
-        CorpusSink.open(tmp_path, {}, OutputConfig(format="parquet"))
+        open_sink(tmp_path, {}, OutputConfig(format="parquet"))
     assert str(err.value) == "--format parquet needs pyarrow: pip install 'babelmill[parquet]'"
 
 
@@ -548,13 +548,13 @@ def _column_types(path: Path) -> list[str] | None:
 
 def test_an_unknown_output_name_is_refused(tmp_path):
     with pytest.raises(ValueError) as err:
-        CorpusSink.open(tmp_path, {}, OutputConfig(), "pairs")
+        open_sink(tmp_path, {}, OutputConfig(), "pairs")
     assert str(err.value) == "output name must be one of corpus, parallel, not 'pairs'"
 
 
 def test_parallel_single_file_has_its_own_file_and_state_keys(tmp_path):
     state = {"corpus_bytes": "999", "corpus_layout": "sharded:parquet"}  # the corpus's, not ours
-    sink = CorpusSink.open(tmp_path, state, OutputConfig(), "parallel")
+    sink = open_sink(tmp_path, state, OutputConfig(), "parallel")
     sink.recover()
     assert (sink.key("bytes"), sink.typed) == ("parallel_bytes", True)
     sink.write(_line(PAIRS[0]))
@@ -566,7 +566,7 @@ def test_parallel_single_file_has_its_own_file_and_state_keys(tmp_path):
 
 
 def test_parallel_layout_is_checked_on_its_own_keys(tmp_path):
-    sink = CorpusSink.open(tmp_path, {"parallel_bytes": "10"}, OutputConfig(format="jsonl.gz"), "parallel")
+    sink = open_sink(tmp_path, {"parallel_bytes": "10"}, OutputConfig(format="jsonl.gz"), "parallel")
     with pytest.raises(SinkError, match="single jsonl, not sharded jsonl.gz"):
         sink.recover()
 
@@ -580,7 +580,7 @@ def test_parallel_shards_keep_their_names_and_types(tmp_path, fmt):
     (tmp_path / "parallel").mkdir()
     (tmp_path / "parallel" / f"part-00003.{fmt}").write_bytes(b"uncommitted")
     (tmp_path / "parallel" / f".part-00004.{fmt}.tmp").write_bytes(b"part")
-    sink = CorpusSink.open(tmp_path, {}, OutputConfig(format=fmt, shard_size=10_000), "parallel")
+    sink = open_sink(tmp_path, {}, OutputConfig(format=fmt, shard_size=10_000), "parallel")
     sink.recover()
     assert [p.name for p in (tmp_path / "parallel").iterdir()] == []
     assert [p.name for p in (tmp_path / "corpus").iterdir()] == ["part-00000.jsonl"]
@@ -637,3 +637,89 @@ def test_remove_outputs_takes_the_parallel_files_too(tmp_path):
 def test_sinks_write_the_corpus_unless_told_otherwise(tmp_path):
     assert ShardedSink(tmp_path, {}, OutputConfig(format="jsonl.gz")).name == "corpus"
     assert SingleFileSink(tmp_path, {}, OutputConfig()).path == tmp_path / CORPUS
+
+
+# -- records put back in their place -------------------------------------------------------------
+
+
+def _write_run(sink: ShardedSink, state: dict, lines: list[bytes]) -> None:
+    """What a run does: seal when the next record would not fit, and at the end; commit."""
+    for line in lines:
+        if sink.full_before(line):
+            sink.seal()
+            state.update(_commit(sink))
+        sink.write(line)
+    sink.flush()
+    sink.seal()
+    state.update(_commit(sink))
+
+
+def _replaced_c(tmp_path: Path) -> tuple[ShardedSink, dict, ShardedSink]:
+    """A fresh output of records a..f, and one where "c" was removed and written again at the end."""
+    records = [_line({"id": k, "text": k * 30}) for k in "abcdef"]
+    (tmp_path / "fresh").mkdir()
+    (tmp_path / "inc").mkdir()
+    fresh_state: dict = {}
+    fresh = _sharded(tmp_path / "fresh", size=120, state=fresh_state)
+    _write_run(fresh, fresh_state, records)
+    state: dict = {}
+    sink = _sharded(tmp_path / "inc", size=120, state=state)
+    _write_run(sink, state, records)
+    assert sink.remove_ids({"c"}) == 1
+    state.update(sink.state_values())
+    _write_run(sink, state, [records[2]])
+    assert [r["id"] for r in sink.records()] == list("abdefc")
+    return sink, state, fresh
+
+
+def _shard_bytes(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((out / "corpus").iterdir())}
+
+
+def test_moved_records_are_cut_into_the_shards_a_fresh_run_writes(tmp_path):
+    sink, state, fresh = _replaced_c(tmp_path)
+    assert len(fresh.files()) >= 3  # the move crosses shard boundaries
+    assert sink.move_records({"c": 2})
+    state.update(sink.state_values())
+    assert [r["id"] for r in sink.records()] == list("abcdef")
+    assert sink.files() == fresh.files()
+    assert _shard_bytes(tmp_path / "inc") == _shard_bytes(tmp_path / "fresh")
+    assert not (tmp_path / "inc" / ".corpus-swap").exists()
+    assert sink.move_records({"c": 2})  # again: nothing to do
+    assert _shard_bytes(tmp_path / "inc") == _shard_bytes(tmp_path / "fresh")
+    sink.close()
+    fresh.close()
+
+
+def test_a_swap_cut_short_is_finished_when_the_output_is_opened_again(tmp_path, monkeypatch):
+    sink, state, fresh = _replaced_c(tmp_path)
+    with monkeypatch.context() as m:
+        m.setattr(ShardedSink, "_finish_swap", lambda self: None)  # killed once the swap is committed
+        sink.move_records({"c": 2})
+    sink.close()
+    assert [r["id"] for r in sink.records()] == list("abdefc")  # the committed shards are untouched
+    assert json.loads(state["corpus_swap"])
+    again = _sharded(tmp_path / "inc", size=120, state=state)
+    assert [r["id"] for r in again.records()] == list("abcdef")
+    assert _shard_bytes(tmp_path / "inc") == _shard_bytes(tmp_path / "fresh")
+    assert state["corpus_swap"] == "" and json.loads(state["corpus_shards"]) == fresh.files()
+    # shards written for a swap that was never committed are dropped, the output left as it was
+    (tmp_path / "inc" / ".corpus-swap").mkdir()
+    (tmp_path / "inc" / ".corpus-swap" / "part-00000.jsonl").write_bytes(LINES[0])
+    third = _sharded(tmp_path / "inc", size=120, state=state)
+    assert not (tmp_path / "inc" / ".corpus-swap").exists()
+    assert [r["id"] for r in third.records()] == list("abcdef")
+    for s in (sink, again, third, fresh):
+        s.close()
+
+
+def test_records_waiting_in_staging_are_not_moved(tmp_path):
+    sink = _sharded(tmp_path, size=10_000)
+    sink.write(LINES[0])
+    sink.seal()
+    sink.after_commit()
+    sink.write(LINES[1])
+    sink.flush()
+    assert sink.move_records({"b": 0}) is False
+    assert [r["id"] for r in sink.records()] == ["a", "b"]
+    sink.close()
