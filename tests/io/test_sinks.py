@@ -13,7 +13,7 @@ import pytest
 from babelmill.config import ConfigError, load_config
 from babelmill.io.formats import OutputConfig, parse_size
 from babelmill.io.layout import STAGING, iter_corpus_records
-from babelmill.io.sinks import CorpusSink
+from babelmill.io.sinks import open_sink
 from babelmill.run import RunError, RunOptions, run_pipeline
 from babelmill.run.state import RunState
 
@@ -177,7 +177,7 @@ def test_sealed_but_uncommitted_shard_is_rebuilt_from_staging(tmp_path: Path):
     state = RunState(out / "state")
     lines = [(json.dumps({"id": f"bm-{i}", "text": "x" * 50}) + "\n").encode() for i in range(3)]
 
-    sink = CorpusSink.open(out, state, OutputConfig(format="jsonl.gz"))
+    sink = open_sink(out, state, OutputConfig(format="jsonl.gz"))
     sink.recover()
     for line in lines[:2]:
         sink.write(line)
@@ -192,7 +192,7 @@ def test_sealed_but_uncommitted_shard_is_rebuilt_from_staging(tmp_path: Path):
     sink.close()
     sealed = (out / "corpus" / "part-00000.jsonl.gz").read_bytes()
 
-    sink = CorpusSink.open(out, state, OutputConfig(format="jsonl.gz"))
+    sink = open_sink(out, state, OutputConfig(format="jsonl.gz"))
     sink.recover()
     assert not (out / "corpus" / "part-00000.jsonl.gz").exists()
     assert (out / STAGING).read_bytes() == b"".join(lines[:2])
@@ -220,7 +220,7 @@ def test_a_file_rewritten_just_before_a_crash_is_never_padded(tmp_path: Path, co
     committed = int(state.get("corpus_bytes"))
     kept = (out / "corpus.jsonl").read_bytes().splitlines(keepends=True)
     (out / "corpus.jsonl").write_bytes(b"".join(kept[1:]))  # the rewrite, then the crash
-    sink = CorpusSink.open(out, state, OutputConfig())
+    sink = open_sink(out, state, OutputConfig())
     sink.recover()
     sink.close()
     state.close()
@@ -236,7 +236,7 @@ def test_a_file_rewritten_just_before_a_crash_is_never_padded(tmp_path: Path, co
 def test_move_records_puts_each_record_at_its_place_among_the_others(tmp_path: Path):
     out = tmp_path / "out"
     out.mkdir()
-    sink = CorpusSink.open(out, RunState(out / "state"), OutputConfig())
+    sink = open_sink(out, RunState(out / "state"), OutputConfig())
     sink.recover()
     for doc_id in ["b", "d", "new", "a2", "c2"]:  # a2 and c2 were appended by a rerun
         sink.write((json.dumps({"id": doc_id}) + "\n").encode())
@@ -247,5 +247,5 @@ def test_move_records_puts_each_record_at_its_place_among_the_others(tmp_path: P
     assert (out / "corpus.jsonl").stat().st_size == size
     assert sink.move_records({"a2": 0, "c2": 1})  # twice gives the same file
     assert [r["id"] for r in iter_corpus_records(out)] == ["a2", "b", "c2", "d", "new"]
-    sharded = CorpusSink.open(tmp_path / "other", RunState(tmp_path / "other" / "state"), OutputConfig("jsonl.gz"))
+    sharded = open_sink(tmp_path / "other", RunState(tmp_path / "other" / "state"), OutputConfig("jsonl.gz"))
     assert not sharded.keeps_places and not sharded.move_records({"x": 0})

@@ -9,6 +9,7 @@ parallel corpus is laid out the same way under the name ``parallel``. The writer
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -82,6 +83,13 @@ def remove_outputs(out_dir: Path) -> None:
             base = temp_of(p.name) or p.name
             if base in (f"{name}.jsonl", f".{name}-staging.jsonl") or legacy.match(base):
                 p.unlink(missing_ok=True)
+        swap = out_dir / f".{name}-swap"  # shards being swapped in (io/shards.py)
+        if swap.is_dir() and not swap.is_symlink():
+            for p in swap.iterdir():
+                if SHARD_RE.match(temp_of(p.name) or p.name):
+                    p.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                swap.rmdir()
         folder = out_dir / name
         if folder.is_dir() and not folder.is_symlink():
             for p in folder.iterdir():
