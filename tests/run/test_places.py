@@ -53,3 +53,28 @@ def test_an_edited_input_keeps_its_place_in_the_shards_so_a_rerun_equals_a_rebui
     assert not (out / ".corpus-swap").exists()
     _run(inputs, out, config, fmt, rebuild=True)
     assert _shards(out) == incremental
+
+
+def test_a_run_killed_while_swapping_shards_in_is_finished_by_the_next(tmp_path: Path, monkeypatch):
+    from babelmill.io.shards import ShardedSink
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for i in range(8):
+        (inputs / f"{i:02d}.txt").write_text(_article(i), encoding="utf-8")
+    config = tmp_path / "pipeline.toml"
+    config.write_text(STAGES, encoding="utf-8")
+    out = tmp_path / "out"
+    _run(inputs, out, config, "jsonl.gz")
+    (inputs / "02.txt").write_text(_article(2, edition=1), encoding="utf-8")
+    with monkeypatch.context() as m:
+        m.setattr(ShardedSink, "_finish_swap", lambda self: None)  # killed once the swap is committed
+        _run(inputs, out, config, "jsonl.gz")
+    assert (out / ".corpus-swap").is_dir()  # the new shards wait there; the output folder check lets it be
+    summary = _run(inputs, out, config, "jsonl.gz")
+    assert summary.processed == 0
+    assert not (out / ".corpus-swap").exists()
+    assert [Path(r["source"]["path"]).name for r in iter_corpus_records(out)] == [f"{i:02d}.txt" for i in range(8)]
+    finished = _shards(out)
+    _run(inputs, out, config, "jsonl.gz", rebuild=True)
+    assert _shards(out) == finished

@@ -29,6 +29,12 @@ LEGACY_SHARD_RE = re.compile(r"^corpus-(\d{5,})\.(jsonl|jsonl\.gz|jsonl\.zst|par
 OUTPUT_NAMES = ("corpus", "parallel")
 
 
+def swap_dir(out_dir: Path, name: str) -> Path:
+    """Where the shards of output ``name`` wait while they are swapped in (see
+    :meth:`babelmill.io.shards.ShardedSink.move_records`)."""
+    return Path(out_dir) / f".{name}-swap"
+
+
 def legacy_shard_re(name: str) -> re.Pattern[str]:
     """Shard names of output ``name`` as earlier versions wrote them (``corpus-00000.jsonl.gz``)."""
     return re.compile(rf"^{name}-(\d{{5,}})\.(jsonl|jsonl\.gz|jsonl\.zst|parquet)$")
@@ -83,7 +89,7 @@ def remove_outputs(out_dir: Path) -> None:
             base = temp_of(p.name) or p.name
             if base in (f"{name}.jsonl", f".{name}-staging.jsonl") or legacy.match(base):
                 p.unlink(missing_ok=True)
-        swap = out_dir / f".{name}-swap"  # shards being swapped in (io/shards.py)
+        swap = swap_dir(out_dir, name)
         if swap.is_dir() and not swap.is_symlink():
             for p in swap.iterdir():
                 if SHARD_RE.match(temp_of(p.name) or p.name):

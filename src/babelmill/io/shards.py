@@ -14,7 +14,7 @@ from typing import Any
 from babelmill.errors import SinkError
 from babelmill.io.files import atomic_write_bytes, truncate_to
 from babelmill.io.formats import OutputConfig, _pyarrow, _zstd, decode_shard, encode_shard
-from babelmill.io.layout import SHARD_RE, shard_number, temp_of
+from babelmill.io.layout import SHARD_RE, shard_number, swap_dir, temp_of
 from babelmill.io.sink import CorpusSink, filter_lines, record_line, reorder_lines
 
 
@@ -175,7 +175,7 @@ class ShardedSink(CorpusSink):
             before += self.shards[start]["records"]
             start += 1
         number = shard_number(self.shards[start]["name"])
-        swap = self.out / f".{self.name}-swap"
+        swap = swap_dir(self.out, self.name)
         shutil.rmtree(swap, ignore_errors=True)
         swap.mkdir()
         entries = []
@@ -205,7 +205,7 @@ class ShardedSink(CorpusSink):
     def _finish_swap(self) -> None:
         """Move the shards a committed swap names into place and commit the new shard list; drop
         a swap that was never committed."""
-        swap = self.out / f".{self.name}-swap"
+        swap = swap_dir(self.out, self.name)
         entries = json.loads(self.state.get(self.key("swap"), "") or "null")
         if entries is None:
             shutil.rmtree(swap, ignore_errors=True)
