@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from babelmill.errors import SinkError
-from babelmill.io.files import atomic_write_bytes, truncate_to
+from babelmill.io.files import atomic_write_bytes, open_regular, own_folder, truncate_to
 from babelmill.io.formats import OutputConfig, _pyarrow, _zstd, decode_shard, encode_shard
 from babelmill.io.layout import SHARD_RE, shard_number, swap_dir, temp_of
 from babelmill.io.sink import CorpusSink, filter_lines, record_line, reorder_lines
@@ -60,7 +60,7 @@ class ShardedSink(CorpusSink):
 
     def _open(self):
         if self.fh is None:
-            self.fh = open(self.staging, "ab")  # noqa: SIM115 - held for the run
+            self.fh = open_regular(self.staging, "ab")  # held for the run; never through a link
         return self.fh
 
     def full_before(self, line: bytes) -> bool:
@@ -86,11 +86,11 @@ class ShardedSink(CorpusSink):
         fh.flush()
         if fh.tell() == 0 or self._reset_staging:
             return
-        with open(self.staging, "rb") as src:
+        with open_regular(self.staging, "rb") as src:
             lines = [line for line in src if line.strip()]
         data = encode_shard(lines, self.fmt, self.typed)
         name = self._next_name()
-        (self.out / self.name).mkdir(exist_ok=True)
+        own_folder(self.out / self.name)
         atomic_write_bytes(self.out / name, data)
         self.shards.append(
             {"name": name, "records": len(lines), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
@@ -135,7 +135,7 @@ class ShardedSink(CorpusSink):
             shard.update(records=len(kept), bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
         if self.staging.exists():
             self.close()
-            with open(self.staging, "rb") as fh:
+            with open_regular(self.staging, "rb") as fh:
                 kept, dropped = filter_lines(fh, ids)
             if dropped:
                 atomic_write_bytes(self.staging, b"".join(kept))
@@ -177,7 +177,7 @@ class ShardedSink(CorpusSink):
         number = shard_number(self.shards[start]["name"])
         swap = swap_dir(self.out, self.name)
         shutil.rmtree(swap, ignore_errors=True)
-        swap.mkdir()
+        own_folder(swap)
         entries = []
         for j, chunk in enumerate(self._cut(new[before:])):
             name = f"{self.name}/part-{number + j:05d}.{self.fmt}"

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from babelmill.io.files import atomic_write_bytes, file_sha256, truncate_to
+from babelmill.io.files import atomic_write_bytes, file_sha256, open_regular, truncate_to
 from babelmill.io.formats import OutputConfig, decode_shard
 from babelmill.io.sink import CorpusSink, filter_lines, reorder_lines
 
@@ -33,7 +33,7 @@ class SingleFileSink(CorpusSink):
 
     def _open(self):
         if self.fh is None:
-            self.fh = open(self.path, "ab")  # noqa: SIM115 - held for the run
+            self.fh = open_regular(self.path, "ab")  # held for the run; never through a link
         return self.fh
 
     def write(self, line: bytes) -> None:
@@ -51,7 +51,7 @@ class SingleFileSink(CorpusSink):
         if not ids or not self.path.exists():
             return 0
         self.close()
-        with open(self.path, "rb") as fh:
+        with open_regular(self.path, "rb") as fh:
             kept, dropped = filter_lines(fh, ids)
         if dropped:
             atomic_write_bytes(self.path, b"".join(kept))
@@ -70,7 +70,7 @@ class SingleFileSink(CorpusSink):
         if not moves or not self.path.exists():
             return True
         self.close()
-        with open(self.path, "rb") as fh:
+        with open_regular(self.path, "rb") as fh:
             lines = [line for line in fh if line.strip()]
         data = b"".join(reorder_lines(lines, moves))
         if data != b"".join(lines):
@@ -85,7 +85,7 @@ class SingleFileSink(CorpusSink):
     def files(self) -> list[dict[str, Any]]:
         if not self.path.exists():
             return []
-        with open(self.path, "rb") as fh:
+        with open_regular(self.path, "rb") as fh:
             records = sum(1 for line in fh if line.strip())
         return [
             {
