@@ -101,14 +101,15 @@ PAGE = (
 # a clock time or a relative age ("at 10:31 pm", "21:57 Uhr", "6 hours ago", "vor 3 Stunden"):
 # comment headers, tweets and live feeds carry one per entry; article text rarely does
 _STAMP = re.compile(
-    r"\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\b|uhr\b|h\b)?|\b\d+\s+(?:sec|min|minute|hour|hr|day|week|month)s?\s+ago\b"
-    r"|\bvor\s+\d+\s+(?:sekunden|minuten|stunden|tagen|wochen|monaten)\b|\d+時\d+分",
+    r"\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\b|uhr\b|h\b)?|\b\d{1,3}\s+(?:sec|min|minute|hour|hr|day|week|month)s?\s+ago\b"
+    r"|\bvor\s+\d{1,3}\s+(?:sekunden|minuten|stunden|tagen|wochen|monaten)\b|\d{1,2}時\d{1,2}分",
     re.IGNORECASE,
 )
 # the words around a user comment: "X says:", "Reply", "Permalink", "Report abuse", "Antworten"
 _REPLY = re.compile(
-    r"(?:\bsays|\bsaid|\bwrote|\bschrieb|\bmeint)\s*:?\s*$|^(?:reply|antworten|quote|zitieren|melden|flag)\b"
-    r"|\b(?:reply|antworten)$|\bpermalink\b|\breport abuse\b|\bin reply to\b|\bcomments?\s*\(?\d+|\d+\s+comments?\b"
+    r"(?:\bsays|\bsaid|\bwrote|\bschrieb|\bmeint):?\s*$|^(?:reply|antworten|quote|zitieren|melden|flag)\b"
+    r"|\b(?:reply|antworten)$|\bpermalink\b|\breport abuse\b|\bin reply to\b|\bcomments?\s*\(?\d+"
+    r"|\b\d{1,6}\s+comments?\b"
     r"|\bkommentare?\b|\blog in to reply\b|\bthumbs? up\b",
     re.IGNORECASE,
 )
