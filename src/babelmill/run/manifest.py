@@ -22,6 +22,7 @@ from babelmill.config import PipelineConfig
 from babelmill.io.files import atomic_write_bytes, file_sha256
 from babelmill.io.read import display_path
 from babelmill.io.sinks import CORPUS, CorpusSink
+from babelmill.run.inputs import skipped_note
 from babelmill.run.outputs import MANIFEST, REJECTED, RUNS
 from babelmill.run.state import RunState
 from babelmill.stage import Stage
@@ -44,6 +45,8 @@ class RunSummary:
     parallel_pairs: int = 0  # sentence pairs written to parallel.jsonl by this run
     cleaning_warnings: int = 0  # records written with a cleaning warning (the article may be lost)
     corpus_records: int = 0
+    # files of the input folders not read: "not_text:<extension>", "excluded", "not_included" -> files
+    skipped: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     quarantine_messages: list[str] = field(default_factory=list)
     # model name -> engine, version and blocks translated, from the documents written this run
@@ -74,6 +77,8 @@ class RunSummary:
                 f"; {self.cleaning_warnings} record{'s' if self.cleaning_warnings != 1 else ''} with a cleaning "
                 f"warning (the article may be lost; `babelmill report {output_dir}` lists them)"
             )
+        if self.skipped:
+            text += ". " + skipped_note(self.skipped).rstrip(".")
         text += f". The corpus in {output_dir} now holds {self.corpus_records} records ({self.seconds:.1f}s)."
         return text
 
@@ -142,6 +147,9 @@ def write_manifest(
             "config": _relative_to_cwd(cfg.path),
             "rebuild": opts.rebuild,
             "engine": opts.engine,
+            "include": list(getattr(opts, "include", ())),
+            "exclude": list(getattr(opts, "exclude", ())),
+            "input_format": getattr(opts, "input_format", "text"),
         },
         "corpus": {
             "layout": sink.layout if sink is not None else "single:jsonl",

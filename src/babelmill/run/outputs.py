@@ -16,6 +16,7 @@ import stat
 from pathlib import Path
 
 from babelmill.errors import RunError
+from babelmill.io.read import input_key
 from babelmill.io.sinks import CORPUS, OUTPUT_NAMES, remove_outputs
 from babelmill.translate.cache import CACHE_FILE
 
@@ -212,7 +213,8 @@ def clear_for_rebuild(out: Path) -> None:
 
 
 def rewrite_without(path: Path, drop: set[tuple[str, str]]) -> int:
-    """Rewrite a JSONL file without the records whose ``(id, source.path)`` is in ``drop``.
+    """Rewrite a JSONL file without the records whose ``(id, input key)`` is in ``drop`` (the key:
+    ``source.path``, or ``PATH:LINE`` for a document of a JSONL input).
 
     Returns the new length. Identical files share an id, so the path tells them apart.
     """
@@ -222,7 +224,8 @@ def rewrite_without(path: Path, drop: set[tuple[str, str]]) -> int:
     with open(path, "rb") as src, open(tmp, "wb") as dst:
         for line in src:
             record = json.loads(line)
-            if (record.get("id"), record.get("source", {}).get("path")) not in drop:
+            source = record.get("source") or {}
+            if (record.get("id"), input_key(source) if "path" in source else None) not in drop:
                 dst.write(line)
         dst.flush()
         os.fsync(dst.fileno())

@@ -20,6 +20,7 @@ from babelmill.document import DUPLICATE, OK, PENDING, Document
 from babelmill.interrupt import Interrupted
 from babelmill.interrupt import check as check_interrupt
 from babelmill.io.parallel import parallel_records
+from babelmill.io.read import input_key
 from babelmill.io.sinks import CorpusSink
 from babelmill.io.write import corpus_record, dumps, rejected_record
 from babelmill.run.manifest import RunSummary
@@ -144,12 +145,12 @@ class CorpusWriter:
             else:
                 summary.quarantined += 1
                 message = doc.status_detail.get("message") or doc.status_reason
-                line = f"babelmill: {doc.source.get('path')}: quarantined ({doc.status_reason}): {message}"
+                line = f"babelmill: {input_key(doc.source)}: quarantined ({doc.status_reason}): {message}"
                 summary.quarantine_messages.append(line)
                 self.warn(line)
         self.pending_rows.append(
             InputRow(
-                path=doc.source["path"],
+                path=input_key(doc.source),
                 sha256=doc.source.get("sha256"),
                 doc_id=doc.id,
                 fate=fate,
