@@ -50,8 +50,8 @@ def main() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option(
     "--progress/--no-progress", default=None,
-    help="Live per-stage progress with rates (default: on when stderr is a terminal; otherwise a plain "
-    "progress line every 10 seconds).",
+    help="Live per-stage progress with rates, or (--no-progress) none. Default: live when stderr is a "
+    "terminal, otherwise a plain progress line every 10 seconds.",
 )  # fmt: skip
 @click.option("-v", "--verbose", is_flag=True, help="Log checkpoints and per-stage counts and timings.")
 @click.option(
@@ -120,6 +120,9 @@ def run(
     from babelmill.printable import printable
     from babelmill.run import RunError, RunOptions, run_pipeline
 
+    # --progress: the live display; --no-progress: nothing; neither: the display on a terminal,
+    # else a plain line every 10 seconds (CI logs, nohup)
+    log_progress = progress is None and not sys.stderr.isatty() and not quiet
     if progress is None:
         progress = sys.stderr.isatty() and not quiet
     if not verbose:
@@ -140,7 +143,7 @@ def run(
         text_field=text_field,
         id_field=id_field,
         verbose=verbose and not quiet,
-        log_progress=not progress and not quiet,
+        log_progress=log_progress,
         inputs=list(inputs) or ["seeds"],
         output_dir=output_dir,
         config_path=config_path,

@@ -45,6 +45,8 @@ class RunSummary:
     parallel_pairs: int = 0  # sentence pairs written to parallel.jsonl by this run
     cleaning_warnings: int = 0  # records written with a cleaning warning (the article may be lost)
     corpus_records: int = 0
+    # the whole corpus after this run (run/state.py CorpusTotals): records, pending and flagged blocks, ...
+    corpus_totals: dict[str, Any] = field(default_factory=dict)
     # files of the input folders not read: "not_text:<extension>", "excluded", "not_included" -> files
     skipped: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
@@ -79,8 +81,23 @@ class RunSummary:
             )
         if self.skipped:
             text += ". " + skipped_note(self.skipped).rstrip(".")
-        text += f". The corpus in {output_dir} now holds {self.corpus_records} records ({self.seconds:.1f}s)."
+        text += f". The corpus in {output_dir} now holds {self.corpus_records} records{self._corpus_note()}"
+        text += f" ({self.seconds:.1f}s)."
         return text
+
+    def _corpus_note(self) -> str:
+        """Corpus-wide totals beside this run's counts: what still needs a model or a look."""
+        t = self.corpus_totals
+        if not t:
+            return ""
+        some = "" if t.get("complete", True) else "at least "
+        parts = [
+            f"{some}{t['blocks_pending']} block{'s' if t['blocks_pending'] != 1 else ''} pending a translation "
+            f"model in {t['records_with_pending']} of them",
+            f"{some}{t['records_flagged']} with flagged translations ({t['blocks_flagged']} blocks)",
+            f"{some}{t['records_with_warnings']} with a cleaning warning",
+        ]
+        return ": " + "; ".join(parts)
 
 
 def installed_models(models_dir: str | None) -> list[dict[str, Any]]:

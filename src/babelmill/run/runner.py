@@ -248,6 +248,7 @@ def _run_locked(
 
     # manifest
     summary.corpus_records = state.fate_counts().get(KEPT, 0)
+    summary.corpus_totals = state.corpus_totals().as_dict()
     for stage in stages:
         summary.translation_cache_hits += stage.counters.get("cache_hits", 0)
         summary.translation_cache_misses += stage.counters.get("cache_misses", 0)
