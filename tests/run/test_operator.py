@@ -46,7 +46,10 @@ def test_a_run_with_nothing_to_read_is_an_error_and_writes_nothing(tmp_path: Pat
 def test_a_missing_input_beside_existing_ones_is_quarantined_not_an_error(tmp_path: Path):
     shutil.copy(SEEDS / sorted(p.name for p in SEEDS.iterdir())[0], tmp_path / "a.txt")
     summary = _run(tmp_path, [str(tmp_path / "a.txt"), str(tmp_path / "gone.txt")], tmp_path / "out")
-    assert (summary.kept, summary.quarantined) == (1, 1)
+    assert (summary.kept, summary.quarantined, summary.not_found) == (1, 1, 1)
+    assert "1 kept, 0 duplicates, 1 quarantined (1 of them not found: check the names). " in summary.paragraph(
+        tmp_path / "out"
+    )
 
 
 def test_no_lock_file_is_left_and_the_manifest_holds_no_times(tmp_path: Path):

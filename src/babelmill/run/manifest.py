@@ -36,6 +36,7 @@ class RunSummary:
     kept: int = 0
     duplicates: int = 0
     quarantined: int = 0
+    not_found: int = 0  # of the quarantined: inputs that do not exist (a mistyped name, a deleted file)
     repeated_paths: int = 0  # the same file named twice on the command line
     replaced: int = 0  # records rewritten (edited input, or pending blocks now translated)
     blocks_translated: int = 0
@@ -66,7 +67,9 @@ class RunSummary:
             f"Read {self.inputs} input file{'s' if self.inputs != 1 else ''}: "
             f"{self.processed} processed, {self.unchanged} unchanged since the last run. "
             f"{self.kept} kept, {self.duplicates} duplicate{'s' if self.duplicates != 1 else ''}, "
-            f"{self.quarantined} quarantined. "
+            f"{self.quarantined} quarantined"
+            + (f" ({self.not_found} of them not found: check the names)" if self.not_found else "")
+            + ". "
             f"Translated {self.blocks_translated} block{'s' if self.blocks_translated != 1 else ''}; "
             f"{self.blocks_pending} block{'s' if self.blocks_pending != 1 else ''} pending a translation model"
         )

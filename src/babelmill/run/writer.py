@@ -154,6 +154,7 @@ class CorpusWriter:
                 summary.duplicates += 1
             else:
                 summary.quarantined += 1
+                summary.not_found += doc.status_reason == "not_found"
                 message = doc.status_detail.get("message") or doc.status_reason
                 line = f"babelmill: {input_key(doc.source)}: quarantined ({doc.status_reason}): {message}"
                 summary.quarantine_messages.append(line)
