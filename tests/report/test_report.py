@@ -166,12 +166,17 @@ def _chromium_dump(html_file: Path, tmp_path: Path) -> str:
     return done.stdout
 
 
+def _chromium_report(output: Path, tmp_path: Path) -> str:
+    """The DOM headless Chromium builds from the report page of ``output``."""
+    html_file = tmp_path / "report.html"
+    html_file.write_text(render_html(summarize(output)), encoding="utf-8")
+    return _chromium_dump(html_file, tmp_path)
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium: apt-get install -y chromium")
 def test_chromium_renders_the_numbers_and_runs_no_injected_script(hostile_output: Path, tmp_path: Path):
-    html_file = tmp_path / "report.html"
-    html_file.write_text(render_html(summarize(hostile_output)), encoding="utf-8")
-    dom = _chromium_dump(html_file, tmp_path)
+    dom = _chromium_report(hostile_output, tmp_path)
     assert "<h1>babelmill corpus report</h1>" in dom
     assert re.search(r'id="card-documents"><b>3</b>', dom), "the document count is shown"
     assert re.search(r'id="card-machine-translated"><b>33\.3%</b>', dom)
@@ -308,9 +313,7 @@ def test_the_terminal_report_shows_the_same_lists(review_output: Path):
 @pytest.mark.slow
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium: apt-get install -y chromium")
 def test_chromium_shows_what_needs_a_look(review_output: Path, tmp_path: Path):
-    html_file = tmp_path / "review.html"
-    html_file.write_text(render_html(summarize(review_output)), encoding="utf-8")
-    dom = _chromium_dump(html_file, tmp_path)
+    dom = _chromium_report(review_output, tmp_path)
     assert re.search(r'id="card-need-a-look"><b>4</b>', dom)
     assert "in/&lt;i&gt;5&lt;/i&gt;.txt" in dom and "<i>" not in dom
     assert "low_kept_share</b>: 12% of the page kept" in dom
