@@ -59,7 +59,7 @@ class TranslateConfig:
     #: "auto" (CUDA when CTranslate2 sees a GPU), "cpu" or "cuda"; `babelmill run --device`
     #: overrides it. The CUDA path is written to CTranslate2's API but untested here (no GPU).
     device: str = "auto"
-    #: CTranslate2 compute type; None = int8 on CPU, int8_float16/float16 on CUDA
+    #: CTranslate2 compute type; None = int8 on CPU, float16 (else int8_float16) on CUDA
     compute_type: str | None = None
     #: beam width. 4 = argostranslate's setting, which is what users' quality expectations rest
     #: on; no quality measurement of 2 or 1 exists yet (no real model offline), so 4 stays the
