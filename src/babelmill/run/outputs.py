@@ -16,8 +16,8 @@ import stat
 from pathlib import Path
 
 from babelmill.errors import RunError
+from babelmill.io.layout import CORPUS, OUTPUT_NAMES, remove_outputs
 from babelmill.io.read import input_key
-from babelmill.io.sinks import CORPUS, OUTPUT_NAMES, remove_outputs
 from babelmill.translate.cache import CACHE_FILE
 
 REJECTED = "rejected.jsonl"
