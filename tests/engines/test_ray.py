@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from babelmill.config import load_config
-from babelmill.engines.ray import plan, pool_options
+from babelmill.engines.ray import plan, pool_options, steps
 from babelmill.report.progress import RunProgress
 from babelmill.run import RunError, RunOptions, build_stages, run_pipeline
 from babelmill.testing.inputs import write_inputs
@@ -47,18 +47,22 @@ def test_stages_are_cut_into_actor_pools_and_driver_segments(tmp_path: Path):
 @pytest.mark.parametrize(
     "gpus, device, expected",
     [
-        (2, None, {"actors": 2, "num_gpus": 1}),  # one actor per GPU, the model loaded once on each
-        (0, None, {"actors": 4, "num_gpus": 0}),  # no GPU: CPU actors
-        (2, "cpu", {"actors": 4, "num_gpus": 0}),  # --device cpu keeps translation off the GPUs
+        (2, None, {"pool": "gpu", "actors": 2, "num_gpus": 1}),  # one actor per GPU, the model loaded once on each
+        (0, None, {"pool": "cpu", "actors": 8, "num_gpus": 0}),  # no GPU: the CPU actors translate too
+        (2, "cpu", {"pool": "cpu", "actors": 8, "num_gpus": 0}),  # --device cpu keeps translation off the GPUs
     ],
 )
 def test_translation_actors_take_the_gpus_when_there_are_any(tmp_path: Path, gpus, device, expected):
     stages = {s.key: s for s in build_stages(load_config(_config(tmp_path)), {})}
     pool = pool_options([stages["translate"]], cpus=8, gpus=gpus, device=device)
     assert {k: pool[k] for k in expected} == expected
-    assert pool["batch_size"] == stages["translate"].batch_size
     plain = pool_options([stages["read"], stages["repair"]], cpus=8, gpus=gpus, device=device)
-    assert plain["num_gpus"] == 0 and plain["actors"] == 8
+    assert plain["num_gpus"] == 0 and plain["actors"] == 8 and plain["pool"] == "cpu"
+    # consecutive groups on one pool are one step: on CPUs a single task runs the whole chain
+    groups = [[stages["strip"]], [stages["translate"]], [stages["normalize"]]]
+    cut = [[s.key for s in step["stages"]] for step in steps(groups, cpus=8, gpus=gpus, device=device)]
+    on_gpu = expected["pool"] == "gpu"
+    assert cut == ([["strip"], ["translate"], ["normalize"]] if on_gpu else [["strip", "translate", "normalize"]])
 
 
 def test_engine_ray_without_ray_installed_is_a_clear_error(tmp_path: Path, monkeypatch):

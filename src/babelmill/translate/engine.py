@@ -236,15 +236,18 @@ class CTranslate2Engine:
             return []
         o = self.options
         tokens = self.tokenizer.encode_many(sentences)
-        # one CTranslate2 call per output-length cap (few distinct values); CTranslate2 splits
-        # each into length-sorted token-budgeted batches. The calls are submitted together
-        # (asynchronous) so that parallel translators never wait for one cap group to finish
+        # one CTranslate2 call per input length in tokens, so that no batch is ever padded: a
+        # sentence's translation then does not depend on which other sentences share its batch
+        # (padding changes float rounding: scores move and near-tied beams can flip), and the
+        # output is the same however documents are batched, on any engine and any machine. The
+        # calls are submitted together (asynchronous), so parallel translators never wait for
+        # one length to finish; CTranslate2 cuts each into token-budgeted batches
         groups: dict[int, list[int]] = {}
         for i, toks in enumerate(tokens):
-            groups.setdefault(o.decode_cap(len(toks)), []).append(i)
+            groups.setdefault(len(toks), []).append(i)
         budget = batch_budget(sum(map(len, tokens)), o.max_batch_tokens)
         pending: list[tuple[list[int], list]] = []
-        for cap, idx in sorted(groups.items()):
+        for length, idx in sorted(groups.items()):
             batch = [tokens[i] for i in idx]
             prefix = [[self.package.target_prefix] for _ in batch] if self.package.target_prefix else None
             futures = self.translator.translate_batch(
@@ -255,7 +258,7 @@ class CTranslate2Engine:
                 beam_size=o.beam_size,
                 num_hypotheses=1,
                 length_penalty=o.length_penalty,
-                max_decoding_length=cap,
+                max_decoding_length=o.decode_cap(length),
                 max_input_length=o.max_input_length,
                 # argostranslate's setting: an <unk> in the output becomes the source token it
                 # attends to most. Changes output, so it stays on (its cost did not show)
