@@ -246,7 +246,7 @@ def run_raw(package_dir: Path, tokens: list[list[str]], beam: int, max_len: int,
     translator = ctranslate2.Translator(
         str(package_dir / "model"), device="cpu", compute_type="int8", inter_threads=inter, intra_threads=intra
     )
-    budget = batch_budget(sum(map(len, tokens)), TranslateConfig.max_batch_tokens, inter)
+    budget = batch_budget(sum(map(len, tokens)), TranslateConfig.max_batch_tokens)
     clock = Clock()
     translator.translate_batch(
         tokens,

@@ -69,8 +69,8 @@ class TranslateConfig:
     beam_size: int = 4
     #: upper token budget of one CTranslate2 batch (batch_type="tokens"). With several parallel
     #: translators the engine lowers it so that each gets at least two batches (else one idles
-    #: while the other decodes the long tail). Batch composition can flip a near-tied beam
-    #: through float rounding (1 of 271 sentences on the random-weight benchmark model)
+    #: while the other decodes the long tail). Only speed depends on it: batches hold sentences
+    #: of one token length, so a sentence's translation never depends on its batch
     max_batch_tokens: int = 4096
     #: longest output in tokens; stops runaway decodes
     max_decoding_length: int = 256

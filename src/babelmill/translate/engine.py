@@ -99,9 +99,8 @@ def resolve_threads(device: str, inter_threads: int, intra_threads: int, cpus: i
 
 
 #: the fewest CTranslate2 batches one translate call is cut into, so that parallel translators
-#: all get work. A constant, not the number of translators: batch composition can change the
-#: output (float rounding of padded batches may flip near-tied beams), so it must not depend on
-#: the machine's cores, the thread settings or the engine
+#: all get work. It changes speed only: batches hold sentences of one length (see
+#: :meth:`CTranslate2Engine.translate`), so the output never depends on how they are cut
 MIN_BATCHES = 4
 
 
@@ -109,8 +108,7 @@ def batch_budget(total_tokens: int, max_batch_tokens: int) -> int:
     """Token budget per CTranslate2 batch: ``max_batch_tokens``, lowered so that the call is cut
     into at least :data:`MIN_BATCHES` batches (else one translator finishes early and idles while
     another decodes the longest sentences). Never below 256 tokens, where per-batch overhead
-    starts to dominate. Threading never changes the output: the budget depends only on the
-    sentences.
+    starts to dominate. The output never depends on it.
 
     >>> batch_budget(100_000, 4096)
     4096
