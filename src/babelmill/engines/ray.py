@@ -223,9 +223,13 @@ class _Pool:
     def __init__(self, actors: list[Any]):
         self.actors = actors
         self.busy = [0] * len(actors)
+        self.last = -1
 
     def pick(self) -> int:
-        return min(range(len(self.actors)), key=lambda i: self.busy[i])
+        """The least busy actor; among equals the next one after the last picked (round robin)."""
+        n = len(self.actors)
+        self.last = min(range(self.last + 1, self.last + 1 + n), key=lambda i: self.busy[i % n]) % n
+        return self.last
 
 
 class RayEngine:
@@ -366,9 +370,13 @@ class RayEngine:
             for step in segment:
                 step["index"] = next(number)
                 specs.setdefault(step["pool"], {})[step["index"]] = [(type(s), s.config) for s in step["stages"]]
-                options[step["pool"]] = step
-        if "gpu" in options:  # the GPU actors take a CPU each
-            options["cpu"] = {**options.get("cpu", {}), "actors": max(1, int(cpus) - options["gpu"]["actors"])}
+                options[step["pool"]] = dict(step)
+        if "gpu" in options and "cpu" in options:  # the GPU actors take a CPU each
+            options["cpu"]["actors"] = max(1, int(cpus) - options["gpu"]["actors"])
+        for segment in self._segment_steps:
+            for step in segment:  # a small run still spreads over every actor of the pool
+                share = -(-len(seeds) // options[step["pool"]]["actors"])
+                step["batch_size"] = max(1, min(step["batch_size"], share))
         worker = self.ray.remote(StageWorker)
         for name, chains in specs.items():
             opt = options[name]
