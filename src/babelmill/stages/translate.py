@@ -59,7 +59,7 @@ class TranslateConfig:
     #: "auto" (CUDA when CTranslate2 sees a GPU), "cpu" or "cuda"; `babelmill run --device`
     #: overrides it. The CUDA path is written to CTranslate2's API but untested here (no GPU).
     device: str = "auto"
-    #: CTranslate2 compute type; None = int8 on CPU, int8_float16/float16 on CUDA
+    #: CTranslate2 compute type; None = int8 on CPU, float16 (else int8_float16) on CUDA
     compute_type: str | None = None
     #: beam width. 4 = argostranslate's setting, which is what users' quality expectations rest
     #: on; no quality measurement of 2 or 1 exists yet (no real model offline), so 4 stays the
@@ -67,11 +67,12 @@ class TranslateConfig:
     #: both faster (README, benchmarks/translate.py), both trade some quality (typically small
     #: for beam 2, larger for greedy)
     beam_size: int = 4
-    #: upper token budget of one CTranslate2 batch (batch_type="tokens"). With several parallel
-    #: translators the engine lowers it so that each gets at least two batches (else one idles
-    #: while the other decodes the long tail). Only speed depends on it: batches hold sentences
-    #: of one token length, so a sentence's translation never depends on its batch
-    max_batch_tokens: int = 4096
+    #: upper token budget of one CTranslate2 batch (batch_type="tokens"); 0 = automatic, 4096
+    #: on CPU and 16384 on CUDA (translate.engine.AUTO_BATCH_TOKENS). The engine lowers it so
+    #: that each call is cut into a few batches (else one translator idles while another
+    #: decodes the long tail). On CPU only speed depends on it: batches hold sentences of one
+    #: token length, so a sentence's translation never depends on its batch
+    max_batch_tokens: int = 0
     #: longest output in tokens; stops runaway decodes
     max_decoding_length: int = 256
     #: also cap each output at this many times its input tokens (+16); 0 = only the fixed cap.
@@ -106,8 +107,10 @@ class TranslateConfig:
     def __post_init__(self) -> None:
         if self.device not in ("auto", "cpu", "cuda"):
             raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', not {self.device!r}")
-        if self.beam_size < 1 or self.max_batch_tokens < 1 or self.max_decoding_length < 1:
-            raise ValueError("beam_size, max_batch_tokens and max_decoding_length must be >= 1")
+        if self.beam_size < 1 or self.max_decoding_length < 1:
+            raise ValueError("beam_size and max_decoding_length must be >= 1")
+        if self.max_batch_tokens < 0:
+            raise ValueError("max_batch_tokens must be >= 1, or 0 for automatic")
         if self.max_decoding_ratio < 0:
             raise ValueError("max_decoding_ratio must be >= 0 (0 = off)")
         if self.max_sentence_chars < 20:
@@ -274,7 +277,8 @@ class TranslateStage(Stage):
         self._inbox.clear()
 
     def models_used(self) -> dict[str, Any]:
-        """The translation packages this stage loaded: name -> pair, version, device."""
+        """The translation packages this stage loaded: name -> pair, version, device and compute
+        type (the manifest records where and at which precision the corpus was translated)."""
         used: dict[str, Any] = {}
         for code, loaded in sorted(self._loaded.items()):
             if loaded.package is None or loaded.engine is None:
@@ -284,6 +288,7 @@ class TranslateStage(Stage):
                 "pair": pkg.pair,
                 "version": pkg.version,
                 "device": getattr(loaded.engine, "device", None),
+                "compute_type": getattr(loaded.engine, "compute_type", None),
                 "source_language": code,
             }
         return used
