@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from babelmill.config import load_config
-from babelmill.engines.ray import plan, pool_options, steps
+from babelmill.engines.ray import batch_size, plan, pool_options, steps
 from babelmill.report.progress import RunProgress
 from babelmill.run import RunError, RunOptions, build_stages, run_pipeline
 from babelmill.testing.inputs import write_inputs
@@ -63,6 +63,15 @@ def test_translation_actors_take_the_gpus_when_there_are_any(tmp_path: Path, gpu
     cut = [[s.key for s in step["stages"]] for step in steps(groups, cpus=8, gpus=gpus, device=device)]
     on_gpu = expected["pool"] == "gpu"
     assert cut == ([["strip"], ["translate"], ["normalize"]] if on_gpu else [["strip", "translate", "normalize"]])
+
+
+def test_batches_keep_every_actor_busy_and_translation_efficient():
+    cpu, gpu = {"pool": "cpu", "batch_size": 32}, {"pool": "gpu", "batch_size": 256}
+    assert batch_size(cpu, 20, actors=2) == 10  # a small run: one batch per actor, none idles
+    assert batch_size(cpu, 1000, actors=2) == 125  # four batches per actor: they finish together
+    assert batch_size(cpu, 200, actors=2) == 32  # not below the task-overhead floor
+    assert batch_size(cpu, 10**6, actors=16) == 256  # nor above translation's own batch
+    assert batch_size(gpu, 10**6, actors=2) == 256 and batch_size(gpu, 100, actors=2) == 50
 
 
 def test_engine_ray_without_ray_installed_is_a_clear_error(tmp_path: Path, monkeypatch):

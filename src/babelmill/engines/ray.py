@@ -48,9 +48,15 @@ from babelmill.errors import RunError
 from babelmill.io.read import source_fs_path
 from babelmill.stage import RunContext, Stage
 
-#: documents per batch sent to a CPU actor: small enough that a few hundred documents keep every
-#: actor busy, large enough that a task's overhead (pickling, scheduling) stays small
+#: documents per batch sent to a CPU actor, at least: a task's overhead (pickling, scheduling)
+#: stays small
 PER_DOC_BATCH = 32
+#: and at most (the translate stage's own batch: translation runs faster on more sentences at
+#: once, as CTranslate2 batches hold sentences of one length)
+MAX_BATCH = 256
+#: between those, a run is cut into at least this many batches per actor, so that the actors
+#: finish at about the same time
+BATCHES_PER_ACTOR = 4
 #: batches each actor has queued or running, so it never waits for the driver
 IN_FLIGHT = 2
 
@@ -162,6 +168,21 @@ def steps(groups: list[list[Stage]], cpus: float, gpus: float, device: str | Non
         else:
             out.append({**pool, "stages": list(group)})
     return out
+
+
+def batch_size(step: dict[str, Any], documents: int, actors: int) -> int:
+    """Documents per batch of one step: a GPU step keeps its stage's batch; a CPU step cuts the
+    run into :data:`BATCHES_PER_ACTOR` batches per actor, within [:data:`PER_DOC_BATCH`,
+    :data:`MAX_BATCH`]; never more than one actor's share, so a small run still spreads.
+
+    >>> [batch_size({"pool": "cpu", "batch_size": 32}, n, actors=2) for n in (20, 200, 1000, 10**6)]
+    [10, 32, 125, 256]
+    """
+    actors = max(1, actors)
+    size = step["batch_size"]
+    if step["pool"] == "cpu":
+        size = max(PER_DOC_BATCH, min(MAX_BATCH, -(-documents // (actors * BATCHES_PER_ACTOR))))
+    return max(1, min(size, -(-documents // actors)))
 
 
 def _stats(stage: Stage, node: str | None) -> dict[str, Any]:
@@ -374,9 +395,8 @@ class RayEngine:
         if "gpu" in options and "cpu" in options:  # the GPU actors take a CPU each
             options["cpu"]["actors"] = max(1, int(cpus) - options["gpu"]["actors"])
         for segment in self._segment_steps:
-            for step in segment:  # a small run still spreads over every actor of the pool
-                share = -(-len(seeds) // options[step["pool"]]["actors"])
-                step["batch_size"] = max(1, min(step["batch_size"], share))
+            for step in segment:
+                step["batch_size"] = batch_size(step, len(seeds), options[step["pool"]]["actors"])
         worker = self.ray.remote(StageWorker)
         for name, chains in specs.items():
             opt = options[name]
