@@ -10,7 +10,7 @@ from babelmill.config import ConfigError, build_stage_config
 from babelmill.document import NATIVE, PENDING, TRANSLATED, Block, Document
 from babelmill.stages.translate import TranslateConfig, TranslateStage, install_hint
 from babelmill.translate.engine import BatchTranslator, resolve_compute_type, resolve_threads
-from babelmill.translate.packages import install_archive
+from babelmill.translate.install import install_archive
 from tests.fixtures import translate_fixtures
 from tests.fixtures.fake_engine import ReverseEngine
 

@@ -13,7 +13,7 @@ import pytest
 from babelmill.document import TRANSLATED, Block, Document
 from babelmill.stages.translate import TranslateConfig, TranslateStage
 from babelmill.translate.engine import resolve_compute_type, resolve_device
-from babelmill.translate.packages import install_archive
+from babelmill.translate.install import install_archive
 from tests.fixtures import translate_fixtures
 
 ctranslate2 = pytest.importorskip("ctranslate2")
