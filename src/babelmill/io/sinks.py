@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from babelmill.errors import SinkError
-from babelmill.io.files import atomic_write_bytes, file_sha256, truncate_to
+from babelmill.io.files import atomic_write_bytes, file_sha256, open_regular, own_folder, truncate_to
 from babelmill.io.formats import FORMATS, OutputConfig, _pyarrow, _zstd, decode_shard, encode_shard, parse_size
 from babelmill.io.layout import (
     CORPUS,
@@ -173,7 +173,7 @@ class SingleFileSink(CorpusSink):
 
     def _open(self):
         if self.fh is None:
-            self.fh = open(self.path, "ab")  # noqa: SIM115 - held for the run
+            self.fh = open_regular(self.path, "ab")  # held for the run; never through a link
         return self.fh
 
     def write(self, line: bytes) -> None:
@@ -191,7 +191,7 @@ class SingleFileSink(CorpusSink):
         if not ids or not self.path.exists():
             return 0
         self.close()
-        with open(self.path, "rb") as fh:
+        with open_regular(self.path, "rb") as fh:
             kept, dropped = _filter_lines(fh, ids)
         if dropped:
             atomic_write_bytes(self.path, b"".join(kept))
@@ -207,7 +207,7 @@ class SingleFileSink(CorpusSink):
         if not moves or not self.path.exists():
             return True
         self.close()
-        with open(self.path, "rb") as fh:
+        with open_regular(self.path, "rb") as fh:
             lines = [line for line in fh if line.strip()]
         data = b"".join(reorder_lines(lines, moves))
         if data != b"".join(lines):
@@ -222,7 +222,7 @@ class SingleFileSink(CorpusSink):
     def files(self) -> list[dict[str, Any]]:
         if not self.path.exists():
             return []
-        with open(self.path, "rb") as fh:
+        with open_regular(self.path, "rb") as fh:
             records = sum(1 for line in fh if line.strip())
         return [
             {
@@ -273,7 +273,7 @@ class ShardedSink(CorpusSink):
 
     def _open(self):
         if self.fh is None:
-            self.fh = open(self.staging, "ab")  # noqa: SIM115 - held for the run
+            self.fh = open_regular(self.staging, "ab")  # held for the run; never through a link
         return self.fh
 
     def full_before(self, line: bytes) -> bool:
@@ -299,11 +299,11 @@ class ShardedSink(CorpusSink):
         fh.flush()
         if fh.tell() == 0 or self._reset_staging:
             return
-        with open(self.staging, "rb") as src:
+        with open_regular(self.staging, "rb") as src:
             lines = [line for line in src if line.strip()]
         data = encode_shard(lines, self.fmt, self.typed)
         name = self._next_name()
-        (self.out / self.name).mkdir(exist_ok=True)
+        own_folder(self.out / self.name)
         atomic_write_bytes(self.out / name, data)
         self.shards.append(
             {"name": name, "records": len(lines), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
@@ -352,7 +352,7 @@ class ShardedSink(CorpusSink):
             shard.update(records=len(kept), bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
         if self.staging.exists():
             self.close()
-            with open(self.staging, "rb") as fh:
+            with open_regular(self.staging, "rb") as fh:
                 kept, dropped = _filter_lines(fh, ids)
             if dropped:
                 atomic_write_bytes(self.staging, b"".join(kept))

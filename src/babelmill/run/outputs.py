@@ -16,6 +16,7 @@ import stat
 from pathlib import Path
 
 from babelmill.errors import RunError
+from babelmill.io.files import create_new, open_regular
 from babelmill.io.layout import CORPUS, OUTPUT_NAMES, remove_outputs
 from babelmill.translate.cache import CACHE_FILE
 
@@ -121,7 +122,8 @@ def check_writable(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / ".babelmill.write-test"
-        probe.write_text("")
+        with create_new(probe):
+            pass
         probe.unlink()
     except OSError as exc:
         raise RunError(f"{out}: output directory is not writable: {exc.strerror or exc}") from None
@@ -219,7 +221,7 @@ def rewrite_without(path: Path, drop: set[tuple[str, str]]) -> int:
     if not path.exists() or not drop:
         return path.stat().st_size if path.exists() else 0
     tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(path, "rb") as src, open(tmp, "wb") as dst:
+    with open_regular(path, "rb") as src, create_new(tmp) as dst:
         for line in src:
             record = json.loads(line)
             if (record.get("id"), record.get("source", {}).get("path")) not in drop:

@@ -72,7 +72,9 @@ class TranslateStage(Stage):
         super().__init__(config, context)
         ctx = self.context
         models_dir = self.config.models_dir or ctx.models_dir
-        self.models = ModelLoader(self.config, models_dir, ctx.device, ctx.cpus, self.count, pinned=engines)
+        self.models = ModelLoader(
+            self.config, models_dir, ctx.device, ctx.cpus, self.count, pinned=engines, warn=ctx.warn
+        )
         self._cache: TranslationCache | WorkerCache | None = None
         self._cache_ready = False
         self._inbox: list[CacheRow] = []  # workers' new cache rows, merged at the next commit

@@ -2,7 +2,8 @@
 
 A language without an installed package, or whose package fails to load, gets no model and a
 reason (``no_model_installed`` / ``model_load_failed``): its blocks stay pending with a note
-saying what to do. Unreadable packages are reported once (one stderr line each) and skipped.
+saying what to do. Unreadable packages are reported once (one warning line each, through the
+run's ``warn``, which ``-q`` silences) and skipped.
 """
 
 from __future__ import annotations
@@ -53,12 +54,14 @@ class ModelLoader:
         cpus: int | None,
         count: Callable[..., None],
         pinned: dict[str, Engine | None] | None = None,
+        warn: Callable[[str], None] | None = None,
     ):
         self.config = config
         self.models_dir = models_dir
         self.device = device
         self.cpus = cpus
         self.count = count
+        self.warn = warn or (lambda message: print(f"babelmill: warning: {printable(message)}", file=sys.stderr))
         self.loaded: dict[str, Loaded] = {}
         for code, engine in (pinned or {}).items():
             self.loaded[code] = Loaded(engine, None, "" if engine is not None else "no_model_installed")
@@ -105,14 +108,14 @@ class ModelLoader:
 
     def _warn_unreadable_packages(self) -> None:
         """One stderr line per installed package that cannot be read (it is skipped; the other
-        languages' packages are used as usual)."""
+        languages' packages are used as usual); none with ``-q``."""
         if self._packages_checked:
             return
         self._packages_checked = True
         _, problems = discover_packages(self.models_dir)
         for problem in problems:
             self.count("packages_unreadable")
-            print(f"babelmill: warning: {printable(problem)}", file=sys.stderr)
+            self.warn(problem)
 
     def models_used(self) -> dict[str, Any]:
         """The translation packages loaded: name -> pair, version, device, compute type (the
