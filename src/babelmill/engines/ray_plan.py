@@ -65,7 +65,7 @@ def pool_options(group: list[Stage], cpus: float, gpus: float, device: str | Non
     (unless ``--device cpu``); everything else, model stages on a CPU-only cluster included, to
     the CPU pool: one actor per CPU, each running the whole chain of per-document stages on
     batches of :data:`PER_DOC_BATCH` (translation is batch-independent, see
-    :meth:`babelmill.translate.engine.CTranslate2Engine.translate`, so its batch may differ from
+    :meth:`babelmill.translate.backend.CTranslate2Backend.translate`, so its batch may differ from
     the local engine's).
 
     >>> class Plain(Stage): key = "plain"
