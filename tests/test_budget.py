@@ -13,7 +13,7 @@ from babelmill.stages.read import ReadConfig, ReadStage
 from babelmill.stages.strip import StripConfig, StripStage
 from babelmill.stages.translate import TranslateConfig, TranslateStage
 from babelmill.translate import pieces as translate_pieces
-from tests.fixtures.fake_engine import ReverseEngine
+from tests.fixtures.fake_backend import ReverseBackend
 
 ART = "The city council approved the new budget on Tuesday after a debate that lasted six hours.\n" * 3
 
@@ -109,7 +109,9 @@ def test_strip_quarantines_a_document_over_its_budget(monkeypatch):
 
 def test_translate_quarantines_a_document_over_its_budget(monkeypatch):
     monkeypatch.setattr(translate_pieces, "split_with_separators", _spin)
-    stage = TranslateStage(TranslateConfig(max_seconds=0.2, max_seconds_per_mb=0), {}, engines={"de": ReverseEngine()})
+    stage = TranslateStage(
+        TranslateConfig(max_seconds=0.2, max_seconds_per_mb=0), {}, backends={"de": ReverseBackend()}
+    )
     d = Document(id="d", text="x", blocks=[Block(text="Ein Satz hier.", lang="de", line=1)])
     (out,) = list(stage.run([d]))
     assert not out.ok and out.status_reason == "too_slow"

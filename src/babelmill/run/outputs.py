@@ -17,7 +17,7 @@ from pathlib import Path
 
 from babelmill.errors import RunError
 from babelmill.io.files import create_new, open_regular
-from babelmill.io.layout import CORPUS, OUTPUT_NAMES, remove_outputs
+from babelmill.io.layout import CORPUS, OUTPUT_NAMES, remove_outputs, swap_dir
 from babelmill.translate.cache import CACHE_FILE
 
 REJECTED = "rejected.jsonl"
@@ -49,7 +49,8 @@ def _describe(mode: int) -> str:
 
 
 #: folders a run writes into: its state, and the shard folders of the corpus and parallel.jsonl
-_OWN_DIRS = (STATE_DIR, *OUTPUT_NAMES)
+# folders: the run state, the shard folders, the shards waiting to be swapped in (io/shards.py)
+_OWN_DIRS = (STATE_DIR, *OUTPUT_NAMES, *(swap_dir(Path(), name).name for name in OUTPUT_NAMES))
 
 
 def check_output_folder(out: Path) -> None:
@@ -57,8 +58,8 @@ def check_output_folder(out: Path) -> None:
 
     Every file babelmill writes in ``out`` (corpus and parallel files, shards, staging and
     temporary files, ``rejected.jsonl``, the manifest, the lock, the write test) and everything
-    in ``out/state``, ``out/corpus`` and ``out/parallel`` must be a regular file when it exists,
-    and those three real folders:
+    in ``out/state``, ``out/corpus``, ``out/parallel`` and their ``.corpus-swap``/``.parallel-swap``
+    must be a regular file when it exists, and those real folders:
     a symbolic link there would make the run overwrite (or, for SQLite, turn into a database)
     whatever it points at, and a FIFO would hang it. Nothing is opened here (``lstat`` only).
     Raises :class:`RunError` naming the entry.

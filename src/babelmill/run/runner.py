@@ -20,7 +20,7 @@ from babelmill.engines import ENGINES, make_engine
 from babelmill.errors import ConfigError, RunError, StageStateError
 from babelmill.io.files import REFUSED, truncate_to
 from babelmill.io.read import display_path
-from babelmill.io.sinks import CorpusSink, OutputConfig, SinkError
+from babelmill.io.sinks import CorpusSink, OutputConfig, SinkError, open_sink
 from babelmill.registry import get_stage_class
 from babelmill.run.inputs import discover_inputs, installed_translation_languages, require_inputs
 from babelmill.run.manifest import RunSummary, append_run_log, write_manifest
@@ -112,9 +112,9 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
         if opts.rebuild:
             clear_for_rebuild(out)
         state = RunState(out / STATE_DIR)
-        sink = CorpusSink.open(out, state, out_cfg)
+        sink = open_sink(out, state, out_cfg)
         # parallel.jsonl: the same layout as the corpus, committed with it
-        parallel = CorpusSink.open(out, state, out_cfg, "parallel") if out_cfg.parallel else None
+        parallel = open_sink(out, state, out_cfg, "parallel") if out_cfg.parallel else None
         sinks = [s for s in (sink, parallel) if s is not None]
         stages: list[Stage] = []
         try:

@@ -21,7 +21,7 @@ from babelmill.interrupt import Interrupted
 from babelmill.interrupt import check as check_interrupt
 from babelmill.io.files import open_regular
 from babelmill.io.parallel import parallel_records
-from babelmill.io.sinks import CorpusSink
+from babelmill.io.sink import CorpusSink
 from babelmill.io.write import corpus_record, dumps, rejected_record
 from babelmill.run.manifest import RunSummary
 from babelmill.run.state import KEPT, InputRow, RunState

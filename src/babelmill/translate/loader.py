@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from babelmill.printable import printable
+from babelmill.translate.backend import Backend, CTranslate2Backend, DecodeOptions
 from babelmill.translate.config import TranslateConfig
-from babelmill.translate.engine import CTranslate2Engine, DecodeOptions, Engine
 from babelmill.translate.models import TARGET
 from babelmill.translate.packages import ArgosPackage, ModelError, discover_packages, find_package
 
@@ -30,9 +30,9 @@ def install_hint(code: str) -> str:
 
 @dataclass
 class Loaded:
-    engine: Engine | None
+    backend: Backend | None
     package: ArgosPackage | None
-    reason: str  # why engine is None: no_model_installed | model_load_failed
+    reason: str  # why backend is None: no_model_installed | model_load_failed
     error: str = ""
 
     def note(self, code: str) -> str:
@@ -53,7 +53,7 @@ class ModelLoader:
         device: str | None,
         cpus: int | None,
         count: Callable[..., None],
-        pinned: dict[str, Engine | None] | None = None,
+        pinned: dict[str, Backend | None] | None = None,
         warn: Callable[[str], None] | None = None,
     ):
         self.config = config
@@ -63,8 +63,8 @@ class ModelLoader:
         self.count = count
         self.warn = warn or (lambda message: print(f"babelmill: warning: {printable(message)}", file=sys.stderr))
         self.loaded: dict[str, Loaded] = {}
-        for code, engine in (pinned or {}).items():
-            self.loaded[code] = Loaded(engine, None, "" if engine is not None else "no_model_installed")
+        for code, backend in (pinned or {}).items():
+            self.loaded[code] = Loaded(backend, None, "" if backend is not None else "no_model_installed")
         self._packages_checked = False
 
     def get(self, code: str) -> Loaded:
@@ -77,7 +77,7 @@ class ModelLoader:
             loaded = Loaded(None, None, "no_model_installed")
         else:
             try:
-                engine = CTranslate2Engine(
+                backend = CTranslate2Backend(
                     package,
                     device=self.device or cfg.device,
                     compute_type=cfg.compute_type,
@@ -91,7 +91,7 @@ class ModelLoader:
                         max_decoding_ratio=cfg.max_decoding_ratio,
                     ),
                 )
-                loaded = Loaded(engine, package, "")
+                loaded = Loaded(backend, package, "")
                 self.count(f"model_loaded_{code}")
             except Exception as exc:  # noqa: BLE001 - a broken model leaves its blocks pending
                 loaded = Loaded(None, package, "model_load_failed", str(exc))
@@ -99,12 +99,12 @@ class ModelLoader:
         self.loaded[code] = loaded
         return loaded
 
-    def require(self, code: str) -> Engine:
+    def require(self, code: str) -> Backend:
         """The model, or :class:`ModelError` saying what to do when there is none."""
         loaded = self.get(code)
-        if loaded.engine is None:
+        if loaded.backend is None:
             raise ModelError(loaded.note(code))
-        return loaded.engine
+        return loaded.backend
 
     def _warn_unreadable_packages(self) -> None:
         """One stderr line per installed package that cannot be read (it is skipped; the other
@@ -122,14 +122,14 @@ class ModelLoader:
         manifest records where and at which precision the corpus was translated), source language."""
         used: dict[str, Any] = {}
         for code, loaded in sorted(self.loaded.items()):
-            if loaded.package is None or loaded.engine is None:
+            if loaded.package is None or loaded.backend is None:
                 continue
             pkg = loaded.package
             used[pkg.name] = {
                 "pair": pkg.pair,
                 "version": pkg.version,
-                "device": getattr(loaded.engine, "device", None),
-                "compute_type": getattr(loaded.engine, "compute_type", None),
+                "device": getattr(loaded.backend, "device", None),
+                "compute_type": getattr(loaded.backend, "compute_type", None),
                 "source_language": code,
             }
         return used
