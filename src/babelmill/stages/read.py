@@ -93,10 +93,11 @@ class ReadConfig:
         min_bytes_per_line: a text of more than 2,000 non-blank lines must average at least
             this many UTF-8 bytes (newlines included) per non-blank line, or it is quarantined
             (``too_many_lines``). The strip stage spends some 90 µs of CPU on a line whatever
-            its length, so 20,000 one-letter lines (40 KB) would cost ~45 s per MB; at 12 bytes
-            a line it stays under 10 s per MB. The saved pages of over 2,000 lines in the
-            development data average 16 bytes a line or more (over 1,000 lines: 13 or more);
-            shorter texts cost little in absolute terms (2,000 lines: ~0.2 s). 0: no check.
+            its length, so 20,000 one-letter lines (40 KB) would cost ~45 s per MB; at 14 bytes
+            a line it stays under 10 s per MB (12 bytes measured 8.8-10.1 on a loaded machine).
+            The saved pages of over 2,000 lines in the development data average 16 bytes a
+            line or more (over 1,000 lines: 13 or more); shorter texts cost little in absolute
+            terms (2,000 lines: ~0.2 s). 0: no check.
         max_control_ratio: share of control characters (NUL and C0 other than tab/newline)
             above which a decoded file is treated as binary.
         extract_html: turn HTML saved as text into one line per block element; when false,
@@ -106,7 +107,7 @@ class ReadConfig:
     max_bytes: int = 2 * 1024 * 1024
     max_line_chars: int = 200_000
     max_lines: int = 20_000
-    min_bytes_per_line: float = 12.0
+    min_bytes_per_line: float = 14.0
     max_control_ratio: float = 0.01
     extract_html: bool = True
 
