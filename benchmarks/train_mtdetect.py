@@ -250,6 +250,35 @@ def sigmoid(z):
     return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
 
 
+def fit_stack(logits: np.ndarray, feat: np.ndarray, y: np.ndarray) -> dict:
+    """Logistic regression of ``y`` on (n-gram logit, standardised translation-model score).
+
+    Fitted on out-of-fold n-gram logits, so it is the calibration of the stacked model too.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = float(feat.mean()), float(feat.std()) or 1.0
+    X = np.column_stack([logits, (feat - mean) / scale])
+    lr = LogisticRegression(C=1e4, max_iter=1000).fit(X, y)
+    return {
+        "coef": [round(float(v), 6) for v in lr.coef_[0]],
+        "intercept": round(float(lr.intercept_[0]), 6),
+        "mean": round(mean, 6),
+        "scale": round(scale, 6),
+    }
+
+
+def stacked(part: dict, logits: np.ndarray, feat: np.ndarray) -> np.ndarray:
+    """Calibrated log-odds of the stacked model (what ``mtscore.TranslationScorePart.combine`` does)."""
+    c = part["coef"]
+    return part["intercept"] + c[0] * logits + c[1] * (feat - part["mean"]) / part["scale"]
+
+
+def translation_scores(scorer, rows: list[Row]) -> np.ndarray:
+    """The translation-model feature of every chunk (``babelmill.detect.mtscore``)."""
+    return np.array(scorer.score([r.text for r in rows]))
+
+
 def summary(y: np.ndarray, pred: np.ndarray, z: np.ndarray | None, labels: np.ndarray) -> dict:
     tp = int((y & pred).sum())
     out = {
@@ -276,8 +305,12 @@ def auc(pos: np.ndarray, neg: np.ndarray) -> float:
 # ---------------------------------------------------------------- validation
 
 
-def nested_grouped_cv(rows, counts, y, folds: int, inner: int, seed: int) -> dict:
-    """Outer grouped folds; calibration and chunk threshold of each from an inner grouped CV."""
+def nested_grouped_cv(rows, counts, y, folds: int, inner: int, seed: int, feat: np.ndarray | None = None) -> dict:
+    """Outer grouped folds; calibration and chunk threshold of each from an inner grouped CV.
+
+    With ``feat`` (the translation-model score of every chunk) each fold's calibration is the
+    stacked logistic regression of :func:`fit_stack`, fitted on the inner out-of-fold logits.
+    """
     groups = [r.group for r in rows]
     w = row_weights(rows)
     fold = fold_of_groups(groups, folds, seed)
@@ -289,12 +322,18 @@ def nested_grouped_cv(rows, counts, y, folds: int, inner: int, seed: int) -> dic
         tr = [i for i, g in enumerate(groups) if fold[g] != k]
         te = [i for i, g in enumerate(groups) if fold[g] == k]
         inner_oof = oof_logits([counts[i] for i in tr], y[tr], [groups[i] for i in tr], inner, seed + 1, w[tr])
-        a, b = platt(inner_oof, y[tr])
-        thr = best_threshold(a * inner_oof + b, y[tr])
-        dz, dy, dn, _ = pseudo_documents([rows[i] for i in tr], a * inner_oof + b)
+        if feat is None:
+            a, b = platt(inner_oof, y[tr])
+            calibrate = lambda logits, idx, a=a, b=b: a * logits + b  # noqa: E731
+        else:
+            part = fit_stack(inner_oof, feat[tr], y[tr])
+            calibrate = lambda logits, idx, part=part: stacked(part, logits, feat[idx])  # noqa: E731
+        inner_z = calibrate(inner_oof, tr)
+        thr = best_threshold(inner_z, y[tr])
+        dz, dy, dn, _ = pseudo_documents([rows[i] for i in tr], inner_z)
         dthr = doc_threshold(dz, dy, dn, DOC_FP_BUDGET)
         clf, _ = fit([counts[i] for i in tr], y[tr], weights=w[tr])
-        z[te] = a * scores(clf, [counts[i] for i in te]) + b
+        z[te] = calibrate(scores(clf, [counts[i] for i in te]), te)
         pred[te] = z[te] >= thr
         doc_thr[te] = dthr
         doc_pred_z[te] = z[te] - dthr
@@ -340,7 +379,11 @@ def leave_one_out(rows, counts, y, key, thr_z: float, a: float, b: float) -> dic
     return {"per": per, "z": z}
 
 
-def train_and_validate(rows: list[Row], seed: int, quick: bool, other: list[Row] | None) -> tuple[dict, dict]:
+def train_and_validate(
+    rows: list[Row], seed: int, quick: bool, other: list[Row] | None, scorer=None
+) -> tuple[dict, dict]:
+    """The model (and its validation) from ``rows``; with ``scorer`` (a
+    :class:`babelmill.detect.mtscore.TranslationScorer`) also the translation-score part."""
     t0 = time.perf_counter()
     counts = featurize_all(rows)
     y = np.array([r.positive for r in rows])
@@ -407,9 +450,40 @@ def train_and_validate(rows: list[Row], seed: int, quick: bool, other: list[Row]
         ol = np.array([r.label for r in other])
         val["other_year"] = summary(oy, oz >= chunk_thr, oz, ol)
         val["other_year"]["data"] = "mtdetect.tsv (WMT22, never trained on)"
+    if scorer is not None:
+        translation_part(model, val, rows, counts, y, oof, scorer, seed, quick, other, clf)
     val["seconds"] = round(time.perf_counter() - t0, 1)
     model["validation"] = {k: v for k, v in val.items() if k != "seconds"}
     return model, val
+
+
+def translation_part(model, val, rows, counts, y, oof, scorer, seed, quick, other, clf) -> None:
+    """Add the ``translation_score`` part (stacked on the out-of-fold n-gram logits) and its figures."""
+    feat = translation_scores(scorer, rows)
+    part = fit_stack(oof, feat, y)
+    sz = stacked(part, oof, feat)
+    thr = best_threshold(sz, y)
+    dz, dy, dn, _ = pseudo_documents(rows, sz)
+    part.update(
+        {
+            "mode": scorer.mode,
+            "packages": scorer.identities(),
+            "chunk_threshold": round(float(sigmoid(thr)), 6),
+            "document_threshold": round(float(sigmoid(doc_threshold(dz, dy, dn, DOC_FP_BUDGET))), 6),
+            "fitted_on": f"out-of-fold n-gram logits of grouped {FOLDS}-fold CV",
+        }
+    )
+    model["translation_score"] = part
+    labels = np.array([r.label for r in rows])
+    val["translation_score_oof_chunk"] = summary(y, sz >= thr, sz, labels)
+    if not quick:
+        nested = nested_grouped_cv(rows, counts, y, FOLDS, INNER_FOLDS, seed, feat=feat)
+        val["grouped_cv_with_translation_score"] = {"chunk": nested["chunk"], "document": nested["document"]}
+    if other:
+        oz = stacked(part, scores(clf, featurize_all(other)), translation_scores(scorer, other))
+        oy = np.array([r.positive for r in other])
+        val["other_year_with_translation_score"] = summary(oy, oz >= thr, oz, np.array([r.label for r in other]))
+    model["validation"] = {k: v for k, v in val.items() if k != "seconds"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -423,10 +497,25 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="skip nested CV and leave-one-out; print the metrics and leave the model file as it is",
     )
+    ap.add_argument(
+        "--translation-models",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="argos packages folder with zh->en (and optionally en->zh): also fit the optional "
+        "translation-model-score part (babelmill/detect/mtscore.py); the packaged model has none",
+    )
     args = ap.parse_args(argv)
     rows = load_rows(args.data)
     other = load_rows(args.other_year) if args.other_year and args.other_year.exists() else None
-    model, val = train_and_validate(rows, args.seed, args.quick, other)
+    scorer = None
+    if args.translation_models is not None:
+        from babelmill.detect.mtscore import TranslationScorer
+
+        scorer = TranslationScorer.from_installed(args.translation_models)
+        if scorer is None:
+            ap.error(f"{args.translation_models}: no zh->en package installed there")
+    model, val = train_and_validate(rows, args.seed, args.quick, other, scorer)
     print(json.dumps(val, indent=1))
     if not args.quick:
         args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -441,6 +530,10 @@ def main(argv: list[str] | None = None) -> int:
         flat["other_year_f1"] = val["other_year"]["f1"]
         flat["other_year_auc"] = val["other_year"].get("auc")
     flat["oof_f1"] = val["oof_chunk_at_shipped_threshold"]["f1"]
+    if "grouped_cv_with_translation_score" in val:
+        flat["grouped_cv_f1_with_translation_score"] = val["grouped_cv_with_translation_score"]["chunk"]["f1"]
+    if "other_year_with_translation_score" in val:
+        flat["other_year_f1_with_translation_score"] = val["other_year_with_translation_score"]["f1"]
     print("RESULT " + " ".join(f"{k}={v}" for k, v in flat.items()))
     return 0
 

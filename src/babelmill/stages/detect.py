@@ -39,7 +39,7 @@ class DetectStage(Stage):
         base = self.context.pipeline_dir
         # rules and the classifier load here, so a broken rules file fails before any document;
         # the language models themselves load lazily on first use, once per stage process
-        self.detector = DocumentDetector(self.config, Path(base) if base else None)
+        self.detector = DocumentDetector(self.config, Path(base) if base else None, self.context.models_dir)
 
     def process(self, doc: Document) -> Iterable[Document]:
         try:
