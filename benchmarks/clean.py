@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from babelmill.clean import pages as P  # noqa: E402
 from babelmill.clean import train as T  # noqa: E402
 from babelmill.clean.cleaner import Cleaner  # noqa: E402
 from babelmill.clean.line_model import LineModel  # noqa: E402
@@ -156,7 +157,7 @@ def main() -> int:
         print("dev data not found; pass --dev", file=sys.stderr)
         return 2
     folds, rounds = args.folds, args.rounds
-    pages = T.load_pages([dev / "boilerplate2", dev / "boilerplate", dev / "snippets"])
+    pages = P.load_pages([dev / "boilerplate2", dev / "boilerplate", dev / "snippets"])
     if args.quick:
         pages = pages[::12]
         folds, rounds = 2, 60
@@ -164,7 +165,7 @@ def main() -> int:
     cfg = StripConfig(line_model="")
     rules, thresholds = cfg.ruleset(), cfg.thresholds()
     data = T.featurize(pages, Cleaner(rules, thresholds, keep_features=True))
-    repeats = T.site_repeats([pd.page for pd in data])
+    repeats = P.site_repeats([pd.page for pd in data])
     print(f"{len(data)} pages, {len({pd.page.site for pd in data})} sites featurized ({time.perf_counter() - t0:.0f}s)")
     fold_of = T.site_folds(data, folds)
 

@@ -45,7 +45,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from babelmill.testing.argos import build_package  # noqa: E402
-from babelmill.translate.packages import install_archive  # noqa: E402
+from babelmill.translate.install import install_archive  # noqa: E402
 
 DEV = REPO.parent / "shared" / "dev"
 

@@ -42,13 +42,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from babelmill.clean.title import (  # noqa: E402
-    TitleModel,
-    _shaped,
-    candidates,
-    page_lines,
-    verdicts_of,
-)
+from babelmill.clean.title import TitleModel, page_lines, verdicts_of  # noqa: E402
+from babelmill.clean.title_candidates import _shaped, candidates  # noqa: E402
 from babelmill.document import Document  # noqa: E402
 from babelmill.stages.repair import RepairConfig, repair_text  # noqa: E402
 from babelmill.stages.strip import StripConfig, StripStage  # noqa: E402

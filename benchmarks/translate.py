@@ -65,8 +65,8 @@ import babelmill.translate.engine as engine_module  # noqa: E402
 from babelmill.document import Block, Document  # noqa: E402
 from babelmill.stages.translate import TranslateConfig, TranslateStage  # noqa: E402
 from babelmill.testing.argos import build_package  # noqa: E402
-from babelmill.translate.engine import batch_budget, cpu_count, resolve_threads  # noqa: E402
-from babelmill.translate.packages import install_archive  # noqa: E402
+from babelmill.translate.engine import AUTO_BATCH_TOKENS, batch_budget, cpu_count, resolve_threads  # noqa: E402
+from babelmill.translate.install import install_archive  # noqa: E402
 from babelmill.translate.sentences import split_sentences  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "dev" / "snippets"
@@ -246,7 +246,7 @@ def run_raw(package_dir: Path, tokens: list[list[str]], beam: int, max_len: int,
     translator = ctranslate2.Translator(
         str(package_dir / "model"), device="cpu", compute_type="int8", inter_threads=inter, intra_threads=intra
     )
-    budget = batch_budget(sum(map(len, tokens)), TranslateConfig.max_batch_tokens, inter)
+    budget = batch_budget(sum(map(len, tokens)), AUTO_BATCH_TOKENS["cpu"])
     clock = Clock()
     translator.translate_batch(
         tokens,

@@ -16,7 +16,8 @@ from typing import Any
 
 import jsonschema
 
-from babelmill.io.sinks import LEGACY_SHARD_RE, SHARD_RE, decode_shard
+from babelmill.io.formats import decode_shard
+from babelmill.io.layout import LEGACY_SHARD_RE, SHARD_RE
 from babelmill.io.write import load_schema
 
 

@@ -109,3 +109,13 @@ def test_benchmarks_never_import_tests() -> None:
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
             assert not any(n == "tests" or n.startswith("tests.") for n in names), path.name
+
+
+def test_no_source_file_is_over_400_lines() -> None:
+    """A module a newcomer reads in one sitting: split a longer one by meaning."""
+    long = {
+        str(p.relative_to(SRC)): n
+        for p in sorted(SRC.rglob("*.py"))
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400
+    }
+    assert long == {}

@@ -9,10 +9,10 @@ import pytest
 
 from babelmill.budget import TooSlow, cpu_budget
 from babelmill.document import Block, Document
-from babelmill.stages import translate as translate_stage
 from babelmill.stages.read import ReadConfig, ReadStage
 from babelmill.stages.strip import StripConfig, StripStage
 from babelmill.stages.translate import TranslateConfig, TranslateStage
+from babelmill.translate import pieces as translate_pieces
 from tests.fixtures.fake_engine import ReverseEngine
 
 ART = "The city council approved the new budget on Tuesday after a debate that lasted six hours.\n" * 3
@@ -65,7 +65,7 @@ def test_strip_quarantines_a_document_over_its_budget(monkeypatch):
 
 
 def test_translate_quarantines_a_document_over_its_budget(monkeypatch):
-    monkeypatch.setattr(translate_stage, "split_with_separators", _spin)
+    monkeypatch.setattr(translate_pieces, "split_with_separators", _spin)
     stage = TranslateStage(TranslateConfig(max_seconds=0.2, max_seconds_per_mb=0), {}, engines={"de": ReverseEngine()})
     d = Document(id="d", text="x", blocks=[Block(text="Ein Satz hier.", lang="de", line=1)])
     (out,) = list(stage.run([d]))

@@ -159,7 +159,8 @@ def test_train_cleaner_on_own_pages_is_reproducible_and_usable(tmp_path):
 
     # numpy evaluation of the exported trees agrees with LightGBM's own
     from babelmill.clean.cleaner import Cleaner
-    from babelmill.clean.train import featurize, load_pages
+    from babelmill.clean.pages import load_pages
+    from babelmill.clean.train import featurize
 
     pages = load_pages([folder])
     stage = StripStage(StripConfig(line_model=""))

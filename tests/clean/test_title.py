@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from babelmill.clean.title import NEVER, TitleModel, candidates, default_model, page_lines, verdicts_of
+from babelmill.clean.title import TitleModel, default_model, page_lines, verdicts_of
+from babelmill.clean.title_candidates import NEVER, candidates
 from babelmill.document import Document
 from babelmill.stages.strip import StripConfig, StripStage
 

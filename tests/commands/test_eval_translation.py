@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from babelmill.cli import main
-from babelmill.translate.packages import install_archive
+from babelmill.translate.install import install_archive
 
 pytestmark = pytest.mark.slow
 

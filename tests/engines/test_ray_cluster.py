@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from babelmill.translate.packages import install_archive
+from babelmill.translate.install import install_archive
 from tests.engines.ray_cluster import cluster_env, local_cluster
 
 pytest.importorskip("ray")

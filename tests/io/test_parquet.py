@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from babelmill.io.sinks import iter_corpus_records
+from babelmill.io.layout import iter_corpus_records
 from tests.conftest import SEEDS, read_jsonl, run_seeds
 
 pa = pytest.importorskip("pyarrow")

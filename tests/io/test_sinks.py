@@ -11,13 +11,9 @@ from pathlib import Path
 import pytest
 
 from babelmill.config import ConfigError, load_config
-from babelmill.io.sinks import (
-    STAGING,
-    CorpusSink,
-    OutputConfig,
-    iter_corpus_records,
-    parse_size,
-)
+from babelmill.io.formats import OutputConfig, parse_size
+from babelmill.io.layout import STAGING, iter_corpus_records
+from babelmill.io.sinks import CorpusSink
 from babelmill.run import RunError, RunOptions, run_pipeline
 from babelmill.run.state import RunState
 
@@ -90,7 +86,7 @@ def test_every_format_holds_the_same_records_in_bounded_shards(tmp_path: Path, c
 
 
 def iter_corpus_records_of(path: Path):
-    from babelmill.io.sinks import decode_shard
+    from babelmill.io.formats import decode_shard
 
     return decode_shard(path)
 

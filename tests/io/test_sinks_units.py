@@ -13,16 +13,8 @@ import pytest
 
 from babelmill.errors import SinkError
 from babelmill.io.formats import DEFAULT_SHARD_SIZE, OutputConfig, decode_shard, encode_shard, parse_size
-from babelmill.io.sinks import (
-    CORPUS,
-    STAGING,
-    CorpusSink,
-    ShardedSink,
-    SingleFileSink,
-    corpus_files,
-    iter_corpus_records,
-    remove_outputs,
-)
+from babelmill.io.layout import CORPUS, STAGING, corpus_files, iter_corpus_records, remove_outputs
+from babelmill.io.sinks import CorpusSink, ShardedSink, SingleFileSink
 
 
 def _line(rec: dict) -> bytes:

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from babelmill.io.sinks import SingleFileSink, iter_corpus_records
+from babelmill.io.layout import iter_corpus_records
+from babelmill.io.sinks import SingleFileSink
 from babelmill.run.state import RunState
 from babelmill.testing.inputs import write_inputs
 

@@ -14,12 +14,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from babelmill.io.layout import iter_corpus_records
 from babelmill.io.parallel import iter_parallel_records
-from babelmill.io.sinks import iter_corpus_records
 from babelmill.io.write import load_schema
 from babelmill.run import RunOptions, run_pipeline
 from babelmill.run.state import RunState
-from babelmill.translate.packages import install_archive
+from babelmill.translate.install import install_archive
 from babelmill.translate.protect import has_translatable_text, protect
 from babelmill.translate.sentences import split_sentences
 

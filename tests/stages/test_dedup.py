@@ -8,8 +8,6 @@ import sqlite3
 
 import jsonschema
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import babelmill.dedup.index
 import babelmill.dedup.minhash
@@ -308,16 +306,6 @@ def test_commit_mid_stream_covers_only_documents_handed_on(tmp_path):
     out = run(DedupStage(context={"state_dir": tmp_path}), [doc("copy0", article(50)), doc("copy3", article(53))])
     assert out["copy0"].dedup["duplicate_of"] == "d0"
     assert out["copy3"].ok, "d3 never reached the corpus, so it is not in the index"
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.text(min_size=0, max_size=40), min_size=1, max_size=5), st.booleans())
-def test_key_text_is_the_same_built_from_paragraphs(paragraphs, as_blocks):
-    """The stage normalizes paragraph by paragraph; the document key must not change by that."""
-    text = "\n\n".join(paragraphs)
-    d = Document(id="p", text=text, blocks=[Block(text=p) for p in paragraphs] if as_blocks else [])
-    normalized, _, _ = DedupStage()._normalize(d)
-    assert normalized == normalize_key_text(text)
 
 
 def test_a_document_that_fails_in_the_stage_is_quarantined_and_the_others_go_on(tmp_path, monkeypatch) -> None:

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from babelmill.config import ConfigError, build_stage_config
 from babelmill.document import NATIVE, PENDING, TRANSLATED, Block, Document
 from babelmill.stages.translate import TranslateConfig, TranslateStage, install_hint
-from babelmill.translate.engine import BatchTranslator, resolve_threads
-from babelmill.translate.packages import install_archive
+from babelmill.translate.engine import BatchTranslator, resolve_compute_type, resolve_threads
+from babelmill.translate.install import install_archive
 from tests.fixtures import translate_fixtures
 from tests.fixtures.fake_engine import ReverseEngine
 
@@ -285,6 +285,34 @@ def test_thread_defaults_follow_the_machine(monkeypatch):
     assert resolve_threads("cpu", 0, 0) == (2, 1)  # parallel translators, one per core
     assert resolve_threads("cpu", 0, 2) == (2, 2)  # explicit values win
     assert resolve_threads("cuda", 0, 0) == (1, 1)
+
+
+def test_gpu_precision_defaults_to_float16_where_the_gpu_has_it(monkeypatch):
+    import ctranslate2
+
+    def supported(types):
+        monkeypatch.setattr(ctranslate2, "get_supported_compute_types", lambda device: set(types))
+
+    supported({"float32", "int8_float16", "float16", "bfloat16"})
+    assert resolve_compute_type("cuda", None) == "float16"
+    supported({"float32", "int8_float16"})
+    assert resolve_compute_type("cuda", None) == "int8_float16"
+    supported({"float32"})
+    assert resolve_compute_type("cuda", None) == "default"
+    assert resolve_compute_type("cuda", "bfloat16") == "bfloat16"  # configured wins
+    assert resolve_compute_type("cpu", None) == "int8"
+
+
+def test_batch_budget_defaults_to_the_devices(tmp_path, de_en_archive, isolated_models):
+    from babelmill.translate.engine import AUTO_BATCH_TOKENS, CTranslate2Engine, DecodeOptions
+
+    package = install_archive(de_en_archive, tmp_path / "models")
+    assert CTranslate2Engine(package, device="cpu").max_batch_tokens == AUTO_BATCH_TOKENS["cpu"] == 4096
+    configured = CTranslate2Engine(package, device="cpu", options=DecodeOptions(max_batch_tokens=512))
+    assert configured.max_batch_tokens == 512
+    assert AUTO_BATCH_TOKENS["cuda"] > AUTO_BATCH_TOKENS["cpu"]
+    with pytest.raises(ValueError, match="max_batch_tokens"):
+        TranslateConfig(max_batch_tokens=-1)
 
 
 @pytest.mark.slow

@@ -15,15 +15,10 @@ from click.testing import CliRunner
 from babelmill.commands.models import models
 from babelmill.document import PENDING, TRANSLATED, Block, Document
 from babelmill.stages.translate import TranslateConfig, TranslateStage
+from babelmill.translate import install as pk_install
 from babelmill.translate import packages as pk
-from babelmill.translate.packages import (
-    ModelError,
-    UnsafeArchiveError,
-    clean_interrupted_installs,
-    discover_packages,
-    find_package,
-    install_archive,
-)
+from babelmill.translate.install import UnsafeArchiveError, clean_interrupted_installs, install_archive
+from babelmill.translate.packages import ModelError, discover_packages, find_package
 from tests.fixtures import translate_fixtures
 
 de_en_archive = translate_fixtures.de_en_archive
@@ -86,7 +81,7 @@ def test_a_failed_translation_leaves_blocks_pending_with_the_reason(monkeypatch)
     def broken(*_a, **_k):
         raise ValueError("metadata exploded")
 
-    monkeypatch.setattr(stage, "_engine_for", broken)
+    monkeypatch.setattr(stage.models, "get", broken)
     doc = Document(id="d", text="x", blocks=[Block(text="Guten Tag.", lang="de", line=1), Block(text="Hi.", lang="en")])
     (out,) = list(stage.run([doc]))
     de, en = out.blocks
@@ -103,7 +98,7 @@ def _zip(path: Path, members: dict[str, bytes]) -> Path:
 
 
 def test_a_zip_bomb_is_refused_before_extraction(tmp_path, monkeypatch):
-    monkeypatch.setattr(pk, "MAX_ARCHIVE_BYTES", 1 << 20)
+    monkeypatch.setattr(pk_install, "MAX_ARCHIVE_BYTES", 1 << 20)
     archive = _zip(tmp_path / "bomb.argosmodel", {"pkg/metadata.json": b"{}", "pkg/zeros": b"\0" * (2 << 20)})
     assert archive.stat().st_size < 20_000
     models_dir = tmp_path / "models"
@@ -113,7 +108,7 @@ def test_a_zip_bomb_is_refused_before_extraction(tmp_path, monkeypatch):
 
 
 def test_too_many_entries_and_too_deep_are_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(pk, "MAX_ARCHIVE_ENTRIES", 50)
+    monkeypatch.setattr(pk_install, "MAX_ARCHIVE_ENTRIES", 50)
     many = _zip(tmp_path / "many.argosmodel", {f"pkg/f{i}": b"" for i in range(51)})
     with pytest.raises(UnsafeArchiveError, match="51 entries"):
         install_archive(many, tmp_path / "models")

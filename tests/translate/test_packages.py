@@ -14,15 +14,9 @@ from click.testing import CliRunner
 from babelmill.commands.models import models
 from babelmill.testing.argos import GERMAN_CORPUS, build_bpe_package, build_package
 from babelmill.translate.engine import MIN_BATCHES, CTranslate2Engine, DecodeOptions, batch_budget
+from babelmill.translate.install import UnsafeArchiveError, install_archive
 from babelmill.translate.models import installed_source_languages
-from babelmill.translate.packages import (
-    ModelError,
-    UnsafeArchiveError,
-    discover_packages,
-    find_package,
-    install_archive,
-    read_package,
-)
+from babelmill.translate.packages import ModelError, discover_packages, find_package, read_package
 from tests.fixtures import translate_fixtures
 
 # shared fixtures (pytest finds them as module attributes)

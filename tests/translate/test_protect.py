@@ -3,11 +3,14 @@ makes of invented, dropped, reordered and repeated placeholders), plus linear-ti
 
 from __future__ import annotations
 
+import importlib
 import json
 import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from babelmill.translate.protect import PATTERNS, has_translatable_text, protect, restore
 
@@ -97,3 +100,28 @@ def test_every_currency_symbol_before_a_number_is_protected(symbol):
     for suffix in CASES["amount_suffixes"]:
         for amount in (f"{symbol}3{suffix}", f"{symbol}3 {suffix}"):
             assert protect(f"Preis {amount} heute").spans == (amount,)
+
+
+# text built from the characters the span patterns turn on, so that the skipped patterns matter
+_PIECES = [
+    *"aZqQxX zq09 .,:/@#$€£¥`%-+_wht",
+    *["://", "www.", "🚀", "☀️", "🇩🇪", "km", "EUR", " Mio.", "ZQX1", "zq x7"],
+    *["a@b.de", "@name", "$AAPL", "#tag", "€ 5", "5 km", "3,5 %", "`x`", "https://a.b/c", "www.a.de", "12.000"],
+]
+_SPANNY = st.lists(st.sampled_from(_PIECES), max_size=30).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_SPANNY)
+def test_skipping_patterns_that_cannot_match_changes_nothing(text):
+    """protect() tries only the patterns whose trigger characters occur in the text; the result
+    must equal trying every pattern everywhere."""
+    module = importlib.import_module("babelmill.translate.protect")  # the package re-exports protect()
+
+    fast = protect(text)
+    saved = module._POSSIBLE
+    module._POSSIBLE = {name: (lambda t: True) for name in saved}
+    try:
+        assert protect(text) == fast
+    finally:
+        module._POSSIBLE = saved

@@ -25,7 +25,11 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from urllib.parse import urlparse
 
+from babelmill.clean.lines import count_words
+from babelmill.clean.repeats import line_key
+from babelmill.document import Document
 from babelmill.errors import StageStateError
 
 SCHEMA = """
@@ -50,8 +54,58 @@ HASH_VERSION = "blake2b64-1"
 CHUNK = 500
 
 
+#: lines longer than this are never template text worth counting (keeps the counter small)
+MAX_COUNTED_WORDS = 60
+
+
 class SiteStateError(StageStateError):
     """The stored counts were made with another line hash (rerun with rebuild)."""
+
+
+def site_key(doc: Document) -> str:
+    """Which site a document came from: ``source.site``, the URL's host, else one shared bucket."""
+    src = doc.source or {}
+    if src.get("site"):
+        return str(src["site"]).lower()
+    url = src.get("url")
+    if url:
+        host = urlparse(str(url)).netloc.lower()
+        return host[4:] if host.startswith("www.") else host
+    return "*"
+
+
+def template_candidates(text: str) -> dict[str, int]:
+    """``line key -> words`` of the text's lines short enough to be template text."""
+    keys: dict[str, int] = {}
+    try:
+        for raw in (text or "").split("\n"):
+            line = raw.strip()
+            if line and (words := count_words(line)) <= MAX_COUNTED_WORDS:
+                keys[line_key(line)] = words
+    except Exception:  # noqa: BLE001 - bad input never stops the batch
+        return {}
+    return keys
+
+
+def template_lines(
+    keys: dict[str, int],
+    hashes: dict[str, int],
+    counts: dict[int, int],
+    n_docs: int,
+    min_docs: int,
+    min_share: float,
+    long_words: int,
+) -> set[str]:
+    """Keys of the lines found in enough of the site's ``n_docs`` documents to be its template:
+    in ``min_docs`` of them (twice that for lines of ``long_words`` or more) and in at least
+    ``min_share`` of them; ``counts`` are per line hash."""
+    out = set()
+    for key, words in keys.items():
+        need = min_docs * (2 if words >= long_words else 1)
+        c = counts.get(hashes[key], 0)
+        if c >= need and c >= min_share * n_docs:
+            out.add(key)
+    return out
 
 
 def line_hash(key: str) -> int:

@@ -96,7 +96,8 @@ def install(targets: tuple[str, ...], models_dir: Path | None, to_code: str) -> 
     package again replaces the old copy. Each failed target gets one "error:" line; exit
     status 1 if any target failed (the others are still installed).
     """
-    from babelmill.translate.packages import ModelError, install_archive, install_dir, install_online
+    from babelmill.translate.install import install_archive, install_online
+    from babelmill.translate.packages import ModelError, install_dir
 
     dest = install_dir(models_dir)
     failed = 0

@@ -42,7 +42,8 @@ def train_cleaner(folders: tuple[Path, ...], output: Path, config_path: Path | N
     except ImportError:
         raise click.UsageError("training needs LightGBM: pip install 'babelmill[train]'") from None
     from babelmill.clean.cleaner import Cleaner
-    from babelmill.clean.train import dump_model, featurize, load_pages, train_model
+    from babelmill.clean.pages import load_pages
+    from babelmill.clean.train import dump_model, featurize, train_model
     from babelmill.config import ConfigError, build_stage_config, pipeline_dir
     from babelmill.stages.strip import StripStage
 

@@ -71,7 +71,7 @@ def parallel_files(out_dir: Path) -> list[Path]:
         return [out_dir / PARALLEL]
     if not out_dir.is_dir():
         return []
-    from babelmill.io.sinks import shard_files
+    from babelmill.io.layout import shard_files
 
     return shard_files(out_dir, "parallel")
 
@@ -80,7 +80,7 @@ def iter_parallel_records(
     out_dir: Path, on_error: Callable[[Path, str], None] | None = None
 ) -> Iterator[dict[str, Any]]:
     """Every parallel record of an output directory, in order, whatever the layout and format."""
-    from babelmill.io.sinks import decode_shard
+    from babelmill.io.formats import decode_shard
 
     for path in parallel_files(out_dir):
         yield from decode_shard(path, on_error)

@@ -32,90 +32,23 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from babelmill.errors import SinkError
 from babelmill.io.files import atomic_write_bytes, file_sha256, truncate_to
 from babelmill.io.formats import FORMATS, OutputConfig, _pyarrow, _zstd, decode_shard, encode_shard, parse_size
-
-CORPUS = "corpus.jsonl"
-STAGING = ".corpus-staging.jsonl"
-#: the folder of a sharded corpus: only shards in it, so tools read ``OUT/corpus`` as one dataset
-SHARD_DIR = "corpus"
-#: shard file names inside the folder of an output (``corpus/``, ``parallel/``)
-SHARD_RE = re.compile(r"^part-(\d{5,})\.(jsonl|jsonl\.gz|jsonl\.zst|parquet)$")
-#: shards of earlier babelmill versions, beside the other outputs (read, never written)
-LEGACY_SHARD_RE = re.compile(r"^corpus-(\d{5,})\.(jsonl|jsonl\.gz|jsonl\.zst|parquet)$")
-#: outputs written through these sinks: the corpus and the parallel corpus
-OUTPUT_NAMES = ("corpus", "parallel")
-
-
-def legacy_shard_re(name: str) -> re.Pattern[str]:
-    """Shard names of output ``name`` as earlier versions wrote them (``corpus-00000.jsonl.gz``)."""
-    return re.compile(rf"^{name}-(\d{{5,}})\.(jsonl|jsonl\.gz|jsonl\.zst|parquet)$")
-
-
-def _shard_number(name: str) -> int:
-    base = name.rsplit("/", 1)[-1]
-    m = SHARD_RE.match(base) or re.match(r"^[a-z]+-(\d{5,})\.", base)
-    return int(m.group(1))
-
-
-def shard_files(out_dir: Path, name: str) -> list[Path]:
-    """The shards of output ``name`` in order: ``OUT/<name>/part-*``, else an earlier layout's."""
-    out_dir = Path(out_dir)
-    folder = out_dir / name
-    shards = [p for p in folder.iterdir() if SHARD_RE.match(p.name)] if folder.is_dir() else []
-    if not shards and out_dir.is_dir():
-        legacy = legacy_shard_re(name)
-        shards = [p for p in out_dir.iterdir() if legacy.match(p.name)]
-    return sorted(shards, key=lambda p: _shard_number(p.name))
-
-
-def _temp_of(name: str) -> str | None:
-    """The file name an atomic write of ``name`` was writing to, if ``name`` is such a temporary."""
-    if name.endswith(".tmp"):
-        return name[:-4].removeprefix(".")
-    return None
-
-
-def corpus_files(out_dir: Path) -> list[Path]:
-    """The corpus files of an output directory in record order (single file or shards)."""
-    out_dir = Path(out_dir)
-    if (out_dir / CORPUS).exists():
-        return [out_dir / CORPUS]
-    return shard_files(out_dir, SHARD_DIR)
-
-
-def iter_corpus_records(out_dir: Path, on_error: Callable[[Path, str], None] | None = None) -> Iterator[dict[str, Any]]:
-    """Every corpus record of an output directory, in order, whatever the layout and format."""
-    for path in corpus_files(out_dir):
-        yield from decode_shard(path, on_error)
-
-
-def remove_outputs(out_dir: Path) -> None:
-    """Delete every corpus and parallel file (``--rebuild``): single files, shards, staging,
-    temporaries."""
-    if not out_dir.is_dir():
-        return
-    for name in OUTPUT_NAMES:
-        legacy = legacy_shard_re(name)
-        for p in out_dir.iterdir():
-            base = _temp_of(p.name) or p.name
-            if base in (f"{name}.jsonl", f".{name}-staging.jsonl") or legacy.match(base):
-                p.unlink(missing_ok=True)
-        folder = out_dir / name
-        if folder.is_dir() and not folder.is_symlink():
-            for p in folder.iterdir():
-                if SHARD_RE.match(_temp_of(p.name) or p.name):
-                    p.unlink(missing_ok=True)
-            try:
-                folder.rmdir()  # left in place if it holds anything babelmill did not write
-            except OSError:
-                pass
+from babelmill.io.layout import (
+    CORPUS,
+    OUTPUT_NAMES,
+    SHARD_RE,
+    corpus_files,
+    iter_corpus_records,
+    remove_outputs,
+    shard_number,
+    temp_of,
+)
 
 
 def _filter_lines(lines: Iterable[bytes], drop_ids: set[str]) -> tuple[list[bytes], int]:
@@ -126,6 +59,28 @@ def _filter_lines(lines: Iterable[bytes], drop_ids: set[str]) -> tuple[list[byte
         else:
             kept.append(line)
     return kept, dropped
+
+
+def reorder_lines(lines: list[bytes], moves: dict[str, int]) -> list[bytes]:
+    """The record lines with those of each id in ``moves`` (all lines with that id, in their
+    order) at its index among the other lines; ids that share an index keep the order of
+    ``moves``. A permutation: same lines, so the same bytes and length."""
+    moved: dict[str, list[bytes]] = {}
+    others: list[bytes] = []
+    for line in lines:
+        doc_id = json.loads(line).get("id")
+        if doc_id in moves:
+            moved.setdefault(doc_id, []).append(line)
+        else:
+            others.append(line)
+    # in index order; each insertion shifts the later ones by its number of lines
+    order = {doc_id: n for n, doc_id in enumerate(moves)}
+    shift = 0
+    for doc_id in sorted(moved, key=lambda i: (moves[i], order[i])):
+        at = min(moves[doc_id] + shift, len(others))
+        others[at:at] = moved[doc_id]
+        shift += len(moved[doc_id])
+    return others
 
 
 # -- sinks ---------------------------------------------------------------------------------------
@@ -254,22 +209,7 @@ class SingleFileSink(CorpusSink):
         self.close()
         with open(self.path, "rb") as fh:
             lines = [line for line in fh if line.strip()]
-        moved: dict[str, list[bytes]] = {}
-        others: list[bytes] = []
-        for line in lines:
-            doc_id = json.loads(line).get("id")
-            if doc_id in moves:
-                moved.setdefault(doc_id, []).append(line)
-            else:
-                others.append(line)
-        # in index order; each insertion shifts the later ones by its number of lines
-        order = {doc_id: n for n, doc_id in enumerate(moves)}
-        shift = 0
-        for doc_id in sorted(moved, key=lambda i: (moves[i], order[i])):
-            at = min(moves[doc_id] + shift, len(others))
-            others[at:at] = moved[doc_id]
-            shift += len(moved[doc_id])
-        data = b"".join(others)
+        data = b"".join(reorder_lines(lines, moves))
         if data != b"".join(lines):
             atomic_write_bytes(self.path, data)
         return True
@@ -323,7 +263,7 @@ class ShardedSink(CorpusSink):
         committed = {s["name"] for s in self.shards}
         folder = self.out / self.name
         for p in folder.iterdir() if folder.is_dir() else ():
-            temp = _temp_of(p.name)
+            temp = temp_of(p.name)
             if temp is not None and SHARD_RE.match(temp):
                 p.unlink(missing_ok=True)
             elif SHARD_RE.match(p.name) and f"{self.name}/{p.name}" not in committed:
@@ -350,7 +290,7 @@ class ShardedSink(CorpusSink):
         os.fsync(fh.fileno())
 
     def _next_name(self) -> str:
-        n = _shard_number(self.shards[-1]["name"]) + 1 if self.shards else 0
+        n = shard_number(self.shards[-1]["name"]) + 1 if self.shards else 0
         return f"{self.name}/part-{n:05d}.{self.fmt}"
 
     def seal(self) -> None:
@@ -431,6 +371,11 @@ class ShardedSink(CorpusSink):
 
 __all__ = [
     "CORPUS",
+    "OUTPUT_NAMES",
+    "SHARD_RE",
+    "ShardedSink",
+    "SingleFileSink",
+    "decode_shard",
     "atomic_write_bytes",
     "FORMATS",
     "OutputConfig",

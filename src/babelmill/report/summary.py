@@ -1,6 +1,6 @@
 """What a finished corpus holds, gathered from its output directory.
 
-Reads the corpus (any layout or format, see :mod:`babelmill.io.sinks`), ``rejected.jsonl`` and
+Reads the corpus (any layout or format, see :mod:`babelmill.io.layout`), ``rejected.jsonl`` and
 ``manifest.json``; missing files count as empty so a half-built output still gets a report.
 Nothing here trusts the content: renderers escape every string that came from the inputs.
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from babelmill.io.sinks import corpus_files, iter_corpus_records
+from babelmill.io.layout import corpus_files, iter_corpus_records
 
 EXAMPLES_PER_REASON = 3
 EXAMPLE_CHARS = 160

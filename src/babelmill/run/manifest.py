@@ -20,8 +20,9 @@ from typing import Any
 from babelmill import __version__
 from babelmill.config import PipelineConfig
 from babelmill.io.files import atomic_write_bytes, file_sha256
+from babelmill.io.layout import CORPUS
 from babelmill.io.read import display_path
-from babelmill.io.sinks import CORPUS, CorpusSink
+from babelmill.io.sinks import CorpusSink
 from babelmill.run.outputs import MANIFEST, REJECTED, RUNS
 from babelmill.run.state import RunState
 from babelmill.stage import Stage

@@ -16,7 +16,7 @@ import stat
 from pathlib import Path
 
 from babelmill.errors import RunError
-from babelmill.io.sinks import CORPUS, OUTPUT_NAMES, remove_outputs
+from babelmill.io.layout import CORPUS, OUTPUT_NAMES, remove_outputs
 from babelmill.translate.cache import CACHE_FILE
 
 REJECTED = "rejected.jsonl"

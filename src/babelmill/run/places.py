@@ -18,7 +18,8 @@ from __future__ import annotations
 import json
 
 from babelmill.io.formats import decode_shard
-from babelmill.io.sinks import CorpusSink, iter_corpus_records
+from babelmill.io.layout import iter_corpus_records
+from babelmill.io.sinks import CorpusSink
 from babelmill.run.state import KEPT, RunState
 
 PLACES = "corpus_places"

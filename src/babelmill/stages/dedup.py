@@ -66,120 +66,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from babelmill.dedup.index import BatchOverlay, DedupIndex, IndexedDoc, IndexParams, PendingDoc
-from babelmill.dedup.minhash import ENGINES, MinHasher, band_keys
-from babelmill.dedup.text import (
-    block_shingles,
-    exact_key,
-    normalize_key_text,
-    paragraph_hash,
-    shingle_hashes,
-    split_paragraphs,
-)
-from babelmill.dedup.verify import Rule, Shingles, compare
-from babelmill.document import DUPLICATE, PENDING, TRANSLATED, Document, Removal
+from babelmill.dedup.config import DedupConfig
+from babelmill.dedup.index import BatchOverlay, DedupIndex, IndexedDoc, PendingDoc
+from babelmill.dedup.minhash import MinHasher, band_keys
+from babelmill.dedup.paragraphs import drop_paragraphs, normalize_document, paragraph_hashes, paragraph_shingles
+from babelmill.dedup.text import exact_key
+from babelmill.dedup.verify import Shingles, compare
+from babelmill.document import DUPLICATE, PENDING, Document
 from babelmill.stage import RunContext, StatefulStage
+
+__all__ = ["DedupConfig", "DedupStage", "cluster_id", "kept_rank"]
 
 STAGE = "dedup"
 EXACT_DUPLICATE = "exact_duplicate"
 NEAR_DUPLICATE = "near_duplicate"
 RECURRING_PARAGRAPH = "recurring_paragraph"
-
-
-@dataclass
-class DedupConfig:
-    """Options of the dedup stage.
-
-    Changing ``engine``, ``num_perm``, ``seed``, ``shingle_size``, ``bands`` or ``rows`` makes
-    stored signatures incomparable: the stage then refuses the old state until a rebuild.
-    """
-
-    #: reject documents whose normalized text equals a kept document's
-    exact: bool = True
-    #: reject near-duplicates found by MinHash + LSH
-    near: bool = True
-    #: words per shingle; 5 keeps unrelated articles on the same topic apart (few shared 5-grams)
-    shingle_size: int = 5
-    #: characters per shingle in Chinese and Japanese blocks (by detected language, else by script)
-    char_shingle_size: int = 5
-    #: MinHash permutations (signature length); 128 gives a similarity error of about +-0.04
-    num_perm: int = 128
-    #: LSH bands x rows (<= num_perm). 25 x 5 makes a pair with Jaccard 0.7 a candidate with
-    #: probability 0.99 and one with 0.3 with probability 0.06 (only candidates are compared)
-    bands: int = 42
-    rows: int = 3
-    #: Jaccard of the shingle sets (verified on the stored sets) at or above which a document is
-    #: a near-duplicate
-    threshold: float = 0.6
-    #: share of the smaller document's shingles found in the other at or above which one is a
-    #: near-duplicate of the other (an excerpt, or a story embedded in a longer page)
-    containment: float = 0.75
-    #: containment only counts when the smaller document has at least this many shingles
-    containment_min_shingles: int = 25
-    #: never a duplicate when the smaller document has at least max(own_min, own_share x its
-    #: shingles) in paragraphs of its own (mostly absent from the other): another article that
-    #: shares a long passage, not a copy
-    own_min: int = 20
-    own_share: float = 0.1
-    #: one shingle in this many (by hash value) is an anchor: documents sharing anchors are
-    #: candidates for containment (an excerpt has too low a Jaccard for LSH)
-    anchor_every: int = 16
-    #: at most this many candidates from the bands, and as many from the anchors (most shared
-    #: first), are verified per document
-    max_candidates: int = 50
-    #: a paragraph or anchor held by more than this many documents is boilerplate-like or a stock
-    #: phrase: it names no candidates
-    paragraph_candidate_limit: int = 10
-    #: seed of the MinHash permutations
-    seed: int = 1
-    #: ``rensa`` (Rust, ~75x faster) or ``datasketch`` (pure numpy reference)
-    engine: str = "rensa"
-    #: annotate paragraphs that recur in other documents with ``meta["also_in"]``
-    paragraphs: bool = True
-    #: paragraphs shorter than this (normalized characters) are not tracked: "Share", "Photo: AP"
-    paragraph_min_chars: int = 40
-    #: at most this many ids in ``also_in``
-    max_also_in: int = 10
-    #: remove paragraphs found in at least ``recurring_min_docs`` other documents (off: annotate only)
-    drop_recurring_paragraphs: bool = False
-    recurring_min_docs: int = 2
-    #: index file name inside the state dir
-    state_file: str = "dedup.sqlite"
-
-    def __post_init__(self) -> None:
-        if self.engine not in ENGINES:
-            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
-        if self.shingle_size < 1 or self.num_perm < 1 or self.bands < 1 or self.rows < 1:
-            raise ValueError("shingle_size, num_perm, bands and rows must be positive")
-        if self.rows > 256:
-            raise ValueError(f"rows must be at most 256, got {self.rows}")
-        if self.bands * self.rows > self.num_perm:
-            raise ValueError(f"bands x rows ({self.bands} x {self.rows}) exceeds num_perm ({self.num_perm})")
-        if not 0.0 < self.threshold <= 1.0:
-            raise ValueError(f"threshold must be in (0, 1], got {self.threshold}")
-        if not 0.0 < self.containment <= 1.0:
-            raise ValueError(f"containment must be in (0, 1], got {self.containment}")
-        if min(self.char_shingle_size, self.anchor_every, self.max_candidates, self.paragraph_candidate_limit) < 1:
-            raise ValueError(
-                "char_shingle_size, anchor_every, max_candidates and paragraph_candidate_limit must be positive"
-            )
-        if self.max_also_in < 1 or self.recurring_min_docs < 1:
-            raise ValueError("max_also_in and recurring_min_docs must be at least 1")
-
-    def rule(self) -> Rule:
-        return Rule(self.threshold, self.containment, self.containment_min_shingles, self.own_min, self.own_share)
-
-    def index_params(self) -> IndexParams:
-        return IndexParams(
-            engine=self.engine,
-            num_perm=self.num_perm,
-            seed=self.seed,
-            shingle_size=self.shingle_size,
-            char_shingle_size=self.char_shingle_size,
-            bands=self.bands,
-            rows=self.rows,
-            anchor_every=self.anchor_every,
-        )
 
 
 def cluster_id(kept_id: str) -> str:
@@ -297,7 +198,7 @@ class DedupStage(StatefulStage):
         work: list[_Work | None] = []
         for doc in docs:
             try:
-                normalized, para_keys, langs = self._normalize(doc)
+                normalized, para_keys, langs = normalize_document(doc)
                 work.append(_Work(doc, normalized, para_keys=para_keys, langs=langs))
             except Exception as exc:  # bad input never stops the run
                 self._failed(doc, exc)
@@ -307,7 +208,7 @@ class DedupStage(StatefulStage):
             try:
                 self._decide(item)
                 if self.config.paragraphs and item.kept and item.paragraphs is None:
-                    item.paragraphs = self._paragraph_hashes(item.doc, item.para_keys)
+                    item.paragraphs = paragraph_hashes(item.doc, self.config.paragraph_min_chars, item.para_keys)
             except Exception as exc:
                 self._failed(item.doc, exc)
             item.normalized, item.para_keys, item.langs = "", None, None  # keep only hashes from here on
@@ -374,9 +275,9 @@ class DedupStage(StatefulStage):
                 self._duplicate(item, match_id, 1.0, "exact")
                 return
         signature, keys, hashes = None, None, None
-        para_hashes = self._paragraph_hashes(doc, item.para_keys)
+        para_hashes = paragraph_hashes(doc, cfg.paragraph_min_chars, item.para_keys)
         if cfg.near:
-            grams, hashes = self._shingles(item.para_keys, item.langs)
+            grams, hashes = paragraph_shingles(item.para_keys, item.langs, cfg.shingle_size, cfg.char_shingle_size)
             signature = self.hasher.signature(grams)
             keys = band_keys(signature, cfg.bands, cfg.rows)
             match = self._best_match(hashes, keys, [h for h, _ in para_hashes])
@@ -389,22 +290,11 @@ class DedupStage(StatefulStage):
         doc.dedup = {"cluster": None, "duplicate_of": None}
         self.count("kept")
 
-    def _shingles(self, paragraphs: list[str], langs: list[str | None]) -> tuple[list[str], Shingles]:
-        """Shingles of normalized paragraphs (by words, or by characters for Chinese and Japanese)."""
-        cfg = self.config
-        grams: list[str] = []
-        per_paragraph = []
-        for text, lang in zip(paragraphs, langs, strict=True):
-            block = block_shingles(text, lang, cfg.shingle_size, cfg.char_shingle_size)
-            per_paragraph.append(shingle_hashes(block))
-            grams += block
-        return grams, Shingles.of(per_paragraph)
-
     def shingles_of(self, doc: Document) -> tuple[list[str], Shingles]:
         """The shingles the stage compares ``doc`` on: the list the MinHash signature is computed
         from, and the hashes per paragraph that candidates are verified on."""
-        _, paragraphs, langs = self._normalize(doc)
-        return self._shingles(paragraphs, langs)
+        _, paragraphs, langs = normalize_document(doc)
+        return paragraph_shingles(paragraphs, langs, self.config.shingle_size, self.config.char_shingle_size)
 
     def _best_match(
         self, hashes: Shingles, keys: list[int], para_hashes: list[int]
@@ -475,46 +365,13 @@ class DedupStage(StatefulStage):
         self._touched.add(kept_id)
 
     # -- paragraphs ----------------------------------------------------------------------------
-    def _paragraphs(self, doc: Document) -> list[str]:
-        if doc.blocks:
-            return [b.text for b in doc.blocks]
-        return split_paragraphs(doc.text)
-
-    def _normalize(self, doc: Document) -> tuple[str, list[str], list[str | None]]:
-        """Normalized text of the document, and of each paragraph with its shingling language.
-
-        Paragraphs are the blocks (with the language ``detect`` gave them; a translated block is
-        English now), else ``doc.text`` split on blank lines (language from the script). Normalizing
-        folds the blank lines between paragraphs to one space, so the document's key text is its
-        paragraphs' key texts joined: each paragraph is normalized only once.
-        """
-        text = doc.text or doc.body_text()
-        keys = [normalize_key_text(p) for p in self._paragraphs(doc)]
-        if doc.blocks:
-            langs = [("en" if b.translation == TRANSLATED else b.lang) for b in doc.blocks]
-        else:
-            langs = [None] * len(keys)
-        if doc.blocks and doc.body_text() != text:
-            return normalize_key_text(text), keys, langs
-        return " ".join(k for k in keys if k), keys, langs
-
-    def _paragraph_hashes(self, doc: Document, keys: list[str] | None = None) -> list[tuple[int, int]]:
-        """(hash, paragraph index) of the paragraphs long enough to track (and to name candidates)."""
-        out = []
-        if keys is None:
-            keys = [normalize_key_text(p) for p in self._paragraphs(doc)]
-        for i, key in enumerate(keys):
-            if len(key) >= self.config.paragraph_min_chars:
-                out.append((paragraph_hash(key, normalized=True), i))
-        return out
-
     def _annotate_paragraphs(self, item: _Work) -> None:
         doc, cfg = item.doc, self.config
         rowid = item.existing.rowid if item.existing else None
         limit = max(cfg.max_also_in, cfg.recurring_min_docs)
         recurring: dict[int, list[str]] = {}
         if item.paragraphs is None:
-            item.paragraphs = self._paragraph_hashes(doc, item.para_keys)
+            item.paragraphs = paragraph_hashes(doc, cfg.paragraph_min_chars, item.para_keys)
         for h, i in item.paragraphs:
             others = set(self.index.paragraph_docs(h, rowid, limit))
             others.update(self._overlay.paragraph_docs(h, doc.id))
@@ -535,17 +392,6 @@ class DedupStage(StatefulStage):
 
     def _drop_recurring(self, doc: Document, drop: set[int]) -> None:
         """Remove recurring paragraphs from blocks and text; never empty a document this way."""
-        paragraphs = self._paragraphs(doc)
-        if not drop or len(drop) >= len(paragraphs):
-            return
-        dropped_keys = {normalize_key_text(paragraphs[i]) for i in drop}
-        # the input line of a block; 0 for paragraphs of a document without blocks (not known)
-        lines = [b.line for b in doc.blocks] if doc.blocks else [0] * len(paragraphs)
-        for i in sorted(drop):
-            doc.removed.append(Removal(lines[i], paragraphs[i], RECURRING_PARAGRAPH))
-        if doc.blocks:
-            doc.blocks = [b for i, b in enumerate(doc.blocks) if i not in drop]
-        kept_text = [p for p in split_paragraphs(doc.text) if normalize_key_text(p) not in dropped_keys]
-        doc.text = "\n\n".join(kept_text)
-        doc.record(STAGE, "removed", RECURRING_PARAGRAPH, paragraphs=len(drop))
-        self.count("paragraphs_dropped", len(drop))
+        if drop_paragraphs(doc, drop, RECURRING_PARAGRAPH):
+            doc.record(STAGE, "removed", RECURRING_PARAGRAPH, paragraphs=len(drop))
+            self.count("paragraphs_dropped", len(drop))

@@ -39,16 +39,21 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
 
 from babelmill.budget import TooSlow, cpu_budget, document_budget
-from babelmill.clean.cleaner import Cleaner, CleanResult, Thresholds
+from babelmill.clean.cleaner import Cleaner, CleanResult
 from babelmill.clean.coverage import cleaning_report
 from babelmill.clean.line_model import load_line_model
-from babelmill.clean.lines import count_words
-from babelmill.clean.repeats import line_key
 from babelmill.clean.rules import RuleSet, load_rules
-from babelmill.clean.site_lines import SiteLineStore, SiteStateError, line_hash
+from babelmill.clean.site_lines import (
+    SiteLineStore,
+    SiteStateError,
+    line_hash,
+    site_key,
+    template_candidates,
+    template_lines,
+)
+from babelmill.clean.structure import Thresholds
 from babelmill.clean.title import apply_title
 from babelmill.document import QUARANTINED, Document
 from babelmill.stage import Stage, StatefulStage
@@ -56,8 +61,6 @@ from babelmill.stage import Stage, StatefulStage
 STATE_FILE = "strip_sites.sqlite"
 # the counts of earlier versions (one JSON file written at the end of a run): imported once
 OLD_STATE_FILE = "strip_site_lines.json"
-# lines longer than this are never template text worth counting (keeps the counter small)
-MAX_COUNTED_WORDS = 60
 
 
 def resolve_rule_files(names: list[str], base: Path | None = None) -> list[Path]:
@@ -163,18 +166,6 @@ class StripConfig(Thresholds):
         return Thresholds(**{f.name: getattr(self, f.name) for f in dataclasses.fields(Thresholds)})
 
 
-def site_key(doc: Document) -> str:
-    """Which site a document came from: ``source.site``, the URL's host, else one shared bucket."""
-    src = doc.source or {}
-    if src.get("site"):
-        return str(src["site"]).lower()
-    url = src.get("url")
-    if url:
-        host = urlparse(str(url)).netloc.lower()
-        return host[4:] if host.startswith("www.") else host
-    return "*"
-
-
 class StripStage(StatefulStage):
     """Split documents into article blocks and metadata; record every removed line's reason."""
 
@@ -233,29 +224,13 @@ class StripStage(StatefulStage):
         self._store = None
 
     def _line_keys(self, doc: Document) -> dict[str, int]:
-        """``line key -> words`` of the document's lines short enough to be template text."""
-        keys: dict[str, int] = {}
-        try:
-            for raw in (doc.text or "").split("\n"):
-                text = raw.strip()
-                if text and (words := count_words(text)) <= MAX_COUNTED_WORDS:
-                    keys[line_key(text)] = words
-        except Exception:  # noqa: BLE001 - bad input never stops the batch
-            return {}
-        return keys
+        return template_candidates(doc.text)
 
     def _site_repeats(
         self, keys: dict[str, int], hashes: dict[str, int], counts: dict[int, int], n_docs: int
     ) -> set[str]:
-        """Keys of the lines found in enough of the site's ``n_docs`` documents to be its template."""
         cfg = self.config
-        out = set()
-        for key, words in keys.items():
-            need = cfg.site_min_docs * (2 if words >= cfg.site_long_words else 1)
-            c = counts.get(hashes[key], 0)
-            if c >= need and c >= cfg.site_min_share * n_docs:
-                out.add(key)
-        return out
+        return template_lines(keys, hashes, counts, n_docs, cfg.site_min_docs, cfg.site_min_share, cfg.site_long_words)
 
     # -- processing --------------------------------------------------------------------------
     def run(self, docs: Iterable[Document]) -> Iterator[Document]:

@@ -27,126 +27,31 @@ reassembles blocks in order.
 from __future__ import annotations
 
 import sqlite3
-import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 from babelmill.budget import TooSlow, cpu_budget, document_budget
-from babelmill.document import PENDING, QUARANTINED, TRANSLATED, Block, Document, SentencePair
-from babelmill.printable import printable
+from babelmill.document import PENDING, QUARANTINED, TRANSLATED, Block, Document
 from babelmill.stage import RunContext, Stage
 from babelmill.translate.cache import CACHE_FILE, CacheRow, TranslationCache, WorkerCache, merge_rows
-from babelmill.translate.engine import BatchTranslator, CTranslate2Engine, DecodeOptions, Engine
-from babelmill.translate.packages import ArgosPackage, ModelError, discover_packages, find_package
-from babelmill.translate.protect import has_translatable_text, protect, restore
+from babelmill.translate.config import TranslateConfig
+from babelmill.translate.engine import BatchTranslator, Engine
+from babelmill.translate.loader import ModelLoader, install_hint
+from babelmill.translate.models import TARGET
+from babelmill.translate.pieces import Piece, join_block, split_block
 from babelmill.translate.quality import assess
-from babelmill.translate.sentences import chunk_long, split_with_separators
 
-TARGET = "en"
+__all__ = ["TranslateConfig", "TranslateStage", "install_hint"]
+
 ENGINE_NAME = "ctranslate2"
-
-
-@dataclass
-class TranslateConfig:
-    """Options of the ``translate`` stage (``[stages.translate]`` in the pipeline TOML)."""
-
-    #: folder with installed argos packages, searched before $BABELMILL_MODELS and
-    #: argostranslate's own package folder; None = only those two
-    models_dir: str | None = None
-    #: "auto" (CUDA when CTranslate2 sees a GPU), "cpu" or "cuda"; `babelmill run --device`
-    #: overrides it. The CUDA path is written to CTranslate2's API but untested here (no GPU).
-    device: str = "auto"
-    #: CTranslate2 compute type; None = int8 on CPU, int8_float16/float16 on CUDA
-    compute_type: str | None = None
-    #: beam width. 4 = argostranslate's setting, which is what users' quality expectations rest
-    #: on; no quality measurement of 2 or 1 exists yet (no real model offline), so 4 stays the
-    #: default. 2 decodes half the hypotheses and 1 (greedy) commits to each token's argmax:
-    #: both faster (README, benchmarks/translate.py), both trade some quality (typically small
-    #: for beam 2, larger for greedy)
-    beam_size: int = 4
-    #: upper token budget of one CTranslate2 batch (batch_type="tokens"). With several parallel
-    #: translators the engine lowers it so that each gets at least two batches (else one idles
-    #: while the other decodes the long tail). Batch composition can flip a near-tied beam
-    #: through float rounding (1 of 271 sentences on the random-weight benchmark model)
-    max_batch_tokens: int = 4096
-    #: longest output in tokens; stops runaway decodes
-    max_decoding_length: int = 256
-    #: also cap each output at this many times its input tokens (+16); 0 = only the fixed cap.
-    #: A model stuck in a loop then stops after ~3x the sentence instead of 256 tokens
-    max_decoding_ratio: float = 3.0
-    #: sentences longer than this (characters) are cut at , ; : or spaces before translation
-    max_sentence_chars: int = 400
-    #: CTranslate2 translators decoding batches in parallel; 0 = automatic: one per core below 8
-    #: cores, else one per 4 cores. On 2 cores, with the batch split above: 1.18x the throughput
-    #: of one translator x 2 threads at beam 4, 1.09x at beam 2 (argos-size model, medians of 3,
-    #: benchmarks/translate.py); the threading alone leaves the output bit-identical
-    inter_threads: int = 0
-    #: OpenMP threads per translator; 0 = automatic (1 below 8 cores, else 4)
-    intra_threads: int = 0
-    #: keep translations in <state_dir>/translate_cache.sqlite (in memory without a state dir)
-    cache: bool = True
-    #: replace URLs, e-mails, @handles, $tickers, #hashtags, amounts, code and emoji with
-    #: placeholders so they come back verbatim
-    protect: bool = True
-    #: blocks whose mean token probability is below this get the "low_confidence" flag
-    min_confidence: float = 0.3
-    #: allowed range of output words per source word (Han characters count 0.6 word);
-    #: outside it the block gets the "length_ratio" flag
-    length_ratio_min: float = 0.4
-    length_ratio_max: float = 2.5
-    #: CPU seconds that preparing one document's blocks (sentence splitting, placeholders) may
-    #: take, plus ``max_seconds_per_mb`` per million characters; a document over it is
-    #: quarantined (``too_slow``) and the run goes on. 0 = no limit
-    max_seconds: float = 10.0
-    max_seconds_per_mb: float = 10.0
-
-    def __post_init__(self) -> None:
-        if self.device not in ("auto", "cpu", "cuda"):
-            raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', not {self.device!r}")
-        if self.beam_size < 1 or self.max_batch_tokens < 1 or self.max_decoding_length < 1:
-            raise ValueError("beam_size, max_batch_tokens and max_decoding_length must be >= 1")
-        if self.max_decoding_ratio < 0:
-            raise ValueError("max_decoding_ratio must be >= 0 (0 = off)")
-        if self.max_sentence_chars < 20:
-            raise ValueError("max_sentence_chars must be at least 20")
-        if not 0 < self.length_ratio_min < self.length_ratio_max:
-            raise ValueError("need 0 < length_ratio_min < length_ratio_max")
-
-
-def install_hint(code: str) -> str:
-    """The note on a pending block: what to run to get it translated."""
-    return (
-        f"no {code}->{TARGET} model installed; run `babelmill models install {code}` (online) or "
-        f"`babelmill models install FILE.argosmodel`, then rerun `babelmill run` to translate pending blocks"
-    )
 
 
 UNIDENTIFIED_NOTE = (
     "language not identified (lang 'other' without a language code), so no translation model can be "
     "chosen; the block is kept in its source language"
 )
-
-
-@dataclass
-class _Loaded:
-    engine: Engine | None
-    package: ArgosPackage | None
-    reason: str  # why engine is None: no_model_installed | model_load_failed
-    error: str = ""
-
-
-@dataclass
-class _Piece:
-    """One sentence of a block: its placeholder text, spans, what follows it, and its source."""
-
-    masked: str
-    spans: tuple[str, ...]
-    sep: str
-    translate: bool
-    source: str = ""
 
 
 class TranslateStage(Stage):
@@ -165,74 +70,20 @@ class TranslateStage(Stage):
     ):
         """``engines`` pins an engine (or None = no model) per source language; used by tests."""
         super().__init__(config, context)
-        self._loaded: dict[str, _Loaded] = {}
-        if engines:
-            for code, engine in engines.items():
-                reason = "" if engine is not None else "no_model_installed"
-                self._loaded[code] = _Loaded(engine, None, reason)
+        ctx = self.context
+        models_dir = self.config.models_dir or ctx.models_dir
+        self.models = ModelLoader(self.config, models_dir, ctx.device, ctx.cpus, self.count, pinned=engines)
         self._cache: TranslationCache | WorkerCache | None = None
         self._cache_ready = False
         self._inbox: list[CacheRow] = []  # workers' new cache rows, merged at the next commit
-        self._packages_checked = False
 
     # -- models and cache ------------------------------------------------------------------
-    def _models_dir(self) -> str | None:
-        return self.config.models_dir or self.context.models_dir
-
-    def _engine_for(self, code: str) -> _Loaded:
-        if code in self._loaded:
-            return self._loaded[code]
-        cfg = self.config
-        self._warn_unreadable_packages()
-        package = find_package(code, TARGET, self._models_dir())
-        if package is None:
-            loaded = _Loaded(None, None, "no_model_installed")
-        else:
-            try:
-                engine = CTranslate2Engine(
-                    package,
-                    device=self.context.device or cfg.device,
-                    compute_type=cfg.compute_type,
-                    inter_threads=cfg.inter_threads,
-                    intra_threads=cfg.intra_threads,
-                    cpus=self.context.cpus,
-                    options=DecodeOptions(
-                        beam_size=cfg.beam_size,
-                        max_batch_tokens=cfg.max_batch_tokens,
-                        max_decoding_length=cfg.max_decoding_length,
-                        max_decoding_ratio=cfg.max_decoding_ratio,
-                    ),
-                )
-                loaded = _Loaded(engine, package, "")
-                self.count(f"model_loaded_{code}")
-            except Exception as exc:  # noqa: BLE001 - a broken model leaves its blocks pending
-                loaded = _Loaded(None, package, "model_load_failed", str(exc))
-                self.count("model_load_failed")
-        self._loaded[code] = loaded
-        return loaded
-
-    def _warn_unreadable_packages(self) -> None:
-        """One stderr line per installed package that cannot be read (it is skipped; the other
-        languages' packages are used as usual)."""
-        if self._packages_checked:
-            return
-        self._packages_checked = True
-        _, problems = discover_packages(self._models_dir())
-        for problem in problems:
-            self.count("packages_unreadable")
-            print(f"babelmill: warning: {printable(problem)}", file=sys.stderr)
-
     def load_model(self, code: str) -> Engine:
         """The ``code -> en`` engine, loaded now with the translation cache opened (both happen
         once per run; e.g. outside a timed region); :class:`ModelError` saying what to do when no
         model is installed or it does not load."""
         self._get_cache()
-        loaded = self._engine_for(code)
-        if loaded.engine is None:
-            if loaded.reason == "model_load_failed":
-                raise ModelError(f"the {code}->{TARGET} model at {loaded.package.path} failed to load ({loaded.error})")
-            raise ModelError(install_hint(code))
-        return loaded.engine
+        return self.models.require(code)
 
     def _get_cache(self) -> TranslationCache | WorkerCache | None:
         if not self._cache_ready:
@@ -275,18 +126,7 @@ class TranslateStage(Stage):
 
     def models_used(self) -> dict[str, Any]:
         """The translation packages this stage loaded: name -> pair, version, device."""
-        used: dict[str, Any] = {}
-        for code, loaded in sorted(self._loaded.items()):
-            if loaded.package is None or loaded.engine is None:
-                continue
-            pkg = loaded.package
-            used[pkg.name] = {
-                "pair": pkg.pair,
-                "version": pkg.version,
-                "device": getattr(loaded.engine, "device", None),
-                "source_language": code,
-            }
-        return used
+        return self.models.models_used()
 
     def close(self) -> None:
         if self._cache is not None:
@@ -304,22 +144,13 @@ class TranslateStage(Stage):
             return code if isinstance(code, str) and code and code != "other" else None
         return block.lang
 
-    def _split(self, text: str) -> list[_Piece]:
-        pieces: list[_Piece] = []
-        for sentence, sep in split_with_separators(text):
-            parts = chunk_long(sentence, self.config.max_sentence_chars)
-            for i, part in enumerate(parts):
-                masked = protect(part) if self.config.protect else None
-                mtext = masked.text if masked else part
-                spans = masked.spans if masked else ()
-                last = i == len(parts) - 1
-                pieces.append(_Piece(mtext, spans, sep if last else " ", has_translatable_text(mtext), part))
-        return pieces
+    def _split(self, text: str) -> list[Piece]:
+        return split_block(text, self.config.max_sentence_chars, self.config.protect)
 
     def process_batch(self, docs: list[Document]) -> Iterable[Document]:
         self._titles: dict[int, tuple[Document, Block]] = {}
         # 1. decide per block: translate (collect sentences per language) or mark pending
-        work: dict[str, list[tuple[Document, Block, list[_Piece]]]] = defaultdict(list)
+        work: dict[str, list[tuple[Document, Block, list[Piece]]]] = defaultdict(list)
         touched: dict[int, dict[str, Any]] = {}
         for doc in docs:
             if not doc.ok:
@@ -340,7 +171,7 @@ class TranslateStage(Stage):
                 touched.setdefault(id(doc), _new_summary())
         # 2. translate each language's sentences in one deduplicated, cached, sorted pass
         for code in sorted(work):
-            loaded = self._loaded[code]
+            loaded = self.models.loaded[code]
             items = work[code]
             sentences = [p.masked for _, _, pieces in items for p in pieces if p.translate]
             owners = [doc.id for doc, _, pieces in items for p in pieces if p.translate]
@@ -411,12 +242,9 @@ class TranslateStage(Stage):
             if code is None:
                 self._mark_pending(doc, block, "unidentified_language", UNIDENTIFIED_NOTE, touched)
                 continue
-            loaded = self._engine_for(code)
+            loaded = self.models.get(code)
             if loaded.engine is None:
-                note = install_hint(code)
-                if loaded.reason == "model_load_failed":
-                    note = f"the {code}->{TARGET} model at {loaded.package.path} failed to load ({loaded.error})"
-                self._mark_pending(doc, block, loaded.reason, note, touched)
+                self._mark_pending(doc, block, loaded.reason, loaded.note(code), touched)
                 continue
             planned.append((code, block))
         if not planned:
@@ -436,27 +264,13 @@ class TranslateStage(Stage):
         self.count("blocks_pending")
 
     def _apply(self, doc, block, code, loaded, pieces, outs, hits, touched, reused=None) -> None:
-        texts: list[str] = []
-        flags: list[str] = []
-        pairs: list[SentencePair] = []
-        weighted, weight = 0.0, 0
-        reused = reused or [False] * len(pieces)
-        for index, (piece, out, from_cache) in enumerate(zip(pieces, outs, reused, strict=True)):
-            if out is None:  # nothing to translate: keep verbatim
-                text, piece_flags = restore(piece.masked, piece.spans)
-            else:
-                text, piece_flags = restore(out[0], piece.spans)
-                weighted += out[1] * len(piece.masked)
-                weight += len(piece.masked)
-                pairs.append(SentencePair(index, piece.source, text.strip(), float(out[1]), bool(from_cache)))
-            texts.append(text + piece.sep)
-            flags.extend(f for f in piece_flags if f not in flags)
-        english = "".join(texts).strip()
+        joined = join_block(pieces, outs, reused)
+        english, flags = joined.text, joined.flags
         quality = assess(
             block.text,
             english,
             code,
-            weighted / weight if weight else None,
+            joined.confidence,
             min_confidence=self.config.min_confidence,
             length_ratio_min=self.config.length_ratio_min,
             length_ratio_max=self.config.length_ratio_max,
@@ -467,7 +281,7 @@ class TranslateStage(Stage):
         block.translation = TRANSLATED
         block.note = None
         block.meta["quality"] = quality
-        block.pairs = pairs
+        block.pairs = joined.pairs
         pkg = getattr(loaded.engine, "package", None)
         name = pkg.name if pkg else getattr(loaded.engine, "name", type(loaded.engine).__name__)
         version = pkg.version if pkg else getattr(loaded.engine, "version", None)

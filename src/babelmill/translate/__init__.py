@@ -1,6 +1,10 @@
 """Offline translation to English: argos packages run directly on CTranslate2.
 
-* :mod:`.packages` - find, read and safely install argos packages;
+* :mod:`.packages` - find and read installed argos packages;
+* :mod:`.install` - install argos packages safely (from a file or argostranslate's index);
+* :mod:`.config` - the translate stage's options;
+* :mod:`.loader` - each source language's model, loaded once per run;
+* :mod:`.pieces` - a block's sentences (with placeholders) out and its English back in;
 * :mod:`.sentences` - rule-based sentence splitting (no downloads);
 * :mod:`.protect` - placeholders for URLs, handles, amounts, emoji, code;
 * :mod:`.engine` - the CTranslate2 engine and the dedup/cache/batching layer;
@@ -10,15 +14,8 @@
 
 from babelmill.translate.cache import TranslationCache
 from babelmill.translate.engine import BatchTranslator, CTranslate2Engine, DecodeOptions, Engine
-from babelmill.translate.packages import (
-    ArgosPackage,
-    ModelError,
-    UnsafeArchiveError,
-    discover_packages,
-    find_package,
-    install_archive,
-    install_online,
-)
+from babelmill.translate.install import UnsafeArchiveError, install_archive, install_online
+from babelmill.translate.packages import ArgosPackage, ModelError, discover_packages, find_package
 from babelmill.translate.protect import protect, restore
 from babelmill.translate.sentences import split_sentences
 

@@ -17,6 +17,7 @@ placeholder its span is appended to the sentence and the sentence is flagged.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -51,7 +52,31 @@ PATTERNS: list[tuple[str, str]] = [
         r"[\uFE0F\U0001F3FB-\U0001F3FF]*(?:\u200D[\U0001F300-\U0001FAFF\u2600-\u27BF][\uFE0F\U0001F3FB-\U0001F3FF]*)*)",
     ),
 ]
-_COMBINED = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in PATTERNS))
+_EMOJI_START = re.compile(r"[\U0001F1E6-\U0001F1FF\U0001F300-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2300-\u23FF]")
+_DIGIT = re.compile(r"\d")
+
+#: per pattern, a cheap test that the text could hold a match at all (a necessary condition).
+#: Leaving out the patterns that cannot match changes no result, and most sentences need only
+#: a few: the combined pattern is tried at every position, so each alternative left out saves a
+#: scan (about 3x faster on news sentences, which matters when a GPU decodes them)
+_POSSIBLE = {
+    "placeholder_literal": lambda t: ("q" in t or "Q" in t) and _DIGIT.search(t) is not None,
+    "code": lambda t: "`" in t,
+    "url": lambda t: "://" in t or "www." in t,
+    "email": lambda t: "@" in t,
+    "handle": lambda t: "@" in t,
+    "ticker": lambda t: "$" in t,
+    "hashtag": lambda t: "#" in t,
+    "amount": lambda t: any(c in t for c in "$€£¥"),
+    "quantity": lambda t: _DIGIT.search(t) is not None,
+    "emoji": lambda t: _EMOJI_START.search(t) is not None,
+}
+
+
+@functools.lru_cache(maxsize=256)
+def _combined(kinds: tuple[str, ...]) -> re.Pattern[str]:
+    """The alternation of the named patterns, in :data:`PATTERNS` order (first wins on ties)."""
+    return re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in PATTERNS if name in kinds))
 
 
 @dataclass(frozen=True)
@@ -66,11 +91,15 @@ class Masked:
 def protect(text: str) -> Masked:
     """Replace protected spans by numbered placeholders (leftmost match wins, first pattern
     on ties). A digit run right after a span joins it, so ``ZQX1`` + ``5`` cannot read as ``ZQX15``."""
+    possible = tuple(name for name, _ in PATTERNS if _POSSIBLE[name](text))
+    if not possible:
+        return Masked(text, (), ())
+    combined = _combined(possible)
     spans: list[str] = []
     kinds: list[str] = []
     out: list[str] = []
     pos = 0
-    while m := _COMBINED.search(text, pos):  # from the end of the last span (digits included)
+    while m := combined.search(text, pos):  # from the end of the last span (digits included)
         start, end = m.span()
         while end < len(text) and text[end].isdigit():
             end += 1

@@ -98,6 +98,7 @@ def _ends_with_non_boundary(word: str | None) -> bool:
 # opening quote -> the quotes that close it
 _QUOTE_PAIRS = {"„": "“”", "»": "«", "«": "»", "“": "”", '"': '"', "‚": "‘’", "「": "」", "『": "』"}
 _MAX_QUOTE = 300  # longer "quotes" are more likely an unbalanced mark than one quotation
+_OPENING_QUOTE = re.compile("[" + re.escape("".join(_QUOTE_PAIRS)) + "]")
 
 
 def _quoted_regions(line: str) -> list[tuple[int, int]]:
@@ -108,17 +109,17 @@ def _quoted_regions(line: str) -> list[tuple[int, int]]:
     """
     regions: list[tuple[int, int]] = []
     i = 0
-    while i < len(line):
-        closers = _QUOTE_PAIRS.get(line[i])
-        if closers:
-            window = line[i + 1 : i + 1 + _MAX_QUOTE]
-            hits = [window.find(c) for c in closers if c in window]
-            if hits:
-                close = i + 1 + min(hits)
-                regions.append((i, close))
-                i = close + 1
-                continue
-        i += 1
+    while m := _OPENING_QUOTE.search(line, i):  # jump from one opening mark to the next
+        i = m.start()
+        closers = _QUOTE_PAIRS[line[i]]
+        window = line[i + 1 : i + 1 + _MAX_QUOTE]
+        hits = [window.find(c) for c in closers if c in window]
+        if hits:
+            close = i + 1 + min(hits)
+            regions.append((i, close))
+            i = close + 1
+        else:
+            i += 1
     return regions
 
 

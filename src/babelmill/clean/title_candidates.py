@@ -1,0 +1,230 @@
+"""Headline candidates and their features (the model that scores them is
+:mod:`babelmill.clean.title`).
+
+Candidates are the page's first lines and those from ``WINDOW_BEFORE`` lines above the first
+kept block to ``WINDOW_AFTER`` below it. A line that a rule or the site's repetition classified
+as page chrome (``NEVER``) is never a candidate.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from babelmill.clean.lines import Line, script_of
+from babelmill.clean.repeats import content_stems, line_key
+
+WINDOW_BEFORE = 40
+WINDOW_AFTER = 20
+PAGE_HEAD = 5
+# removal reasons of lines that are never a title: chrome found by rules, the site's template,
+# metadata of another kind. Positional verdicts (before_article, navigation_run: a run of short
+# lines) are only evidence: a headline often stands between menus.
+NEVER = (
+    "site_boilerplate", "breadcrumb", "metadata_author", "metadata_date", "metadata_source", "dateline",
+    "embed_", "symbol_line", "repeated_paragraph", "inline_box", "share_bar", "navigation", "comment_widget",
+    "cookie_prompt", "subscription_prompt", "related_links", "ad_label", "image_credit", "ui_placeholder",
+    "reading_time", "disclaimer", "footer", "newsletter", "app_prompt", "login", "search",
+)  # fmt: skip
+# verdicts the model sees as one-hot features ("kept" covers every kept block)
+VERDICTS = (
+    "kept_heading", "kept_paragraph", "before_article", "after_article", "navigation_run", "metadata_title",
+    "metadata_subtitle", "repeated", "other",
+)  # fmt: skip
+# words of page furniture (knowledge, used as a feature: the model weighs it against the rest)
+_UI_WORDS = frozenset(
+    "home news more latest top story stories submit policy email e-mail comments comment photo photos pics video "
+    "videos gallery click here subscribe login log sign register search live table related article articles premium "
+    "shop welcome advertisement advertise sponsored print share follow contact about archive archives menu skip "
+    "jump content navigation site sites newsletter rss feed tools help services weather traffic classifieds jobs "
+    "homes cars blog blogs forum forums discussion report offensive send copy view views most popular read "
+    "watch listen download app apps mobile edition editions".split()
+)
+_CREDIT = re.compile(r"\b(photo|photos|pics|getty|afp|reuters|ap|aap|associated press|staff|images?)\b|/\s*[A-Z]", re.I)
+_SEP = re.compile(r"\s[|–—-]\s|\s[|:]\s?|::")
+_NUM = re.compile(r"\d")
+
+
+def _rule_ok(rule: str | None) -> bool:
+    """Whether a line removed for ``rule`` may still be the headline."""
+    if rule is None:
+        return True
+    if rule.startswith(("metadata_title", "metadata_subtitle", "metadata_original_title", "repeated_title")):
+        return True
+    # line_model: the cleaner's line model, the positional verdicts' successor (MODEL.md)
+    if rule in ("before_article", "after_article", "navigation_run", "repeated_line", "line_model"):
+        return True
+    return False
+
+
+def _verdict(rule: str | None, kind: str | None) -> str:
+    if kind is not None:
+        return "kept_heading" if kind == "heading" else "kept_paragraph"
+    if rule in ("before_article", "after_article", "navigation_run", "metadata_title", "metadata_subtitle"):
+        return rule
+    if rule == "line_model":  # headline candidates sit above the body, where this was before_article
+        return "before_article"
+    if rule and rule.startswith("repeated"):
+        return "repeated"
+    return "other"
+
+
+@dataclass
+class Candidate:
+    index: int
+    line: Line
+    features: dict[str, float]
+
+
+def candidates(
+    lines: list[Line],
+    verdicts: dict[int, tuple[str | None, str | None]],
+    repeats: set[str] | None = None,
+) -> list[Candidate]:
+    """Candidate lines and their features.
+
+    ``verdicts`` maps a line number (``Line.n``) to ``(removal rule, kept block kind)``: one of
+    the two is None. ``repeats`` are the keys of the site's template lines (the same set the
+    cleaner uses, so a rerun after a crash decides the title as the first run did).
+    """
+    if not lines:
+        return []
+    repeats = repeats or set()
+    index_of = {ln.n: i for i, ln in enumerate(lines)}
+    kept = sorted(index_of[n] for n, (_, kind) in verdicts.items() if kind is not None and n in index_of)
+    b0 = kept[0] if kept else 0
+    long_first = next((i for i in kept if lines[i].weq >= 25), b0)
+    first_stems: set[str] = set()
+    for i in kept[:3]:
+        first_stems |= content_stems(lines[i].text)
+    body_stems: set[str] = set()
+    for i in kept:
+        body_stems |= content_stems(lines[i].text)
+    keys = [line_key(ln.text) for ln in lines]
+    key_count: dict[str, int] = {}
+    for k in keys:
+        key_count[k] = key_count.get(k, 0) + 1
+    n = len(lines)
+    main = _main_start(lines, kept)
+    window = set(range(min(PAGE_HEAD, n)))
+    for anchor in {b0, long_first, main}:
+        window |= set(range(max(0, anchor - WINDOW_BEFORE), min(n, anchor + WINDOW_AFTER + 1)))
+    out: list[Candidate] = []
+    # heading-like candidates between a line and the body: the nearest one above the body is rank 0
+    shaped = [i for i in sorted(window) if _shaped(lines[i])]
+    for i in sorted(window):
+        ln = lines[i]
+        rule, kind = verdicts.get(ln.n, (None, None))
+        if not _rule_ok(rule) or not ln.words or ln.weq > 40 or ln.url_share > 0.3 or _sentence(ln):
+            continue
+        text = ln.text
+        stems = content_stems(text)
+        near = [verdicts.get(lines[j].n, (None, None))[0] for j in range(i + 1, min(n, i + 4))]
+        above = [verdicts.get(lines[j].n, (None, None))[0] for j in range(max(0, i - 2), i)]
+        short_nb = sum(1 for d in (-2, -1, 1, 2) if 0 <= i + d < n and lines[i + d].weq <= 3)
+        rank = sum(1 for j in shaped if i < j < b0) if i < b0 else -1
+        d0 = i - b0
+        f: dict[str, float] = {
+            "d_first": max(-40, min(20, d0)) / 10,
+            "before_first": float(d0 < 0),
+            "at_or_after_first": float(d0 >= 0),
+            "log_dist_first": math.log1p(abs(d0)),
+            "d_long": max(-40, min(20, i - long_first)) / 10,
+            "log_dist_long": math.log1p(abs(i - long_first)),
+            "d_main": max(-40, min(20, i - main)) / 10,
+            "log_dist_main": math.log1p(abs(i - main)),
+            "page_head": float(i < PAGE_HEAD),
+            "page_pos": i / max(1, n),
+            "rank_above": min(rank, 6) / 3 if rank >= 0 else 0.0,
+            "nearest_above": float(rank == 0),
+            "words": min(ln.weq, 40) / 10,
+            "words_sq": (min(ln.weq, 40) / 10) ** 2,
+            "short_1_3": float(ln.weq <= 3),
+            "title_share": ln.title_share,
+            "all_caps": float(text.upper() == text and any(c.isalpha() for c in text)),
+            "starts_upper": float(text[:1].isupper()),
+            "ends_period": float(text.endswith(".")),
+            "ends_q_excl": float(text.endswith(("?", "!"))),
+            "ends_colon": float(text.endswith(":")),
+            "has_sep": float(bool(_SEP.search(text))),
+            "digit_share": len(_NUM.findall(text)) / max(1, len(text)),
+            "stop_density": ln.stop_density(),
+            "overlap_first": len(stems & first_stems) / len(stems) if stems else 0.0,
+            "overlap_body": len(stems & body_stems) / len(stems) if stems else 0.0,
+            "site_repeat": float(keys[i] in repeats),
+            "page_repeat": float(key_count[keys[i]] > 1),
+            "byline_below": float(any(r in ("metadata_author", "metadata_date") for r in near)),
+            "byline_above": float(any(r in ("metadata_author", "metadata_date") for r in above)),
+            "short_neighbours": short_nb / 4,
+            "cjk": float(script_of(text) == "cjk"),
+            "ui_share": sum(1 for w in ln.words if w.casefold() in _UI_WORDS) / max(1, ln.n_words),
+            "credit": float(bool(_CREDIT.search(text))),
+            "dek_below": float(_dek_near(lines, i, range(i + 1, min(n, i + 3)), first_stems, verdicts)),
+            "head_above": float(_head_near(lines, i, range(max(0, i - 2), i), first_stems, verdicts)),
+        }
+        v = _verdict(rule, kind)
+        for name in VERDICTS:
+            f[f"v_{name}"] = float(v == name)
+        out.append(Candidate(i, ln, f))
+    # relative to the page's other candidates: the best overlap, the closest to the body
+    if out:
+        top_first = max(c.features["overlap_first"] for c in out)
+        top_body = max(c.features["overlap_body"] for c in out)
+        overl = sorted((c for c in out if c.features["overlap_first"] > 0), key=lambda c: abs(c.index - b0))
+        for c in out:
+            c.features["overlap_first_gap"] = top_first - c.features["overlap_first"]
+            c.features["overlap_body_gap"] = top_body - c.features["overlap_body"]
+            c.features["overlap_rank"] = min(overl.index(c), 5) / 5 if c in overl else 1.0
+    return out
+
+
+def _main_start(lines: list[Line], kept: list[int]) -> int:
+    """Start of the run of kept lines with the most words (gaps of up to 8 lines allowed)."""
+    if not kept:
+        return 0
+    best_start, best_words = kept[0], -1.0
+    start, words, prev = kept[0], 0.0, kept[0]
+    for i in kept:
+        if i - prev > 8:
+            start, words = i, 0.0
+        words += lines[i].weq
+        prev = i
+        if words > best_words:
+            best_start, best_words = start, words
+    return best_start
+
+
+def _on_topic(ln: Line, first: set[str]) -> bool:
+    st = content_stems(ln.text)
+    return bool(st) and len(st & first) >= 0.3 * len(st)
+
+
+def _dek_near(lines: list[Line], i: int, rng: range, first: set[str], verdicts: dict) -> bool:
+    """The next line (bylines skipped) is on the body's topic: ``i`` heads a dek or the lede."""
+    for j in rng:
+        if verdicts.get(lines[j].n, (None, None))[0] in ("metadata_author", "metadata_date"):
+            continue
+        return lines[j].weq >= 3 and _on_topic(lines[j], first)
+    return False
+
+
+def _head_near(lines: list[Line], i: int, rng: range, first: set[str], verdicts: dict) -> bool:
+    """The line above is a heading-shaped line on the body's topic: ``i`` may be its dek."""
+    for j in reversed(rng):
+        if verdicts.get(lines[j].n, (None, None))[0] in ("metadata_author", "metadata_date"):
+            continue
+        return _shaped(lines[j]) and _on_topic(lines[j], first)
+    return False
+
+
+def _sentence(ln: Line) -> bool:
+    """A sentence of 8+ words closed by a full stop: body text, not a headline."""
+    t = ln.text.rstrip()
+    return ln.n_words >= 8 and t.endswith(".") and not t.endswith("..")
+
+
+def _shaped(ln: Line) -> bool:
+    """Heading-shaped: 2-30 words, no closing full stop or comma, mostly letters."""
+    t = ln.text
+    return 2 <= ln.weq <= 30 and not t.endswith((".", ",", ";")) and ln.alpha_share >= 0.6

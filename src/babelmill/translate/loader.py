@@ -1,0 +1,132 @@
+"""The ``X -> en`` model of each source language, found and loaded once per run.
+
+A language without an installed package, or whose package fails to load, gets no model and a
+reason (``no_model_installed`` / ``model_load_failed``): its blocks stay pending with a note
+saying what to do. Unreadable packages are reported once (one stderr line each) and skipped.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from babelmill.printable import printable
+from babelmill.translate.config import TranslateConfig
+from babelmill.translate.engine import CTranslate2Engine, DecodeOptions, Engine
+from babelmill.translate.models import TARGET
+from babelmill.translate.packages import ArgosPackage, ModelError, discover_packages, find_package
+
+
+def install_hint(code: str) -> str:
+    """The note on a pending block: what to run to get it translated."""
+    return (
+        f"no {code}->{TARGET} model installed; run `babelmill models install {code}` (online) or "
+        f"`babelmill models install FILE.argosmodel`, then rerun `babelmill run` to translate pending blocks"
+    )
+
+
+@dataclass
+class Loaded:
+    engine: Engine | None
+    package: ArgosPackage | None
+    reason: str  # why engine is None: no_model_installed | model_load_failed
+    error: str = ""
+
+    def note(self, code: str) -> str:
+        """What a pending block of this language says about its model."""
+        if self.reason == "model_load_failed" and self.package is not None:
+            return f"the {code}->{TARGET} model at {self.package.path} failed to load ({self.error})"
+        return install_hint(code)
+
+
+class ModelLoader:
+    """Loads each language's model on first use, with the stage's options and run context;
+    ``count`` receives the stage's counters (models loaded, load failures, unreadable packages)."""
+
+    def __init__(
+        self,
+        config: TranslateConfig,
+        models_dir: str | None,
+        device: str | None,
+        cpus: int | None,
+        count: Callable[..., None],
+        pinned: dict[str, Engine | None] | None = None,
+    ):
+        self.config = config
+        self.models_dir = models_dir
+        self.device = device
+        self.cpus = cpus
+        self.count = count
+        self.loaded: dict[str, Loaded] = {}
+        for code, engine in (pinned or {}).items():
+            self.loaded[code] = Loaded(engine, None, "" if engine is not None else "no_model_installed")
+        self._packages_checked = False
+
+    def get(self, code: str) -> Loaded:
+        if code in self.loaded:
+            return self.loaded[code]
+        cfg = self.config
+        self._warn_unreadable_packages()
+        package = find_package(code, TARGET, self.models_dir)
+        if package is None:
+            loaded = Loaded(None, None, "no_model_installed")
+        else:
+            try:
+                engine = CTranslate2Engine(
+                    package,
+                    device=self.device or cfg.device,
+                    compute_type=cfg.compute_type,
+                    inter_threads=cfg.inter_threads,
+                    intra_threads=cfg.intra_threads,
+                    cpus=self.cpus,
+                    options=DecodeOptions(
+                        beam_size=cfg.beam_size,
+                        max_batch_tokens=cfg.max_batch_tokens,
+                        max_decoding_length=cfg.max_decoding_length,
+                        max_decoding_ratio=cfg.max_decoding_ratio,
+                    ),
+                )
+                loaded = Loaded(engine, package, "")
+                self.count(f"model_loaded_{code}")
+            except Exception as exc:  # noqa: BLE001 - a broken model leaves its blocks pending
+                loaded = Loaded(None, package, "model_load_failed", str(exc))
+                self.count("model_load_failed")
+        self.loaded[code] = loaded
+        return loaded
+
+    def require(self, code: str) -> Engine:
+        """The model, or :class:`ModelError` saying what to do when there is none."""
+        loaded = self.get(code)
+        if loaded.engine is None:
+            raise ModelError(loaded.note(code))
+        return loaded.engine
+
+    def _warn_unreadable_packages(self) -> None:
+        """One stderr line per installed package that cannot be read (it is skipped; the other
+        languages' packages are used as usual)."""
+        if self._packages_checked:
+            return
+        self._packages_checked = True
+        _, problems = discover_packages(self.models_dir)
+        for problem in problems:
+            self.count("packages_unreadable")
+            print(f"babelmill: warning: {printable(problem)}", file=sys.stderr)
+
+    def models_used(self) -> dict[str, Any]:
+        """The translation packages loaded: name -> pair, version, device, compute type (the
+        manifest records where and at which precision the corpus was translated), source language."""
+        used: dict[str, Any] = {}
+        for code, loaded in sorted(self.loaded.items()):
+            if loaded.package is None or loaded.engine is None:
+                continue
+            pkg = loaded.package
+            used[pkg.name] = {
+                "pair": pkg.pair,
+                "version": pkg.version,
+                "device": getattr(loaded.engine, "device", None),
+                "compute_type": getattr(loaded.engine, "compute_type", None),
+                "source_language": code,
+            }
+        return used
