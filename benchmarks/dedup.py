@@ -177,10 +177,10 @@ class Corpus:
 
 
 # -- evaluation --------------------------------------------------------------------------------
-def run_stage(corpus: Corpus, start: int, stop: int, root: array, state_dir: Path | None, engine: str) -> float:
+def run_stage(corpus: Corpus, start: int, stop: int, root: array, state_dir: Path | None, backend: str) -> float:
     """Run the stage over documents [start, stop); fill ``root`` (kept index per doc); stage seconds."""
     ctx = {"state_dir": state_dir} if state_dir else {}
-    stage = DedupStage(DedupConfig(engine=engine), context=ctx)
+    stage = DedupStage(DedupConfig(backend=backend), context=ctx)
     for d in stage.run(corpus.docs(start, stop)):
         i = int(d.id[1:])
         root[i] = int(d.dedup["duplicate_of"][1:]) if d.dedup.get("duplicate_of") else i
@@ -224,7 +224,7 @@ def maxrss_mib() -> float:
 
 
 # -- workers (each in its own process) ---------------------------------------------------------
-def worker_scale(n: int, engine: str, incremental: bool = False) -> dict:
+def worker_scale(n: int, backend: str, incremental: bool = False) -> dict:
     """Dedup ``n`` documents from an empty index; optionally then add 1% and time a full rebuild.
 
     Times are stage time (``process_batch`` + commit), so generating the corpus is not counted.
@@ -238,18 +238,18 @@ def worker_scale(n: int, engine: str, incremental: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         state = Path(tmp) / "state"
         state.mkdir()
-        secs = run_stage(corpus, 0, n, root, state, engine)
+        secs = run_stage(corpus, 0, n, root, state, backend)
         out.update(seconds=secs, docs_per_s=n / secs, rss_mib=maxrss_mib(), rss_start_mib=rss0)
         out["index_mib"] = sum(f.stat().st_size for f in state.iterdir()) / 2**20
         out.update(score(corpus, root, range(n)))
         if incremental:
-            t_inc = run_stage(corpus, n, total, root, state, engine)
+            t_inc = run_stage(corpus, n, total, root, state, backend)
             inc = score(corpus, root, range(n, total))
             out.update(compare_loading(state / "dedup.sqlite", list(corpus.docs(n, min(total, n + 100)))))
             rebuild = Path(tmp) / "rebuild"
             rebuild.mkdir()
             root2 = array("i", [-1]) * total
-            t_rebuild = run_stage(corpus, 0, total, root2, rebuild, engine)
+            t_rebuild = run_stage(corpus, 0, total, root2, rebuild, backend)
             out.update(
                 n_new=n_new,
                 t_incremental=t_inc,
@@ -273,7 +273,7 @@ def compare_loading(path: Path, probe: list[Document]) -> dict:
 
     cfg = DedupConfig()
     stage = DedupStage(cfg)
-    hasher = MinHasher(cfg.num_perm, cfg.seed, cfg.engine)
+    hasher = MinHasher(cfg.num_perm, cfg.seed, cfg.backend)
     sigs = [hasher.signature(stage.shingles_of(d)[0]) for d in probe]
     anchors = [shingle_set(stage, d).anchors(cfg.anchor_every) for d in probe]
     t = time.perf_counter()
@@ -295,7 +295,7 @@ def compare_loading(path: Path, probe: list[Document]) -> dict:
     return {"t_open_query_sqlite": t_sqlite, "t_build_query_memory_lsh": t_memory}
 
 
-def worker_engines(n: int) -> dict:
+def worker_backends(n: int) -> dict:
     """Signature throughput and estimate error of rensa vs datasketch on the same shingles."""
     import numpy as np
 
@@ -306,11 +306,11 @@ def worker_engines(n: int) -> dict:
     sets = [shingles(tokens(normalize_key_text(d.text)), 5) for d in corpus.docs(0, n)]
     out = {}
     sigs = {}
-    for engine in ("datasketch", "rensa"):
-        h = MinHasher(128, 1, engine)
+    for backend in ("datasketch", "rensa"):
+        h = MinHasher(128, 1, backend)
         t = time.perf_counter()
-        sigs[engine] = [h.signature(s) for s in sets]
-        out[f"{engine}_sig_per_s"] = n / (time.perf_counter() - t)
+        sigs[backend] = [h.signature(s) for s in sets]
+        out[f"{backend}_sig_per_s"] = n / (time.perf_counter() - t)
     base_of = {corpus.family[i]: i for i in range(n) if corpus.kind[i] == 0}
     errs: dict[str, list[float]] = {"datasketch": [], "rensa": []}
     for i in range(n):
@@ -743,7 +743,7 @@ WORKERS = {
     "pairs": worker_pairs,
     "realistic": worker_realistic,
     "scale": worker_scale,
-    "engines": worker_engines,
+    "backends": worker_backends,
     "distinct": worker_distinct,
 }
 
@@ -772,22 +772,22 @@ def main() -> None:
         f"base documents distinct: {d['bases']} bases, {d['pairs_sharing_a_shingle']} pairs share a shingle, "
         f"max Jaccard {d['max_base_jaccard']:.3f}"
     )
-    e = spawn("engines", 500 if args.quick else 2_000)
+    e = spawn("backends", 500 if args.quick else 2_000)
     print(
         f"signatures/s: rensa {e['rensa_sig_per_s']:.0f} vs datasketch {e['datasketch_sig_per_s']:.0f} "
         f"({e['rensa_sig_per_s'] / e['datasketch_sig_per_s']:.0f}x); mean |est - true Jaccard| on copy pairs: "
         f"rensa {e['rensa_mean_abs_err']:.3f}, datasketch {e['datasketch_mean_abs_err']:.3f}"
     )
     print(
-        f"{'docs':>8} {'engine':>10} {'docs/s':>8} {'prec':>6} {'rec_near':>8} {'rec_exact':>9} "
+        f"{'docs':>8} {'backend':>10} {'docs/s':>8} {'prec':>6} {'rec_near':>8} {'rec_exact':>9} "
         f"{'edits':>6} {'reord':>6} {'boiler':>6} {'trunc':>6} {'rss MiB':>8} {'index MiB':>9}"
     )
     rows = []
-    for n, engine in [(sizes[0], "datasketch")] + [(n, "rensa") for n in sizes]:
-        r = spawn("scale", n, engine, n == sizes[-1] and engine == "rensa")
-        rows.append((engine, r))
+    for n, backend in [(sizes[0], "datasketch")] + [(n, "rensa") for n in sizes]:
+        r = spawn("scale", n, backend, n == sizes[-1] and backend == "rensa")
+        rows.append((backend, r))
         print(
-            f"{n:>8} {engine:>10} {r['docs_per_s']:>8.0f} {r['precision']:>6.4f} {r['recall_near']:>8.4f} "
+            f"{n:>8} {backend:>10} {r['docs_per_s']:>8.0f} {r['precision']:>6.4f} {r['recall_near']:>8.4f} "
             f"{r['recall_exact']:>9.4f} {r['recall_word_edits']:>6.3f} {r['recall_reorder']:>6.3f} "
             f"{r['recall_boilerplate']:>6.3f} {r['recall_truncate']:>6.3f} {r['rss_mib']:>8.1f} "
             f"{r['index_mib']:>9.1f}"

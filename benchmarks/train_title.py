@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from babelmill.clean.title import TitleModel, page_lines, verdicts_of  # noqa: E402
-from babelmill.clean.title_candidates import _shaped, candidates  # noqa: E402
+from babelmill.clean.title_candidates import _shaped, candidates, probs_of  # noqa: E402
 from babelmill.document import Document  # noqa: E402
 from babelmill.stages.repair import RepairConfig, repair_text  # noqa: E402
 from babelmill.stages.strip import StripConfig, StripStage  # noqa: E402
@@ -81,11 +81,19 @@ class _Capture(StripStage):
 
     def __init__(self) -> None:
         super().__init__(StripConfig(learned_title=False, persist_site_counts=False))
-        self.pages: dict[str, tuple[Document, set[str]]] = {}
+        self.pages: dict[str, tuple[Document, set[str], dict[int, float]]] = {}
+        self._last = None
+        clean = self.cleaner.clean
+
+        def keep_last(text, repeats=None):  # the clean result, for the line model's probabilities
+            self._last = clean(text, repeats)
+            return self._last
+
+        self.cleaner.clean = keep_last
 
     def _process_one(self, doc: Document, repeats: set[str]) -> Document:
         out = super()._process_one(doc, repeats)
-        self.pages[doc.id] = (out, set(repeats))
+        self.pages[doc.id] = (out, set(repeats), probs_of(self._last))
         return out
 
 
@@ -112,11 +120,11 @@ def collect(dev: Path, quick: bool = False) -> list[dict]:
             pass
     pages = []
     for r in rows:
-        doc, repeats = stage.pages[r[0]]
+        doc, repeats, probs = stage.pages[r[0]]
         truth = (folder / f"{r[0]}.truth.txt").read_text(encoding="utf-8").split("\n")[0].strip()
         lines = page_lines(texts[r[0]])
         verdicts = verdicts_of(doc.blocks, doc.removed)
-        cands = candidates(lines, verdicts, repeats)
+        cands = candidates(lines, verdicts, repeats, probs)
         pages.append(
             {
                 "id": r[0],
@@ -330,6 +338,18 @@ def final_model(pages: list[dict]) -> dict:
     }
 
 
+def write_or_check(out: Path, model: dict, check: bool) -> int:
+    """Write the model's JSON to ``out``, or with ``check`` compare it byte for byte (1: differs)."""
+    text = json.dumps(model, indent=1) + "\n"
+    if check:
+        same = out.is_file() and out.read_text(encoding="utf-8") == text
+        print(f"  shipped model reproduced byte for byte: {same}")
+        return 0 if same else 1
+    out.write_text(text, encoding="utf-8")
+    print(f"  wrote {out}")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dev", type=Path, default=None)
@@ -346,12 +366,7 @@ def main() -> int:
     t0 = time.perf_counter()
     pages = collect(dev, quick=args.quick)
     if args.skip_cv:
-        text = json.dumps(final_model(pages), indent=1) + "\n"
-        if args.check:
-            return 0 if args.out.is_file() and args.out.read_text(encoding="utf-8") == text else 1
-        args.out.write_text(text, encoding="utf-8")
-        print(f"wrote {args.out}")
-        return 0
+        return write_or_check(args.out, final_model(pages), args.check)
     cv = cross_validate(pages, show_misses=args.show_misses)
     print(f"l3s-gn1: {cv['pages']} pages, {cv['sites']} sites; site-grouped {FOLDS}-fold CV (nested for L2)")
     print(
@@ -360,16 +375,7 @@ def main() -> int:
     )
     print(f"  rule-based extractor: {cv['title_rule_acc']:.3f}   nearest heading above the body: "
           f"{cv['title_simple_acc']:.3f}")  # fmt: skip
-    status = 0
-    if not args.quick:
-        text = json.dumps(final_model(pages), indent=1) + "\n"
-        if args.check:
-            same = args.out.is_file() and args.out.read_text(encoding="utf-8") == text
-            print(f"  shipped model reproduced byte for byte: {same}")
-            status = 0 if same else 1
-        else:
-            args.out.write_text(text, encoding="utf-8")
-            print(f"  wrote {args.out}")
+    status = 0 if args.quick else write_or_check(args.out, final_model(pages), args.check)
     print(
         f"RESULT title_acc={cv['title_acc']:.4f} title_precision={cv['title_precision']:.4f} "
         f"title_coverage={cv['title_coverage']:.4f} title_rule_acc={cv['title_rule_acc']:.4f} "

@@ -20,7 +20,7 @@ pages), on the same CPU threads:
     and (full run only) beam 4 with the previous threading (one translator x 2 OpenMP threads,
     4096-token batches).
 (c) the ceiling = raw ``ctranslate2.Translator.translate_batch``, one call on the distinct
-    sentences babelmill's engine receives, pre-tokenized and length-sorted, with the same decode
+    sentences babelmill's backend receives, pre-tokenized and length-sorted, with the same decode
     settings and token budget, at beam 4 and greedy, in both thread layouts of the machine
     (translators x threads); the faster layout per beam is the ceiling. Nothing else: no
     splitting, protection, tokenization, cache, quality checks or assembly.
@@ -61,11 +61,11 @@ sys.path.insert(0, str(REPO / "src"))
 import sentencepiece as spm  # noqa: E402
 
 import babelmill.stages.translate as stage_module  # noqa: E402
-import babelmill.translate.engine as engine_module  # noqa: E402
+import babelmill.translate.backend as backend_module  # noqa: E402
 from babelmill.document import Block, Document  # noqa: E402
 from babelmill.stages.translate import TranslateConfig, TranslateStage  # noqa: E402
 from babelmill.testing.argos import build_package  # noqa: E402
-from babelmill.translate.engine import AUTO_BATCH_TOKENS, batch_budget, cpu_count, resolve_threads  # noqa: E402
+from babelmill.translate.backend import AUTO_BATCH_TOKENS, batch_budget, cpu_count, resolve_threads  # noqa: E402
 from babelmill.translate.install import install_archive  # noqa: E402
 from babelmill.translate.sentences import split_sentences  # noqa: E402
 
@@ -229,8 +229,8 @@ def run_babelmill(models_dir: Path, state_dir: Path, paragraphs: list[str], beam
     return elapsed, translated, counters, texts
 
 
-def engine_sentences(models_dir: Path, paragraphs: list[str], max_len: int) -> list[str]:
-    """The distinct sentences babelmill's engine receives for these paragraphs (split, protected,
+def backend_sentences(models_dir: Path, paragraphs: list[str], max_len: int) -> list[str]:
+    """The distinct sentences babelmill's backend receives for these paragraphs (split, protected,
     deduplicated), in its order: the ceiling translates exactly these."""
     stage = TranslateStage(bench_config(models_dir, 4, max_len), {})
     masked = {p.masked for text in paragraphs for p in stage._split(text) if p.translate}
@@ -276,14 +276,14 @@ class PhaseTimer:
             (stage_module, "restore"),
             (stage_module, "has_translatable_text"),
         ],
-        "tokenization (SentencePiece encode)": [(engine_module._SentencePiece, "encode_many")],
-        "detokenization (SentencePiece decode)": [(engine_module._SentencePiece, "decode_many")],
+        "tokenization (SentencePiece encode)": [(backend_module._SentencePiece, "encode_many")],
+        "detokenization (SentencePiece decode)": [(backend_module._SentencePiece, "decode_many")],
         "translation cache (SQLite lookup + store)": [
-            (engine_module.TranslationCache, "lookup"),
-            (engine_module.TranslationCache, "put_many"),
+            (backend_module.TranslationCache, "lookup"),
+            (backend_module.TranslationCache, "put_many"),
         ],
         "quality checks": [(stage_module, "assess")],
-        "CTranslate2 decoding (inside babelmill's engine)": [(engine_module.CTranslate2Engine, "translate")],
+        "CTranslate2 decoding (inside babelmill's backend)": [(backend_module.CTranslate2Backend, "translate")],
     }
 
     def __init__(self) -> None:
@@ -411,10 +411,10 @@ def main() -> None:
         package = install_archive(archive, tmp_path / "models")
         print(f"built package {archive.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - t0:.1f}s")
         models = tmp_path / "models"
-        unique = engine_sentences(models, paragraphs, max_len)
+        unique = backend_sentences(models, paragraphs, max_len)
         sp = spm.SentencePieceProcessor(model_file=str(package.path / "sentencepiece.model"))
         tokens = sp.encode(unique, out_type=str)
-        print(f"ceiling input: {len(unique)} distinct engine sentences, {sum(map(len, tokens))} tokens, pre-tokenized")
+        print(f"ceiling input: {len(unique)} distinct backend sentences, {sum(map(len, tokens))} tokens, pre-tokenized")
         if args.gap_only:
             gap_only(models, package.path, tmp_path, paragraphs, tokens, max_len, args.repeats)
             return
@@ -497,7 +497,7 @@ def main() -> None:
         f"{counters.get('cache_misses', 0)} misses), {med['default'] / t_rerun:.1f}x faster than (b) default"
     )
     # the gap: babelmill's time minus the ceiling's, and where it goes (medians over the repetitions)
-    decode = "CTranslate2 decoding (inside babelmill's engine)"
+    decode = "CTranslate2 decoding (inside babelmill's backend)"
     phase_med = {k: statistics.median(run[k] for run in phase_runs) for k in phase_runs[0]}
     phase_med["stage plumbing and result assembly (the rest)"] = statistics.median(
         run["total"] - sum(v for k, v in run.items() if k != "total") for run in phase_runs

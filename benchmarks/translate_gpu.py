@@ -47,7 +47,7 @@ sys.path.insert(0, str(REPO / "src"))
 from babelmill.document import Block, Document  # noqa: E402
 from babelmill.stages.translate import TranslateConfig, TranslateStage  # noqa: E402
 from babelmill.testing.argos import build_package  # noqa: E402
-from babelmill.translate.engine import AUTO_BATCH_TOKENS, batch_budget, cpu_count, resolve_compute_type  # noqa: E402
+from babelmill.translate.backend import AUTO_BATCH_TOKENS, batch_budget, cpu_count, resolve_compute_type  # noqa: E402
 from babelmill.translate.install import install_archive  # noqa: E402
 from babelmill.translate.sentences import split_sentences  # noqa: E402
 

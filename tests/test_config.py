@@ -104,3 +104,37 @@ def test_bad_regex_in_a_rule_file_fails_at_config_load(tmp_path: Path) -> None:
     assert f"babelmill: error: {config}" in message
     assert str(rules) in message and "share_bar" in message and "bad regular expression" in message
     assert not out.exists()
+
+
+DEDUP_STAGES = '[pipeline]\nstages = ["read", "repair", "normalize", "dedup"]\n[stages.dedup]\n'
+
+
+def test_the_old_dedup_engine_key_is_read_as_backend_with_a_warning(tmp_path, capsys):
+    config = tmp_path / "old.toml"
+    config.write_text(DEDUP_STAGES + 'engine = "datasketch"\n', encoding="utf-8")
+    cfg = load_config(config)
+    assert cfg.options["dedup"].backend == "datasketch"
+    err = capsys.readouterr().err
+    assert err.count("warning:") == 1 and "[stages.dedup]" in err and "'engine' is deprecated" in err
+    assert 'backend = "datasketch"' in err
+    # the resolved configuration (manifest, config hash) knows only the new name
+    assert "engine" not in cfg.resolved()["options"]["dedup"]
+    assert load_config(config).sha256() == _written(tmp_path, 'backend = "datasketch"\n').sha256()
+
+
+def _written(tmp_path: Path, table: str):
+    config = tmp_path / "new.toml"
+    config.write_text(DEDUP_STAGES + table, encoding="utf-8")
+    return load_config(config)
+
+
+def test_the_old_and_the_new_dedup_key_together_are_refused(tmp_path):
+    with pytest.raises(ConfigError, match="'engine' is the old name of 'backend'"):
+        _written(tmp_path, 'engine = "rensa"\nbackend = "datasketch"\n')
+
+
+def test_a_run_with_the_old_dedup_key_warns_once_and_writes_the_corpus(tmp_path):
+    result, _, out = run_with_config(tmp_path, DEDUP_STAGES + 'engine = "rensa"\n')
+    assert result.exit_code == 0, result.output
+    assert result.output.count("'engine' is deprecated") == 1
+    assert (out / "corpus.jsonl").read_text(encoding="utf-8").count("\n") == 1

@@ -122,6 +122,7 @@ def run(
         device=device,
         rebuild=rebuild,
         progress=progress,
+        quiet=quiet,
     )
     # every line that can carry a file name or input text goes through printable(): an escape
     # sequence or newline in a name must not reach the terminal or forge a log line

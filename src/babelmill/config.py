@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import sys
 import tomllib
 import types
 import typing
@@ -119,10 +120,32 @@ def _type_name(annotation: Any) -> str:
     return annotation if isinstance(annotation, str) else getattr(annotation, "__name__", str(annotation))
 
 
+def _renamed(values: dict[str, Any], renamed: dict[str, str], where: str) -> dict[str, Any]:
+    if not any(old in values for old in renamed):
+        return values
+    out = dict(values)
+    for old, new in renamed.items():
+        if old not in out:
+            continue
+        if new in out:
+            raise ConfigError(f"{where}: {old!r} is the old name of {new!r}; give only {new!r}")
+        out[new] = out.pop(old)
+        print(
+            f"babelmill: warning: {where}: {old!r} is deprecated, write {new} = {json.dumps(out[new])} instead "
+            "(the old name is still read for now)",
+            file=sys.stderr,
+        )
+    return out
+
+
 def build_stage_config(stage_cls: type, values: dict[str, Any], where: str) -> Any:
-    """Instantiate ``stage_cls.Config`` from TOML values, checking names and types."""
+    """Instantiate ``stage_cls.Config`` from TOML values, checking names and types.
+
+    A key the config class lists in ``renamed_keys`` (old name -> new) is read under its new name,
+    with one warning line on stderr saying what to write instead."""
     cfg_cls = stage_cls.Config
     fields = {f.name: f for f in dataclasses.fields(cfg_cls)}
+    values = _renamed(values, getattr(cfg_cls, "renamed_keys", {}), where)
     for key, value in values.items():
         if key not in fields:
             known = ", ".join(sorted(fields)) or "(none)"

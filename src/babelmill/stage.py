@@ -26,6 +26,7 @@ not end the run: that document is quarantined with reason ``stage_error`` and th
 from __future__ import annotations
 
 import dataclasses
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -36,6 +37,7 @@ from typing import Any, ClassVar, Protocol
 from babelmill.document import QUARANTINED, Document
 from babelmill.errors import StageStateError
 from babelmill.interrupt import check as check_interrupt
+from babelmill.printable import printable
 
 __all__ = ["RunContext", "Stage", "StageConfig", "StageStateError", "StatefulStage", "Store"]
 
@@ -67,6 +69,8 @@ class RunContext:
     worker: bool = False
     #: CPUs this copy of the stage may use (a Ray actor's share); None: this process's
     cpus: int | None = None
+    #: ``-q``: stages print no warnings (:meth:`warn`)
+    quiet: bool = False
 
     @classmethod
     def of(cls, context: RunContext | Mapping[str, Any] | None) -> RunContext:
@@ -89,6 +93,12 @@ class RunContext:
 
     def replace(self, **changes: Any) -> RunContext:
         return dataclasses.replace(self, **changes)
+
+    def warn(self, message: str) -> None:
+        """One ``babelmill: warning: ...`` line on stderr (escaped: it may name input files),
+        unless the run is quiet (``-q``)."""
+        if not self.quiet:
+            print(f"babelmill: warning: {printable(message)}", file=sys.stderr)
 
 
 @dataclass

@@ -6,14 +6,21 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from babelmill.clean.coverage import ARTICLE_MAY_BE_LOST, LONG_PROSE_REMOVED, cleaning_report, prose_runs
+from babelmill.clean.coverage import (
+    ARTICLE_MAY_BE_LOST,
+    LONG_PROSE_REMOVED,
+    cleaning_report,
+    default_lost_model,
+    lost_features,
+    prose_runs,
+)
 from babelmill.clean.lines import make_line
 from babelmill.cli import main
 from babelmill.document import Block, Document
 from babelmill.io.write import corpus_record, dumps
 from babelmill.report.summary import summarize
 from babelmill.run.manifest import RunSummary
-from babelmill.stages.strip import StripStage
+from babelmill.stages.strip import StripConfig, StripStage
 
 PROSE = [
     "The city council approved the new budget on Tuesday after a debate that lasted for more than six hours.",
@@ -97,3 +104,44 @@ def test_run_summary_counts_warned_records() -> None:
     summary = RunSummary(kept=3, cleaning_warnings=2)
     assert "2 records with a cleaning warning" in summary.paragraph(Path("out"))
     assert "cleaning warning" not in RunSummary(kept=3).paragraph(Path("out"))
+
+
+def test_learned_warning_is_shipped_small_and_sees_its_features() -> None:
+    model = default_lost_model()
+    assert model is not None and 0.0 < model.threshold < 1.0
+    lines = [make_line(i + 1, t) for i, t in enumerate([TEASER, *PROSE])]
+    feats = lost_features(lines, [Block(text=TEASER, line=1)], [])
+    assert sorted(feats) == model.features
+    path = Path(__file__).parents[2] / "src" / "babelmill" / "data" / "lost_warning.json"
+    assert path.stat().st_size < 5_000
+
+
+def test_lost_probability_ranks_a_lost_article_above_a_kept_one() -> None:
+    text = "\n".join([TEASER, *PROSE])
+    kept = cleaning_report(
+        text,
+        [Block(text=p, line=i + 2) for i, p in enumerate(PROSE)],
+        [{"line": 1, "text": TEASER, "rule": "before_article"}],
+    )
+    removed = [{"line": i + 2, "text": p, "rule": "after_article"} for i, p in enumerate(PROSE)]
+    lost = cleaning_report(text, [Block(text=TEASER, line=1)], removed)
+    assert 0.0 <= kept["lost_probability"] < lost["lost_probability"] <= 1.0
+    assert ARTICLE_MAY_BE_LOST in lost["warnings"] and ARTICLE_MAY_BE_LOST not in kept["warnings"]
+
+
+def test_without_the_model_only_the_rule_warns() -> None:
+    text = "\n".join([TEASER, *PROSE])
+    removed = [{"line": i + 2, "text": p, "rule": "after_article"} for i, p in enumerate(PROSE)]
+    rep = cleaning_report(text, [Block(text=TEASER, line=1)], removed, model=None)
+    assert rep["lost_probability"] is None and ARTICLE_MAY_BE_LOST in rep["warnings"]
+    # a long article with a short removed teaser above it: neither the rule nor the model warns
+    ok = cleaning_report(text, [Block(text=p, line=i + 2) for i, p in enumerate(PROSE)], [], model=None)
+    assert ok["warnings"] == []
+
+
+def test_record_carries_the_lost_probability() -> None:
+    doc = next(iter(StripStage().process(Document(id="t", text="\n".join(["Council passes budget", *PROSE])))))
+    record = corpus_record(doc, {"version": "t", "config_sha256": "0" * 64})
+    assert 0.0 <= record["cleaning"]["lost_probability"] < 0.5
+    doc = next(iter(StripStage(StripConfig(lost_model=False)).process(Document(id="t", text="\n".join(PROSE)))))
+    assert corpus_record(doc, {"version": "t", "config_sha256": "0" * 64})["cleaning"]["lost_probability"] is None

@@ -67,7 +67,7 @@ def test_golden_minhash_signature_and_band_keys():
     assert grams[-2:] == GOLDEN["last_shingles"], REBUILD
     assert hashlib.sha256(sets.pack()).hexdigest() == GOLDEN["shingle_sets_sha256"], REBUILD
     assert sets.anchors(cfg.anchor_every) == GOLDEN["anchors"], REBUILD
-    sig = MinHasher(cfg.num_perm, cfg.seed, cfg.engine).signature(grams)
+    sig = MinHasher(cfg.num_perm, cfg.seed, cfg.backend).signature(grams)
     assert [int(x) for x in sig[:8]] == GOLDEN["signature_first"], REBUILD
     assert hashlib.sha256(sig.astype("<u4").tobytes()).hexdigest() == GOLDEN["signature_sha256"], REBUILD
     keys = band_keys(sig, cfg.bands, cfg.rows)

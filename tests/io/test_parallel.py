@@ -16,7 +16,7 @@ from babelmill.document import Block, Document
 from babelmill.io.parallel import ExportFilter, export_parallel, iter_parallel_records, parallel_records
 from babelmill.io.write import dumps, load_schema
 from babelmill.stages.translate import TranslateConfig, TranslateStage
-from tests.fixtures.fake_engine import ReverseEngine
+from tests.fixtures.fake_backend import ReverseBackend
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
@@ -34,8 +34,8 @@ def translated_docs() -> list[Document]:
         Document(id="doc-b", text="", blocks=[Block("Erster Satz.", lang="de"), Block("第一句。第二句！", lang="zh")]),
         Document(id="doc-c", text="", blocks=[Block("Bonjour le monde.", lang="other", meta={"lang_code": "fr"})]),
     ]
-    engines = {"de": ReverseEngine(), "zh": ReverseEngine("zh@1", score=-2.5), "fr": ReverseEngine("fr@1")}
-    stage = TranslateStage(TranslateConfig(), {}, engines=engines)
+    backends = {"de": ReverseBackend(), "zh": ReverseBackend("zh@1", score=-2.5), "fr": ReverseBackend("fr@1")}
+    stage = TranslateStage(TranslateConfig(), {}, backends=backends)
     out = list(stage.run(docs))
     stage.close()
     return out
@@ -105,7 +105,7 @@ def test_moses_export_is_line_aligned(tmp_path: Path):
     src = (dest / "parallel.de-en.de").read_text(encoding="utf-8").split("\n")
     tgt = (dest / "parallel.de-en.en").read_text(encoding="utf-8").split("\n")
     assert len(src) == len(tgt) == 4 and src[-1] == tgt[-1] == ""
-    assert src[1] == "Zweiter Satz mit <Tags> & „Zitat“." and tgt[1] == ReverseEngine.expected(src[1])
+    assert src[1] == "Zweiter Satz mit <Tags> & „Zitat“." and tgt[1] == ReverseBackend.expected(src[1])
 
 
 def test_tmx_export_parses_as_tmx_14(tmp_path: Path):
@@ -120,7 +120,7 @@ def test_tmx_export_parses_as_tmx_14(tmp_path: Path):
     pairs = [[(tuv.get(XML_LANG), tuv.findtext("seg")) for tuv in tu.findall("tuv")] for tu in units]
     assert pairs[1] == [
         ("de", "Zweiter Satz mit <Tags> & „Zitat“."),
-        ("en", ReverseEngine.expected("Zweiter Satz mit <Tags> & „Zitat“.")),
+        ("en", ReverseBackend.expected("Zweiter Satz mit <Tags> & „Zitat“.")),
     ]
     assert pairs[2][0][1] == "Zeile mit Tab und Umbruch."  # a control character XML cannot hold is dropped
     props = {p.get("type"): p.text for p in units[0].findall("prop")}

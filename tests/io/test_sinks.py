@@ -13,7 +13,7 @@ import pytest
 from babelmill.config import ConfigError, load_config
 from babelmill.io.formats import OutputConfig, parse_size
 from babelmill.io.layout import STAGING, iter_corpus_records
-from babelmill.io.sinks import CorpusSink
+from babelmill.io.sinks import open_sink
 from babelmill.run import RunError, RunOptions, run_pipeline
 from babelmill.run.state import RunState
 
@@ -120,18 +120,31 @@ def test_incremental_run_adds_shards_and_replaces_edited_records(tmp_path: Path,
     first = {p.name: p.read_bytes() for p in (out / "corpus").iterdir()}
     assert list(first) == ["part-00000.jsonl.gz"]
 
-    _inputs(inputs, 2, start=4)  # two new articles
-    (inputs / "001.txt").write_text("Article number 1, rewritten\n\n" + "fresh words here " * 40)
+    _inputs(inputs, 2, start=4)  # two new articles: a shard of their own, the first one untouched
     summary = _run(inputs, out, config, output_format="jsonl.gz")
-    assert (summary.processed, summary.replaced) == (3, 1)
-    records = list(iter_corpus_records(out))
-    assert len(records) == 6 and len({r["id"] for r in records}) == 6
-    assert any("rewritten" in (r["text"] or "") for r in records)
+    assert (summary.processed, summary.replaced) == (2, 0)
     assert sorted(p.name for p in (out / "corpus").iterdir()) == ["part-00000.jsonl.gz", "part-00001.jsonl.gz"]
+    assert (out / "corpus" / "part-00000.jsonl.gz").read_bytes() == first["part-00000.jsonl.gz"]
     manifest = json.loads((out / "manifest.json").read_text())
     for name in ("corpus/part-00000.jsonl.gz", "corpus/part-00001.jsonl.gz"):
         assert manifest["outputs"][name]["sha256"] == hashlib.sha256((out / name).read_bytes()).hexdigest()
-    assert manifest["outputs"]["corpus/part-00000.jsonl.gz"]["records"] == 3  # the edited one left it
+    assert manifest["outputs"]["corpus/part-00001.jsonl.gz"]["records"] == 2
+
+    (inputs / "001.txt").write_text("Article number 1, rewritten\n\n" + "fresh words here " * 40)
+    summary = _run(inputs, out, config, output_format="jsonl.gz")
+    assert (summary.processed, summary.replaced) == (1, 1)
+    records = list(iter_corpus_records(out))
+    assert len(records) == 6 and len({r["id"] for r in records}) == 6
+    assert [Path(r["source"]["path"]).name for r in records] == [f"{i:03d}.txt" for i in range(6)]
+    assert "rewritten" in records[1]["text"]
+    # the edited record went back to its place: the shards from there on are cut again, as a
+    # run writing these records writes them (here all fit in one)
+    assert sorted(p.name for p in (out / "corpus").iterdir()) == ["part-00000.jsonl.gz"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    shard = out / "corpus" / "part-00000.jsonl.gz"
+    assert manifest["outputs"]["corpus/part-00000.jsonl.gz"]["sha256"] == hashlib.sha256(shard.read_bytes()).hexdigest()
+    assert manifest["outputs"]["corpus/part-00000.jsonl.gz"]["records"] == 6
+    assert "corpus/part-00001.jsonl.gz" not in manifest["outputs"]
 
 
 def test_a_rerun_in_another_format_is_refused_until_rebuild(tmp_path: Path, config: Path):
@@ -177,7 +190,7 @@ def test_sealed_but_uncommitted_shard_is_rebuilt_from_staging(tmp_path: Path):
     state = RunState(out / "state")
     lines = [(json.dumps({"id": f"bm-{i}", "text": "x" * 50}) + "\n").encode() for i in range(3)]
 
-    sink = CorpusSink.open(out, state, OutputConfig(format="jsonl.gz"))
+    sink = open_sink(out, state, OutputConfig(format="jsonl.gz"))
     sink.recover()
     for line in lines[:2]:
         sink.write(line)
@@ -192,7 +205,7 @@ def test_sealed_but_uncommitted_shard_is_rebuilt_from_staging(tmp_path: Path):
     sink.close()
     sealed = (out / "corpus" / "part-00000.jsonl.gz").read_bytes()
 
-    sink = CorpusSink.open(out, state, OutputConfig(format="jsonl.gz"))
+    sink = open_sink(out, state, OutputConfig(format="jsonl.gz"))
     sink.recover()
     assert not (out / "corpus" / "part-00000.jsonl.gz").exists()
     assert (out / STAGING).read_bytes() == b"".join(lines[:2])
@@ -220,7 +233,7 @@ def test_a_file_rewritten_just_before_a_crash_is_never_padded(tmp_path: Path, co
     committed = int(state.get("corpus_bytes"))
     kept = (out / "corpus.jsonl").read_bytes().splitlines(keepends=True)
     (out / "corpus.jsonl").write_bytes(b"".join(kept[1:]))  # the rewrite, then the crash
-    sink = CorpusSink.open(out, state, OutputConfig())
+    sink = open_sink(out, state, OutputConfig())
     sink.recover()
     sink.close()
     state.close()
@@ -236,7 +249,7 @@ def test_a_file_rewritten_just_before_a_crash_is_never_padded(tmp_path: Path, co
 def test_move_records_puts_each_record_at_its_place_among_the_others(tmp_path: Path):
     out = tmp_path / "out"
     out.mkdir()
-    sink = CorpusSink.open(out, RunState(out / "state"), OutputConfig())
+    sink = open_sink(out, RunState(out / "state"), OutputConfig())
     sink.recover()
     for doc_id in ["b", "d", "new", "a2", "c2"]:  # a2 and c2 were appended by a rerun
         sink.write((json.dumps({"id": doc_id}) + "\n").encode())
@@ -247,5 +260,5 @@ def test_move_records_puts_each_record_at_its_place_among_the_others(tmp_path: P
     assert (out / "corpus.jsonl").stat().st_size == size
     assert sink.move_records({"a2": 0, "c2": 1})  # twice gives the same file
     assert [r["id"] for r in iter_corpus_records(out)] == ["a2", "b", "c2", "d", "new"]
-    sharded = CorpusSink.open(tmp_path / "other", RunState(tmp_path / "other" / "state"), OutputConfig("jsonl.gz"))
-    assert not sharded.keeps_places and not sharded.move_records({"x": 0})
+    # the sharded layout keeps places too (tests/io/test_shards.py)
+    assert open_sink(tmp_path / "other", RunState(tmp_path / "other" / "state"), OutputConfig("jsonl.gz")).keeps_places

@@ -132,3 +132,46 @@ def test_output_and_input_folders_may_not_overlap(tmp_path, empty_models_dir, wh
     assert result.exit_code == 1 and result.output.startswith("babelmill: error: ")
     assert result.output.count("\n") == 1
     assert not (out / "corpus.jsonl").exists()
+
+
+@pytest.mark.parametrize(
+    "name,refused", [("corpus.jsonl", True), ("runs.jsonl", True), (".manifest.json.tmp", False)]
+)  # fmt: skip
+def test_a_link_planted_during_the_run_is_never_written_through(tmp_path, empty_models_dir, monkeypatch, name, refused):
+    from babelmill.run.writer import CorpusWriter
+
+    out = tmp_path / "out"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    real_write = CorpusWriter.write
+
+    def plant_then_write(self, doc):
+        if not (out / name).is_symlink():  # after the checks before the run, before the first write
+            (out / name).unlink(missing_ok=True)
+            (out / name).symlink_to(victim)
+        return real_write(self, doc)
+
+    monkeypatch.setattr(CorpusWriter, "write", plant_then_write)
+    result = _run(str(_inputs(tmp_path)), "-o", str(out), "--models-dir", str(empty_models_dir), "-q")
+    assert victim.read_text() == "precious\n"
+    assert "Traceback" not in result.output
+    if refused:
+        assert result.exit_code == 1
+        assert result.output.startswith("babelmill: error: ") and result.output.count("\n") == 1
+        assert name in result.output and "refusing to open a link" in result.output
+    else:  # a temporary file is made anew: the planted link is replaced, never followed
+        assert result.exit_code == 0, result.output
+        assert not (out / name).exists() and (out / "manifest.json").is_file()
+
+
+def test_the_state_folder_is_private_to_its_owner(tmp_path, empty_models_dir):
+    out = tmp_path / "out"
+    (out / "state").mkdir(parents=True)
+    (out / "state").chmod(0o777)  # others could plant links for SQLite to write through
+    inputs = _inputs(tmp_path)
+    assert _run(str(inputs), "-o", str(out), "--models-dir", str(empty_models_dir)).exit_code == 0
+    assert (out / "state").stat().st_mode & 0o022 == 0
+    if os.geteuid() == 0:  # only root can hand the folder to another user
+        os.chown(out / "state", 12345, 12345)
+        result = _run(str(inputs), "-o", str(out), "--models-dir", str(empty_models_dir))
+        assert result.exit_code == 1 and "belongs to another user (uid 12345)" in result.output

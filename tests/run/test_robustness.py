@@ -358,11 +358,13 @@ def _ids(path: Path) -> list[str]:
 
 
 def _full_disk_open(real_open, name: str, budget: int):
-    """``open`` that hands out a failing handle for appends to the output file ``name``."""
+    """``open`` (or ``os.fdopen``: outputs are opened by descriptor, never through a link) that
+    hands out a failing handle for appends to the output file ``name``."""
 
     def fake_open(file, mode="r", *args, **kwargs):
         fh = real_open(file, mode, *args, **kwargs)
-        return _FullDisk(fh, budget) if os.fspath(file).endswith(name) and "a" in mode else fh
+        path = os.readlink(f"/proc/self/fd/{file}") if isinstance(file, int) else os.fspath(file)
+        return _FullDisk(fh, budget) if path.endswith(name) and "a" in mode else fh
 
     return fake_open
 
@@ -391,6 +393,7 @@ def test_disk_full_mid_run_keeps_the_outputs_whole(
         (second / f"b{i:02d}.txt").write_text(f"Second batch article {i}. {ENGLISH}")
         (second / f"b{i:02d}-blank.txt").write_text(" " * (i + 10))
     monkeypatch.setattr(builtins, "open", _full_disk_open(builtins.open, failing, budget=5))
+    monkeypatch.setattr(os, "fdopen", _full_disk_open(os.fdopen, failing, budget=5))
     opts = RunOptions(inputs=[str(first), str(second)], output_dir=out, config_path=config, checkpoint_every=2)
     with pytest.raises(RunError, match="No space left on device"):
         run_pipeline(opts, warn=lambda m: None)
@@ -420,6 +423,7 @@ def test_disk_full_through_the_cli_is_one_clear_error(tmp_path: Path, monkeypatc
     config.write_text(STAGES_TOML)
     out = tmp_path / "out"
     monkeypatch.setattr(builtins, "open", _full_disk_open(builtins.open, "corpus.jsonl", budget=0))
+    monkeypatch.setattr(os, "fdopen", _full_disk_open(os.fdopen, "corpus.jsonl", budget=0))
     result = CliRunner().invoke(main, ["run", str(tmp_path / "good.txt"), "-o", str(out), "-c", str(config)])
     monkeypatch.undo()
     assert result.exit_code == 1

@@ -91,13 +91,13 @@ def test_exact_duplicate_keeps_emitted_text_form():
     assert out["a"].dedup == {"cluster": "cluster:a", "duplicate_of": None}
 
 
-@pytest.mark.parametrize("engine", ["rensa", "datasketch"])
-def test_near_duplicate_found_and_distinct_article_kept(engine):
+@pytest.mark.parametrize("backend", ["rensa", "datasketch"])
+def test_near_duplicate_found_and_distinct_article_kept(backend):
     base = article(2)
     near = edit_words(base, 0.02, seed=3) + "\n\nShare this article on social media."
     other = article(4)  # same vocabulary and topic, different article
     docs = [doc("near", near, machine_translated=True), doc("base", base), doc("other", other)]
-    out = run(DedupStage(DedupConfig(engine=engine)), docs)
+    out = run(DedupStage(DedupConfig(backend=backend)), docs)
     assert out["near"].status_reason == "near_duplicate"
     assert out["near"].dedup["duplicate_of"] == "base" and out["near"].dedup["method"] == "jaccard"
     assert 0.7 <= out["near"].dedup["similarity"] < 1.0

@@ -11,18 +11,18 @@ import pytest
 from babelmill.document import PENDING, TRANSLATED, Block, Document
 from babelmill.stages.translate import TranslateConfig, TranslateStage
 from babelmill.translate.cache import TranslationCache
-from tests.fixtures.fake_engine import ReverseEngine
+from tests.fixtures.fake_backend import ReverseBackend
 
 
 def doc(doc_id: str, *texts: str, lang: str = "de") -> Document:
     return Document(id=doc_id, text="", blocks=[Block(text=t, lang=lang, line=i + 1) for i, t in enumerate(texts)])
 
 
-def translate(docs: list[Document], context: dict | None = None, batch_size: int | None = None, **engines):
+def translate(docs: list[Document], context: dict | None = None, batch_size: int | None = None, **backends):
     cls = TranslateStage
     if batch_size is not None:
         cls = type("SmallBatches", (TranslateStage,), {"batch_size": batch_size})
-    stage = cls(TranslateConfig(), context or {}, engines=engines or {"de": ReverseEngine()})
+    stage = cls(TranslateConfig(), context or {}, backends=backends or {"de": ReverseBackend()})
     out = list(stage.run(docs))
     stage.close()
     return out
@@ -44,7 +44,7 @@ def test_every_translated_sentence_becomes_a_pair_with_its_exact_source():
     for pair in block.pairs:
         assert pair.source in block.original
         assert pair.score == pytest.approx(-0.1)
-    # the target is the engine's output with the protected spans put back ("3,5 %" is one span)
+    # the target is the backend's output with the protected spans put back ("3,5 %" is one span)
     assert block.pairs[0].target == "HEUTE. https://example.com/a?b=1 UNTER MEHR"
     assert block.pairs[1].target == "3,5 %! UM STIEG KURS DER"
     assert [p.source for p in d.blocks[1].pairs] == ["Zweiter Absatz hier."]
@@ -107,9 +107,9 @@ def test_a_cache_file_from_before_the_document_column_still_works(tmp_path):
     db.execute("INSERT INTO translations VALUES ('reverse@1', 'Alter Satz.', 'SATZ. ALTER', -0.2)")
     db.commit()
     db.close()
-    engine = ReverseEngine()
-    (d,) = translate([doc("a", "Alter Satz. Neuer Satz.")], {"state_dir": tmp_path}, de=engine)
-    assert engine.translated == ["Neuer Satz."]
+    backend = ReverseBackend()
+    (d,) = translate([doc("a", "Alter Satz. Neuer Satz.")], {"state_dir": tmp_path}, de=backend)
+    assert backend.translated == ["Neuer Satz."]
     pairs = d.blocks[0].pairs
     assert [(p.target, p.from_cache) for p in pairs] == [("SATZ. ALTER", True), ("SATZ. NEUER", False)]
     cache = TranslationCache(path)

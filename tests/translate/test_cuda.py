@@ -12,7 +12,7 @@ import pytest
 
 from babelmill.document import TRANSLATED, Block, Document
 from babelmill.stages.translate import TranslateConfig, TranslateStage
-from babelmill.translate.engine import resolve_compute_type, resolve_device
+from babelmill.translate.backend import resolve_compute_type, resolve_device
 from babelmill.translate.install import install_archive
 from tests.fixtures import translate_fixtures
 

@@ -75,6 +75,30 @@ def test_translate_uses_the_good_package_beside_a_bad_one(tmp_path, de_en_archiv
     assert err.count("warning:") == 1 and "translate-fr_en" in err
 
 
+def test_the_unreadable_package_warning_is_one_line_and_silenced_by_quiet(tmp_path):
+    from babelmill.cli import main
+
+    models_dir = tmp_path / "models"
+    _bad_package(models_dir, "translate-fr_en", LATIN1)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "de.txt").write_text(
+        "Der Stadtrat hat am Dienstag nach einer langen Debatte den Bau der neuen Brücke beschlossen.\n" * 3
+    )
+    config = tmp_path / "p.toml"
+    config.write_text('[pipeline]\nstages = ["read", "strip", "detect", "translate"]\n')
+    outputs = {}
+    for flags in ([], ["-q"]):
+        out = tmp_path / f"out{len(flags)}"
+        args = ["run", str(tmp_path / "in"), "-o", str(out), "-c", str(config), "--models-dir", str(models_dir)]
+        result = CliRunner().invoke(main, args + flags)
+        assert result.exit_code == 0, result.output
+        outputs[bool(flags)] = result.output
+        manifest = json.loads((out / "manifest.json").read_text())
+        assert manifest["inputs"][0]["pending_languages"] == ["de"]  # looked for a de model: none
+    assert outputs[False].count("babelmill: warning:") == 1 and "translate-fr_en" in outputs[False]
+    assert outputs[True] == ""
+
+
 def test_a_failed_translation_leaves_blocks_pending_with_the_reason(monkeypatch):
     stage = TranslateStage(TranslateConfig(cache=False), {})
 

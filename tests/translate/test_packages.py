@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from babelmill.commands.models import models
 from babelmill.testing.argos import GERMAN_CORPUS, build_bpe_package, build_package
-from babelmill.translate.engine import MIN_BATCHES, CTranslate2Engine, DecodeOptions, batch_budget
+from babelmill.translate.backend import MIN_BATCHES, CTranslate2Backend, DecodeOptions, batch_budget
 from babelmill.translate.install import UnsafeArchiveError, install_archive
 from babelmill.translate.models import installed_source_languages
 from babelmill.translate.packages import ModelError, discover_packages, find_package, read_package
@@ -44,24 +44,24 @@ def test_install_from_file_then_load_and_translate(tmp_path, de_en_archive, isol
         "translate-de_en-random/model/model.bin",
         "translate-de_en-random/model/shared_vocabulary.json",
     }
-    engine = CTranslate2Engine(pkg, device="cpu", options=DecodeOptions(beam_size=2, max_decoding_length=8))
-    assert (engine.device, engine.compute_type) == ("cpu", "int8")
-    out = engine.translate(["Am 17. November wurde er entlassen.", "Hallo Welt."])
+    backend = CTranslate2Backend(pkg, device="cpu", options=DecodeOptions(beam_size=2, max_decoding_length=8))
+    assert (backend.device, backend.compute_type) == ("cpu", "int8")
+    out = backend.translate(["Am 17. November wurde er entlassen.", "Hallo Welt."])
     assert len(out) == 2
     for text, score in out:
         assert isinstance(text, str) and score <= 0.0
     # identity names the weights and the decode settings that change output
-    assert engine.identity.startswith("translate-de_en-random@0.0#")
-    assert "beam=2" in engine.identity
+    assert backend.identity.startswith("translate-de_en-random@0.0#")
+    assert "beam=2" in backend.identity
 
 
 def test_token_batched_translation_equals_one_by_one(tmp_path, de_en_archive):
     """CTranslate2 sorts and re-batches internally; results must still come back in input order."""
     pkg = install_archive(de_en_archive, tmp_path / "models")
-    engine = CTranslate2Engine(pkg, device="cpu", options=DecodeOptions(max_decoding_length=10, max_batch_tokens=64))
+    backend = CTranslate2Backend(pkg, device="cpu", options=DecodeOptions(max_decoding_length=10, max_batch_tokens=64))
     sentences = GERMAN_CORPUS[:12]
-    batched = engine.translate(sentences)
-    single = [engine.translate([s])[0] for s in sentences]
+    batched = backend.translate(sentences)
+    single = [backend.translate([s])[0] for s in sentences]
     assert [t for t, _ in batched] == [t for t, _ in single]
     assert [sc for _, sc in batched] == pytest.approx([sc for _, sc in single], abs=1e-4)
 
@@ -74,8 +74,8 @@ def test_parallel_translators_give_the_same_output_in_order(tmp_path, de_en_arch
     sentences = GERMAN_CORPUS[:10] + ["Ja.", " ".join(GERMAN_CORPUS[:3])]
     options = DecodeOptions(beam_size=4, max_decoding_length=64, max_batch_tokens=32)
     assert len({options.decode_cap(len(s.split())) for s in sentences}) > 1
-    one = CTranslate2Engine(pkg, device="cpu", inter_threads=1, intra_threads=2, options=options)
-    two = CTranslate2Engine(pkg, device="cpu", inter_threads=2, intra_threads=1, options=options)
+    one = CTranslate2Backend(pkg, device="cpu", inter_threads=1, intra_threads=2, options=options)
+    two = CTranslate2Backend(pkg, device="cpu", inter_threads=2, intra_threads=1, options=options)
     assert (two.inter_threads, two.intra_threads) == (2, 1)
     serial, parallel = one.translate(sentences), two.translate(sentences)
     assert [t for t, _ in parallel] == [t for t, _ in serial]
@@ -96,7 +96,7 @@ def test_output_length_is_capped_relative_to_input(tmp_path, de_en_archive):
     must stop far below the fixed cap, a long one may go further."""
     pkg = install_archive(de_en_archive, tmp_path / "models")
     options = DecodeOptions(max_decoding_length=200, max_decoding_ratio=2)
-    engine = CTranslate2Engine(pkg, device="cpu", options=options)
+    backend = CTranslate2Backend(pkg, device="cpu", options=options)
     calls = []
 
     class Spy:
@@ -109,15 +109,15 @@ def test_output_length_is_capped_relative_to_input(tmp_path, de_en_archive):
             calls.append((kwargs["max_decoding_length"], [len(b) for b in batch], done))
             return results
 
-    engine.translator = Spy(engine.translator)
-    engine.translate(["Ja.", " ".join(GERMAN_CORPUS[:3])])
+    backend.translator = Spy(backend.translator)
+    backend.translate(["Ja.", " ".join(GERMAN_CORPUS[:3])])
     assert len(calls) == 2  # one call per cap
     (cap_short, (n_short,), short), (cap_long, (n_long,), long_) = calls
     assert cap_short == options.decode_cap(n_short) < cap_long == options.decode_cap(n_long) <= 200
     assert len(short[0].hypotheses[0]) <= cap_short
     assert len(long_[0].hypotheses[0]) <= cap_long
-    fixed = CTranslate2Engine(pkg, device="cpu", options=DecodeOptions(max_decoding_length=200, max_decoding_ratio=0))
-    assert engine.identity != fixed.identity  # the cache never mixes outputs of different caps
+    fixed = CTranslate2Backend(pkg, device="cpu", options=DecodeOptions(max_decoding_length=200, max_decoding_ratio=0))
+    assert backend.identity != fixed.identity  # the cache never mixes outputs of different caps
 
 
 def test_reinstall_replaces_and_identity_tracks_weights(tmp_path, de_en_archive, isolated_models):
@@ -225,10 +225,10 @@ def test_bpe_layout_loads_and_translates(tmp_path):
     pytest.importorskip("sacremoses")
     pkg = read_package(build_bpe_package(tmp_path))
     assert pkg.tokenizer == "bpe"
-    engine = CTranslate2Engine(pkg, device="cpu", options=DecodeOptions(max_decoding_length=6))
-    assert engine.tokenizer.encode("Hallo Welt") == ["H@@", "a@@", "l@@", "l@@", "o", "W@@", "e@@", "l@@", "t"]
-    assert engine.tokenizer.decode(["H@@", "a@@", "l@@", "l@@", "o", "W@@", "e@@", "l@@", "t"]) == "Hallo Welt"
-    ((text, score),) = engine.translate(["Hallo Welt."])
+    backend = CTranslate2Backend(pkg, device="cpu", options=DecodeOptions(max_decoding_length=6))
+    assert backend.tokenizer.encode("Hallo Welt") == ["H@@", "a@@", "l@@", "l@@", "o", "W@@", "e@@", "l@@", "t"]
+    assert backend.tokenizer.decode(["H@@", "a@@", "l@@", "l@@", "o", "W@@", "e@@", "l@@", "t"]) == "Hallo Welt"
+    ((text, score),) = backend.translate(["Hallo Welt."])
     assert isinstance(text, str) and score <= 0.0
 
 

@@ -14,10 +14,10 @@ from babelmill.translate.protect import has_translatable_text, protect, restore
 from babelmill.translate.sentences import chunk_long, split_sentences, split_with_separators
 
 
-@pytest.mark.parametrize("module", ["sentences", "protect", "quality", "packages", "engine"])
+@pytest.mark.parametrize("module", ["sentences", "protect", "quality", "packages", "backend"])
 def test_doctests(module):
     result = doctest.testmod(importlib.import_module(f"babelmill.translate.{module}"))
-    if module in ("packages", "engine"):
+    if module in ("packages", "backend"):
         assert result.failed == 0
         return
     assert result.attempted > 0 and result.failed == 0

@@ -18,7 +18,7 @@ from typing import Any
 from babelmill.clean.dates import parse_date
 
 _PREFIX = re.compile(
-    r"^(?:by|von|text(?:\s+von)?|written by|words by|reported by|story by|posted by|"
+    r"^(?:by|von|text(?:\s+von|(?=\s*[:：]))|written by|words by|reported by|story by|posted by|"
     r"ein (?:kommentar|gastbeitrag|interview|essay|bericht|feature) von|eine (?:analyse|reportage|kolumne|glosse) von|"
     r"autor(?:in|en)?|authors?|作者|记者)\s*[:：]?\s+(?P<rest>.+)$",
     re.IGNORECASE,
@@ -43,6 +43,15 @@ _ROLE_WORDS = (
     r"redaktion|online-redakteur(?:in)?|landespolitische|politische|freie?r?"
 )
 _ROLE = re.compile(rf"\b(?:{_ROLE_WORDS})\b", re.IGNORECASE)
+# words of an organisation's name ("Sports Network", "NBC News Channel", "Eagle Washington Bureau",
+# "VOA News", "Herald Reporter"): such a credit is the attribution, not an author
+_ORG = re.compile(
+    r"\b(?:news|network|channel|bureau|desk|services?|wire|herald|times|tribune|gazette|press|online|staff|"
+    r"team|newsroom|redaktion|agentur|nachrichten|media|radio|tv|television|magazine|journal|daily|weekly)\b",
+    re.IGNORECASE,
+)
+# "For The Associated Press", "für die Zeit": who the author wrote for
+_FOR = re.compile(r"^(?:for|für)(?:\s+(?:the|die|den|das))?\b\s*", re.IGNORECASE)
 _GLUED_ROLE = re.compile(r"(?<=[a-zäöüß])(Korrespondent(?:in)?|Redakteur(?:in)?|Reporter(?:in)?|Autor(?:in)?)$")
 _SPLIT = re.compile(r"(?<!\s)\s*(?:,|;|/|&|\+|\band\b|\bund\b|\bmit\b|\bwith\b|\bsowie\b|\bu\.)\s*", re.IGNORECASE)
 _PARTICLES = {
@@ -137,9 +146,15 @@ def _names(rest: str, out: Byline) -> bool:
         if m:
             agency = AGENCIES[m.group(1).casefold()]
             out.attribution = out.attribution or agency
-            before = chunk[: m.start()].strip()
-            if before and is_person_name(before):
+            before = _FOR.sub("", chunk[: m.start()].strip()).strip()
+            if before and is_person_name(before) and not _ORG.search(before):
                 out.authors.append(before)
+            continue
+        if _FOR.match(chunk) and out.authors:
+            out.attribution = out.attribution or _FOR.sub("", chunk).strip() or None
+            continue
+        if _ORG.search(chunk) and is_person_name(_ORG.sub("", chunk).strip() or "X"):
+            out.attribution = out.attribution or chunk  # "Sports Network", "NBC News Channel"
             continue
         chunk = _GLUED_ROLE.sub("", chunk).strip()
         rm = _ROLE.search(chunk)
@@ -149,7 +164,9 @@ def _names(rest: str, out: Byline) -> bool:
             words = before.split()
             while words and not is_person_name(" ".join(words)):
                 words.pop()
-            if len(words) >= 2 or (words and not out.authors):
+            if words and _ORG.search(" ".join(words)):  # "Sports News Editor", "HERALD REPORTER"
+                out.attribution = out.attribution or " ".join(words)
+            elif len(words) >= 2 or (words and not out.authors):
                 out.authors.append(" ".join(words))
             after_role = True
             continue

@@ -7,18 +7,30 @@ says so when the article may be gone:
 
 * ``kept_share``: share of the page's words (CJK characters / 1.5 count as words) that are in
   the kept blocks;
-* ``article_may_be_lost``: the kept text is shorter than ``lost_share`` of the page's longest
-  prose run (the article is usually the longest run of prose on a page);
+* ``lost_probability`` and ``article_may_be_lost``: a small logistic model (weights in
+  ``babelmill/data/lost_warning.json``, trained by ``benchmarks/train_lost_warning.py`` on the
+  dev pages' truths, where "lost" means that less than half of the article's words were kept)
+  over :func:`lost_features`: kept words against the page's longest prose run, how much of that
+  run and of all prose was kept or removed by position, ...; the warning fires at the
+  probability threshold chosen by site-grouped cross-validation (stored with the weights), or
+  when the kept text is shorter than ``lost_share`` of the page's longest prose run of
+  ``lost_run_words``+ words (the plain loss, too rare in the data for the model to learn);
 * ``long_prose_removed``: a prose run of at least ``lost_run_words`` words was removed whole,
   by position (before or after the region taken for the article), and it is longer than
-  ``lost_share`` of the kept text.
+  ``lost_share`` of the kept text (a description of what happened, not a prediction).
 
-The thresholds are the strip stage's ``lost_share`` and ``lost_run_words`` options; how they
-were chosen on the dev pages is in ``benchmarks/TITLE.md`` (section *Cleaning warnings*).
+Without the model (file missing, or the strip stage's ``lost_model = false``) only that rule
+remains. Figures: ``benchmarks/TITLE.md``
+(section *Cleaning warnings*).
 """
 
 from __future__ import annotations
 
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 from typing import Any
 
 from babelmill.clean.lines import Line, make_line
@@ -53,10 +65,92 @@ def prose_runs(lines: list[Line]) -> list[tuple[int, int, float]]:
     return runs
 
 
+def lost_features(lines: list[Line], blocks: list, removed: list) -> dict[str, float]:
+    """What the lost-article model sees of a cleaned page (all from the page and the verdicts)."""
+    page_words = sum(ln.weq for ln in lines)
+    kept_lines = {int(b.line) for b in blocks if getattr(b, "line", None) is not None}
+    kept_words = sum(make_line(0, b.text).weq for b in blocks)
+    runs = prose_runs(lines)
+    rules = {int(r["line"]): str(r["rule"]) for r in removed}
+    longest = max(runs, key=lambda r: r[2], default=None)
+    prose_words = sum(w for _, _, w in runs)
+    kept_prose = removed_prose = longest_kept = 0.0
+    for a, b, _ in runs:
+        for k in range(a, b + 1):
+            ln = lines[k]
+            if ln.n in kept_lines:
+                kept_prose += ln.weq
+                if longest is not None and a == longest[0]:
+                    longest_kept += ln.weq
+            elif rules.get(ln.n, "").startswith(_POSITIONAL):
+                removed_prose += ln.weq
+    lw = longest[2] if longest is not None else 0.0
+    return {
+        "kept_share": min(1.0, kept_words / page_words) if page_words else 0.0,
+        "log_kept": math.log1p(kept_words),
+        "log_longest": math.log1p(lw),
+        "kept_vs_longest": min(3.0, kept_words / lw) if lw else 3.0,
+        "longest_kept": longest_kept / lw if lw else 1.0,
+        "prose_kept": kept_prose / prose_words if prose_words else 1.0,
+        "prose_removed_by_position": removed_prose / prose_words if prose_words else 0.0,
+        "log_removed_vs_kept": math.log1p(removed_prose) - math.log1p(kept_words),
+        "kept_is_prose": min(1.0, kept_prose / kept_words) if kept_words else 0.0,
+        "log_blocks": math.log1p(len(blocks)),
+    }
+
+
+@dataclass
+class LostModel:
+    """Logistic regression on standardised :func:`lost_features`, with its warning threshold."""
+
+    features: list[str]
+    mean: list[float]
+    scale: list[float]
+    weights: list[float]
+    bias: float
+    threshold: float
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LostModel:
+        return cls(
+            list(data["features"]),
+            [float(v) for v in data["mean"]],
+            [float(v) for v in data["scale"]],
+            [float(v) for v in data["weights"]],
+            float(data["bias"]),
+            float(data["threshold"]),
+        )
+
+    def probability(self, feats: dict[str, float]) -> float:
+        z = self.bias
+        for name, m, sd, w in zip(self.features, self.mean, self.scale, self.weights, strict=True):
+            z += w * (feats[name] - m) / sd
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@lru_cache(maxsize=1)
+def default_lost_model() -> LostModel | None:
+    """The shipped model (``babelmill/data/lost_warning.json``), or None when it is missing."""
+    try:
+        text = resources.files("babelmill.data").joinpath("lost_warning.json").read_text(encoding="utf-8")
+    except (FileNotFoundError, ModuleNotFoundError, OSError):
+        return None
+    return LostModel.from_json(json.loads(text))
+
+
 def cleaning_report(
-    text: str, blocks: list, removed: list, lost_share: float = 0.5, lost_run_words: float = 80.0
+    text: str,
+    blocks: list,
+    removed: list,
+    lost_share: float = 0.5,
+    lost_run_words: float = 80.0,
+    model: LostModel | None | bool = True,
 ) -> dict[str, Any]:
-    """``{"kept_share": float, "warnings": [...], "longest_prose_words": int}`` for a cleaned page."""
+    """``{"kept_share", "warnings", "longest_prose_words", "lost_probability"}`` for a cleaned page.
+
+    ``model``: True for the shipped lost-article model, a :class:`LostModel`, or None/False for
+    the rule (``lost_probability`` is then null).
+    """
     lines = [make_line(i + 1, raw) for i, raw in enumerate(text.split("\n")) if raw.strip()]
     page_words = sum(ln.weq for ln in lines)
     kept_words = sum(make_line(0, b.text).weq for b in blocks)
@@ -65,7 +159,13 @@ def cleaning_report(
     longest = max((w for _, _, w in runs), default=0.0)
     rules = {int(r["line"]): str(r["rule"]) for r in removed}
     warnings: list[str] = []
-    if longest >= lost_run_words and kept_words < lost_share * longest:
+    lost_model = default_lost_model() if model is True else (model or None)
+    prob: float | None = None
+    if lost_model is not None:
+        prob = lost_model.probability(lost_features(lines, blocks, removed))
+    # the model at its threshold, or the rule (the plain loss: a teaser kept, the article removed)
+    fired = lost_model is not None and prob is not None and prob >= lost_model.threshold
+    if fired or (longest >= lost_run_words and kept_words < lost_share * longest):
         warnings.append(ARTICLE_MAY_BE_LOST)
     for a, b, words in runs:
         if words < lost_run_words or words <= lost_share * kept_words:
@@ -74,4 +174,9 @@ def cleaning_report(
         if all(r is not None and r.startswith(_POSITIONAL) for r in reasons):
             warnings.append(LONG_PROSE_REMOVED)
             break
-    return {"kept_share": round(share, 3), "warnings": warnings, "longest_prose_words": round(longest)}
+    return {
+        "kept_share": round(share, 3),
+        "warnings": warnings,
+        "longest_prose_words": round(longest),
+        "lost_probability": None if prob is None else round(prob, 3),
+    }

@@ -47,6 +47,8 @@ _HAS_MONTH = re.compile(
     r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?![a-z])|\d{1,4}[-./]\d{1,2}([-./]\d{2,4})?",
     re.IGNORECASE,
 )
+_DOTTED_MERIDIEM = re.compile(r"(?<![A-Za-z])([ap])\.\s?m\.", re.IGNORECASE)
+_GLUED_YEAR = re.compile(r",(?=\d{4}\b)")
 _TIME_ONLY = re.compile(r"^\s*\d{1,2}:\d{2}(\s*(am|pm|uhr))?\s*$", re.IGNORECASE)
 _TIME = re.compile(r"\b\d{1,2}:\d{2}(?!\d)")
 _RELATIVE = re.compile(
@@ -109,6 +111,8 @@ def parse_date(text: str, max_words: int = 9) -> str | dict[str, Any] | None:
         time = f"{int(hh):02d}:{mm}" if hh and int(hh) < 24 and int(mm) < 60 else None
         return _value(int(y) if y else None, int(mo), int(d), time, raw)
     t = _germanize(t)
+    t = _DOTTED_MERIDIEM.sub(r"\1m", t)  # "4:48 a.m." -> "4:48 am"
+    t = _GLUED_YEAR.sub(", ", t)  # "Jan 15,2008" -> "Jan 15, 2008"
     if not _HAS_MONTH.search(t):
         return None
     cleaned = " ".join(_NOISE.sub(" ", t).split())

@@ -36,7 +36,7 @@ from typing import Any
 
 from babelmill.clean.lines import Line
 from babelmill.clean.metadata import norm_key
-from babelmill.clean.title_candidates import Candidate, candidates
+from babelmill.clean.title_candidates import Candidate, candidates, probs_of
 
 
 @dataclass
@@ -104,20 +104,21 @@ def choose_title(
     verdicts: dict[int, tuple[str | None, str | None]],
     repeats: set[str] | None = None,
     model: TitleModel | None = None,
+    probs: dict[int, float] | None = None,
 ) -> tuple[Candidate | None, float]:
     """The best candidate and its probability; None when the "no title" option scores higher."""
     model = model or default_model()
     if model is None:
         return None, 0.0
-    cands = candidates(lines, verdicts, repeats)
+    cands = candidates(lines, verdicts, repeats, probs)
     if not cands:
         return None, 0.0
     scores = [model.score(c.features) for c in cands]
-    probs = model.probabilities([c.features for c in cands])
+    shares = model.probabilities([c.features for c in cands])
     k = max(range(len(cands)), key=lambda j: scores[j])
     if scores[k] <= model.no_title_score:
-        return None, probs[k]
-    return cands[k], probs[k]
+        return None, shares[k]
+    return cands[k], shares[k]
 
 
 def page_lines(text: str) -> list[Line]:
@@ -143,7 +144,7 @@ def apply_title(res: Any, text: str, repeats: set[str] | None = None, model: Tit
     if model is None:
         return
     lines = page_lines(text)
-    cand, p = choose_title(lines, verdicts_of(res.blocks, res.removed), repeats, model)
+    cand, p = choose_title(lines, verdicts_of(res.blocks, res.removed), repeats, model, probs_of(res))
     old_lines = {int(r["line"]) for r in res.removed if r["rule"] == "metadata_title"}
     new_line = cand.line.n if cand is not None else None
     if cand is not None and len(res.blocks) == 1 and res.blocks[0].line == new_line:

@@ -1,8 +1,9 @@
 """Headline candidates and their features (the model that scores them is
 :mod:`babelmill.clean.title`).
 
-Candidates are the page's first lines and those from ``WINDOW_BEFORE`` lines above the first
-kept block to ``WINDOW_AFTER`` below it. A line that a rule or the site's repetition classified
+Candidates are the page's first lines, those from ``WINDOW_BEFORE`` lines above the first
+kept block to ``WINDOW_AFTER`` below it, and those within ``DATE_REACH`` lines of the article's
+date or byline. A line that a rule or the site's repetition classified
 as page chrome (``NEVER``) is never a candidate.
 """
 
@@ -11,7 +12,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
+from babelmill.clean.dates import parse_date
 from babelmill.clean.lines import Line, script_of
 from babelmill.clean.repeats import content_stems, line_key
 
@@ -39,11 +42,29 @@ _UI_WORDS = frozenset(
     "shop welcome advertisement advertise sponsored print share follow contact about archive archives menu skip "
     "jump content navigation site sites newsletter rss feed tools help services weather traffic classifieds jobs "
     "homes cars blog blogs forum forums discussion report offensive send copy view views most popular read "
-    "watch listen download app apps mobile edition editions".split()
+    "watch listen download app apps mobile edition editions close window page text size font increase decrease "
+    "enlarge reduce sign main next previous prev back top friendly printable bookmark classified classifieds ad "
+    "ads scores results odds tips bets bonus free".split()
 )
 _CREDIT = re.compile(r"\b(photo|photos|pics|getty|afp|reuters|ap|aap|associated press|staff|images?)\b|/\s*[A-Z]", re.I)
 _SEP = re.compile(r"\s[|–—-]\s|\s[|:]\s?|::")
 _NUM = re.compile(r"\d")
+# removal reasons of the article's own metadata lines: a headline stands next to them
+_META = ("metadata_author", "metadata_date", "dateline")
+DATE_REACH = 4
+_QUOTES = "'\"’”»« "
+_CRUMB = re.compile(r"\s(?:»|>|›|/|::)\s|^\s*[«»‹›<>]|[«»‹›<>]\s*$")
+# "Location: ...", "Topics: ...", "Posted: ...": a field label, not a headline's "Name: claim"
+_LABEL = re.compile(
+    r"^(location|topics?|tags?|posted|filed|filed under|category|categories|section|keywords|source|related|"
+    r"you are in|you are here|see also|more|comments?|rating|views?)\s*:",
+    re.IGNORECASE,
+)
+_DATEISH = re.compile(
+    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b.*\b(19|20)\d\d\b|"
+    r"\b\d{1,2}:\d{2}\s*([ap]\.?m\.?|gmt|est|et|pst|uhr)\b",
+    re.IGNORECASE,
+)
 
 
 def _rule_ok(rule: str | None) -> bool:
@@ -81,26 +102,33 @@ def candidates(
     lines: list[Line],
     verdicts: dict[int, tuple[str | None, str | None]],
     repeats: set[str] | None = None,
+    probs: dict[int, float] | None = None,
 ) -> list[Candidate]:
     """Candidate lines and their features.
 
     ``verdicts`` maps a line number (``Line.n``) to ``(removal rule, kept block kind)``: one of
     the two is None. ``repeats`` are the keys of the site's template lines (the same set the
-    cleaner uses, so a rerun after a crash decides the title as the first run did).
+    cleaner uses, so a rerun after a crash decides the title as the first run did). ``probs``
+    maps a line number to the cleaner's line-model probability of article text (a line a rule
+    decided has none: kept counts as 1, removed as 0).
     """
     if not lines:
         return []
     repeats = repeats or set()
+    probs = probs or {}
     index_of = {ln.n: i for i, ln in enumerate(lines)}
     kept = sorted(index_of[n] for n, (_, kind) in verdicts.items() if kind is not None and n in index_of)
     b0 = kept[0] if kept else 0
     long_first = next((i for i in kept if lines[i].weq >= 25), b0)
-    first_stems: set[str] = set()
-    for i in kept[:3]:
-        first_stems |= content_stems(lines[i].text)
-    body_stems: set[str] = set()
+    # the body's words, each with the number of kept lines it is in (a kept candidate's own
+    # words do not count as the body's: its overlap would be 1 by construction)
+    stems_of = {i: content_stems(lines[i].text) for i in kept}
+    body_count: dict[str, int] = {}
     for i in kept:
-        body_stems |= content_stems(lines[i].text)
+        for w in stems_of[i]:
+            body_count[w] = body_count.get(w, 0) + 1
+    paras = [i for i in kept if lines[i].weq >= 10]
+    para_stems = _first_paras(paras, -1, stems_of)
     keys = [line_key(ln.text) for ln in lines]
     key_count: dict[str, int] = {}
     for k in keys:
@@ -110,6 +138,16 @@ def candidates(
     window = set(range(min(PAGE_HEAD, n)))
     for anchor in {b0, long_first, main}:
         window |= set(range(max(0, anchor - WINDOW_BEFORE), min(n, anchor + WINDOW_AFTER + 1)))
+    # a headline stands next to the article's date or byline: the first few of those above the body
+    marks = [i for i in range(min(n, main + WINDOW_AFTER)) if verdicts.get(lines[i].n, (None, None))[0] in _META]
+    for i in marks[:4]:
+        window |= set(range(max(0, i - DATE_REACH), min(n, i + DATE_REACH + 1)))
+    lp = [_line_p(lines[i], verdicts, probs) for i in range(n)]
+    # the first kept paragraph at or below each line (its stems: the story that line heads)
+    next_para: list[int | None] = [None] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        v = verdicts.get(lines[i].n, (None, None))
+        next_para[i] = i if v[1] is not None and lines[i].weq >= 10 else next_para[i + 1]
     out: list[Candidate] = []
     # heading-like candidates between a line and the body: the nearest one above the body is rank 0
     shaped = [i for i in sorted(window) if _shaped(lines[i])]
@@ -122,6 +160,11 @@ def candidates(
         stems = content_stems(text)
         near = [verdicts.get(lines[j].n, (None, None))[0] for j in range(i + 1, min(n, i + 4))]
         above = [verdicts.get(lines[j].n, (None, None))[0] for j in range(max(0, i - 2), i)]
+        below_p = [lp[j] for j in range(i + 1, min(n, i + 4))]
+        above_p = [lp[j] for j in range(max(0, i - 3), i)]
+        np_i = next_para[i + 1]
+        next_stems = content_stems(lines[np_i].text) if np_i is not None and np_i - i <= 30 else set()
+        bare = text.rstrip(_QUOTES)
         short_nb = sum(1 for d in (-2, -1, 1, 2) if 0 <= i + d < n and lines[i + d].weq <= 3)
         rank = sum(1 for j in shaped if i < j < b0) if i < b0 else -1
         d0 = i - b0
@@ -150,18 +193,28 @@ def candidates(
             "has_sep": float(bool(_SEP.search(text))),
             "digit_share": len(_NUM.findall(text)) / max(1, len(text)),
             "stop_density": ln.stop_density(),
-            "overlap_first": len(stems & first_stems) / len(stems) if stems else 0.0,
-            "overlap_body": len(stems & body_stems) / len(stems) if stems else 0.0,
+            "overlap_first": _share(stems, _first_paras(paras, i, stems_of)),
+            "overlap_body": _share(stems, {w for w in stems if body_count.get(w, 0) > (w in stems_of.get(i, ()))}),
             "site_repeat": float(keys[i] in repeats),
             "page_repeat": float(key_count[keys[i]] > 1),
-            "byline_below": float(any(r in ("metadata_author", "metadata_date") for r in near)),
-            "byline_above": float(any(r in ("metadata_author", "metadata_date") for r in above)),
+            "byline_below": float(any(r in _META for r in near)),
+            "byline_above": float(any(r in _META for r in above)),
+            "line_p": lp[i],
+            "line_p_below": max(below_p, default=0.0),
+            "line_p_above": sum(above_p) / len(above_p) if above_p else 0.0,
+            "overlap_next_para": _share(stems, next_stems),
+            "next_para_dist": math.log1p(np_i - i) if np_i is not None else 4.0,
+            "date_like": float(parse_date(text) is not None or bool(_DATEISH.search(text))),
+            "crumbs": float(len(_CRUMB.findall(text)) >= 2),
+            "label_prefix": float(bool(_LABEL.match(text))),
+            "quoted_sentence": float(bare != text and bare.endswith((".", "!", "?"))),
+            "ends_ellipsis": float(text.rstrip().endswith(("...", "…"))),
             "short_neighbours": short_nb / 4,
             "cjk": float(script_of(text) == "cjk"),
             "ui_share": sum(1 for w in ln.words if w.casefold() in _UI_WORDS) / max(1, ln.n_words),
             "credit": float(bool(_CREDIT.search(text))),
-            "dek_below": float(_dek_near(lines, i, range(i + 1, min(n, i + 3)), first_stems, verdicts)),
-            "head_above": float(_head_near(lines, i, range(max(0, i - 2), i), first_stems, verdicts)),
+            "dek_below": float(_dek_near(lines, i, range(i + 1, min(n, i + 3)), para_stems, verdicts)),
+            "head_above": float(_head_near(lines, i, range(max(0, i - 2), i), para_stems, verdicts)),
         }
         v = _verdict(rule, kind)
         for name in VERDICTS:
@@ -172,10 +225,41 @@ def candidates(
         top_first = max(c.features["overlap_first"] for c in out)
         top_body = max(c.features["overlap_body"] for c in out)
         overl = sorted((c for c in out if c.features["overlap_first"] > 0), key=lambda c: abs(c.index - b0))
+        top_p = max(c.features["line_p"] for c in out)
         for c in out:
+            c.features["line_p_gap"] = top_p - c.features["line_p"]
             c.features["overlap_first_gap"] = top_first - c.features["overlap_first"]
             c.features["overlap_body_gap"] = top_body - c.features["overlap_body"]
             c.features["overlap_rank"] = min(overl.index(c), 5) / 5 if c in overl else 1.0
+    return out
+
+
+def _share(stems: set[str], other: set[str]) -> float:
+    return len(stems & other) / len(stems) if stems else 0.0
+
+
+def _first_paras(paras: list[int], i: int, stems_of: dict[int, set[str]]) -> set[str]:
+    """Content words of the first three kept paragraphs (10+ words) other than line ``i``."""
+    out: set[str] = set()
+    for j in [j for j in paras if j != i][:3]:
+        out |= stems_of[j]
+    return out
+
+
+def _line_p(ln: Line, verdicts: dict, probs: dict[int, float]) -> float:
+    """The line model's probability of article text; a line a rule decided: 1 kept, 0 removed."""
+    p = probs.get(ln.n)
+    if p is not None:
+        return float(p)
+    return 1.0 if verdicts.get(ln.n, (None, None))[1] is not None else 0.0
+
+
+def probs_of(res: Any) -> dict[int, float]:
+    """``line number -> line-model probability`` of a clean result (empty without a line model)."""
+    out: dict[int, float] = {}
+    for row in getattr(res, "verdicts", None) or []:
+        if row.get("p") is not None:
+            out[int(row["line"])] = float(row["p"])
     return out
 
 
@@ -203,7 +287,7 @@ def _on_topic(ln: Line, first: set[str]) -> bool:
 def _dek_near(lines: list[Line], i: int, rng: range, first: set[str], verdicts: dict) -> bool:
     """The next line (bylines skipped) is on the body's topic: ``i`` heads a dek or the lede."""
     for j in rng:
-        if verdicts.get(lines[j].n, (None, None))[0] in ("metadata_author", "metadata_date"):
+        if verdicts.get(lines[j].n, (None, None))[0] in _META:
             continue
         return lines[j].weq >= 3 and _on_topic(lines[j], first)
     return False
@@ -212,7 +296,7 @@ def _dek_near(lines: list[Line], i: int, rng: range, first: set[str], verdicts: 
 def _head_near(lines: list[Line], i: int, rng: range, first: set[str], verdicts: dict) -> bool:
     """The line above is a heading-shaped line on the body's topic: ``i`` may be its dek."""
     for j in reversed(rng):
-        if verdicts.get(lines[j].n, (None, None))[0] in ("metadata_author", "metadata_date"):
+        if verdicts.get(lines[j].n, (None, None))[0] in _META:
             continue
         return _shaped(lines[j]) and _on_topic(lines[j], first)
     return False

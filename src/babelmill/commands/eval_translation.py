@@ -89,7 +89,7 @@ def evaluate_translation(
         options = dataclasses.replace(options, beam_size=beam_size)
     # no state folder: the cache lives in memory and only deduplicates within this evaluation
     stage = TranslateStage(options, {"models_dir": models_dir, "device": device})
-    engine = stage.load_model(lang)
+    backend = stage.load_model(lang)
     docs = []
     for i, line in enumerate(sources):
         block_lang, meta = (lang, {}) if lang in ("de", "zh") else ("other", {"lang_code": lang})
@@ -106,7 +106,7 @@ def evaluate_translation(
     bleu = sacrebleu.metrics.BLEU()
     chrf_score = chrf.corpus_score(hypotheses, [references])
     bleu_score = bleu.corpus_score(hypotheses, [references])
-    package = getattr(engine, "package", None)
+    package = getattr(backend, "package", None)
     return EvalResult(
         lines=len(sources),
         sentences=sentences,
@@ -115,7 +115,7 @@ def evaluate_translation(
         bleu=bleu_score.score,
         chrf_signature=str(chrf.get_signature()),
         bleu_signature=str(bleu.get_signature()),
-        model=package.name if package else getattr(engine, "identity", None),
+        model=package.name if package else getattr(backend, "identity", None),
         model_version=package.version if package else None,
         beam_size=options.beam_size,
         hypotheses=hypotheses,
@@ -155,7 +155,7 @@ def eval_translation(
     chrF and BLEU (sacrebleu) against REFERENCE_FILE (the same number of lines), with the speed
     in sentences per second.
 
-    The translation goes through the same stage, options and engine as `babelmill run`, so the
+    The translation goes through the same stage, options and backend as `babelmill run`, so the
     figures describe the corpus' translations. Use a public test set (e.g. WMT newstest) or a
     sample of your own data with human references.
 

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from babelmill.dedup.index import IndexParams
-from babelmill.dedup.minhash import ENGINES
+from babelmill.dedup.minhash import BACKENDS
 from babelmill.dedup.verify import Rule
 
 
@@ -14,7 +15,7 @@ from babelmill.dedup.verify import Rule
 class DedupConfig:
     """Options of the dedup stage.
 
-    Changing ``engine``, ``num_perm``, ``seed``, ``shingle_size``, ``bands`` or ``rows`` makes
+    Changing ``backend``, ``num_perm``, ``seed``, ``shingle_size``, ``bands`` or ``rows`` makes
     stored signatures incomparable: the stage then refuses the old state until a rebuild.
     """
 
@@ -56,8 +57,8 @@ class DedupConfig:
     paragraph_candidate_limit: int = 10
     #: seed of the MinHash permutations
     seed: int = 1
-    #: ``rensa`` (Rust, ~75x faster) or ``datasketch`` (pure numpy reference)
-    engine: str = "rensa"
+    #: MinHash backend: ``rensa`` (Rust, ~75x faster) or ``datasketch`` (pure numpy reference)
+    backend: str = "rensa"
     #: annotate paragraphs that recur in other documents with ``meta["also_in"]``
     paragraphs: bool = True
     #: paragraphs shorter than this (normalized characters) are not tracked: "Share", "Photo: AP"
@@ -70,9 +71,12 @@ class DedupConfig:
     #: index file name inside the state dir
     state_file: str = "dedup.sqlite"
 
+    #: keys of earlier versions still read from a pipeline file (with a warning): old -> new
+    renamed_keys: ClassVar[dict[str, str]] = {"engine": "backend"}
+
     def __post_init__(self) -> None:
-        if self.engine not in ENGINES:
-            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
+        if self.backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
         if self.shingle_size < 1 or self.num_perm < 1 or self.bands < 1 or self.rows < 1:
             raise ValueError("shingle_size, num_perm, bands and rows must be positive")
         if self.rows > 256:
@@ -95,7 +99,7 @@ class DedupConfig:
 
     def index_params(self) -> IndexParams:
         return IndexParams(
-            engine=self.engine,
+            backend=self.backend,
             num_perm=self.num_perm,
             seed=self.seed,
             shingle_size=self.shingle_size,

@@ -13,7 +13,7 @@ document that is in the corpus and ``duplicate_of`` never forms chains):
   value): candidates for containment, an excerpt or an embedded story, whose whole-set Jaccard is
   too low for LSH
 * ``meta``   the format version and the parameters that make signatures and shingles comparable
-  (engine, seed, permutations, shingle sizes, bands, rows)
+  (MinHash backend, seed, permutations, shingle sizes, bands, rows)
 
 A new document is checked with a handful of indexed point queries (its exact key, its band
 keys, its paragraph hashes) and one read per candidate, so opening the index costs the same for
@@ -70,7 +70,7 @@ class DedupStateError(StageStateError):
 class IndexParams:
     """What must match between runs for stored signatures to stay comparable."""
 
-    engine: str = "rensa"
+    backend: str = "rensa"
     num_perm: int = 128
     seed: int = 1
     shingle_size: int = 5
@@ -82,7 +82,10 @@ class IndexParams:
     format: int = FORMAT
 
     def as_meta(self) -> dict[str, str]:
-        return {k: str(v) for k, v in asdict(self).items()}
+        meta = {k: str(v) for k, v in asdict(self).items()}
+        # stored as "engine" by earlier versions: the same key keeps their indexes usable
+        meta["engine"] = meta.pop("backend")
+        return meta
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,13 @@
 """MinHash signatures and LSH band keys.
 
-Two engines compute the same kind of signature (``num_perm`` 32-bit minimum hash values):
+Two backends compute the same kind of signature (``num_perm`` 32-bit minimum hash values):
 
 * ``rensa`` (default): a Rust MinHash; about 75x faster than datasketch per document in
   ``benchmarks/dedup.py`` and deterministic across processes for a given seed.
 * ``datasketch``: the pure-numpy reference implementation, kept as a fallback and as the
   baseline the benchmark compares against.
 
-Signatures of different engines (or seeds, or ``num_perm``) are not comparable; the index
+Signatures of different backends (or seeds, or ``num_perm``) are not comparable; the index
 records which one built it and refuses to mix them.
 """
 
@@ -17,19 +17,19 @@ from collections.abc import Sequence
 
 import numpy as np
 
-ENGINES = ("rensa", "datasketch")
+BACKENDS = ("rensa", "datasketch")
 
 
 class MinHasher:
     """Turns a list of shingles into a ``uint32`` signature of ``num_perm`` values."""
 
-    def __init__(self, num_perm: int = 128, seed: int = 1, engine: str = "rensa"):
-        if engine not in ENGINES:
-            raise ValueError(f"unknown minhash engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    def __init__(self, num_perm: int = 128, seed: int = 1, backend: str = "rensa"):
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown minhash backend {backend!r}; expected one of {', '.join(BACKENDS)}")
         self.num_perm = num_perm
         self.seed = seed
-        self.engine = engine
-        if engine == "rensa":
+        self.backend = backend
+        if backend == "rensa":
             from rensa import RMinHash
 
             self._rensa = RMinHash
@@ -40,7 +40,7 @@ class MinHasher:
             self._template = MinHash(num_perm=num_perm, seed=seed)
 
     def signature(self, shingles: Sequence[str]) -> np.ndarray:
-        if self.engine == "rensa":
+        if self.backend == "rensa":
             m = self._rensa(self.num_perm, self.seed)
             if shingles:
                 m.update(list(shingles))

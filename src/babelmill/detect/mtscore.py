@@ -38,16 +38,16 @@ class TranslationScorer:
     def __init__(
         self, zh_en: ArgosPackage, en_zh: ArgosPackage | None = None, *, device: str = "cpu", threads: int = 1
     ):
-        from babelmill.translate.engine import CTranslate2Engine, DecodeOptions
+        from babelmill.translate.backend import CTranslate2Backend, DecodeOptions
 
         if (zh_en.from_code, zh_en.to_code) != ("zh", "en"):
             raise ModelError(f"{zh_en.path}: a zh->en package is needed, not {zh_en.pair}")
         if en_zh is not None and (en_zh.from_code, en_zh.to_code) != ("en", "zh"):
             raise ModelError(f"{en_zh.path}: an en->zh package is needed, not {en_zh.pair}")
         self.zh_en, self.en_zh = zh_en, en_zh
-        self.scorer = CTranslate2Engine(zh_en, device=device, inter_threads=1, intra_threads=threads)
+        self.scorer = CTranslate2Backend(zh_en, device=device, inter_threads=1, intra_threads=threads)
         self.back = (
-            CTranslate2Engine(
+            CTranslate2Backend(
                 en_zh,
                 device=device,
                 inter_threads=1,

@@ -9,6 +9,7 @@ parallel corpus is laid out the same way under the name ``parallel``. The writer
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,6 +27,12 @@ SHARD_RE = re.compile(r"^part-(\d{5,})\.(jsonl|jsonl\.gz|jsonl\.zst|parquet)$")
 LEGACY_SHARD_RE = re.compile(r"^corpus-(\d{5,})\.(jsonl|jsonl\.gz|jsonl\.zst|parquet)$")
 #: outputs written through these sinks: the corpus and the parallel corpus
 OUTPUT_NAMES = ("corpus", "parallel")
+
+
+def swap_dir(out_dir: Path, name: str) -> Path:
+    """Where the shards of output ``name`` wait while they are swapped in (see
+    :meth:`babelmill.io.shards.ShardedSink.move_records`)."""
+    return Path(out_dir) / f".{name}-swap"
 
 
 def legacy_shard_re(name: str) -> re.Pattern[str]:
@@ -82,6 +89,13 @@ def remove_outputs(out_dir: Path) -> None:
             base = temp_of(p.name) or p.name
             if base in (f"{name}.jsonl", f".{name}-staging.jsonl") or legacy.match(base):
                 p.unlink(missing_ok=True)
+        swap = swap_dir(out_dir, name)
+        if swap.is_dir() and not swap.is_symlink():
+            for p in swap.iterdir():
+                if SHARD_RE.match(temp_of(p.name) or p.name):
+                    p.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                swap.rmdir()
         folder = out_dir / name
         if folder.is_dir() and not folder.is_symlink():
             for p in folder.iterdir():

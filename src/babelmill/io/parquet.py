@@ -20,7 +20,8 @@ from typing import Any
 
 from babelmill.errors import SinkError
 
-# field types: "str", "text" (large string), "int", "float", "bool", "json", "map" (str -> float),
+# field types: "str", "text" (large string), "int", "float", "bool", "json", "map" (str -> float, stored
+# as a list of {key, value} structs: Hugging Face datasets reads no Arrow map type),
 # ("list", type), Struct(...)
 EXTRA = "_extra"
 
@@ -113,7 +114,7 @@ def _arrow_type(pa: Any, typ: Any) -> Any:
         "float": pa.float64(),
         "bool": pa.bool_(),
         "json": pa.string(),
-        "map": pa.map_(pa.string(), pa.float64()),
+        "map": pa.list_(pa.struct([pa.field("key", pa.string()), pa.field("value", pa.float64())])),
     }[typ]
 
 
@@ -140,7 +141,7 @@ def _encode(value: Any, typ: Any) -> Any:
     if typ == "json":
         return _dumps(value)
     if typ == "map":
-        return list(value.items())
+        return [{"key": k, "value": v} for k, v in value.items()]
     return value
 
 
@@ -169,8 +170,8 @@ def _decode(value: Any, typ: Any) -> Any:
         return [_decode(x, typ[1]) for x in value]
     if typ == "json":
         return json.loads(value)
-    if typ == "map":
-        return dict(value)
+    if typ == "map":  # a list of {key, value}; (key, value) pairs in shards of an Arrow map type
+        return dict((x["key"], x["value"]) if isinstance(x, dict) else x for x in value)
     return value
 
 

@@ -76,6 +76,7 @@ def corpus_record(doc: Document, pipeline: dict[str, Any]) -> dict[str, Any]:
             "removed": [r.to_json() for r in doc.removed],
             "kept_share": doc.cleaning.get("kept_share"),
             "warnings": list(doc.cleaning.get("warnings", [])),
+            "lost_probability": doc.cleaning.get("lost_probability"),
         },
         "dedup": doc.dedup.to_json(),
         "blocks": [b.to_json() for b in doc.blocks],

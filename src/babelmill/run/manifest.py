@@ -11,7 +11,6 @@ which the report reads for the run history and the time spent per stage over all
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,10 +18,10 @@ from typing import Any
 
 from babelmill import __version__
 from babelmill.config import PipelineConfig
-from babelmill.io.files import atomic_write_bytes, file_sha256
+from babelmill.io.files import atomic_write_bytes, file_sha256, open_regular
 from babelmill.io.layout import CORPUS
 from babelmill.io.read import display_path
-from babelmill.io.sinks import CorpusSink
+from babelmill.io.sink import CorpusSink
 from babelmill.run.outputs import MANIFEST, REJECTED, RUNS
 from babelmill.run.state import RunState
 from babelmill.stage import Stage
@@ -191,11 +190,8 @@ def append_run_log(
         "summary": summary.as_dict(),
         "stages": {stage.key: stage.stats() for stage in stages},
     }
-    path = opts.output_dir / RUNS
-    # O_NOFOLLOW: never append through a link planted under the log's name
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
-    with os.fdopen(fd, "a", encoding="utf-8") as f:
-        f.write(json.dumps(entry, ensure_ascii=False, sort_keys=False) + "\n")
+    with open_regular(opts.output_dir / RUNS, "ab") as f:  # never through a link planted under its name
+        f.write((json.dumps(entry, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8"))
 
 
 __all__ = ["RunSummary", "append_run_log", "installed_models", "write_manifest"]

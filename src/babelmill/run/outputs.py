@@ -16,7 +16,8 @@ import stat
 from pathlib import Path
 
 from babelmill.errors import RunError
-from babelmill.io.layout import CORPUS, OUTPUT_NAMES, remove_outputs
+from babelmill.io.files import create_new, open_regular
+from babelmill.io.layout import CORPUS, OUTPUT_NAMES, remove_outputs, swap_dir
 from babelmill.translate.cache import CACHE_FILE
 
 REJECTED = "rejected.jsonl"
@@ -48,7 +49,8 @@ def _describe(mode: int) -> str:
 
 
 #: folders a run writes into: its state, and the shard folders of the corpus and parallel.jsonl
-_OWN_DIRS = (STATE_DIR, *OUTPUT_NAMES)
+# folders: the run state, the shard folders, the shards waiting to be swapped in (io/shards.py)
+_OWN_DIRS = (STATE_DIR, *OUTPUT_NAMES, *(swap_dir(Path(), name).name for name in OUTPUT_NAMES))
 
 
 def check_output_folder(out: Path) -> None:
@@ -56,8 +58,8 @@ def check_output_folder(out: Path) -> None:
 
     Every file babelmill writes in ``out`` (corpus and parallel files, shards, staging and
     temporary files, ``rejected.jsonl``, the manifest, the lock, the write test) and everything
-    in ``out/state``, ``out/corpus`` and ``out/parallel`` must be a regular file when it exists,
-    and those three real folders:
+    in ``out/state``, ``out/corpus``, ``out/parallel`` and their ``.corpus-swap``/``.parallel-swap``
+    must be a regular file when it exists, and those real folders:
     a symbolic link there would make the run overwrite (or, for SQLite, turn into a database)
     whatever it points at, and a FIFO would hang it. Nothing is opened here (``lstat`` only).
     Raises :class:`RunError` naming the entry.
@@ -121,7 +123,8 @@ def check_writable(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / ".babelmill.write-test"
-        probe.write_text("")
+        with create_new(probe):
+            pass
         probe.unlink()
     except OSError as exc:
         raise RunError(f"{out}: output directory is not writable: {exc.strerror or exc}") from None
@@ -219,7 +222,7 @@ def rewrite_without(path: Path, drop: set[tuple[str, str]]) -> int:
     if not path.exists() or not drop:
         return path.stat().st_size if path.exists() else 0
     tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(path, "rb") as src, open(tmp, "wb") as dst:
+    with open_regular(path, "rb") as src, create_new(tmp) as dst:
         for line in src:
             record = json.loads(line)
             if (record.get("id"), record.get("source", {}).get("path")) not in drop:

@@ -4,22 +4,20 @@ When an input is processed again (edited, or its pending blocks can now be trans
 record is removed before the run and the new one is appended by the writer like any other. Its
 place is remembered first, as the number of records before it that stay, in the run state
 (``corpus_places``, committed with the removal); after the final checkpoint the new records are
-moved there (:meth:`~babelmill.io.sinks.CorpusSink.move_records`, a same-length atomic rewrite),
-and their sentence pairs in ``parallel.jsonl`` likewise. So an incremental rerun writes the bytes
-a ``--rebuild`` of the same inputs writes.
+moved there (:meth:`~babelmill.io.sink.CorpusSink.move_records`: in ``corpus.jsonl`` a
+same-length atomic rewrite; in a sharded layout the shards from the first change on are cut
+again and swapped in), and their sentence pairs in the parallel corpus likewise. So an
+incremental rerun writes the bytes a ``--rebuild`` of the same inputs writes.
 
 A run killed in between puts back, at its start, the records that were written; an input whose
-new record was not written yet loses its place (it is appended, as a new input is). Sharded
-layouts keep records where they were written.
+new record was not written yet loses its place (it is appended, as a new input is).
 """
 
 from __future__ import annotations
 
 import json
 
-from babelmill.io.formats import decode_shard
-from babelmill.io.layout import iter_corpus_records
-from babelmill.io.sinks import CorpusSink
+from babelmill.io.sink import CorpusSink
 from babelmill.run.state import KEPT, RunState
 
 PLACES = "corpus_places"
@@ -35,12 +33,12 @@ def remember_places(replaces: dict[str, str], sinks: list[CorpusSink], state: Ru
     lines_of: list[dict[str, int]] = []  # per other output: doc id -> its number of lines
     for sink in others:
         counts: dict[str, int] = {}
-        for record in _records(sink):
+        for record in sink.records():
             counts[record.get("id")] = counts.get(record.get("id"), 0) + 1
         lines_of.append(counts)
     places: list[list] = []
     staying = [0] * len(sinks)
-    for record in iter_corpus_records(corpus.out):
+    for record in corpus.records():
         doc_id = record.get("id")
         path = path_of.get(doc_id)
         if path is not None:
@@ -50,11 +48,6 @@ def remember_places(replaces: dict[str, str], sinks: list[CorpusSink], state: Ru
         for n, counts in enumerate(lines_of, start=1):
             staying[n] += counts.get(doc_id, 0)
     state.set(PLACES, json.dumps(places, ensure_ascii=False))
-
-
-def _records(sink: CorpusSink):
-    path = getattr(sink, "path", None)
-    return decode_shard(path) if path is not None and path.exists() else iter(())
 
 
 def put_back(state: RunState, sinks: list[CorpusSink]) -> None:

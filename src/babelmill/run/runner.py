@@ -18,9 +18,9 @@ from babelmill import __version__
 from babelmill.config import PipelineConfig, load_config
 from babelmill.engines import ENGINES, make_engine
 from babelmill.errors import ConfigError, RunError, StageStateError
-from babelmill.io.files import truncate_to
+from babelmill.io.files import REFUSED, truncate_to
 from babelmill.io.read import display_path
-from babelmill.io.sinks import CorpusSink, OutputConfig, SinkError
+from babelmill.io.sinks import CorpusSink, OutputConfig, SinkError, open_sink
 from babelmill.registry import get_stage_class
 from babelmill.run.inputs import discover_inputs, installed_translation_languages, require_inputs
 from babelmill.run.manifest import RunSummary, append_run_log, write_manifest
@@ -60,6 +60,7 @@ class RunOptions:
     shard_size: str | None = None  # overrides [output] shard_size of the config
     verbose: bool = False  # per-stage log lines and timings
     log_progress: bool = False  # plain progress lines (when there is no terminal for a bar)
+    quiet: bool = False  # -q: no warnings from the stages either
 
 
 def build_stages(
@@ -111,9 +112,9 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
         if opts.rebuild:
             clear_for_rebuild(out)
         state = RunState(out / STATE_DIR)
-        sink = CorpusSink.open(out, state, out_cfg)
+        sink = open_sink(out, state, out_cfg)
         # parallel.jsonl: the same layout as the corpus, committed with it
-        parallel = CorpusSink.open(out, state, out_cfg, "parallel") if out_cfg.parallel else None
+        parallel = open_sink(out, state, out_cfg, "parallel") if out_cfg.parallel else None
         sinks = [s for s in (sink, parallel) if s is not None]
         stages: list[Stage] = []
         try:
@@ -135,6 +136,11 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
                     s.recover()
             with contextlib.suppress(OSError):
                 truncate_to(out / REJECTED, int(state.get("rejected_bytes", "0")))
+            if getattr(exc, "strerror", None) == REFUSED:  # planted while the run went on
+                raise RunError(
+                    f"{display_path(os.fsdecode(exc.filename))}: {REFUSED} during the run (remove it, or choose "
+                    "another -o directory); the outputs keep their last committed records"
+                ) from None
             where = f" ({display_path(os.fsdecode(exc.filename))})" if getattr(exc, "filename", None) else ""
             raise RunError(
                 f"{out}: the run stopped on an I/O error{where}: {getattr(exc, 'strerror', None) or exc}; "
@@ -187,6 +193,7 @@ def _run_locked(
         device=opts.device,
         run=run_no,
         pipeline_dir=cfg.path.parent,  # relative rule files in the config resolve from here
+        quiet=opts.quiet,
     )
     stages.extend(build_stages(cfg, context))
     # documents move through the stages in windows of at most max(--checkpoint-every, 64): no

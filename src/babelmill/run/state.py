@@ -5,11 +5,17 @@
 for a translation model. ``meta`` holds the committed byte lengths of ``corpus.jsonl`` and
 ``rejected.jsonl``: a run that dies mid-write leaves bytes past those lengths, and the next
 run cuts them off before it starts, so a record is either fully committed or absent.
+
+The folder is private to the user running babelmill (:func:`private_state_folder`): the SQLite
+files in it (and the journals SQLite creates beside them) are opened by SQLite, which follows
+links, so nobody else may be able to plant one there while a run goes on.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,10 +51,31 @@ class InputRow:
     run: int
 
 
+def private_state_folder(state_dir: Path) -> None:
+    """Create ``state_dir`` writable by its owner only, or make an existing one so; refuse one
+    that is a link, not a folder, or belongs to another user (who could plant a link in it
+    during the run and have SQLite write through it)."""
+    state_dir.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.mkdir(state_dir, 0o700)
+    except FileExistsError:
+        pass
+    st = os.lstat(state_dir)
+    if not stat.S_ISDIR(st.st_mode):
+        raise RunError(f"{display_path(str(state_dir))}: refusing to use the run state: it is not a real folder")
+    if st.st_uid != os.geteuid():
+        raise RunError(
+            f"{display_path(str(state_dir))}: refusing to use a run state that belongs to another user "
+            f"(uid {st.st_uid}): run as its owner, or choose another -o directory"
+        )
+    if st.st_mode & 0o022:  # writable by the group or others: they could plant links in it
+        os.chmod(state_dir, stat.S_IMODE(st.st_mode) & ~0o022)
+
+
 class RunState:
     def __init__(self, state_dir: Path):
         self.dir = state_dir
-        state_dir.mkdir(parents=True, exist_ok=True)
+        private_state_folder(state_dir)
         path = state_dir / "runs.sqlite"
         try:
             self.db = sqlite3.connect(path)

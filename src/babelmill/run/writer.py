@@ -19,8 +19,9 @@ from typing import Any, BinaryIO
 from babelmill.document import DUPLICATE, OK, PENDING, Document
 from babelmill.interrupt import Interrupted
 from babelmill.interrupt import check as check_interrupt
+from babelmill.io.files import open_regular
 from babelmill.io.parallel import parallel_records
-from babelmill.io.sinks import CorpusSink
+from babelmill.io.sink import CorpusSink
 from babelmill.io.write import corpus_record, dumps, rejected_record
 from babelmill.run.manifest import RunSummary
 from babelmill.run.state import KEPT, InputRow, RunState
@@ -63,7 +64,7 @@ class CorpusWriter:
         self._open_recorded = False
 
     def __enter__(self) -> CorpusWriter:
-        self.rejected = open(self.rejected_path, "ab")  # noqa: SIM115 - held for the run
+        self.rejected = open_regular(self.rejected_path, "ab")  # held for the run; never through a link
         return self
 
     def __exit__(self, *exc: object) -> None:

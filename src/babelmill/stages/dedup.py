@@ -168,7 +168,7 @@ class DedupStage(StatefulStage):
     def hasher(self) -> MinHasher:
         if self._hasher is None:
             c = self.config
-            self._hasher = MinHasher(c.num_perm, c.seed, c.engine)
+            self._hasher = MinHasher(c.num_perm, c.seed, c.backend)
         return self._hasher
 
     def opened_store(self) -> DedupIndex | None:

@@ -16,7 +16,9 @@ Every input ends somewhere: a document with text, or a quarantined document whos
 * ``line_too_long``: a line over ``read.max_line_chars`` characters (minified HTML, base64, a
   database dump) is not article text;
 * ``too_many_lines``: more than ``read.max_lines`` non-blank lines (a list or a log, not an
-  article; the later stages keep a few objects per line, so this bounds their memory and time);
+  article; the later stages keep a few objects per line, so this bounds their memory and time),
+  or more than 2,000 whose average is under ``read.min_bytes_per_line`` bytes (a flood of
+  one-letter lines: the later stages' cost is per line, so it bounds their time per MB);
 * ``html``: an HTML page when ``read.extract_html`` is off;
 * ``no_text``: nothing but whitespace (after HTML extraction, if any);
 * ``read_error``: an unexpected failure while reading; the message names the exception.
@@ -71,9 +73,16 @@ class ReadConfig:
             a database dump); such files are quarantined (``line_too_long``). A whole article
             on one line stays well under it.
         max_lines: a text with more non-blank lines than this is quarantined
-            (``too_many_lines``). The longest saved pages in the development data have under
-            500; a million one-letter lines (2 MB) would otherwise keep the strip stage busy
+            (``too_many_lines``). The longest saved page in the development data has 6,570;
+            a million one-letter lines (2 MB) would otherwise keep the strip stage busy
             for minutes and take over a gigabyte.
+        min_bytes_per_line: a text of more than 2,000 non-blank lines must average at least
+            this many UTF-8 bytes (newlines included) per non-blank line, or it is quarantined
+            (``too_many_lines``). The strip stage spends some 90 µs of CPU on a line whatever
+            its length, so 20,000 one-letter lines (40 KB) would cost ~45 s per MB; at 12 bytes
+            a line it stays under 10 s per MB. The saved pages of over 2,000 lines in the
+            development data average 16 bytes a line or more (over 1,000 lines: 13 or more);
+            shorter texts cost little in absolute terms (2,000 lines: ~0.2 s). 0: no check.
         max_control_ratio: share of control characters (NUL and C0 other than tab/newline)
             above which a decoded file is treated as binary.
         extract_html: turn HTML saved as text into one line per block element; when false,
@@ -83,6 +92,7 @@ class ReadConfig:
     max_bytes: int = 2 * 1024 * 1024
     max_line_chars: int = 200_000
     max_lines: int = 20_000
+    min_bytes_per_line: float = 12.0
     max_control_ratio: float = 0.01
     extract_html: bool = True
 
@@ -93,8 +103,14 @@ class ReadConfig:
             raise ValueError(f"max_line_chars must be a positive number of characters, not {self.max_line_chars}")
         if self.max_lines < 1:
             raise ValueError(f"max_lines must be a positive number of lines, not {self.max_lines}")
+        if not 0.0 <= self.min_bytes_per_line <= 1000.0:
+            raise ValueError(f"min_bytes_per_line must be between 0 and 1000, not {self.min_bytes_per_line}")
         if not 0.0 <= self.max_control_ratio <= 1.0:
             raise ValueError(f"max_control_ratio must be between 0 and 1, not {self.max_control_ratio}")
+
+
+#: texts with more non-blank lines than this must average ``read.min_bytes_per_line``
+SHORT_LINES_FROM = 2000
 
 
 def _longest_line_bytes(data: bytes) -> int:
@@ -213,6 +229,15 @@ class ReadStage(Stage):
             return self._quarantine(
                 doc, "too_many_lines", f"{lines} non-blank lines are over read.max_lines={cfg.max_lines}"
             )
+        if lines > SHORT_LINES_FROM and cfg.min_bytes_per_line:
+            per_line = len(text.encode("utf-8", "surrogatepass")) / lines  # newlines included
+            if per_line < cfg.min_bytes_per_line:
+                return self._quarantine(
+                    doc,
+                    "too_many_lines",
+                    f"{lines} non-blank lines of {per_line:.1f} bytes on average: under "
+                    f"read.min_bytes_per_line={cfg.min_bytes_per_line:g} (a flood of short lines, not an article)",
+                )
         doc.text = text
         doc.record(self.key, "decoded", "read", encoding=encoding, bytes=n_bytes)
         return doc

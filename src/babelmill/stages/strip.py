@@ -127,10 +127,13 @@ class StripConfig(Thresholds):
             config's folder), or ``""`` for the hand-tuned structure step alone.
         learned_title: choose the title with the learned model of :mod:`babelmill.clean.title`
             among the lines around the article's start (off: the rule-based extractor's pick).
-        lost_share: warn ``article_may_be_lost`` when the kept text is shorter than this share
-            of the page's longest run of prose lines, and ``long_prose_removed`` when a prose
-            run longer than this share of the kept text was removed by position (see
-            :mod:`babelmill.clean.coverage`)...
+        lost_model: warn ``article_may_be_lost`` by the learned lost-article model of
+            :mod:`babelmill.clean.coverage` (and record ``cleaning.lost_probability``); off: the
+            rule below.
+        lost_share: without ``lost_model``, warn ``article_may_be_lost`` when the kept text is
+            shorter than this share of the page's longest run of prose lines; always: warn
+            ``long_prose_removed`` when a prose run longer than this share of the kept text was
+            removed by position...
         lost_run_words: ...when that run has at least this many words.
         max_seconds: CPU seconds that cleaning one document may take, plus
             ``max_seconds_per_mb`` for each million characters of it; a document over that is
@@ -146,6 +149,7 @@ class StripConfig(Thresholds):
     quarantine_empty: bool = True
     line_model: str = "builtin"
     learned_title: bool = True
+    lost_model: bool = True
     lost_share: float = 0.5
     lost_run_words: float = 80.0
     max_seconds: float = 10.0
@@ -352,7 +356,12 @@ class StripStage(StatefulStage):
             self.count("fallback_kept")
             doc.record("strip", "kept_candidates", "no_article_region", count=len(res.blocks))
         doc.cleaning = cleaning_report(
-            doc.text or "", res.blocks, res.removed, self.config.lost_share, self.config.lost_run_words
+            doc.text or "",
+            res.blocks,
+            res.removed,
+            self.config.lost_share,
+            self.config.lost_run_words,
+            model=self.config.lost_model,
         )
         for warning in doc.cleaning["warnings"]:
             self.count(f"warning_{warning}")

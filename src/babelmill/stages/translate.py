@@ -35,9 +35,9 @@ from typing import Any, ClassVar
 from babelmill.budget import TooSlow, cpu_budget, document_budget
 from babelmill.document import PENDING, QUARANTINED, TRANSLATED, Block, Document
 from babelmill.stage import RunContext, Stage
+from babelmill.translate.backend import Backend, BatchTranslator
 from babelmill.translate.cache import CACHE_FILE, CacheRow, TranslationCache, WorkerCache, merge_rows
 from babelmill.translate.config import TranslateConfig
-from babelmill.translate.engine import BatchTranslator, Engine
 from babelmill.translate.loader import ModelLoader, install_hint
 from babelmill.translate.models import TARGET
 from babelmill.translate.pieces import Piece, join_block, split_block
@@ -45,7 +45,8 @@ from babelmill.translate.quality import assess
 
 __all__ = ["TranslateConfig", "TranslateStage", "install_hint"]
 
-ENGINE_NAME = "ctranslate2"
+#: the record keeps the translation back end under the key "engine" (the schema's name for it)
+BACKEND_NAME = "ctranslate2"
 
 
 UNIDENTIFIED_NOTE = (
@@ -66,20 +67,22 @@ class TranslateStage(Stage):
         self,
         config: Any = None,
         context: RunContext | dict[str, Any] | None = None,
-        engines: dict[str, Engine | None] | None = None,
+        backends: dict[str, Backend | None] | None = None,
     ):
-        """``engines`` pins an engine (or None = no model) per source language; used by tests."""
+        """``backends`` pins a backend (or None = no model) per source language; used by tests."""
         super().__init__(config, context)
         ctx = self.context
         models_dir = self.config.models_dir or ctx.models_dir
-        self.models = ModelLoader(self.config, models_dir, ctx.device, ctx.cpus, self.count, pinned=engines)
+        self.models = ModelLoader(
+            self.config, models_dir, ctx.device, ctx.cpus, self.count, pinned=backends, warn=ctx.warn
+        )
         self._cache: TranslationCache | WorkerCache | None = None
         self._cache_ready = False
         self._inbox: list[CacheRow] = []  # workers' new cache rows, merged at the next commit
 
     # -- models and cache ------------------------------------------------------------------
-    def load_model(self, code: str) -> Engine:
-        """The ``code -> en`` engine, loaded now with the translation cache opened (both happen
+    def load_model(self, code: str) -> Backend:
+        """The ``code -> en`` backend, loaded now with the translation cache opened (both happen
         once per run; e.g. outside a timed region); :class:`ModelError` saying what to do when no
         model is installed or it does not load."""
         self._get_cache()
@@ -176,12 +179,12 @@ class TranslateStage(Stage):
             sentences = [p.masked for _, _, pieces in items for p in pieces if p.translate]
             owners = [doc.id for doc, _, pieces in items for p in pieces if p.translate]
             try:
-                translator = BatchTranslator(loaded.engine, self._get_cache())
+                translator = BatchTranslator(loaded.backend, self._get_cache())
                 results, stats = translator.translate(sentences, owners=owners)
-            except Exception as exc:  # noqa: BLE001 - engine failure: keep blocks pending
-                self.count("engine_errors")
+            except Exception as exc:  # noqa: BLE001 - backend failure: keep blocks pending
+                self.count("backend_errors")
                 for doc, block, _ in items:
-                    self._mark_pending(doc, block, "engine_failed", f"translation failed: {exc}", touched)
+                    self._mark_pending(doc, block, "backend_failed", f"translation failed: {exc}", touched)
                 continue
             self.count("sentences_requested", stats.requested)
             self.count("sentences_unique", stats.unique)
@@ -243,7 +246,7 @@ class TranslateStage(Stage):
                 self._mark_pending(doc, block, "unidentified_language", UNIDENTIFIED_NOTE, touched)
                 continue
             loaded = self.models.get(code)
-            if loaded.engine is None:
+            if loaded.backend is None:
                 self._mark_pending(doc, block, loaded.reason, loaded.note(code), touched)
                 continue
             planned.append((code, block))
@@ -282,10 +285,10 @@ class TranslateStage(Stage):
         block.note = None
         block.meta["quality"] = quality
         block.pairs = joined.pairs
-        pkg = getattr(loaded.engine, "package", None)
-        name = pkg.name if pkg else getattr(loaded.engine, "name", type(loaded.engine).__name__)
-        version = pkg.version if pkg else getattr(loaded.engine, "version", None)
-        block.meta["translated_by"] = {"engine": ENGINE_NAME, "model": name, "model_version": version}
+        pkg = getattr(loaded.backend, "package", None)
+        name = pkg.name if pkg else getattr(loaded.backend, "name", type(loaded.backend).__name__)
+        version = pkg.version if pkg else getattr(loaded.backend, "version", None)
+        block.meta["translated_by"] = {"engine": BACKEND_NAME, "model": name, "model_version": version}
         summary = touched.setdefault(id(doc), _new_summary())
         summary["translated"] += 1
         summary["cache_hits"] += hits
@@ -308,7 +311,7 @@ class TranslateStage(Stage):
         prior = doc.translation or {}
         doc.translation = {
             # a run that translated nothing new keeps the model that made the existing translations
-            "engine": ENGINE_NAME if names else prior.get("engine"),
+            "engine": BACKEND_NAME if names else prior.get("engine"),
             "model": ", ".join(names) if names else prior.get("model"),
             "model_version": ", ".join(str(models[n]) for n in names) if names else prior.get("model_version"),
             "blocks_translated": translated_total,

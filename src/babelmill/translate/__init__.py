@@ -7,13 +7,13 @@
 * :mod:`.pieces` - a block's sentences (with placeholders) out and its English back in;
 * :mod:`.sentences` - rule-based sentence splitting (no downloads);
 * :mod:`.protect` - placeholders for URLs, handles, amounts, emoji, code;
-* :mod:`.engine` - the CTranslate2 engine and the dedup/cache/batching layer;
+* :mod:`.backend` - the CTranslate2 backend and the dedup/cache/batching layer;
 * :mod:`.cache` - the persistent SQLite translation cache;
 * :mod:`.quality` - per-block quality flags.
 """
 
+from babelmill.translate.backend import Backend, BatchTranslator, CTranslate2Backend, DecodeOptions
 from babelmill.translate.cache import TranslationCache
-from babelmill.translate.engine import BatchTranslator, CTranslate2Engine, DecodeOptions, Engine
 from babelmill.translate.install import UnsafeArchiveError, install_archive, install_online
 from babelmill.translate.packages import ArgosPackage, ModelError, discover_packages, find_package
 from babelmill.translate.protect import protect, restore
@@ -22,9 +22,9 @@ from babelmill.translate.sentences import split_sentences
 __all__ = [
     "ArgosPackage",
     "BatchTranslator",
-    "CTranslate2Engine",
+    "CTranslate2Backend",
     "DecodeOptions",
-    "Engine",
+    "Backend",
     "ModelError",
     "TranslationCache",
     "UnsafeArchiveError",

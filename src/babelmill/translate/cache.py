@@ -1,7 +1,7 @@
 """Persistent translation cache: one SQLite table keyed by model identity and source sentence.
 
 The key's ``model`` part names the weights *and* the decoding settings that change output
-(see :meth:`babelmill.translate.engine.Engine.identity`), so changing either never serves stale
+(see :meth:`babelmill.translate.backend.Backend.identity`), so changing either never serves stale
 text. The file lives in the run's state folder; without one the cache is in memory and only
 deduplicates within a run.
 

@@ -25,7 +25,7 @@ class TranslateConfig:
     #: for beam 2, larger for greedy)
     beam_size: int = 4
     #: upper token budget of one CTranslate2 batch (batch_type="tokens"); 0 = automatic, 4096
-    #: on CPU and 16384 on CUDA (translate.engine.AUTO_BATCH_TOKENS). The engine lowers it so
+    #: on CPU and 16384 on CUDA (translate.backend.AUTO_BATCH_TOKENS). The backend lowers it so
     #: that each call is cut into a few batches (else one translator idles while another
     #: decodes the long tail). Batch composition can flip a near-tied beam through float
     #: rounding (1 of 271 sentences on the random-weight benchmark model)

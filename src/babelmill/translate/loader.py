@@ -2,7 +2,8 @@
 
 A language without an installed package, or whose package fails to load, gets no model and a
 reason (``no_model_installed`` / ``model_load_failed``): its blocks stay pending with a note
-saying what to do. Unreadable packages are reported once (one stderr line each) and skipped.
+saying what to do. Unreadable packages are reported once (one warning line each, through the
+run's ``warn``, which ``-q`` silences) and skipped.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from babelmill.printable import printable
+from babelmill.translate.backend import Backend, CTranslate2Backend, DecodeOptions
 from babelmill.translate.config import TranslateConfig
-from babelmill.translate.engine import CTranslate2Engine, DecodeOptions, Engine
 from babelmill.translate.models import TARGET
 from babelmill.translate.packages import ArgosPackage, ModelError, discover_packages, find_package
 
@@ -29,9 +30,9 @@ def install_hint(code: str) -> str:
 
 @dataclass
 class Loaded:
-    engine: Engine | None
+    backend: Backend | None
     package: ArgosPackage | None
-    reason: str  # why engine is None: no_model_installed | model_load_failed
+    reason: str  # why backend is None: no_model_installed | model_load_failed
     error: str = ""
 
     def note(self, code: str) -> str:
@@ -52,16 +53,18 @@ class ModelLoader:
         device: str | None,
         cpus: int | None,
         count: Callable[..., None],
-        pinned: dict[str, Engine | None] | None = None,
+        pinned: dict[str, Backend | None] | None = None,
+        warn: Callable[[str], None] | None = None,
     ):
         self.config = config
         self.models_dir = models_dir
         self.device = device
         self.cpus = cpus
         self.count = count
+        self.warn = warn or (lambda message: print(f"babelmill: warning: {printable(message)}", file=sys.stderr))
         self.loaded: dict[str, Loaded] = {}
-        for code, engine in (pinned or {}).items():
-            self.loaded[code] = Loaded(engine, None, "" if engine is not None else "no_model_installed")
+        for code, backend in (pinned or {}).items():
+            self.loaded[code] = Loaded(backend, None, "" if backend is not None else "no_model_installed")
         self._packages_checked = False
 
     def get(self, code: str) -> Loaded:
@@ -74,7 +77,7 @@ class ModelLoader:
             loaded = Loaded(None, None, "no_model_installed")
         else:
             try:
-                engine = CTranslate2Engine(
+                backend = CTranslate2Backend(
                     package,
                     device=self.device or cfg.device,
                     compute_type=cfg.compute_type,
@@ -88,7 +91,7 @@ class ModelLoader:
                         max_decoding_ratio=cfg.max_decoding_ratio,
                     ),
                 )
-                loaded = Loaded(engine, package, "")
+                loaded = Loaded(backend, package, "")
                 self.count(f"model_loaded_{code}")
             except Exception as exc:  # noqa: BLE001 - a broken model leaves its blocks pending
                 loaded = Loaded(None, package, "model_load_failed", str(exc))
@@ -96,37 +99,37 @@ class ModelLoader:
         self.loaded[code] = loaded
         return loaded
 
-    def require(self, code: str) -> Engine:
+    def require(self, code: str) -> Backend:
         """The model, or :class:`ModelError` saying what to do when there is none."""
         loaded = self.get(code)
-        if loaded.engine is None:
+        if loaded.backend is None:
             raise ModelError(loaded.note(code))
-        return loaded.engine
+        return loaded.backend
 
     def _warn_unreadable_packages(self) -> None:
         """One stderr line per installed package that cannot be read (it is skipped; the other
-        languages' packages are used as usual)."""
+        languages' packages are used as usual); none with ``-q``."""
         if self._packages_checked:
             return
         self._packages_checked = True
         _, problems = discover_packages(self.models_dir)
         for problem in problems:
             self.count("packages_unreadable")
-            print(f"babelmill: warning: {printable(problem)}", file=sys.stderr)
+            self.warn(problem)
 
     def models_used(self) -> dict[str, Any]:
         """The translation packages loaded: name -> pair, version, device, compute type (the
         manifest records where and at which precision the corpus was translated), source language."""
         used: dict[str, Any] = {}
         for code, loaded in sorted(self.loaded.items()):
-            if loaded.package is None or loaded.engine is None:
+            if loaded.package is None or loaded.backend is None:
                 continue
             pkg = loaded.package
             used[pkg.name] = {
                 "pair": pkg.pair,
                 "version": pkg.version,
-                "device": getattr(loaded.engine, "device", None),
-                "compute_type": getattr(loaded.engine, "compute_type", None),
+                "device": getattr(loaded.backend, "device", None),
+                "compute_type": getattr(loaded.backend, "compute_type", None),
                 "source_language": code,
             }
         return used

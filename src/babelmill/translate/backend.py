@@ -1,12 +1,12 @@
-"""Sentence translation engines and the batching layer in front of them.
+"""Sentence translation backends and the batching layer in front of them.
 
-:class:`Engine` is the narrow interface the stage needs: ``translate(sentences) -> [(text,
-score)]`` plus an ``identity`` string for cache keys. :class:`CTranslate2Engine` loads an argos
+:class:`Backend` is the narrow interface the stage needs: ``translate(sentences) -> [(text,
+score)]`` plus an ``identity`` string for cache keys. :class:`CTranslate2Backend` loads an argos
 package directly (CTranslate2 model + SentencePiece/BPE tokenizer) without going through
 ``argostranslate.translate``. :class:`BatchTranslator` adds what makes it fast: every sentence
-is translated once (dedup + persistent cache), and the rest goes to the engine sorted by
+is translated once (dedup + persistent cache), and the rest goes to the backend sorted by
 length in token-budgeted batches, so padding is minimal and the CPU/GPU stays busy. On CPU
-the engine runs one single-threaded translator per core (small machines) and submits all
+the backend runs one single-threaded translator per core (small machines) and submits all
 batches at once, so the translators decode different batches side by side.
 """
 
@@ -22,7 +22,7 @@ from babelmill.translate.cache import TranslationCache
 from babelmill.translate.packages import ArgosPackage, ModelError
 
 
-class Engine(Protocol):
+class Backend(Protocol):
     #: identifies weights + output-changing decode settings (cache key prefix)
     identity: str
 
@@ -104,7 +104,7 @@ def resolve_threads(device: str, inter_threads: int, intra_threads: int, cpus: i
 #: the fewest CTranslate2 batches one translate call is cut into, so that parallel translators
 #: all get work. A constant, not the number of translators: batch composition can change the
 #: output (float rounding of padded batches may flip near-tied beams), so it must not depend on
-#: the machine's cores, the thread settings or the engine
+#: the machine's cores, the thread settings or the backend
 MIN_BATCHES = 4
 
 
@@ -200,7 +200,7 @@ class DecodeOptions:
         return min(self.max_decoding_length, -(-cap // 16) * 16)
 
 
-class CTranslate2Engine:
+class CTranslate2Backend:
     """An argos package loaded straight into ``ctranslate2.Translator``."""
 
     def __init__(
@@ -304,7 +304,7 @@ class BatchStats:
     requested: int = 0  # sentences asked for, duplicates included
     unique: int = 0
     cache_hits: int = 0
-    cache_misses: int = 0  # = sentences sent to the engine
+    cache_misses: int = 0  # = sentences sent to the backend
     hits: frozenset[str] = frozenset()  # the sentences that came from the cache
     #: sentence -> the document its translation was first made for (with ``owners``; None for
     #: cache rows that do not say)
@@ -331,12 +331,12 @@ class BatchTranslator:
     """Translate many sentences, each distinct one at most once.
 
     Duplicates collapse, cached ones come from the cache, the rest are sorted by length and
-    handed to the engine ``chunk_size`` sentences at a time (the engine then splits each chunk
+    handed to the backend ``chunk_size`` sentences at a time (the backend then splits each chunk
     into token-budgeted batches). Results come back in input order.
     """
 
-    def __init__(self, engine: Engine, cache: TranslationCache | None = None, chunk_size: int = 2048):
-        self.engine = engine
+    def __init__(self, backend: Backend, cache: TranslationCache | None = None, chunk_size: int = 2048):
+        self.backend = backend
         self.cache = cache
         self.chunk_size = chunk_size
 
@@ -354,7 +354,7 @@ class BatchTranslator:
         stats.unique = len(unique)
         done: dict[str, tuple[str, float]] = {}
         if self.cache is not None and unique:
-            for src, (tgt, score, doc) in self.cache.lookup(self.engine.identity, unique).items():
+            for src, (tgt, score, doc) in self.cache.lookup(self.backend.identity, unique).items():
                 done[src] = (tgt, score)
                 stats.first_owner[src] = doc
         stats.cache_hits = len(done)
@@ -369,12 +369,12 @@ class BatchTranslator:
         for i in range(0, len(todo), self.chunk_size):
             check_interrupt()
             chunk = todo[i : i + self.chunk_size]
-            translated = self.engine.translate(chunk)
+            translated = self.backend.translate(chunk)
             if len(translated) != len(chunk):
-                raise RuntimeError(f"engine returned {len(translated)} results for {len(chunk)} sentences")
+                raise RuntimeError(f"backend returned {len(translated)} results for {len(chunk)} sentences")
             fresh = dict(zip(chunk, translated, strict=True))
             done.update(fresh)
             if self.cache is not None:
                 owned = {s: o for s in chunk if (o := stats.first_owner.get(s)) is not None}
-                self.cache.put_many(self.engine.identity, fresh, owned)
+                self.cache.put_many(self.backend.identity, fresh, owned)
         return [done[s] for s in sentences], stats
