@@ -48,13 +48,14 @@ from babelmill.testing.argos import build_package  # noqa: E402
 from babelmill.translate.install import install_archive  # noqa: E402
 
 DEV = REPO.parent / "shared" / "dev"
+QUICK_DOCS = 40
 
 # the child process: one run, its wall time, the stages' seconds and the writer's own seconds
 CHILD = r"""
 import json, os, sys, time
 spec = json.loads(sys.argv[1])
-if spec["cpus"] == 1:
-    os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+if spec["engine"] == "local":
+    os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[: spec["cpus"]]))
 from babelmill.run import RunOptions, run_pipeline
 from babelmill.run import writer as writer_module
 spent = {"writer": 0.0}
@@ -68,10 +69,13 @@ def timed(fn):
     return wrapper
 writer_module.CorpusWriter.write = timed(writer_module.CorpusWriter.write)
 writer_module.CorpusWriter.checkpoint = timed(writer_module.CorpusWriter.checkpoint)
+ray_init = 0.0
 if spec["engine"] == "ray":
     import logging, ray
+    t = time.perf_counter()
     ray.init(num_cpus=spec["cpus"], address="local", include_dashboard=False, log_to_driver=False,
              logging_level=logging.ERROR)
+    ray_init = time.perf_counter() - t
 t = time.perf_counter()
 summary = run_pipeline(RunOptions(inputs=[spec["inputs"]], output_dir=__import__("pathlib").Path(spec["out"]),
                                   config_path=spec["config"], models_dir=spec["models"], engine=spec["engine"]),
@@ -79,7 +83,7 @@ summary = run_pipeline(RunOptions(inputs=[spec["inputs"]], output_dir=__import__
 wall = time.perf_counter() - t
 manifest = json.load(open(os.path.join(spec["out"], "manifest.json")))
 run_log = json.loads(open(os.path.join(spec["out"], "runs.jsonl")).read().splitlines()[-1])
-print("CHILD " + json.dumps({"wall": wall, "writer": spent["writer"], "kept": summary.kept,
+print("CHILD " + json.dumps({"wall": wall, "ray_init": ray_init, "writer": spent["writer"], "kept": summary.kept,
       "stages": {k: v.get("seconds", 0.0) for k, v in run_log["stages"].items()},
       "driver": run_log.get("engine", {}).get("driver_seconds", {}),
       "translated": manifest["stages"].get("translate", {}).get("sentences_unique", 0)}))
@@ -141,17 +145,20 @@ def run_one(spec: dict) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="120 documents, a small model (under a minute, quiet)")
-    ap.add_argument("--docs", type=int, default=1000)
+    ap.add_argument("--quick", action="store_true", help=f"{QUICK_DOCS} documents, a small model (under a minute)")
+    ap.add_argument("--docs", type=int, default=1000, help=f"documents (default 1000; --quick: {QUICK_DOCS})")
+    ap.add_argument("--cpus", type=int, default=2, help="CPUs of the Ray run and the second local run (default 2)")
     ap.add_argument("--cores-per-node", type=int, default=16, help="for the projection (default 16)")
     ap.add_argument("--keep", type=Path, help="keep inputs, model and outputs in this (new) folder")
     args = ap.parse_args()
-    if args.quick:
-        args.docs = 120
+    if args.quick and "--docs" not in sys.argv:
+        args.docs = QUICK_DOCS
     if not DEV.is_dir():
         raise SystemExit(f"needs the dev pages in {DEV}")
-    if len(os.sched_getaffinity(0)) < 2:
-        raise SystemExit("needs at least two CPUs")
+    n = args.cpus
+    if n < 2 or len(os.sched_getaffinity(0)) < n:
+        raise SystemExit(f"--cpus {n}: needs at least 2, and this process may use {len(os.sched_getaffinity(0))}")
+    ray_name, many = f"ray{n}", f"local{n}"
 
     with tempfile.TemporaryDirectory(prefix="bm-scale-") as tmp:
         base = args.keep or Path(tmp)
@@ -162,8 +169,8 @@ def main() -> None:
         config = str(REPO / "pipeline" / "default.toml")
         runs = {
             "local1": {"engine": "local", "cpus": 1, "config": config},
-            "ray2": {"engine": "ray", "cpus": 2, "config": config},
-            "local2": {"engine": "local", "cpus": 2, "config": config},
+            ray_name: {"engine": "ray", "cpus": n, "config": config},
+            many: {"engine": "local", "cpus": n, "config": config},
         }
         results, corpora = {}, {}
         for name, spec in runs.items():
@@ -173,17 +180,21 @@ def main() -> None:
             corpora[name] = (out / "corpus.jsonl").read_bytes()
             r = results[name]
             stages = ", ".join(f"{k} {v:.1f}" for k, v in r["stages"].items())
-            print(f"{name:>6}: {r['wall']:7.1f}s wall, {r['kept']} kept, writer {r['writer']:.1f}s; stage s: {stages}")
+            init = f" (+ray.init {r['ray_init']:.1f}s, not counted)" if r.get("ray_init") else ""
+            print(
+                f"{name:>7}: {r['wall']:7.1f}s wall{init}, {r['kept']} kept, writer {r['writer']:.1f}s; "
+                f"stage s: {stages}"
+            )
 
-    identical = int(corpora["ray2"] == corpora["local1"] == corpora["local2"])
-    ray, one = results["ray2"], results["local1"]
+    identical = int(corpora[ray_name] == corpora["local1"] == corpora[many])
+    ray, one = results[ray_name], results["local1"]
     docs = sum(counts.values())
     driver = ray["driver"]  # seconds the serial stages (or their in-order parts) spent on the driver
     serial = sum(driver.values()) + ray["writer"]
     serial_share = serial / ray["wall"]
     speed = {name: 1.0 / r["wall"] for name, r in results.items()}
     print(
-        f"unique sentences translated: {one['translated']}; driver-side serial work in ray2: {serial:.1f}s of "
+        f"unique sentences translated: {one['translated']}; driver-side serial work in {ray_name}: {serial:.1f}s of "
         f"{ray['wall']:.1f}s wall ("
         + ", ".join(f"{k} {v:.1f}" for k, v in driver.items())
         + f", writer {ray['writer']:.1f})"
@@ -193,17 +204,17 @@ def main() -> None:
     p = max(0.0, (sum(one["stages"].values()) + one["writer"]) / docs - s)
     print(f"per document: serial {s * 1000:.1f} ms on the driver, parallel {p * 1000:.1f} ms of CPU")
     print(f"projected wall time ({args.cores_per_node} CPUs per node; hours):")
-    columns = " ".join(f"{n:>3} node{'s' if n > 1 else ' '}" for n in (1, 8, 64))
+    columns = " ".join(f"{k:>3} node{'s' if k > 1 else ' '}" for k in (1, 8, 64))
     print(f"{'documents':>12} {columns}  serial floor")
     for n_docs in (1_000_000, 100_000_000):
         hours = [n_docs * (s + p / (nodes * args.cores_per_node)) / 3600 for nodes in (1, 8, 64)]
         print(f"{n_docs:>12,} " + " ".join(f"{h:>9.1f}" for h in hours) + f"  {n_docs * s / 3600:>12.1f}")
     print(
-        f"RESULT ray2_vs_local1={speed['ray2'] / speed['local1']:.2f} "
-        f"local2_vs_local1={speed['local2'] / speed['local1']:.2f} "
-        f"ray2_vs_local2={speed['ray2'] / speed['local2']:.2f} serial_share={serial_share:.3f} identical={identical} "
-        f"docs={docs} local1_s={one['wall']:.1f} ray2_s={ray['wall']:.1f} local2_s={results['local2']['wall']:.1f} "
-        f"serial_ms_per_doc={s * 1000:.1f} parallel_ms_per_doc={p * 1000:.1f}"
+        f"RESULT {ray_name}_vs_local1={speed[ray_name] / speed['local1']:.2f} "
+        f"{many}_vs_local1={speed[many] / speed['local1']:.2f} "
+        f"{ray_name}_vs_{many}={speed[ray_name] / speed[many]:.2f} serial_share={serial_share:.3f} "
+        f"identical={identical} docs={docs} cpus={n} local1_s={one['wall']:.1f} {ray_name}_s={ray['wall']:.1f} "
+        f"{many}_s={results[many]['wall']:.1f} serial_ms_per_doc={s * 1000:.1f} parallel_ms_per_doc={p * 1000:.1f}"
     )
 
 

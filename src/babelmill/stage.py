@@ -174,8 +174,8 @@ class Stage:
     def run(self, docs: Iterable[Document]) -> Iterator[Document]:
         """Feed documents through the stage; rejected documents pass by untouched."""
         # a batch ends after the stage's next ``batch_size`` documents, rejected ones included
-        # (they pass by at once): batches then hold the same documents on every engine, which
-        # matters for translation (batch composition can flip near-tied beams)
+        # (they pass by at once): batches then hold the same documents however the stream is
+        # cut, which matters for dedup (its kept-member rule works within a batch)
         batch: list[Document] = []
         seen = 0
         limit = max(1, self.first_batch or self.batch_size)

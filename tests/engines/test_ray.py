@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from babelmill.config import load_config
-from babelmill.engines.ray import plan, pool_options
+from babelmill.engines.ray import batch_size, plan, pool_options, steps
 from babelmill.report.progress import RunProgress
 from babelmill.run import RunError, RunOptions, build_stages, run_pipeline
 from babelmill.testing.inputs import write_inputs
@@ -47,18 +47,31 @@ def test_stages_are_cut_into_actor_pools_and_driver_segments(tmp_path: Path):
 @pytest.mark.parametrize(
     "gpus, device, expected",
     [
-        (2, None, {"actors": 2, "num_gpus": 1}),  # one actor per GPU, the model loaded once on each
-        (0, None, {"actors": 4, "num_gpus": 0}),  # no GPU: CPU actors
-        (2, "cpu", {"actors": 4, "num_gpus": 0}),  # --device cpu keeps translation off the GPUs
+        (2, None, {"pool": "gpu", "actors": 2, "num_gpus": 1}),  # one actor per GPU, the model loaded once on each
+        (0, None, {"pool": "cpu", "actors": 8, "num_gpus": 0}),  # no GPU: the CPU actors translate too
+        (2, "cpu", {"pool": "cpu", "actors": 8, "num_gpus": 0}),  # --device cpu keeps translation off the GPUs
     ],
 )
 def test_translation_actors_take_the_gpus_when_there_are_any(tmp_path: Path, gpus, device, expected):
     stages = {s.key: s for s in build_stages(load_config(_config(tmp_path)), {})}
     pool = pool_options([stages["translate"]], cpus=8, gpus=gpus, device=device)
     assert {k: pool[k] for k in expected} == expected
-    assert pool["batch_size"] == stages["translate"].batch_size
     plain = pool_options([stages["read"], stages["repair"]], cpus=8, gpus=gpus, device=device)
-    assert plain["num_gpus"] == 0 and plain["actors"] == 8
+    assert plain["num_gpus"] == 0 and plain["actors"] == 8 and plain["pool"] == "cpu"
+    # consecutive groups on one pool are one step: on CPUs a single task runs the whole chain
+    groups = [[stages["strip"]], [stages["translate"]], [stages["normalize"]]]
+    cut = [[s.key for s in step["stages"]] for step in steps(groups, cpus=8, gpus=gpus, device=device)]
+    on_gpu = expected["pool"] == "gpu"
+    assert cut == ([["strip"], ["translate"], ["normalize"]] if on_gpu else [["strip", "translate", "normalize"]])
+
+
+def test_batches_keep_every_actor_busy_and_translation_efficient():
+    cpu, gpu = {"pool": "cpu", "batch_size": 32}, {"pool": "gpu", "batch_size": 256}
+    assert batch_size(cpu, 20, actors=2) == 10  # a small run: one batch per actor, none idles
+    assert batch_size(cpu, 1000, actors=2) == 125  # four batches per actor: they finish together
+    assert batch_size(cpu, 200, actors=2) == 32  # not below the task-overhead floor
+    assert batch_size(cpu, 10**6, actors=16) == 256  # nor above translation's own batch
+    assert batch_size(gpu, 10**6, actors=2) == 256 and batch_size(gpu, 100, actors=2) == 50
 
 
 def test_engine_ray_without_ray_installed_is_a_clear_error(tmp_path: Path, monkeypatch):

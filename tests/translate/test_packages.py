@@ -55,15 +55,22 @@ def test_install_from_file_then_load_and_translate(tmp_path, de_en_archive, isol
     assert "beam=2" in backend.identity
 
 
-def test_token_batched_translation_equals_one_by_one(tmp_path, de_en_archive):
-    """CTranslate2 sorts and re-batches internally; results must still come back in input order."""
+def test_translation_does_not_depend_on_the_batch(tmp_path, de_en_archive):
+    """A sentence's translation and score are exactly those it gets alone, whatever other
+    sentences share the call (no padded batches): what makes the corpus the same on every engine
+    however documents are batched. Results come back in input order."""
     pkg = install_archive(de_en_archive, tmp_path / "models")
-    backend = CTranslate2Backend(pkg, device="cpu", options=DecodeOptions(max_decoding_length=10, max_batch_tokens=64))
-    sentences = GERMAN_CORPUS[:12]
-    batched = backend.translate(sentences)
+    backend = CTranslate2Backend(pkg, device="cpu", options=DecodeOptions(max_decoding_length=24, max_batch_tokens=64))
+    sentences = GERMAN_CORPUS + [" ".join(GERMAN_CORPUS[i : i + 2]) for i in range(0, 12, 2)]
     single = [backend.translate([s])[0] for s in sentences]
-    assert [t for t, _ in batched] == [t for t, _ in single]
-    assert [sc for _, sc in batched] == pytest.approx([sc for _, sc in single], abs=1e-4)
+    assert backend.translate(sentences) == single
+    order = sorted(range(len(sentences)), key=lambda i: (i * 7) % len(sentences))
+    for size in (3, 5):  # other companions, other batch sizes
+        mixed: dict[int, tuple[str, float]] = {}
+        for k in range(0, len(order), size):
+            part = order[k : k + size]
+            mixed.update(zip(part, backend.translate([sentences[i] for i in part]), strict=True))
+        assert [mixed[i] for i in range(len(sentences))] == single
 
 
 def test_parallel_translators_give_the_same_output_in_order(tmp_path, de_en_archive):

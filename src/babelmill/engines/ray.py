@@ -1,4 +1,4 @@
-"""The Ray engine: the same stages, spread over a Ray cluster with Ray Data.
+"""The Ray engine: the same stages, spread over a Ray cluster's actors.
 
 Only the streaming of documents through the stages changes (``RayEngine.execute`` stands in for
 :func:`babelmill.engines.local.execute`); the runner still plans the inputs and commits records and
@@ -10,17 +10,21 @@ The pipeline is cut into segments, in order:
 * **serial** stages run on the driver, in input order, exactly as the local engine runs them:
   stages whose output for a document depends on the documents before it (run-wide state):
   those that declare ``once_per_corpus`` (every ``StatefulStage``: strip counts recurring lines
-  per site across the corpus, dedup keeps its persisted index);
-* **parallel** stages between them become Ray Data ``map_batches`` over actor pools, each actor
-  building its stage instances once (a callable class). Consecutive plain stages share one pool;
-  a stage that declares ``needs_device`` (translate) gets its own pool, batches of the stage's
-  ``batch_size``, and one GPU per actor when the cluster has GPUs (the model loads once per
-  actor), CPU actors otherwise.
+  per site across the corpus, dedup keeps its persisted index). A serial stage that can be split
+  (:meth:`Stage.split`) keeps only its in-order part here;
+* **parallel** stages between them run on long-lived actors (:class:`StageWorker`), started once
+  per run: a CPU pool of one actor per CPU, each holding every parallel stage and running the
+  whole chain of a segment on batches (:func:`~babelmill.engines.ray_plan.batch_size`), and, when the cluster
+  has GPUs, a GPU pool (one actor per GPU) for the stages that declare ``needs_device``
+  (translate, in batches of its ``batch_size``). Each actor builds its stages once, so a model
+  loads once per actor and run.
 
-Documents travel as pickled bytes in windows of :data:`WINDOW` documents (a Ray dataset each), so
-a serial stage upstream keeps streaming; the order is preserved (``preserve_order``), so the
-corpus is byte-identical to the local engine's. Each actor ships the counters and seconds of its
-stages back with every batch; they are added to the driver's stage instances for the manifest.
+The driver streams: it sends a step's batches to the least busy actor of its pool, keeps
+:data:`IN_FLIGHT` batches per actor in flight, and hands the results on in input order, so a
+serial stage downstream starts as soon as the first batch is back and the corpus is
+byte-identical to the local engine's (translation does not depend on how documents are batched).
+Each actor ships the counters, seconds and state of its stages back with every batch; they are
+added to the driver's stage instances for the manifest.
 
 On a cluster (``--address``): the workers read the inputs themselves, so input paths (resolved
 from the driver's working directory) and the output's ``state/`` folder (translation cache) must
@@ -34,36 +38,29 @@ import itertools
 import logging
 import os
 import pickle
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from babelmill.document import Document
+from babelmill.engines.ray_plan import IN_FLIGHT, batch_size, plan, pool_options, steps
 from babelmill.errors import RunError
 from babelmill.io.read import source_fs_path
 from babelmill.stage import RunContext, Stage
 
-DOC = "doc"
-STATS = "stats"
-# documents per Ray block handed to per-document actors (small enough to spread a few hundred)
-PER_DOC_BATCH = 32
+__all__ = ["RayEngine", "StageWorker", "batch_size", "plan", "pool_options", "steps"]
 
 
 def _import_ray():
     try:
         import ray
-        import ray.data  # noqa: F401
     except ImportError:
         raise RunError(
-            "--engine ray needs Ray Data, which is not installed: pip install 'babelmill[ray]' "
+            "--engine ray needs Ray, which is not installed: pip install 'babelmill[ray]' "
             "(or use the default --engine local)"
         ) from None
     return ray
-
-
-# documents per Ray dataset: large enough that starting the actor pools is a small cost
-WINDOW = 80 * 256  # a multiple of every stage's batch size (see _dataset)
 
 
 def _node_id() -> str | None:
@@ -91,122 +88,72 @@ def _sample(paths: list[str], limit: int = 200) -> list[str]:
     return [paths[round(i * step)] for i in range(limit)]
 
 
-def is_serial(stage: Stage) -> bool:
-    """True for stages that must see every document in one process, in order (run-wide state)."""
-    return type(stage).once_per_corpus
-
-
-def uses_device(stage: Stage) -> bool:
-    """Model stages get their own actor pool, on GPUs when there are any."""
-    return type(stage).needs_device
-
-
-def plan(stages: list[Stage]) -> list[tuple[str, list[list[Stage]]]]:
-    """Cut the stages into ``("serial", [[stage]])`` and ``("parallel", [group, ...])`` segments;
-    a parallel segment's groups are its actor pools (chained plain stages, or one model stage).
-
-    A serial stage that can be split (:meth:`Stage.split`) keeps only its in-order part on the
-    driver; the rest of it joins the next actor pool."""
-    segments: list[tuple[str, list[list[Stage]]]] = []
-
-    def add_parallel(stage: Stage) -> None:
-        if not segments or segments[-1][0] != "parallel":
-            segments.append(("parallel", []))
-        groups = segments[-1][1]
-        if uses_device(stage) or not groups or uses_device(groups[-1][0]):
-            groups.append([stage])
-        else:
-            groups[-1].append(stage)
-
-    for stage in stages:
-        if is_serial(stage):
-            segments.append(("serial", [[stage]]))
-            rest = stage.split()
-            if rest is not None:
-                add_parallel(rest)
-        else:
-            add_parallel(stage)
-    return segments
-
-
-def pool_options(group: list[Stage], cpus: float, gpus: float, device: str | None = None) -> dict[str, Any]:
-    """Actor pool of one group: a model stage gets one GPU per actor and one actor per GPU when
-    the cluster has GPUs (unless ``--device cpu``), else half the CPUs; plain stages one CPU per
-    actor, up to one actor per CPU.
-
-    >>> class Plain(Stage): key = "plain"
-    >>> pool_options([Plain()], cpus=16, gpus=2)
-    {'actors': 16, 'batch_size': 32, 'num_cpus': 1, 'num_gpus': 0}
-    """
-    workers = max(1, int(cpus))
-    stage = group[0]
-    if not uses_device(stage):
-        return {"actors": workers, "batch_size": PER_DOC_BATCH, "num_cpus": 1, "num_gpus": 0}
-    device = device or getattr(stage.config, "device", "auto")
-    use_gpu = gpus >= 1 and device != "cpu"
+def _stats(stage: Stage, node: str | None) -> dict[str, Any]:
     return {
-        "actors": max(1, int(gpus)) if use_gpu else max(1, workers // 2),
-        "batch_size": max(1, stage.batch_size),
-        "num_cpus": 1,
-        "num_gpus": 1 if use_gpu else 0,
+        "key": stage.key,
+        "counters": dict(stage.counters),
+        "seconds": stage.seconds,
+        "models": stage.models_used(),
+        "state": stage.export_state(),
+        "node": node,
     }
 
 
-class StageChain:
-    """Ray Data callable class: builds its stages once per actor, runs each batch through them.
+class StageWorker:
+    """A Ray actor that lives for the whole run: it builds the stages of every step of its pool
+    once (models load once per actor, on first use) and runs batches of documents through one
+    step's stages. Documents travel pickled; each batch's stage statistics (counters, seconds,
+    models, state for the driver) come back with it."""
 
-    Input and output batches are pyarrow tables with a ``doc`` column (pickled Documents) and a
-    ``stats`` column (pickled per-batch stage statistics, carried along from earlier groups). A
-    row with an empty ``doc`` carries only statistics (a batch whose documents were all dropped).
-    """
-
-    def __init__(self, specs: list[tuple[type[Stage], Any]], context: RunContext, cpus: float = 1):
+    def __init__(self, specs: dict[int, list[tuple[type[Stage], Any]]], context: RunContext, cpus: int = 1):
         cwd = context.driver_cwd
         if cwd and os.path.isdir(cwd):
             os.chdir(cwd)  # relative input paths resolve as on the driver (shared file system)
         # worker=True: state meant for the output (the translation cache) goes back to the driver;
         # cpus: the actor's share of its node (the translation threads follow it)
         context = context.replace(worker=True, cpus=max(1, int(cpus)))
-        self.stages = [stage_class(config, context) for stage_class, config in specs]
+        self.steps = {i: [cls(config, context) for cls, config in chain] for i, chain in specs.items()}
         self.node = _node_id()
 
-    def __call__(self, batch):
-        import pyarrow as pa
+    def node_id(self) -> str | None:
+        return self.node
 
-        docs: list[Document] = []
-        stats: list[dict[str, Any]] = []
-        for raw_doc, raw_stats in zip(batch.column(DOC).to_pylist(), batch.column(STATS).to_pylist(), strict=True):
-            if raw_doc:
-                docs.append(pickle.loads(raw_doc))
-            if raw_stats:
-                stats.extend(pickle.loads(raw_stats))
-        stream: Iterator[Document] = iter(docs)
-        for stage in self.stages:
+    def run(self, step: int, raw: bytes) -> bytes:
+        stages = self.steps[step]
+        stream: Iterator[Document] = iter(pickle.loads(raw))
+        for stage in stages:
             stream = stage.run(stream)
         out = list(stream)
-        for stage in self.stages:
-            stats.append(
-                {
-                    "key": stage.key,
-                    "counters": dict(stage.counters),
-                    "seconds": stage.seconds,
-                    "models": stage.models_used(),
-                    "state": stage.export_state(),
-                    "node": self.node,
-                }
-            )
+        stats = []
+        for stage in stages:
+            stats.append(_stats(stage, self.node))
             stage.counters = Counter()
             stage.seconds = 0.0
-        doc_col = [pickle.dumps(d, protocol=5) for d in out] or [b""]
-        stats_col = [pickle.dumps(stats, protocol=5)] + [b""] * (len(doc_col) - 1)
-        return pa.table({DOC: pa.array(doc_col, pa.large_binary()), STATS: pa.array(stats_col, pa.large_binary())})
+        return pickle.dumps((out, stats), protocol=5)
 
-    def __del__(self) -> None:
-        for stage in getattr(self, "stages", []):
-            try:
-                stage.close()
-            except Exception:  # noqa: BLE001 - best effort at actor shutdown
-                pass
+    def close(self) -> None:
+        for chain in self.steps.values():
+            for stage in chain:
+                try:
+                    stage.close()
+                except Exception:  # noqa: BLE001 - best effort at actor shutdown
+                    pass
+
+
+class _Pool:
+    """The actors of one pool and how many batches each has in flight (new batches go to the
+    least busy one)."""
+
+    def __init__(self, actors: list[Any]):
+        self.actors = actors
+        self.busy = [0] * len(actors)
+        self.last = -1
+
+    def pick(self) -> int:
+        """The least busy actor; among equals the next one after the last picked (round robin)."""
+        n = len(self.actors)
+        self.last = min(range(self.last + 1, self.last + 1 + n), key=lambda i: self.busy[i % n]) % n
+        return self.last
 
 
 class RayEngine:
@@ -223,7 +170,8 @@ class RayEngine:
         self._nodes: set[str] = set()
         self._serial: list[Stage] = []  # the stages (or their in-order parts) run on the driver
         self._worker_seconds: Counter[str] = Counter()
-        self._checked = False
+        self._pools: dict[str, _Pool] = {}
+        self._segment_steps: list[list[dict[str, Any]]] = []
 
     def _init(self) -> None:
         ray = self.ray
@@ -241,10 +189,6 @@ class RayEngine:
             ray.init(**kwargs)
         if not self.verbose:  # babelmill reports progress itself; Ray's INFO lines are noise here
             logging.getLogger("ray").setLevel(logging.WARNING)
-            logging.getLogger("ray.data").setLevel(logging.ERROR)
-        ctx = ray.data.DataContext.get_current()
-        ctx.execution_options.preserve_order = True  # the corpus is written in input order
-        ctx.enable_progress_bars = False  # babelmill shows its own progress
 
     def _resources(self) -> tuple[float, float]:
         res = self.ray.cluster_resources()
@@ -294,20 +238,78 @@ class RayEngine:
 
     def execute(self, stages: list[Stage], seeds: list[Document], progress: Any = None) -> Iterator[Document]:
         stream: Iterator[Document] = iter(seeds)
-        for kind, groups in plan(stages):
+        segments = plan(stages)
+        parallel = [groups for kind, groups in segments if kind == "parallel"]
+        if parallel and seeds:
+            self._start(parallel, seeds)
+        index = 0
+        for kind, groups in segments:
             if kind == "serial":
                 stage = groups[0][0]
                 self._serial.append(stage)
                 stream = stage.run(stream)
                 if progress is not None:
                     stream = progress.track(stage.key, stream)
-            else:
-                if progress is not None:  # rows in pipeline order, counted from the workers' stats
-                    for group in groups:
-                        for s in group:
-                            progress.register(s.key)
-                stream = self._distributed(groups, stages, stream, progress)
-        return stream
+                continue
+            if progress is not None:  # rows in pipeline order, counted from the workers' stats
+                for group in groups:
+                    for s in group:
+                        progress.register(s.key)
+            for step in self._segment_steps[index] if seeds else []:
+                stream = self._step(step, stages, stream, progress)
+            index += 1
+        return self._closing(stream)
+
+    def _closing(self, stream: Iterator[Document]) -> Iterator[Document]:
+        try:
+            yield from stream
+        finally:
+            self.shutdown()
+
+    def shutdown(self) -> None:
+        """Let the actors close their stages, then end them (their CPUs go back to the cluster)."""
+        pools, self._pools = self._pools, {}
+        actors = [a for pool in pools.values() for a in pool.actors]
+        if not actors:
+            return
+        ray = self.ray
+        try:
+            ray.wait([a.close.remote() for a in actors], num_returns=len(actors), timeout=30)
+        finally:
+            for actor in actors:
+                ray.kill(actor)
+
+    def _start(self, parallel: list[list[list[Stage]]], seeds: list[Document]) -> None:
+        """Join (or start) Ray, check that every node sees what it must, and start the actor
+        pools: they load their stages (in the background: the first batches queue behind that)."""
+        self._init()
+        if len([n for n in self.ray.nodes() if n.get("Alive")]) > 1:
+            self.check_nodes_see(self._shared_paths(seeds))
+        cpus, gpus = self._resources()
+        self._segment_steps = [steps(groups, cpus, gpus, self.context.device) for groups in parallel]
+        specs: dict[str, dict[int, list[tuple[type[Stage], Any]]]] = {}
+        options: dict[str, dict[str, Any]] = {}
+        number = itertools.count()
+        for segment in self._segment_steps:
+            for step in segment:
+                step["index"] = next(number)
+                specs.setdefault(step["pool"], {})[step["index"]] = [(type(s), s.config) for s in step["stages"]]
+                options[step["pool"]] = dict(step)
+        if "gpu" in options and "cpu" in options:  # the GPU actors take a CPU each
+            options["cpu"]["actors"] = max(1, int(cpus) - options["gpu"]["actors"])
+        for segment in self._segment_steps:
+            for step in segment:
+                step["batch_size"] = batch_size(step, len(seeds), options[step["pool"]]["actors"])
+        worker = self.ray.remote(StageWorker)
+        for name, chains in specs.items():
+            opt = options[name]
+            actors = [
+                worker.options(num_cpus=opt["num_cpus"], num_gpus=opt["num_gpus"]).remote(
+                    chains, self.context, opt["num_cpus"]
+                )
+                for _ in range(opt["actors"])
+            ]
+            self._pools[name] = _Pool(actors)
 
     def _shared_paths(self, docs: list[Document]) -> list[str]:
         """What the workers will open: the output's state folder, the models, the inputs (a sample)."""
@@ -316,70 +318,45 @@ class RayEngine:
         inputs = [str(source_fs_path(d.source)) for d in docs if d.source.get("path") or d.source.get("path_hex")]
         return paths + _sample(inputs)
 
-    def _dataset(self, groups: list[list[Stage]], docs: list[Document]):
-        ray = self.ray
-        cpus, gpus = self._resources()
-        import pyarrow as pa
-
-        # blocks of exactly PER_DOC_BATCH documents: a stage's batches (multiples of it) then
-        # hold the same documents as on the local engine (see Stage.run)
-        blocks = []
-        for i in range(0, len(docs), PER_DOC_BATCH):
-            chunk = [pickle.dumps(d, protocol=5) for d in docs[i : i + PER_DOC_BATCH]]
-            blocks.append(
-                pa.table(
-                    {DOC: pa.array(chunk, pa.large_binary()), STATS: pa.array([b""] * len(chunk), pa.large_binary())}
-                )
-            )
-        ds = ray.data.from_arrow(blocks)
-        for group in groups:
-            pool = pool_options(group, cpus, gpus, self.context.device)
-            ds = ds.map_batches(
-                StageChain,
-                fn_constructor_args=([(type(s), s.config) for s in group], self.context, pool["num_cpus"]),
-                batch_size=pool["batch_size"],
-                batch_format="pyarrow",
-                compute=ray.data.ActorPoolStrategy(min_size=1, max_size=pool["actors"]),
-                num_gpus=pool["num_gpus"],
-                num_cpus=pool["num_cpus"],
-            )
-        return ds
-
-    def _distributed(
-        self, groups: list[list[Stage]], stages: list[Stage], docs: Iterator[Document], progress: Any = None
+    def _step(
+        self, step: dict[str, Any], stages: list[Stage], docs: Iterator[Document], progress: Any = None
     ) -> Iterator[Document]:
-        """Send the documents through the segment's actor pools, a window at a time, in order."""
-        while True:
-            window = list(itertools.islice(docs, WINDOW))
-            if not window:
-                return
-            self._init()
-            if not self._checked:
-                self._checked = True
-                if len([n for n in self.ray.nodes() if n.get("Alive")]) > 1:
-                    self.check_nodes_see(self._shared_paths(window))
-            yield from self._run_window(groups, stages, window, progress)
-
-    def _run_window(
-        self, groups: list[list[Stage]], stages: list[Stage], docs: list[Document], progress: Any = None
-    ) -> Iterator[Document]:
+        """Send ``docs`` through one step in batches, up to two per actor in flight, and hand
+        them on in input order."""
+        pool = self._pools[step["pool"]]
         by_key = {s.key: s for s in stages}
-        ds = self._dataset(groups, docs)
-        for batch in ds.iter_batches(batch_format="pyarrow", batch_size=None, prefetch_batches=2):
-            for raw_doc, raw_stats in zip(batch.column(DOC).to_pylist(), batch.column(STATS).to_pylist(), strict=True):
-                if raw_stats:
-                    for entry in pickle.loads(raw_stats):
-                        stage = by_key.get(entry["key"])
-                        if stage is not None:
-                            stage.counters.update(entry["counters"])
-                            stage.seconds += entry["seconds"]
-                            self._worker_seconds[entry["key"]] += entry["seconds"]
-                        self._models.update(entry.get("models") or {})
-                        if entry.get("node"):
-                            self._nodes.add(entry["node"])
-                        if stage is not None and entry.get("state") is not None:
-                            stage.absorb_state(entry["state"])
-                        if progress is not None:
-                            progress.add(entry["key"], entry["counters"].get("documents_in", 0))
-                if raw_doc:
-                    yield pickle.loads(raw_doc)
+        inflight: deque[tuple[Any, int]] = deque()
+        depth = IN_FLIGHT * len(pool.actors)
+        source = iter(docs)
+        more = True
+        while True:
+            while more and len(inflight) < depth:
+                batch = list(itertools.islice(source, step["batch_size"]))
+                if not batch:
+                    more = False
+                    break
+                i = pool.pick()
+                pool.busy[i] += 1
+                inflight.append((pool.actors[i].run.remote(step["index"], pickle.dumps(batch, protocol=5)), i))
+            if not inflight:
+                return
+            ref, i = inflight.popleft()
+            out, stats = pickle.loads(self.ray.get(ref))
+            pool.busy[i] -= 1
+            for entry in stats:
+                self._absorb(entry, by_key.get(entry["key"]), progress)
+            yield from out
+
+    def _absorb(self, entry: dict[str, Any], stage: Stage | None, progress: Any) -> None:
+        """One batch's statistics of one stage, from a worker, into the driver's copy of it."""
+        if stage is not None:
+            stage.counters.update(entry["counters"])
+            stage.seconds += entry["seconds"]
+            self._worker_seconds[entry["key"]] += entry["seconds"]
+            if entry.get("state") is not None:
+                stage.absorb_state(entry["state"])
+        self._models.update(entry.get("models") or {})
+        if entry.get("node"):
+            self._nodes.add(entry["node"])
+        if progress is not None:
+            progress.add(entry["key"], entry["counters"].get("documents_in", 0))

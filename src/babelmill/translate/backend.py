@@ -102,9 +102,8 @@ def resolve_threads(device: str, inter_threads: int, intra_threads: int, cpus: i
 
 
 #: the fewest CTranslate2 batches one translate call is cut into, so that parallel translators
-#: all get work. A constant, not the number of translators: batch composition can change the
-#: output (float rounding of padded batches may flip near-tied beams), so it must not depend on
-#: the machine's cores, the thread settings or the backend
+#: all get work. It changes speed only: batches hold sentences of one length (see
+#: :meth:`CTranslate2Backend.translate`), so the output never depends on how they are cut
 MIN_BATCHES = 4
 
 
@@ -112,8 +111,7 @@ def batch_budget(total_tokens: int, max_batch_tokens: int) -> int:
     """Token budget per CTranslate2 batch: ``max_batch_tokens``, lowered so that the call is cut
     into at least :data:`MIN_BATCHES` batches (else one translator finishes early and idles while
     another decodes the longest sentences). Never below 256 tokens, where per-batch overhead
-    starts to dominate. Threading never changes the output: the budget depends only on the
-    sentences.
+    starts to dominate. The output never depends on it.
 
     >>> batch_budget(100_000, 4096)
     4096
@@ -247,16 +245,22 @@ class CTranslate2Backend:
             return []
         o = self.options
         tokens = self.tokenizer.encode_many(sentences)
-        # one CTranslate2 call per output-length cap (few distinct values); CTranslate2 splits
-        # each into length-sorted token-budgeted batches. The calls are submitted together
-        # (asynchronous) so that parallel translators never wait for one cap group to finish
+        # On CPU, one CTranslate2 call per input length in tokens, so that no batch is ever
+        # padded: a sentence's translation and score then do not depend on which other sentences
+        # share its batch (padding changes float rounding: scores move, near-tied beams can
+        # flip), so the output is the same however documents are batched, on any engine and core
+        # count (benchmarks/SCALE.md). On CUDA, one call per output-length cap (few, large
+        # batches keep the GPU busy; whether cuBLAS results depend on the batch is not checked
+        # here). The calls are submitted together (asynchronous), so parallel translators never
+        # wait for one group to finish; CTranslate2 cuts each into token-budgeted batches
         groups: dict[int, list[int]] = {}
         for i, toks in enumerate(tokens):
-            groups.setdefault(o.decode_cap(len(toks)), []).append(i)
+            groups.setdefault(len(toks) if self.device == "cpu" else o.decode_cap(len(toks)), []).append(i)
         budget = batch_budget(sum(map(len, tokens)), self.max_batch_tokens)
         pending: list[tuple[list[int], list]] = []
-        for cap, idx in sorted(groups.items()):
+        for _key, idx in sorted(groups.items()):
             batch = [tokens[i] for i in idx]
+            cap = o.decode_cap(len(batch[0]) if self.device == "cpu" else max(map(len, batch)))
             prefix = [[self.package.target_prefix] for _ in batch] if self.package.target_prefix else None
             futures = self.translator.translate_batch(
                 batch,

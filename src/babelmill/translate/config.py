@@ -27,8 +27,8 @@ class TranslateConfig:
     #: upper token budget of one CTranslate2 batch (batch_type="tokens"); 0 = automatic, 4096
     #: on CPU and 16384 on CUDA (translate.backend.AUTO_BATCH_TOKENS). The backend lowers it so
     #: that each call is cut into a few batches (else one translator idles while another
-    #: decodes the long tail). Batch composition can flip a near-tied beam through float
-    #: rounding (1 of 271 sentences on the random-weight benchmark model)
+    #: decodes the long tail). On CPU only speed depends on it: batches hold sentences of one
+    #: token length, so a sentence's translation never depends on its batch
     max_batch_tokens: int = 0
     #: longest output in tokens; stops runaway decodes
     max_decoding_length: int = 256
