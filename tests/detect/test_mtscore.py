@@ -71,6 +71,9 @@ def test_score_is_a_deterministic_per_token_log_probability(models, mode):
     scorer = TranslationScorer.from_installed(models["both"], mode=mode)
     a = scorer.score(ENGLISH)
     assert a == scorer.score(ENGLISH)
+    # a text's score does not depend on the other texts scored with it
+    assert scorer.score(ENGLISH[1:2]) == a[1:2]
+    assert scorer.score([ENGLISH[2], *ENGLISH])[1:] == a
     assert len(a) == len(ENGLISH) and all(math.isfinite(v) and v < 0 for v in a)
     assert len(set(a)) == len(a)  # the text matters, not only its length
     # per token: the same sentence twice is about as probable per token as once

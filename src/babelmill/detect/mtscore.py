@@ -98,11 +98,19 @@ class TranslationScorer:
         if prefix:  # multilingual packages name the target language first; it is not scored
             targets = [[prefix, *t] for t in targets]
             offset = 1
-        results = self.scorer.translator.score_batch(sources, targets, max_batch_size=16, offset=offset)
-        out = []
-        for res, tgt in zip(results, targets, strict=True):
-            n = len(res.log_probs)
-            out.append(float(sum(res.log_probs)) / n if n and len(tgt) > offset else 0.0)
+        # one call per (source length, target length): no batch is padded, so a text's score does
+        # not depend on which other texts are scored with it (padding changes float rounding)
+        groups: dict[tuple[int, int], list[int]] = {}
+        for i, (src, tgt) in enumerate(zip(sources, targets, strict=True)):
+            groups.setdefault((len(src), len(tgt)), []).append(i)
+        out = [0.0] * len(texts)
+        for idx in groups.values():
+            results = self.scorer.translator.score_batch(
+                [sources[i] for i in idx], [targets[i] for i in idx], offset=offset
+            )
+            for i, res in zip(idx, results, strict=True):
+                n = len(res.log_probs)
+                out[i] = float(sum(res.log_probs)) / n if n and len(targets[i]) > offset else 0.0
         return out
 
 
