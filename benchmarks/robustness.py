@@ -13,7 +13,7 @@ that a 200 MB input costs no more memory than a 1 KB one.
 Hostile cases (issue #20) follow: adversarial lines for every regular expression babelmill
 runs on text (its own source and the rule files, from ``babelmill.redos``) through read, repair
 and strip; a 200 KB line of colons and one of spaces (minutes each before the patterns were
-linear); a million one-letter lines, 20,000 of one or two letters and 20,000 of 12 bytes (the
+linear); a million one-letter lines, 20,000 of one or two letters and 20,000 of 14 bytes (the
 densest text the read stage lets through); a catastrophic ``(a+)+$`` in a user rule file; links
 and a FIFO planted under output and state names, ``--rebuild`` with a linked state, an output
 folder that is its input folder, a link planted while the run goes on; an unreadable Latin-1
@@ -237,10 +237,10 @@ def _flood(d: Path) -> list[str]:
 
 
 def _dense_lines(d: Path) -> list[str]:
-    """20,000 distinct short lines just over read.min_bytes_per_line (12 bytes a line): the
-    densest text the read stage lets through, so the strip stage's worst cost per MB."""
+    """20,000 distinct short lines at read.min_bytes_per_line (14 bytes a line): the densest
+    text the read stage lets through, so the strip stage's worst cost per MB."""
     words = ["Home", "News", "Sport", "Video", "Login", "More"]
-    lines = [f"{words[i % 6][:4]} {i:06d}" for i in range(20_000)]  # 11 characters + newline
+    lines = [f"{words[i % 6][:4]} {i:08d}" for i in range(20_000)]  # 13 characters + newline
     (d / "dense.txt").write_text("\n".join(lines) + "\n")
     return [str(d / "dense.txt")]
 
@@ -529,7 +529,7 @@ def cases(quick: bool) -> list[Case]:
             note="strip: ~45 s/MB if let through",
         ),  # fmt: skip
         Case(
-            "20,000 12-byte lines (240 KB)",
+            "20,000 14-byte lines (280 KB)",
             _dense_lines,
             {"*": ("quarantined", "no_article_text")},
             config=STRIP,

@@ -140,7 +140,7 @@ def test_a_flood_of_short_lines_is_quarantined_by_its_density(tmp_path):
     out = _read(flood)
     assert out.status_reason == "too_many_lines"
     assert "2.0 bytes on average" in out.status_detail["message"]
-    assert "read.min_bytes_per_line=12" in out.status_detail["message"]
+    assert "read.min_bytes_per_line=14" in out.status_detail["message"]
     # a long page of short lines (menus, tables) stays: 2,000 one-letter lines, or 3,000 of 16 bytes
     few = tmp_path / "few.txt"
     few.write_text("a\n" * 2000)

@@ -50,8 +50,8 @@ def main() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option(
     "--progress/--no-progress", default=None,
-    help="Live per-stage progress with rates (default: on when stderr is a terminal; otherwise a plain "
-    "progress line every 10 seconds).",
+    help="Live per-stage progress with rates, or (--no-progress) none. Default: live when stderr is a "
+    "terminal, otherwise a plain progress line every 10 seconds.",
 )  # fmt: skip
 @click.option("-v", "--verbose", is_flag=True, help="Log checkpoints and per-stage counts and timings.")
 @click.option(
@@ -70,14 +70,35 @@ def main() -> None:
     "compressed/Parquet output: 256MB; plain jsonl: one corpus.jsonl).",
 )  # fmt: skip
 @click.option(
+    "--include", multiple=True, metavar="GLOB",
+    help="Read only the files of the input folders that match GLOB (a file name, or a path below the "
+    "folder when it holds a /; repeatable). Default: the text extensions .txt .text .html .htm .xhtml "
+    ".shtml .md and files without one (with --input-format jsonl: .jsonl .json .ndjson), each also "
+    "compressed (.gz, .zst); other files are skipped and counted in the summary.",
+)  # fmt: skip
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip the files of the input folders that match GLOB.")
+@click.option(
+    "--input-format", type=click.Choice(["text", "jsonl"]), default="text", show_default=True,
+    help="text: each file is one page. jsonl: each line of a file is one document, as datatrove and "
+    "Dolma write them (gzip and zstd read transparently); a bad line is quarantined as FILE:LINE.",
+)  # fmt: skip
+@click.option("--text-field", default="text", show_default=True, help="--input-format jsonl: the field with the text.")
+@click.option(
+    "--id-field", default="id", show_default=True,
+    help="--input-format jsonl: the field with the document's id (kept as source.id; the other fields "
+    "are kept under source.extra).",
+)  # fmt: skip
+@click.option(
     "--checkpoint-every", type=click.IntRange(min=1), default=1000, show_default=True,
     help="Commit the outputs and run state every N documents (what an interrupted run keeps).",
 )  # fmt: skip
 def run(
     inputs, output_dir, config_path, models_dir, device, rebuild, quiet, progress,
-    verbose, engine, address, output_format, shard_size, checkpoint_every,
+    verbose, engine, address, output_format, shard_size, include, exclude, input_format, text_field,
+    id_field, checkpoint_every,
 ) -> None:  # fmt: skip
     """Run the pipeline over INPUT files, directories (recursive) or globs (default: seeds/).
+    Compressed inputs (gzip, zstd) are read transparently.
 
     Each input goes through read, repair, strip, detect, translate, normalize and dedup.
     Kept documents are appended to OUTPUT/corpus.jsonl, duplicates and unreadable inputs go to
@@ -99,6 +120,9 @@ def run(
     from babelmill.printable import printable
     from babelmill.run import RunError, RunOptions, run_pipeline
 
+    # --progress: the live display; --no-progress: nothing; neither: the display on a terminal,
+    # else a plain line every 10 seconds (CI logs, nohup)
+    log_progress = progress is None and not sys.stderr.isatty() and not quiet
     if progress is None:
         progress = sys.stderr.isatty() and not quiet
     if not verbose:
@@ -113,8 +137,13 @@ def run(
         output_format=output_format,
         shard_size=shard_size,
         checkpoint_every=checkpoint_every,
+        include=tuple(include),
+        exclude=tuple(exclude),
+        input_format=input_format,
+        text_field=text_field,
+        id_field=id_field,
         verbose=verbose and not quiet,
-        log_progress=not progress and not quiet,
+        log_progress=log_progress,
         inputs=list(inputs) or ["seeds"],
         output_dir=output_dir,
         config_path=config_path,

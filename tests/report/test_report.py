@@ -166,12 +166,17 @@ def _chromium_dump(html_file: Path, tmp_path: Path) -> str:
     return done.stdout
 
 
+def _chromium_report(output: Path, tmp_path: Path) -> str:
+    """The DOM headless Chromium builds from the report page of ``output``."""
+    html_file = tmp_path / "report.html"
+    html_file.write_text(render_html(summarize(output)), encoding="utf-8")
+    return _chromium_dump(html_file, tmp_path)
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium: apt-get install -y chromium")
 def test_chromium_renders_the_numbers_and_runs_no_injected_script(hostile_output: Path, tmp_path: Path):
-    html_file = tmp_path / "report.html"
-    html_file.write_text(render_html(summarize(hostile_output)), encoding="utf-8")
-    dom = _chromium_dump(html_file, tmp_path)
+    dom = _chromium_report(hostile_output, tmp_path)
     assert "<h1>babelmill corpus report</h1>" in dom
     assert re.search(r'id="card-documents"><b>3</b>', dom), "the document count is shown"
     assert re.search(r'id="card-machine-translated"><b>33\.3%</b>', dom)
@@ -194,3 +199,121 @@ def test_report_on_an_interrupted_output_skips_the_partial_tail(hostile_output: 
     assert result.exit_code == 0, result.output
     assert "1 unreadable line(s)" in result.output
     assert "1 unreadable line(s)" in render_html(s)
+
+
+# -- what needs a look, the quality flags, distributions, history ---------------------------------
+
+
+def _translated(text: str, flags: list[str]) -> Block:
+    return Block(text=text, lang="de", translation="translated", original="Urtext.", meta={"quality": {"flags": flags}})
+
+
+@pytest.fixture
+def review_output(tmp_path: Path) -> Path:
+    """A corpus with one document for each reason to look, a quarantined input and two runs."""
+    out = tmp_path / "review"
+    out.mkdir()
+    fine = _doc(1, "en", "All fine", [])
+    fine.cleaning = {"kept_share": 0.95, "warnings": []}
+    lost = _doc(2, "en", "Lost article", [])
+    lost.cleaning = {"kept_share": 0.12, "warnings": ["article_may_be_lost"]}
+    mt = _doc(3, "en", "Machine translated", [], origin={"machine_translated": True, "evidence": ["zh source: 'x'"]})
+    mt.origin["machine_translated_from"] = "zh"
+    mt.cleaning = {"kept_share": 0.9, "warnings": []}
+    flagged = _doc(4, "de", "Flagged", [], translation_info={"flagged": 2})
+    flagged.blocks = [
+        _translated("One one one one.", ["repetition", "low_confidence"]),
+        _translated("Short.", ["low_confidence"]),
+        _translated("Fine.", []),
+    ]
+    pending = _doc(5, "de", "Pending", [], translation=PENDING, translation_info={"blocks_pending": 1})
+    pending.source["path"] = "in/<i>5</i>.txt"  # markup in a path stays text
+    docs = [fine, lost, mt, flagged, pending]
+    with open(out / "corpus.jsonl", "w", encoding="utf-8") as fh:
+        for doc in docs:
+            fh.write(dumps(corpus_record(doc, PIPELINE)) + "\n")
+    bad = Document(id="bm-bad", text="", source={"path": "in/empty.txt"})
+    bad.reject("quarantined", "empty", stage="read", message="the file is empty (0 bytes)")
+    (out / "rejected.jsonl").write_text(dumps(rejected_record(bad, PIPELINE)) + "\n", encoding="utf-8")
+    runs = [
+        {"run": 1, "finished": "2026-01-01T00:00:00+00:00", "seconds": 4.0, "engine": {"name": "local"},
+         "summary": {"processed": 6, "kept": 5, "quarantined": 1}, "stages": {"read": {"seconds": 1.5}}},
+        {"run": 2, "finished": "2026-01-02T00:00:00+00:00", "seconds": 0.5, "engine": {"name": "local"},
+         "summary": {"processed": 0, "kept": 0, "quarantined": 0}, "stages": {"read": {"seconds": 0.25}}},
+    ]  # fmt: skip
+    (out / "runs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in runs))
+    return out
+
+
+def test_the_summary_lists_what_needs_a_look_with_source_paths(review_output: Path):
+    s = summarize(review_output)
+    assert dict(s.look_counts) == {
+        "cleaning_warning": 1,
+        "low_kept_share": 1,
+        "machine_translated": 1,
+        "flagged_translation": 1,
+        "pending_blocks": 1,
+    }
+    assert s.look_documents == 4  # the lost article has two reasons; the fine one none
+    why = {d["path"]: [(w["reason"], w["detail"]) for w in d["why"]] for d in s.needs_look}
+    assert why["in/2.txt"] == [("cleaning_warning", "article_may_be_lost"), ("low_kept_share", "12% of the page kept")]
+    assert why["in/3.txt"] == [("machine_translated", "from zh: zh source: 'x'")]
+    assert why["in/4.txt"] == [("flagged_translation", "2 blocks: low_confidence 2, repetition 1")]
+    assert why["in/<i>5</i>.txt"] == [("pending_blocks", "1 block (de)")]
+    assert s.quarantined == [{"path": "in/empty.txt", "reason": "empty", "message": "the file is empty (0 bytes)"}]
+    assert dict(s.flag_reasons) == {"low_confidence": 2, "repetition": 1}
+    assert sum(s.lengths.values()) == 5 and s.lengths["< 500"] == 5
+    assert [h["run"] for h in s.history] == [1, 2] and s.stages["read"]["seconds"] == 1.75
+
+
+def test_the_html_report_explains_flags_and_lists_documents_and_runs(review_output: Path):
+    page = render_html(summarize(review_output))
+    assert "Documents that need a look" in page and "Quarantined inputs" in page and "Run history" in page
+    assert "in/&lt;i&gt;5&lt;/i&gt;.txt" in page and "<i>5</i>" not in page
+    assert "<b>pending_blocks</b>: 1 block (de)" in page
+    # each flag with its count and what it means
+    low = re.search(r"<tr><td>low_confidence</td><td class=n>2</td><td>([^<]+)</td></tr>", page)
+    assert low and "the model was unsure" in low.group(1)
+    assert "<tr><td>repetition</td><td class=n>1</td>" in page
+    assert "2 of 3 translated blocks carry at least one flag" in page
+    assert "in/empty.txt" in page and "the file is empty (0 bytes)" in page
+    second_run = r"<tr><td class=n>2</td><td>2026-01-02T00:00:00\+00:00</td><td>local</td><td class=n>0\.5</td>"
+    assert re.search(second_run, page)
+
+
+def test_empty_sections_say_none_rather_than_show_bare_headers(tmp_path: Path):
+    out = tmp_path / "empty-output"
+    out.mkdir()
+    page = render_html(summarize(out))
+    assert "<tbody></tbody>" not in page
+    sections = re.split(r"<h[23]>", page)[1:]
+    assert len(sections) >= 12
+    for section in sections:
+        heading, body = section.split("</h", 1)
+        body = body.split(">", 1)[1]
+        if not body.strip():
+            continue  # a heading over sub-headings
+        assert "<table>" in body or "<svg" in body or 'class="muted none">none</p>' in body or "<p>" in body, heading
+    assert page.count('class="muted none">none</p>') >= 8
+
+
+def test_the_terminal_report_shows_the_same_lists(review_output: Path):
+    result = CliRunner().invoke(main, ["report", str(review_output)])
+    assert result.exit_code == 0, result.output
+    for text in (
+        "Documents that need a look (4)", "in/2.txt", "article_may_be_lost", "Quarantined inputs",
+        "Translation quality flags (2 of 3 translated blocks flagged)", "the model was unsure", "Run history",
+    ):  # fmt: skip
+        assert text in result.output, text
+    figures = json.loads(CliRunner().invoke(main, ["report", str(review_output), "--json"]).output)
+    assert figures["needs_look"]["documents"] == 4
+    assert figures["translation_flags"] == {"low_confidence": 2, "repetition": 1}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium: apt-get install -y chromium")
+def test_chromium_shows_what_needs_a_look(review_output: Path, tmp_path: Path):
+    dom = _chromium_report(review_output, tmp_path)
+    assert re.search(r'id="card-need-a-look"><b>4</b>', dom)
+    assert "in/&lt;i&gt;5&lt;/i&gt;.txt" in dom and "<i>" not in dom
+    assert "low_kept_share</b>: 12% of the page kept" in dom

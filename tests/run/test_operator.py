@@ -46,7 +46,10 @@ def test_a_run_with_nothing_to_read_is_an_error_and_writes_nothing(tmp_path: Pat
 def test_a_missing_input_beside_existing_ones_is_quarantined_not_an_error(tmp_path: Path):
     shutil.copy(SEEDS / sorted(p.name for p in SEEDS.iterdir())[0], tmp_path / "a.txt")
     summary = _run(tmp_path, [str(tmp_path / "a.txt"), str(tmp_path / "gone.txt")], tmp_path / "out")
-    assert (summary.kept, summary.quarantined) == (1, 1)
+    assert (summary.kept, summary.quarantined, summary.not_found) == (1, 1, 1)
+    assert "1 kept, 0 duplicates, 1 quarantined (1 of them not found: check the names). " in summary.paragraph(
+        tmp_path / "out"
+    )
 
 
 def test_no_lock_file_is_left_and_the_manifest_holds_no_times(tmp_path: Path):
@@ -96,3 +99,48 @@ def test_output_that_is_a_file_exits_1_with_one_line(tmp_path: Path):
     assert result.exit_code == 1
     assert "the output must be a folder, and this is a file" in result.output
     assert target.read_text() == "not a folder"
+
+
+GERMAN = (
+    "Die Größe der neuen Brücke überrascht die Anwohner im Süden der Stadt.\n\n"
+    "Der Bürgermeister sagte am Dienstag, die Straße werde im Frühjahr geöffnet; die Kosten lägen bei drei "
+    "Millionen Euro, und der Gemeinderat habe nach langer Debatte zugestimmt.\n"
+)
+
+
+def test_the_summary_reports_corpus_wide_totals_beside_this_runs(tmp_path: Path, empty_models_dir: Path):
+    """A rerun that does nothing still says how many blocks in the corpus wait for a model."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "de.txt").write_text(GERMAN)
+    shutil.copy(SEEDS / sorted(p.name for p in SEEDS.iterdir())[1], inputs / "en.txt")
+    config = tmp_path / "pipeline.toml"
+    config.write_text('[pipeline]\nstages = ["read", "repair", "strip", "detect", "translate", "normalize"]\n')
+    out = tmp_path / "out"
+
+    def run() -> object:
+        opts = RunOptions(inputs=[str(inputs)], output_dir=out, config_path=config, models_dir=str(empty_models_dir))
+        return run_pipeline(opts, warn=lambda m: None)
+
+    first = run()
+    assert first.blocks_pending >= 2
+    totals = first.corpus_totals
+    assert (totals["records"], totals["blocks_pending"], totals["records_with_pending"]) == (2, first.blocks_pending, 1)
+    second = run()
+    assert (second.processed, second.blocks_pending) == (0, 0)  # this run's counts
+    assert second.corpus_totals == totals  # the corpus's
+    paragraph = second.paragraph(out)
+    assert "0 blocks pending a translation model. " in paragraph
+    assert f"now holds 2 records: {totals['blocks_pending']} blocks pending a translation model in 1 of them;" in (
+        paragraph
+    )
+    assert json.loads((out / "manifest.json").read_text())["summary"]["corpus_totals"] == totals
+
+    # a state from before these counts: the totals say they are lower bounds
+    import sqlite3
+
+    with sqlite3.connect(out / "state" / "runs.sqlite") as db:
+        db.execute("DELETE FROM record_counts")
+    third = run()
+    assert third.corpus_totals["complete"] is False
+    assert "now holds 2 records: at least 0 blocks pending" in third.paragraph(out)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import zstandard
 from click.testing import CliRunner
 
 from babelmill.cli import main
@@ -59,7 +60,12 @@ def build_inputs(d: Path) -> tuple[list[Case], list[str]]:
     add("empty.txt", b"", "quarantined", "empty", "empty")
     add("whitespace.txt", b" \n\t\n\r\n   ", "quarantined", "no_text", "whitespace")
     add("image.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200), "quarantined", "binary", "png")
-    add("archive.gz", gzip.compress(GERMAN.encode() * 3), "quarantined", "binary", "gzip")
+    # compressed inputs are read through their compression, whatever their name says
+    add("archive.txt.gz", gzip.compress(GERMAN.encode() * 3), "kept")
+    add("no_suffix_gzip", gzip.compress(ENGLISH.encode() + GERMAN.encode()), "kept")
+    add("page.txt.zst", zstandard.ZstdCompressor().compress(CHINESE.encode("gb18030")), "kept")
+    add("cut_short.txt.gz", gzip.compress(GERMAN.encode() * 40)[:60], "quarantined", "bad_compression", "cut short")
+    add("bomb.txt.gz", gzip.compress(b"a" * (3 * 1024 * 1024)), "quarantined", "too_large", "decompressed")
     add("paper.pdf", b"%PDF-1.5\n%\xb5\xed\xae\xfb\n3 0 obj\n<< /Length 4 >>\nstream\n", "quarantined", "binary", "pdf")
     add("nul_bytes.txt", b"col\x00umn\x00data\x00" * 50, "quarantined", "binary", "control characters")
     add("invalid_utf8.txt", b"Valid start of the line \xff\xfe and \xc3\x28 broken bytes.\n", "kept")
@@ -105,7 +111,13 @@ def build_inputs(d: Path) -> tuple[list[Case], list[str]]:
     # a directory walk does not follow symlinked folders (no loops): such a link is an input,
     # and not a file, whether the walk finds it or it is named on the command line
     # gbk_zh.txt and dir_link.txt are each named twice: by the folder and explicitly
-    extra = [str(d / "missing.txt"), str(d / "gbk_zh.txt"), str(d / "dir_link.txt")]
+    # image.png and paper.pdf are not read from the folder (not a text extension, see
+    # test_files_without_a_text_extension_are_skipped_and_counted) but are named explicitly
+    extra = [
+        str(d / "missing.txt"), str(d / "gbk_zh.txt"), str(d / "dir_link.txt"), str(d / "image.png"),
+        str(d / "paper.pdf"),
+    ]  # fmt: skip
+    _write(d / "sidecar.json", b'{"url": "https://example.com/a"}\n')  # metadata beside the pages: never read
     return cases, extra
 
 
@@ -201,6 +213,26 @@ def test_same_file_named_twice_is_read_once_and_reported(bad_run) -> None:
     assert f"babelmill: {bad_run['inputs'] / 'gbk_zh.txt'}: named more than once" in bad_run["result"].stderr
 
 
+def test_files_without_a_text_extension_are_skipped_and_counted(bad_run) -> None:
+    """A .json sidecar, an image and a PDF in an input folder are not read (the image and the
+    PDF are read when named, see build_inputs); the summary and the manifest say so."""
+    manifest = bad_run["manifest"]
+    assert "sidecar.json" not in bad_run["rows"]
+    assert manifest["summary"]["skipped"] == {"not_text:.json": 1, "not_text:.pdf": 1, "not_text:.png": 1}
+    assert (
+        "Skipped 3 files in the input folders not read for their extension (.json 1, .pdf 1, .png 1; "
+        "--include GLOB reads them)" in bad_run["result"].stdout
+    )
+
+
+def test_compressed_inputs_record_their_compression(bad_run) -> None:
+    corpus = bad_run["corpus"]
+    assert corpus["archive.txt.gz"]["source"]["compression"] == "gzip"
+    assert corpus["no_suffix_gzip"]["source"]["compression"] == "gzip"
+    assert corpus["page.txt.zst"]["source"]["compression"] == "zstd"
+    assert "compression" not in corpus["gbk_zh.txt"]["source"]
+
+
 def test_duplicate_content_points_at_the_first_copy(bad_run) -> None:
     assert bad_run["rejected"]["twin_b.txt"]["duplicate_of"] == bad_run["corpus"]["twin_a.txt"]["id"]
 
@@ -218,6 +250,9 @@ def test_duplicate_content_points_at_the_first_copy(bad_run) -> None:
         ("mojibake.txt", "Die Größe der Straße überrascht.\n" + ENGLISH),
         ("page_html.txt", "Bridge\n" + ENGLISH),
         ("bad-name-\\xff.txt", GERMAN),
+        ("archive.txt.gz", GERMAN * 3),
+        ("no_suffix_gzip", ENGLISH + GERMAN),
+        ("page.txt.zst", CHINESE),
     ],
 )
 def test_kept_text_is_the_original_text(bad_run, name: str, expected: str) -> None:

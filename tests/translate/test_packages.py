@@ -286,3 +286,23 @@ def test_cli_install_rejects_nonsense_target(tmp_path, isolated_models):
     result = CliRunner().invoke(models, ["install", "not-a-lang!", "--models-dir", str(tmp_path / "m")])
     assert result.exit_code == 1
     assert "neither a .argosmodel file nor a language code" in result.output
+
+
+def test_online_install_without_internet_says_so_in_one_line(tmp_path: Path, monkeypatch):
+    """Offline, `models install de` prints one error line with the cause in words and the way
+    out (a downloaded file), not the network library's exception tuple."""
+    import socket
+    import urllib.error
+    import urllib.request
+
+    def no_network(url, *args, **kwargs):
+        raise urllib.error.URLError(socket.gaierror(-2, "Name or service not known"))
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    result = CliRunner().invoke(models, ["install", "de", "--models-dir", str(tmp_path / "m")])
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if not line.startswith("downloading de->en")]
+    assert len(errors) == 1, result.output
+    assert errors[0].startswith("error: could not download the Argos package index from https://")
+    assert ": Name or service not known (no internet?); without internet, download the .argosmodel file" in errors[0]
+    assert "URLError" not in result.output and "gaierror" not in result.output

@@ -164,6 +164,22 @@ class _LinguaModel:
         }
 
 
+# Texts that make lingua load, at once, every model a run will use: it loads a language's models
+# when a text's letters fit that language, and a text under 120 characters uses its 1- to 5-gram
+# models where a longer one uses trigrams only. So: a short and a long text in plain Latin
+# letters (every Latin-script language fits them), and Han, kana, Hangul and Cyrillic ones.
+WARM_UP_TEXTS = (
+    "the council met",
+    "The council met on Tuesday and voted on the new bridge; der Rat hat heute abgestimmt, "
+    "and the mayor said it would open in spring next year.",
+    "公司的高光时刻已经过去",
+    "创始团队出走殆尽，公司的高光时刻已经过去。记者在北京采访了多位员工，他们表示对未来感到担忧。" * 3,
+    "ひらがなとカタカナ",
+    "한국어 문장입니다",
+    "Привет, мир",
+)
+
+
 def lingua_available() -> bool:
     """Whether the optional lingua detector can be used."""
     return _LinguaModel.detector(("de", "en")) is not None
@@ -203,6 +219,17 @@ class LanguageIdentifier:
         self.prior_max_words = prior_max_words
         self.max_chars = max_chars
         self.lingua_low_accuracy = lingua_low_accuracy
+
+    def warm_up(self) -> None:
+        """Load lingua's models now rather than at the first text that needs each of them.
+
+        Loading takes seconds (more on a busy machine) inside lingua, which holds the GIL
+        meanwhile, so a stop request (SIGINT) cannot be handled until it ends; loading all at
+        the first batch keeps that pause at the start of detection instead of anywhere in a run.
+        """
+        if self.use_lingua:
+            for text in WARM_UP_TEXTS:
+                _LinguaModel.probabilities(text, self.languages, self.lingua_low_accuracy)
 
     @property
     def name(self) -> str:

@@ -70,6 +70,17 @@ def source_fs_path(source: dict) -> Path:
     return Path(source["path"])
 
 
+def input_key(source: dict) -> str:
+    """What the run state knows an input by: its path, and for a document of a JSONL input
+    ``PATH:LINE`` (the line it was read from, 1-based).
+
+    >>> input_key({"path": "a.txt"}), input_key({"path": "docs.jsonl.gz", "line": 7})
+    ('a.txt', 'docs.jsonl.gz:7')
+    """
+    line = source.get("line")
+    return f"{source['path']}:{line}" if line else source["path"]
+
+
 def _utf16_without_bom(sample: bytes) -> str | None:
     """``utf-16-le``/``utf-16-be`` when ``sample`` has the NUL pattern of UTF-16 text.
 

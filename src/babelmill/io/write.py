@@ -37,9 +37,14 @@ def emitted_language(doc: Document) -> str:
     return lang if n >= 0.8 * sum(chars.values()) else "mul"
 
 
+#: where an input came from beyond its file, written only when present: the compression it was
+#: read through, and for a document of a JSONL input its line, its id there and its other fields
+SOURCE_OPTIONAL = ("compression", "line", "id", "extra")
+
+
 def source_record(doc: Document) -> dict[str, Any]:
     md = doc.metadata
-    return {
+    record = {
         "path": doc.source.get("path"),
         "sha256": doc.source.get("sha256"),
         "bytes": doc.source.get("bytes"),
@@ -50,6 +55,10 @@ def source_record(doc: Document) -> dict[str, Any]:
         "published": md.get("published"),
         "attribution": md.get("attribution"),
     }
+    for key in SOURCE_OPTIONAL:
+        if doc.source.get(key) is not None:
+            record[key] = doc.source[key]
+    return record
 
 
 def corpus_record(doc: Document, pipeline: dict[str, Any]) -> dict[str, Any]:

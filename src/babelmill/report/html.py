@@ -12,7 +12,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from babelmill.report.summary import CorpusSummary, stage_rows
+from babelmill.report.summary import LOOK_REASONS, CorpusSummary, length_bucket_labels, stage_rows
+from babelmill.translate.quality import FLAG_EXPLANATIONS
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'none'"
 PALETTE = ["#3b6ea5", "#e07b39", "#5a9e5a", "#b54a4a", "#8064a2", "#4aa3a3", "#a3824a", "#7a7a7a"]
@@ -32,6 +33,9 @@ svg text { font: 12px system-ui, sans-serif; fill: #222; }
 """
 
 
+NONE = '<p class="muted none">none</p>'
+
+
 def _e(value: Any) -> str:
     return escape(str(value), quote=True)
 
@@ -39,7 +43,7 @@ def _e(value: Any) -> str:
 def bar_chart(items: list[tuple[str, float]], unit: str = "", title: str = "", width: int = 640) -> str:
     """Horizontal bars as inline SVG; labels escaped."""
     if not items:
-        return '<p class="muted">nothing to show</p>'
+        return NONE
     bar_h, gap, label_w, value_w = 20, 6, 170, 80
     height = len(items) * (bar_h + gap) + gap
     top = max(v for _, v in items) or 1.0
@@ -82,6 +86,9 @@ def _short(text: str, limit: int) -> str:
 
 
 def _table(headers: list[str], rows: list[list[Any]], numeric: set[int] | None = None) -> str:
+    """A table of pre-escaped cells; "none" when there are no rows (never a bare header)."""
+    if not rows:
+        return NONE
     numeric = numeric or set()
     head = "".join(f"<th{' class=n' if i in numeric else ''}>{_e(h)}</th>" for i, h in enumerate(headers))
     body = []
@@ -91,6 +98,46 @@ def _table(headers: list[str], rows: list[list[Any]], numeric: set[int] | None =
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def _look_section(s: CorpusSummary) -> str:
+    """Counts per reason (explained), then the documents with their source paths and the facts."""
+    if not s.look_counts:
+        return NONE
+    counts = _table(
+        ["reason", "documents", "what it means"],
+        [[_e(r), s.look_counts[r], _e(text)] for r, text in LOOK_REASONS.items() if s.look_counts.get(r)],
+        numeric={1},
+    )
+    listed = len(s.needs_look)
+    note = (
+        f"<p class=muted>{s.look_documents} documents; the first {listed} are listed "
+        "(<code>babelmill report --json</code> has the same list).</p>"
+        if s.look_documents > listed
+        else ""
+    )
+    rows = [
+        [
+            f"{_e(d['path'])}<br><span class=muted>{_e(d['id'])}</span>"
+            + (f"<br>{_e(d['title'])}" if d.get("title") else ""),
+            "<br>".join(f"<b>{_e(w['reason'])}</b>: {_e(w['detail'])}" for w in d["why"]),
+        ]
+        for d in s.needs_look
+    ]
+    return counts + note + _table(["document (source path, id, title)", "why"], rows)
+
+
+def _quarantined_section(s: CorpusSummary) -> str:
+    n = sum(count for (status, _), count in s.rejected.items() if status == "quarantined")
+    if not n:
+        return NONE
+    more = (
+        f"<p class=muted>{n} quarantined; the first {len(s.quarantined)} are listed.</p>"
+        if n > len(s.quarantined)
+        else ""
+    )
+    rows = [[f'<span class="ex">{_e(q["path"])}</span>', _e(q["reason"]), _e(q["message"])] for q in s.quarantined]
+    return more + _table(["input", "reason", "message"], rows)
+
+
 def render_html(s: CorpusSummary) -> str:
     """The whole page; cells are escaped here, the table helper only assembles them."""
     cards = [
@@ -98,6 +145,8 @@ def render_html(s: CorpusSummary) -> str:
         ("machine-translated", f"{s.machine_translated_share:.1%}"),
         ("blocks pending", s.blocks_pending),
         ("blocks flagged", s.blocks_flagged),
+        ("need a look", s.look_documents),
+        ("quarantined", sum(n for (status, _), n in s.rejected.items() if status == "quarantined")),
         ("duplicates", s.duplicates),
         ("lines removed", s.removed_lines),
     ]
@@ -138,6 +187,10 @@ def render_html(s: CorpusSummary) -> str:
             [[_e(k), n] for k, n in sorted(s.machine_translated_from.items())],
             numeric={1},
         ),
+        "<h2>Documents that need a look</h2>",
+        _look_section(s),
+        "<h2>Quarantined inputs</h2>",
+        _quarantined_section(s),
         "<h2>Translation by babelmill</h2>",
         _table(
             ["", "count"],
@@ -149,6 +202,33 @@ def render_html(s: CorpusSummary) -> str:
                 ["documents with flagged blocks", s.docs_flagged],
             ],
             numeric={1},
+        ),
+        "<h3>Quality flags</h3>",
+        _table(
+            ["flag", "blocks", "what it means"],
+            [
+                [_e(flag), n, _e(FLAG_EXPLANATIONS.get(flag, "(not described)"))]
+                for flag, n in sorted(s.flag_reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+            ],
+            numeric={1},
+        ),
+        (
+            f"<p class=muted>{s.blocks_flagged} of {s.blocks_translated} translated blocks carry at least one "
+            "flag; a block can carry several. Flags never drop anything: they point a reviewer at the "
+            "translations to read against their originals (<code>blocks[].meta.quality</code>).</p>"
+            if s.blocks_translated
+            else ""
+        ),
+        "<h2>Length distributions</h2>",
+        "<h3>Text length (characters)</h3>",
+        bar_chart(
+            [(label, float(s.lengths[label])) for label in length_bucket_labels()] if s.documents else [],
+            title="documents by text length in characters",
+        ),
+        "<h3>Share of the page kept by the cleaner</h3>",
+        bar_chart(
+            sorted(((k, float(n)) for k, n in s.kept_shares.items()), key=lambda kv: int(kv[0].split("-")[0])),
+            title="documents by share of the page's words kept",
         ),
         "<h2>Top removal reasons</h2>",
         bar_chart([(k, float(n)) for k, n in s.top_reasons()], title="removed lines by rule"),
@@ -181,7 +261,25 @@ def render_html(s: CorpusSummary) -> str:
                 for kept, dups in s.top_clusters()
             ],
         ),
-        "<h2>Time per stage</h2>",
+        "<h2>Run history</h2>",
+        _table(
+            ["run", "finished", "engine", "seconds", "processed", "unchanged", "kept", "duplicates", "quarantined"],
+            [
+                [
+                    _e(h.get("run")),
+                    _e(h.get("finished") or "-") + (" (rebuild)" if h.get("rebuild") else ""),
+                    _e(h.get("engine") or "-"),
+                    _e(f"{h['seconds']:.1f}" if isinstance(h.get("seconds"), int | float) else "-"),
+                    *(
+                        _e(h.get(k) if h.get(k) is not None else "-")
+                        for k in ("processed", "unchanged", "kept", "duplicates", "quarantined")
+                    ),
+                ]
+                for h in s.history
+            ],
+            numeric={0, 3, 4, 5, 6, 7, 8},
+        ),  # fmt: skip
+        "<h2>Time per stage, over all runs</h2>",
         bar_chart([(k, sec) for k, sec, _, _ in stage_rows(s.stages)], unit=" s", title="seconds per stage"),
         _table(
             ["stage", "seconds", "documents in", "documents out"],

@@ -19,6 +19,45 @@ EXAMPLES_PER_REASON = 3
 EXAMPLE_CHARS = 160
 TOP_REASONS = 15
 TOP_CLUSTERS = 10
+#: at most this many documents (and quarantined inputs) are listed as needing a look; all are counted
+LOOK_LIMIT = 500
+#: a record keeping less of its page's words than this is listed for a look (a listing cut for the
+#: report, not a decision: nothing is dropped for it; cleaning.warnings are the strip stage's own)
+LOW_KEPT_SHARE = 0.3
+#: upper bounds of the text-length buckets, in characters (the last bucket is open)
+LENGTH_BUCKETS = (500, 1_000, 2_000, 5_000, 10_000, 20_000)
+#: why a document is listed as needing a look, in the order the report shows them
+LOOK_REASONS = {
+    "cleaning_warning": "the cleaner may have lost the article (cleaning.warnings)",
+    "low_kept_share": f"less than {LOW_KEPT_SHARE:.0%} of the page's words were kept",
+    "machine_translated": "the English was judged machine-translated from another language (origin.evidence)",
+    "flagged_translation": "babelmill's translation of some blocks was flagged by the quality checks",
+    "pending_blocks": "some blocks wait for a translation model (babelmill models install LANG)",
+}
+
+
+def length_bucket(chars: int) -> str:
+    """The label of the text-length bucket ``chars`` falls in.
+
+    >>> length_bucket(120), length_bucket(1_000), length_bucket(25_000)
+    ('< 500', '1,000 - 1,999', '20,000 +')
+    """
+    low = 0
+    for high in LENGTH_BUCKETS:
+        if chars < high:
+            return f"< {high:,}" if low == 0 else f"{low:,} - {high - 1:,}"
+        low = high
+    return f"{low:,} +"
+
+
+def length_bucket_labels() -> list[str]:
+    return [length_bucket(0), *(length_bucket(b) for b in LENGTH_BUCKETS)]
+
+
+def share_bucket(share: float) -> str:
+    """``"0-9%"`` ... ``"90-100%"``."""
+    tenth = min(9, max(0, int(share * 10)))
+    return f"{tenth * 10}-{tenth * 10 + 9}%" if tenth < 9 else "90-100%"
 
 
 def _clip(text: Any, limit: int = EXAMPLE_CHARS) -> str:
@@ -54,6 +93,17 @@ class CorpusSummary:
     # records with cleaning warnings: id, path, title, kept share, warnings (the article may be lost)
     warned: list[dict[str, Any]] = field(default_factory=list)
     warnings: Counter = field(default_factory=Counter)
+    # translated blocks per quality flag (a block can carry several)
+    flag_reasons: Counter = field(default_factory=Counter)
+    # distributions: documents per text-length bucket, per kept-share bucket
+    lengths: Counter = field(default_factory=Counter)
+    kept_shares: Counter = field(default_factory=Counter)
+    # documents that need a look: reason -> documents (all counted), and the first LOOK_LIMIT listed
+    look_counts: Counter = field(default_factory=Counter)
+    look_documents: int = 0
+    needs_look: list[dict[str, Any]] = field(default_factory=list)
+    # quarantined inputs: the first LOOK_LIMIT listed (path, reason, message); all are in ``rejected``
+    quarantined: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def machine_translated_share(self) -> float:
@@ -92,6 +142,16 @@ class CorpusSummary:
                 "by_warning": dict(sorted(self.warnings.items())),
                 "listed": self.warned,
             },
+            "translation_flags": dict(sorted(self.flag_reasons.items())),
+            "length_chars": {k: self.lengths.get(k, 0) for k in length_bucket_labels()},
+            "kept_share": dict(sorted(self.kept_shares.items(), key=lambda kv: int(kv[0].split("-")[0]))),
+            "history": self.history,
+            "needs_look": {
+                "documents": self.look_documents,
+                "by_reason": dict(sorted(self.look_counts.items())),
+                "listed": self.needs_look,
+            },
+            "quarantined": self.quarantined,
         }
 
 
@@ -149,8 +209,13 @@ def summarize(output_dir: Path) -> CorpusSummary:
                 "run": e.get("run"),
                 "finished": e.get("finished"),
                 "seconds": e.get("seconds"),
+                "engine": (e.get("engine") or {}).get("name", "local"),
+                "rebuild": bool(e.get("rebuild")),
                 "processed": (e.get("summary") or {}).get("processed"),
+                "unchanged": (e.get("summary") or {}).get("unchanged"),
                 "kept": (e.get("summary") or {}).get("kept"),
+                "duplicates": (e.get("summary") or {}).get("duplicates"),
+                "quarantined": (e.get("summary") or {}).get("quarantined"),
             }
             for e in history
         ]
@@ -199,7 +264,15 @@ def _add_record(s: CorpusSummary, record: dict[str, Any]) -> None:
             examples.append(text)
     if record.get("id") and record.get("title"):
         s.titles[str(record["id"])] = _clip(record["title"], 100)
+    s.lengths[length_bucket(len(str(record.get("text") or "")))] += 1
     cleaning = record.get("cleaning") or {}
+    share = cleaning.get("kept_share")
+    if isinstance(share, int | float):
+        s.kept_shares[share_bucket(float(share))] += 1
+    for block in record.get("blocks") or []:
+        if block.get("translation") == "translated":
+            s.flag_reasons.update(str(f) for f in ((block.get("meta") or {}).get("quality") or {}).get("flags") or [])
+    _add_look(s, record, tr, pending, flagged)
     warnings = [str(w) for w in cleaning.get("warnings") or []]
     if warnings:
         s.warnings.update(warnings)
@@ -214,8 +287,65 @@ def _add_record(s: CorpusSummary, record: dict[str, Any]) -> None:
         )
 
 
+def _where(record: dict[str, Any]) -> str:
+    """The input a record came from: its path, with ``:LINE`` for a document of a JSONL input."""
+    source = record.get("source") or {}
+    path = _clip(source.get("path"), 200)
+    return f"{path}:{source['line']}" if source.get("line") else path
+
+
+def _add_look(s: CorpusSummary, record: dict[str, Any], tr: dict[str, Any], pending: int, flagged: int) -> None:
+    """List the record as needing a look when one of :data:`LOOK_REASONS` applies, with the facts."""
+    cleaning = record.get("cleaning") or {}
+    origin = record.get("origin") or {}
+    why: list[tuple[str, str]] = []
+    if cleaning.get("warnings"):
+        why.append(("cleaning_warning", ", ".join(map(str, cleaning["warnings"]))))
+    share = cleaning.get("kept_share")
+    if isinstance(share, int | float) and share < LOW_KEPT_SHARE:
+        why.append(("low_kept_share", f"{share:.0%} of the page kept"))
+    if origin.get("machine_translated"):
+        evidence = "; ".join(_clip(e, 120) for e in (origin.get("evidence") or [])[:3])
+        source = origin.get("machine_translated_from") or "another language"
+        why.append(("machine_translated", f"from {source}: {evidence}" if evidence else f"from {source}"))
+    if flagged:
+        flags = Counter(
+            str(f)
+            for b in record.get("blocks") or []
+            if b.get("translation") == "translated"
+            for f in ((b.get("meta") or {}).get("quality") or {}).get("flags") or []
+        )
+        detail = ", ".join(f"{f} {n}" for f, n in sorted(flags.items()))
+        why.append(("flagged_translation", f"{flagged} block{'s' if flagged != 1 else ''}: {detail}"))
+    if pending:
+        blocks = record.get("blocks") or []
+        langs = sorted({str(b.get("lang") or "und") for b in blocks if b.get("translation") == "pending"})
+        why.append(("pending_blocks", f"{pending} block{'s' if pending != 1 else ''} ({', '.join(langs)})"))
+    if not why:
+        return
+    s.look_counts.update(reason for reason, _ in why)
+    s.look_documents += 1
+    if len(s.needs_look) < LOOK_LIMIT:
+        s.needs_look.append(
+            {
+                "id": str(record.get("id") or ""),
+                "path": _where(record),
+                "title": _clip(record.get("title"), 100),
+                "why": [{"reason": reason, "detail": detail} for reason, detail in why],
+            }
+        )
+
+
 def _add_rejected(s: CorpusSummary, record: dict[str, Any]) -> None:
     status = str(record.get("status") or "unknown")
+    if status == "quarantined" and len(s.quarantined) < LOOK_LIMIT:
+        s.quarantined.append(
+            {
+                "path": _where(record),
+                "reason": str(record.get("reason") or "unknown"),
+                "message": _clip(record.get("message"), 200),
+            }
+        )
     s.rejected[(status, str(record.get("reason") or "unknown"))] += 1
     if status == "duplicate":
         s.duplicates += 1
@@ -241,4 +371,4 @@ def stage_rows(stages: dict[str, dict[str, Any]]) -> list[tuple[str, float, int,
     return rows
 
 
-__all__ = ["CorpusSummary", "summarize", "stage_rows"]
+__all__ = ["LOOK_REASONS", "CorpusSummary", "length_bucket_labels", "summarize", "stage_rows"]

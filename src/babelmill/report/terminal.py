@@ -6,7 +6,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from babelmill.report.summary import CorpusSummary, stage_rows
+from babelmill.report.summary import LOOK_REASONS, CorpusSummary, stage_rows
+from babelmill.translate.quality import FLAG_EXPLANATIONS
+
+#: documents that need a look listed on the terminal (all of them: --html, --json)
+TERMINAL_LOOK_ROWS = 20
 
 
 def _table(title: str, *columns: str, numeric: tuple[int, ...] = ()) -> Table:
@@ -51,6 +55,47 @@ def render_terminal(s: CorpusSummary, console: Console) -> None:
         t.add_row(Text(label), str(n))
     console.print(t)
 
+    if s.flag_reasons:
+        t = _table(
+            f"Translation quality flags ({s.blocks_flagged} of {s.blocks_translated} translated blocks flagged)",
+            "flag",
+            "blocks",
+            "what it means",
+            numeric=(1,),
+        )
+        for flag, n in sorted(s.flag_reasons.items(), key=lambda kv: (-kv[1], kv[0])):
+            t.add_row(Text(flag), str(n), Text(FLAG_EXPLANATIONS.get(flag, "(not described)")))
+        console.print(t)
+
+    if s.look_documents:
+        title = f"Documents that need a look ({s.look_documents})"
+        t = _table(title, "reason", "documents", "what it means", numeric=(1,))
+        for reason, text in LOOK_REASONS.items():
+            if s.look_counts.get(reason):
+                t.add_row(Text(reason), str(s.look_counts[reason]), Text(text))
+        console.print(t)
+        shown = s.needs_look[:TERMINAL_LOOK_ROWS]
+        more = s.look_documents - len(shown)
+        t = _table(
+            "The documents" + (f" (first {len(shown)}; --html or --json lists more)" if more else ""),
+            "source path / id / title",
+            "why",
+        )
+        for d in shown:
+            t.add_row(
+                Text(f"{d['path']}\n{d['id']}" + (f"\n{d['title']}" if d.get("title") else "")),
+                Text("\n".join(f"{w['reason']}: {w['detail']}" for w in d["why"])),
+            )
+        console.print(t)
+    else:
+        console.print(Text("Documents that need a look: none", style="bold"))
+
+    if s.quarantined:
+        t = _table("Quarantined inputs", "input", "reason", "message")
+        for q in s.quarantined[:TERMINAL_LOOK_ROWS]:
+            t.add_row(Text(q["path"]), Text(q["reason"]), Text(q["message"]))
+        console.print(t)
+
     t = _table("Top removal reasons", "rule", "lines", "examples", numeric=(1,))
     for rule, n in s.top_reasons():
         t.add_row(Text(rule), str(n), Text("\n".join(s.removal_examples.get(rule, [])[:2])))
@@ -89,9 +134,22 @@ def render_terminal(s: CorpusSummary, console: Console) -> None:
             )
         console.print(t)
 
+    if s.history:
+        columns = ("run", "finished", "seconds", "processed", "kept", "quarantined")
+        t = _table("Run history", *columns, numeric=(0, 2, 3, 4, 5))
+        for h in s.history:
+            seconds = h.get("seconds")
+            t.add_row(
+                str(h.get("run")),
+                Text(str(h.get("finished") or "-") + (" (rebuild)" if h.get("rebuild") else "")),
+                f"{seconds:.1f}" if isinstance(seconds, int | float) else "-",
+                *(str(h.get(k)) if h.get(k) is not None else "-" for k in ("processed", "kept", "quarantined")),
+            )
+        console.print(t)
+
     rows = stage_rows(s.stages)
     if rows:
-        t = _table("Time per stage", "stage", "seconds", "in", "out", numeric=(1, 2, 3))
+        t = _table("Time per stage, over all runs", "stage", "seconds", "in", "out", numeric=(1, 2, 3))
         for key, sec, n_in, n_out in rows:
             t.add_row(Text(key), f"{sec:.2f}", str(n_in), str(n_out))
         console.print(t)

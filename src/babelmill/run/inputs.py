@@ -1,36 +1,162 @@
-"""Input discovery: files, directories and globs on the command line -> sorted input paths."""
+"""Input discovery: files, directories and globs on the command line -> sorted input paths.
+
+Which files of a folder are read (the folders named on the command line, walked recursively):
+
+* with ``--include GLOB`` (repeatable): the files that match one of the globs;
+* otherwise the files with a text extension: :data:`TEXT_EXTENSIONS` (pages saved as text or
+  HTML, and files without an extension, as many scrapers write them), or with
+  ``--input-format jsonl`` :data:`JSONL_EXTENSIONS`; a ``.gz`` or ``.zst`` after it is read
+  through its compression (``page.txt.gz``). Anything else (a ``.json`` sidecar beside the
+  pages, images, PDFs) is skipped and counted by extension in the run summary and the manifest;
+* ``--exclude GLOB`` (repeatable) skips the files that match, after ``--include``.
+
+A glob matches a file's name, or, when it holds a ``/``, its path below the named folder
+(``fnmatch``: ``*`` also crosses ``/``). The matches of a glob named on the command line are
+filtered by ``--include``/``--exclude`` but not by extension (the glob chose them); a file named
+on the command line is always read. Hidden files and folders (a leading dot) are never read from
+inside a folder.
+"""
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import os
+import re
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from babelmill.errors import RunError
 from babelmill.printable import printable
+
+#: the extensions a folder's files are read by, without --include (and files with no extension)
+TEXT_EXTENSIONS = frozenset({".txt", ".text", ".html", ".htm", ".xhtml", ".shtml", ".md"})
+#: ... with --input-format jsonl (Dolma writes .json.gz, datatrove .jsonl.gz)
+JSONL_EXTENSIONS = frozenset({".jsonl", ".json", ".ndjson"})
+#: compression suffixes looked through for the extension (the contents are read transparently)
+COMPRESSION_SUFFIXES = (".gz", ".zst")
+# what counts as an extension: a short run of letters and digits after the last dot
+# ("story.2024-01-05" and "page.v12345678" have none)
+_EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,5}")
+
+
+def extension_of(name: str) -> str:
+    """The lower-cased extension that decides whether a file is read, after a compression
+    suffix; ``""`` for none.
+
+    >>> extension_of("a.TXT"), extension_of("b.jsonl.gz"), extension_of("c.json"), extension_of("20240105")
+    ('.txt', '.jsonl', '.json', '')
+    >>> extension_of("story.2024-01-05"), extension_of("x.gz")
+    ('', '')
+    """
+    lower = name.lower()
+    for suffix in COMPRESSION_SUFFIXES:
+        if lower.endswith(suffix):
+            lower = lower[: -len(suffix)]
+            break
+    suffix = os.path.splitext(lower)[1]
+    return suffix if _EXTENSION.fullmatch(suffix) else ""
+
+
+@dataclass(frozen=True)
+class InputFilter:
+    """Which files of a folder (or a glob's matches) a run reads; see the module docstring."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    input_format: str = "text"  # "text" (pages) or "jsonl" (JSONL documents)
+
+    def extensions(self) -> frozenset[str]:
+        return JSONL_EXTENSIONS if self.input_format == "jsonl" else TEXT_EXTENSIONS | {""}
+
+    @staticmethod
+    def _matches(globs: tuple[str, ...], name: str, rel: str) -> bool:
+        return any(fnmatch.fnmatchcase(rel if "/" in g else name, g) for g in globs)
+
+    def skip_reason(self, rel: str, by_extension: bool) -> str | None:
+        """None when the file at ``rel`` (its path below the named folder) is read; otherwise
+        ``"excluded"`` or ``"not_text:<extension>"``."""
+        rel = rel.replace(os.sep, "/")
+        name = rel.rsplit("/", 1)[-1]
+        if self.include:
+            if not self._matches(self.include, name, rel):
+                return "not_included"
+        elif by_extension and extension_of(name) not in self.extensions():
+            return f"not_text:{extension_of(name) or '(none)'}"
+        if self.exclude and self._matches(self.exclude, name, rel):
+            return "excluded"
+        return None
+
+
+@dataclass
+class Discovered:
+    """The inputs found: sorted paths, paths named twice, and what was skipped."""
+
+    paths: list[str] = field(default_factory=list)
+    repeats: list[str] = field(default_factory=list)
+    #: files skipped in folders and glob matches: "excluded", "not_included" or
+    #: "not_text:<extension>" -> files
+    skipped: Counter = field(default_factory=Counter)
+
+    def skipped_note(self) -> str:
+        """One sentence on what was skipped ('' when nothing was)."""
+        return skipped_note(self.skipped)
+
+
+def skipped_note(skipped: dict[str, int]) -> str:
+    """One sentence on the files discovery skipped (:attr:`Discovered.skipped`); '' for none.
+
+    >>> print(skipped_note({"not_text:.json": 152, "not_text:.png": 2, "excluded": 3}))  # doctest: +ELLIPSIS
+    Skipped 154 files in the input folders not read for their extension (.json 152, .png 2; ...); 3 matching --exclude.
+    """
+    if not skipped:
+        return ""
+    parts = []
+    by_ext = {k.split(":", 1)[1]: n for k, n in skipped.items() if k.startswith("not_text:")}
+    if by_ext:
+        n = sum(by_ext.values())
+        exts = ", ".join(f"{ext} {count}" for ext, count in sorted(by_ext.items(), key=lambda kv: (-kv[1], kv[0])))
+        parts.append(
+            f"{n} file{'s' if n != 1 else ''} in the input folders not read for their extension ({exts}; "
+            "--include GLOB reads them)"
+        )
+    if skipped.get("not_included"):
+        parts.append(f"{skipped['not_included']} not matching --include")
+    if skipped.get("excluded"):
+        parts.append(f"{skipped['excluded']} matching --exclude")
+    return "Skipped " + "; ".join(parts) + "."
 
 
 def _has_magic(pattern: str) -> bool:
     return any(ch in pattern for ch in "*?[")
 
 
-def discover_inputs(patterns: Iterable[str], exclude: Path | None = None) -> tuple[list[str], list[str]]:
+def discover_inputs(
+    patterns: Iterable[str], exclude: Path | None = None, select: InputFilter | None = None
+) -> Discovered:
     """Expand files, directories (recursively) and globs into sorted input paths.
 
-    Hidden files and folders (a leading dot) are skipped inside directories; a path that does
-    not exist is kept so that the read stage reports it. Returns ``(paths, repeats)`` where
-    repeats lists the paths that named an already listed file.
+    ``exclude``: a folder never walked into (the output). ``select``: which files of a folder or
+    a glob are read (the module docstring). A path that does not exist is kept so that the read
+    stage reports it.
     """
+    select = select or InputFilter()
     exclude_real = os.path.realpath(exclude) if exclude else None
     found: list[str] = []
-    for pattern in patterns:
-        if _has_magic(pattern):
-            matches = sorted(glob.glob(pattern, recursive=True))
-            candidates = matches or [pattern]
+    skipped: Counter = Counter()
+
+    def take(path: str, rel: str, by_extension: bool) -> None:
+        reason = select.skip_reason(rel, by_extension)
+        if reason is None:
+            found.append(path)
         else:
-            candidates = [pattern]
-        for cand in candidates:
+            skipped[reason] += 1
+
+    for pattern in patterns:
+        matches = sorted(glob.glob(pattern, recursive=True)) if _has_magic(pattern) else []
+        for cand in matches or [pattern]:
             if os.path.isdir(cand) and not os.path.islink(cand):
                 # a folder that cannot be listed becomes an input itself, so the read stage
                 # reports it instead of its files vanishing without a word
@@ -45,12 +171,16 @@ def discover_inputs(patterns: Iterable[str], exclude: Path | None = None) -> tup
                     linked = [d for d in dirs if os.path.islink(os.path.join(root, d))]
                     found.extend(os.path.join(root, d) for d in linked)
                     dirs[:] = [d for d in dirs if d not in linked]
-                    found.extend(os.path.join(root, f) for f in sorted(files) if not f.startswith("."))
+                    for f in sorted(files):
+                        if not f.startswith("."):
+                            path = os.path.join(root, f)
+                            take(path, os.path.relpath(path, cand), by_extension=True)
+            elif matches:
+                take(cand, cand, by_extension=False)  # a glob's match
             else:
-                found.append(cand)
+                found.append(cand)  # named on the command line: always read
     seen: set[str] = set()
-    paths: list[str] = []
-    repeats: list[str] = []
+    result = Discovered(skipped=skipped)
     for p in found:
         norm = os.path.normpath(p)
         try:
@@ -58,29 +188,30 @@ def discover_inputs(patterns: Iterable[str], exclude: Path | None = None) -> tup
         except OSError:
             key = norm
         if key in seen:
-            repeats.append(norm)
+            result.repeats.append(norm)
             continue
         seen.add(key)
-        paths.append(norm)
-    paths.sort()
-    return paths, repeats
+        result.paths.append(norm)
+    result.paths.sort()
+    return result
 
 
-def require_inputs(patterns: list[str], paths: list[str]) -> None:
-    """A run whose named inputs all fail to exist, match nothing or hold no files has nothing to
-    read: :class:`RunError` naming each, before anything is written. (A missing input among
-    existing ones is a quarantined input of the run, as the read stage reports it.)"""
-    if any(os.path.lexists(p) for p in paths):
+def require_inputs(patterns: list[str], found: Discovered) -> None:
+    """A run whose named inputs all fail to exist, match nothing or hold no files to read has
+    nothing to read: :class:`RunError` naming each, before anything is written. (A missing input
+    among existing ones is a quarantined input of the run, as the read stage reports it.)"""
+    if any(os.path.lexists(p) for p in found.paths):
         return
     reasons = []
     for pattern in patterns:
         if os.path.isdir(pattern):
-            reasons.append(f"{printable(pattern)} holds no files")
+            reasons.append(f"{printable(pattern)} holds no files{' to read' if found.skipped else ''}")
         elif _has_magic(pattern) and not os.path.lexists(pattern):
-            reasons.append(f"{printable(pattern)} matches no file")
+            reasons.append(f"{printable(pattern)} matches no file{' to read' if found.skipped else ''}")
         else:
             reasons.append(f"{printable(pattern)} does not exist")
-    raise RunError("nothing to read: " + "; ".join(reasons) + " (nothing was written)")
+    note = f" {found.skipped_note()}" if found.skipped else ""
+    raise RunError("nothing to read: " + "; ".join(reasons) + " (nothing was written)." + note)
 
 
 def installed_translation_languages(models_dir: str | None) -> set[str]:
@@ -95,4 +226,14 @@ def installed_translation_languages(models_dir: str | None) -> set[str]:
         return set()
 
 
-__all__ = ["discover_inputs", "installed_translation_languages", "require_inputs"]
+__all__ = [
+    "JSONL_EXTENSIONS",
+    "TEXT_EXTENSIONS",
+    "Discovered",
+    "InputFilter",
+    "discover_inputs",
+    "extension_of",
+    "installed_translation_languages",
+    "require_inputs",
+    "skipped_note",
+]

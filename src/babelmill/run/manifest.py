@@ -22,6 +22,7 @@ from babelmill.io.files import atomic_write_bytes, file_sha256, open_regular
 from babelmill.io.layout import CORPUS
 from babelmill.io.read import display_path
 from babelmill.io.sink import CorpusSink
+from babelmill.run.inputs import skipped_note
 from babelmill.run.outputs import MANIFEST, REJECTED, RUNS
 from babelmill.run.state import RunState
 from babelmill.stage import Stage
@@ -35,6 +36,7 @@ class RunSummary:
     kept: int = 0
     duplicates: int = 0
     quarantined: int = 0
+    not_found: int = 0  # of the quarantined: inputs that do not exist (a mistyped name, a deleted file)
     repeated_paths: int = 0  # the same file named twice on the command line
     replaced: int = 0  # records rewritten (edited input, or pending blocks now translated)
     blocks_translated: int = 0
@@ -44,6 +46,10 @@ class RunSummary:
     parallel_pairs: int = 0  # sentence pairs written to parallel.jsonl by this run
     cleaning_warnings: int = 0  # records written with a cleaning warning (the article may be lost)
     corpus_records: int = 0
+    # the whole corpus after this run (run/state.py CorpusTotals): records, pending and flagged blocks, ...
+    corpus_totals: dict[str, Any] = field(default_factory=dict)
+    # files of the input folders not read: "not_text:<extension>", "excluded", "not_included" -> files
+    skipped: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     quarantine_messages: list[str] = field(default_factory=list)
     # model name -> engine, version and blocks translated, from the documents written this run
@@ -61,7 +67,9 @@ class RunSummary:
             f"Read {self.inputs} input file{'s' if self.inputs != 1 else ''}: "
             f"{self.processed} processed, {self.unchanged} unchanged since the last run. "
             f"{self.kept} kept, {self.duplicates} duplicate{'s' if self.duplicates != 1 else ''}, "
-            f"{self.quarantined} quarantined. "
+            f"{self.quarantined} quarantined"
+            + (f" ({self.not_found} of them not found: check the names)" if self.not_found else "")
+            + ". "
             f"Translated {self.blocks_translated} block{'s' if self.blocks_translated != 1 else ''}; "
             f"{self.blocks_pending} block{'s' if self.blocks_pending != 1 else ''} pending a translation model"
         )
@@ -74,8 +82,25 @@ class RunSummary:
                 f"; {self.cleaning_warnings} record{'s' if self.cleaning_warnings != 1 else ''} with a cleaning "
                 f"warning (the article may be lost; `babelmill report {output_dir}` lists them)"
             )
-        text += f". The corpus in {output_dir} now holds {self.corpus_records} records ({self.seconds:.1f}s)."
+        if self.skipped:
+            text += ". " + skipped_note(self.skipped).rstrip(".")
+        text += f". The corpus in {output_dir} now holds {self.corpus_records} records{self._corpus_note()}"
+        text += f" ({self.seconds:.1f}s)."
         return text
+
+    def _corpus_note(self) -> str:
+        """Corpus-wide totals beside this run's counts: what still needs a model or a look."""
+        t = self.corpus_totals
+        if not t:
+            return ""
+        some = "" if t.get("complete", True) else "at least "
+        parts = [
+            f"{some}{t['blocks_pending']} block{'s' if t['blocks_pending'] != 1 else ''} pending a translation "
+            f"model in {t['records_with_pending']} of them",
+            f"{some}{t['records_flagged']} with flagged translations ({t['blocks_flagged']} blocks)",
+            f"{some}{t['records_with_warnings']} with a cleaning warning",
+        ]
+        return ": " + "; ".join(parts)
 
 
 def installed_models(models_dir: str | None) -> list[dict[str, Any]]:
@@ -142,6 +167,9 @@ def write_manifest(
             "config": _relative_to_cwd(cfg.path),
             "rebuild": opts.rebuild,
             "engine": opts.engine,
+            "include": list(getattr(opts, "include", ())),
+            "exclude": list(getattr(opts, "exclude", ())),
+            "input_format": getattr(opts, "input_format", "text"),
         },
         "corpus": {
             "layout": sink.layout if sink is not None else "single:jsonl",

@@ -18,6 +18,7 @@ from pathlib import Path
 from babelmill.errors import RunError
 from babelmill.io.files import create_new, open_regular
 from babelmill.io.layout import CORPUS, OUTPUT_NAMES, remove_outputs, swap_dir
+from babelmill.io.read import input_key
 from babelmill.translate.cache import CACHE_FILE
 
 REJECTED = "rejected.jsonl"
@@ -215,7 +216,8 @@ def clear_for_rebuild(out: Path) -> None:
 
 
 def rewrite_without(path: Path, drop: set[tuple[str, str]]) -> int:
-    """Rewrite a JSONL file without the records whose ``(id, source.path)`` is in ``drop``.
+    """Rewrite a JSONL file without the records whose ``(id, input key)`` is in ``drop`` (the key:
+    ``source.path``, or ``PATH:LINE`` for a document of a JSONL input).
 
     Returns the new length. Identical files share an id, so the path tells them apart.
     """
@@ -225,7 +227,8 @@ def rewrite_without(path: Path, drop: set[tuple[str, str]]) -> int:
     with open_regular(path, "rb") as src, create_new(tmp) as dst:
         for line in src:
             record = json.loads(line)
-            if (record.get("id"), record.get("source", {}).get("path")) not in drop:
+            source = record.get("source") or {}
+            if (record.get("id"), input_key(source) if "path" in source else None) not in drop:
                 dst.write(line)
         dst.flush()
         os.fsync(dst.fileno())

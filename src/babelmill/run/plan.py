@@ -9,11 +9,15 @@ are one document: the second is a duplicate (``identical_input``) decided here, 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from babelmill.document import DUPLICATE, QUARANTINED, Document
+from babelmill.io.compressed import CompressionError
 from babelmill.io.files import file_sha256
+from babelmill.io.jsonl_input import JsonlLine, iter_jsonl
 from babelmill.io.read import display_path, new_input_document
 from babelmill.run.state import KEPT, RunState
 
@@ -34,22 +38,73 @@ class Plan:
     superseded_rejections: set[tuple[str, str]] = field(default_factory=set)
 
 
-def make_plan(paths: list[str], state: RunState, translatable: set[str], max_bytes: int | None = None) -> Plan:
-    """Compare the inputs with the run state; see the module docstring.
+@dataclass(frozen=True)
+class JsonlOptions:
+    """``--input-format jsonl``: every line of an input file is a document (:mod:`babelmill.io.jsonl_input`)."""
 
-    ``translatable``: languages with an installed model (their pending blocks are retried).
-    ``max_bytes``: a file the read stage refuses for its size is not hashed either (200 GB
-    would take minutes).
-    """
-    plan = Plan()
-    seen_sha: dict[str, str] = {}
+    text_field: str = "text"
+    id_field: str = "id"
+
+
+def _inputs(
+    paths: list[str], max_bytes: int | None, jsonl: JsonlOptions | None
+) -> Iterator[tuple[str, str | None, Callable[[], Document]]]:
+    """``(state key, sha256 or None, make the document)`` for every input, in order: a file, or
+    with ``jsonl`` every non-blank line of a file (a file that cannot be opened stays one input,
+    for the read stage to report)."""
     for path in paths:
+        if jsonl is not None and os.path.isfile(path):
+            where = display_path(path)
+            try:
+                lines = list(iter_jsonl(path, where, jsonl.text_field, jsonl.id_field, max_bytes))
+            except (OSError, CompressionError):
+                lines = None
+            if lines is not None:
+                for parsed in lines:
+                    yield f"{where}:{parsed.line}", parsed.sha256, partial(_jsonl_document, path, parsed)
+                continue
         try:
             too_big = max_bytes is not None and os.path.getsize(path) > max_bytes
             sha = file_sha256(Path(path)) if os.path.isfile(path) and not too_big else None
         except OSError:
             sha = None
-        previous = state.input(display_path(path))  # state holds printable UTF-8 paths
+        yield display_path(path), sha, partial(new_input_document, path, sha)
+
+
+def _jsonl_document(path: str, parsed: JsonlLine) -> Document:
+    doc = new_input_document(path, parsed.sha256)
+    doc.source["line"] = parsed.line
+    if parsed.reason:
+        doc.reject(QUARANTINED, parsed.reason, stage="read", message=parsed.message)
+        return doc
+    doc.text = parsed.text
+    doc.source["bytes"] = len(parsed.text.encode("utf-8"))
+    if parsed.compression:
+        doc.source["compression"] = parsed.compression
+    if parsed.doc_id is not None:
+        doc.source["id"] = parsed.doc_id
+    if parsed.extra:
+        doc.source["extra"] = parsed.extra
+    return doc
+
+
+def make_plan(
+    paths: list[str],
+    state: RunState,
+    translatable: set[str],
+    max_bytes: int | None = None,
+    jsonl: JsonlOptions | None = None,
+) -> Plan:
+    """Compare the inputs with the run state; see the module docstring.
+
+    ``translatable``: languages with an installed model (their pending blocks are retried).
+    ``max_bytes``: a file the read stage refuses for its size is not hashed either (200 GB
+    would take minutes). ``jsonl``: each line of a file is an input of its own.
+    """
+    plan = Plan()
+    seen_sha: dict[str, str] = {}
+    for key, sha, make_document in _inputs(paths, max_bytes, jsonl):
+        previous = state.input(key)  # state holds printable UTF-8 paths
         if previous and sha and previous.sha256 == sha:
             waiting = set(previous.pending_langs) & translatable
             if not waiting:
@@ -65,12 +120,12 @@ def make_plan(paths: list[str], state: RunState, translatable: set[str], max_byt
             plan.replaces[previous.path] = previous.doc_id
         elif previous and previous.doc_id:
             plan.superseded_rejections.add((previous.doc_id, previous.path))
-        doc = new_input_document(path, sha)
-        if sha:
+        doc = make_document()
+        if sha and doc.ok:
             earlier = seen_sha.get(sha)
             if earlier is None:
                 other = state.kept_with_sha(sha)
-                earlier = other.doc_id if other and other.path != display_path(path) else None
+                earlier = other.doc_id if other and other.path != key else None
             if earlier:
                 doc.reject(DUPLICATE, "identical_input", stage="read", duplicate_of=earlier, similarity=1.0)
             else:
@@ -79,4 +134,4 @@ def make_plan(paths: list[str], state: RunState, translatable: set[str], max_byt
     return plan
 
 
-__all__ = ["Plan", "make_plan"]
+__all__ = ["JsonlOptions", "Plan", "make_plan"]

@@ -19,10 +19,16 @@ from babelmill.config import PipelineConfig, load_config
 from babelmill.engines import ENGINES, make_engine
 from babelmill.errors import ConfigError, RunError, StageStateError
 from babelmill.io.files import REFUSED, truncate_to
-from babelmill.io.read import display_path
+from babelmill.io.read import display_path, input_key
 from babelmill.io.sinks import CorpusSink, OutputConfig, SinkError, open_sink
 from babelmill.registry import get_stage_class
-from babelmill.run.inputs import discover_inputs, installed_translation_languages, require_inputs
+from babelmill.run.inputs import (
+    Discovered,
+    InputFilter,
+    discover_inputs,
+    installed_translation_languages,
+    require_inputs,
+)
 from babelmill.run.manifest import RunSummary, append_run_log, write_manifest
 from babelmill.run.outputs import (
     REJECTED,
@@ -35,7 +41,7 @@ from babelmill.run.outputs import (
     rewrite_without,
 )
 from babelmill.run.places import put_back, remember_places
-from babelmill.run.plan import Plan, make_plan
+from babelmill.run.plan import JsonlOptions, Plan, make_plan
 from babelmill.run.state import KEPT, RunState
 from babelmill.run.writer import CorpusWriter
 from babelmill.stage import RunContext, Stage, StatefulStage
@@ -61,6 +67,14 @@ class RunOptions:
     verbose: bool = False  # per-stage log lines and timings
     log_progress: bool = False  # plain progress lines (when there is no terminal for a bar)
     quiet: bool = False  # -q: no warnings from the stages either
+    include: tuple[str, ...] = ()  # globs: the files of a folder that are read (default: by extension)
+    exclude: tuple[str, ...] = ()  # globs: files of a folder that are not read
+    input_format: str = "text"  # "text": one page per file; "jsonl": one document per line
+    text_field: str = "text"  # --input-format jsonl: the field holding a document's text
+    id_field: str = "id"  # ... and its id (kept as source.id)
+
+    def input_filter(self) -> InputFilter:
+        return InputFilter(tuple(self.include), tuple(self.exclude), self.input_format)
 
 
 def build_stages(
@@ -100,12 +114,14 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
     out_cfg = output_config(opts, cfg)
     if opts.engine not in ENGINES:
         raise RunError(f"unknown engine {opts.engine!r}; expected local or ray")
+    if opts.input_format not in ("text", "jsonl"):
+        raise RunError(f"unknown input format {opts.input_format!r}; expected text or jsonl")
     out = opts.output_dir
     check_separate(out, opts.inputs)
     check_output_folder(out)
     # inputs before the output folder is touched: a run with nothing to read writes nothing
-    discovered = discover_inputs(opts.inputs, exclude=out)
-    require_inputs(opts.inputs, discovered[0])
+    discovered = discover_inputs(opts.inputs, exclude=out, select=opts.input_filter())
+    require_inputs(opts.inputs, discovered)
     check_writable(out)
 
     with OutputLock(out):
@@ -162,11 +178,11 @@ def _run_locked(
     started: float,
     started_at: str,
     parallel: CorpusSink | None = None,
-    discovered: tuple[list[str], list[str]] | None = None,
+    discovered: Discovered | None = None,
 ) -> RunSummary:
     out = opts.output_dir
     if discovered is None:
-        discovered = discover_inputs(opts.inputs, exclude=out)
+        discovered = discover_inputs(opts.inputs, exclude=out, select=opts.input_filter())
     # cut off whatever an interrupted run wrote past the last commit
     sinks = [s for s in (sink, parallel) if s is not None]
     for s in sinks:
@@ -177,12 +193,14 @@ def _run_locked(
     summary = RunSummary()
 
     # plan
-    paths, repeated = discovered
+    paths, repeated = discovered.paths, discovered.repeats
     summary.inputs, summary.repeated_paths = len(paths), len(repeated)
+    summary.skipped = dict(sorted(discovered.skipped.items()))
     for path in repeated:
         warn(f"babelmill: {display_path(path)}: named more than once (the same file as an earlier input); read once")
     max_bytes = getattr(cfg.options.get("read"), "max_bytes", None)
-    plan = make_plan(paths, state, installed_translation_languages(opts.models_dir), max_bytes)
+    jsonl = JsonlOptions(opts.text_field, opts.id_field) if opts.input_format == "jsonl" else None
+    plan = make_plan(paths, state, installed_translation_languages(opts.models_dir), max_bytes, jsonl)
     summary.unchanged, summary.processed = plan.unchanged, len(plan.seeds)
 
     context = RunContext(
@@ -227,7 +245,7 @@ def _run_locked(
             opts.checkpoint_every,
             window=window,
             first_window=first_window,
-            seed_paths=[d.source["path"] for d in plan.seeds],
+            seed_paths=[input_key(d.source) for d in plan.seeds],
         )
         for stage in stages:
             stage.close()
@@ -237,6 +255,7 @@ def _run_locked(
 
     # manifest
     summary.corpus_records = state.fate_counts().get(KEPT, 0)
+    summary.corpus_totals = state.corpus_totals().as_dict()
     for stage in stages:
         summary.translation_cache_hits += stage.counters.get("cache_hits", 0)
         summary.translation_cache_misses += stage.counters.get("cache_misses", 0)
@@ -278,7 +297,7 @@ def _open_window(state: RunState, plan: Plan) -> int | None:
     except ValueError:
         return None
     k = 0
-    while k < len(plan.seeds) and plan.seeds[k].source["path"] in open_paths:
+    while k < len(plan.seeds) and input_key(plan.seeds[k].source) in open_paths:
         k += 1
     return k or None
 

@@ -37,7 +37,44 @@ CREATE TABLE IF NOT EXISTS inputs (
 );
 CREATE INDEX IF NOT EXISTS inputs_sha ON inputs(sha256);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- what each input's record holds that the run summary adds up over the whole corpus (zeros for
+-- an input that is not kept); written with the input's row
+CREATE TABLE IF NOT EXISTS record_counts (
+    path TEXT PRIMARY KEY,
+    blocks_pending INTEGER NOT NULL,
+    blocks_flagged INTEGER NOT NULL,
+    cleaning_warning INTEGER NOT NULL
+);
 """
+
+
+@dataclass(frozen=True)
+class RecordCounts:
+    """Per record: blocks pending a translation model, translated blocks the quality checks
+    flagged, and whether it carries a cleaning warning (the article may be lost)."""
+
+    blocks_pending: int = 0
+    blocks_flagged: int = 0
+    cleaning_warning: bool = False
+
+
+@dataclass(frozen=True)
+class CorpusTotals:
+    """The whole corpus as the run state knows it (not only this run's records).
+
+    ``complete`` is false when some kept records were written by a babelmill that did not keep
+    these counts yet (their counts are missing: the totals are then lower bounds)."""
+
+    records: int = 0
+    blocks_pending: int = 0
+    records_with_pending: int = 0
+    blocks_flagged: int = 0
+    records_flagged: int = 0
+    records_with_warnings: int = 0
+    complete: bool = True
+
+    def as_dict(self) -> dict[str, int | bool]:
+        return dict(self.__dict__)
 
 
 @dataclass(frozen=True)
@@ -119,6 +156,24 @@ class RunState:
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (row.path, row.sha256, row.doc_id, row.fate, row.reason, ",".join(row.pending_langs), row.run),
         )
+
+    def put_counts(self, path: str, counts: RecordCounts) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO record_counts(path, blocks_pending, blocks_flagged, cleaning_warning) "
+            "VALUES (?, ?, ?, ?)",
+            (path, counts.blocks_pending, counts.blocks_flagged, int(counts.cleaning_warning)),
+        )
+
+    def corpus_totals(self) -> CorpusTotals:
+        """Sums over the kept records (see :class:`CorpusTotals`)."""
+        row = self.db.execute(
+            "SELECT COUNT(*), COUNT(c.path), COALESCE(SUM(c.blocks_pending), 0), "
+            "COALESCE(SUM(c.blocks_pending > 0), 0), COALESCE(SUM(c.blocks_flagged), 0), "
+            "COALESCE(SUM(c.blocks_flagged > 0), 0), COALESCE(SUM(c.cleaning_warning), 0) "
+            "FROM inputs i LEFT JOIN record_counts c ON c.path = i.path WHERE i.fate = 'kept'"
+        ).fetchone()
+        records, counted, pending, with_pending, flagged, records_flagged, warned = row
+        return CorpusTotals(records, pending, with_pending, flagged, records_flagged, warned, counted == records)
 
     def fate_counts(self) -> dict[str, int]:
         return dict(self.db.execute("SELECT fate, COUNT(*) FROM inputs GROUP BY fate ORDER BY fate").fetchall())

@@ -21,10 +21,11 @@ from babelmill.interrupt import Interrupted
 from babelmill.interrupt import check as check_interrupt
 from babelmill.io.files import open_regular
 from babelmill.io.parallel import parallel_records
+from babelmill.io.read import input_key
 from babelmill.io.sink import CorpusSink
 from babelmill.io.write import corpus_record, dumps, rejected_record
 from babelmill.run.manifest import RunSummary
-from babelmill.run.state import KEPT, InputRow, RunState
+from babelmill.run.state import KEPT, InputRow, RecordCounts, RunState
 from babelmill.stage import Stage
 
 
@@ -57,6 +58,7 @@ class CorpusWriter:
         self.warn = warn
         self.rejected: BinaryIO | None = None
         self.pending_rows: list[InputRow] = []
+        self.pending_counts: list[tuple[str, RecordCounts]] = []
         # the window being written (see write_stream): its inputs, bounds, documents so far
         self._seed_paths: list[str] | None = None
         self._window = (0, 0)
@@ -91,6 +93,9 @@ class CorpusWriter:
         for row in self.pending_rows:
             state.put_input(row)
         self.pending_rows.clear()
+        for path, counts in self.pending_counts:
+            state.put_counts(path, counts)
+        self.pending_counts.clear()
         for sink in self.sinks:
             for key, value in sink.state_values().items():
                 state.set(key, value)
@@ -125,6 +130,11 @@ class CorpusWriter:
             for pair in pairs:
                 self.parallel.write(pair)
             summary.parallel_pairs += len(pairs)
+            counts = RecordCounts(
+                blocks_pending=sum(1 for b in doc.blocks if b.translation == PENDING),
+                blocks_flagged=int(doc.translation.get("flagged") or 0),
+                cleaning_warning=bool(doc.cleaning.get("warnings")),
+            )
             summary.kept += 1
             summary.cleaning_warnings += bool(doc.cleaning.get("warnings"))
             translated = sum(1 for b in doc.blocks if b.translation == "translated")
@@ -138,19 +148,22 @@ class CorpusWriter:
                 used["blocks"] += translated
             fate = KEPT
         else:
+            counts = RecordCounts()
             self.rejected.write((dumps(rejected_record(doc, self.pipeline_info)) + "\n").encode("utf-8"))
             fate = doc.status
             if doc.status == DUPLICATE:
                 summary.duplicates += 1
             else:
                 summary.quarantined += 1
+                summary.not_found += doc.status_reason == "not_found"
                 message = doc.status_detail.get("message") or doc.status_reason
-                line = f"babelmill: {doc.source.get('path')}: quarantined ({doc.status_reason}): {message}"
+                line = f"babelmill: {input_key(doc.source)}: quarantined ({doc.status_reason}): {message}"
                 summary.quarantine_messages.append(line)
                 self.warn(line)
+        self.pending_counts.append((input_key(doc.source), counts))
         self.pending_rows.append(
             InputRow(
-                path=doc.source["path"],
+                path=input_key(doc.source),
                 sha256=doc.source.get("sha256"),
                 doc_id=doc.id,
                 fate=fate,

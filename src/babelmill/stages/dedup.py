@@ -37,8 +37,10 @@ document keeps its earlier decision and is then indexed on its English text.
 
 **Across runs (and batches), what is already in the corpus stays**: an earlier document is never
 replaced, even if a new copy would rank higher; the new copy is the duplicate. That keeps ids
-in the corpus stable and lets a daily run touch only new documents. With ``batch_size`` at
-10,000 a run of that size is decided as one batch.
+in the corpus stable and lets a daily run touch only new documents. ``batch_size`` is 10,000,
+but the runner caps every stage's batch at the run's window (``max(--checkpoint-every, 64)``,
+1,000 by default) so that checkpoints land during a run: the kept-member rule within a batch
+holds within a window.
 
 **Paragraphs.** Paragraphs (``doc.blocks``, or ``doc.text`` split on blank lines) of kept
 documents are hashed on their normalized text. A paragraph that also occurs in other indexed

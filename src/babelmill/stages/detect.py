@@ -38,8 +38,18 @@ class DetectStage(Stage):
         super().__init__(config, context)
         base = self.context.pipeline_dir
         # rules and the classifier load here, so a broken rules file fails before any document;
-        # the language models themselves load lazily on first use, once per stage process
+        # the language models load at the first batch, all at once (a run with nothing to detect
+        # never loads them), once per stage process
         self.detector = DocumentDetector(self.config, Path(base) if base else None, self.context.models_dir)
+        self._warm = False
+
+    def process_batch(self, docs: list[Document]) -> Iterable[Document]:
+        if not self._warm:
+            # lingua holds the GIL while it loads (seconds): a stop request waits for it, so
+            # it happens here once rather than at whichever later text first needs a model
+            self._warm = True
+            self.detector.identifier.warm_up()
+        yield from super().process_batch(docs)
 
     def process(self, doc: Document) -> Iterable[Document]:
         try:

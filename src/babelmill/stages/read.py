@@ -8,8 +8,11 @@ Every input ends somewhere: a document with text, or a quarantined document whos
 * ``unreadable``: the operating system refuses to read it (permissions, I/O error), or it is
   a folder inside an input folder that cannot be listed;
 * ``not_a_file``: a FIFO, socket, device, or a symlink to a directory;
-* ``too_large``: more than ``read.max_bytes`` bytes; it is never loaded, so memory stays bounded;
-* ``empty``: zero bytes;
+* ``too_large``: more than ``read.max_bytes`` bytes, on disk or decompressed; it is never loaded
+  whole, so memory stays bounded;
+* ``bad_compression``: a gzip or zstd file that is corrupt or cut short (or zstd without the
+  ``zstandard`` package);
+* ``empty``: zero bytes (after decompression);
 * ``binary``: a known binary signature (PNG, gzip, PDF, zip, ...), or more than
   ``read.max_control_ratio`` of the decoded characters are control characters (NUL and the
   other C0 codes except tab, newline, carriage return, form feed);
@@ -23,13 +26,14 @@ Every input ends somewhere: a document with text, or a quarantined document whos
 * ``no_text``: nothing but whitespace (after HTML extraction, if any);
 * ``read_error``: an unexpected failure while reading; the message names the exception.
 
-Decoding and HTML extraction: see :mod:`babelmill.io.read`.
+Compressed inputs (gzip, zstd; recognised by their first bytes) are decompressed first and
+``source.compression`` says so: see :mod:`babelmill.io.compressed`. Decoding and HTML
+extraction: see :mod:`babelmill.io.read`.
 """
 
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import re
 from collections.abc import Iterable
@@ -37,7 +41,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babelmill.document import QUARANTINED, Document
-from babelmill.io.read import decode_bytes, display_path, doc_id_for, html_to_lines, looks_like_html, source_fs_path
+from babelmill.io.compressed import CompressionError, open_input, read_limited
+from babelmill.io.files import file_sha256
+from babelmill.io.read import (
+    decode_bytes,
+    display_path,
+    doc_id_for,
+    html_to_lines,
+    input_key,
+    looks_like_html,
+    source_fs_path,
+)
 from babelmill.stage import Stage
 
 # file signatures of formats that are never article text
@@ -79,10 +93,11 @@ class ReadConfig:
         min_bytes_per_line: a text of more than 2,000 non-blank lines must average at least
             this many UTF-8 bytes (newlines included) per non-blank line, or it is quarantined
             (``too_many_lines``). The strip stage spends some 90 µs of CPU on a line whatever
-            its length, so 20,000 one-letter lines (40 KB) would cost ~45 s per MB; at 12 bytes
-            a line it stays under 10 s per MB. The saved pages of over 2,000 lines in the
-            development data average 16 bytes a line or more (over 1,000 lines: 13 or more);
-            shorter texts cost little in absolute terms (2,000 lines: ~0.2 s). 0: no check.
+            its length, so 20,000 one-letter lines (40 KB) would cost ~45 s per MB; at 14 bytes
+            a line it stays under 10 s per MB (12 bytes measured 8.8-10.1 on a loaded machine).
+            The saved pages of over 2,000 lines in the development data average 16 bytes a
+            line or more (over 1,000 lines: 13 or more); shorter texts cost little in absolute
+            terms (2,000 lines: ~0.2 s). 0: no check.
         max_control_ratio: share of control characters (NUL and C0 other than tab/newline)
             above which a decoded file is treated as binary.
         extract_html: turn HTML saved as text into one line per block element; when false,
@@ -92,7 +107,7 @@ class ReadConfig:
     max_bytes: int = 2 * 1024 * 1024
     max_line_chars: int = 200_000
     max_lines: int = 20_000
-    min_bytes_per_line: float = 12.0
+    min_bytes_per_line: float = 14.0
     max_control_ratio: float = 0.01
     extract_html: bool = True
 
@@ -152,6 +167,11 @@ class ReadStage(Stage):
 
     def _read(self, doc: Document) -> Document:
         cfg: ReadConfig = self.config
+        if doc.source.get("line"):
+            # a document of a JSONL input: the plan read its line; the text gets the same checks
+            if not doc.text:
+                return self._quarantine(doc, "empty", f"{input_key(doc.source)}: the text field is empty")
+            return self._check_text(doc, doc.text.encode("utf-8"))
         path = source_fs_path(doc.source)
         st, rejected = self._stat(doc, path)
         if rejected is not None:
@@ -172,21 +192,36 @@ class ReadStage(Stage):
             return self._quarantine(
                 doc, "too_large", f"{st.st_size} bytes is over the read.max_bytes limit of {cfg.max_bytes}"
             )
+        if "sha256" not in doc.source:
+            try:
+                doc.source["sha256"] = file_sha256(path)  # of the bytes on disk, compressed or not
+                doc.id = doc_id_for(doc.source["sha256"])
+            except OSError:
+                pass  # reported by the read below
         try:
-            with open(path, "rb") as fh:
-                # never more than the limit, even if the file grows after stat or lies about its size
-                data = fh.read(cfg.max_bytes + 1)
+            with open_input(path) as (fh, compression):
+                # never more than the limit, even if the file grows after stat, lies about its
+                # size or is a small archive of a huge text
+                data = read_limited(fh, cfg.max_bytes)
         except PermissionError:
             return self._quarantine(doc, "unreadable", "permission denied")
+        except CompressionError as exc:
+            return self._quarantine(doc, "bad_compression", str(exc))
         except OSError as exc:
             return self._quarantine(doc, "unreadable", exc.strerror or str(exc))
+        if compression:
+            doc.source["compression"] = compression
         if len(data) > cfg.max_bytes:
-            return self._quarantine(doc, "too_large", f"over the read.max_bytes limit of {cfg.max_bytes} bytes")
-        if "sha256" not in doc.source:
-            doc.source["sha256"] = hashlib.sha256(data).hexdigest()
-            doc.id = doc_id_for(doc.source["sha256"])
+            what = f"decompressed ({compression}) it is" if compression else "it is"
+            return self._quarantine(doc, "too_large", f"{what} over the read.max_bytes limit of {cfg.max_bytes} bytes")
         if not data:
-            return self._quarantine(doc, "empty", "the file is empty (0 bytes)")
+            what = f"empty once decompressed ({compression})" if compression else "empty (0 bytes)"
+            return self._quarantine(doc, "empty", f"the file is {what}")
+        return self._check_text(doc, data)
+
+    def _check_text(self, doc: Document, data: bytes) -> Document:
+        """The checks on an input's (decompressed) bytes, from binary signatures on."""
+        cfg: ReadConfig = self.config
         for signature, kind in BINARY_SIGNATURES.items():
             if data.startswith(signature):
                 return self._quarantine(doc, "binary", f"binary file ({kind} signature)")

@@ -174,6 +174,34 @@ def _install_zip(archive: Path, models_dir: Path) -> ArgosPackage:
     return read_package(target)
 
 
+OFFLINE_HINT = (
+    "; without internet, download the .argosmodel file elsewhere and run `babelmill models install FILE.argosmodel`"
+)
+
+
+def _network_reason(exc: BaseException) -> str:
+    """The cause of a failed download in words (``Name or service not known``), not a tuple."""
+    reason = getattr(exc, "reason", None) or exc
+    return str(getattr(reason, "strerror", None) or reason)
+
+
+def _fetch_index(url: str, dest: Path, timeout: float = 30.0) -> None:
+    """Download the Argos package index to ``dest``; :class:`ModelError` in one line when the
+    network is not there (the index of an earlier download is not trusted then)."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - argostranslate's https URL
+            data = response.read()
+    except (OSError, ValueError) as exc:
+        raise ModelError(
+            f"could not download the Argos package index from {url}: {_network_reason(exc)} (no internet?)"
+            + OFFLINE_HINT
+        ) from None
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_bytes(data)
+
+
 def install_online(from_code: str, to_code: str, models_dir: str | Path) -> ArgosPackage:
     """Download ``from_code -> to_code`` from argostranslate's package index and install it.
 
@@ -186,12 +214,9 @@ def install_online(from_code: str, to_code: str, models_dir: str | Path) -> Argo
         raise ModelError(f"argostranslate is not importable: {exc}") from None
     from argostranslate import settings as argos_settings
 
-    argos_package.update_package_index()  # logs and returns on network errors
-    if not Path(argos_settings.local_package_index).is_file():
-        raise ModelError(
-            "could not download the Argos package index (no internet?); download the .argosmodel "
-            "file elsewhere and run `babelmill models install FILE.argosmodel`"
-        )
+    # the index is fetched here rather than by argos_package.update_package_index(), which prints
+    # the raw exception tuple on a network error and goes on with a stale or missing index
+    _fetch_index(argos_settings.remote_package_index, Path(argos_settings.local_package_index))
     index = argos_package.get_available_packages()
     available = [
         p
@@ -205,7 +230,11 @@ def install_online(from_code: str, to_code: str, models_dir: str | Path) -> Argo
             + (f"; pairs into {to_code}: {', '.join(pairs)}" if pairs else " (is the index reachable?)")
         )
     best = max(available, key=lambda p: tuple(-x for x in neg_version(p.package_version)))
-    downloaded = Path(best.download())
+    try:
+        downloaded = Path(best.download())
+    except OSError as exc:  # urllib's URLError included
+        reason = _network_reason(exc)
+        raise ModelError(f"could not download the {from_code}->{to_code} package: {reason}{OFFLINE_HINT}") from None
     try:
         return install_archive(downloaded, models_dir)
     finally:

@@ -21,6 +21,19 @@ from collections import Counter
 
 from babelmill.translate.protect import protect
 
+#: each flag in a sentence a reviewer can act on (the report shows these beside the counts)
+FLAG_EXPLANATIONS = {
+    "low_confidence": "the model was unsure: its mean per-token probability is under min_confidence; "
+    "read the translation against the original",
+    "source_language_left": "the English still reads like the source language (Han characters, German "
+    "function words): the model copied instead of translating",
+    "length_ratio": "the English is much shorter or longer than the source (outside length_ratio_min/max): "
+    "text was dropped or invented",
+    "repetition": "a word or phrase repeats in a loop, the classic failure of translation models",
+    "placeholder_dropped": "the model lost a protected span (URL, number, handle, emoji); it was appended "
+    "at the end of the block, maybe out of place",
+    "placeholder_extra": "the model made up or repeated a placeholder; it was removed",
+}
 _PLACEHOLDER = re.compile(r"ZQX\d+")
 # a 2-10 character unit repeated 6+ times in a row ("sagsagsag...", "!?!?!?...")
 _CHAR_LOOP = re.compile(r"(\S{2,10}?)\1{5,}")

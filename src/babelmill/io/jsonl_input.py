@@ -1,0 +1,111 @@
+"""JSONL inputs (``--input-format jsonl``): one document per line, as datatrove and Dolma write them.
+
+datatrove's ``JsonlWriter`` writes ``{"text": ..., "id": ..., "media": [...], "metadata": {...}}``
+and Dolma's documents are ``{"id": ..., "text": ..., "source": ..., "added": ..., "created": ...,
+"metadata": {...}}``, both usually gzip- or zstd-compressed (read transparently, see
+:mod:`babelmill.io.compressed`). Each non-blank line becomes one document: its text is the
+``text_field`` (default ``text``), its id in the input the ``id_field`` (default ``id``, kept as
+``source.id``), and every other field is kept as written under ``source.extra``. The document
+records ``source.line``, and the run state knows it as ``PATH:LINE``.
+
+A line that is not UTF-8, not JSON, not an object, or has no string under ``text_field`` is
+quarantined (``bad_jsonl_line``): its stderr line names ``FILE:LINE`` and the reason; a line over
+``read.max_bytes`` is quarantined ``too_large``; compressed data that breaks off ends the file
+with one ``bad_compression`` quarantine at the line it broke at. The other lines are read.
+
+The lines are read while planning the run, and a file's documents are held in memory until
+they are written: split very large files (datatrove and Dolma shards are typically well under
+1 GB uncompressed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from babelmill.io.compressed import CompressionError, iter_lines, open_input
+
+
+@dataclass
+class JsonlLine:
+    """One non-blank line of a JSONL input: its number, the sha256 of its bytes, and either the
+    document's parts or the reason it is refused (``reason``/``message``)."""
+
+    line: int
+    sha256: str
+    text: str = ""
+    doc_id: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    compression: str | None = None
+    reason: str | None = None
+    message: str = ""
+
+
+def _refuse(line: int, sha: str, reason: str, message: str) -> JsonlLine:
+    return JsonlLine(line, sha, reason=reason, message=message)
+
+
+def parse_line(
+    raw: bytes, line: int, text_field: str = "text", id_field: str = "id", max_bytes: int | None = None
+) -> JsonlLine:
+    """Line number ``line`` (its bytes without the newline) of a JSONL input; see the module docstring.
+
+    >>> doc = parse_line(b'{"id": "a1", "text": "Hallo", "metadata": {"url": "u"}}', 3)
+    >>> doc.text, doc.doc_id, doc.extra, doc.reason
+    ('Hallo', 'a1', {'metadata': {'url': 'u'}}, None)
+    >>> parse_line(b'{"id": 1}', 4).message
+    "no string field 'text' (fields: id)"
+    """
+    sha = hashlib.sha256(raw).hexdigest()
+    if max_bytes is not None and len(raw) > max_bytes:
+        return _refuse(line, sha, "too_large", f"{len(raw)} bytes is over the read.max_bytes limit of {max_bytes}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return _refuse(line, sha, "bad_jsonl_line", f"not UTF-8 (byte {exc.start})")
+    try:
+        record = json.loads(text)
+    except ValueError as exc:
+        return _refuse(line, sha, "bad_jsonl_line", f"not JSON ({exc})")
+    if not isinstance(record, dict):
+        return _refuse(line, sha, "bad_jsonl_line", f"a JSON {type(record).__name__}, not an object")
+    body = record.get(text_field)
+    if not isinstance(body, str):
+        fields = ", ".join(sorted(map(str, record))) or "none"
+        what = f"no string field {text_field!r}" if body is None else f"field {text_field!r} is not a string"
+        return _refuse(line, sha, "bad_jsonl_line", f"{what} (fields: {fields})")
+    doc_id = record.get(id_field)
+    if doc_id is not None and not isinstance(doc_id, str | int | float):
+        doc_id = json.dumps(doc_id, ensure_ascii=False, sort_keys=True)
+    extra = {k: v for k, v in record.items() if k not in (text_field, id_field)}
+    return JsonlLine(line, sha, text=body, doc_id=doc_id, extra=extra)
+
+
+def iter_jsonl(
+    path: str, where: str, text_field: str = "text", id_field: str = "id", max_bytes: int | None = None
+) -> Iterator[JsonlLine]:
+    """The non-blank lines of the JSONL file ``path`` (``where``: its printable name), in order.
+
+    Raises ``OSError`` when the file cannot be opened; corrupt compressed data yields a final
+    ``bad_compression`` line instead of raising.
+    """
+    n = 0
+    with open_input(path) as (fh, compression):
+        try:
+            for n, raw in enumerate(iter_lines(fh), start=1):  # noqa: B007 - n is reported after the loop
+                raw = raw.rstrip(b"\r\n")
+                if not raw.strip():
+                    continue
+                parsed = parse_line(raw, n, text_field, id_field, max_bytes)
+                parsed.compression = compression
+                yield parsed
+        except CompressionError as exc:
+            broken = n + 1
+            sha = hashlib.sha256(f"{where}:{broken}".encode()).hexdigest()
+            yield _refuse(broken, sha, "bad_compression", str(exc))
+
+
+__all__ = ["JsonlLine", "iter_jsonl", "parse_line"]

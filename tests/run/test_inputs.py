@@ -1,0 +1,196 @@
+"""What a run reads: the default text extensions, ``--include``/``--exclude``, compressed inputs,
+and JSONL documents (``--input-format jsonl``) as datatrove and Dolma write them."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+import zstandard
+from click.testing import CliRunner
+
+from babelmill.cli import main
+from babelmill.errors import RunError
+from babelmill.run import RunOptions, run_pipeline
+from tests.conftest import read_jsonl
+
+STAGES = '[pipeline]\nstages = ["read", "repair", "normalize"]\n'
+ENGLISH = "The city council approved the new bridge on Tuesday after a long debate about its cost.\n"
+GERMAN = "Die Größe der neuen Brücke überrascht die Anwohner. Der Bürgermeister sagte, sie öffne im Frühjahr.\n"
+
+
+def _run(tmp_path: Path, inputs: list[str], out: Path | None = None, **kw) -> tuple[object, list[str], Path]:
+    config = tmp_path / "pipeline.toml"
+    config.write_text(STAGES)
+    out = out or tmp_path / "out"
+    lines: list[str] = []
+    summary = run_pipeline(RunOptions(inputs=inputs, output_dir=out, config_path=config, **kw), warn=lines.append)
+    return summary, lines, out
+
+
+def _read_names(out: Path) -> set[str]:
+    return {row["path"].rsplit("/", 1)[-1] for row in json.loads((out / "manifest.json").read_text())["inputs"]}
+
+
+@pytest.fixture
+def pages(tmp_path: Path) -> Path:
+    d = tmp_path / "pages"
+    (d / "notes").mkdir(parents=True)
+    (d / "a.txt").write_text("A. " + ENGLISH)
+    (d / "b.html").write_text(f"<html><body><p>B. {ENGLISH}</p></body></html>")
+    (d / "c").write_text("C. " + ENGLISH)  # scrapers often write no extension
+    (d / "d.TXT.gz").write_bytes(gzip.compress(("D. " + ENGLISH).encode()))
+    (d / "notes" / "e.md").write_text("E. " + GERMAN)
+    (d / "meta.json").write_text('{"url": "https://example.com/a", "title": "A page"}\n')
+    (d / "f.json").write_text('{"url": "https://example.com/f"}\n')
+    (d / "shot.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(50))
+    return d
+
+
+def test_a_folder_is_read_by_its_text_extensions_and_the_rest_is_counted(tmp_path: Path, pages: Path):
+    summary, _, out = _run(tmp_path, [str(pages)])
+    assert _read_names(out) == {"a.txt", "b.html", "c", "d.TXT.gz", "e.md"}
+    assert summary.kept == 5
+    assert summary.skipped == {"not_text:.json": 2, "not_text:.png": 1}
+    assert json.loads((out / "manifest.json").read_text())["summary"]["skipped"] == summary.skipped
+    paragraph = summary.paragraph(out)
+    assert "Skipped 3 files in the input folders not read for their extension (.json 2, .png 1;" in paragraph
+
+
+def test_include_and_exclude_choose_the_files_of_a_folder(tmp_path: Path, pages: Path):
+    summary, _, out = _run(tmp_path, [str(pages)], include=("*.json",), exclude=("f.*",))
+    assert _read_names(out) == {"meta.json"}
+    assert summary.skipped == {"not_included": 6, "excluded": 1}
+    assert "1 matching --exclude" in summary.paragraph(out)
+
+    # a glob with a / matches the path below the named folder
+    summary, _, out = _run(tmp_path, [str(pages)], tmp_path / "out2", exclude=("notes/*",))
+    assert "e.md" not in _read_names(out) and summary.skipped["excluded"] == 1
+
+
+def test_a_glob_or_a_file_named_on_the_command_line_is_read_whatever_its_extension(tmp_path: Path, pages: Path):
+    summary, _, out = _run(tmp_path, [str(pages / "*.json"), str(pages / "shot.png")])
+    assert _read_names(out) == {"meta.json", "f.json", "shot.png"}
+    assert summary.quarantined == 1 and not summary.skipped  # the image: binary, as before
+
+
+def test_a_folder_with_no_text_file_is_nothing_to_read(tmp_path: Path):
+    d = tmp_path / "only_json"
+    d.mkdir()
+    (d / "x.json").write_text("{}\n")
+    with pytest.raises(RunError) as err:
+        _run(tmp_path, [str(d)])
+    assert f"nothing to read: {d} holds no files to read" in str(err.value)
+    assert ".json 1; --include GLOB reads them" in str(err.value)
+    assert not (tmp_path / "out").exists()
+
+
+# -- JSONL documents -----------------------------------------------------------------------------
+
+
+def _datatrove(i: int, text: str) -> dict:
+    """A line as datatrove's JsonlWriter writes it."""
+    return {"text": text, "id": f"dt-{i}", "media": [], "metadata": {"url": f"https://example.com/{i}", "dump": "x"}}
+
+
+def _dolma(i: int, text: str) -> dict:
+    """A line as Dolma's documents are written."""
+    return {"id": f"dolma-{i}", "text": text, "source": "cc", "added": "2024-01-01", "created": "2023-05-01",
+            "metadata": {"lang": "en"}}  # fmt: skip
+
+
+def _jsonl(lines: list) -> bytes:
+    return "".join((x if isinstance(x, str) else json.dumps(x, ensure_ascii=False)) + "\n" for x in lines).encode()
+
+
+def test_jsonl_documents_from_datatrove_and_dolma_gzip_and_zstd(tmp_path: Path):
+    d = tmp_path / "docs"
+    d.mkdir()
+    (d / "00000.jsonl.gz").write_bytes(
+        gzip.compress(_jsonl([_datatrove(0, "Zero. " + ENGLISH), _datatrove(1, "One. " + GERMAN)]))
+    )
+    dolma = _jsonl([_dolma(0, "Two. " + ENGLISH), "", _dolma(1, "Three. " + ENGLISH)])  # a blank line is skipped
+    (d / "part-0.json.zst").write_bytes(zstandard.ZstdCompressor().compress(dolma))
+    (d / "pages.txt").write_text(ENGLISH)  # not a JSONL extension: skipped
+    summary, warnings, out = _run(tmp_path, [str(d)], input_format="jsonl")
+    assert (summary.kept, summary.quarantined, summary.skipped) == (4, 0, {"not_text:.txt": 1})
+    corpus = {r["source"]["id"]: r for r in read_jsonl(out / "corpus.jsonl")}
+    assert sorted(corpus) == ["dolma-0", "dolma-1", "dt-0", "dt-1"]
+    assert corpus["dt-1"]["text"].startswith("One. Die Größe")
+    src = corpus["dt-1"]["source"]
+    assert (src["path"], src["line"], src["compression"]) == (str(d / "00000.jsonl.gz"), 2, "gzip")
+    assert src["extra"] == {"media": [], "metadata": {"url": "https://example.com/1", "dump": "x"}}
+    src = corpus["dolma-1"]["source"]
+    assert (src["line"], src["compression"]) == (3, "zstd")
+    assert src["extra"] == {"source": "cc", "added": "2024-01-01", "created": "2023-05-01", "metadata": {"lang": "en"}}
+    inputs = [row["path"] for row in json.loads((out / "manifest.json").read_text())["inputs"]]
+    assert inputs == [f"{d / '00000.jsonl.gz'}:1", f"{d / '00000.jsonl.gz'}:2", f"{d / 'part-0.json.zst'}:1",
+                      f"{d / 'part-0.json.zst'}:3"]  # fmt: skip
+
+
+def test_bad_jsonl_lines_are_quarantined_one_line_each_and_the_rest_is_read(tmp_path: Path):
+    f = tmp_path / "mixed.jsonl"
+    big = "x " * 600
+    f.write_bytes(
+        _jsonl([
+            {"content": "Good. " + ENGLISH, "doc_id": 1, "lang": "en"},
+            '{"content": "cut off',
+            [1, 2],
+            {"doc_id": 4},
+            {"content": 5},
+            {"content": big},
+        ])
+        + b"\xff\xfe not utf-8\n"
+    )  # fmt: skip
+    config = tmp_path / "pipeline.toml"
+    config.write_text(STAGES)
+    (tmp_path / "read.toml").write_text(STAGES + "[stages.read]\nmax_bytes = 1000\n")
+    result = CliRunner().invoke(
+        main,
+        ["run", str(f), "-o", str(tmp_path / "out"), "-c", str(tmp_path / "read.toml"), "--input-format", "jsonl",
+         "--text-field", "content", "--id-field", "doc_id"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    reasons = {
+        2: "(bad_jsonl_line): not JSON (Unterminated string",
+        3: "(bad_jsonl_line): a JSON list, not an object",
+        4: "(bad_jsonl_line): no string field 'content' (fields: doc_id)",
+        5: "(bad_jsonl_line): field 'content' is not a string (fields: content)",
+        6: "(too_large): 1215 bytes is over the read.max_bytes limit of 1000",
+        7: "(bad_jsonl_line): not UTF-8 (byte 0)",
+    }
+    stderr = result.stderr.splitlines()
+    for line, reason in reasons.items():
+        matching = [s for s in stderr if s.startswith(f"babelmill: {f}:{line}: quarantined {reason}")]
+        assert len(matching) == 1, (line, result.stderr)
+    (kept,) = read_jsonl(tmp_path / "out" / "corpus.jsonl")
+    assert (kept["source"]["id"], kept["source"]["line"], kept["source"]["extra"]) == (1, 1, {"lang": "en"})
+    rejected = read_jsonl(tmp_path / "out" / "rejected.jsonl")
+    assert sorted(r["source"]["line"] for r in rejected) == [2, 3, 4, 5, 6, 7]
+
+
+def test_jsonl_reruns_read_only_the_lines_that_changed(tmp_path: Path):
+    f = tmp_path / "docs.jsonl"
+    docs = [_datatrove(i, f"Article {i}. " + ENGLISH) for i in range(4)]
+    f.write_bytes(_jsonl(docs))
+    summary, _, out = _run(tmp_path, [str(f)], input_format="jsonl")
+    assert summary.kept == 4
+    first = (out / "corpus.jsonl").read_bytes()
+
+    summary, _, _ = _run(tmp_path, [str(f)], input_format="jsonl")
+    assert (summary.processed, summary.unchanged) == (0, 4)
+
+    docs[2]["text"] = "Article 2, edited. " + ENGLISH
+    docs[3] = "{not json"
+    f.write_bytes(_jsonl(docs))
+    summary, warnings, _ = _run(tmp_path, [str(f)], input_format="jsonl")
+    assert (summary.processed, summary.unchanged, summary.replaced) == (2, 2, 2)
+    corpus = read_jsonl(out / "corpus.jsonl")
+    assert [r["source"]["line"] for r in corpus] == [1, 2, 3]  # the edited line keeps its place
+    assert corpus[2]["text"].startswith("Article 2, edited.")
+    assert [w for w in warnings if "quarantined" in w] == [f"babelmill: {f}:4: quarantined (bad_jsonl_line): "
+                                                           "not JSON (Expecting property name enclosed in double "
+                                                           "quotes: line 1 column 2 (char 1))"]  # fmt: skip
+    assert first != (out / "corpus.jsonl").read_bytes()
