@@ -12,6 +12,7 @@ from babelmill.detect.context import Decision, resolve
 from babelmill.detect.langid import DEFAULT_LANGUAGES, LanguageIdentifier
 from babelmill.detect.markers import MarkerRules
 from babelmill.detect.mtmodel import MTClassifier
+from babelmill.detect.mtscore import with_translation_score
 from babelmill.detect.origin import OriginSettings, decide_origin
 
 
@@ -49,6 +50,10 @@ class DetectConfig:
         mt_threshold: ``mt_score`` at or above which a document is flagged.
         mt_min_english_share: documents with less English (by characters) are not judged.
         mt_chunk_words: words per chunk the classifier scores (the training chunk size).
+        mt_translation_score: when the classifier file has a translation-model-score part
+            (``benchmarks/train_mtdetect.py --translation-models``; the packaged model has none),
+            use it if exactly the zh->en (and en->zh) packages it was fitted with are installed
+            (``babelmill/detect/mtscore.py``); off = the n-gram model alone.
     """
 
     languages: list[str] = field(default_factory=lambda: list(DEFAULT_LANGUAGES))
@@ -67,6 +72,7 @@ class DetectConfig:
     mt_threshold: float = 0.5
     mt_min_english_share: float = 0.5
     mt_chunk_words: int = 80
+    mt_translation_score: bool = True
 
     def __post_init__(self) -> None:
         # fail at config load, not on the first document
@@ -108,7 +114,9 @@ def resolve_path(rel: str, base_dir: Path | None) -> Path:
 class DocumentDetector:
     """Loads the detectors and rules once; :meth:`detect` is then a pure function of its input."""
 
-    def __init__(self, config: DetectConfig | None = None, base_dir: Path | None = None):
+    def __init__(
+        self, config: DetectConfig | None = None, base_dir: Path | None = None, models_dir: str | Path | None = None
+    ):
         self.config = config or DetectConfig()
         c = self.config
         self.identifier = LanguageIdentifier(
@@ -118,7 +126,9 @@ class DocumentDetector:
             lingua_low_accuracy=c.lingua_low_accuracy,
         )
         self.rules = MarkerRules.load(resolve_path(c.markers, base_dir))
-        self.classifier = MTClassifier.load(resolve_path(c.mt_model, base_dir) if c.mt_model else None)
+        classifier = MTClassifier.load(resolve_path(c.mt_model, base_dir) if c.mt_model else None)
+        # the translation-model score only where the model file has weights for the installed packages
+        self.classifier, self.classifier_note = with_translation_score(classifier, models_dir, c.mt_translation_score)
         self.settings = OriginSettings(
             bias=c.mt_bias,
             classifier_weight=c.mt_classifier_weight,
@@ -168,4 +178,6 @@ class DocumentDetector:
                 original_title_lang=title_lang,
             )
         )
+        if self.classifier_note and origin.get("mt_probability") is not None:
+            origin["evidence"].append(self.classifier_note)
         return DocumentResult(decisions, origin, title_lang, title_code)

@@ -90,6 +90,7 @@ class MTClassifier:
         cal = model["calibration"]
         self.cal_a, self.cal_b = float(cal["a"]), float(cal["b"])
         self.calibration = str(cal.get("method", "platt"))
+        self.note = ""  # what the evidence line adds after the calibration (a stacked model says which)
         self.chunk_threshold = float(model["chunk_threshold"])
         self.document_threshold = float(model["document_threshold"])
         self.meta = {k: v for k, v in model.items() if k not in ("blocks",)}

@@ -24,9 +24,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from babelmill.detect.markers import MarkerHit, MarkerRules, reads_as_label
 from babelmill.detect.mtmodel import MTClassifier
+
+if TYPE_CHECKING:
+    from babelmill.detect.mtscore import StackedClassifier
 
 
 @dataclass(slots=True)
@@ -105,7 +109,7 @@ def decide_origin(
     langs: list[str],
     removed: list[str],
     rules: MarkerRules,
-    classifier: MTClassifier | None,
+    classifier: MTClassifier | StackedClassifier | None,
     settings: OriginSettings,
     original_title_lang: str | None = None,
 ) -> dict:
@@ -169,6 +173,7 @@ def decide_origin(
             evidence.append(
                 f"classifier P(mt_zh)={probability:.2f} over {n} chunks of {words} words "
                 f"({classifier.calibration}-calibrated; document threshold {classifier.document_threshold:.2f}"
+                + (f"; {classifier.note}" if classifier.note else "")
                 + (f", weight {trust:.2f} for a short text)" if trust < 1 else ")")
             )
             zh_pointing |= vote > 0

@@ -40,7 +40,7 @@ class DetectStage(Stage):
         # rules and the classifier load here, so a broken rules file fails before any document;
         # the language models load at the first batch, all at once (a run with nothing to detect
         # never loads them), once per stage process
-        self.detector = DocumentDetector(self.config, Path(base) if base else None)
+        self.detector = DocumentDetector(self.config, Path(base) if base else None, self.context.models_dir)
         self._warm = False
 
     def process_batch(self, docs: list[Document]) -> Iterable[Document]:
