@@ -35,10 +35,6 @@ _UNITS = (
 # at most six thousands groups: a bounded repetition keeps a long run of "000 000 ..." linear
 _NUMBER = r"\d+(?:[.,:\u202f\u00a0 ]\d{3}){0,6}(?:[.,]\d+)?"
 
-# the characters an emoji span starts with: regional-indicator letters (flags) and pictographs
-_FLAG_LETTERS = r"\U0001F1E6-\U0001F1FF"
-_PICTOGRAPHS = r"\U0001F300-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2300-\u23FF"
-
 PATTERNS: list[tuple[str, str]] = [
     ("placeholder_literal", _PLACEHOLDER_RE.pattern),  # a literal "ZQX1" in the input must survive too
     ("code", r"`[^`\n]+`"),
@@ -52,11 +48,11 @@ PATTERNS: list[tuple[str, str]] = [
     ("quantity", rf"(?<![\w.,]){_NUMBER}\s?(?:{_UNITS})(?![\w])"),
     (
         "emoji",
-        rf"(?:[{_FLAG_LETTERS}]{{2}}|[{_PICTOGRAPHS}]"
+        r"(?:[\U0001F1E6-\U0001F1FF]{2}|[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2300-\u23FF]"
         r"[\uFE0F\U0001F3FB-\U0001F3FF]*(?:\u200D[\U0001F300-\U0001FAFF\u2600-\u27BF][\uFE0F\U0001F3FB-\U0001F3FF]*)*)",
     ),
 ]
-_EMOJI_START = re.compile(f"[{_FLAG_LETTERS}{_PICTOGRAPHS}]")  # every first character of an emoji match
+_EMOJI_START = re.compile(r"[\U0001F1E6-\U0001F1FF\U0001F300-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2300-\u23FF]")
 _DIGIT = re.compile(r"\d")
 
 #: per pattern, a cheap test that the text could hold a match at all (a necessary condition).
