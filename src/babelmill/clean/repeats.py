@@ -16,7 +16,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-from babelmill.clean.lines import stoplists
+from babelmill.clean.lines import line_key, stoplists
 
 _SENT = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
@@ -146,7 +146,4 @@ def repeated_paragraphs(
     return dict(sorted(out.items()))
 
 
-def line_key(text: str) -> str:
-    """Key for counting a line across pages: case-folded, digits and spaces squeezed."""
-    t = re.sub(r"\d+", "0", text.casefold())
-    return " ".join(t.split())
+__all__ = ["content_stems", "line_key", "repeated_paragraphs", "sentences"]

@@ -16,7 +16,6 @@ from typing import Any
 
 from babelmill.clean.dates import parse_date
 from babelmill.clean.lines import Line, script_of
-from babelmill.clean.repeats import content_stems, line_key
 
 WINDOW_BEFORE = 40
 WINDOW_AFTER = 20
@@ -122,14 +121,14 @@ def candidates(
     long_first = next((i for i in kept if lines[i].weq >= 25), b0)
     # the body's words, each with the number of kept lines it is in (a kept candidate's own
     # words do not count as the body's: its overlap would be 1 by construction)
-    stems_of = {i: content_stems(lines[i].text) for i in kept}
+    stems_of = {i: lines[i].stems for i in kept}
     body_count: dict[str, int] = {}
     for i in kept:
         for w in stems_of[i]:
             body_count[w] = body_count.get(w, 0) + 1
     paras = [i for i in kept if lines[i].weq >= 10]
     para_stems = _first_paras(paras, -1, stems_of)
-    keys = [line_key(ln.text) for ln in lines]
+    keys = [ln.key for ln in lines]
     key_count: dict[str, int] = {}
     for k in keys:
         key_count[k] = key_count.get(k, 0) + 1
@@ -157,13 +156,13 @@ def candidates(
         if not _rule_ok(rule) or not ln.words or ln.weq > 40 or ln.url_share > 0.3 or _sentence(ln):
             continue
         text = ln.text
-        stems = content_stems(text)
+        stems = ln.stems
         near = [verdicts.get(lines[j].n, (None, None))[0] for j in range(i + 1, min(n, i + 4))]
         above = [verdicts.get(lines[j].n, (None, None))[0] for j in range(max(0, i - 2), i)]
         below_p = [lp[j] for j in range(i + 1, min(n, i + 4))]
         above_p = [lp[j] for j in range(max(0, i - 3), i)]
         np_i = next_para[i + 1]
-        next_stems = content_stems(lines[np_i].text) if np_i is not None and np_i - i <= 30 else set()
+        next_stems = lines[np_i].stems if np_i is not None and np_i - i <= 30 else set()
         bare = text.rstrip(_QUOTES)
         short_nb = sum(1 for d in (-2, -1, 1, 2) if 0 <= i + d < n and lines[i + d].weq <= 3)
         rank = sum(1 for j in shaped if i < j < b0) if i < b0 else -1
@@ -280,7 +279,7 @@ def _main_start(lines: list[Line], kept: list[int]) -> int:
 
 
 def _on_topic(ln: Line, first: set[str]) -> bool:
-    st = content_stems(ln.text)
+    st = ln.stems
     return bool(st) and len(st & first) >= 0.3 * len(st)
 
 
