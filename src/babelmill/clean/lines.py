@@ -161,12 +161,10 @@ class Line:
 
     @property
     def stems(self) -> set[str]:
-        """:func:`babelmill.clean.repeats.content_stems` of the line's text, computed once on
-        first use (shared: do not modify it)."""
+        """:func:`content_stems` of the line's text, computed once on first use (shared: do not
+        modify it)."""
         if self._stems is None:
-            from babelmill.clean.repeats import content_stems
-
-            self._stems = content_stems(self.text)
+            self._stems = _stems(self.text)
         return self._stems
 
 
@@ -239,6 +237,40 @@ def line_key(text: str) -> str:
     """
     t = _DIGITS.sub("0", text.casefold())
     return " ".join(t.split())
+
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _all_stops() -> frozenset[str]:
+    return frozenset().union(*stoplists().values()) if stoplists() else frozenset()
+
+
+_HAN = re.compile("[\u4e00-\u9fff]")
+
+
+def _stems(text: str) -> set[str]:
+    stops = _all_stops()
+    out = set()
+    han = _HAN.search(text) is not None  # most lines have none: skip the per-word check
+    for w in _TOKEN.findall(text.casefold()):
+        if w in stops:
+            continue
+        if han and _HAN.search(w):
+            out.update(w[i : i + 2] for i in range(max(1, len(w) - 1)))  # CJK character bigrams
+        elif len(w) >= 3 or w.isdigit():
+            out.add(w[:5])  # crude stemming: "operation"/"operational" share a prefix
+    return out
+
+
+def content_stems(text: str) -> set[str]:
+    """Content-word stems of ``text`` (no function words; CJK as character bigrams).
+
+    >>> sorted(content_stems("The operational operation of the council"))
+    ['counc', 'opera']
+    """
+    return _stems(text)
 
 
 def strip_bullet(text: str) -> str:
