@@ -208,9 +208,14 @@ def test_train_cleaner_on_own_pages_is_reproducible_and_usable(tmp_path):
     args = ["train-cleaner", str(folder), "--rounds", "15", "--inner-folds", "2"]
     r1 = CliRunner().invoke(main, [*args, "-o", str(out1)])
     assert r1.exit_code == 0, r1.output
-    r2 = CliRunner().invoke(main, [*args, "-o", str(out2)])
+    # --check retrains and compares byte for byte, writing nothing; a file that differs fails it
+    r2 = CliRunner().invoke(main, [*args, "-o", str(out1), "--check"])
     assert r2.exit_code == 0, r2.output
-    assert out1.read_bytes() == out2.read_bytes()
+    assert "reproduced byte for byte" in r2.output
+    out2.write_bytes(out1.read_bytes().replace(b'"rounds":15', b'"rounds":16'))
+    r3 = CliRunner().invoke(main, [*args, "-o", str(out2), "--check"])
+    assert r3.exit_code == 1 and "check FAILED" in r3.output
+    assert b'"rounds":16' in out2.read_bytes()  # left as it was
     data = json.loads(out1.read_text(encoding="utf-8"))
     assert data["training"]["pages"] == 20 and data["training"]["sites"] == 4
 

@@ -27,7 +27,15 @@ import click
 )
 @click.option("--inner-folds", default=3, show_default=True, help="Site-grouped folds for tuning the threshold.")
 @click.option("--rounds", default=200, show_default=True, help="Boosting rounds.")
-def train_cleaner(folders: tuple[Path, ...], output: Path, config_path: Path | None, inner_folds: int, rounds: int):
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Retrain and compare with the existing OUTPUT byte for byte instead of writing it "
+    "(exit status 1 when they differ; the retrained file is left in a temporary folder).",
+)
+def train_cleaner(
+    folders: tuple[Path, ...], output: Path, config_path: Path | None, inner_folds: int, rounds: int, check: bool
+):
     """Train the line model from FOLDERS of labelled pages and write it to OUTPUT.
 
     A folder holds page dumps ``NAME.txt`` (one block per line) with either ``NAME.truth.txt``
@@ -35,7 +43,8 @@ def train_cleaner(folders: tuple[Path, ...], output: Path, config_path: Path | N
     article text and of chrome), and optionally ``manifest.tsv`` (columns ``id`` and ``domain``
     or ``url``: pages of one site are never split between folds). Point
     ``[stages.strip] line_model`` at the output to use it. Needs LightGBM
-    (``pip install 'babelmill[train]'``); the same pages give the same file byte for byte.
+    (``pip install 'babelmill[train]'``); the same pages give the same file byte for byte
+    (one thread, fixed seeds, pages in sorted order); ``--check`` verifies that.
     """
     try:
         import lightgbm  # noqa: F401
@@ -81,7 +90,27 @@ def train_cleaner(folders: tuple[Path, ...], output: Path, config_path: Path | N
     if n_sites < 2:
         raise click.UsageError("need pages from at least 2 sites to tune the threshold")
     model = train_model(data, inner_folds=folds, rounds=rounds, progress=say)
+    body = dump_model(model).encode("utf-8")
+    if check:
+        sys.exit(_check(output, body, say))
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(dump_model(model), encoding="utf-8")
+    output.write_bytes(body)
     say(f"wrote {output} ({output.stat().st_size // 1024} KiB, {len(model['trees'])} trees)")
     sys.exit(0)
+
+
+def _check(output: Path, body: bytes, say) -> int:
+    """0 when ``output`` holds exactly ``body``; else 1, with the retrained file kept for a diff."""
+    import hashlib
+    import tempfile
+
+    old = output.read_bytes() if output.is_file() else None
+    new_sha = hashlib.sha256(body).hexdigest()
+    if old == body:
+        say(f"check: {output} reproduced byte for byte (sha256 {new_sha})")
+        return 0
+    keep = Path(tempfile.mkdtemp(prefix="train-cleaner-check-")) / output.name
+    keep.write_bytes(body)
+    was = "missing" if old is None else f"sha256 {hashlib.sha256(old).hexdigest()}"
+    say(f"check FAILED: the retrained model (sha256 {new_sha}, kept in {keep}) differs from {output} ({was})")
+    return 1
