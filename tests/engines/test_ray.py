@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from babelmill.config import load_config
-from babelmill.engines.ray import batch_size, plan, pool_options, steps
+from babelmill.engines.ray import RayEngine, _Pool, batch_size, plan, pool_options, steps
 from babelmill.report.progress import RunProgress
 from babelmill.run import RunError, RunOptions, build_stages, run_pipeline
 from babelmill.testing.inputs import write_inputs
@@ -68,10 +69,49 @@ def test_translation_actors_take_the_gpus_when_there_are_any(tmp_path: Path, gpu
 def test_batches_keep_every_actor_busy_and_translation_efficient():
     cpu, gpu = {"pool": "cpu", "batch_size": 32}, {"pool": "gpu", "batch_size": 256}
     assert batch_size(cpu, 20, actors=2) == 10  # a small run: one batch per actor, none idles
-    assert batch_size(cpu, 1000, actors=2) == 125  # four batches per actor: they finish together
+    assert batch_size(cpu, 4000, actors=2) == 125  # sixteen batches per actor: they finish together
     assert batch_size(cpu, 200, actors=2) == 32  # not below the task-overhead floor
     assert batch_size(cpu, 10**6, actors=16) == 256  # nor above translation's own batch
     assert batch_size(gpu, 10**6, actors=2) == 256 and batch_size(gpu, 100, actors=2) == 50
+
+
+class _SlowHeadRay:
+    """Stands in for Ray: actors that echo their batch, and a cluster on which the first batch
+    finishes only when nothing else is running (a batch of pages to translate among quick ones)."""
+
+    def __init__(self):
+        self.sent: list[int] = []  # first document of each batch, in the order sent
+        self.sent_when_head_finished: int | None = None
+
+    def actor(self):
+        def remote(step_index, payload):
+            batch = pickle.loads(payload)
+            self.sent.append(batch[0])
+            return batch[0]  # the "object ref"
+
+        return type("Actor", (), {"run": type("Method", (), {"remote": staticmethod(remote)})})()
+
+    def wait(self, refs, num_returns=1):
+        others = [r for r in refs if r != 0]
+        return ([others[0]] if others else [0]), []
+
+    def get(self, ref):
+        if ref == 0:
+            self.sent_when_head_finished = len(self.sent)
+        return pickle.dumps(([ref, ref + 1], []))
+
+
+def test_a_slow_batch_does_not_idle_the_other_actors_and_order_is_kept():
+    fake = _SlowHeadRay()
+    engine = object.__new__(RayEngine)
+    engine.ray = fake
+    engine._pools = {"cpu": _Pool([fake.actor(), fake.actor()])}
+    engine._absorb = lambda *args: None
+    out = list(engine._step({"pool": "cpu", "index": 0, "batch_size": 2}, [], iter(range(20))))
+    assert out == list(range(20))  # handed on in input order
+    # every other batch was sent (and finished) while the first one was still running; handing
+    # the batches on in order must not hold new work back from the free actor
+    assert fake.sent_when_head_finished == 10
 
 
 def test_engine_ray_without_ray_installed_is_a_clear_error(tmp_path: Path, monkeypatch):
