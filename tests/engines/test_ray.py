@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from babelmill.config import load_config
-from babelmill.engines.ray import RayEngine, _Pool, batch_size, plan, pool_options, steps
+from babelmill.engines.ray import IN_FLIGHT, RayEngine, _Pool, batch_size, plan, pool_options, steps
 from babelmill.report.progress import RunProgress
 from babelmill.run import RunError, RunOptions, build_stages, run_pipeline
 from babelmill.testing.inputs import write_inputs
@@ -76,29 +76,31 @@ def test_batches_keep_every_actor_busy_and_translation_efficient():
 
 
 class _SlowHeadRay:
-    """Stands in for Ray: actors that echo their batch, and a cluster on which the first batch
-    finishes only when nothing else is running (a batch of pages to translate among quick ones)."""
+    """Stands in for Ray: actors that echo their batch, and a cluster on which a step's first
+    batch finishes only when nothing else is running (a batch of pages to translate among quick
+    ones)."""
 
     def __init__(self):
-        self.sent: list[int] = []  # first document of each batch, in the order sent
-        self.sent_when_head_finished: int | None = None
+        self.batches: dict[tuple[int, int], list[int]] = {}  # "object ref" -> its batch
+        self.sent_when_head_finished: dict[int, int] = {}  # step -> batches sent by then
 
     def actor(self):
         def remote(step_index, payload):
             batch = pickle.loads(payload)
-            self.sent.append(batch[0])
-            return batch[0]  # the "object ref"
+            ref = (step_index, batch[0])
+            self.batches[ref] = batch
+            return ref
 
         return type("Actor", (), {"run": type("Method", (), {"remote": staticmethod(remote)})})()
 
     def wait(self, refs, num_returns=1):
-        others = [r for r in refs if r != 0]
-        return ([others[0]] if others else [0]), []
+        quick = [r for r in refs if r[1] != 0]
+        return ([quick[0]] if quick else [refs[0]]), []
 
     def get(self, ref):
-        if ref == 0:
-            self.sent_when_head_finished = len(self.sent)
-        return pickle.dumps(([ref, ref + 1], []))
+        if ref[1] == 0:
+            self.sent_when_head_finished[ref[0]] = sum(1 for r in self.batches if r[0] == ref[0])
+        return pickle.dumps((self.batches[ref], []))
 
 
 def test_a_slow_batch_does_not_idle_the_other_actors_and_order_is_kept():
@@ -107,11 +109,16 @@ def test_a_slow_batch_does_not_idle_the_other_actors_and_order_is_kept():
     engine.ray = fake
     engine._pools = {"cpu": _Pool([fake.actor(), fake.actor()])}
     engine._absorb = lambda *args: None
-    out = list(engine._step({"pool": "cpu", "index": 0, "batch_size": 2}, [], iter(range(20))))
-    assert out == list(range(20))  # handed on in input order
-    # every other batch was sent (and finished) while the first one was still running; handing
+    first, second = ({"pool": "cpu", "index": i, "batch_size": 2} for i in (0, 1))
+    # two steps on one pool, the second fed by the first, as a segment chain after a driver stage
+    out = list(engine._step(second, [], engine._step(first, [], iter(range(20)))))
+    assert out == list(range(20))  # every document, handed on in input order
+    # every other batch of a step was sent (and finished) while its first one still ran: handing
     # the batches on in order must not hold new work back from the free actor
-    assert fake.sent_when_head_finished == 10
+    assert fake.sent_when_head_finished == {0: 10, 1: 10}
+    # the steps of a chain share the pool: actors full of another step's batches do not end this one
+    engine._pools["cpu"].busy = [IN_FLIGHT, IN_FLIGHT]
+    assert list(engine._step({"pool": "cpu", "index": 2, "batch_size": 3}, [], iter(range(7)))) == list(range(7))
 
 
 def test_engine_ray_without_ray_installed_is_a_clear_error(tmp_path: Path, monkeypatch):

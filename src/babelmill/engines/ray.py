@@ -324,8 +324,9 @@ class RayEngine:
     ) -> Iterator[Document]:
         """Send ``docs`` through one step in batches and hand them on in input order.
 
-        Each actor has up to :data:`IN_FLIGHT` batches queued or running; a new batch goes out as
-        soon as any actor has room, whichever batch finished, so a slow batch at the head of the
+        The step keeps :data:`IN_FLIGHT` batches per actor queued or running (each to the least busy
+        actor of the pool, which the steps of a segment chain share); a new one goes out as soon
+        as any of them finished, whichever it was, so a slow batch at the head of the
         order only holds back the *handing on* (its successors wait, finished, in ``done``), never
         the other actors. At most :data:`AHEAD_PER_ACTOR` batches per actor are out or waiting,
         which bounds the driver's memory. Statistics are absorbed in input order too, so the
@@ -335,12 +336,12 @@ class RayEngine:
         by_key = {s.key: s for s in stages}
         running: dict[Any, tuple[int, int]] = {}  # object ref -> (batch number, actor)
         done: dict[int, bytes] = {}  # finished batches waiting for their turn
-        ahead = AHEAD_PER_ACTOR * len(pool.actors)
+        depth, ahead = IN_FLIGHT * len(pool.actors), AHEAD_PER_ACTOR * len(pool.actors)
         source = iter(docs)
         sent = handed = 0
         more = True
         while True:
-            while more and min(pool.busy) < IN_FLIGHT and sent - handed < ahead:
+            while more and len(running) < depth and sent - handed < ahead:
                 batch = list(itertools.islice(source, step["batch_size"]))
                 if not batch:
                     more = False
