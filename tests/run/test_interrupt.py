@@ -97,3 +97,43 @@ def test_sigint_and_sigterm_stop_cleanly_and_the_rerun_gives_the_uninterrupted_c
     subprocess.run(cmd, env=_env(), cwd=REPO, check=True, capture_output=True)
     assert (out / "corpus.jsonl").read_bytes() == (reference / "corpus.jsonl").read_bytes()
     assert (out / "rejected.jsonl").read_bytes() == (reference / "rejected.jsonl").read_bytes()
+
+
+WARM_UP_STOPPED = r"""
+import os, subprocess, sys
+from babelmill import interrupt
+from babelmill.detect.langid import LanguageIdentifier
+
+identifier = LanguageIdentifier()
+calls = []
+
+
+def between():
+    calls.append(1)
+    if len(calls) == 2:  # one language loaded: a real SIGINT lands while lingua loads the next
+        subprocess.Popen(["sh", "-c", f"sleep 0.02; kill -INT {os.getpid()}"])
+    interrupt.check()
+
+
+with interrupt.signals_stop_run():
+    try:
+        identifier.warm_up(between)
+    except interrupt.Interrupted as stop:
+        print("stopped", stop.name, len(calls), len(identifier.languages))
+        sys.exit(0)
+print("not stopped", len(calls), len(identifier.languages))
+"""
+
+
+def test_a_stop_during_the_language_model_load_waits_for_one_language_only():
+    """lingua holds the GIL while it loads its models, so a signal is handled only when a load
+    returns: the warm-up loads one language at a time and checks for a stop in between, so a
+    Ctrl-C at the start of detection waits for one language's models, not for all fifteen."""
+    pytest.importorskip("lingua")
+    done = subprocess.run([sys.executable, "-c", WARM_UP_STOPPED], env=_env(), cwd=REPO, capture_output=True,
+                          text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    word, name, calls, languages = done.stdout.split()
+    assert (word, name) == ("stopped", "SIGINT")
+    # the signal arrived during the second language's load and was acted on right after it
+    assert 3 <= int(calls) <= 4 < int(languages), done.stdout

@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -153,6 +154,25 @@ class _LinguaModel:
             return cls._detectors[key]
 
     @classmethod
+    def preload(cls, language: str, low_accuracy: bool = False) -> bool:
+        """Load one language's models into lingua's process-wide model cache, which every
+        detector shares; ``False`` when lingua is not installed.
+
+        A detector loads the models of every language that fits a text at once (all the
+        Latin-script ones for a Latin text: seconds), holding the GIL throughout; loading them a
+        language at a time gives the caller a point between languages to act on a stop request.
+        """
+        try:
+            from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+        except ImportError:
+            return False
+        builder = LanguageDetectorBuilder.from_languages(Language.from_iso_code_639_1(IsoCode639_1.from_str(language)))
+        if low_accuracy:
+            builder = builder.with_low_accuracy_mode()
+        builder.with_preloaded_language_models().build()
+        return True
+
+    @classmethod
     def probabilities(
         cls, text: str, languages: tuple[str, ...], low_accuracy: bool = False
     ) -> dict[str, float] | None:
@@ -162,22 +182,6 @@ class _LinguaModel:
         return {
             r.language.iso_code_639_1.name.lower(): float(r.value) for r in det.compute_language_confidence_values(text)
         }
-
-
-# Texts that make lingua load, at once, every model a run will use: it loads a language's models
-# when a text's letters fit that language, and a text under 120 characters uses its 1- to 5-gram
-# models where a longer one uses trigrams only. So: a short and a long text in plain Latin
-# letters (every Latin-script language fits them), and Han, kana, Hangul and Cyrillic ones.
-WARM_UP_TEXTS = (
-    "the council met",
-    "The council met on Tuesday and voted on the new bridge; der Rat hat heute abgestimmt, "
-    "and the mayor said it would open in spring next year.",
-    "公司的高光时刻已经过去",
-    "创始团队出走殆尽，公司的高光时刻已经过去。记者在北京采访了多位员工，他们表示对未来感到担忧。" * 3,
-    "ひらがなとカタカナ",
-    "한국어 문장입니다",
-    "Привет, мир",
-)
 
 
 def lingua_available() -> bool:
@@ -220,16 +224,20 @@ class LanguageIdentifier:
         self.max_chars = max_chars
         self.lingua_low_accuracy = lingua_low_accuracy
 
-    def warm_up(self) -> None:
-        """Load lingua's models now rather than at the first text that needs each of them.
+    def warm_up(self, between: Callable[[], None] | None = None) -> None:
+        """Load lingua's models now, one language at a time, rather than at the first text that
+        needs each of them (every Latin-script language at once, seconds).
 
-        Loading takes seconds (more on a busy machine) inside lingua, which holds the GIL
-        meanwhile, so a stop request (SIGINT) cannot be handled until it ends; loading all at
-        the first batch keeps that pause at the start of detection instead of anywhere in a run.
+        lingua holds the GIL while it loads, so a signal handler only runs between two
+        languages; ``between`` (e.g. the run's stop check) is called there, so a stop request
+        waits for one language's models (the largest take a fraction of a second), not all.
         """
-        if self.use_lingua:
-            for text in WARM_UP_TEXTS:
-                _LinguaModel.probabilities(text, self.languages, self.lingua_low_accuracy)
+        if not self.use_lingua:
+            return
+        for language in self.languages:
+            if between is not None:
+                between()
+            _LinguaModel.preload(language, self.lingua_low_accuracy)
 
     @property
     def name(self) -> str:

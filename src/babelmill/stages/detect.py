@@ -25,6 +25,7 @@ from pathlib import Path
 
 from babelmill.detect.detector import DetectConfig, DocumentDetector
 from babelmill.document import Document
+from babelmill.interrupt import check as check_interrupt
 from babelmill.stage import Stage
 
 
@@ -45,10 +46,10 @@ class DetectStage(Stage):
 
     def process_batch(self, docs: list[Document]) -> Iterable[Document]:
         if not self._warm:
-            # lingua holds the GIL while it loads (seconds): a stop request waits for it, so
-            # it happens here once rather than at whichever later text first needs a model
+            # lingua holds the GIL while it loads (seconds in all): loading here, a language at
+            # a time with a stop check between, keeps a stop request from waiting for all of it
             self._warm = True
-            self.detector.identifier.warm_up()
+            self.detector.identifier.warm_up(between=check_interrupt)
         yield from super().process_batch(docs)
 
     def process(self, doc: Document) -> Iterable[Document]:
