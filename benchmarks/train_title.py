@@ -36,13 +36,14 @@ import time
 import unicodedata
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from babelmill.clean.title import TitleModel, page_lines, verdicts_of  # noqa: E402
+from babelmill.clean.title import TitleModel, page_lines, pooled_choice, verdicts_of  # noqa: E402
 from babelmill.clean.title_candidates import _shaped, candidates, probs_of  # noqa: E402
 from babelmill.document import Document  # noqa: E402
 from babelmill.stages.repair import RepairConfig, repair_text  # noqa: E402
@@ -51,6 +52,7 @@ from babelmill.stages.strip import StripConfig, StripStage  # noqa: E402
 DEFAULT_OUT = ROOT / "src" / "babelmill" / "data" / "title.json"
 L2_GRID = (1.0, 3.0, 10.0)
 FOLDS = 5
+_REPAIR = RepairConfig()
 
 
 def find_dev(arg: Path | None) -> Path | None:
@@ -60,8 +62,16 @@ def find_dev(arg: Path | None) -> Path | None:
     return None
 
 
+# a curly quote or dash (UTF-8 E2 80 xx) read as Windows-1252 with its undecodable bytes turned
+# into "?" ("Watersâ??"): the lossy mojibake ftfy cannot undo; it stands for one punctuation mark
+_LOSSY_PUNCT = re.compile("\u00e2[\u0080-\u00bf\u20ac\u201a-\u201e\u2122\u0153?]?\\?")
+
+
 def norm(text: str) -> str:
-    t = unicodedata.normalize("NFKC", text).casefold()
+    """Both sides of a match: encoding repaired (as the pages are), NFKC, case-folded,
+    punctuation and spaces squeezed."""
+    t = _LOSSY_PUNCT.sub(" ", repair_text(text, _REPAIR)[0])
+    t = unicodedata.normalize("NFKC", t).casefold()
     return " ".join(re.sub(r"[^\w]+", " ", t).split())
 
 
@@ -133,6 +143,7 @@ def collect(dev: Path, quick: bool = False) -> list[dict]:
                 "rule_title": doc.metadata.get("title"),
                 "simple_title": simple_baseline(lines, verdicts),
                 "texts": [c.line.text for c in cands],
+                "index": [c.index for c in cands],
                 "feats": [c.features for c in cands],
                 "labels": [title_match(c.line.text, truth) for c in cands],
             }
@@ -243,21 +254,21 @@ def train(pages: list[dict], names: list[str], l2: float) -> TitleModel:
 
 def predict(model: TitleModel, page: dict) -> tuple[str | None, float, bool, bool]:
     """(best candidate's text, its probability, whether it is the headline, whether it beats
-    the "no title" option, i.e. is emitted)."""
+    the "no title" option, i.e. is emitted). Candidates with the same text (a headline printed
+    twice) pool their probability, as :func:`babelmill.clean.title.choose_title` does."""
     if not len(page["X"]):
         return None, 0.0, False, False
     mean, scale, w = np.array(model.mean), np.array(model.scale), np.array(model.weights)
     s = ((page["X"] - mean) / scale) @ w
-    k = int(np.argmax(s))
-    top = max(s[k], model.no_title_score)
-    total = np.exp(s - top).sum() + np.exp(model.no_title_score - top)
-    return page["texts"][k], float(np.exp(s[k] - top) / total), bool(page["y"][k]), bool(s[k] > model.no_title_score)
+    k, share, emitted = pooled_choice(page["texts"], s.tolist(), model.no_title_score)
+    return page["texts"][k], share, bool(page["y"][k]), emitted
 
 
 def choose_l2(pages: list[dict], names: list[str], k: int = 4) -> float:
     """Inner site-grouped CV on ``pages``: the L2 strength with the best accuracy (ties: the first)."""
     folds = site_folds(pages, k)
-    best = (-1.0, L2_GRID[0])
+    matrices(pages, names)
+    best = (-1, L2_GRID[0])
     for l2 in L2_GRID:
         right = 0
         for f in range(k):
@@ -271,16 +282,23 @@ def choose_l2(pages: list[dict], names: list[str], k: int = 4) -> float:
     return best[1]
 
 
-def cross_validate(pages: list[dict], show_misses: bool = False, l2: float | None = None) -> dict[str, float]:
+def cross_validate(
+    pages: list[dict], show_misses: bool = False, l2: float | None = None, fixed: list[str] | None = None
+) -> dict[str, Any]:
     """Held-out figures of the learned model (site-grouped CV; the L2 strength chosen by inner
-    CV on each training part unless ``l2`` is given) and of the baselines."""
+    CV on each training part unless ``l2`` is given; the features of the shipped model when
+    ``fixed`` names them) and of the baselines."""
     names = feature_names(pages)
-    matrices(pages, names)
     folds = site_folds(pages, FOLDS)
     right = emitted = 0
+    chosen = []
     for f in range(FOLDS):
         train_pages = [p for p, g in zip(pages, folds, strict=True) if g != f]
-        model = train(train_pages, names, l2 if l2 is not None else choose_l2(train_pages, names))
+        subset = fixed or names
+        strength = l2 if l2 is not None else choose_l2(train_pages, subset)
+        matrices(pages, subset)
+        chosen.append((len(subset), strength))
+        model = train(train_pages, subset, strength)
         for p, g in zip(pages, folds, strict=True):
             if g != f:
                 continue
@@ -301,6 +319,7 @@ def cross_validate(pages: list[dict], show_misses: bool = False, l2: float | Non
         "title_rule_acc": sum(title_match(p["rule_title"], p["truth"]) for p in pages) / max(1, n),
         "title_simple_acc": sum(title_match(p["simple_title"], p["truth"]) for p in pages) / max(1, n),
         "pages": n,
+        "chosen": chosen,
         "sites": len({p["site"] for p in pages}),
     }
 
@@ -309,10 +328,11 @@ def title_benchmark(dev: Path, quick: bool = False) -> dict[str, float]:
     """The figures ``benchmarks/clean.py`` reports: nested CV on all l3s-gn1 pages, or with
     ``quick`` a third of them with the shipped model's L2 strength (no inner CV)."""
     pages = collect(dev, quick=quick)
-    l2 = None
+    l2, fixed = None, None
     if quick and DEFAULT_OUT.is_file():
-        l2 = float(json.loads(DEFAULT_OUT.read_text(encoding="utf-8"))["l2"])
-    return cross_validate(pages, l2=l2)
+        shipped = json.loads(DEFAULT_OUT.read_text(encoding="utf-8"))
+        l2, fixed = float(shipped["l2"]), list(shipped["features"])
+    return cross_validate(pages, l2=l2, fixed=fixed)
 
 
 def feature_names(pages: list[dict]) -> list[str]:
@@ -321,7 +341,6 @@ def feature_names(pages: list[dict]) -> list[str]:
 
 def final_model(pages: list[dict]) -> dict:
     names = feature_names(pages)
-    matrices(pages, names)
     l2 = choose_l2(pages, names, k=FOLDS)
     model = train(pages, names, l2)
     return {
@@ -373,6 +392,7 @@ def main() -> int:
         f"  learned model: accuracy {cv['title_acc']:.3f}  precision {cv['title_precision']:.3f}  "
         f"coverage {cv['title_coverage']:.3f}  (a candidate matches the headline: {cv['title_oracle']:.3f})"
     )
+    print(f"  per outer fold, inner CV chose (features, L2): {cv['chosen']}")
     print(f"  rule-based extractor: {cv['title_rule_acc']:.3f}   nearest heading above the body: "
           f"{cv['title_simple_acc']:.3f}")  # fmt: skip
     status = 0 if args.quick else write_or_check(args.out, final_model(pages), args.check)

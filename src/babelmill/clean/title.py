@@ -113,12 +113,28 @@ def choose_title(
     cands = candidates(lines, verdicts, repeats, probs)
     if not cands:
         return None, 0.0
-    scores = [model.score(c.features) for c in cands]
-    shares = model.probabilities([c.features for c in cands])
-    k = max(range(len(cands)), key=lambda j: scores[j])
-    if scores[k] <= model.no_title_score:
-        return None, shares[k]
-    return cands[k], shares[k]
+    k, share, emitted = pooled_choice([c.line.text for c in cands], [model.score(c.features) for c in cands],
+                                      model.no_title_score)  # fmt: skip
+    return (cands[k] if emitted else None), share
+
+
+def pooled_choice(texts: list[str], scores: list[float], no_title_score: float) -> tuple[int, float, bool]:
+    """The headline among scored candidate lines: lines with the same text (a headline printed
+    twice) pool their softmax shares. Returns (index of the best text's highest-scoring line,
+    the text's share, whether it outscores the "no title" option)."""
+    top = max([*scores, no_title_score])
+    pooled: dict[str, float] = {}
+    best_line: dict[str, int] = {}
+    for j, (text, sc) in enumerate(zip(texts, scores, strict=True)):
+        key = norm_key(text)
+        pooled[key] = pooled.get(key, 0.0) + math.exp(sc - top)
+        if key not in best_line or sc > scores[best_line[key]]:
+            best_line[key] = j
+    null = math.exp(no_title_score - top)
+    # the best text; ties go to the text whose best line comes first
+    key = max(pooled, key=lambda t: (pooled[t], -best_line[t]))
+    total = sum(pooled.values()) + null
+    return best_line[key], pooled[key] / total, pooled[key] > null
 
 
 def page_lines(text: str) -> list[Line]:

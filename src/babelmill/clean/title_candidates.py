@@ -12,11 +12,12 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from babelmill.clean.dates import parse_date
-from babelmill.clean.lines import Line, script_of
-from babelmill.clean.repeats import content_stems, line_key
+from babelmill.clean.lines import Line, script_of, stoplists
+from babelmill.clean.repeats import content_stems, line_key  # noqa: F401 (content_stems: CJK bigrams)
 
 WINDOW_BEFORE = 40
 WINDOW_AFTER = 20
@@ -122,7 +123,7 @@ def candidates(
     long_first = next((i for i in kept if lines[i].weq >= 25), b0)
     # the body's words, each with the number of kept lines it is in (a kept candidate's own
     # words do not count as the body's: its overlap would be 1 by construction)
-    stems_of = {i: content_stems(lines[i].text) for i in kept}
+    stems_of = {i: topic_stems(lines[i].text) for i in kept}
     body_count: dict[str, int] = {}
     for i in kept:
         for w in stems_of[i]:
@@ -157,13 +158,13 @@ def candidates(
         if not _rule_ok(rule) or not ln.words or ln.weq > 40 or ln.url_share > 0.3 or _sentence(ln):
             continue
         text = ln.text
-        stems = content_stems(text)
+        stems = topic_stems(text)
         near = [verdicts.get(lines[j].n, (None, None))[0] for j in range(i + 1, min(n, i + 4))]
         above = [verdicts.get(lines[j].n, (None, None))[0] for j in range(max(0, i - 2), i)]
         below_p = [lp[j] for j in range(i + 1, min(n, i + 4))]
         above_p = [lp[j] for j in range(max(0, i - 3), i)]
         np_i = next_para[i + 1]
-        next_stems = content_stems(lines[np_i].text) if np_i is not None and np_i - i <= 30 else set()
+        next_stems = topic_stems(lines[np_i].text) if np_i is not None and np_i - i <= 30 else set()
         bare = text.rstrip(_QUOTES)
         short_nb = sum(1 for d in (-2, -1, 1, 2) if 0 <= i + d < n and lines[i + d].weq <= 3)
         rank = sum(1 for j in shaped if i < j < b0) if i < b0 else -1
@@ -234,6 +235,36 @@ def candidates(
     return out
 
 
+# function words that carry no topic. The English list of the ``stop-words`` package (which
+# ``content_stems`` uses) holds 1,300 words, "microsoft", "opens", "cases" and "new" among them,
+# so a headline such as "EU opens new cases against Microsoft" had no content words at all.
+# Here only its short words (4 letters or fewer) and these common longer function words count.
+_LONG_FUNCTION = frozenset(
+    "about above after again against among because before being below between could during every "
+    "having other others their there these those through under until where which while would should "
+    "since within without whose itself yourself themselves another".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _function_words() -> frozenset[str]:
+    english = stoplists().get("english", frozenset())
+    short = {w for w in english if len(w) <= 4}
+    others = frozenset().union(*(v for k, v in stoplists().items() if k != "english"))
+    return frozenset(short | _LONG_FUNCTION | others)
+
+
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def topic_stems(text: str) -> set[str]:
+    """Stems of a line's topic words (5-letter prefixes; CJK as ``content_stems`` splits it)."""
+    if script_of(text) == "cjk":
+        return content_stems(text)
+    stops = _function_words()
+    return {w[:5] for w in _TOKEN.findall(text.casefold()) if (len(w) >= 3 or w.isdigit()) and w not in stops}
+
+
 def _share(stems: set[str], other: set[str]) -> float:
     return len(stems & other) / len(stems) if stems else 0.0
 
@@ -280,7 +311,7 @@ def _main_start(lines: list[Line], kept: list[int]) -> int:
 
 
 def _on_topic(ln: Line, first: set[str]) -> bool:
-    st = content_stems(ln.text)
+    st = topic_stems(ln.text)
     return bool(st) and len(st & first) >= 0.3 * len(st)
 
 
