@@ -11,8 +11,9 @@ pages in one batch, so the site-repetition counts are those a run would have) wi
 title off; the candidate lines of :mod:`babelmill.clean.title` are labelled by the headline
 match below, and an L2-regularised conditional logit (numpy Newton steps, standardised features) scores them.
 
-Match (also the benchmark's): after NFKC, case-folding and squeezing punctuation, the two are
-equal, or one contains the other and is at least 80% of its length.
+Match (also the benchmark's): both sides' encoding repaired as the pages' is (the truth files are
+raw), then NFKC, case-folding and squeezing punctuation; the two are equal, or one contains the
+other and is at least 80% of its length.
 
 The model is a conditional logit: a softmax over the page's candidates and a "no title" option
 whose score is learned from the pages where no line matches the headline; the title is null when

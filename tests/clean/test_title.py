@@ -106,3 +106,51 @@ def test_title_is_stable_under_more_menu_lines(n_chrome: int) -> None:
     headline = "Council passes budget after six-hour debate"
     doc = strip("\n".join([*CHROME[:n_chrome], headline, *ART]))
     assert doc.metadata.get("title") == headline
+
+
+def test_topic_words_keep_the_names_and_verbs_of_a_headline() -> None:
+    """The overlap features count a headline's topic words: the stop-words English list alone
+    would drop "opens", "cases" and "Microsoft" and leave this headline without any."""
+    from babelmill.clean.title_candidates import topic_stems
+
+    assert topic_stems("EU opens new cases against Microsoft") == {"opens", "cases", "micro"}
+    assert topic_stems("The of and with from") == set()
+
+
+def test_a_quoted_sentence_is_never_a_candidate() -> None:
+    quote = '"We are pleased with the outcome of the vote tonight," the mayor said.'
+    dek = "'Rapper's attorney reportedly says the damage will have dire consequences.'"
+    headline = "Council passes budget after six-hour debate"
+    text = "\n".join([*CHROME, headline, dek, quote, *ART])
+    doc = strip(text, learned_title=False)
+    texts = {c.line.text for c in candidates(page_lines(text), verdicts_of(doc.blocks, doc.removed))}
+    assert headline in texts
+    assert quote not in texts and dek not in texts
+
+
+def test_a_headline_printed_twice_pools_its_probability() -> None:
+    from babelmill.clean.title import pooled_choice
+
+    # two copies of one text at 1.0 each outweigh a single line at 1.5 (2e > e^1.5)
+    k, share, emitted = pooled_choice(["Budget passes", "Other story", "• Budget passes"], [1.0, 1.5, 1.0], -5.0)
+    assert k == 0 and emitted
+    assert share > 0.5
+    # the "no title" option still wins over a pooled text that scores lower
+    assert pooled_choice(["A", "A"], [0.0, 0.0], 2.0)[2] is False
+
+
+def test_the_articles_byline_anchors_candidates_below_kept_teasers() -> None:
+    """A headline next to the article's byline is a candidate even when kept teasers and
+    headings above it hold every body anchor (the first kept block, the first long paragraph
+    and the longest kept run all start 70 lines above it)."""
+    teaser = (
+        "Teaser about another product with enough words in it to read like a paragraph of text that someone kept "
+        "on the page above the article it belongs to"
+    )
+    headline = "Storage vendor unveils an array for small businesses"
+    rows = [teaser] * 10 + [f"Link number {i}" for i in range(60)] + [headline, "By Dan Muse", *ART]
+    lines = page_lines("\n".join(rows))
+    verdicts = {ln.n: (None, "paragraph" if ln.weq >= 10 else "heading") for ln in lines}
+    verdicts[lines[71].n] = ("metadata_author", None)
+    texts = {c.line.text for c in candidates(lines, verdicts)}
+    assert headline in texts

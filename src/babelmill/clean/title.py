@@ -18,8 +18,9 @@ in ``benchmarks/TITLE.md``) over features of
 Candidates are the page's first lines and those from ``WINDOW_BEFORE`` lines above the first
 kept block to ``WINDOW_AFTER`` below it. A line that a rule or the site's repetition classified
 as page chrome (navigation, share bars, prompts, bylines, dates, breadcrumbs) is never a
-candidate. The best candidate becomes the title when it outscores the "no title" option (whose
-score is learned from pages where no line is the headline); otherwise the title is null.
+candidate. Lines with the same text pool their probability (a headline printed twice); the best
+text becomes the title when it outscores the "no title" option (whose score is learned from
+pages where no line is the headline); otherwise the title is null.
 
 :func:`apply_title` writes the choice into a :class:`~babelmill.clean.cleaner.CleanResult`: the
 line leaves the body (``metadata_title``) and ``metadata["title_probability"]`` records the score.
@@ -106,7 +107,8 @@ def choose_title(
     model: TitleModel | None = None,
     probs: dict[int, float] | None = None,
 ) -> tuple[Candidate | None, float]:
-    """The best candidate and its probability; None when the "no title" option scores higher."""
+    """The best candidate (the best line of the best text) and its text's probability; None when
+    the "no title" option scores higher."""
     model = model or default_model()
     if model is None:
         return None, 0.0

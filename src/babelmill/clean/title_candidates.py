@@ -120,6 +120,7 @@ def candidates(
     index_of = {ln.n: i for i, ln in enumerate(lines)}
     kept = sorted(index_of[n] for n, (_, kind) in verdicts.items() if kind is not None and n in index_of)
     b0 = kept[0] if kept else 0
+    kept_set = set(kept)
     long_first = next((i for i in kept if lines[i].weq >= 25), b0)
     # the body's words, each with the number of kept lines it is in (a kept candidate's own
     # words do not count as the body's: its overlap would be 1 by construction)
@@ -141,7 +142,14 @@ def candidates(
         window |= set(range(max(0, anchor - WINDOW_BEFORE), min(n, anchor + WINDOW_AFTER + 1)))
     # a headline stands next to the article's date or byline: the first few of those above the body
     marks = [i for i in range(min(n, main + WINDOW_AFTER)) if verdicts.get(lines[i].n, (None, None))[0] in _META]
-    for i in marks[:4]:
+    # ...and the first date or byline (anywhere) that a long kept paragraph follows within three
+    # lines: the article's own, when kept ads or teasers above it hold the body's anchors
+    signed = next(
+        (i for i in range(n) if verdicts.get(lines[i].n, (None, None))[0] in _META
+         and any(j in kept_set and lines[j].weq >= 25 for j in range(i + 1, min(n, i + 4)))),
+        None,
+    )  # fmt: skip
+    for i in marks[:4] + ([signed] if signed is not None else []):
         window |= set(range(max(0, i - DATE_REACH), min(n, i + DATE_REACH + 1)))
     lp = [_line_p(lines[i], verdicts, probs) for i in range(n)]
     # the first kept paragraph at or below each line (its stems: the story that line heads)
@@ -334,9 +342,14 @@ def _head_near(lines: list[Line], i: int, rng: range, first: set[str], verdicts:
 
 
 def _sentence(ln: Line) -> bool:
-    """A sentence of 8+ words closed by a full stop: body text, not a headline."""
+    """A sentence of 8+ words closed by a full stop, or a quoted sentence closed by a full stop,
+    "!" or "?" (a quote from the body or a dek: 308 such candidate lines on the dev pages, none
+    of them the headline): body text, not a headline."""
     t = ln.text.rstrip()
-    return ln.n_words >= 8 and t.endswith(".") and not t.endswith("..")
+    bare = t.rstrip(_QUOTES)
+    if ln.n_words < 8 or bare.endswith(".."):
+        return False
+    return bare.endswith(".") or (bare != t and bare.endswith(("!", "?")))
 
 
 def _shaped(ln: Line) -> bool:
