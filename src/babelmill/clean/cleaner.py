@@ -42,7 +42,7 @@ from babelmill.clean.lines import Line, doc_language, make_line, script_of, stri
 from babelmill.clean.metadata import extract_metadata, is_byline
 from babelmill.clean.model_step import apply_line_model, line_features
 from babelmill.clean.region import RegionFinder
-from babelmill.clean.repeats import line_key, repeated_paragraphs
+from babelmill.clean.repeats import repeated_paragraphs
 from babelmill.clean.rules import RuleSet
 from babelmill.clean.structure import NUMBERED, SENTENCE_END, Thresholds, classify_lines, heading_shaped
 from babelmill.document import Block
@@ -65,6 +65,9 @@ class CleanResult:
     verdicts: list[dict[str, Any]] = field(default_factory=list)
     #: the line model's feature rows (lines x FEATURES) when the cleaner was asked to keep them
     features: Any = None
+    #: the page's non-blank lines as the cleaner read them (:func:`split_lines`); the title and
+    #: coverage steps reuse them instead of reading the page again
+    lines: list[Line] = field(default_factory=list, repr=False)
 
     @property
     def text(self) -> str:
@@ -76,6 +79,21 @@ class CleanResult:
 
 def split_lines(text: str) -> list[Line]:
     return [make_line(i + 1, raw) for i, raw in enumerate(text.split("\n")) if raw.strip()]
+
+
+def _last_colon_before(lines: list[Line]) -> list[int]:
+    r"""Per line, the index of the nearest line above it whose text ends in ':' (-1000: none).
+
+    >>> _last_colon_before(split_lines("Ingredients:\nflour\nsugar"))
+    [-1000, 0, 0]
+    """
+    out = []
+    last = -1000
+    for i, ln in enumerate(lines):
+        out.append(last)
+        if ln.text.rstrip().endswith(":"):
+            last = i
+    return out
 
 
 class Cleaner:
@@ -95,7 +113,7 @@ class Cleaner:
 
     def clean(self, text: str, site_repeats: set[str] | None = None) -> CleanResult:
         lines = split_lines(text)
-        res = CleanResult()
+        res = CleanResult(lines=lines)
         if not lines:
             return res
         lang = doc_language(lines)
@@ -159,9 +177,7 @@ class Cleaner:
         # 4. site repetition
         if site_repeats:
             flagged = [
-                i
-                for i, ln in enumerate(lines)
-                if i not in decided and i not in quote_of and line_key(ln.text) in site_repeats
+                i for i, ln in enumerate(lines) if i not in decided and i not in quote_of and ln.key in site_repeats
             ]
             good = [i for i, c in enumerate(classes) if c == "good" and i not in decided]
             if len([i for i in flagged if classes[i] == "good"]) * 2 > len(good):
@@ -178,8 +194,9 @@ class Cleaner:
         for i in boxed:
             decided.setdefault(i, "inline_box")
         keep: dict[int, str] = {}  # index -> block kind
-        runs = self._short_runs(lines, classes, decided, quote_of)
-        counts = Counter(line_key(ln.text) for ln in lines)
+        colon_before = _last_colon_before(lines)
+        runs = self._short_runs(lines, classes, decided, quote_of, colon_before)
+        counts = Counter(ln.key for ln in lines)
         for i, ln in enumerate(lines):
             if i in decided:
                 continue
@@ -212,11 +229,11 @@ class Cleaner:
             # short line inside the article
             if i in runs and not self.t.keep_inner_runs:
                 decided[i] = "navigation_run"
-            elif counts[line_key(ln.text)] > 1:
+            elif counts[ln.key] > 1:
                 decided[i] = "repeated_line"
             elif ln.text.rstrip().endswith(":"):
                 keep[i] = "paragraph"
-            elif ln.bullet or NUMBERED.match(ln.text) or self._after_intro(lines, i, decided):
+            elif ln.bullet or NUMBERED.match(ln.text) or self._after_intro(lines, i, decided, colon_before):
                 keep[i] = "list_item"
             elif ln.alpha_share < 0.5 and ln.weq < 2 and not any(ch for ch in ln.text if ord(ch) > 0x2000):
                 decided[i] = "symbol_line"
@@ -321,8 +338,11 @@ class Cleaner:
                     del decided[i]
                     keep[i] = "list_item"
 
-    def _after_intro(self, lines: list[Line], i: int, decided: dict[int, str]) -> bool:
-        """Short line in a list introduced by a line ending in ':'."""
+    def _after_intro(self, lines: list[Line], i: int, decided: dict[int, str], colon_before: list[int]) -> bool:
+        """Short line in a list introduced by a line ending in ':' (``colon_before``: see
+        :func:`_last_colon_before`; with none within reach the answer is no, without a look)."""
+        if i - colon_before[i] > 12:
+            return False
         j = i - 1
         while j >= 0 and i - j <= 12:
             if j in decided:
@@ -335,7 +355,9 @@ class Cleaner:
             j -= 1
         return False
 
-    def _short_runs(self, lines: list[Line], classes: list[str], decided: dict[int, str], quote_of: dict) -> set[int]:
+    def _short_runs(
+        self, lines: list[Line], classes: list[str], decided: dict[int, str], quote_of: dict, colon_before: list[int]
+    ) -> set[int]:
         """Indices in runs of >= nav_run short, non-list lines (menus, link lists, share bars)."""
         out: set[int] = set()
         run: list[int] = []
@@ -357,4 +379,4 @@ class Cleaner:
                 flush()
         flush()
         # a list introduced by "...:" is not a menu
-        return {i for i in out if not self._after_intro(lines, i, decided)}
+        return {i for i in out if not self._after_intro(lines, i, decided, colon_before)}

@@ -33,7 +33,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from babelmill.clean.lines import Line, make_line
+from babelmill.clean.lines import Line, make_line, text_weq
 
 ARTICLE_MAY_BE_LOST = "article_may_be_lost"
 LONG_PROSE_REMOVED = "long_prose_removed"
@@ -65,12 +65,21 @@ def prose_runs(lines: list[Line]) -> list[tuple[int, int, float]]:
     return runs
 
 
-def lost_features(lines: list[Line], blocks: list, removed: list) -> dict[str, float]:
-    """What the lost-article model sees of a cleaned page (all from the page and the verdicts)."""
+def lost_features(
+    lines: list[Line],
+    blocks: list,
+    removed: list,
+    kept_words: float | None = None,
+    runs: list[tuple[int, int, float]] | None = None,
+) -> dict[str, float]:
+    """What the lost-article model sees of a cleaned page (all from the page and the verdicts).
+    ``kept_words`` (the blocks' words) and ``runs`` (:func:`prose_runs`) when known already."""
     page_words = sum(ln.weq for ln in lines)
     kept_lines = {int(b.line) for b in blocks if getattr(b, "line", None) is not None}
-    kept_words = sum(make_line(0, b.text).weq for b in blocks)
-    runs = prose_runs(lines)
+    if kept_words is None:
+        kept_words = sum(text_weq(b.text) for b in blocks)
+    if runs is None:
+        runs = prose_runs(lines)
     rules = {int(r["line"]): str(r["rule"]) for r in removed}
     longest = max(runs, key=lambda r: r[2], default=None)
     prose_words = sum(w for _, _, w in runs)
@@ -145,15 +154,18 @@ def cleaning_report(
     lost_share: float = 0.5,
     lost_run_words: float = 80.0,
     model: LostModel | None | bool = True,
+    lines: list[Line] | None = None,
 ) -> dict[str, Any]:
     """``{"kept_share", "warnings", "longest_prose_words", "lost_probability"}`` for a cleaned page.
 
     ``model``: True for the shipped lost-article model, a :class:`LostModel`, or None/False for
-    the rule (``lost_probability`` is then null).
+    the rule (``lost_probability`` is then null). ``lines``: the page's non-blank lines when the
+    caller has them already (the cleaner's, :attr:`CleanResult.lines`), else read from ``text``.
     """
-    lines = [make_line(i + 1, raw) for i, raw in enumerate(text.split("\n")) if raw.strip()]
+    if lines is None:
+        lines = [make_line(i + 1, raw) for i, raw in enumerate(text.split("\n")) if raw.strip()]
     page_words = sum(ln.weq for ln in lines)
-    kept_words = sum(make_line(0, b.text).weq for b in blocks)
+    kept_words = sum(text_weq(b.text) for b in blocks)
     share = min(1.0, kept_words / page_words) if page_words else 0.0
     runs = prose_runs(lines)
     longest = max((w for _, _, w in runs), default=0.0)
@@ -162,7 +174,7 @@ def cleaning_report(
     lost_model = default_lost_model() if model is True else (model or None)
     prob: float | None = None
     if lost_model is not None:
-        prob = lost_model.probability(lost_features(lines, blocks, removed))
+        prob = lost_model.probability(lost_features(lines, blocks, removed, kept_words, runs))
     # the model at its threshold, or the rule (the plain loss: a teaser kept, the article removed)
     fired = lost_model is not None and prob is not None and prob >= lost_model.threshold
     if fired or (longest >= lost_run_words and kept_words < lost_share * longest):

@@ -105,6 +105,7 @@ _STAMP = re.compile(
     r"|\bvor\s+\d{1,3}\s+(?:sekunden|minuten|stunden|tagen|wochen|monaten)\b|\d{1,2}時\d{1,2}分",
     re.IGNORECASE,
 )
+_DIGIT = re.compile(r"\d")
 # the words around a user comment: "X says:", "Reply", "Permalink", "Report abuse", "Antworten"
 _REPLY = re.compile(
     r"(?:\bsays|\bsaid|\bwrote|\bschrieb|\bmeint):?\s*$|^(?:reply|antworten|quote|zitieren|melden|flag)\b"
@@ -122,7 +123,7 @@ def comment_marks(texts: list[str]) -> np.ndarray:
     out = np.zeros((len(texts), len(MARKS)))
     for i, t in enumerate(texts):
         head = t[:200]
-        if _STAMP.search(head):
+        if _DIGIT.search(head) and _STAMP.search(head):  # every form of a stamp has a digit
             out[i, 0] = 1.0
         if _REPLY.search(head):
             out[i, 1] = 1.0

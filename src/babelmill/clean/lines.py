@@ -23,6 +23,7 @@ STOP_LANGS = ("english", "german", "french", "spanish", "italian", "dutch", "por
 
 
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_DIGITS = re.compile(r"\d+")
 
 
 def is_cjk(ch: str) -> bool:
@@ -101,6 +102,16 @@ class Line:
 
     latin_words: int = 0  # words without CJK characters
     _alpha: int = field(default=-1, repr=False, compare=False)
+    _key: str | None = field(default=None, repr=False, compare=False)
+    _title_share: float = field(default=-1.0, repr=False, compare=False)
+    _stems: set[str] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def key(self) -> str:
+        """:func:`line_key` of the line's text (computed once, on first use)."""
+        if self._key is None:
+            self._key = line_key(self.text)
+        return self._key
 
     @property
     def weq(self) -> float:
@@ -131,7 +142,7 @@ class Line:
     def alpha(self) -> int:
         """Letters in the line (counted once, on first use)."""
         if self._alpha < 0:
-            self._alpha = sum(1 for ch in self.text if ch.isalpha())
+            self._alpha = sum(map(str.isalpha, self.text))
         return self._alpha
 
     @property
@@ -141,9 +152,20 @@ class Line:
 
     @property
     def title_share(self) -> float:
-        """Share of words starting with a capital letter (menus and headings are Title Case)."""
-        ws = [w for w in self.words if w[:1].isalpha()]
-        return sum(1 for w in ws if w[:1].isupper()) / max(1, len(ws))
+        """Share of words starting with a capital letter (menus and headings are Title Case);
+        computed once, on first use."""
+        if self._title_share < 0:
+            ws = [w for w in self.words if w[:1].isalpha()]
+            self._title_share = sum(1 for w in ws if w[:1].isupper()) / max(1, len(ws))
+        return self._title_share
+
+    @property
+    def stems(self) -> set[str]:
+        """:func:`content_stems` of the line's text, computed once on first use (shared: do not
+        modify it)."""
+        if self._stems is None:
+            self._stems = _stems(self.text)
+        return self._stems
 
 
 def count_words(text: str) -> int:
@@ -155,18 +177,45 @@ def count_words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+def _may_hold_url(text: str) -> bool:
+    """False when :data:`_URL` cannot match: each of its forms holds a ``/`` (``http://``, a bare
+    domain's path) or ``www.``. Prose rarely has either, so most lines skip the search."""
+    return "/" in text or ("." in text and "www." in text.lower())
+
+
+def _counts(text: str) -> tuple[list[str], int, int]:
+    """``(words, CJK characters, words without CJK characters)`` of a stripped line."""
+    words = _WORD.findall(text)
+    if text.isascii():  # no CJK character can be in it
+        return words, 0, len(words)
+    cjk = len(_CJK.findall(text))
+    latin_words = sum(1 for w in words if not _CJK.search(w)) if cjk else len(words)
+    return words, cjk, latin_words
+
+
+def text_weq(text: str) -> float:
+    """``make_line(0, text).weq`` without the line's other features (cheap).
+
+    >>> text_weq("  Share this story (2 min) ") == make_line(0, "  Share this story (2 min) ").weq
+    True
+    """
+    _, cjk, latin_words = _counts(text.strip())
+    return latin_words + cjk / 1.5
+
+
 def make_line(n: int, raw: str) -> Line:
     text = raw.strip()
     bullet = bool(_BULLET.match(text)) and not text.startswith(("-> ", "—>"))
-    words = _WORD.findall(text)
-    cjk = len(_CJK.findall(text))
-    latin_words = sum(1 for w in words if not _CJK.search(w)) if cjk else len(words)
-    url_chars = sum(len(m.group(0)) for m in _URL.finditer(text))
+    words, cjk, latin_words = _counts(text)
+    url_chars = sum(len(m.group(0)) for m in _URL.finditer(text)) if _may_hold_url(text) else 0
     index = _stop_index()
     hits = dict.fromkeys(stoplists(), 0)
+    get = index.get
     for w in words:
-        for lang in index.get(w.lower(), ()):
-            hits[lang] += 1
+        langs = get(w.lower())
+        if langs:
+            for lang in langs:
+                hits[lang] += 1
     return Line(
         n=n,
         raw=raw,
@@ -178,6 +227,50 @@ def make_line(n: int, raw: str) -> Line:
         stop_hits=hits,
         latin_words=latin_words,
     )
+
+
+def line_key(text: str) -> str:
+    """Key for counting a line across pages: case-folded, digits and spaces squeezed.
+
+    >>> line_key("  Top 10   Stories ")
+    'top 0 stories'
+    """
+    t = _DIGITS.sub("0", text.casefold())
+    return " ".join(t.split())
+
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _all_stops() -> frozenset[str]:
+    return frozenset().union(*stoplists().values()) if stoplists() else frozenset()
+
+
+_HAN = re.compile("[\u4e00-\u9fff]")
+
+
+def _stems(text: str) -> set[str]:
+    stops = _all_stops()
+    out = set()
+    han = _HAN.search(text) is not None  # most lines have none: skip the per-word check
+    for w in _TOKEN.findall(text.casefold()):
+        if w in stops:
+            continue
+        if han and _HAN.search(w):
+            out.update(w[i : i + 2] for i in range(max(1, len(w) - 1)))  # CJK character bigrams
+        elif len(w) >= 3 or w.isdigit():
+            out.add(w[:5])  # crude stemming: "operation"/"operational" share a prefix
+    return out
+
+
+def content_stems(text: str) -> set[str]:
+    """Content-word stems of ``text`` (no function words; CJK as character bigrams).
+
+    >>> sorted(content_stems("The operational operation of the council"))
+    ['counc', 'opera']
+    """
+    return _stems(text)
 
 
 def strip_bullet(text: str) -> str:

@@ -12,7 +12,6 @@ import numpy as np
 from babelmill.clean.decide import fill_gaps
 from babelmill.clean.line_model import BASE, HARD_KINDS, LineModel, comment_marks, page_matrix
 from babelmill.clean.lines import Line
-from babelmill.clean.repeats import content_stems, line_key
 from babelmill.clean.structure import NUMBERED, SENTENCE_END, STATEMENT_END, block_kind
 
 
@@ -29,22 +28,25 @@ def line_features(
     longs = sorted(ln.stop_density() for ln in lines if ln.n_words >= 12 and ln.cjk < 10)
     median = longs[len(longs) // 2] if longs else 0.0
     uses_stop = median >= 0.1
-    counts = Counter(line_key(ln.text) for ln in lines)
+    counts = Counter(ln.key for ln in lines)
     cls_code = {"short": 0.0, "medium": 1.0, "good": 2.0}
     # topic: content words the line shares with the prose the structure step kept
-    stems = [content_stems(ln.text) if i not in step else set() for i, ln in enumerate(lines)]
+    stems = [ln.stems if i not in step else set() for i, ln in enumerate(lines)]
     ref = [i for i in keep if classes[i] == "good"] or [i for i, c in enumerate(classes) if c == "good"]
     in_ref = set(ref)
     pool: Counter[str] = Counter()
     for i in ref:
         pool.update(stems[i])
-    rows = np.zeros((len(lines), len(BASE)))
+    # one-hot of the step that removed a line (none: all zero)
+    no_step = (0.0,) * len(HARD_KINDS)
+    step_code = {k: tuple(float(k == h) for h in HARD_KINDS) for k in HARD_KINDS}
+    rows: list[tuple] = []
     for i, ln in enumerate(lines):
         t = ln.text
         end = t[-1:]
         n_chars = len(t)
         alpha = ln.alpha
-        digits = sum(1 for ch in t if ch.isdigit())
+        digits = sum(map(str.isdigit, t))
         stop = ln.stop_density()
         kind = step.get(i)
         nw = ln.n_words
@@ -54,35 +56,38 @@ def line_features(
             cohesion = sum(1 for st in own if pool[st] > mine) / len(own)
         else:
             cohesion = 0.0
-        rows[i] = (
-            math.log1p(ln.weq),
-            min(nw, 200),
-            math.log1p(n_chars),
-            ln.cjk / max(1, alpha),
-            stop,
-            min(stop / median, 3.0) if uses_stop else 1.0,
-            float(t.endswith(SENTENCE_END)),
-            float(t.endswith(STATEMENT_END)),
-            float(end in (":", "：")),
-            float(end in ("?", "？")),
-            ln.title_share,
-            alpha / max(1, n_chars - t.count(" ")),
-            digits / max(1, n_chars),
-            ln.url_share,
-            float(ln.bullet or NUMBERED.match(t) is not None),
-            (t.count(",") + t.count("，") + t.count("、")) / max(1.0, ln.weq),
-            sum(t.count(c) for c in "|·•»›/"),
-            float(t[:1].isupper()),
-            (sum(len(w) for w in ln.words) / nw) if nw else 0.0,
-            cls_code[classes[i]],
-            *(float(kind == k) for k in HARD_KINDS),
-            float(i in quote_of),
-            float(i in keep),
-            float(lo <= i <= hi),
-            math.log(counts[line_key(t)]),
-            cohesion,
+        rows.append(
+            (
+                math.log1p(ln.weq),
+                min(nw, 200),
+                math.log1p(n_chars),
+                ln.cjk / max(1, alpha),
+                stop,
+                min(stop / median, 3.0) if uses_stop else 1.0,
+                float(t.endswith(SENTENCE_END)),
+                float(t.endswith(STATEMENT_END)),
+                float(end in (":", "：")),
+                float(end in ("?", "？")),
+                ln.title_share,
+                alpha / max(1, n_chars - t.count(" ")),
+                digits / max(1, n_chars),
+                ln.url_share,
+                float(ln.bullet or NUMBERED.match(t) is not None),
+                (t.count(",") + t.count("，") + t.count("、")) / max(1.0, ln.weq),
+                t.count("|") + t.count("·") + t.count("•") + t.count("»") + t.count("›") + t.count("/"),
+                float(t[:1].isupper()),
+                (sum(map(len, ln.words)) / nw) if nw else 0.0,
+                cls_code[classes[i]],
+                *step_code.get(kind, no_step),
+                float(i in quote_of),
+                float(i in keep),
+                float(lo <= i <= hi),
+                math.log(counts[ln.key]),
+                cohesion,
+            )
         )
-    return page_matrix(rows, (lo, hi), median, uses_stop, comment_marks([ln.text for ln in lines]))
+    base = np.array(rows, dtype=np.float64).reshape(len(lines), len(BASE))
+    return page_matrix(base, (lo, hi), median, uses_stop, comment_marks([ln.text for ln in lines]))
 
 
 def apply_line_model(

@@ -14,7 +14,6 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 
 from babelmill.clean.lines import Line, script_of
-from babelmill.clean.repeats import content_stems, line_key
 from babelmill.clean.structure import STATEMENT_END, Thresholds
 
 # removal reasons that mark a comment thread (reply buttons, post timestamps)
@@ -224,7 +223,7 @@ class RegionFinder:
             while j < len(lines) and decided.get(j) == "share_bar":
                 j += 1
             if j - i >= self.t.share_bar_run:
-                runs.append((i, tuple(line_key(lines[k].text) for k in range(i, j))))
+                runs.append((i, tuple(lines[k].key for k in range(i, j))))
             i = max(j, i + 1)
         seen = Counter(key for _, key in runs)
         return [start for start, key in runs if a <= start < b and seen[key] == 1]
@@ -264,7 +263,7 @@ class RegionFinder:
         out: set[str] = set()
         for i in range(lo, hi + 1):
             if i not in decided and classes[i] == "good":
-                out |= content_stems(lines[i].text)
+                out |= lines[i].stems
         return out
 
     def _is_continuation(
@@ -299,5 +298,5 @@ class RegionFinder:
             return False
         stems: set[str] = set()
         for i in good:
-            stems |= content_stems(lines[i].text)
+            stems |= lines[i].stems
         return bool(stems) and len(stems & article) >= t.continuation_cohesion * len(stems)

@@ -14,46 +14,13 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from functools import lru_cache
 
-from babelmill.clean.lines import stoplists
+from babelmill.clean.lines import _TOKEN, _stems, content_stems, line_key
 
 _SENT = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
-_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
-
-
-@lru_cache(maxsize=1)
-def _all_stops() -> frozenset[str]:
-    return frozenset().union(*stoplists().values()) if stoplists() else frozenset()
-
-
-_HAN = re.compile("[\u4e00-\u9fff]")
-
-
-def _stems(text: str) -> set[str]:
-    stops = _all_stops()
-    out = set()
-    han = _HAN.search(text) is not None  # most lines have none: skip the per-word check
-    for w in _TOKEN.findall(text.casefold()):
-        if w in stops:
-            continue
-        if han and _HAN.search(w):
-            out.update(w[i : i + 2] for i in range(max(1, len(w) - 1)))  # CJK character bigrams
-        elif len(w) >= 3 or w.isdigit():
-            out.add(w[:5])  # crude stemming: "operation"/"operational" share a prefix
-    return out
 
 
 # a stem in more sentences than this is too common to find a copy by (bounds the work per sentence)
-def content_stems(text: str) -> set[str]:
-    """Content-word stems of ``text`` (no function words; CJK as character bigrams).
-
-    >>> sorted(content_stems("The operational operation of the council"))
-    ['counc', 'opera']
-    """
-    return _stems(text)
-
-
 _MAX_POSTINGS = 64
 
 
@@ -146,7 +113,4 @@ def repeated_paragraphs(
     return dict(sorted(out.items()))
 
 
-def line_key(text: str) -> str:
-    """Key for counting a line across pages: case-folded, digits and spaces squeezed."""
-    t = re.sub(r"\d+", "0", text.casefold())
-    return " ".join(t.split())
+__all__ = ["content_stems", "line_key", "repeated_paragraphs", "sentences"]

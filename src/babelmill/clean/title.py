@@ -146,11 +146,18 @@ def page_lines(text: str) -> list[Line]:
     return [make_line(i + 1, raw) for i, raw in enumerate(text.split("\n")) if raw.strip()]
 
 
-def apply_title(res: Any, text: str, repeats: set[str] | None = None, model: TitleModel | None = None) -> None:
+def apply_title(
+    res: Any,
+    text: str,
+    repeats: set[str] | None = None,
+    model: TitleModel | None = None,
+    lines: list[Line] | None = None,
+) -> None:
     """Choose the title of a clean result and move its line out of the body.
 
     A title kept in the source language above its rendering (``original_title``, paired by the
-    metadata extractor on machine-translated pages) is left as the extractor paired it.
+    metadata extractor on machine-translated pages) is left as the extractor paired it. ``lines``
+    are :func:`page_lines` of ``text`` when the caller has them already (the cleaner's).
     """
     if res.metadata.get("original_title") or getattr(res, "fallback", False):
         return  # a paired original title, or no article region (every kept line is a guess)
@@ -161,7 +168,8 @@ def apply_title(res: Any, text: str, repeats: set[str] | None = None, model: Tit
     model = model or default_model()
     if model is None:
         return
-    lines = page_lines(text)
+    if lines is None:
+        lines = page_lines(text)
     cand, p = choose_title(lines, verdicts_of(res.blocks, res.removed), repeats, model, probs_of(res))
     old_lines = {int(r["line"]) for r in res.removed if r["rule"] == "metadata_title"}
     new_line = cand.line.n if cand is not None else None

@@ -131,7 +131,7 @@ def candidates(
             body_count[w] = body_count.get(w, 0) + 1
     paras = [i for i in kept if lines[i].weq >= 10]
     para_stems = _first_paras(paras, -1, stems_of)
-    keys = [line_key(ln.text) for ln in lines]
+    keys = [ln.key for ln in lines]
     key_count: dict[str, int] = {}
     for k in keys:
         key_count[k] = key_count.get(k, 0) + 1

@@ -323,7 +323,7 @@ class StripStage(StatefulStage):
                     # every line recurs elsewhere on the site: a reprint, not a template; dedup decides
                     res = self.cleaner.clean(doc.text or "", None)
                 if self.config.learned_title:
-                    apply_title(res, doc.text or "", repeats)
+                    apply_title(res, doc.text or "", repeats, lines=res.lines)
         except TooSlow as exc:
             self.count("too_slow")
             doc.blocks = []
@@ -362,6 +362,7 @@ class StripStage(StatefulStage):
             self.config.lost_share,
             self.config.lost_run_words,
             model=self.config.lost_model,
+            lines=res.lines or None,
         )
         for warning in doc.cleaning["warnings"]:
             self.count(f"warning_{warning}")
