@@ -11,7 +11,9 @@ machine translation must not be flagged as Chinese-origin). Features: hashed wor
 function-word "shape" 1-4-grams and "typesetting" character 2-5-grams
 (:func:`babelmill.detect.mtfeatures.hashed_counts`), sub-linear tf-idf, L2 per block; model:
 class-balanced L2 logistic regression (scikit-learn liblinear), its C chosen from ``C_GRID`` by
-grouped out-of-fold AUC (on the inner folds inside the nested CV).
+grouped out-of-fold AUC (on the inner folds inside the nested CV), plus a second learner over the
+same buckets whose logit is added: NB-LR (binary presence times the classes' log-count ratio,
+:func:`fit_nb`, C = ``NB_C``).
 scikit-learn is needed here only; the pipeline scores with numpy (:mod:`babelmill.detect.mtmodel`).
 
 Validation (printed, and stored in the model file under ``validation``):
@@ -66,6 +68,7 @@ from babelmill.detect.mtmodel import (  # noqa: E402
     MTClassifier,
     block_vector,
     encode_array,
+    nb_vector,
     write_model,
 )
 
@@ -87,6 +90,11 @@ BLOCK_SCALE: dict[str, float] = {"p": 0.5}
 # 6 mt_de, no mt_zh), so at full weight "informal first-person register" is learned as "native"
 # and Chinese-origin social posts of another year are missed (WMT22 recall 0.65 -> 0.79 at 0.3)
 SOCIAL_WEIGHT = 0.3
+# the second learner, NB-LR (Wang & Manning 2012): logistic regression over binary bucket presence
+# weighted by the log-count ratio of the two classes; its logit is added to the tf-idf model's.
+# In the nested grouped CV it lifted AUC 0.947 -> 0.952 (alone 0.947); None leaves it out
+NB_C: float | None = 2.0
+NB_ALPHA = 1.0  # add-one smoothing of the per-class presence counts
 FOLDS = 5
 INNER_FOLDS = 3
 # document threshold: the native-English pseudo-document false-positive budget it must keep on
@@ -129,7 +137,6 @@ def featurize_all(rows: list[Row]) -> list[dict]:
 def fit(counts: list[dict], y: np.ndarray, c: float = C_GRID[0], weights: np.ndarray | None = None):
     """Fit on the given chunks; returns a scorer built from the same arrays the file stores."""
     from scipy.sparse import csr_matrix
-    from sklearn.linear_model import LogisticRegression
 
     n = len(counts)
     vocab: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -151,18 +158,7 @@ def fit(counts: list[dict], y: np.ndarray, c: float = C_GRID[0], weights: np.nda
             offset += len(buckets)
         indptr.append(indptr[-1] + sum(len(x) for x in cols[-len(BLOCKS) :]))
     X = csr_matrix((np.concatenate(data), np.concatenate(cols), np.array(indptr)), shape=(n, offset))
-    # liblinear's dual coordinate descent: fast where features (~50k) outnumber chunks; seeded
-    lr = LogisticRegression(
-        C=c,
-        class_weight="balanced",
-        solver="liblinear",
-        dual=True,
-        intercept_scaling=10,
-        tol=1e-5,
-        max_iter=5000,
-        random_state=0,
-    )
-    lr.fit(X, y, sample_weight=weights)
+    lr = _logistic(c).fit(X, y, sample_weight=weights)
     w = lr.coef_[0]
     model = {"format": FORMAT, "dim": DIM, "bias": round(float(lr.intercept_[0]), 6), "blocks": {}}
     start = 0
@@ -177,9 +173,67 @@ def fit(counts: list[dict], y: np.ndarray, c: float = C_GRID[0], weights: np.nda
             "scale": BLOCK_SCALE.get(b, 1.0),
             "size": len(buckets),
         }
+    if NB_C is not None:
+        fit_nb(model, counts, y, weights, vocab)
     model.update({"calibration": {"method": "none", "a": 1.0, "b": 0.0}, "chunk_threshold": 0.5})
     model["document_threshold"] = 0.5
     return MTClassifier(model), model
+
+
+def _logistic(c: float):
+    """Class-balanced L2 logistic regression; liblinear's dual coordinate descent is fast where
+    features (~50k) outnumber chunks, and seeded."""
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(
+        C=c,
+        class_weight="balanced",
+        solver="liblinear",
+        dual=True,
+        intercept_scaling=10,
+        tol=1e-5,
+        max_iter=5000,
+        random_state=0,
+    )
+
+
+def fit_nb(model: dict, counts: list[dict], y: np.ndarray, weights: np.ndarray | None, vocab: dict) -> None:
+    """Add the NB-LR learner to ``model``: log-count ratios of bucket presence (weighted, add-one)
+    per block, binary features times ratio, L2 per block, logistic regression (C = ``NB_C``).
+    Its logit is added to the tf-idf model's (:func:`babelmill.detect.mtmodel.nb_vector`)."""
+    from scipy.sparse import csr_matrix
+
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
+    ratios, positions = {}, {}
+    for b in BLOCKS:
+        buckets, idf = vocab[b]
+        pos = [block_vector(cnt[b], buckets, idf)[0] for cnt in counts]
+        present = np.zeros((2, len(buckets)))
+        for p, label, weight in zip(pos, y, w, strict=True):
+            present[int(label), p] += weight
+        p1 = NB_ALPHA + present[1]
+        p0 = NB_ALPHA + present[0]
+        ratios[b] = (np.log(p1 / p1.sum()) - np.log(p0 / p0.sum())).astype(np.float32)
+        positions[b] = pos
+    cols, data, indptr, offset = [], [], [0], 0
+    for i in range(len(counts)):
+        offset = 0
+        for b in BLOCKS:
+            p = positions[b][i]
+            cols.append(p + offset)
+            data.append(nb_vector(p, ratios[b].astype(float)) * BLOCK_SCALE.get(b, 1.0))
+            offset += len(vocab[b][0])
+        indptr.append(indptr[-1] + sum(len(x) for x in cols[-len(BLOCKS) :]))
+    X = csr_matrix((np.concatenate(data), np.concatenate(cols), np.array(indptr)), shape=(len(counts), offset))
+    lr = _logistic(NB_C).fit(X, y, sample_weight=weights)
+    coef = lr.coef_[0]
+    start = 0
+    for b in BLOCKS:
+        size = len(vocab[b][0])
+        model["blocks"][b]["nb_ratio"] = encode_array(ratios[b])
+        model["blocks"][b]["nb_weights"] = encode_array(coef[start : start + size].astype(np.float32))
+        start += size
+    model["nb_bias"] = round(float(lr.intercept_[0]), 6)
 
 
 def scores(clf: MTClassifier, counts: list[dict]) -> np.ndarray:
@@ -450,7 +504,11 @@ def train_and_validate(
     }
     model["learner"] = {
         "social_weight": SOCIAL_WEIGHT,
-        "kind": "logistic_regression (scikit-learn liblinear, dual)",
+        "kind": "logistic_regression (scikit-learn liblinear, dual)"
+        + (" + NB-LR over the same buckets, logits added" if NB_C is not None else ""),
+        "nb": {"C": NB_C, "alpha": NB_ALPHA, "features": "bucket present x log-count ratio, l2 per block"}
+        if NB_C is not None
+        else None,
         "C": c,
         "C_grid": list(C_GRID),
         "C_chosen_by": f"grouped {FOLDS}-fold out-of-fold AUC {c_aucs[c]}",

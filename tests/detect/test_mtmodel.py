@@ -79,6 +79,30 @@ def test_model_file_bytes_are_deterministic(tmp_path):
         MTClassifier({"format": "something else"})
 
 
+def test_packaged_model_adds_the_nb_learner_and_files_without_it_still_score():
+    raw = read_model(DEFAULT_MODEL)
+    full = MTClassifier(raw)
+    assert set(full.nb_blocks) == {"w", "s", "p"}
+    for name, (buckets, _, _) in full.blocks.items():
+        ratio, nb_weights = full.nb_blocks[name]
+        assert len(ratio) == len(nb_weights) == len(buckets)
+        assert (ratio > 0).any() and (ratio < 0).any()  # words of both classes
+    blocks = {name: {k: v for k, v in b.items() if not k.startswith("nb_")} for name, b in raw["blocks"].items()}
+    plain = {k: v for k, v in raw.items() if k != "nb_bias"} | {"blocks": blocks}
+    alone = MTClassifier(plain)
+    assert not alone.nb_blocks
+    texts = [
+        "At the same time, relevant departments will further strengthen supervision and actively promote the work.",
+        "I bought this for my daughter and she loves it, though the strap broke after a week.",
+        "The council voted 7-2 on Tuesday to delay the vote until the spring, officials said.",
+        "The product is very good, the logistics is very fast, the customer service attitude is also very good.",
+    ]
+    both = np.array([full.logit(t) for t in texts])
+    one = np.array([alone.logit(t) for t in texts])
+    assert not np.allclose(both, one)  # the second learner is used
+    assert np.corrcoef(both, one)[0, 1] > 0.5  # and agrees with the first on what looks translated
+
+
 def test_document_logit_averages_chunks_of_the_training_size():
     model = MTClassifier.load()
     para = "The committee met on Monday. It discussed the budget for next year. " * 20

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from babelmill.config import load_config
-from babelmill.engines.ray import batch_size, plan, pool_options, steps
+from babelmill.engines.ray import IN_FLIGHT, RayEngine, _Pool, batch_size, plan, pool_options, steps
 from babelmill.report.progress import RunProgress
 from babelmill.run import RunError, RunOptions, build_stages, run_pipeline
 from babelmill.testing.inputs import write_inputs
@@ -68,10 +69,56 @@ def test_translation_actors_take_the_gpus_when_there_are_any(tmp_path: Path, gpu
 def test_batches_keep_every_actor_busy_and_translation_efficient():
     cpu, gpu = {"pool": "cpu", "batch_size": 32}, {"pool": "gpu", "batch_size": 256}
     assert batch_size(cpu, 20, actors=2) == 10  # a small run: one batch per actor, none idles
-    assert batch_size(cpu, 1000, actors=2) == 125  # four batches per actor: they finish together
+    assert batch_size(cpu, 4000, actors=2) == 125  # sixteen batches per actor: they finish together
     assert batch_size(cpu, 200, actors=2) == 32  # not below the task-overhead floor
     assert batch_size(cpu, 10**6, actors=16) == 256  # nor above translation's own batch
     assert batch_size(gpu, 10**6, actors=2) == 256 and batch_size(gpu, 100, actors=2) == 50
+
+
+class _SlowHeadRay:
+    """Stands in for Ray: actors that echo their batch, and a cluster on which a step's first
+    batch finishes only when nothing else is running (a batch of pages to translate among quick
+    ones)."""
+
+    def __init__(self):
+        self.batches: dict[tuple[int, int], list[int]] = {}  # "object ref" -> its batch
+        self.sent_when_head_finished: dict[int, int] = {}  # step -> batches sent by then
+
+    def actor(self):
+        def remote(step_index, payload):
+            batch = pickle.loads(payload)
+            ref = (step_index, batch[0])
+            self.batches[ref] = batch
+            return ref
+
+        return type("Actor", (), {"run": type("Method", (), {"remote": staticmethod(remote)})})()
+
+    def wait(self, refs, num_returns=1):
+        quick = [r for r in refs if r[1] != 0]
+        return ([quick[0]] if quick else [refs[0]]), []
+
+    def get(self, ref):
+        if ref[1] == 0:
+            self.sent_when_head_finished[ref[0]] = sum(1 for r in self.batches if r[0] == ref[0])
+        return pickle.dumps((self.batches[ref], []))
+
+
+def test_a_slow_batch_does_not_idle_the_other_actors_and_order_is_kept():
+    fake = _SlowHeadRay()
+    engine = object.__new__(RayEngine)
+    engine.ray = fake
+    engine._pools = {"cpu": _Pool([fake.actor(), fake.actor()])}
+    engine._absorb = lambda *args: None
+    first, second = ({"pool": "cpu", "index": i, "batch_size": 2} for i in (0, 1))
+    # two steps on one pool, the second fed by the first, as a segment chain after a driver stage
+    out = list(engine._step(second, [], engine._step(first, [], iter(range(20)))))
+    assert out == list(range(20))  # every document, handed on in input order
+    # every other batch of a step was sent (and finished) while its first one still ran: handing
+    # the batches on in order must not hold new work back from the free actor
+    assert fake.sent_when_head_finished == {0: 10, 1: 10}
+    # the steps of a chain share the pool: actors full of another step's batches do not end this one
+    engine._pools["cpu"].busy = [IN_FLIGHT, IN_FLIGHT]
+    assert list(engine._step({"pool": "cpu", "index": 2, "batch_size": 3}, [], iter(range(7)))) == list(range(7))
 
 
 def test_engine_ray_without_ray_installed_is_a_clear_error(tmp_path: Path, monkeypatch):

@@ -5,7 +5,11 @@ features, validation and weak spots: ``src/babelmill/data/mtdetect.md``). Scorin
 only: :func:`~babelmill.detect.mtfeatures.hashed_counts` per block, sub-linear tf times idf,
 L2-normalised per block (what scikit-learn's ``TfidfVectorizer(sublinear_tf=True)`` does), dot
 with the exported weights, plus the bias. Only buckets seen in enough training chunks are in the
-file; others are ignored, as an unknown word is by a vocabulary.
+file; others are ignored, as an unknown word is by a vocabulary. A second learner over the same
+buckets may be stored with them (``nb_ratio``/``nb_weights`` per block, ``nb_bias``): NB-LR, a
+logistic regression over the buckets present, each weighted by its log-count ratio between the
+classes (:func:`nb_vector`); its logit is added to the first one's. Files without it score as
+before.
 
 Three numbers come with the weights, all fitted on out-of-fold scores of the grouped
 cross-validation (never on the chunks being scored):
@@ -63,6 +67,14 @@ def block_vector(counts: dict[int, int], buckets: np.ndarray, idf: np.ndarray) -
     return pos, (v / norm if norm > 0 else v)
 
 
+def nb_vector(pos: np.ndarray, ratio: np.ndarray) -> np.ndarray:
+    """L2-normalised log-count ratios of the buckets present (``pos``): the NB-weighted binary
+    features of the second learner (Wang & Manning 2012, NB-LR). Shared by training and inference."""
+    v = ratio[pos]
+    norm = float(np.sqrt(v @ v))
+    return v / norm if norm > 0 else v
+
+
 def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
@@ -80,13 +92,17 @@ class MTClassifier:
             raise ValueError(f"not a {FORMAT} model (format={model.get('format')!r})")
         self.dim = int(model["dim"])
         self.blocks: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self.nb_blocks: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for name in BLOCKS:
             b = model["blocks"][name]
             buckets = decode_array(b["buckets"], "int32").astype(np.int64)
             # the block's scale is folded into its weights: scale * (x . w) == x . (scale * w)
             weights = decode_array(b["weights"], "float32").astype(float) * float(b.get("scale", 1.0))
             self.blocks[name] = (buckets, decode_array(b["idf"], "float32"), weights)
-        self.bias = float(model["bias"])
+            if "nb_ratio" in b:  # the NB-weighted second learner over the same buckets (optional)
+                nb_weights = decode_array(b["nb_weights"], "float32").astype(float) * float(b.get("scale", 1.0))
+                self.nb_blocks[name] = (decode_array(b["nb_ratio"], "float32").astype(float), nb_weights)
+        self.bias = float(model["bias"]) + float(model.get("nb_bias", 0.0))
         cal = model["calibration"]
         self.cal_a, self.cal_b = float(cal["a"]), float(cal["b"])
         self.calibration = str(cal.get("method", "platt"))
@@ -109,6 +125,9 @@ class MTClassifier:
         for name, (buckets, idf, weights) in self.blocks.items():
             pos, vals = block_vector(counts[name], buckets, idf)
             z += float(vals @ weights[pos])
+            if name in self.nb_blocks:
+                ratio, nb_weights = self.nb_blocks[name]
+                z += float(nb_vector(pos, ratio) @ nb_weights[pos])
         return z
 
     def calibrated_logodds(self, logit: float) -> float:

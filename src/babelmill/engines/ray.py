@@ -20,7 +20,8 @@ The pipeline is cut into segments, in order:
   loads once per actor and run.
 
 The driver streams: it sends a step's batches to the least busy actor of its pool, keeps
-:data:`IN_FLIGHT` batches per actor in flight, and hands the results on in input order, so a
+:data:`IN_FLIGHT` batches per actor in flight (a new one as soon as any actor has room, so a slow
+batch never idles the others), and hands the results on in input order, so a
 serial stage downstream starts as soon as the first batch is back and the corpus is
 byte-identical to the local engine's (translation does not depend on how documents are batched).
 Each actor ships the counters, seconds and state of its stages back with every batch; they are
@@ -38,13 +39,13 @@ import itertools
 import logging
 import os
 import pickle
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from babelmill.document import Document
-from babelmill.engines.ray_plan import IN_FLIGHT, batch_size, plan, pool_options, steps
+from babelmill.engines.ray_plan import AHEAD_PER_ACTOR, IN_FLIGHT, batch_size, plan, pool_options, steps
 from babelmill.errors import RunError
 from babelmill.io.read import source_fs_path
 from babelmill.stage import RunContext, Stage
@@ -321,31 +322,48 @@ class RayEngine:
     def _step(
         self, step: dict[str, Any], stages: list[Stage], docs: Iterator[Document], progress: Any = None
     ) -> Iterator[Document]:
-        """Send ``docs`` through one step in batches, up to two per actor in flight, and hand
-        them on in input order."""
+        """Send ``docs`` through one step in batches and hand them on in input order.
+
+        The step keeps :data:`IN_FLIGHT` batches per actor queued or running (each to the least busy
+        actor of the pool, which the steps of a segment chain share); a new one goes out as soon
+        as any of them finished, whichever it was, so a slow batch at the head of the
+        order only holds back the *handing on* (its successors wait, finished, in ``done``), never
+        the other actors. At most :data:`AHEAD_PER_ACTOR` batches per actor are out or waiting,
+        which bounds the driver's memory. Statistics are absorbed in input order too, so the
+        run's counters and the translation cache rows do not depend on which batch finished first.
+        """
         pool = self._pools[step["pool"]]
         by_key = {s.key: s for s in stages}
-        inflight: deque[tuple[Any, int]] = deque()
-        depth = IN_FLIGHT * len(pool.actors)
+        running: dict[Any, tuple[int, int]] = {}  # object ref -> (batch number, actor)
+        done: dict[int, bytes] = {}  # finished batches waiting for their turn
+        depth, ahead = IN_FLIGHT * len(pool.actors), AHEAD_PER_ACTOR * len(pool.actors)
         source = iter(docs)
+        sent = handed = 0
         more = True
         while True:
-            while more and len(inflight) < depth:
+            while more and len(running) < depth and sent - handed < ahead:
                 batch = list(itertools.islice(source, step["batch_size"]))
                 if not batch:
                     more = False
                     break
                 i = pool.pick()
                 pool.busy[i] += 1
-                inflight.append((pool.actors[i].run.remote(step["index"], pickle.dumps(batch, protocol=5)), i))
-            if not inflight:
+                running[pool.actors[i].run.remote(step["index"], pickle.dumps(batch, protocol=5))] = (sent, i)
+                sent += 1
+            if handed in done:
+                out, stats = pickle.loads(done.pop(handed))
+                handed += 1
+                for entry in stats:
+                    self._absorb(entry, by_key.get(entry["key"]), progress)
+                yield from out
+                continue
+            if not running:
                 return
-            ref, i = inflight.popleft()
-            out, stats = pickle.loads(self.ray.get(ref))
-            pool.busy[i] -= 1
-            for entry in stats:
-                self._absorb(entry, by_key.get(entry["key"]), progress)
-            yield from out
+            ready, _ = self.ray.wait(list(running), num_returns=1)
+            for ref in ready:
+                number, i = running.pop(ref)
+                pool.busy[i] -= 1
+                done[number] = self.ray.get(ref)
 
     def _absorb(self, entry: dict[str, Any], stage: Stage | None, progress: Any) -> None:
         """One batch's statistics of one stage, from a worker, into the driver's copy of it."""

@@ -15,10 +15,15 @@ PER_DOC_BATCH = 32
 #: once, as CTranslate2 batches hold sentences of one length)
 MAX_BATCH = 256
 #: between those, a run is cut into at least this many batches per actor, so that the actors
-#: finish at about the same time
-BATCHES_PER_ACTOR = 4
+#: finish at about the same time: documents that cost much more than others (pages to
+#: translate) often come together in the input order, and a batch holding most of them would
+#: leave the other actors idle at the end
+BATCHES_PER_ACTOR = 16
 #: batches each actor has queued or running, so it never waits for the driver
 IN_FLIGHT = 2
+#: batches per actor sent but not yet handed on (running, queued, or finished and waiting for an
+#: earlier, slower batch): how far the actors may run ahead of the slowest batch
+AHEAD_PER_ACTOR = 8
 
 
 def is_serial(stage: Stage) -> bool:
@@ -100,7 +105,7 @@ def batch_size(step: dict[str, Any], documents: int, actors: int) -> int:
     :data:`MAX_BATCH`]; never more than one actor's share, so a small run still spreads.
 
     >>> [batch_size({"pool": "cpu", "batch_size": 32}, n, actors=2) for n in (20, 200, 1000, 10**6)]
-    [10, 32, 125, 256]
+    [10, 32, 32, 256]
     """
     actors = max(1, actors)
     size = step["batch_size"]
