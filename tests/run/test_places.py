@@ -31,10 +31,8 @@ def _shards(out: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted((out / "corpus").iterdir())}
 
 
-@pytest.mark.parametrize("fmt", ["jsonl.gz", "parquet"])
-def test_an_edited_input_keeps_its_place_in_the_shards_so_a_rerun_equals_a_rebuild(tmp_path: Path, fmt: str):
-    if fmt == "parquet":
-        pytest.importorskip("pyarrow")
+def _eight_articles(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """Eight article inputs, the test pipeline's config and an output folder (inputs, config, out)."""
     inputs = tmp_path / "in"
     inputs.mkdir()
     for i in range(8):
@@ -42,6 +40,14 @@ def test_an_edited_input_keeps_its_place_in_the_shards_so_a_rerun_equals_a_rebui
     config = tmp_path / "pipeline.toml"
     config.write_text(STAGES, encoding="utf-8")
     out = tmp_path / "out"
+    return inputs, config, out
+
+
+@pytest.mark.parametrize("fmt", ["jsonl.gz", "parquet"])
+def test_an_edited_input_keeps_its_place_in_the_shards_so_a_rerun_equals_a_rebuild(tmp_path: Path, fmt: str):
+    if fmt == "parquet":
+        pytest.importorskip("pyarrow")
+    inputs, config, out = _eight_articles(tmp_path)
     _run(inputs, out, config, fmt)
     assert len(_shards(out)) >= 3
     (inputs / "02.txt").write_text(_article(2, edition=1), encoding="utf-8")
@@ -58,13 +64,7 @@ def test_an_edited_input_keeps_its_place_in_the_shards_so_a_rerun_equals_a_rebui
 def test_a_run_killed_while_swapping_shards_in_is_finished_by_the_next(tmp_path: Path, monkeypatch):
     from babelmill.io.shards import ShardedSink
 
-    inputs = tmp_path / "in"
-    inputs.mkdir()
-    for i in range(8):
-        (inputs / f"{i:02d}.txt").write_text(_article(i), encoding="utf-8")
-    config = tmp_path / "pipeline.toml"
-    config.write_text(STAGES, encoding="utf-8")
-    out = tmp_path / "out"
+    inputs, config, out = _eight_articles(tmp_path)
     _run(inputs, out, config, "jsonl.gz")
     (inputs / "02.txt").write_text(_article(2, edition=1), encoding="utf-8")
     with monkeypatch.context() as m:
