@@ -25,7 +25,6 @@ are chosen by inner site-grouped CV; the reported precision and recall are those
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 import time
@@ -38,7 +37,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from train_title import find_dev, site_folds, write_or_check  # noqa: E402  (the same folds: sites, largest first)
+from train_title import find_dev, site_folds, trainer_parser, write_or_check  # noqa: E402  (the same folds: sites, largest first)
 
 from babelmill.clean.coverage import ARTICLE_MAY_BE_LOST, cleaning_report, lost_features  # noqa: E402
 from babelmill.clean.lines import make_line  # noqa: E402
@@ -206,11 +205,7 @@ def final_model(rows: list[dict], names: list[str]) -> dict:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--dev", type=Path, default=None)
-    ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    ap.add_argument("--quick", action="store_true", help="a quarter of the pages, CV only, nothing written")
-    ap.add_argument("--check", action="store_true", help="retrain and compare with the written model")
+    ap = trainer_parser(__doc__, DEFAULT_OUT, quick="a quarter of the pages, CV only, nothing written")
     args = ap.parse_args()
     dev = find_dev(args.dev)
     if dev is None:

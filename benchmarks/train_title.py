@@ -370,12 +370,18 @@ def write_or_check(out: Path, model: dict, check: bool) -> int:
     return 0
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def trainer_parser(doc: str, default_out: Path, quick: str) -> argparse.ArgumentParser:
+    """The options every dev-data trainer takes: ``--dev``, ``--out``, ``--quick``, ``--check``."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
     ap.add_argument("--dev", type=Path, default=None)
-    ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    ap.add_argument("--quick", action="store_true", help="a third of the pages, CV only, nothing written")
+    ap.add_argument("--out", type=Path, default=default_out)
+    ap.add_argument("--quick", action="store_true", help=quick)
     ap.add_argument("--check", action="store_true", help="retrain and compare with the written model")
+    return ap
+
+
+def main() -> int:
+    ap = trainer_parser(__doc__, DEFAULT_OUT, quick="a third of the pages, CV only, nothing written")
     ap.add_argument("--show-misses", action="store_true")
     ap.add_argument("--skip-cv", action="store_true", help="only train and write (or --check) the model")
     args = ap.parse_args()
