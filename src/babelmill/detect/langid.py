@@ -154,9 +154,9 @@ class _LinguaModel:
             return cls._detectors[key]
 
     @classmethod
-    def preload(cls, language: str, low_accuracy: bool = False) -> bool:
+    def preload(cls, language: str, low_accuracy: bool = False) -> None:
         """Load one language's models into lingua's process-wide model cache, which every
-        detector shares; ``False`` when lingua is not installed.
+        detector shares (nothing when lingua is not installed).
 
         A detector loads the models of every language that fits a text at once (all the
         Latin-script ones for a Latin text: seconds), holding the GIL throughout; loading them a
@@ -165,12 +165,11 @@ class _LinguaModel:
         try:
             from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
         except ImportError:
-            return False
+            return
         builder = LanguageDetectorBuilder.from_languages(Language.from_iso_code_639_1(IsoCode639_1.from_str(language)))
         if low_accuracy:
             builder = builder.with_low_accuracy_mode()
         builder.with_preloaded_language_models().build()
-        return True
 
     @classmethod
     def probabilities(
