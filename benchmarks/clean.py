@@ -224,7 +224,8 @@ def main() -> int:
             for name, out in outs.items():
                 scores[k][name] = prf(out, page.truth) if page.truth is not None else snippet_rates(out, page.snippets)
         print(
-            f"fold {f + 1}/{folds}: {len(train)} training pages, threshold {model.threshold_keep}, "
+            f"fold {f + 1}/{folds}: {len(train)} training pages, {2 if model.second else 1} stage(s), "
+            f"threshold {model.threshold_keep}, "
             f"fbeta {model.fbeta}, "
             f"prose run {model.prose_words:g} words at {model.prose_keep} ({time.perf_counter() - t0:.0f}s)",
             flush=True,

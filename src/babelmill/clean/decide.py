@@ -77,7 +77,6 @@ def fill_gaps(stays: np.ndarray, hard: np.ndarray, prose: np.ndarray) -> np.ndar
     """
     out = stays.copy()
     open_ = np.flatnonzero(~hard)
-    for a, i, b in zip(open_[:-2], open_[1:-1], open_[2:], strict=True):
-        if not stays[i] and prose[i] and stays[a] and stays[b]:
-            out[i] = True
+    a, i, b = open_[:-2], open_[1:-1], open_[2:]
+    out[i[~stays[i] & prose[i] & stays[a] & stays[b]]] = True
     return out

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from babelmill.clean.decide import fill_gaps
 from babelmill.clean.line_model import FEATURE_VERSION, FEATURES, HARD_KINDS, decide_lines, stack_features
-from babelmill.clean.pages import Page, label_lines, read_page, site_repeats, tokens
+from babelmill.clean.pages import Page, _norm, label_lines, read_page, site_repeats, tokens
 
 PARAMS = {
     "objective": "binary",
@@ -231,10 +232,33 @@ def _rules():
 # The constraints tuning holds on the inner folds' out-of-fold pages. The inner models see less
 # data than the model that ships, and the first outer site-grouped CV with the expected F cut
 # (2026-11-30) measured recall 0.941 on held-out sites when the inner figure was held at 0.95:
-# recall is asked with a margin. Snippet pages' article snippets must stay as the issue asks.
+# recall is asked with a margin. Snippet pages' article snippets must stay and their chrome
+# snippets go as the issue asks (>= 0.95 kept, >= 0.85 dropped), with the same kind of margin.
 MIN_RECALL = 0.96
 MAX_LOST = 0.01
 MIN_SNIPPET_KEEP = 0.96
+MIN_SNIPPET_DROP = 0.87
+
+
+def kept_lines(pd: PageData, p: np.ndarray, rule: tuple[float, float, float, float]) -> np.ndarray:
+    """The lines the cleaner keeps on ``pd`` with probabilities ``p`` and the decision rule
+    ``(threshold, fbeta, prose_keep, prose_words)``, as :func:`babelmill.clean.model_step.apply_line_model`
+    decides them (the rule, then :func:`fill_gaps`)."""
+    thr, fbeta, prose_keep, prose_words = rule
+    keep = decide_lines(p, pd.hard, pd.short, pd.weq, thr, prose_keep, prose_words, fbeta)
+    sentences = ~pd.short & (pd.X[:, FEATURES.index("sent_end")] > 0)
+    return fill_gaps(keep, pd.hard, sentences)
+
+
+def snippet_rates(pd: PageData, keep: np.ndarray) -> tuple[float, float]:
+    """Share of a snippet page's article snippets found in the kept lines' text, and share of its
+    chrome snippets not found there (NFC and whitespace normalized, as ``benchmarks/clean.py``
+    scores the cleaner's output)."""
+    spec = pd.page.snippets or {"with": [], "without": []}
+    text = _norm("\n".join(t for t, k in zip(pd.texts, keep, strict=True) if k))
+    with_ = [_norm(s) in text for s in spec["with"] if s.strip()]
+    without = [_norm(s) not in text for s in spec["without"] if s.strip()]
+    return (sum(with_) / len(with_) if with_ else 1.0), (sum(without) / len(without) if without else 1.0)
 
 
 def tune(
@@ -243,33 +267,37 @@ def tune(
     min_recall: float = MIN_RECALL,
     max_lost: float = MAX_LOST,
     min_snippet_keep: float = MIN_SNIPPET_KEEP,
+    min_snippet_drop: float = MIN_SNIPPET_DROP,
 ) -> dict[str, float]:
     """Decision rule (threshold or expected F-beta cut, and the prose-run rule) with the best mean
     page F1 among those with mean recall >= ``min_recall``, at most ``max_lost`` of the pages
     losing their article (recall < 0.5) and snippet pages keeping at least ``min_snippet_keep``
-    of their article snippets, on out-of-fold probabilities; when none meets all three, recall
-    first, then snippets, then lost pages."""
+    of their article snippets and dropping at least ``min_snippet_drop`` of their chrome
+    snippets, on out-of-fold probabilities; when none meets all four, recall first, then kept
+    snippets, then dropped snippets, then lost pages."""
     truth_pages = [(pd, p) for pd, p in zip(pages, probs, strict=True) if pd.page.truth is not None]
     snippet_pages = [(pd, p) for pd, p in zip(pages, probs, strict=True) if pd.page.snippets is not None]
     best: tuple[float, ...] | None = None
     choice: dict[str, float] = {}
-    for thr, fbeta, prose_keep, prose_words in _rules():
+    for rule in _rules():
+        thr, fbeta, prose_keep, prose_words = rule
         f1s, recs, lost = [], [], 0
         for pd, p in truth_pages:
-            keep = decide_lines(p, pd.hard, pd.short, pd.weq, thr, prose_keep, prose_words, fbeta)
-            _, r, f = page_scores(pd, keep)
+            _, r, f = page_scores(pd, kept_lines(pd, p, rule))
             f1s.append(f)
             recs.append(r)
             lost += r < 0.5
-        kept_snippets = []
-        for pd, p in snippet_pages:
-            want = (pd.y > 0) & (pd.w > 0)
-            if want.any():
-                keep = decide_lines(p, pd.hard, pd.short, pd.weq, thr, prose_keep, prose_words, fbeta)
-                kept_snippets.append(float(keep[want].mean()))
+        rates = [snippet_rates(pd, kept_lines(pd, p, rule)) for pd, p in snippet_pages]
         f1, rec = float(np.mean(f1s)), float(np.mean(recs))
-        snip = float(np.mean(kept_snippets)) if kept_snippets else 1.0
-        key = (rec >= min_recall, snip >= min_snippet_keep, lost <= max_lost * len(truth_pages), f1)
+        snip = float(np.mean([k for k, _ in rates])) if rates else 1.0
+        drop = float(np.mean([d for _, d in rates])) if rates else 1.0
+        key = (
+            rec >= min_recall,
+            snip >= min_snippet_keep,
+            drop >= min_snippet_drop,
+            lost <= max_lost * len(truth_pages),
+            f1,
+        )
         if best is None or key > best:
             best = key
             choice = {
@@ -281,6 +309,8 @@ def tune(
                 "oof_recall": round(rec, 4),
                 "oof_lost": lost,
                 "oof_snippet_keep": round(snip, 4),
+                "oof_snippet_drop": round(drop, 4),
+                "oof_pages": len(truth_pages),
             }
     return choice
 
@@ -313,23 +343,51 @@ STACK_PARAMS = {"num_leaves": 15, "min_data_in_leaf": 100}
 STACK_ROUNDS = 100
 
 
+def tuning_key(choice: dict) -> tuple:
+    """How :func:`tune` ranks a tuned rule: the constraints it meets (recall, snippets kept,
+    snippets dropped, lost pages, in that order), then its mean page F1."""
+    return (
+        choice["oof_recall"] >= MIN_RECALL,
+        choice["oof_snippet_keep"] >= MIN_SNIPPET_KEEP,
+        choice["oof_snippet_drop"] >= MIN_SNIPPET_DROP,
+        choice["oof_lost"] <= MAX_LOST * choice["oof_pages"],
+        choice["oof_f1"],
+    )
+
+
 def train_model(
-    pages: Sequence[PageData], inner_folds: int = 3, rounds: int = ROUNDS, progress=None, stacked: bool = True
+    pages: Sequence[PageData],
+    inner_folds: int = 3,
+    rounds: int = ROUNDS,
+    progress=None,
+    stacked: bool | None = None,
 ) -> dict:
     """The model file's content: trees trained on all ``pages``, decision rule tuned on an inner
-    site-grouped cross-validation of the same pages."""
+    site-grouped cross-validation of the same pages.
+
+    ``stacked``: add the second stage (:func:`stack_features`: a small forest over the first
+    stage's probabilities of the neighbouring lines); None: only when its tuned rule ranks
+    above the first stage's alone on the inner folds (:func:`tuning_key`)."""
     probs = oof_predict(pages, inner_folds, rounds)
     stage2 = None
-    if stacked:
+    choice = tune(pages, probs) if stacked is not True else None
+    if progress and choice is not None:
+        progress(f"first stage alone, tuned on out-of-fold predictions: {choice}")
+    if stacked or stacked is None:
         # the second stage learns from out-of-fold first-stage probabilities (as it will see them
         # on new pages); its own out-of-fold probabilities tune the decision rule
         rows = [stack_features(p, pd.X) for pd, p in zip(pages, probs, strict=True)]
-        probs = oof_predict(pages, inner_folds, STACK_ROUNDS, rows=rows, params=STACK_PARAMS)
-        trees2, depth2 = export_trees(fit_trees(pages, STACK_ROUNDS, STACK_PARAMS, rows=rows))
-        stage2 = {"trees": trees2, "depth": depth2, "rounds": STACK_ROUNDS, "params": STACK_PARAMS}
-    choice = tune(pages, probs)
+        probs2 = oof_predict(pages, inner_folds, STACK_ROUNDS, rows=rows, params=STACK_PARAMS)
+        choice2 = tune(pages, probs2)
+        if progress:
+            progress(f"with the second stage, tuned on out-of-fold predictions: {choice2}")
+        if stacked or tuning_key(choice2) > tuning_key(choice):
+            choice = choice2
+            trees2, depth2 = export_trees(fit_trees(pages, STACK_ROUNDS, STACK_PARAMS, rows=rows))
+            stage2 = {"trees": trees2, "depth": depth2, "rounds": STACK_ROUNDS, "params": STACK_PARAMS}
+    assert choice is not None
     if progress:
-        progress(f"tuned on out-of-fold predictions: {choice}")
+        progress(f"chosen: {'two stages' if stage2 else 'first stage alone'}, {choice}")
     booster = fit_trees(pages, rounds)
     trees, depth = export_trees(booster)
     return {
