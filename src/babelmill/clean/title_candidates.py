@@ -47,6 +47,16 @@ _UI_WORDS = frozenset(
     "enlarge reduce sign main next previous prev back top friendly printable bookmark classified classifieds ad "
     "ads scores results odds tips bets bonus free".split()
 )
+# a line that opens with a command or a link word of page furniture ("Send me a copy of this
+# e-mail.", "Powered by TypePad", "What are these?", "» Links to this article"): knowledge, used as
+# a feature (on the dev pages 3 of 377 headlines open so, "Home woes for Flyers"; 593 other
+# candidate lines do)
+_UI_START = re.compile(
+    r"^\W*(send|click|powered by|links?|what are|more|view|see|read|watch|listen|print|e-?mail|share|post|add|"
+    r"leave|sign|log|subscribe|follow|get|play|win|enter|join|download|order|buy|call|visit|contact|back|return|"
+    r"go to|jump|skip|home)\b",
+    re.IGNORECASE,
+)
 _CREDIT = re.compile(r"\b(photo|photos|pics|getty|afp|reuters|ap|aap|associated press|staff|images?)\b|/\s*[A-Z]", re.I)
 _SEP = re.compile(r"\s[|–—-]\s|\s[|:]\s?|::")
 _NUM = re.compile(r"\d")
@@ -157,6 +167,7 @@ def candidates(
     for i in marks[:4] + ([signed] if signed is not None else []):
         window |= set(range(max(0, i - DATE_REACH), min(n, i + DATE_REACH + 1)))
     lp = [_line_p(lines[i], verdicts, probs) for i in range(n)]
+    seen_at = [seen.get(k, 0.0) for k in keys]
     # the first kept paragraph at or below each line (its stems: the story that line heads)
     next_para: list[int | None] = [None] * (n + 1)
     for i in range(n - 1, -1, -1):
@@ -210,7 +221,10 @@ def candidates(
             "overlap_first": _share(stems, _first_paras(paras, i, stems_of)),
             "overlap_body": _share(stems, {w for w in stems if body_count.get(w, 0) > (w in stems_of.get(i, ()))}),
             "site_repeat": float(keys[i] in repeats),
-            "site_seen_share": seen.get(keys[i], 0.0),
+            "site_seen_share": seen_at[i],
+            # lines on the site's other pages around it: furniture and teaser lists are, the story is not
+            "seen_below": _mean(seen_at[i + 1 : i + 4]),
+            "seen_above": _mean(seen_at[max(0, i - 3) : i]),
             "page_repeat": float(key_count[keys[i]] > 1),
             "byline_below": float(any(r in _META for r in near)),
             "byline_above": float(any(r in _META for r in above)),
@@ -226,6 +240,7 @@ def candidates(
             "ends_ellipsis": float(text.rstrip().endswith(("...", "…"))),
             "short_neighbours": short_nb / 4,
             "cjk": float(script_of(text) == "cjk"),
+            "ui_start": float(bool(_UI_START.match(text))),
             "ui_share": sum(1 for w in ln.words if w.casefold() in _UI_WORDS) / max(1, ln.n_words),
             "credit": float(bool(_CREDIT.search(text))),
             "dek_below": float(_dek_near(lines, i, range(i + 1, min(n, i + 3)), para_stems, verdicts)),
@@ -277,6 +292,10 @@ def topic_stems(text: str) -> set[str]:
         return content_stems(text)
     stops = _function_words()
     return {w[:5] for w in _TOKEN.findall(text.casefold()) if (len(w) >= 3 or w.isdigit()) and w not in stops}
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
 
 
 def _share(stems: set[str], other: set[str]) -> float:
