@@ -49,8 +49,8 @@ _UI_WORDS = frozenset(
 )
 # a line that opens with a command or a link word of page furniture ("Send me a copy of this
 # e-mail.", "Powered by TypePad", "What are these?", "» Links to this article"): knowledge, used as
-# a feature (on the dev pages 3 of 377 headlines open so, "Home woes for Flyers"; 593 other
-# candidate lines do)
+# a feature (on the dev pages 3 of the 377 candidate lines that match a headline open so,
+# "Home woes for Flyers"; 593 of the 9,663 others do)
 _UI_START = re.compile(
     r"^\W*(send|click|powered by|links?|what are|more|view|see|read|watch|listen|print|e-?mail|share|post|add|"
     r"leave|sign|log|subscribe|follow|get|play|win|enter|join|download|order|buy|call|visit|contact|back|return|"
