@@ -88,12 +88,11 @@ def title_match(pred: str | None, truth: str | None) -> bool:
 
 
 class _Capture(StripStage):
-    """The strip stage with the learned title off, keeping each page's verdicts, its site's
-    template lines and its lines seen on the site's other pages (the site is one batch, as in a run)."""
+    """The strip stage with the learned title off, keeping each page's verdicts and site repeats."""
 
     def __init__(self) -> None:
         super().__init__(StripConfig(learned_title=False, persist_site_counts=False))
-        self.pages: dict[str, tuple[Document, set[str], dict[int, float], dict[str, float]]] = {}
+        self.pages: dict[str, tuple[Document, set[str], dict[int, float]]] = {}
         self._last = None
         clean = self.cleaner.clean
 
@@ -103,9 +102,9 @@ class _Capture(StripStage):
 
         self.cleaner.clean = keep_last
 
-    def _process_one(self, doc: Document, repeats: set[str], seen: dict[str, float] | None = None) -> Document:
-        out = super()._process_one(doc, repeats, seen)
-        self.pages[doc.id] = (out, set(repeats), probs_of(self._last), dict(seen or {}))
+    def _process_one(self, doc: Document, repeats: set[str]) -> Document:
+        out = super()._process_one(doc, repeats)
+        self.pages[doc.id] = (out, set(repeats), probs_of(self._last))
         return out
 
 
@@ -132,11 +131,11 @@ def collect(dev: Path, quick: bool = False) -> list[dict]:
             pass
     pages = []
     for r in rows:
-        doc, repeats, probs, seen = stage.pages[r[0]]
+        doc, repeats, probs = stage.pages[r[0]]
         truth = (folder / f"{r[0]}.truth.txt").read_text(encoding="utf-8").split("\n")[0].strip()
         lines = page_lines(texts[r[0]])
         verdicts = verdicts_of(doc.blocks, doc.removed)
-        cands = candidates(lines, verdicts, repeats, probs, seen)
+        cands = candidates(lines, verdicts, repeats, probs)
         pages.append(
             {
                 "id": r[0],

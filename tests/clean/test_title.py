@@ -156,77 +156,9 @@ def test_the_articles_byline_anchors_candidates_below_kept_teasers() -> None:
     assert headline in texts
 
 
-DEV = next((p for p in (REPO.parent / "shared" / "dev", REPO.parents[1] / "shared" / "dev") if p.is_dir()), None)
-
-
-def test_site_seen_is_the_share_of_the_sites_other_pages() -> None:
-    from babelmill.clean.title_candidates import site_seen
-
-    keys = {"send me a copy of this e-mail.": 6, "our headline": 2, "a teaser": 2}
-    counts = {"send me a copy of this e-mail.": 5, "our headline": 1, "a teaser": 2}
-    assert site_seen(keys, counts, 5) == {"send me a copy of this e-mail.": 1.0, "a teaser": 0.25}
-    assert site_seen(keys, counts, 1) == {}  # a site's first page has no other pages
-
-
-def _wjz_pages() -> list[Document]:
-    folder = DEV / "boilerplate2"
-    rows = [r.split("\t") for r in (folder / "manifest.tsv").read_text(encoding="utf-8").splitlines()[1:]]
-    ids = [r[0] for r in rows if r[1] == "l3s-gn1" and r[4] == "wjz.com"]
-    return [
-        Document(id=i, text=(folder / f"{i}.txt").read_text(encoding="utf-8"), source={"site": "wjz.com"}) for i in ids
-    ]
-
-
-@pytest.mark.skipif(DEV is None, reason="../shared/dev not present")
-def test_a_form_line_on_the_sites_other_pages_loses_to_the_headline() -> None:
-    """Two of wjz.com's three pages print an e-mail form ("Send me a copy of this e-mail.")
-    between the headline and the story: too few pages for the site template, but the line is
-    on the site's other pages. Held out by site, the model without the site counts took it for
-    the headline on both pages; here the counts must lower its share and raise the headline's."""
-    from babelmill.clean.title_candidates import probs_of
-
-    ui = "Send me a copy of this e-mail."
-    ordered = StripStage(StripConfig(persist_site_counts=False, learned_title=False))
-    part = ordered.split()
-    handed = {d.id: d for d in ordered.process_batch(_wjz_pages())}
-    assert {i: d.handover["site_seen"].get(ui.casefold()) for i, d in handed.items()} == {
-        "0129": None, "0396": 0.5, "0986": 0.5,
-    }  # fmt: skip
-    model = default_model()
-    for i in ("0396", "0986"):
-        doc = handed[i]
-        truth = (DEV / "boilerplate2" / f"{i}.truth.txt").read_text(encoding="utf-8").split("\n")[0].strip()
-        res = part.cleaner.clean(doc.text, set(doc.handover["site_repeats"]))
-        lines, verdicts, probs = page_lines(doc.text), verdicts_of(res.blocks, res.removed), probs_of(res)
-        share = {}
-        for seen in (None, doc.handover["site_seen"]):
-            cands = candidates(lines, verdicts, set(doc.handover["site_repeats"]), probs, seen)
-            p: dict[str, float] = {}
-            for c, q in zip(cands, model.probabilities([c.features for c in cands]), strict=True):
-                p[c.line.text] = p.get(c.line.text, 0.0) + q  # a text's lines pool, as the title does
-            share[seen is not None] = (p[ui], p[truth])
-        assert share[True][0] < 0.8 * share[False][0], share
-        assert share[True][1] > share[False][1], share
-        assert share[True][1] > share[True][0], share
-
-
-@pytest.mark.skipif(DEV is None, reason="../shared/dev not present")
-def test_the_split_strip_stage_hands_over_the_site_counts_of_the_title() -> None:
-    """Site counts in order, cleaning elsewhere: the same titles as one stage."""
-    titles = {
-        d.id: d.metadata.get("title")
-        for d in StripStage(StripConfig(persist_site_counts=False)).process_batch(_wjz_pages())
-    }
-    ordered = StripStage(StripConfig(persist_site_counts=False))
-    part = ordered.split()
-    handed = list(ordered.process_batch(_wjz_pages()))
-    assert all("site_seen" in d.handover for d in handed)
-    assert {d.id: d.metadata.get("title") for d in part.process_batch(handed)} == titles
-
-
 def test_lines_that_open_with_page_furniture_words_are_marked() -> None:
-    """ "Send me a copy of this e-mail.", "Powered by TypePad", "» Links to this article" open
-    with a command or link word of page furniture; a headline seldom does."""
+    """Lines such as "Send me a copy of this e-mail.", "Powered by TypePad" and "» Links to
+    this article" open with a command or link word of page furniture; a headline seldom does."""
     furniture = ["Send me a copy of this e-mail.", "Powered by TypePad", "» Links to this article", "What are these?"]
     headline = "Council passes budget after six-hour debate"
     text = "\n".join([*furniture, headline, *ART])
@@ -237,19 +169,3 @@ def test_lines_that_open_with_page_furniture_words_are_marked() -> None:
     assert sum(t in feats for t in furniture) >= 2
     model = default_model()
     assert model.weights[model.features.index("ui_start")] < 0  # learned: such a line is less likely the headline
-
-
-def test_lines_around_a_candidate_on_the_sites_other_pages_count() -> None:
-    """A headline sits above the story's own text (on no other page of the site); a teaser
-    sits among other teasers and furniture that the site's other pages print too."""
-    teasers = ["Universities consider naming rights", "Snow, sleet possible Thursday morning", "Mayor opens new bridge"]
-    headline = "Council passes budget after six-hour debate"
-    text = "\n".join([*CHROME, *teasers, headline, *ART])
-    doc = strip(text, learned_title=False)
-    seen = {ln.key: 1.0 for ln in page_lines(text) if ln.text in CHROME or ln.text in teasers}
-    feats = {
-        c.line.text: c.features
-        for c in candidates(page_lines(text), verdicts_of(doc.blocks, doc.removed), None, None, seen)
-    }
-    assert feats[headline]["seen_below"] == 0.0 and feats[headline]["seen_above"] == 1.0
-    assert feats[teasers[0]]["seen_below"] > 0.5 and feats[teasers[0]]["site_seen_share"] == 1.0

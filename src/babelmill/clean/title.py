@@ -10,9 +10,7 @@ in ``benchmarks/TITLE.md``) over features of
 * position: lines from the first kept block and from the first long paragraph, page position;
 * shape: length, capitalisation, closing punctuation, digits, separators ("Story | Site");
 * content: share of its content words found in the body's first paragraphs and in the whole body;
-* repetition: whether the line recurs across the site's pages (template), the share of the
-  site's other pages it is on (furniture such as "Send me a copy of this e-mail." on a site
-  with too few pages for a template yet, or another story's teaser), or on the page itself;
+* repetition: whether the line recurs across the site's pages (template) or on the page itself;
 * the cleaner's verdict on it (kept heading or paragraph, removed as before-article text, as part
   of a run of short lines, or picked by the rule-based metadata extractor) and its neighbours
   (a byline or date right under a headline).
@@ -108,14 +106,13 @@ def choose_title(
     repeats: set[str] | None = None,
     model: TitleModel | None = None,
     probs: dict[int, float] | None = None,
-    seen: dict[str, float] | None = None,
 ) -> tuple[Candidate | None, float]:
     """The best candidate (the best line of the best text) and its text's probability; None when
     the "no title" option scores higher."""
     model = model or default_model()
     if model is None:
         return None, 0.0
-    cands = candidates(lines, verdicts, repeats, probs, seen)
+    cands = candidates(lines, verdicts, repeats, probs)
     if not cands:
         return None, 0.0
     k, share, emitted = pooled_choice([c.line.text for c in cands], [model.score(c.features) for c in cands],
@@ -155,15 +152,12 @@ def apply_title(
     repeats: set[str] | None = None,
     model: TitleModel | None = None,
     lines: list[Line] | None = None,
-    seen: dict[str, float] | None = None,
 ) -> None:
     """Choose the title of a clean result and move its line out of the body.
 
     A title kept in the source language above its rendering (``original_title``, paired by the
     metadata extractor on machine-translated pages) is left as the extractor paired it. ``lines``
     are :func:`page_lines` of ``text`` when the caller has them already (the cleaner's).
-    ``seen``: the page's lines found on other pages of its site, with the share of those pages
-    (:func:`~babelmill.clean.title_candidates.site_seen`; the strip stage counts them).
     """
     if res.metadata.get("original_title") or getattr(res, "fallback", False):
         return  # a paired original title, or no article region (every kept line is a guess)
@@ -176,7 +170,7 @@ def apply_title(
         return
     if lines is None:
         lines = page_lines(text)
-    cand, p = choose_title(lines, verdicts_of(res.blocks, res.removed), repeats, model, probs_of(res), seen)
+    cand, p = choose_title(lines, verdicts_of(res.blocks, res.removed), repeats, model, probs_of(res))
     old_lines = {int(r["line"]) for r in res.removed if r["rule"] == "metadata_title"}
     new_line = cand.line.n if cand is not None else None
     if cand is not None and len(res.blocks) == 1 and res.blocks[0].line == new_line:

@@ -114,7 +114,6 @@ def candidates(
     verdicts: dict[int, tuple[str | None, str | None]],
     repeats: set[str] | None = None,
     probs: dict[int, float] | None = None,
-    seen: dict[str, float] | None = None,
 ) -> list[Candidate]:
     """Candidate lines and their features.
 
@@ -122,16 +121,12 @@ def candidates(
     the two is None. ``repeats`` are the keys of the site's template lines (the same set the
     cleaner uses, so a rerun after a crash decides the title as the first run did). ``probs``
     maps a line number to the cleaner's line-model probability of article text (a line a rule
-    decided has none: kept counts as 1, removed as 0). ``seen`` maps the key of a line found
-    on other pages of the site to the share of those pages it is on (:func:`site_seen`; a
-    line on no other page is absent): a line on other pages of the site is the site's
-    furniture or another story's teaser, seldom this page's headline.
+    decided has none: kept counts as 1, removed as 0).
     """
     if not lines:
         return []
     repeats = repeats or set()
     probs = probs or {}
-    seen = seen or {}
     index_of = {ln.n: i for i, ln in enumerate(lines)}
     kept = sorted(index_of[n] for n, (_, kind) in verdicts.items() if kind is not None and n in index_of)
     b0 = kept[0] if kept else 0
@@ -167,7 +162,6 @@ def candidates(
     for i in marks[:4] + ([signed] if signed is not None else []):
         window |= set(range(max(0, i - DATE_REACH), min(n, i + DATE_REACH + 1)))
     lp = [_line_p(lines[i], verdicts, probs) for i in range(n)]
-    seen_at = [seen.get(k, 0.0) for k in keys]
     # the first kept paragraph at or below each line (its stems: the story that line heads)
     next_para: list[int | None] = [None] * (n + 1)
     for i in range(n - 1, -1, -1):
@@ -221,10 +215,6 @@ def candidates(
             "overlap_first": _share(stems, _first_paras(paras, i, stems_of)),
             "overlap_body": _share(stems, {w for w in stems if body_count.get(w, 0) > (w in stems_of.get(i, ()))}),
             "site_repeat": float(keys[i] in repeats),
-            "site_seen_share": seen_at[i],
-            # lines on the site's other pages around it: furniture and teaser lists are, the story is not
-            "seen_below": _mean(seen_at[i + 1 : i + 4]),
-            "seen_above": _mean(seen_at[max(0, i - 3) : i]),
             "page_repeat": float(key_count[keys[i]] > 1),
             "byline_below": float(any(r in _META for r in near)),
             "byline_above": float(any(r in _META for r in above)),
@@ -294,10 +284,6 @@ def topic_stems(text: str) -> set[str]:
     return {w[:5] for w in _TOKEN.findall(text.casefold()) if (len(w) >= 3 or w.isdigit()) and w not in stops}
 
 
-def _mean(values: list[float]) -> float:
-    return sum(values) / len(values) if values else 0.0
-
-
 def _share(stems: set[str], other: set[str]) -> float:
     return len(stems & other) / len(stems) if stems else 0.0
 
@@ -316,22 +302,6 @@ def _line_p(ln: Line, verdicts: dict, probs: dict[int, float]) -> float:
     if p is not None:
         return float(p)
     return 1.0 if verdicts.get(ln.n, (None, None))[1] is not None else 0.0
-
-
-def site_seen(keys: dict[str, int], counts: dict[str, int], n_docs: int) -> dict[str, float]:
-    """``line key -> share of the site's other pages that hold it`` for the keys of a page found
-    on at least one other page: ``counts`` are the site's page counts of each key (this page
-    included), ``n_docs`` its pages (this one included). A share, not a count, so that it means
-    the same on a site of 3 pages as on one of 3,000: furniture that every page prints is near 1
-    (and the site's template once the site has enough pages), a story's headline printed in a
-    few teaser lists near 0.
-
-    >>> site_seen({"send me a copy": 4, "our headline": 2}, {"send me a copy": 3, "our headline": 1}, 3)
-    {'send me a copy': 1.0}
-    """
-    if n_docs < 2:
-        return {}
-    return {k: min(1.0, (c - 1) / (n_docs - 1)) for k in keys if (c := counts.get(k, 0)) >= 2}
 
 
 def probs_of(res: Any) -> dict[int, float]:

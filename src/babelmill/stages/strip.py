@@ -55,7 +55,6 @@ from babelmill.clean.site_lines import (
 )
 from babelmill.clean.structure import Thresholds
 from babelmill.clean.title import apply_title
-from babelmill.clean.title_candidates import site_seen
 from babelmill.document import QUARANTINED, Document
 from babelmill.stage import Stage, StatefulStage
 
@@ -285,14 +284,11 @@ class StripStage(StatefulStage):
             batch = new_lines.get(site, Counter())
             total = {h: counts.get(h, 0) + batch[h] for h in hashes.values()}
             repeats = self._site_repeats(keys, hashes, total, n_stored + new_docs[site])
-            # the page's lines on other pages of the site, with the share of them (a title feature)
-            seen = site_seen(keys, {k: total[h] for k, h in hashes.items()}, n_stored + new_docs[site])
             if self._ordered_only:  # split: StripCleanPart cleans the document elsewhere
                 doc.handover["site_repeats"] = sorted(repeats)
-                doc.handover["site_seen"] = dict(sorted(seen.items()))
                 out = doc
             else:
-                out = self._process_one(doc, repeats, seen)
+                out = self._process_one(doc, repeats)
             if new:
                 try:
                     store.add(site, hashes.values(), doc.id or None)
@@ -318,7 +314,7 @@ class StripStage(StatefulStage):
         if not self._ordered_only:  # split: the cleaning part counts the outcomes
             super()._count_out(doc)
 
-    def _process_one(self, doc: Document, repeats: set[str], seen: dict[str, float] | None = None) -> Document:
+    def _process_one(self, doc: Document, repeats: set[str]) -> Document:
         budget = document_budget(doc.text, self.config.max_seconds, self.config.max_seconds_per_mb)
         try:
             with cpu_budget(budget):
@@ -327,7 +323,7 @@ class StripStage(StatefulStage):
                     # every line recurs elsewhere on the site: a reprint, not a template; dedup decides
                     res = self.cleaner.clean(doc.text or "", None)
                 if self.config.learned_title:
-                    apply_title(res, doc.text or "", repeats, lines=res.lines, seen=seen)
+                    apply_title(res, doc.text or "", repeats, lines=res.lines)
         except TooSlow as exc:
             self.count("too_slow")
             doc.blocks = []
@@ -390,8 +386,7 @@ class StripCleanPart(StripStage):
 
     def process_batch(self, docs: list[Document]) -> Iterable[Document]:
         for doc in docs:
-            repeats = set(doc.handover.pop("site_repeats", ()))
-            yield self._process_one(doc, repeats, doc.handover.pop("site_seen", None))
+            yield self._process_one(doc, set(doc.handover.pop("site_repeats", ())))
 
     def _count_in(self) -> None:
         pass  # the in-order part counted the document in
