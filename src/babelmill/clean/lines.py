@@ -72,6 +72,8 @@ def script_of(text: str) -> str:
     >>> script_of("Most of the founding team has left")
     'latin'
     """
+    if text.isascii():  # no CJK, Hangul or Cyrillic letter: one search instead of four counts
+        return "latin" if _LATIN.search(text) else "other"
     # CJK characters carry about a word each, Latin letters a fifth of one
     weighted = {
         "cjk": len(_CJK.findall(text)),

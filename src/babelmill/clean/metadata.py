@@ -40,11 +40,14 @@ def is_byline(text: str) -> bool:
     return bool(_AUTHOR_SOURCE.match(t) or _EDITOR.match(t) or _SOURCE.match(t))
 
 
+_KEY_LEAD = re.compile(r"^[-–•>»›\s]+")
+_KEY_NON_WORD = re.compile(r"[^\w]+")
+
+
 def norm_key(text: str) -> str:
     """Comparison key: NFKC, case-folded, punctuation and spaces squeezed."""
-    t = unicodedata.normalize("NFKC", text).casefold()
-    t = re.sub(r"^[-–•>»›\s]+", "", t)
-    return " ".join(re.sub(r"[^\w]+", " ", t).split())
+    t = _KEY_LEAD.sub("", unicodedata.normalize("NFKC", text).casefold())
+    return " ".join(_KEY_NON_WORD.sub(" ", t).split())
 
 
 def _heading_like(ln: Line) -> bool:
