@@ -8,7 +8,8 @@ Usage::
 
 Labels: ``mt_zh`` is the positive class; ``native_en`` and ``mt_de`` are negatives (German-origin
 machine translation must not be flagged as Chinese-origin). Features: hashed word 1-2-grams and
-function-word "shape" 1-4-grams and "typesetting" character 2-5-grams
+function-word "shape" 1-4-grams and "typesetting" character 2-5-grams (word grams
+with a China-topic word in them left out)
 (:func:`babelmill.detect.mtfeatures.hashed_counts`), sub-linear tf-idf, L2 per block; model:
 class-balanced L2 logistic regression (scikit-learn liblinear), its C chosen from ``C_GRID`` by
 grouped out-of-fold AUC (on the inner folds inside the nested CV), plus a second learner over the
@@ -60,6 +61,7 @@ from babelmill.detect.mtfeatures import (  # noqa: E402
     BLOCKS,
     PATTERN_NGRAMS,
     SHAPE_NGRAMS,
+    TOPIC_WORDS,
     WORD_NGRAMS,
     hashed_counts,
 )
@@ -496,6 +498,7 @@ def train_and_validate(
         "shape_ngrams": list(SHAPE_NGRAMS),
         "pattern_char_ngrams": list(PATTERN_NGRAMS),
         "block_scale": dict(BLOCK_SCALE),
+        "topic_words": f"{len(TOPIC_WORDS)} China-topic words; word grams containing one are left out",
         "hash": "crc32 & (dim - 1)",
         "tf": "1 + log(count)",
         "idf": "log((1 + n) / (1 + df)) + 1",

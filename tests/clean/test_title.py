@@ -154,3 +154,18 @@ def test_the_articles_byline_anchors_candidates_below_kept_teasers() -> None:
     verdicts[lines[71].n] = ("metadata_author", None)
     texts = {c.line.text for c in candidates(lines, verdicts)}
     assert headline in texts
+
+
+def test_lines_that_open_with_page_furniture_words_are_marked() -> None:
+    """Lines such as "Send me a copy of this e-mail.", "Powered by TypePad" and "» Links to
+    this article" open with a command or link word of page furniture; a headline seldom does."""
+    furniture = ["Send me a copy of this e-mail.", "Powered by TypePad", "» Links to this article", "What are these?"]
+    headline = "Council passes budget after six-hour debate"
+    text = "\n".join([*furniture, headline, *ART])
+    doc = strip(text, learned_title=False)
+    feats = {c.line.text: c.features for c in candidates(page_lines(text), verdicts_of(doc.blocks, doc.removed))}
+    assert feats[headline]["ui_start"] == 0.0
+    assert all(feats[t]["ui_start"] == 1.0 for t in furniture if t in feats)
+    assert sum(t in feats for t in furniture) >= 2
+    model = default_model()
+    assert model.weights[model.features.index("ui_start")] < 0  # learned: such a line is less likely the headline

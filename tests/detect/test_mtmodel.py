@@ -46,6 +46,29 @@ def test_topic_words_are_masked_and_shapes_carry_no_content_words():
     assert word_sequence("Beijing said on Monday") == word_sequence("Shanghai said on Monday")
 
 
+def test_word_grams_with_a_china_topic_word_are_left_out():
+    from babelmill.detect.mtfeatures import TOPIC_MASK, bucket
+
+    dim = 1 << 20
+    words = hashed_counts("The talks in Beijing ended.", dim)["w"]
+    # the, talks, in, ended and the bigrams "the talks", "talks in": nothing with the topic word
+    assert sum(words.values()) == 6
+    for gram in (TOPIC_MASK, f"in {TOPIC_MASK}", f"{TOPIC_MASK} ended", "in ended"):
+        assert bucket("w", gram, dim) not in words
+    assert bucket("w", "talks in", dim) in words
+    # provinces, the Party and administrative words count as topic too, so a chunk about Sichuan's
+    # provincial Party committee and one about Beijing's municipal Party committee look the same
+    a = hashed_counts("Sichuan's provincial Party committee met.", dim)
+    b = hashed_counts("Beijing's municipal Party committee met.", dim)
+    assert a["w"] == b["w"] and a == b
+    model = MTClassifier.load()
+    text = "Officials in {} said on Monday that the new rules will take effect next month, and {} firms agreed."
+    pairs = [("Beijing", "Chinese"), ("Yunnan", "Huawei"), ("Taipei", "Xiaomi")]
+    same = {model.logit(text.format(p, q)) for p, q in pairs}
+    assert len(same) == 1
+    assert model.logit(text.format("Berlin", "German")) not in same  # ordinary words still count
+
+
 def test_hashed_counts_are_stable_buckets():
     a = hashed_counts("At the same time, it is reported that the relevant work was carried out.", 1 << 20)
     b = hashed_counts("At the same time, it is reported that the relevant work was carried out.", 1 << 20)

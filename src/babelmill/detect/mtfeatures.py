@@ -3,14 +3,15 @@
 Two kinds:
 
 * :func:`hashed_counts`: what the shipped classifier (:mod:`babelmill.detect.mtmodel`) reads.
-  Three blocks of hashed n-gram counts: ``w`` word 1-2-grams (lower-cased, numbers as ``0``,
-  China-topic words masked); ``s`` *shape* 1-4-grams, where a function word stays itself,
-  punctuation stays itself, a number becomes ``N`` and every other word becomes ``C``
-  (capitalised) or ``w``; ``p`` character 2-5-grams of :func:`pattern_text` (letters and digits
-  collapsed, punctuation, spacing and capitalisation kept). The shape and pattern blocks describe
-  how sentences are built and typeset with no topic in them, and are the part that carries over
-  to another WMT year; the word block adds lexical habits of MT ("carry out", "relevant", "at
-  the same time"). Buckets are ``crc32`` of the gram, so training and inference agree on every
+  Three blocks of hashed n-gram counts: ``w`` word 1-2-grams (lower-cased, numbers as ``0``;
+  a gram that contains a China-topic word is left out, so a mention of China adds nothing);
+  ``s`` *shape* 1-4-grams, where a function word stays itself, punctuation stays itself, a
+  number becomes ``N`` and every other word becomes ``C`` (capitalised) or ``w``; ``p``
+  character 2-5-grams of :func:`pattern_text` (letters and digits collapsed, punctuation,
+  spacing and capitalisation kept). The shape and pattern blocks describe how sentences are
+  built and typeset with no topic in them, and are the part that carries over to another WMT
+  year; the word block adds lexical habits of MT ("carry out", "relevant", "at the same
+  time"). Buckets are ``crc32`` of the gram, so training and inference agree on every
   platform.
 * :func:`featurize`: a dense style profile (rates per token) of the earlier classifier,
   kept for analysis and the benchmark's confound checks.
@@ -199,14 +200,26 @@ def featurize(text: str) -> dict[str, float]:
     return feats
 
 
-# Topic words of Chinese-origin news: masked in the word block so that an article *about* China
+# Topic words of Chinese-origin news: left out of the word block so that an article *about* China
 # is not taken for a translation *from* Chinese (the dev data's Chinese-origin texts are about
-# China; native English news about China must stay native).
+# China; native English news about China must stay native). Places (provinces, large cities),
+# the Party and administrative vocabulary, Chinese companies and media. A word-block gram that
+# contains one of them is dropped (see :func:`hashed_counts`): replacing them with one mask token
+# that still counted let the model learn the token itself as "about China" (grouped-CV AUC fell
+# 0.952 -> 0.942 when the mask grams were dropped: that much of the old figure was topic).
 TOPIC_WORDS: tuple[str, ...] = tuple(
     """
 china chinese beijing shanghai shenzhen guangzhou guangdong hangzhou wuhan chongqing tianjin
 hong kong macau macao taiwan taiwanese taipei tibet xinjiang xi jinping li keqiang qiang mainland
 yuan rmb renminbi cpc ccp communist prc sino huawei alibaba tencent baidu weibo wechat xinhua
+anhui fujian gansu guangxi guizhou hainan hebei heilongjiang henan hubei hunan jiangsu jiangxi jilin
+liaoning ningxia qinghai shaanxi shandong shanxi sichuan yunnan zhejiang mongolia
+chengdu xian nanjing suzhou qingdao dalian xiamen harbin kunming changsha zhengzhou jinan hefei
+fuzhou nanning lanzhou urumqi lhasa shenyang changchun taiyuan shijiazhuang hohhot guiyang haikou
+yinchuan xining ningbo wuxi dongguan foshan zhuhai sanya kowloon uyghur uyghurs uighur tibetan han
+party comrade comrades socialism socialist socialists politburo npc cppcc provincial municipal
+prefecture township county counties province provinces
+xiaomi byd zte lenovo bytedance tiktok douyin pinduoduo meituan didi nio catl cctv kuomintang kmt dpp
 """.split()
 )
 _TOPIC = frozenset(TOPIC_WORDS)
@@ -275,11 +288,17 @@ def bucket(block: str, gram: str, dim: int) -> int:
 
 
 def hashed_counts(text: str, dim: int) -> dict[str, Counter[int]]:
-    """Block name -> bucket -> count, for the word, shape and pattern blocks (module docstring)."""
+    """Block name -> bucket -> count, for the word, shape and pattern blocks (module docstring).
+
+    >>> a = hashed_counts("Officials in Beijing said the plan works.", 1 << 20)["w"]
+    >>> a == hashed_counts("Officials in Sichuan said the plan works.", 1 << 20)["w"]
+    True
+    """
     pattern = pattern_text(" ".join(text.split()))
     lo, hi = PATTERN_NGRAMS
     grams = {
-        "w": _ngrams(word_sequence(text), *WORD_NGRAMS),
+        # a word gram with a topic word in it is left out: the mask must not become a feature
+        "w": [g for g in _ngrams(word_sequence(text), *WORD_NGRAMS) if TOPIC_MASK not in g],
         "s": _ngrams(shape_sequence(text), *SHAPE_NGRAMS),
         "p": [pattern[i : i + n] for n in range(lo, hi + 1) for i in range(len(pattern) - n + 1)],
     }
