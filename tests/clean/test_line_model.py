@@ -137,7 +137,8 @@ def test_comment_marks():
 def test_tuning_scores_pages_by_the_exact_token_overlap():
     # the decision rule is tuned on these scores: a line repeated on the page must not earn its
     # truth tokens twice (the benchmark scores the kept text as one bag of tokens)
-    from babelmill.clean.train import Page, PageData, page_scores, token_index, tokens
+    from babelmill.clean.train import Page, PageData, token_index, tokens
+    from babelmill.clean.tuning import page_scores
 
     lines = ["The cat sat", "The cat sat", "A dog"]
     truth = "The cat sat on the mat."

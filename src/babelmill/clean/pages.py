@@ -24,7 +24,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -69,6 +69,25 @@ def _site_of(row: dict[str, str], fallback: str) -> str:
         host = urlparse(url).netloc.lower()
         return host[4:] if host.startswith("www.") else host
     return fallback
+
+
+@dataclass
+class PageData:
+    page: Page
+    X: np.ndarray
+    y: np.ndarray
+    w: np.ndarray
+    hard: np.ndarray  # bool per line: removed by a rule / metadata / embed step
+    short: np.ndarray
+    weq: np.ndarray
+    ntok: np.ndarray  # word tokens per line
+    truth_tokens: int
+    texts: list[str] = field(default_factory=list)
+    # the exact bag-of-tokens overlap (as the benchmark scores pages): every token of the page's
+    # lines as an id into the page's vocabulary, the line it is on, the truth's count of each id
+    tok_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    tok_line: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    truth_counts: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def load_folder(folder: Path, dataset: str | None = None) -> list[Page]:
