@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from babelmill.clean.cleaner import Cleaner
 from babelmill.clean.repeats import repeated_paragraphs
 from babelmill.clean.rules import RuleError, load_rules
 from babelmill.config import ConfigError, load_config
@@ -364,6 +365,30 @@ def test_custom_rule_file_adds_a_reason(tmp_path):
     cfg = StripConfig(rule_files=["rules/boilerplate.toml", str(rules)])
     doc = strip("\n".join([ART[0], "Buy one get one free", ART[1], ART[2]]), StripStage(cfg))
     assert removed(doc)["Buy one get one free"] == "promo_box"
+
+
+def test_a_final_rule_removes_its_line_without_changing_what_the_line_model_sees(tmp_path):
+    """A rule with action = "final" runs after the line model: the features the model reads (and
+    so the packaged model, trained on them) are those of a run without it, and its line still goes
+    with its reason."""
+    rules = tmp_path / "final.toml"
+    rules.write_text(
+        '[[rule]]\nname = "tipjar"\nreason = "donation_prompt"\naction = "final"\nmatch = "search"\n'
+        'max_words = 40\npattern = "support our newsroom"\n'
+    )
+    line = "If you value reporting like this, please support our newsroom with a monthly gift today."
+    text = "\n".join([ART[0], ART[1], line, ART[2]])
+    plain = StripConfig(line_model="")
+    with_final = StripConfig(line_model="", rule_files=["rules/boilerplate.toml", str(rules)])
+    features = [
+        Cleaner(cfg.ruleset(REPO / "pipeline"), cfg.thresholds(), keep_features=True).clean(text).features
+        for cfg in (plain, with_final)
+    ]
+    assert features[0].tolist() == features[1].tolist()
+    assert removed(strip(text, StripStage(plain))).get(line) is None
+    doc = strip(text, StripStage(StripConfig(rule_files=["rules/boilerplate.toml", str(rules)])))
+    assert removed(doc)[line] == "donation_prompt"
+    assert [b.text for b in doc.blocks] == ART
 
 
 # -- the clean command ---------------------------------------------------------------------------

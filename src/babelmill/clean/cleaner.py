@@ -271,6 +271,15 @@ class Cleaner:
             del keep[i]
             decided[i] = "after_article"
 
+        # 7. final rules: chrome that no earlier step or feature sees (action = "final")
+        for i in sorted(keep):
+            if keep[i] == "quote":
+                continue
+            rule = self.rules.first_hit(lines[i].text, lines[i].n_words, final=True)
+            if rule is not None:
+                del keep[i]
+                decided[i] = rule.reason
+
         if not keep:
             res.fallback = True
             for i in range(len(lines)):

@@ -10,7 +10,10 @@ A rule file is a list of ``[[rule]]`` tables::
     match = "line"                # line: the whole (normalized) line; start: a prefix; search: anywhere
     max_words = 8                 # the rule only applies to lines of at most this many words
     action = "remove"             # remove: the line is chrome; section_end: the line opens a trailing
-                                  # chrome section (comments, related posts, most read)
+                                  # chrome section (comments, related posts, most read); final: the
+                                  # line is chrome, removed after the structure step and the line
+                                  # model have decided (it never informs their features, so a new
+                                  # final rule needs no retrained model)
     case_sensitive = false
 
 Patterns are matched against the line with bullet glyphs and surrounding whitespace stripped.
@@ -31,7 +34,7 @@ from pathlib import Path
 
 from babelmill.safe_re import LinearPattern, LinearPatternError, PatternSet, compile_linear
 
-ACTIONS = ("remove", "section_end")
+ACTIONS = ("remove", "section_end", "final")
 MATCH_MODES = ("line", "start", "search")
 LANGS = ("any", "en", "de", "zh")
 _RULE_KEYS = {"name", "reason", "lang", "pattern", "match", "max_words", "action", "case_sensitive", "note"}
@@ -85,24 +88,28 @@ _ANCHORS = {"line": "fullmatch", "start": "match", "search": "search"}
 @dataclass(frozen=True)
 class RuleSet:
     rules: tuple[Rule, ...]
-    # per match mode: the rules' indices and one RE2 set of their patterns (one pass per line)
-    _sets: list[tuple[list[int], PatternSet]] = field(init=False, repr=False, compare=False)
+    # per group (final or not) and match mode: the rules' indices and one RE2 set of their patterns
+    _sets: list[tuple[bool, list[int], PatternSet]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         sets = []
-        for mode, anchor in _ANCHORS.items():
-            idx = [i for i, r in enumerate(self.rules) if r.match == mode]
-            if idx:
-                sets.append((idx, PatternSet([self.rules[i].pattern for i in idx], anchor)))
+        for final in (False, True):
+            for mode, anchor in _ANCHORS.items():
+                idx = [i for i, r in enumerate(self.rules) if r.match == mode and (r.action == "final") == final]
+                if idx:
+                    sets.append((final, idx, PatternSet([self.rules[i].pattern for i in idx], anchor)))
         object.__setattr__(self, "_sets", sets)
 
-    def first_hit(self, text: str, n_words: int) -> Rule | None:
-        """The first rule (in file order) that matches ``text``, or None."""
+    def first_hit(self, text: str, n_words: int, final: bool = False) -> Rule | None:
+        """The first rule (in file order) that matches ``text``, or None: among the ``final``
+        rules when ``final`` is true, otherwise among the others."""
         norm = normalize_for_rules(text)
         if not norm:
             return None
         best: int | None = None
-        for idx, pattern_set in self._sets:
+        for group, idx, pattern_set in self._sets:
+            if group != final:
+                continue
             for k in pattern_set.matches(norm):
                 i = idx[k]
                 if n_words <= self.rules[i].max_words:
