@@ -70,14 +70,6 @@ class TitleModel:
             z += w * (feats.get(name, 0.0) - m) / s
         return z
 
-    def probabilities(self, feats: list[dict[str, float]]) -> list[float]:
-        """Each candidate's probability of being the headline (the rest is "no title")."""
-        scores = [self.score(f) for f in feats]
-        top = max([*scores, self.no_title_score])
-        exp = [math.exp(s - top) for s in scores]
-        total = sum(exp) + math.exp(self.no_title_score - top)
-        return [e / total for e in exp]
-
 
 @lru_cache(maxsize=1)
 def default_model() -> TitleModel | None:

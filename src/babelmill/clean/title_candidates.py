@@ -17,7 +17,7 @@ from typing import Any
 
 from babelmill.clean.dates import parse_date
 from babelmill.clean.lines import Line, script_of, stoplists
-from babelmill.clean.repeats import content_stems, line_key  # noqa: F401 (content_stems: CJK bigrams)
+from babelmill.clean.repeats import content_stems
 
 WINDOW_BEFORE = 40
 WINDOW_AFTER = 20
@@ -134,7 +134,15 @@ def candidates(
     long_first = next((i for i in kept if lines[i].weq >= 25), b0)
     # the body's words, each with the number of kept lines it is in (a kept candidate's own
     # words do not count as the body's: its overlap would be 1 by construction)
-    stems_of = {i: topic_stems(lines[i].text) for i in kept}
+    memo: dict[int, set[str]] = {}
+
+    def topic_of(j: int) -> set[str]:
+        """:func:`topic_stems` of line ``j``, computed once per page (shared: do not modify)."""
+        if j not in memo:
+            memo[j] = topic_stems(lines[j].text)
+        return memo[j]
+
+    stems_of = {i: topic_of(i) for i in kept}
     body_count: dict[str, int] = {}
     for i in kept:
         for w in stems_of[i]:
@@ -176,13 +184,13 @@ def candidates(
         if not _rule_ok(rule) or not ln.words or ln.weq > 40 or ln.url_share > 0.3 or _sentence(ln):
             continue
         text = ln.text
-        stems = topic_stems(text)
+        stems = topic_of(i)
         near = [verdicts.get(lines[j].n, (None, None))[0] for j in range(i + 1, min(n, i + 4))]
         above = [verdicts.get(lines[j].n, (None, None))[0] for j in range(max(0, i - 2), i)]
         below_p = [lp[j] for j in range(i + 1, min(n, i + 4))]
         above_p = [lp[j] for j in range(max(0, i - 3), i)]
         np_i = next_para[i + 1]
-        next_stems = topic_stems(lines[np_i].text) if np_i is not None and np_i - i <= 30 else set()
+        next_stems = topic_of(np_i) if np_i is not None and np_i - i <= 30 else set()
         bare = text.rstrip(_QUOTES)
         short_nb = sum(1 for d in (-2, -1, 1, 2) if 0 <= i + d < n and lines[i + d].weq <= 3)
         rank = sum(1 for j in shaped if i < j < b0) if i < b0 else -1
@@ -233,8 +241,8 @@ def candidates(
             "ui_start": float(bool(_UI_START.match(text))),
             "ui_share": sum(1 for w in ln.words if w.casefold() in _UI_WORDS) / max(1, ln.n_words),
             "credit": float(bool(_CREDIT.search(text))),
-            "dek_below": float(_dek_near(lines, i, range(i + 1, min(n, i + 3)), para_stems, verdicts)),
-            "head_above": float(_head_near(lines, i, range(max(0, i - 2), i), para_stems, verdicts)),
+            "dek_below": float(_dek_near(lines, i, range(i + 1, min(n, i + 3)), para_stems, verdicts, topic_of)),
+            "head_above": float(_head_near(lines, i, range(max(0, i - 2), i), para_stems, verdicts, topic_of)),
         }
         v = _verdict(rule, kind)
         for name in VERDICTS:
@@ -329,26 +337,25 @@ def _main_start(lines: list[Line], kept: list[int]) -> int:
     return best_start
 
 
-def _on_topic(ln: Line, first: set[str]) -> bool:
-    st = topic_stems(ln.text)
+def _on_topic(st: set[str], first: set[str]) -> bool:
     return bool(st) and len(st & first) >= 0.3 * len(st)
 
 
-def _dek_near(lines: list[Line], i: int, rng: range, first: set[str], verdicts: dict) -> bool:
+def _dek_near(lines: list[Line], i: int, rng: range, first: set[str], verdicts: dict, topic_of) -> bool:
     """The next line (bylines skipped) is on the body's topic: ``i`` heads a dek or the lede."""
     for j in rng:
         if verdicts.get(lines[j].n, (None, None))[0] in _META:
             continue
-        return lines[j].weq >= 3 and _on_topic(lines[j], first)
+        return lines[j].weq >= 3 and _on_topic(topic_of(j), first)
     return False
 
 
-def _head_near(lines: list[Line], i: int, rng: range, first: set[str], verdicts: dict) -> bool:
+def _head_near(lines: list[Line], i: int, rng: range, first: set[str], verdicts: dict, topic_of) -> bool:
     """The line above is a heading-shaped line on the body's topic: ``i`` may be its dek."""
     for j in reversed(rng):
         if verdicts.get(lines[j].n, (None, None))[0] in _META:
             continue
-        return _shaped(lines[j]) and _on_topic(lines[j], first)
+        return _shaped(lines[j]) and _on_topic(topic_of(j), first)
     return False
 
 
