@@ -293,11 +293,12 @@ def cross_validate(
     folds = site_folds(pages, FOLDS)
     right = emitted = 0
     chosen = []
+    subset = fixed or names
+    matrices(pages, subset)
     for f in range(FOLDS):
         train_pages = [p for p, g in zip(pages, folds, strict=True) if g != f]
-        subset = fixed or names
+        # (choose_l2 rebuilds its pages' matrices with the same features: they stay as built here)
         strength = l2 if l2 is not None else choose_l2(train_pages, subset)
-        matrices(pages, subset)
         chosen.append((len(subset), strength))
         model = train(train_pages, subset, strength)
         for p, g in zip(pages, folds, strict=True):
