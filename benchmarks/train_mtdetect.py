@@ -138,29 +138,16 @@ def featurize_all(rows: list[Row]) -> list[dict]:
 
 def fit(counts: list[dict], y: np.ndarray, c: float = C_GRID[0], weights: np.ndarray | None = None):
     """Fit on the given chunks; returns a scorer built from the same arrays the file stores."""
-    from scipy.sparse import csr_matrix
-
     n = len(counts)
     vocab: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    offset = 0
-    cols, data, indptr = [], [], [0]
     for b in BLOCKS:
         df = Counter(k for cnt in counts for k in cnt[b])
         buckets = np.array(sorted(k for k, v in df.items() if v >= MIN_DF), dtype=np.int64)
         dfa = np.array([df[int(k)] for k in buckets], dtype=float)
         idf = (np.log((1 + n) / (1 + dfa)) + 1.0).astype(np.float32)
         vocab[b] = (buckets, idf)
-    for cnt in counts:
-        offset = 0
-        for b in BLOCKS:
-            buckets, idf = vocab[b]
-            pos, vals = block_vector(cnt[b], buckets, idf)
-            cols.append(pos + offset)
-            data.append(vals * BLOCK_SCALE.get(b, 1.0))
-            offset += len(buckets)
-        indptr.append(indptr[-1] + sum(len(x) for x in cols[-len(BLOCKS) :]))
-    X = csr_matrix((np.concatenate(data), np.concatenate(cols), np.array(indptr)), shape=(n, offset))
-    lr = _logistic(c).fit(X, y, sample_weight=weights)
+    rows = [{b: block_vector(cnt[b], *vocab[b]) for b in BLOCKS} for cnt in counts]
+    lr = _logistic(c).fit(_block_matrix(rows, vocab), y, sample_weight=weights)
     w = lr.coef_[0]
     model = {"format": FORMAT, "dim": DIM, "bias": round(float(lr.intercept_[0]), 6), "blocks": {}}
     start = 0
@@ -176,10 +163,23 @@ def fit(counts: list[dict], y: np.ndarray, c: float = C_GRID[0], weights: np.nda
             "size": len(buckets),
         }
     if NB_C is not None:
-        fit_nb(model, counts, y, weights, vocab)
+        fit_nb(model, [{b: pos for b, (pos, _) in row.items()} for row in rows], y, weights, vocab)
     model.update({"calibration": {"method": "none", "a": 1.0, "b": 0.0}, "chunk_threshold": 0.5})
     model["document_threshold"] = 0.5
     return MTClassifier(model), model
+
+
+def _block_matrix(rows: list[dict[str, tuple[np.ndarray, np.ndarray]]], vocab: dict):
+    """The chunks as one sparse matrix: per chunk, each block's ``(positions, values)`` side by
+    side in ``BLOCKS`` order, the values times the block's scale."""
+    from scipy.sparse import csr_matrix
+
+    sizes = [len(vocab[b][0]) for b in BLOCKS]
+    starts = np.cumsum([0, *sizes[:-1]])
+    cols = [row[b][0] + start for row in rows for b, start in zip(BLOCKS, starts, strict=True)]
+    data = [row[b][1] * BLOCK_SCALE.get(b, 1.0) for row in rows for b in BLOCKS]
+    indptr = np.cumsum([0] + [sum(len(row[b][0]) for b in BLOCKS) for row in rows])
+    return csr_matrix((np.concatenate(data), np.concatenate(cols), indptr), shape=(len(rows), sum(sizes)))
 
 
 def _logistic(c: float):
@@ -199,34 +199,25 @@ def _logistic(c: float):
     )
 
 
-def fit_nb(model: dict, counts: list[dict], y: np.ndarray, weights: np.ndarray | None, vocab: dict) -> None:
+def fit_nb(
+    model: dict, positions: list[dict[str, np.ndarray]], y: np.ndarray, weights: np.ndarray | None, vocab: dict
+) -> None:
     """Add the NB-LR learner to ``model``: log-count ratios of bucket presence (weighted, add-one)
     per block, binary features times ratio, L2 per block, logistic regression (C = ``NB_C``).
-    Its logit is added to the tf-idf model's (:func:`babelmill.detect.mtmodel.nb_vector`)."""
-    from scipy.sparse import csr_matrix
-
+    ``positions``: per chunk, each block's buckets present (as :func:`fit` found them). Its logit
+    is added to the tf-idf model's (:func:`babelmill.detect.mtmodel.nb_vector`)."""
     w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
-    ratios, positions = {}, {}
+    ratios = {}
     for b in BLOCKS:
-        buckets, idf = vocab[b]
-        pos = [block_vector(cnt[b], buckets, idf)[0] for cnt in counts]
-        present = np.zeros((2, len(buckets)))
-        for p, label, weight in zip(pos, y, w, strict=True):
-            present[int(label), p] += weight
+        present = np.zeros((2, len(vocab[b][0])))
+        for row, label, weight in zip(positions, y, w, strict=True):
+            present[int(label), row[b]] += weight
         p1 = NB_ALPHA + present[1]
         p0 = NB_ALPHA + present[0]
         ratios[b] = (np.log(p1 / p1.sum()) - np.log(p0 / p0.sum())).astype(np.float32)
-        positions[b] = pos
-    cols, data, indptr, offset = [], [], [0], 0
-    for i in range(len(counts)):
-        offset = 0
-        for b in BLOCKS:
-            p = positions[b][i]
-            cols.append(p + offset)
-            data.append(nb_vector(p, ratios[b].astype(float)) * BLOCK_SCALE.get(b, 1.0))
-            offset += len(vocab[b][0])
-        indptr.append(indptr[-1] + sum(len(x) for x in cols[-len(BLOCKS) :]))
-    X = csr_matrix((np.concatenate(data), np.concatenate(cols), np.array(indptr)), shape=(len(counts), offset))
+    as_float = {b: ratios[b].astype(float) for b in BLOCKS}  # nb_vector reads float64, as scoring does
+    rows = [{b: (row[b], nb_vector(row[b], as_float[b])) for b in BLOCKS} for row in positions]
+    X = _block_matrix(rows, vocab)
     lr = _logistic(NB_C).fit(X, y, sample_weight=weights)
     coef = lr.coef_[0]
     start = 0
