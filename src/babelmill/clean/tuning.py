@@ -110,12 +110,8 @@ def tune(
         f1, rec = float(np.mean(f1s)), float(np.mean(recs))
         snip = float(np.mean([k for k, _ in rates])) if rates else 1.0
         drop = float(np.mean([d for _, d in rates])) if rates else 1.0
-        key = (
-            rec >= min_recall,
-            snip >= min_snippet_keep,
-            drop >= min_snippet_drop,
-            lost <= max_lost * len(truth_pages),
-            f1,
+        key = _rank(
+            rec, snip, drop, lost, len(truth_pages), f1, (min_recall, min_snippet_keep, min_snippet_drop, max_lost)
         )
         if best is None or key > best:
             best = key
@@ -134,13 +130,23 @@ def tune(
     return choice
 
 
+def _rank(
+    rec: float, snip: float, drop: float, lost: int, pages: int, f1: float, limits: tuple[float, float, float, float]
+) -> tuple:
+    """The constraints met (recall, snippets kept, snippets dropped, lost pages, in that order),
+    then the mean page F1: the order in which tuning ranks decision rules."""
+    min_recall, min_snippet_keep, min_snippet_drop, max_lost = limits
+    return (rec >= min_recall, snip >= min_snippet_keep, drop >= min_snippet_drop, lost <= max_lost * pages, f1)
+
+
 def tuning_key(choice: dict) -> tuple:
-    """How :func:`tune` ranks a tuned rule: the constraints it meets (recall, snippets kept,
-    snippets dropped, lost pages, in that order), then its mean page F1."""
-    return (
-        choice["oof_recall"] >= MIN_RECALL,
-        choice["oof_snippet_keep"] >= MIN_SNIPPET_KEEP,
-        choice["oof_snippet_drop"] >= MIN_SNIPPET_DROP,
-        choice["oof_lost"] <= MAX_LOST * choice["oof_pages"],
+    """How :func:`tune` ranks a tuned rule (with the default constraints), from its recorded figures."""
+    return _rank(
+        choice["oof_recall"],
+        choice["oof_snippet_keep"],
+        choice["oof_snippet_drop"],
+        choice["oof_lost"],
+        choice["oof_pages"],
         choice["oof_f1"],
+        (MIN_RECALL, MIN_SNIPPET_KEEP, MIN_SNIPPET_DROP, MAX_LOST),
     )
