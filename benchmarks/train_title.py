@@ -108,11 +108,12 @@ class _Capture(StripStage):
         return out
 
 
-def collect(dev: Path, quick: bool = False) -> list[dict]:
-    """One entry per l3s-gn1 page: site, headline, the rule-based title, the candidates."""
+def collect(dev: Path, quick: bool = False, datasets: tuple[str, ...] = ("l3s-gn1",)) -> list[dict]:
+    """One entry per page of ``datasets`` (the l3s-gn1 pages unless told): site, the truth's first
+    line (the headline on l3s-gn1), the rule-based title, the candidates labelled by that line."""
     folder = dev / "boilerplate2"
     rows = [ln.split("\t") for ln in (folder / "manifest.tsv").read_text(encoding="utf-8").splitlines()[1:]]
-    rows = [r for r in rows if r[1] == "l3s-gn1"]
+    rows = [r for r in rows if r[1] in datasets]
     if quick:
         rows = rows[::3]
     by_site: dict[str, list[list[str]]] = defaultdict(list)
@@ -140,6 +141,8 @@ def collect(dev: Path, quick: bool = False) -> list[dict]:
             {
                 "id": r[0],
                 "site": r[4],
+                "dataset": r[1],
+                "url": r[3],
                 "truth": truth,
                 "rule_title": doc.metadata.get("title"),
                 "simple_title": simple_baseline(lines, verdicts),
@@ -184,13 +187,16 @@ def matrices(pages: list[dict], names: list[str]) -> None:
         p["y"] = np.array(p["labels"], dtype=bool)
 
 
-def fit(pages: list[dict], l2: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+def fit(
+    pages: list[dict], l2: float, page_weights: list[float] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Conditional logit over each page's candidates plus a "no title" option.
 
     A page's likelihood is the softmax share of the candidates that match its headline (of the
     "no title" option, whose score is learned, when none does). L2 on the feature weights;
-    Newton steps (the loss is convex). Returns (weights, mean, scale, no-title score), the
-    weights on standardised features.
+    Newton steps (the loss is convex). ``page_weights`` weigh each page's log-likelihood (all 1
+    unless given: ``benchmarks/title_more_data.py`` weighs weakly labelled pages of other data
+    sets). Returns (weights, mean, scale, no-title score), the weights on standardised features.
     """
     x_all = np.vstack([p["X"] for p in pages if len(p["X"])])
     mean = x_all.mean(axis=0)
@@ -211,6 +217,8 @@ def fit(pages: list[dict], l2: float) -> tuple[np.ndarray, np.ndarray, np.ndarra
     pos_mask = np.concatenate(pos)
     starts_arr = np.array(starts)
     seg = np.repeat(np.arange(len(pages)), np.diff(np.append(starts_arr, row)))
+    pw = np.ones(len(pages)) if page_weights is None else np.asarray(page_weights, dtype=float)
+    rw = pw[seg]  # each row's page weight (1.0 leaves every product below exactly as it was)
     w = np.zeros(d)
     reg = np.full(d, l2)
     reg[-1] = 1e-3
@@ -225,15 +233,15 @@ def fit(pages: list[dict], l2: float) -> tuple[np.ndarray, np.ndarray, np.ndarra
     for _ in range(100):
         s = x @ w
         pr, q = shares(s, None), shares(s, pos_mask)
-        g = x.T @ (pr - q) + reg * w
+        g = x.T @ ((pr - q) * rw) + reg * w
         mp = np.add.reduceat(x * pr[:, None], starts_arr)
         mq = np.add.reduceat(x * q[:, None], starts_arr)
-        h = (x.T * pr) @ x - mp.T @ mp - ((x.T * q) @ x - mq.T @ mq) + np.diag(reg)
+        h = (x.T * (pr * rw)) @ x - (mp.T * pw) @ mp - ((x.T * (q * rw)) @ x - (mq.T * pw) @ mq) + np.diag(reg)
         step = np.linalg.solve(h + 1e-6 * np.eye(d), g)
         # damped: halve the step while the loss does not go down
-        loss0 = _loss(x, w, reg, shares, pos_mask, starts_arr)
+        loss0 = _loss(x, w, reg, shares, pos_mask, starts_arr, pw)
         t = 1.0
-        while t > 1e-4 and _loss(x, w - t * step, reg, shares, pos_mask, starts_arr) > loss0:
+        while t > 1e-4 and _loss(x, w - t * step, reg, shares, pos_mask, starts_arr, pw) > loss0:
             t /= 2
         w = w - t * step
         if np.max(np.abs(t * step)) < 1e-7:
@@ -241,15 +249,15 @@ def fit(pages: list[dict], l2: float) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return w[:-1], mean, scale, float(w[-1])
 
 
-def _loss(x, w, reg, shares, pos_mask, starts_arr) -> float:
+def _loss(x, w, reg, shares, pos_mask, starts_arr, pw) -> float:
     s = x @ w
     pr = shares(s, None)
     got = np.add.reduceat(np.where(pos_mask, pr, 0.0), starts_arr)
-    return float(-np.log(np.maximum(got, 1e-300)).sum() + 0.5 * (reg * w * w).sum())
+    return float(-(pw * np.log(np.maximum(got, 1e-300))).sum() + 0.5 * (reg * w * w).sum())
 
 
-def train(pages: list[dict], names: list[str], l2: float) -> TitleModel:
-    w, mean, scale, null = fit(pages, l2)
+def train(pages: list[dict], names: list[str], l2: float, page_weights: list[float] | None = None) -> TitleModel:
+    w, mean, scale, null = fit(pages, l2, page_weights)
     return TitleModel(names, mean.tolist(), scale.tolist(), w.tolist(), null)
 
 
