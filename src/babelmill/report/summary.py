@@ -90,6 +90,8 @@ class CorpusSummary:
     history: list[dict[str, Any]] = field(default_factory=list)  # one entry per run (runs.jsonl)
     # lines past the last commit of an interrupted run (the next run cuts them off)
     unreadable_lines: int = 0
+    # files of the output that could not be read and were left out (one line each, for stderr)
+    problems: list[str] = field(default_factory=list)
     # records with cleaning warnings: id, path, title, kept share, warnings (the article may be lost)
     warned: list[dict[str, Any]] = field(default_factory=list)
     warnings: Counter = field(default_factory=Counter)
@@ -155,28 +157,59 @@ class CorpusSummary:
         }
 
 
+class NotAnOutputError(ValueError):
+    """The folder holds nothing a run writes: not a babelmill output folder."""
+
+
+#: what a run leaves in its output folder besides the corpus
+OUTPUT_MARKERS = ("manifest.json", "rejected.jsonl", "runs.jsonl", "state")
+
+
 def summarize(output_dir: Path) -> CorpusSummary:
-    """Read an output directory into a :class:`CorpusSummary`."""
+    """Read an output directory into a :class:`CorpusSummary`.
+
+    Raises :class:`NotAnOutputError` for a folder that holds no corpus and nothing else a run
+    writes. Lines that are not JSON objects (or records that do not have the record's shape)
+    count as ``unreadable_lines``; a manifest that cannot be read is left out and named in
+    ``problems``.
+    """
     out = Path(output_dir)
-    summary = CorpusSummary(output=str(out), corpus_files=[p.relative_to(out).as_posix() for p in corpus_files(out)])
+    files = corpus_files(out)
+    if not files and not any((out / name).exists() for name in OUTPUT_MARKERS):
+        raise NotAnOutputError(
+            f"{out}: not a babelmill output folder (no corpus, {', '.join(OUTPUT_MARKERS[:-1])} or state/)"
+        )
+    summary = CorpusSummary(output=str(out), corpus_files=[p.relative_to(out).as_posix() for p in files])
 
     def unreadable(path: Path, error: str) -> None:
         summary.unreadable_lines += 1
 
     for record in iter_corpus_records(out, on_error=unreadable):
-        _add_record(summary, record)
+        if not _added(summary, _add_record, record):
+            summary.unreadable_lines += 1
     rejected = out / "rejected.jsonl"
     if rejected.exists():
         with open(rejected, encoding="utf-8", errors="replace") as fh:
             for line in fh:
                 if line.strip():
                     try:
-                        _add_rejected(summary, json.loads(line))
+                        record = json.loads(line)
                     except ValueError:
+                        record = None
+                    if not _added(summary, _add_rejected, record):
                         summary.unreadable_lines += 1
     manifest_path = out / "manifest.json"
+    manifest = None
     if manifest_path.exists():
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            summary.problems.append(f"{manifest_path}: unreadable, left out of the report ({exc})")
+        else:
+            if not isinstance(manifest, dict):
+                summary.problems.append(f"{manifest_path}: not a JSON object, left out of the report")
+                manifest = None
+    if manifest is not None:
         summary.stages = {str(k): v for k, v in (manifest.get("stages") or {}).items() if isinstance(v, dict)}
         summary.run = {
             "run": manifest.get("run"),
@@ -220,6 +253,34 @@ def summarize(output_dir: Path) -> CorpusSummary:
             for e in history
         ]
     return summary
+
+
+#: the parts of a corpus or rejected record the summary reads, and the type each must have
+_RECORD_PARTS = {
+    "source": dict,
+    "origin": dict,
+    "translation": dict,
+    "cleaning": dict,
+    "dedup": dict,
+    "metadata": dict,
+    "detail": dict,
+    "blocks": list,
+    "history": list,
+}
+
+
+def _added(s: CorpusSummary, add: Any, record: Any) -> bool:
+    """Count ``record`` with ``add``; False (nothing counted) when it is not a record-shaped object."""
+    if not isinstance(record, dict):
+        return False
+    for key, kind in _RECORD_PARTS.items():
+        if record.get(key) is not None and not isinstance(record[key], kind):
+            return False  # checked first: a record is counted whole or not at all
+    try:
+        add(s, record)
+    except (AttributeError, TypeError, ValueError):
+        return False
+    return True
 
 
 def read_run_log(out: Path) -> list[dict[str, Any]]:
