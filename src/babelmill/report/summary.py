@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from babelmill.io.layout import corpus_files, iter_corpus_records
+from babelmill.report.files import OUTPUT_MARKERS, NotAnOutputError, added, read_manifest, read_run_log
 
 EXAMPLES_PER_REASON = 3
 EXAMPLE_CHARS = 160
@@ -157,14 +158,6 @@ class CorpusSummary:
         }
 
 
-class NotAnOutputError(ValueError):
-    """The folder holds nothing a run writes: not a babelmill output folder."""
-
-
-#: what a run leaves in its output folder besides the corpus
-OUTPUT_MARKERS = ("manifest.json", "rejected.jsonl", "runs.jsonl", "state")
-
-
 def summarize(output_dir: Path) -> CorpusSummary:
     """Read an output directory into a :class:`CorpusSummary`.
 
@@ -185,7 +178,7 @@ def summarize(output_dir: Path) -> CorpusSummary:
         summary.unreadable_lines += 1
 
     for record in iter_corpus_records(out, on_error=unreadable):
-        if not _added(summary, _add_record, record):
+        if not added(summary, _add_record, record):
             summary.unreadable_lines += 1
     rejected = out / "rejected.jsonl"
     if rejected.exists():
@@ -196,19 +189,10 @@ def summarize(output_dir: Path) -> CorpusSummary:
                         record = json.loads(line)
                     except ValueError:
                         record = None
-                    if not _added(summary, _add_rejected, record):
+                    if not added(summary, _add_rejected, record):
                         summary.unreadable_lines += 1
     manifest_path = out / "manifest.json"
-    manifest = None
-    if manifest_path.exists():
-        try:
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            summary.problems.append(f"{manifest_path}: unreadable, left out of the report ({exc})")
-        else:
-            if not isinstance(manifest, dict):
-                summary.problems.append(f"{manifest_path}: not a JSON object, left out of the report")
-                manifest = None
+    manifest = read_manifest(manifest_path, summary.problems)
     if manifest is not None:
         summary.stages = {str(k): v for k, v in (manifest.get("stages") or {}).items() if isinstance(v, dict)}
         summary.run = {
@@ -253,51 +237,6 @@ def summarize(output_dir: Path) -> CorpusSummary:
             for e in history
         ]
     return summary
-
-
-#: the parts of a corpus or rejected record the summary reads, and the type each must have
-_RECORD_PARTS = {
-    "source": dict,
-    "origin": dict,
-    "translation": dict,
-    "cleaning": dict,
-    "dedup": dict,
-    "metadata": dict,
-    "detail": dict,
-    "blocks": list,
-    "history": list,
-}
-
-
-def _added(s: CorpusSummary, add: Any, record: Any) -> bool:
-    """Count ``record`` with ``add``; False (nothing counted) when it is not a record-shaped object."""
-    if not isinstance(record, dict):
-        return False
-    for key, kind in _RECORD_PARTS.items():
-        if record.get(key) is not None and not isinstance(record[key], kind):
-            return False  # checked first: a record is counted whole or not at all
-    try:
-        add(s, record)
-    except (AttributeError, TypeError, ValueError):
-        return False
-    return True
-
-
-def read_run_log(out: Path) -> list[dict[str, Any]]:
-    """The lines of ``out/runs.jsonl`` (one per run; unreadable lines skipped); [] when none."""
-    try:
-        text = (out / "runs.jsonl").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    runs = []
-    for line in text.splitlines():
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(entry, dict):
-            runs.append(entry)
-    return runs
 
 
 def _add_record(s: CorpusSummary, record: dict[str, Any]) -> None:
