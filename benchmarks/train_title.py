@@ -63,6 +63,15 @@ def find_dev(arg: Path | None) -> Path | None:
     return None
 
 
+def dev_or_exit(arg: Path | None) -> Path:
+    """:func:`find_dev`, or exit with status 2 and a one-line message when there is none."""
+    dev = find_dev(arg)
+    if dev is None:
+        print("dev data not found; pass --dev", file=sys.stderr)
+        raise SystemExit(2)
+    return dev
+
+
 # a curly quote or dash (UTF-8 E2 80 xx) read as Windows-1252 with its undecodable bytes turned
 # into "?" ("Watersâ??"): the lossy mojibake ftfy cannot undo; it stands for one punctuation mark
 _LOSSY_PUNCT = re.compile("\u00e2[\u0080-\u00bf\u20ac\u201a-\u201e\u2122\u0153?]?\\?")
@@ -394,10 +403,7 @@ def main() -> int:
     ap.add_argument("--show-misses", action="store_true")
     ap.add_argument("--skip-cv", action="store_true", help="only train and write (or --check) the model")
     args = ap.parse_args()
-    dev = find_dev(args.dev)
-    if dev is None:
-        print("dev data not found; pass --dev", file=sys.stderr)
-        return 2
+    dev = dev_or_exit(args.dev)
     t0 = time.perf_counter()
     pages = collect(dev, quick=args.quick)
     if args.skip_cv:
