@@ -57,8 +57,12 @@ _REPAIR = RepairConfig()
 
 
 def find_dev(arg: Path | None) -> Path | None:
-    for cand in ([arg] if arg else []) + [ROOT.parent / "shared" / "dev", ROOT.parents[1] / "shared" / "dev"]:
-        if cand is not None and cand.is_dir():
+    """The dev folder: ``arg`` when given (None when it is not a folder: a mistyped ``--dev``
+    never falls back to another folder), else ``../shared/dev`` beside the repository."""
+    if arg is not None:
+        return arg if arg.is_dir() else None
+    for cand in (ROOT.parent / "shared" / "dev", ROOT.parents[1] / "shared" / "dev"):
+        if cand.is_dir():
             return cand
     return None
 
