@@ -39,8 +39,8 @@ sys.path.insert(0, str(ROOT / "src"))
 from train_title import (  # noqa: E402
     L2_GRID,
     collect,
+    dev_or_exit,
     feature_names,
-    find_dev,
     matrices,
     norm,
     predict,
@@ -151,10 +151,7 @@ def main() -> int:
     ap = trainer_parser(__doc__, ROOT / "unused", quick="a third of the pages, two weights")
     ap.add_argument("--show-labels", type=int, default=0, help="print N weakly labelled pages (seeded sample)")
     args = ap.parse_args()
-    dev = find_dev(args.dev)
-    if dev is None:
-        print("dev data not found; pass --dev", file=sys.stderr)
-        return 2
+    dev = dev_or_exit(args.dev)
     t0 = time.perf_counter()
     l3s = collect(dev, quick=args.quick)
     others = collect(dev, quick=args.quick, datasets=OTHER)

@@ -37,7 +37,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from train_title import find_dev, site_folds, trainer_parser, write_or_check  # noqa: E402  (the same folds: sites, largest first)
+from train_title import dev_or_exit, site_folds, trainer_parser, write_or_check  # noqa: E402  (the same folds: sites, largest first)
 
 from babelmill.clean.coverage import ARTICLE_MAY_BE_LOST, cleaning_report, lost_features  # noqa: E402
 from babelmill.clean.lines import make_line  # noqa: E402
@@ -207,10 +207,7 @@ def final_model(rows: list[dict], names: list[str]) -> dict:
 def main() -> int:
     ap = trainer_parser(__doc__, DEFAULT_OUT, quick="a quarter of the pages, CV only, nothing written")
     args = ap.parse_args()
-    dev = find_dev(args.dev)
-    if dev is None:
-        print("dev data not found; pass --dev", file=sys.stderr)
-        return 2
+    dev = dev_or_exit(args.dev)
     t0 = time.perf_counter()
     rows = collect(dev, quick=args.quick)
     names = sorted(rows[0]["feats"])

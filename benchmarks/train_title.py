@@ -57,10 +57,23 @@ _REPAIR = RepairConfig()
 
 
 def find_dev(arg: Path | None) -> Path | None:
-    for cand in ([arg] if arg else []) + [ROOT.parent / "shared" / "dev", ROOT.parents[1] / "shared" / "dev"]:
-        if cand is not None and cand.is_dir():
+    """The dev folder: ``arg`` when given (None when it is not a folder: a mistyped ``--dev``
+    never falls back to another folder), else ``../shared/dev`` beside the repository."""
+    if arg is not None:
+        return arg if arg.is_dir() else None
+    for cand in (ROOT.parent / "shared" / "dev", ROOT.parents[1] / "shared" / "dev"):
+        if cand.is_dir():
             return cand
     return None
+
+
+def dev_or_exit(arg: Path | None) -> Path:
+    """:func:`find_dev`, or exit with status 2 and a one-line message when there is none."""
+    dev = find_dev(arg)
+    if dev is None:
+        print("dev data not found; pass --dev", file=sys.stderr)
+        raise SystemExit(2)
+    return dev
 
 
 # a curly quote or dash (UTF-8 E2 80 xx) read as Windows-1252 with its undecodable bytes turned
@@ -394,10 +407,7 @@ def main() -> int:
     ap.add_argument("--show-misses", action="store_true")
     ap.add_argument("--skip-cv", action="store_true", help="only train and write (or --check) the model")
     args = ap.parse_args()
-    dev = find_dev(args.dev)
-    if dev is None:
-        print("dev data not found; pass --dev", file=sys.stderr)
-        return 2
+    dev = dev_or_exit(args.dev)
     t0 = time.perf_counter()
     pages = collect(dev, quick=args.quick)
     if args.skip_cv:

@@ -6,7 +6,7 @@ bag-of-tokens overlap of the kept lines, snippet pages by the snippets found in 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -100,16 +100,8 @@ def tune(
     choice: dict[str, float] = {}
     for rule in _rules():
         thr, fbeta, prose_keep, prose_words = rule
-        f1s, recs, lost = [], [], 0
-        for pd, p in truth_pages:
-            _, r, f = page_scores(pd, kept_lines(pd, p, rule))
-            f1s.append(f)
-            recs.append(r)
-            lost += r < 0.5
-        rates = [snippet_rates(pd, kept_lines(pd, p, rule)) for pd, p in snippet_pages]
-        f1, rec = float(np.mean(f1s)), float(np.mean(recs))
-        snip = float(np.mean([k for k, _ in rates])) if rates else 1.0
-        drop = float(np.mean([d for _, d in rates])) if rates else 1.0
+        figures = rule_figures(truth_pages, snippet_pages, lambda pd, p, rule=rule: kept_lines(pd, p, rule))
+        f1, rec, lost, snip, drop = figures
         key = _rank(
             rec, snip, drop, lost, len(truth_pages), f1, (min_recall, min_snippet_keep, min_snippet_drop, max_lost)
         )
@@ -128,6 +120,27 @@ def tune(
                 "oof_pages": len(truth_pages),
             }
     return choice
+
+
+def rule_figures(
+    truth_pages: Sequence[tuple[PageData, np.ndarray]],
+    snippet_pages: Sequence[tuple[PageData, np.ndarray]],
+    keep: Callable[[PageData, np.ndarray], np.ndarray],
+) -> tuple[float, float, int, float, float]:
+    """What tuning weighs for one decision rule, ``keep(page, probabilities) -> kept lines``:
+    mean page F1 and recall and the number of lost pages (recall < 0.5) over ``truth_pages``, and
+    the mean shares of article snippets kept and chrome snippets dropped over ``snippet_pages``
+    (1.0 when there are none)."""
+    f1s, recs, lost = [], [], 0
+    for pd, p in truth_pages:
+        _, r, f = page_scores(pd, keep(pd, p))
+        f1s.append(f)
+        recs.append(r)
+        lost += r < 0.5
+    rates = [snippet_rates(pd, keep(pd, p)) for pd, p in snippet_pages]
+    snip = float(np.mean([k for k, _ in rates])) if rates else 1.0
+    drop = float(np.mean([d for _, d in rates])) if rates else 1.0
+    return float(np.mean(f1s)), float(np.mean(recs)), lost, snip, drop
 
 
 def _rank(
