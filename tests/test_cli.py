@@ -42,6 +42,26 @@ def test_run_prints_a_one_paragraph_summary(tmp_path: Path, empty_models_dir: Pa
         assert words in summary
 
 
+def test_a_models_dir_that_does_not_exist_is_named_in_a_warning(tmp_path: Path, empty_models_dir: Path):
+    (tmp_path / "a.txt").write_text("Die Regierung hat heute ein neues Gesetz beschlossen.\n", encoding="utf-8")
+    typo = tmp_path / "modles"
+    result = CliRunner().invoke(
+        main, ["run", str(tmp_path / "a.txt"), "-o", str(tmp_path / "out"), "--models-dir", str(typo), "--no-progress"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (
+        f"babelmill: warning: {typo}: no such models folder (--models-dir or $BABELMILL_MODELS); "
+        "no translation model is read from it"
+    )
+    # an existing folder, empty or not, is no mistake
+    result = CliRunner().invoke(
+        main,
+        ["run", str(tmp_path / "a.txt"), "-o", str(tmp_path / "out2"), "--models-dir", str(empty_models_dir),
+         "--no-progress"],
+    )  # fmt: skip
+    assert "warning" not in result.stderr
+
+
 def test_changed_dedup_settings_on_an_existing_output_ask_for_rebuild(tmp_path: Path, empty_models_dir: Path):
     seed = sorted(SEEDS.iterdir())[4]
     shutil.copy(seed, tmp_path / "a.txt")

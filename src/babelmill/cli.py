@@ -153,6 +153,19 @@ def run(
         progress=progress,
         quiet=quiet,
     )
+    if models_dir and not quiet:
+        from babelmill.translate.packages import search_dirs
+
+        # a mistyped folder would otherwise read as "no de->en model installed" on every block
+        for folder in search_dirs(models_dir):
+            if not folder.is_dir():
+                click.echo(
+                    printable(
+                        f"babelmill: warning: {folder}: no such models folder (--models-dir or $BABELMILL_MODELS); "
+                        "no translation model is read from it"
+                    ),
+                    err=True,
+                )
     # every line that can carry a file name or input text goes through printable(): an escape
     # sequence or newline in a name must not reach the terminal or forge a log line
     try:
