@@ -159,6 +159,15 @@ def test_report_on_damaged_files_counts_or_names_them_without_a_traceback(hostil
     assert figures["documents"] == 3 and figures["unreadable_lines"] == 4
 
 
+def test_an_html_report_that_cannot_be_written_is_one_error_line(hostile_output: Path, tmp_path: Path):
+    target = tmp_path / "no-such-folder" / "report.html"
+    result = CliRunner().invoke(main, ["report", "--json", str(hostile_output), "--html", str(target)])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    (line,) = result.stderr.splitlines()
+    assert line == f"babelmill: error: {target}: cannot write the report: No such file or directory"
+
+
 def test_report_reads_a_real_sharded_run(tmp_path: Path):
     inputs = tmp_path / "in"
     inputs.mkdir()

@@ -46,5 +46,10 @@ def report(output_dir: Path, html_path: Path | None, as_json: bool) -> None:
     else:
         render_terminal(summary, Console())
     if html_path is not None:
-        html_path.write_text(render_html(summary), encoding="utf-8")
+        try:
+            html_path.write_text(render_html(summary), encoding="utf-8")
+        except OSError as exc:  # a missing folder, a full disk: one line, not a traceback
+            why = exc.strerror or exc
+            click.echo(printable(f"babelmill: error: {html_path}: cannot write the report: {why}"), err=True)
+            sys.exit(1)
         click.echo(f"babelmill: wrote {html_path}", err=True)
