@@ -175,3 +175,26 @@ def test_the_state_folder_is_private_to_its_owner(tmp_path, empty_models_dir):
         os.chown(out / "state", 12345, 12345)
         result = _run(str(inputs), "-o", str(out), "--models-dir", str(empty_models_dir))
         assert result.exit_code == 1 and "belongs to another user (uid 12345)" in result.output
+
+
+@pytest.mark.parametrize("name", ["corpus.jsonl", "rejected.jsonl"])
+def test_an_output_cut_inside_a_record_is_refused_not_appended_to(tmp_path, empty_models_dir, name):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "a.txt").write_text(ART)
+    (inputs / "b.txt").write_bytes(b"")  # quarantined: rejected.jsonl has a record too
+    out = tmp_path / "out"
+    args = ["-o", str(out), "--models-dir", str(empty_models_dir)]
+    assert _run(str(inputs), *args).exit_code == 0
+    target = out / name
+    target.write_bytes(target.read_bytes()[:40])  # a copy or an editor cut it mid-record
+    (inputs / "c.txt").write_text(ART.replace("budget", "bridge") + "The mayor was pleased with the vote.\n")
+    result = _run(str(inputs), *args)
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        f"babelmill: error: {target}: ends inside a record: the file was cut or edited outside babelmill, and "
+        "the next record would be glued onto the broken one; rerun with --rebuild to rebuild this output"
+    )
+    assert len(target.read_bytes()) == 40  # left as found
+    assert _run(str(inputs), *args, "--rebuild").exit_code == 0
+    assert all(line.endswith(b"}") for line in target.read_bytes().splitlines())

@@ -129,6 +129,20 @@ def create_new(path: Path) -> BinaryIO:
         os.close(dir_fd)
 
 
+def ends_inside_a_line(path: Path) -> bool:
+    """Whether a non-empty JSONL output does not end with a newline. Every commit, and every
+    rewrite, leaves whole lines, so after :func:`truncate_to` such a file was cut or edited
+    outside babelmill: appending to it would glue the next record onto a broken one."""
+    if not path.exists():
+        return False
+    with open_regular(path, "rb") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        if size == 0:
+            return False
+        fh.seek(size - 1)
+        return fh.read(1) != b"\n"
+
+
 def truncate_to(path: Path, length: int) -> None:
     """Cut off bytes written after the last commit. A file *shorter* than the committed length
     was rewritten without some records (edited inputs) just before a crash: it is left as it is,
@@ -138,4 +152,13 @@ def truncate_to(path: Path, length: int) -> None:
             fh.truncate(length)
 
 
-__all__ = ["atomic_write_bytes", "create_new", "file_sha256", "fsync_dir", "open_regular", "own_folder", "truncate_to"]
+__all__ = [
+    "atomic_write_bytes",
+    "create_new",
+    "ends_inside_a_line",
+    "file_sha256",
+    "fsync_dir",
+    "open_regular",
+    "own_folder",
+    "truncate_to",
+]

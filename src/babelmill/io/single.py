@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from babelmill.io.files import atomic_write_bytes, file_sha256, open_regular, truncate_to
+from babelmill.io.files import atomic_write_bytes, ends_inside_a_line, file_sha256, open_regular, truncate_to
 from babelmill.io.formats import OutputConfig, decode_shard
-from babelmill.io.sink import CorpusSink, filter_lines, reorder_lines
+from babelmill.io.sink import CorpusSink, SinkError, damaged_message, filter_lines, reorder_lines
 
 
 class SingleFileSink(CorpusSink):
@@ -30,6 +30,8 @@ class SingleFileSink(CorpusSink):
     def recover(self) -> None:
         self.check_layout()
         truncate_to(self.path, int(self.state.get(self.key("bytes"), "0") or 0))
+        if ends_inside_a_line(self.path):
+            raise SinkError(damaged_message(self.path))
 
     def _open(self):
         if self.fh is None:

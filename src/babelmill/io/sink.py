@@ -15,6 +15,14 @@ from babelmill.io.formats import OutputConfig
 from babelmill.io.layout import OUTPUT_NAMES
 
 
+def damaged_message(path: Path) -> str:
+    """The error for an output file that ends inside a record (see ``files.ends_inside_a_line``)."""
+    return (
+        f"{path}: ends inside a record: the file was cut or edited outside babelmill, and the next "
+        "record would be glued onto the broken one; rerun with --rebuild to rebuild this output"
+    )
+
+
 def record_line(record: dict[str, Any]) -> bytes:
     """A record as the writer puts it into a JSONL file (one line)."""
     return (json.dumps(record, ensure_ascii=False, separators=(", ", ": ")) + "\n").encode("utf-8")

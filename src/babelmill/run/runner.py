@@ -18,8 +18,9 @@ from babelmill import __version__
 from babelmill.config import PipelineConfig, load_config
 from babelmill.engines import ENGINES, make_engine
 from babelmill.errors import ConfigError, RunError, StageStateError
-from babelmill.io.files import REFUSED, truncate_to
+from babelmill.io.files import REFUSED, ends_inside_a_line, truncate_to
 from babelmill.io.read import display_path, input_key
+from babelmill.io.sink import damaged_message
 from babelmill.io.sinks import CorpusSink, OutputConfig, SinkError, open_sink
 from babelmill.registry import get_stage_class
 from babelmill.run.inputs import (
@@ -188,6 +189,8 @@ def _run_locked(
     for s in sinks:
         s.recover()
     truncate_to(out / REJECTED, int(state.get("rejected_bytes", "0")))
+    if ends_inside_a_line(out / REJECTED):
+        raise SinkError(damaged_message(out / REJECTED))
     put_back(state, sinks)  # records an interrupted run replaced, to their places
     run_no = state.next_run()
     summary = RunSummary()
