@@ -435,6 +435,19 @@ def test_clean_cli_seed_and_missing_file(tmp_path):
     assert "missing.txt" in result.stderr
 
 
+def test_clean_cli_names_the_file_the_reason_and_what_it_means(tmp_path):
+    from babelmill.cli import main
+
+    image = tmp_path / "image.txt"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    result = CliRunner().invoke(main, ["clean", str(image), str(tmp_path / "missing.txt")])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"babelmill clean: {image}: quarantined (binary): binary file (png signature)",
+        f"babelmill clean: {tmp_path / 'missing.txt'}: quarantined (not_found): no such file",
+    ]
+
+
 # -- Chinese pages -------------------------------------------------------------------------------
 
 ZH_PAGE = """首页

@@ -76,3 +76,30 @@ def test_documents_line_has_classifier_probability_and_evidence(tmp_path):
     assert 0.0 <= doc["mt_probability"] <= 1.0
     assert any(e.startswith("disclaimer: 'This article was machine-translated") for e in doc["evidence"])
     assert any(e.startswith("classifier P(mt_zh)=") and "calibrated" in e for e in doc["evidence"])
+
+
+def test_files_are_decoded_as_the_run_decodes_them(tmp_path):
+    # a GB18030 Chinese page and a UTF-16 German one: read as UTF-8 they are mojibake ("other")
+    zh = tmp_path / "zh.txt"
+    zh.write_bytes("国家统计局周一公布的数据显示，今年第三季度国内生产总值同比增长。\n".encode("gb18030"))
+    de = tmp_path / "de.txt"
+    de.write_bytes("Die Bundesregierung hat am Montag ein neues Gesetz beschlossen.\n".encode("utf-16"))
+    res = CliRunner().invoke(main, ["detect", "--documents", str(zh), str(de)])
+    assert res.exit_code == 0, res.output
+    assert [(d["file"], d["language"]) for d in lines(res.output)] == [(str(zh), "zh"), (str(de), "de")]
+
+
+def test_binary_and_empty_files_are_reported_not_judged(tmp_path):
+    png = tmp_path / "image.txt"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    good = tmp_path / "good.txt"
+    good.write_text("This sentence is plainly written in English, and it says so.\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["detect", "--documents", str(png), str(empty), str(good)])
+    assert res.exit_code == 1
+    out = res.output.splitlines()
+    assert f"babelmill detect: {png}: quarantined (binary): binary file (png signature)" in out
+    assert any(line.startswith(f"babelmill detect: {empty}: quarantined (empty)") for line in out)
+    docs = [json.loads(x) for x in out if x.startswith("{")]
+    assert [(d["file"], d["language"]) for d in docs] == [(str(good), "en")]  # the run goes on

@@ -189,3 +189,28 @@ def test_ray_corpus_is_byte_identical_to_local(local_ray, tmp_path: Path, monkey
         assert int(counts[key]) == stats[key]["documents_in"] > 150
     for key in ("strip", "dedup"):  # on the driver: every document it handed on
         assert int(counts[key]) >= stats[key]["documents_in"] > 150
+
+
+def test_an_address_where_no_cluster_listens_fails_at_once_in_one_line(tmp_path: Path):
+    pytest.importorskip("ray")
+    import os
+    import socket
+    import subprocess
+
+    with socket.socket() as sock:  # a port nothing listens on once closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    article = tmp_path / "in" / "a.txt"
+    article.parent.mkdir()
+    article.write_text("The council voted on Tuesday to expand the bike lanes downtown.\n", encoding="utf-8")
+    cmd = [sys.executable, "-m", "babelmill", "run", str(article.parent), "-o", str(tmp_path / "out")]
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    # before: ray.init retried the address for ever, printing nothing
+    res = subprocess.run(
+        [*cmd, "--engine", "ray", "--address", f"127.0.0.1:{port}"], capture_output=True, text=True, timeout=90, env=env
+    )
+    assert res.returncode == 1, res.stderr
+    assert res.stderr.splitlines() == [
+        f"babelmill: error: --address 127.0.0.1:{port}: no Ray cluster answers there (Connection refused); "
+        "start one with `ray start --head`, or check the host and port"
+    ]

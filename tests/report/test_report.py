@@ -136,6 +136,29 @@ def test_report_on_a_missing_output_is_an_error(tmp_path: Path):
     assert result.exit_code == 1 and "no such output directory" in result.output
 
 
+def test_report_on_a_folder_that_is_no_output_is_an_error(tmp_path: Path):
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "page.txt").write_text("Some article text.\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["report", str(tmp_path / "articles")])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"babelmill: error: {tmp_path / 'articles'}: not a babelmill output folder")
+
+
+def test_report_on_damaged_files_counts_or_names_them_without_a_traceback(hostile_output: Path):
+    with open(hostile_output / "corpus.jsonl", "a", encoding="utf-8") as fh:
+        fh.write('[1, 2]\n"a string"\n{"id": "bm-x", "origin": "not an object"}\n')
+    with open(hostile_output / "rejected.jsonl", "a", encoding="utf-8") as fh:
+        fh.write("42\n")
+    (hostile_output / "manifest.json").write_text("{cut off", encoding="utf-8")
+    result = CliRunner().invoke(main, ["report", "--json", str(hostile_output)])
+    assert result.exit_code == 0, result.output
+    assert result.exception is None
+    warning, *rest = result.output.splitlines()
+    assert warning.startswith(f"babelmill: warning: {hostile_output / 'manifest.json'}: unreadable")
+    figures = json.loads("\n".join(rest))
+    assert figures["documents"] == 3 and figures["unreadable_lines"] == 4
+
+
 def test_report_reads_a_real_sharded_run(tmp_path: Path):
     inputs = tmp_path / "in"
     inputs.mkdir()
@@ -284,6 +307,7 @@ def test_the_html_report_explains_flags_and_lists_documents_and_runs(review_outp
 def test_empty_sections_say_none_rather_than_show_bare_headers(tmp_path: Path):
     out = tmp_path / "empty-output"
     out.mkdir()
+    (out / "corpus.jsonl").write_bytes(b"")  # a run that kept nothing
     page = render_html(summarize(out))
     assert "<tbody></tbody>" not in page
     sections = re.split(r"<h[23]>", page)[1:]

@@ -171,6 +171,17 @@ def test_bad_jsonl_lines_are_quarantined_one_line_each_and_the_rest_is_read(tmp_
     assert sorted(r["source"]["line"] for r in rejected) == [2, 3, 4, 5, 6, 7]
 
 
+def test_a_jsonl_file_with_a_utf8_bom_and_crlf_keeps_its_first_line(tmp_path: Path):
+    # as Windows tools write UTF-8 (PowerShell 5's Out-File -Encoding utf8, Notepad's "UTF-8 with BOM")
+    f = tmp_path / "windows.jsonl"
+    f.write_bytes(
+        b"\xef\xbb\xbf" + _jsonl([_dolma(0, "Zero. " + ENGLISH), _dolma(1, "One. " + GERMAN)]).replace(b"\n", b"\r\n")
+    )
+    summary, warnings, out = _run(tmp_path, [str(f)], input_format="jsonl")
+    assert warnings == [] and (summary.kept, summary.quarantined) == (2, 0)
+    assert [r["source"]["id"] for r in read_jsonl(out / "corpus.jsonl")] == ["dolma-0", "dolma-1"]
+
+
 def test_jsonl_reruns_read_only_the_lines_that_changed(tmp_path: Path):
     f = tmp_path / "docs.jsonl"
     docs = [_datatrove(i, f"Article {i}. " + ENGLISH) for i in range(4)]

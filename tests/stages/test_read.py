@@ -237,6 +237,15 @@ def test_config_values_are_checked(values: dict) -> None:
         ReadConfig(**values)
 
 
+def test_decode_weighs_utf8_evidence_by_non_ascii_bytes_not_line_length() -> None:
+    """A short UTF-8 line with umlauts against a long Windows-1252 paragraph with one ß: the
+    evidence is in the non-ASCII bytes (4 valid UTF-8 against 1 broken), not in the ASCII prose
+    around them; counted the other way the whole file was decoded as Shift-JIS mojibake."""
+    prose = " The government announced on Monday a new plan to improve public transport.\n"
+    data = ("Größe" + prose).encode() + ("Straße" + prose * 3).encode("cp1252")
+    assert decode_bytes(data) == ("Größe" + prose + "Straße" + prose * 3, "utf-8+cp1252")
+
+
 def test_decode_weighs_utf8_evidence_by_bytes() -> None:
     """One long valid UTF-8 line outweighs one short broken line, and the other way round."""
     utf8_first = GERMAN.encode() + "Straße\n".encode("cp1252")

@@ -188,3 +188,23 @@ def test_models_list_never_shows_a_traceback(tmp_path, monkeypatch):
     assert result.exit_code == 1 and result.output.startswith("error:") and "Traceback" not in result.output
     with pytest.raises(ModelError):
         pk.read_package(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("members", "why"),
+    [
+        ({"pkg/readme.txt": b"hi"}, "pkg: not an argos package (no metadata.json)"),
+        ({"pkg/metadata.json": b"{not json"}, "pkg/metadata.json: unreadable metadata"),
+        ({"pkg/metadata.json": b'{"from_code": "de", "to_code": "en"}'}, "pkg: no CTranslate2 model"),
+    ],
+)
+def test_an_archive_that_is_no_package_is_refused_naming_the_archive(tmp_path, members, why):
+    archive = _zip(tmp_path / "bad.argosmodel", members)
+    models_dir = tmp_path / "models"
+    result = CliRunner().invoke(models, ["install", str(archive), "--models-dir", str(models_dir)])
+    assert result.exit_code == 1
+    (line,) = result.output.splitlines()
+    # the archive the user named, not the staging folder the check ran in (gone by now)
+    assert line.startswith(f"error: refusing {archive}: not a translation package: {why}"), line
+    assert ".install-" not in line
+    assert [p.name for p in models_dir.iterdir()] == []

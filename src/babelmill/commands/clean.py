@@ -81,6 +81,7 @@ def clean(files: tuple[Path, ...], explain: bool, as_json: bool, config_path: Pa
                 click.echo(printable(f"- {row.line} [{why}] {row.text.strip()}"), err=True)
         if not doc.ok:
             failed = True
-            click.echo(printable(f"babelmill clean: {path}: {doc.status} ({doc.status_reason})"), err=True)
+            message = doc.status_detail.get("message") or doc.status_reason
+            click.echo(printable(f"babelmill clean: {path}: {doc.status} ({doc.status_reason}): {message}"), err=True)
     if failed:
         sys.exit(1)

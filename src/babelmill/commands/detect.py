@@ -31,8 +31,12 @@ def read_blocks(text: str) -> list[tuple[int, str]]:
 def detect(inputs: tuple[str, ...], documents: bool, config_path: Path | None) -> None:
     """Detect the language of every line and whether a document is machine-translated from Chinese.
 
-    Each FILE (or stdin for "-" or no argument) is read as UTF-8 (bad bytes replaced) and split
-    into blocks by non-empty lines. Prints JSON lines: one per block
+    Each FILE is read as ``babelmill run`` reads it (its encoding detected: UTF-8, UTF-16,
+    GB18030, Shift-JIS, Windows-1252, ...; gzip and zstd decompressed; HTML reduced to its text;
+    mojibake repaired); stdin ("-" or no argument) is decoded the same way. The text is split into
+    blocks by non-empty lines. A file the run would quarantine (missing, empty, binary, too
+    large, ...) gets one line on stderr naming it and the reason, and makes the exit status 1.
+    Prints JSON lines: one per block
 
     \b
       {"file", "line", "language", "confidence", "characters"[, "code"]}
@@ -51,26 +55,37 @@ def detect(inputs: tuple[str, ...], documents: bool, config_path: Path | None) -
     from babelmill.config import ConfigError, load_config
     from babelmill.document import Block, Document
     from babelmill.engines.local import execute
+    from babelmill.io.read import decode_bytes, new_input_document
+    from babelmill.printable import printable
     from babelmill.run import build_stages
     from babelmill.stage import RunContext
 
     try:
         cfg = load_config(config_path, stages_optional=True)
-        stages = build_stages(cfg, RunContext(pipeline_dir=cfg.path.parent), ["detect"])
+        context = RunContext(pipeline_dir=cfg.path.parent)
+        readers = build_stages(cfg, context, ["read", "repair"])
+        stages = build_stages(cfg, context, ["detect"])
     except (ConfigError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
     if not inputs and sys.stdin.isatty():
         # no file and nothing piped in: say so instead of waiting silently for typed text
         raise click.UsageError("name a FILE, or pipe text in (use - to read a terminal's typed text)")
+    failed = False
     for name in inputs or ("-",):
         if name == "-":
-            data, label = sys.stdin.buffer.read(), "-"
+            text, label = decode_bytes(sys.stdin.buffer.read())[0], "-"
         else:
-            try:
-                data, label = Path(name).read_bytes(), name
-            except OSError as exc:
-                raise click.FileError(name, hint=exc.strerror or str(exc)) from None
-        lines = read_blocks(data.decode("utf-8", errors="replace"))
+            # the run's read and repair stages: same decoding, same quarantine reasons
+            (read,) = execute(readers, [new_input_document(name)])
+            if not read.ok:
+                failed = True
+                message = read.status_detail.get("message") or read.status_reason
+                click.echo(
+                    printable(f"babelmill detect: {name}: {read.status} ({read.status_reason}): {message}"), err=True
+                )
+                continue
+            text, label = read.text, name
+        lines = read_blocks(text)
         doc = Document(id="detect", text="", blocks=[Block(text=t, line=n) for n, t in lines])
         (doc,) = execute(stages, [doc])  # the run's code path: counters, quarantine
         if not documents:
@@ -86,3 +101,5 @@ def detect(inputs: tuple[str, ...], documents: bool, config_path: Path | None) -
                     rec["code"] = block.meta.get("lang_code")
                 click.echo(json.dumps(rec, ensure_ascii=False))
         click.echo(json.dumps({"file": label, "document": True, **doc.origin.as_dict()}, ensure_ascii=False))
+    if failed:
+        sys.exit(1)

@@ -26,8 +26,9 @@ def report(output_dir: Path, html_path: Path | None, as_json: bool) -> None:
     from rich.console import Console
 
     from babelmill.io.sinks import SinkError
+    from babelmill.printable import printable
     from babelmill.report.html import render_html
-    from babelmill.report.summary import summarize
+    from babelmill.report.summary import NotAnOutputError, summarize
     from babelmill.report.terminal import render_terminal
 
     if not output_dir.is_dir():
@@ -35,9 +36,11 @@ def report(output_dir: Path, html_path: Path | None, as_json: bool) -> None:
         sys.exit(1)
     try:
         summary = summarize(output_dir)
-    except SinkError as exc:  # e.g. Parquet shards without pyarrow installed
-        click.echo(f"babelmill: error: {exc}", err=True)
+    except (SinkError, NotAnOutputError) as exc:  # e.g. Parquet shards without pyarrow installed
+        click.echo(printable(f"babelmill: error: {exc}"), err=True)
         sys.exit(1)
+    for problem in summary.problems:
+        click.echo(printable(f"babelmill: warning: {problem}"), err=True)
     if as_json:
         click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
     else:

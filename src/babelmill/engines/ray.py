@@ -39,6 +39,7 @@ import itertools
 import logging
 import os
 import pickle
+import socket
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,6 +63,23 @@ def _import_ray():
             "(or use the default --engine local)"
         ) from None
     return ray
+
+
+def check_address(address: str, timeout: float = 10.0) -> None:
+    """Fail at once, in one line, when ``--address`` names a ``host:port`` where nothing listens:
+    ``ray.init`` retries such an address for ever, silent and deaf to Ctrl-C. ``auto``,
+    ``local`` and forms other than ``[ray://]host:port`` are left to Ray."""
+    host, sep, port = address.split("://", 1)[-1].rstrip("/").rpartition(":")
+    if not sep or not host or not port.isdigit():
+        return
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
+            pass
+    except OSError as exc:
+        raise RunError(
+            f"--address {address}: no Ray cluster answers there ({exc.strerror or exc}); "
+            "start one with `ray start --head`, or check the host and port"
+        ) from None
 
 
 def _node_id() -> str | None:
@@ -183,6 +201,7 @@ class RayEngine:
             if self.address:
                 import babelmill
 
+                check_address(self.address)
                 kwargs["address"] = self.address
                 # ship this babelmill to the cluster's workers so they run the driver's code
                 # (its dependencies must be installed on every node: pip install babelmill[ray])

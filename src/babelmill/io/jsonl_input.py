@@ -11,7 +11,8 @@ records ``source.line``, and the run state knows it as ``PATH:LINE``.
 A line that is not UTF-8, not JSON, not an object, or has no string under ``text_field`` is
 quarantined (``bad_jsonl_line``): its stderr line names ``FILE:LINE`` and the reason; a line over
 ``read.max_bytes`` is quarantined ``too_large``; compressed data that breaks off ends the file
-with one ``bad_compression`` quarantine at the line it broke at. The other lines are read.
+with one ``bad_compression`` quarantine at the line it broke at. The other lines are read. A UTF-8
+byte order mark at the start of the file (as Windows tools write) is not part of its first line.
 
 The lines are read while planning the run, and a file's documents are held in memory until
 they are written: split very large files (datatrove and Dolma shards are typically well under
@@ -20,6 +21,7 @@ they are written: split very large files (datatrove and Dolma shards are typical
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 from collections.abc import Iterator
@@ -97,6 +99,8 @@ def iter_jsonl(
         try:
             for n, raw in enumerate(iter_lines(fh), start=1):  # noqa: B007 - n is reported after the loop
                 raw = raw.rstrip(b"\r\n")
+                if n == 1 and raw.startswith(codecs.BOM_UTF8):
+                    raw = raw[len(codecs.BOM_UTF8) :]  # Windows tools start UTF-8 files with a BOM
                 if not raw.strip():
                     continue
                 parsed = parse_line(raw, n, text_field, id_field, max_bytes)

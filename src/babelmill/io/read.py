@@ -122,7 +122,7 @@ def _decode_mixed_utf8(data: bytes) -> tuple[str, str] | None:
     for i, line in enumerate(lines):
         if line.isascii():
             continue
-        non_ascii = len(line) - len(line.translate(None, bytes(range(128))))
+        non_ascii = len(line.translate(None, bytes(range(128))))  # the line without its ASCII bytes
         try:
             line.decode("utf-8")
             good += non_ascii

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from babelmill.io.layout import corpus_files, iter_corpus_records
+from babelmill.report.files import OUTPUT_MARKERS, NotAnOutputError, added, read_manifest, read_run_log
 
 EXAMPLES_PER_REASON = 3
 EXAMPLE_CHARS = 160
@@ -90,6 +91,8 @@ class CorpusSummary:
     history: list[dict[str, Any]] = field(default_factory=list)  # one entry per run (runs.jsonl)
     # lines past the last commit of an interrupted run (the next run cuts them off)
     unreadable_lines: int = 0
+    # files of the output that could not be read and were left out (one line each, for stderr)
+    problems: list[str] = field(default_factory=list)
     # records with cleaning warnings: id, path, title, kept share, warnings (the article may be lost)
     warned: list[dict[str, Any]] = field(default_factory=list)
     warnings: Counter = field(default_factory=Counter)
@@ -156,27 +159,41 @@ class CorpusSummary:
 
 
 def summarize(output_dir: Path) -> CorpusSummary:
-    """Read an output directory into a :class:`CorpusSummary`."""
+    """Read an output directory into a :class:`CorpusSummary`.
+
+    Raises :class:`NotAnOutputError` for a folder that holds no corpus and nothing else a run
+    writes. Lines that are not JSON objects (or records that do not have the record's shape)
+    count as ``unreadable_lines``; a manifest that cannot be read is left out and named in
+    ``problems``.
+    """
     out = Path(output_dir)
-    summary = CorpusSummary(output=str(out), corpus_files=[p.relative_to(out).as_posix() for p in corpus_files(out)])
+    files = corpus_files(out)
+    if not files and not any((out / name).exists() for name in OUTPUT_MARKERS):
+        raise NotAnOutputError(
+            f"{out}: not a babelmill output folder (no corpus, {', '.join(OUTPUT_MARKERS[:-1])} or state/)"
+        )
+    summary = CorpusSummary(output=str(out), corpus_files=[p.relative_to(out).as_posix() for p in files])
 
     def unreadable(path: Path, error: str) -> None:
         summary.unreadable_lines += 1
 
     for record in iter_corpus_records(out, on_error=unreadable):
-        _add_record(summary, record)
+        if not added(summary, _add_record, record):
+            summary.unreadable_lines += 1
     rejected = out / "rejected.jsonl"
     if rejected.exists():
         with open(rejected, encoding="utf-8", errors="replace") as fh:
             for line in fh:
                 if line.strip():
                     try:
-                        _add_rejected(summary, json.loads(line))
+                        record = json.loads(line)
                     except ValueError:
+                        record = None
+                    if not added(summary, _add_rejected, record):
                         summary.unreadable_lines += 1
     manifest_path = out / "manifest.json"
-    if manifest_path.exists():
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest = read_manifest(manifest_path, summary.problems)
+    if manifest is not None:
         summary.stages = {str(k): v for k, v in (manifest.get("stages") or {}).items() if isinstance(v, dict)}
         summary.run = {
             "run": manifest.get("run"),
@@ -220,23 +237,6 @@ def summarize(output_dir: Path) -> CorpusSummary:
             for e in history
         ]
     return summary
-
-
-def read_run_log(out: Path) -> list[dict[str, Any]]:
-    """The lines of ``out/runs.jsonl`` (one per run; unreadable lines skipped); [] when none."""
-    try:
-        text = (out / "runs.jsonl").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    runs = []
-    for line in text.splitlines():
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(entry, dict):
-            runs.append(entry)
-    return runs
 
 
 def _add_record(s: CorpusSummary, record: dict[str, Any]) -> None:

@@ -164,7 +164,12 @@ def _install_zip(archive: Path, models_dir: Path) -> ArgosPackage:
                 with zf.open(info) as src, dest.open("wb") as out:
                     _copy_limited(src, out, info.file_size, info.filename)
             package_src = staging / top
-            read_package(package_src)  # refuse archives that are not translation packages
+            try:
+                read_package(package_src)  # refuse archives that are not translation packages
+            except ModelError as exc:
+                # name the archive and its folder, not the staging folder (removed below)
+                detail = str(exc).replace(str(package_src), top)
+                raise ModelError(f"refusing {archive}: not a translation package: {detail}") from None
             target = models_dir / top
             if target.exists():
                 shutil.rmtree(target)
