@@ -198,3 +198,20 @@ def test_an_output_cut_inside_a_record_is_refused_not_appended_to(tmp_path, empt
     assert len(target.read_bytes()) == 40  # left as found
     assert _run(str(inputs), *args, "--rebuild").exit_code == 0
     assert all(line.endswith(b"}") for line in target.read_bytes().splitlines())
+
+
+def test_lines_added_to_the_corpus_by_hand_are_cut_with_a_warning_not_silently(tmp_path, empty_models_dir):
+    (tmp_path / "a.txt").write_text(ART)
+    out = tmp_path / "out"
+    args = (str(tmp_path / "a.txt"), "-o", str(out), "--models-dir", str(empty_models_dir))
+    assert _run(*args).exit_code == 0
+    corpus = out / "corpus.jsonl"
+    before = corpus.read_bytes()
+    added = b'{"id": "mine", "text": "added by hand"}\n'
+    with open(corpus, "ab") as fh:
+        fh.write(added)
+    result = _run(*args)
+    assert result.exit_code == 0, result.output
+    assert corpus.read_bytes() == before  # the file is back at its last checkpoint
+    warning = [line for line in result.output.splitlines() if f"cut {len(added)} bytes of corpus" in line]
+    assert len(warning) == 1 and "last checkpoint" in warning[0]

@@ -143,13 +143,15 @@ def ends_inside_a_line(path: Path) -> bool:
         return fh.read(1) != b"\n"
 
 
-def truncate_to(path: Path, length: int) -> None:
-    """Cut off bytes written after the last commit. A file *shorter* than the committed length
-    was rewritten without some records (edited inputs) just before a crash: it is left as it is,
-    never padded, and the rerun commits its real length."""
-    if path.exists() and path.stat().st_size > length:
+def truncate_to(path: Path, length: int) -> int:
+    """Cut off bytes written after the last commit; returns how many were cut. A file *shorter*
+    than the committed length was rewritten without some records (edited inputs) just before a
+    crash: it is left as it is, never padded, and the rerun commits its real length."""
+    if path.exists() and (size := path.stat().st_size) > length:
         with open_regular(path, "r+b") as fh:
             fh.truncate(length)
+        return size - length
+    return 0
 
 
 __all__ = [

@@ -38,7 +38,7 @@ class ShardedSink(CorpusSink):
         elif self.fmt == "parquet":
             _pyarrow()
 
-    def recover(self) -> None:
+    def recover(self) -> int:
         self.check_layout()
         self.shards = json.loads(self.state.get(self.key("shards"), "[]") or "[]")
         if any("/" not in s["name"] for s in self.shards):
@@ -55,8 +55,9 @@ class ShardedSink(CorpusSink):
                 p.unlink(missing_ok=True)
             elif SHARD_RE.match(p.name) and f"{self.name}/{p.name}" not in committed:
                 p.unlink(missing_ok=True)  # sealed after the last commit: rebuilt from staging
-        truncate_to(self.staging, int(self.state.get(self.key("staging_bytes"), "0") or 0))
+        cut = truncate_to(self.staging, int(self.state.get(self.key("staging_bytes"), "0") or 0))
         self.staging_records = int(self.state.get(self.key("staging_records"), "0") or 0)
+        return cut
 
     def _open(self):
         if self.fh is None:

@@ -27,11 +27,12 @@ class SingleFileSink(CorpusSink):
         self.path = self.out / f"{name}.jsonl"
         self.fh = None
 
-    def recover(self) -> None:
+    def recover(self) -> int:
         self.check_layout()
-        truncate_to(self.path, int(self.state.get(self.key("bytes"), "0") or 0))
+        cut = truncate_to(self.path, int(self.state.get(self.key("bytes"), "0") or 0))
         if ends_inside_a_line(self.path):
             raise SinkError(damaged_message(self.path))
+        return cut
 
     def _open(self):
         if self.fh is None:

@@ -102,7 +102,10 @@ class CorpusSink:
             )
 
     # subclasses implement these
-    def recover(self) -> None: ...
+    def recover(self) -> int:
+        """Return the output to its last commit; the number of bytes cut from its open file."""
+        ...
+
     def full_before(self, line: bytes) -> bool:
         return False
 

@@ -186,9 +186,14 @@ def _run_locked(
         discovered = discover_inputs(opts.inputs, exclude=out, select=opts.input_filter())
     # cut off whatever an interrupted run wrote past the last commit
     sinks = [s for s in (sink, parallel) if s is not None]
-    for s in sinks:
-        s.recover()
-    truncate_to(out / REJECTED, int(state.get("rejected_bytes", "0")))
+    cut = {s.name: s.recover() for s in sinks}
+    cut[REJECTED.removesuffix(".jsonl")] = truncate_to(out / REJECTED, int(state.get("rejected_bytes", "0")))
+    for name, n in cut.items():
+        if n:  # said, not silent: lines added to an output by hand go the same way
+            warn(
+                f"babelmill: {display_path(str(out))}: cut {n} bytes of {name} written after the last "
+                "checkpoint (an interrupted run's unfinished records; this run writes them again)"
+            )
     if ends_inside_a_line(out / REJECTED):
         raise SinkError(damaged_message(out / REJECTED))
     put_back(state, sinks)  # records an interrupted run replaced, to their places
