@@ -215,3 +215,20 @@ def test_lines_added_to_the_corpus_by_hand_are_cut_with_a_warning_not_silently(t
     assert corpus.read_bytes() == before  # the file is back at its last checkpoint
     warning = [line for line in result.output.splitlines() if f"cut {len(added)} bytes of corpus" in line]
     assert len(warning) == 1 and "last checkpoint" in warning[0]
+
+
+def test_an_output_without_state_is_rewritten_with_a_warning_that_says_no_checkpoint_covers_it(
+    tmp_path, empty_models_dir
+):
+    (tmp_path / "a.txt").write_text(ART)
+    out = tmp_path / "out"
+    args = (str(tmp_path / "a.txt"), "-o", str(out), "--models-dir", str(empty_models_dir))
+    assert _run(*args).exit_code == 0
+    before = (out / "corpus.jsonl").read_bytes()
+    for p in (out / "state").iterdir():  # a fresh clone of a committed corpus has no state folder
+        p.unlink()
+    result = _run(*args)
+    assert result.exit_code == 0, result.output
+    assert (out / "corpus.jsonl").read_bytes() == before
+    line = next(x for x in result.output.splitlines() if "bytes of corpus" in x)
+    assert "no checkpoint in the state covers" in line and "interrupted run's unfinished" not in line

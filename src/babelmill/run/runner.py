@@ -188,12 +188,22 @@ def _run_locked(
     sinks = [s for s in (sink, parallel) if s is not None]
     cut = {s.name: s.recover() for s in sinks}
     cut[REJECTED.removesuffix(".jsonl")] = truncate_to(out / REJECTED, int(state.get("rejected_bytes", "0")))
+    checkpointed = state.get("rejected_bytes") is not None  # written by every checkpoint
     for name, n in cut.items():
-        if n:  # said, not silent: lines added to an output by hand go the same way
-            warn(
-                f"babelmill: {display_path(str(out))}: cut {n} bytes of {name} written after the last "
-                "checkpoint (an interrupted run's unfinished records; this run writes them again)"
+        if not n:
+            continue
+        # said, not silent: lines added to an output by hand go the same way
+        if checkpointed:
+            why = (
+                "written after the last checkpoint (an interrupted run's unfinished records; "
+                "this run writes them again)"
             )
+        else:
+            why = (
+                "that no checkpoint in the state covers (an interrupted first run, a removed state folder, or a "
+                "file from elsewhere); this run writes the file anew"
+            )
+        warn(f"babelmill: {display_path(str(out))}: cut {n} bytes of {name} {why}")
     if ends_inside_a_line(out / REJECTED):
         raise SinkError(damaged_message(out / REJECTED))
     put_back(state, sinks)  # records an interrupted run replaced, to their places
