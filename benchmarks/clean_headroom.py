@@ -40,13 +40,11 @@ from babelmill.clean import pages as P  # noqa: E402
 from babelmill.clean import train as T  # noqa: E402
 from babelmill.clean import tuning as U  # noqa: E402
 from babelmill.clean.cleaner import Cleaner  # noqa: E402
-from babelmill.clean.decide import decide_lines, fill_gaps  # noqa: E402
-from babelmill.clean.line_model import FEATURES  # noqa: E402
 from babelmill.stages.strip import StripConfig  # noqa: E402
 
 ORACLE_THRESHOLDS = np.round(np.linspace(0.02, 0.9, 45), 3)
 OTSU_SHARES = (0.5,)
-LIMITS = (U.MIN_RECALL, U.MIN_SNIPPET_KEEP, U.MIN_SNIPPET_DROP, U.MAX_LOST)
+SYSTEMS = ("tuned", "otsu", "oracle")
 
 
 def otsu_cut(p: np.ndarray, w: np.ndarray) -> float:
@@ -71,52 +69,20 @@ def otsu_cut(p: np.ndarray, w: np.ndarray) -> float:
     return float((ps[k] + ps[k + 1]) / 2)
 
 
-def _sentences(pd: P.PageData) -> np.ndarray:
-    return ~pd.short & (pd.X[:, FEATURES.index("sent_end")] > 0)
-
-
 def keep_otsu(pd: P.PageData, p: np.ndarray, rule: tuple) -> np.ndarray:
     """:func:`babelmill.clean.tuning.kept_lines`, with the threshold lowered to ``share`` times
     the page's Otsu cut where that is lower (``share`` None: no change)."""
     thr, fbeta, prose_keep, prose_words, share = rule
-    open_ = ~pd.hard
     if share is not None:
+        open_ = ~pd.hard
         thr = min(thr, share * otsu_cut(p[open_], pd.weq[open_]))
-    keep = decide_lines(p, pd.hard, pd.short, pd.weq, thr, prose_keep, prose_words, fbeta)
-    return fill_gaps(keep, pd.hard, _sentences(pd))
-
-
-def keep_tuned(pd: P.PageData, p: np.ndarray, rule: tuple) -> np.ndarray:
-    return U.kept_lines(pd, p, rule)
-
-
-FAMILIES = {
-    "tuned": (keep_tuned, lambda: list(U._rules())),
-    # the Otsu-capped variants of the same rules; ranked together with ``tuned``'s best rule
-    "otsu": (keep_otsu, lambda: [(*r, s) for r in U._rules() for s in OTSU_SHARES]),
-}
-
-
-def best_rule(
-    pages: list[P.PageData], probs: list[np.ndarray], family: str, start: tuple | None = None
-) -> tuple[tuple, tuple]:
-    """``(rank key, rule)``: the family's rule that ranks first on these pages, as
-    :func:`babelmill.clean.tuning.tune` ranks rules; ``start``, another family's best, competes too."""
-    keep, rules = FAMILIES[family]
-    truth = [(pd, p) for pd, p in zip(pages, probs, strict=True) if pd.page.truth is not None]
-    snippets = [(pd, p) for pd, p in zip(pages, probs, strict=True) if pd.page.snippets is not None]
-    best = start
-    for rule in rules():
-        f1, rec, lost, snip, drop = U.rule_figures(truth, snippets, lambda pd, p, rule=rule: keep(pd, p, rule))
-        key = U._rank(rec, snip, drop, lost, len(truth), f1, LIMITS)
-        if best is None or key > best[0]:
-            best = (key, rule)
-    return best
+    return U.kept_lines(pd, p, (thr, fbeta, prose_keep, prose_words))
 
 
 def oracle_keep(pd: P.PageData, p: np.ndarray) -> np.ndarray:
-    """The page's best single threshold by its truth's F1."""
-    masks = [fill_gaps((p >= t) & ~pd.hard, pd.hard, _sentences(pd)) for t in ORACLE_THRESHOLDS]
+    """The page's best single threshold by its truth's F1 (a plain threshold: no F-beta cut, no
+    prose-run rule)."""
+    masks = [U.kept_lines(pd, p, (t, 0.0, 1.01, 30.0)) for t in ORACLE_THRESHOLDS]
     return max(masks, key=lambda k: U.page_scores(pd, k)[2])
 
 
@@ -146,17 +112,18 @@ def main() -> int:
     fold_of = T.site_folds(data, folds)
     print(f"{len(data)} pages featurized ({time.perf_counter() - t0:.0f}s)", flush=True)
 
-    results: dict[str, list] = {name: [None] * len(data) for name in (*FAMILIES, "oracle")}
+    results: dict[str, list] = {name: [None] * len(data) for name in SYSTEMS}
     for f in range(folds):
         train = [pd for pd, g in zip(data, fold_of, strict=True) if g != f]
         held = [k for k, g in enumerate(fold_of) if g == f]
         inner = T.oof_predict(train, 2, rounds)
         booster = T.fit_trees(train, rounds)
         outer = {k: booster.predict(data[k].X) for k in held}
-        tuned = best_rule(train, inner, "tuned")
-        otsu = best_rule(train, inner, "otsu", start=(tuned[0], (*tuned[1], None)))
-        for family, (_, rule) in (("tuned", tuned), ("otsu", otsu)):
-            keep = FAMILIES[family][0]
+        tuned = U.best_rule(train, inner, U._rules(), U.kept_lines)[0]
+        # the Otsu-capped variants compete with the tuned rule itself (first: it wins ties)
+        otsu_rules = [(*tuned, None)] + [(*r, s) for r in U._rules() for s in OTSU_SHARES]
+        otsu = U.best_rule(train, inner, otsu_rules, keep_otsu)[0]
+        for family, keep, rule in (("tuned", U.kept_lines, tuned), ("otsu", keep_otsu, otsu)):
             print(f"fold {f + 1}/{folds} {family}: {rule}", flush=True)
             for k in held:
                 results[family][k] = page_result(data[k], keep(data[k], outer[k], rule))
@@ -172,13 +139,12 @@ def main() -> int:
             groups[pd.page.dataset].append(k)
             if pd.page.lang == "de":
                 groups["german (boilerplate2)"].append(k)
-    systems = (*FAMILIES, "oracle")
-    print(f"\n{'pages':24s} {'n':>5s} " + " ".join(f"{s + ' P/R/F1/lost':>29s}" for s in systems))
+    print(f"\n{'pages':24s} {'n':>5s} " + " ".join(f"{s + ' P/R/F1/lost':>29s}" for s in SYSTEMS))
     summary = {}
     for name in sorted(groups, key=lambda g: (not g.startswith("all"), g)):
         idx = groups[name]
         cells = []
-        for s in systems:
+        for s in SYSTEMS:
             rows = np.array([results[s][k] for k in idx])
             p, r, f1 = rows.mean(axis=0)
             lost = float((rows[:, 1] < 0.5).mean())
@@ -186,7 +152,7 @@ def main() -> int:
             cells.append(f"{p:.3f}/{r:.3f}/{f1:.3f}/{lost:.3f}")
         print(f"{name:24s} {len(idx):5d} " + " ".join(f"{c:>29s}" for c in cells))
     snip = [k for k, pd in enumerate(data) if pd.page.snippets is not None and pd.page.lang == "de"]
-    for s in FAMILIES:
+    for s in ("tuned", "otsu"):
         if snip:
             kept, dropped = np.array([results[s][k] for k in snip]).mean(axis=0)
             summary[("snippets_de", s)] = (kept, dropped)
@@ -194,7 +160,7 @@ def main() -> int:
     a = "all (boilerplate2)"
     fig = " ".join(
         f"{s}_f1={summary[(a, s)][2]:.4f} {s}_recall={summary[(a, s)][1]:.4f} {s}_lost_pages={summary[(a, s)][3]:.4f}"
-        for s in systems
+        for s in SYSTEMS
     )
     print(f"RESULT {fig} headroom_f1={summary[(a, 'oracle')][2] - summary[(a, 'tuned')][2]:.4f} "
           f"seconds={time.perf_counter() - t0:.0f}")  # fmt: skip

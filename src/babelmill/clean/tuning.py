@@ -6,7 +6,7 @@ bag-of-tokens overlap of the kept lines, snippet pages by the snippets found in 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -94,32 +94,46 @@ def tune(
     of their article snippets and dropping at least ``min_snippet_drop`` of their chrome
     snippets, on out-of-fold probabilities; when none meets all four, recall first, then kept
     snippets, then dropped snippets, then lost pages."""
+    limits = (min_recall, min_snippet_keep, min_snippet_drop, max_lost)
+    (thr, fbeta, prose_keep, prose_words), (f1, rec, lost, snip, drop), n_truth = best_rule(
+        pages, probs, _rules(), kept_lines, limits
+    )
+    return {
+        "threshold": thr,
+        "fbeta": fbeta,
+        "prose_keep": prose_keep,
+        "prose_words": prose_words,
+        "oof_f1": round(f1, 4),
+        "oof_recall": round(rec, 4),
+        "oof_lost": lost,
+        "oof_snippet_keep": round(snip, 4),
+        "oof_snippet_drop": round(drop, 4),
+        "oof_pages": n_truth,
+    }
+
+
+def best_rule(
+    pages: Sequence[PageData],
+    probs: Sequence[np.ndarray],
+    rules: Iterable[tuple],
+    keep: Callable[[PageData, np.ndarray, tuple], np.ndarray],
+    limits: tuple[float, float, float, float] = (MIN_RECALL, MIN_SNIPPET_KEEP, MIN_SNIPPET_DROP, MAX_LOST),
+) -> tuple[tuple, tuple[float, float, int, float, float], int]:
+    """``(rule, its figures, truth pages)``: among ``rules``, decided by ``keep(page,
+    probabilities, rule) -> kept lines``, the first that ranks best (:func:`_rank` with
+    ``limits``: recall, snippets kept, snippets dropped, lost pages); figures as
+    :func:`rule_figures` gives them."""
     truth_pages = [(pd, p) for pd, p in zip(pages, probs, strict=True) if pd.page.truth is not None]
     snippet_pages = [(pd, p) for pd, p in zip(pages, probs, strict=True) if pd.page.snippets is not None]
-    best: tuple[float, ...] | None = None
-    choice: dict[str, float] = {}
-    for rule in _rules():
-        thr, fbeta, prose_keep, prose_words = rule
-        figures = rule_figures(truth_pages, snippet_pages, lambda pd, p, rule=rule: kept_lines(pd, p, rule))
+    best: tuple | None = None
+    for rule in rules:
+        figures = rule_figures(truth_pages, snippet_pages, lambda pd, p, rule=rule: keep(pd, p, rule))
         f1, rec, lost, snip, drop = figures
-        key = _rank(
-            rec, snip, drop, lost, len(truth_pages), f1, (min_recall, min_snippet_keep, min_snippet_drop, max_lost)
-        )
-        if best is None or key > best:
-            best = key
-            choice = {
-                "threshold": thr,
-                "fbeta": fbeta,
-                "prose_keep": prose_keep,
-                "prose_words": prose_words,
-                "oof_f1": round(f1, 4),
-                "oof_recall": round(rec, 4),
-                "oof_lost": lost,
-                "oof_snippet_keep": round(snip, 4),
-                "oof_snippet_drop": round(drop, 4),
-                "oof_pages": len(truth_pages),
-            }
-    return choice
+        key = _rank(rec, snip, drop, lost, len(truth_pages), f1, limits)
+        if best is None or key > best[0]:
+            best = (key, rule, figures)
+    assert best is not None, "no rules"
+    return best[1], best[2], len(truth_pages)
 
 
 def rule_figures(
