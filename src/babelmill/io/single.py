@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from babelmill.io.files import atomic_write_bytes, ends_inside_a_line, file_sha256, open_regular, truncate_to
+from babelmill.io.files import atomic_write_bytes, file_sha256, open_regular
 from babelmill.io.formats import OutputConfig, decode_shard
-from babelmill.io.sink import CorpusSink, SinkError, damaged_message, filter_lines, reorder_lines
+from babelmill.io.sink import CorpusSink, cut_back, filter_lines, reorder_lines
 
 
 class SingleFileSink(CorpusSink):
@@ -29,10 +29,7 @@ class SingleFileSink(CorpusSink):
 
     def recover(self) -> int:
         self.check_layout()
-        cut = truncate_to(self.path, int(self.state.get(self.key("bytes"), "0") or 0))
-        if ends_inside_a_line(self.path):
-            raise SinkError(damaged_message(self.path))
-        return cut
+        return cut_back(self.path, int(self.state.get(self.key("bytes"), "0") or 0))
 
     def _open(self):
         if self.fh is None:

@@ -11,16 +11,22 @@ from pathlib import Path
 from typing import Any
 
 from babelmill.errors import SinkError
+from babelmill.io.files import ends_inside_a_line, truncate_to
 from babelmill.io.formats import OutputConfig
 from babelmill.io.layout import OUTPUT_NAMES
 
 
-def damaged_message(path: Path) -> str:
-    """The error for an output file that ends inside a record (see ``files.ends_inside_a_line``)."""
-    return (
-        f"{path}: ends inside a record: the file was cut or edited outside babelmill, and the next "
-        "record would be glued onto the broken one; rerun with --rebuild to rebuild this output"
-    )
+def cut_back(path: Path, committed: int) -> int:
+    """Cut a JSONL output back to its ``committed`` length (:func:`truncate_to`; returns the bytes
+    cut) and refuse one that then ends inside a record: the file was cut or edited outside
+    babelmill, and appending would glue the next record onto the broken one."""
+    cut = truncate_to(path, committed)
+    if ends_inside_a_line(path):
+        raise SinkError(
+            f"{path}: ends inside a record: the file was cut or edited outside babelmill, and the next "
+            "record would be glued onto the broken one; rerun with --rebuild to rebuild this output"
+        )
+    return cut
 
 
 def record_line(record: dict[str, Any]) -> bytes:

@@ -18,9 +18,9 @@ from babelmill import __version__
 from babelmill.config import PipelineConfig, load_config
 from babelmill.engines import ENGINES, make_engine
 from babelmill.errors import ConfigError, RunError, StageStateError
-from babelmill.io.files import REFUSED, ends_inside_a_line, truncate_to
+from babelmill.io.files import REFUSED, truncate_to
 from babelmill.io.read import display_path, input_key
-from babelmill.io.sink import damaged_message
+from babelmill.io.sink import cut_back
 from babelmill.io.sinks import CorpusSink, OutputConfig, SinkError, open_sink
 from babelmill.registry import get_stage_class
 from babelmill.run.inputs import (
@@ -186,26 +186,22 @@ def _run_locked(
         discovered = discover_inputs(opts.inputs, exclude=out, select=opts.input_filter())
     # cut off whatever an interrupted run wrote past the last commit
     sinks = [s for s in (sink, parallel) if s is not None]
-    cut = {s.name: s.recover() for s in sinks}
-    cut[REJECTED.removesuffix(".jsonl")] = truncate_to(out / REJECTED, int(state.get("rejected_bytes", "0")))
-    checkpointed = state.get("rejected_bytes") is not None  # written by every checkpoint
-    for name, n in cut.items():
-        if not n:
-            continue
-        # said, not silent: lines added to an output by hand go the same way
-        if checkpointed:
-            why = (
-                "written after the last checkpoint (an interrupted run's unfinished records; "
-                "this run writes them again)"
-            )
-        else:
-            why = (
-                "that no checkpoint in the state covers (an interrupted first run, a removed state folder, or a "
-                "file from elsewhere); this run writes the file anew"
-            )
-        warn(f"babelmill: {display_path(str(out))}: cut {n} bytes of {name} {why}")
-    if ends_inside_a_line(out / REJECTED):
-        raise SinkError(damaged_message(out / REJECTED))
+    # said, not silent: lines added to an output by hand go the same way
+    if state.get("rejected_bytes") is not None:  # written by every checkpoint
+        why = "written after the last checkpoint (an interrupted run's unfinished records; this run writes them again)"
+    else:
+        why = (
+            "that no checkpoint in the state covers (an interrupted first run, a removed state folder, or a "
+            "file from elsewhere); this run writes the file anew"
+        )
+
+    def said(name: str, n: int) -> None:
+        if n:
+            warn(f"babelmill: {display_path(str(out))}: cut {n} bytes of {name} {why}")
+
+    for s in sinks:
+        said(s.name, s.recover())
+    said("rejected", cut_back(out / REJECTED, int(state.get("rejected_bytes", "0"))))
     put_back(state, sinks)  # records an interrupted run replaced, to their places
     run_no = state.next_run()
     summary = RunSummary()
