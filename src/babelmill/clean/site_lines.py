@@ -152,6 +152,36 @@ def unpack_lines(blob: bytes) -> tuple[int, ...]:
     return struct.unpack(f"<{len(blob) // 8}q", blob)
 
 
+def batch_to_count(
+    known: dict[str, tuple[str, tuple[int, ...]]],
+    ids: list[str | None],
+    sites: list[str],
+    hashed: list[Iterable[int]],
+) -> tuple[list[bool], list[str], Counter[str], dict[str, Counter[int]]]:
+    """Which documents of a batch count: ``(counts, replaced ids, new documents per site, new
+    line counts per site)``. ``known``: the counted documents among the batch's ids
+    (:meth:`SiteLineStore.documents`). A document counts unless its id was counted with the same
+    site and lines (a rerun) or met earlier in the batch; an id counted with other lines is
+    replaced (the caller takes the old version out first)."""
+    counts: list[bool] = []
+    replaced: list[str] = []
+    done: set[str] = set()
+    new_docs: Counter[str] = Counter()
+    new_lines: dict[str, Counter[int]] = {}
+    for doc_id, site, hashes in zip(ids, sites, hashed, strict=True):
+        lines = tuple(sorted(set(hashes)))
+        new = not doc_id or (doc_id not in done and known.get(doc_id) != (site, lines))
+        if doc_id:
+            if new and doc_id in known:
+                replaced.append(doc_id)
+            done.add(doc_id)
+        counts.append(new)
+        if new:
+            new_docs[site] += 1
+            new_lines.setdefault(site, Counter()).update(lines)
+    return counts, replaced, new_docs, new_lines
+
+
 def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
     for i in range(0, len(items), size):
         yield items[i : i + size]

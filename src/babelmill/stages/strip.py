@@ -19,19 +19,15 @@ a run killed in between leaves the counts as the last checkpoint left them. The 
 reprocesses the inputs whose records were not committed and counts those not counted yet (a
 document id counts once, so one counted at the checkpoint but not yet written is not counted
 twice). An edited input's old version is taken out of the counts (:meth:`StripStage.forget`,
-called by the runner for the records it replaces; a document id met again with other lines is
-replaced too), so the new version does not find its own old lines "on another page". A deleted
-input keeps its record, and so its counts. ``close()`` commits only with
-``context.commit_on_close`` (callers without a runner). ``--rebuild`` needs nothing from this
-stage: the runner empties the state dir. Counts of earlier versions (a store of format 1, an
-old ``strip_site_lines.json``) are refused: rerun with ``--rebuild``.
-
+for the records the runner replaces; an id met again with other lines is replaced too); a
+deleted input keeps its record and its counts. ``close()`` commits only with
+``context.commit_on_close``. ``--rebuild`` needs nothing from this stage: the runner empties the
+state dir. Counts of earlier versions (format 1, ``strip_site_lines.json``) ask for a rebuild.
 Limits: a batch's documents all count before any is decided (a new site's first pages see its
-template), so in runs longer than one batch (64 documents) a document reprocessed after a crash
-may see up to a batch more of its site's pages than it did in an uninterrupted run, and an
-edited input, processed again on its own, sees every page of its site counted so far, not only
-those up to its batch. Pages decided earlier are not decided again when later pages of their
-site arrive or an edited page's lines change.
+template), so in runs longer than one batch (64 documents) a page reprocessed after a crash may
+see up to a batch more of its site's pages than in an uninterrupted run, and an edited page
+(processed again alone) all of them counted so far; pages decided earlier are not decided again
+when later pages of their site arrive or change.
 
 Empty result: when no article region is found, the sentence-like lines that no rule removed
 are kept (``strip/fallback_kept``); when there are none, the document is quarantined with
@@ -55,6 +51,7 @@ from babelmill.clean.rules import RuleSet, load_rules
 from babelmill.clean.site_lines import (
     SiteLineStore,
     SiteStateError,
+    batch_to_count,
     line_hash,
     site_key,
     template_candidates,
@@ -272,22 +269,8 @@ class StripStage(StatefulStage):
             self.count("state_read_errors")
             known = {}
         # this batch's own counts, on top of the stored ones
-        new_docs: Counter[str] = Counter()
-        new_lines: dict[str, Counter[int]] = {}
-        counts_doc: list[bool] = []
-        done: set[str] = set()
-        replaced: list[str] = []
-        for doc, site, hashes in zip(docs, sites, hashed, strict=True):
-            same = known.get(doc.id) == (site, tuple(sorted(set(hashes.values()))))
-            new = not doc.id or (doc.id not in done and not same)
-            if doc.id:
-                if new and doc.id in known:
-                    replaced.append(doc.id)
-                done.add(doc.id)
-            counts_doc.append(new)
-            if new:
-                new_docs[site] += 1
-                new_lines.setdefault(site, Counter()).update(set(hashes.values()))
+        ids = [doc.id for doc in docs]
+        counts_doc, replaced, new_docs, new_lines = batch_to_count(known, ids, sites, [h.values() for h in hashed])
         if replaced:
             try:
                 self.forget(replaced)  # before the look-ups: the batch sees the counts without them
