@@ -11,7 +11,8 @@ Which files of a folder are read (the folders named on the command line, walked 
 * ``--exclude GLOB`` (repeatable) skips the files that match, after ``--include``.
 
 A glob matches a file's name, or, when it holds a ``/``, its path below the named folder
-(``fnmatch``: ``*`` also crosses ``/``). The matches of a glob named on the command line are
+(``fnmatch``: ``*`` also crosses ``/``); a glob that can match no file (:func:`glob_problem`) is
+an error before anything is read. The matches of a glob named on the command line are
 filtered by ``--include``/``--exclude`` but not by extension (the glob chose them); a file named
 on the command line is always read. Hidden files and folders (a leading dot) are never read from
 inside a folder.
@@ -89,6 +90,15 @@ class InputFilter:
             return "excluded"
         return None
 
+    def check(self) -> None:
+        """:class:`RunError` naming the first ``--include``/``--exclude`` glob that can match no
+        file (:func:`glob_problem`), before anything is read."""
+        for option, globs in (("--include", self.include), ("--exclude", self.exclude)):
+            for pattern in globs:
+                problem = glob_problem(pattern)
+                if problem:
+                    raise RunError(f"{option} {printable(repr(pattern))}: {problem}")
+
 
 @dataclass
 class Discovered:
@@ -131,6 +141,39 @@ def skipped_note(skipped: dict[str, int]) -> str:
 
 def _has_magic(pattern: str) -> bool:
     return any(ch in pattern for ch in "*?[")
+
+
+def glob_problem(pattern: str) -> str | None:
+    """Why ``pattern`` as an ``--include``/``--exclude`` glob can match no file (None when it
+    can): fnmatch reads an unclosed ``[`` as a plain character, so a typo would otherwise
+    select nothing without a word.
+
+    >>> glob_problem("*.txt"), glob_problem("[!_]*.md"), glob_problem("[]]x"), glob_problem("[[]draft*")
+    (None, None, None, None)
+    >>> glob_problem("[*.txt")
+    "unclosed '[' (for a literal [ write [[])"
+    >>> glob_problem(""), glob_problem("drafts/")
+    ('empty glob', 'ends in / and so matches no file (drafts/* matches the files below)')
+    """
+    if not pattern:
+        return "empty glob"
+    if pattern.endswith("/"):
+        return f"ends in / and so matches no file ({pattern}* matches the files below)"
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "[":
+            # as fnmatch.translate: a ] right after [ or [! belongs to the set
+            j = i + 1
+            if j < len(pattern) and pattern[j] == "!":
+                j += 1
+            if j < len(pattern) and pattern[j] == "]":
+                j += 1
+            j = pattern.find("]", j)
+            if j < 0:
+                return "unclosed '[' (for a literal [ write [[])"
+            i = j
+        i += 1
+    return None
 
 
 def discover_inputs(
@@ -233,6 +276,7 @@ __all__ = [
     "InputFilter",
     "discover_inputs",
     "extension_of",
+    "glob_problem",
     "installed_translation_languages",
     "require_inputs",
     "skipped_note",

@@ -121,7 +121,9 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
     check_separate(out, opts.inputs)
     check_output_folder(out)
     # inputs before the output folder is touched: a run with nothing to read writes nothing
-    discovered = discover_inputs(opts.inputs, exclude=out, select=opts.input_filter())
+    select = opts.input_filter()
+    select.check()  # a glob that can match nothing is a typo, not an empty selection
+    discovered = discover_inputs(opts.inputs, exclude=out, select=select)
     require_inputs(opts.inputs, discovered)
     check_writable(out)
 
