@@ -109,6 +109,8 @@ class Discovered:
     #: files skipped in folders and glob matches: "excluded", "not_included" or
     #: "not_text:<extension>" -> files
     skipped: Counter = field(default_factory=Counter)
+    #: the folders listed (walked), the named ones and those below them
+    folders: list[str] = field(default_factory=list)
 
     def skipped_note(self) -> str:
         """One sentence on what was skipped ('' when nothing was)."""
@@ -189,6 +191,7 @@ def discover_inputs(
     exclude_real = os.path.realpath(exclude) if exclude else None
     found: list[str] = []
     skipped: Counter = Counter()
+    folders: list[str] = []
 
     def take(path: str, rel: str, by_extension: bool) -> None:
         reason = select.skip_reason(rel, by_extension)
@@ -204,6 +207,7 @@ def discover_inputs(
                 # a folder that cannot be listed becomes an input itself, so the read stage
                 # reports it instead of its files vanishing without a word
                 for root, dirs, files in os.walk(cand, onerror=lambda exc: found.append(exc.filename)):
+                    folders.append(os.path.normpath(root))
                     dirs[:] = sorted(
                         d
                         for d in dirs
@@ -223,7 +227,7 @@ def discover_inputs(
             else:
                 found.append(cand)  # named on the command line: always read
     seen: set[str] = set()
-    result = Discovered(skipped=skipped)
+    result = Discovered(skipped=skipped, folders=folders)
     for p in found:
         norm = os.path.normpath(p)
         try:

@@ -216,7 +216,9 @@ def _run_locked(
         warn(f"babelmill: {display_path(path)}: named more than once (the same file as an earlier input); read once")
     max_bytes = getattr(cfg.options.get("read"), "max_bytes", None)
     jsonl = JsonlOptions(opts.text_field, opts.id_field) if opts.input_format == "jsonl" else None
-    plan = make_plan(paths, state, installed_translation_languages(opts.models_dir), max_bytes, jsonl)
+    plan = make_plan(
+        paths, state, installed_translation_languages(opts.models_dir), max_bytes, jsonl, discovered.folders
+    )
     summary.unchanged, summary.processed = plan.unchanged, len(plan.seeds)
 
     context = RunContext(
@@ -294,6 +296,8 @@ def _drop_superseded(
                     stage.forget(doc_id)
     if plan.superseded_rejections:
         state.set("rejected_bytes", str(rewrite_without(out / REJECTED, plan.superseded_rejections)))
+        for path in plan.listed_now:
+            state.drop_input(path)
         state.commit()
     if plan.replaced_ids:
         remember_places(plan.replaces, sinks, state)
