@@ -70,6 +70,21 @@ def test_include_and_exclude_choose_the_files_of_a_folder(tmp_path: Path, pages:
     assert "e.md" not in _read_names(out) and summary.skipped["excluded"] == 1
 
 
+def test_a_glob_that_can_match_no_file_is_one_error_line_naming_it(tmp_path: Path, pages: Path):
+    # an unclosed [ is a plain character to fnmatch: the typo selected nothing, without a word
+    with pytest.raises(RunError, match=r"--include '\[\*\.md': unclosed '\['"):
+        _run(tmp_path, [str(pages)], include=("*.txt", "[*.md"))
+    assert not (tmp_path / "out").exists()
+    result = CliRunner().invoke(
+        main, ["run", str(pages), "--exclude", "notes/", "-o", str(tmp_path / "out"), "--no-progress"]
+    )
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "babelmill: error: --exclude 'notes/': ends in / and so matches no file (notes/* matches the files below)"
+    ]
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_glob_or_a_file_named_on_the_command_line_is_read_whatever_its_extension(tmp_path: Path, pages: Path):
     summary, _, out = _run(tmp_path, [str(pages / "*.json"), str(pages / "shot.png")])
     assert _read_names(out) == {"meta.json", "f.json", "shot.png"}

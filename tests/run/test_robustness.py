@@ -501,7 +501,9 @@ def test_default_pipeline_handles_every_bad_input(tmp_path: Path) -> None:
             assert f"babelmill: {path}: quarantined ({record['reason']}): " in result.stderr
 
 
-def test_folder_that_cannot_be_listed_is_reported_not_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _inputs_with_a_locked_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, Path]:
+    """``inputs/`` holding ``open.txt`` and ``locked/inside.txt``, where ``locked`` cannot be listed
+    until ``monkeypatch.undo()`` and ``chmod(0o755)``; returns inputs, locked and a config."""
     inputs = tmp_path / "inputs"
     (inputs / "locked").mkdir(parents=True)
     (inputs / "locked" / "inside.txt").write_text(ENGLISH)
@@ -520,6 +522,11 @@ def test_folder_that_cannot_be_listed_is_reported_not_skipped(tmp_path: Path, mo
         monkeypatch.setattr(os, "scandir", scandir)
     config = tmp_path / "stages.toml"
     config.write_text(STAGES_TOML)
+    return inputs, locked, config
+
+
+def test_folder_that_cannot_be_listed_is_reported_not_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inputs, locked, config = _inputs_with_a_locked_folder(tmp_path, monkeypatch)
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["run", str(inputs), "-o", str(out), "-c", str(config)])
     monkeypatch.undo()
@@ -531,3 +538,25 @@ def test_folder_that_cannot_be_listed_is_reported_not_skipped(tmp_path: Path, mo
     assert f"babelmill: {locked}: quarantined (unreadable): a folder that cannot be listed: Permission denied" in (
         result.stderr
     )
+
+
+def test_a_folder_listed_again_is_read_and_its_quarantine_record_goes_as_in_a_rebuild(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inputs, locked, config = _inputs_with_a_locked_folder(tmp_path, monkeypatch)
+    out, rebuilt = tmp_path / "out", tmp_path / "rebuilt"
+    assert CliRunner().invoke(main, ["run", str(inputs), "-o", str(out), "-c", str(config)]).exit_code == 0
+    assert b'"reason": "unreadable"' in (out / "rejected.jsonl").read_bytes()
+    monkeypatch.undo()
+    locked.chmod(0o755)
+    for target in (out, rebuilt):
+        result = CliRunner().invoke(main, ["run", str(inputs), "-o", str(target), "-c", str(config)])
+        assert result.exit_code == 0, result.output
+    # the folder's files are the inputs now: its unreadable record is gone, as a rebuild never writes it
+    assert (out / "rejected.jsonl").read_bytes() == (rebuilt / "rejected.jsonl").read_bytes() == b""
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [(Path(r["path"]).name, r["fate"]) for r in manifest["inputs"]] == [
+        ("inside.txt", "kept"),
+        ("open.txt", "kept"),
+    ]
+    assert manifest["summary"]["corpus_records"] == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import os
+import random
 from pathlib import Path
 
 import pytest
@@ -132,6 +133,19 @@ def test_a_stray_nul_in_an_article_is_removed_and_recorded(tmp_path: Path) -> No
     assert doc.status == OK
     assert "\x00" not in doc.text and doc.text == GERMAN * 6
     assert any(c.reason == "control_characters" and c.detail["count"] == 1 for c in doc.history)
+
+
+def test_a_log_captured_from_a_terminal_is_read_without_its_escape_sequences(tmp_path: Path) -> None:
+    # colours on every line, a window title (OSC), cursor codes: some 5% of the characters are ESC
+    lines = [f"\x1b[1;32mINFO\x1b[0m {GERMAN.strip()} \x1b[33m({i})\x1b[m" for i in range(20)]
+    data = "\x1b]0;build log\x07\x1b[?25l\x1b(B" + "\n".join(lines) + "\x1b[K\x1b[?25h\n"
+    doc = read_bytes(tmp_path, data.encode())
+    assert doc.status == OK, doc.status_detail
+    assert doc.text == "".join(f"INFO {GERMAN.strip()} ({i})\n" for i in range(20))
+    assert any(c.reason == "terminal_escapes" and c.detail["count"] == 85 for c in doc.history)
+    # ... while a file that is mostly control bytes is still binary, escape bytes or not
+    noise = random.Random(7).randbytes(4000)
+    assert_quarantined(read_bytes(tmp_path, b"\x1b[0m" * 10 + noise), "binary", "control characters")
 
 
 def test_html_page_saved_as_text_is_extracted(tmp_path: Path) -> None:

@@ -11,7 +11,8 @@ Which files of a folder are read (the folders named on the command line, walked 
 * ``--exclude GLOB`` (repeatable) skips the files that match, after ``--include``.
 
 A glob matches a file's name, or, when it holds a ``/``, its path below the named folder
-(``fnmatch``: ``*`` also crosses ``/``). The matches of a glob named on the command line are
+(``fnmatch``: ``*`` also crosses ``/``); a glob that can match no file (:func:`glob_problem`) is
+an error before anything is read. The matches of a glob named on the command line are
 filtered by ``--include``/``--exclude`` but not by extension (the glob chose them); a file named
 on the command line is always read. Hidden files and folders (a leading dot) are never read from
 inside a folder.
@@ -89,6 +90,15 @@ class InputFilter:
             return "excluded"
         return None
 
+    def check(self) -> None:
+        """:class:`RunError` naming the first ``--include``/``--exclude`` glob that can match no
+        file (:func:`glob_problem`), before anything is read."""
+        for option, globs in (("--include", self.include), ("--exclude", self.exclude)):
+            for pattern in globs:
+                problem = glob_problem(pattern)
+                if problem:
+                    raise RunError(f"{option} {printable(repr(pattern))}: {problem}")
+
 
 @dataclass
 class Discovered:
@@ -99,6 +109,8 @@ class Discovered:
     #: files skipped in folders and glob matches: "excluded", "not_included" or
     #: "not_text:<extension>" -> files
     skipped: Counter = field(default_factory=Counter)
+    #: the folders listed (walked), the named ones and those below them
+    folders: list[str] = field(default_factory=list)
 
     def skipped_note(self) -> str:
         """One sentence on what was skipped ('' when nothing was)."""
@@ -133,6 +145,39 @@ def _has_magic(pattern: str) -> bool:
     return any(ch in pattern for ch in "*?[")
 
 
+def glob_problem(pattern: str) -> str | None:
+    """Why ``pattern`` as an ``--include``/``--exclude`` glob can match no file (None when it
+    can): fnmatch reads an unclosed ``[`` as a plain character, so a typo would otherwise
+    select nothing without a word.
+
+    >>> glob_problem("*.txt"), glob_problem("[!_]*.md"), glob_problem("[]]x"), glob_problem("[[]draft*")
+    (None, None, None, None)
+    >>> glob_problem("[*.txt")
+    "unclosed '[' (for a literal [ write [[])"
+    >>> glob_problem(""), glob_problem("drafts/")
+    ('empty glob', 'ends in / and so matches no file (drafts/* matches the files below)')
+    """
+    if not pattern:
+        return "empty glob"
+    if pattern.endswith("/"):
+        return f"ends in / and so matches no file ({pattern}* matches the files below)"
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "[":
+            # as fnmatch.translate: a ] right after [ or [! belongs to the set
+            j = i + 1
+            if j < len(pattern) and pattern[j] == "!":
+                j += 1
+            if j < len(pattern) and pattern[j] == "]":
+                j += 1
+            j = pattern.find("]", j)
+            if j < 0:
+                return "unclosed '[' (for a literal [ write [[])"
+            i = j
+        i += 1
+    return None
+
+
 def discover_inputs(
     patterns: Iterable[str], exclude: Path | None = None, select: InputFilter | None = None
 ) -> Discovered:
@@ -146,6 +191,7 @@ def discover_inputs(
     exclude_real = os.path.realpath(exclude) if exclude else None
     found: list[str] = []
     skipped: Counter = Counter()
+    folders: list[str] = []
 
     def take(path: str, rel: str, by_extension: bool) -> None:
         reason = select.skip_reason(rel, by_extension)
@@ -161,6 +207,7 @@ def discover_inputs(
                 # a folder that cannot be listed becomes an input itself, so the read stage
                 # reports it instead of its files vanishing without a word
                 for root, dirs, files in os.walk(cand, onerror=lambda exc: found.append(exc.filename)):
+                    folders.append(os.path.normpath(root))
                     dirs[:] = sorted(
                         d
                         for d in dirs
@@ -180,7 +227,7 @@ def discover_inputs(
             else:
                 found.append(cand)  # named on the command line: always read
     seen: set[str] = set()
-    result = Discovered(skipped=skipped)
+    result = Discovered(skipped=skipped, folders=folders)
     for p in found:
         norm = os.path.normpath(p)
         try:
@@ -233,6 +280,7 @@ __all__ = [
     "InputFilter",
     "discover_inputs",
     "extension_of",
+    "glob_problem",
     "installed_translation_languages",
     "require_inputs",
     "skipped_note",

@@ -4,6 +4,8 @@ An input whose path and content hash are already in the state is not processed a
 some of its blocks were waiting for a translation model that is now installed. An input whose
 content changed is processed again and its old record replaced. Two inputs with identical bytes
 are one document: the second is a duplicate (``identical_input``) decided here, before any stage.
+A folder quarantined because it could not be listed and listed now is no input any more (its
+files are): its rejected record and its row go, as a ``--rebuild`` would not write them.
 """
 
 from __future__ import annotations
@@ -34,8 +36,10 @@ class Plan:
     replaced_ids: set[str] = field(default_factory=set)
     #: input path -> the id of the kept record it had (its new record takes that record's place)
     replaces: dict[str, str] = field(default_factory=dict)
-    #: ``(id, path)`` of rejected records that this run decides again
+    #: ``(id, path)`` of rejected records that this run decides again (or drops: ``listed_now``)
     superseded_rejections: set[tuple[str, str]] = field(default_factory=set)
+    #: state keys of folders quarantined as unreadable that this run lists: their rows go
+    listed_now: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -94,12 +98,14 @@ def make_plan(
     translatable: set[str],
     max_bytes: int | None = None,
     jsonl: JsonlOptions | None = None,
+    folders: list[str] | None = None,
 ) -> Plan:
     """Compare the inputs with the run state; see the module docstring.
 
     ``translatable``: languages with an installed model (their pending blocks are retried).
     ``max_bytes``: a file the read stage refuses for its size is not hashed either (200 GB
-    would take minutes). ``jsonl``: each line of a file is an input of its own.
+    would take minutes). ``jsonl``: each line of a file is an input of its own. ``folders``: the
+    folders discovery listed (:attr:`~babelmill.run.inputs.Discovered.folders`).
     """
     plan = Plan()
     seen_sha: dict[str, str] = {}
@@ -131,6 +137,11 @@ def make_plan(
             else:
                 seen_sha[sha] = doc.id
         plan.seeds.append(doc)
+    for folder in folders or ():
+        previous = state.input(display_path(folder))
+        if previous and previous.fate == QUARANTINED and previous.sha256 is None and previous.doc_id:
+            plan.superseded_rejections.add((previous.doc_id, previous.path))
+            plan.listed_now.append(previous.path)
     return plan
 
 

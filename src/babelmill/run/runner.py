@@ -121,7 +121,9 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
     check_separate(out, opts.inputs)
     check_output_folder(out)
     # inputs before the output folder is touched: a run with nothing to read writes nothing
-    discovered = discover_inputs(opts.inputs, exclude=out, select=opts.input_filter())
+    select = opts.input_filter()
+    select.check()  # a glob that can match nothing is a typo, not an empty selection
+    discovered = discover_inputs(opts.inputs, exclude=out, select=select)
     require_inputs(opts.inputs, discovered)
     check_writable(out)
 
@@ -214,7 +216,9 @@ def _run_locked(
         warn(f"babelmill: {display_path(path)}: named more than once (the same file as an earlier input); read once")
     max_bytes = getattr(cfg.options.get("read"), "max_bytes", None)
     jsonl = JsonlOptions(opts.text_field, opts.id_field) if opts.input_format == "jsonl" else None
-    plan = make_plan(paths, state, installed_translation_languages(opts.models_dir), max_bytes, jsonl)
+    plan = make_plan(
+        paths, state, installed_translation_languages(opts.models_dir), max_bytes, jsonl, discovered.folders
+    )
     summary.unchanged, summary.processed = plan.unchanged, len(plan.seeds)
 
     context = RunContext(
@@ -292,6 +296,8 @@ def _drop_superseded(
                     stage.forget(doc_id)
     if plan.superseded_rejections:
         state.set("rejected_bytes", str(rewrite_without(out / REJECTED, plan.superseded_rejections)))
+        for path in plan.listed_now:
+            state.drop_input(path)
         state.commit()
     if plan.replaced_ids:
         remember_places(plan.replaces, sinks, state)

@@ -157,6 +157,10 @@ class RunState:
             (row.path, row.sha256, row.doc_id, row.fate, row.reason, ",".join(row.pending_langs), row.run),
         )
 
+    def drop_input(self, path: str) -> None:
+        self.db.execute("DELETE FROM inputs WHERE path=?", (path,))
+        self.db.execute("DELETE FROM record_counts WHERE path=?", (path,))
+
     def put_counts(self, path: str, counts: RecordCounts) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO record_counts(path, blocks_pending, blocks_flagged, cleaning_warning) "

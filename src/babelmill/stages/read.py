@@ -15,7 +15,9 @@ Every input ends somewhere: a document with text, or a quarantined document whos
 * ``empty``: zero bytes (after decompression);
 * ``binary``: a known binary signature (PNG, gzip, PDF, zip, ...), or more than
   ``read.max_control_ratio`` of the decoded characters are control characters (NUL and the
-  other C0 codes except tab, newline, carriage return, form feed);
+  other C0 codes except tab, newline, carriage return, form feed). Terminal escape sequences
+  (ANSI colours and cursor codes in a log captured from a terminal) are removed first, and the
+  removal is recorded: they are formatting, not text, and not a sign of a binary file;
 * ``line_too_long``: a line over ``read.max_line_chars`` characters (minified HTML, base64, a
   database dump) is not article text;
 * ``too_many_lines``: more than ``read.max_lines`` non-blank lines (a list or a log, not an
@@ -72,6 +74,10 @@ BINARY_SIGNATURES: dict[bytes, str] = {
 
 # C0 control characters that are not line structure (tab, newline, carriage return, form feed)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+# terminal escape sequences (ECMA-48): CSI (colours, cursor moves: ESC [ 31m), OSC (a window
+# title: ESC ] 0;title BEL) and the two-byte ones (ESC ( B, ESC 7). ftfy's remove_terminal_escapes
+# knows only CSI with digits, and the control characters are counted before repair runs.
+_TERMINAL_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[ -/]*[0-~])")
 
 
 @dataclass
@@ -99,7 +105,8 @@ class ReadConfig:
             line or more (over 1,000 lines: 13 or more); shorter texts cost little in absolute
             terms (2,000 lines: ~0.2 s). 0: no check.
         max_control_ratio: share of control characters (NUL and C0 other than tab/newline)
-            above which a decoded file is treated as binary.
+            above which a decoded file is treated as binary; terminal escape sequences are
+            removed before counting.
         extract_html: turn HTML saved as text into one line per block element; when false,
             such files are quarantined (``html``).
     """
@@ -236,6 +243,10 @@ class ReadStage(Stage):
         n_bytes = len(data)
         del data  # only the text is kept from here on
         doc.source["encoding"] = encoding
+        if "\x1b" in text:
+            text, escapes = _TERMINAL_ESCAPE.subn("", text)
+            if escapes:
+                doc.record(self.key, "removed_terminal_escapes", "terminal_escapes", count=escapes)
         if _CONTROL.search(text):
             controls = sum(1 for _ in _CONTROL.finditer(text))
             if controls / len(text) > cfg.max_control_ratio:
