@@ -3,11 +3,11 @@
 Usage::
 
     .venv/bin/python benchmarks/train_title.py [--dev ../shared/dev] [--out PATH] [--quick] [--check]
-        [--show-misses]
+        [--show-misses] [--skip-cv] [--counts site|run|cli] [--site-seen] [--test-counts site|run|cli]
 
 Data: the ``l3s-gn1`` pages of ``boilerplate2/`` (2008 Google News articles; the first line of each
 truth file is the human-annotated headline). Each page goes through the strip stage (its site's
-pages in one batch, so the site-repetition counts are those a run would have) with the learned
+pages in one batch unless ``--counts`` says otherwise, see :data:`COUNTS`) with the learned
 title off; the candidate lines of :mod:`babelmill.clean.title` are labelled by the headline
 match below, and an L2-regularised conditional logit (numpy Newton steps, standardised features) scores them.
 
@@ -22,6 +22,11 @@ in one fold); inside each training part, 4 inner site-grouped folds choose the L
 the reported figures are held-out. Baselines
 in the same run: the rule-based extractor's pick (``learned_title = false``) and "the nearest
 heading-shaped line above the first kept block".
+
+``--site-seen`` adds the site-count features (the share of the site's other pages that print a
+line, and around it; measured, not shipped: TITLE.md) and reports the model without them in the
+same run; ``--test-counts`` scores the held-out folds on counts formed otherwise. Only the shipped
+setup (``--counts site``, no ``--site-seen``) writes the model file.
 
 ``--check`` retrains and fails unless the written model is byte-identical (reproducibility).
 Deterministic: fixed fold assignment by site, deterministic solver, no randomness.
@@ -51,6 +56,8 @@ from babelmill.stages.repair import RepairConfig, repair_text  # noqa: E402
 from babelmill.stages.strip import StripConfig, StripStage  # noqa: E402
 
 DEFAULT_OUT = ROOT / "src" / "babelmill" / "data" / "title.json"
+#: the features read from the site counts beyond the template (the baseline in the same run drops them)
+SEEN_FEATURES = ("seen_above", "seen_below", "site_seen_share")
 L2_GRID = (1.0, 3.0, 10.0)
 FOLDS = 5
 _REPAIR = RepairConfig()
@@ -101,11 +108,14 @@ def title_match(pred: str | None, truth: str | None) -> bool:
 
 
 class _Capture(StripStage):
-    """The strip stage with the learned title off, keeping each page's verdicts and site repeats."""
+    """The strip stage with the learned title off, keeping each page's verdicts, its site's
+    template lines and (for ``--site-seen``) the share of the site's other pages printing each of
+    its lines, from the counts the stage decides the template by."""
 
     def __init__(self) -> None:
         super().__init__(StripConfig(learned_title=False, persist_site_counts=False))
-        self.pages: dict[str, tuple[Document, set[str], dict[int, float]]] = {}
+        self.pages: dict[str, tuple[Document, set[str], dict[int, float], dict[str, float]]] = {}
+        self._seen: dict[str, float] = {}
         self._last = None
         clean = self.cleaner.clean
 
@@ -115,41 +125,98 @@ class _Capture(StripStage):
 
         self.cleaner.clean = keep_last
 
+    def _site_repeats(self, keys, hashes, counts, n_docs):  # called for each page just before it is cleaned
+        self._seen = site_seen(keys, {k: counts.get(h, 0) for k, h in hashes.items()}, n_docs)
+        return super()._site_repeats(keys, hashes, counts, n_docs)
+
     def _process_one(self, doc: Document, repeats: set[str]) -> Document:
         out = super()._process_one(doc, repeats)
-        self.pages[doc.id] = (out, set(repeats), probs_of(self._last))
+        self.pages[doc.id] = (out, set(repeats), probs_of(self._last), self._seen)
         return out
 
 
-def collect(dev: Path, quick: bool = False, datasets: tuple[str, ...] = ("l3s-gn1",)) -> list[dict]:
+def site_seen(keys: dict[str, int], counts: dict[str, int], n_docs: int) -> dict[str, float]:
+    """``line key -> share of the site's other pages that hold it``, for the page's lines found
+    on at least one other page: ``counts`` are the site's page counts of each key (this page
+    included), ``n_docs`` its pages (this one included). A share, not a count, so that it means
+    the same on a site of 3 pages as on one of 3,000.
+
+    >>> site_seen({"send me a copy": 4, "our headline": 2}, {"send me a copy": 3, "our headline": 1}, 3)
+    {'send me a copy': 1.0}
+    """
+    if n_docs < 2:
+        return {}
+    return {k: min(1.0, (c - 1) / (n_docs - 1)) for k in keys if (c := counts.get(k, 0)) >= 2}
+
+
+def add_seen_features(cands: list, lines: list, seen: dict[str, float]) -> None:
+    """The site-count features (not shipped, see TITLE.md): the share of the site's other pages
+    that print the line (furniture, another story's teaser; the story's own text is on no other
+    page), and its mean over the three lines below and above."""
+    at = [seen.get(ln.key, 0.0) for ln in lines]
+    for c in cands:
+        i = c.index
+        c.features["site_seen_share"] = at[i]
+        c.features["seen_below"] = sum(at[i + 1 : i + 4]) / max(1, len(at[i + 1 : i + 4]))
+        c.features["seen_above"] = sum(at[max(0, i - 3) : i]) / max(1, len(at[max(0, i - 3) : i]))
+
+
+#: how the strip stage's site counts (template lines; with ``--site-seen`` the share of the site's
+#: other pages that print a line) are formed: ``site`` idealized, every page of a site in one
+#: batch (each page sees all its site's pages; the shipped model); ``run`` as in a run that knows
+#: each page's site (``source.site`` or a URL): pages in input order (file names), in the stage's
+#: batches of 64, a page seeing the pages of its batch and of the batches before; ``cli`` the same
+#: with no site known, which is what ``babelmill run`` does (it sets no ``source.site`` or URL, for
+#: text and JSONL inputs alike): every page in one bucket, ``*``
+COUNTS = ("site", "run", "cli")
+
+
+def collect(
+    dev: Path,
+    quick: bool = False,
+    datasets: tuple[str, ...] = ("l3s-gn1",),
+    counts: str = "site",
+    with_seen: bool = False,
+) -> list[dict]:
     """One entry per page of ``datasets`` (the l3s-gn1 pages unless told): site, the truth's first
-    line (the headline on l3s-gn1), the rule-based title, the candidates labelled by that line."""
+    line (the headline on l3s-gn1), the rule-based title, the candidates labelled by that line.
+    ``counts``: how the site counts are formed (:data:`COUNTS`; the shipped model: ``site``);
+    ``with_seen``: add the site-count features of :func:`add_seen_features` (not shipped)."""
     folder = dev / "boilerplate2"
     rows = [ln.split("\t") for ln in (folder / "manifest.tsv").read_text(encoding="utf-8").splitlines()[1:]]
-    rows = [r for r in rows if r[1] in datasets]
+    rows = sorted((r for r in rows if r[1] in datasets), key=lambda r: r[0])
     if quick:
         rows = rows[::3]
-    by_site: dict[str, list[list[str]]] = defaultdict(list)
-    for r in rows:
-        by_site[r[4]].append(r)
     stage = _Capture()
     repair = RepairConfig()
     texts: dict[str, str] = {}
-    for site in sorted(by_site):
-        docs = []
-        for r in by_site[site]:
-            text = repair_text((folder / f"{r[0]}.txt").read_text(encoding="utf-8"), repair)[0]
-            texts[r[0]] = text
-            docs.append(Document(id=r[0], text=text, source={"site": site}))
-        for _ in stage.process_batch(docs):
+
+    def document(r: list[str]) -> Document:
+        texts[r[0]] = repair_text((folder / f"{r[0]}.txt").read_text(encoding="utf-8"), repair)[0]
+        return Document(id=r[0], text=texts[r[0]], source={"site": r[4]} if counts != "cli" else {})
+
+    if counts == "site":
+        by_site: dict[str, list[list[str]]] = defaultdict(list)
+        for r in rows:
+            by_site[r[4]].append(r)
+        batches = [by_site[site] for site in sorted(by_site)]
+    elif counts in ("run", "cli"):
+        size = StripStage.batch_size
+        batches = [rows[i : i + size] for i in range(0, len(rows), size)]
+    else:
+        raise ValueError(f"counts: one of {COUNTS}, not {counts!r}")
+    for batch in batches:  # the in-memory counts are committed after each batch, as in a run
+        for _ in stage.process_batch([document(r) for r in batch]):
             pass
     pages = []
     for r in rows:
-        doc, repeats, probs = stage.pages[r[0]]
+        doc, repeats, probs, seen = stage.pages[r[0]]
         truth = (folder / f"{r[0]}.truth.txt").read_text(encoding="utf-8").split("\n")[0].strip()
         lines = page_lines(texts[r[0]])
         verdicts = verdicts_of(doc.blocks, doc.removed)
         cands = candidates(lines, verdicts, repeats, probs)
+        if with_seen:
+            add_seen_features(cands, lines, seen)
         pages.append(
             {
                 "id": r[0],
@@ -305,24 +372,35 @@ def choose_l2(pages: list[dict], names: list[str], k: int = 4) -> float:
 
 
 def cross_validate(
-    pages: list[dict], show_misses: bool = False, l2: float | None = None, fixed: list[str] | None = None
+    pages: list[dict],
+    show_misses: bool = False,
+    l2: float | None = None,
+    fixed: list[str] | None = None,
+    test_pages: list[dict] | None = None,
 ) -> dict[str, Any]:
     """Held-out figures of the learned model (site-grouped CV; the L2 strength chosen by inner
     CV on each training part unless ``l2`` is given; the features of the shipped model when
-    ``fixed`` names them) and of the baselines."""
+    ``fixed`` names them) and of the baselines. ``test_pages``: the same pages in the same
+    order with features formed otherwise (site counts of another :data:`COUNTS` setting), on
+    which the held-out fold is scored; the model is trained on ``pages``."""
     names = feature_names(pages)
     folds = site_folds(pages, FOLDS)
     right = emitted = 0
     chosen = []
     subset = fixed or names
     matrices(pages, subset)
+    scored = pages
+    if test_pages is not None:
+        assert [p["id"] for p in test_pages] == [p["id"] for p in pages]
+        matrices(test_pages, subset)
+        scored = test_pages
     for f in range(FOLDS):
         train_pages = [p for p, g in zip(pages, folds, strict=True) if g != f]
         # (choose_l2 rebuilds its pages' matrices with the same features: they stay as built here)
         strength = l2 if l2 is not None else choose_l2(train_pages, subset)
         chosen.append((len(subset), strength))
         model = train(train_pages, subset, strength)
-        for p, g in zip(pages, folds, strict=True):
+        for p, g in zip(scored, folds, strict=True):
             if g != f:
                 continue
             text, prob, ok, emit = predict(model, p)
@@ -338,9 +416,9 @@ def cross_validate(
         "title_acc": right / max(1, n),
         "title_precision": right / max(1, emitted),
         "title_coverage": emitted / max(1, n),
-        "title_oracle": sum(any(p["labels"]) for p in pages) / max(1, n),
-        "title_rule_acc": sum(title_match(p["rule_title"], p["truth"]) for p in pages) / max(1, n),
-        "title_simple_acc": sum(title_match(p["simple_title"], p["truth"]) for p in pages) / max(1, n),
+        "title_oracle": sum(any(p["labels"]) for p in scored) / max(1, n),
+        "title_rule_acc": sum(title_match(p["rule_title"], p["truth"]) for p in scored) / max(1, n),
+        "title_simple_acc": sum(title_match(p["simple_title"], p["truth"]) for p in scored) / max(1, n),
         "pages": n,
         "chosen": chosen,
         "sites": len({p["site"] for p in pages}),
@@ -406,26 +484,63 @@ def main() -> int:
     ap = trainer_parser(__doc__, DEFAULT_OUT, quick="a third of the pages, CV only, nothing written")
     ap.add_argument("--show-misses", action="store_true")
     ap.add_argument("--skip-cv", action="store_true", help="only train and write (or --check) the model")
+    ap.add_argument(
+        "--counts", choices=COUNTS, default="site",
+        help="how the site counts are formed: idealized, each site one batch (default; the shipped model), as in "
+        "a run that knows the sites (input order, batches of 64), or as babelmill run does (no site: one bucket)",
+    )  # fmt: skip
+    ap.add_argument(
+        "--site-seen", action="store_true",
+        help="add the site-count features (not shipped; TITLE.md) and report the model without them in the same run",
+    )  # fmt: skip
+    ap.add_argument(
+        "--test-counts", choices=COUNTS, default=None,
+        help="score the held-out folds on site counts formed so (the model still trains on --counts); "
+        "CV only, nothing written",
+    )  # fmt: skip
     args = ap.parse_args()
     dev = dev_or_exit(args.dev)
     t0 = time.perf_counter()
-    pages = collect(dev, quick=args.quick)
+    # only the shipped setup writes (or checks) the shipped model file
+    shipped_setup = not (args.site_seen or args.counts != "site" or args.test_counts)
+    if args.skip_cv and not shipped_setup and args.out == DEFAULT_OUT:
+        print("the shipped model is trained with --counts site, without --site-seen: pass --out", file=sys.stderr)
+        return 2
+    pages = collect(dev, quick=args.quick, counts=args.counts, with_seen=args.site_seen)
     if args.skip_cv:
         return write_or_check(args.out, final_model(pages), args.check)
-    cv = cross_validate(pages, show_misses=args.show_misses)
-    print(f"l3s-gn1: {cv['pages']} pages, {cv['sites']} sites; site-grouped {FOLDS}-fold CV (nested for L2)")
+    test = None
+    if args.test_counts and args.test_counts != args.counts:
+        test = collect(dev, quick=args.quick, counts=args.test_counts, with_seen=args.site_seen)
+    names = feature_names(pages)
+    base = None
+    if args.site_seen:
+        base = cross_validate(pages, fixed=[n for n in names if n not in SEEN_FEATURES], test_pages=test)
+    cv = cross_validate(pages, show_misses=args.show_misses, test_pages=test)
+    print(
+        f"l3s-gn1: {cv['pages']} pages, {cv['sites']} sites; site-grouped {FOLDS}-fold CV (nested for L2); "
+        f"site counts formed: {args.counts}" + (f", scored on counts formed: {args.test_counts}" if test else "")
+    )
     print(
         f"  learned model: accuracy {cv['title_acc']:.3f}  precision {cv['title_precision']:.3f}  "
         f"coverage {cv['title_coverage']:.3f}  (a candidate matches the headline: {cv['title_oracle']:.3f})"
     )
     print(f"  per outer fold, inner CV chose (features, L2): {cv['chosen']}")
+    if base is not None:
+        print(
+            f"  without the site-count features ({', '.join(SEEN_FEATURES)}): accuracy {base['title_acc']:.3f}  "
+            f"precision {base['title_precision']:.3f}  coverage {base['title_coverage']:.3f}  "
+            f"({round(base['title_acc'] * base['pages'])} against {round(cv['title_acc'] * cv['pages'])} pages right)"
+        )
     print(f"  rule-based extractor: {cv['title_rule_acc']:.3f}   nearest heading above the body: "
           f"{cv['title_simple_acc']:.3f}")  # fmt: skip
-    status = 0 if args.quick else write_or_check(args.out, final_model(pages), args.check)
+    status = write_or_check(args.out, final_model(pages), args.check) if shipped_setup and not args.quick else 0
     print(
         f"RESULT title_acc={cv['title_acc']:.4f} title_precision={cv['title_precision']:.4f} "
         f"title_coverage={cv['title_coverage']:.4f} title_rule_acc={cv['title_rule_acc']:.4f} "
-        f"title_simple_acc={cv['title_simple_acc']:.4f} seconds={time.perf_counter() - t0:.1f}"
+        f"title_simple_acc={cv['title_simple_acc']:.4f} "
+        + (f"title_noseen_acc={base['title_acc']:.4f} " if base is not None else "")
+        + f"seconds={time.perf_counter() - t0:.1f}"
     )
     return status
 

@@ -169,3 +169,46 @@ def test_lines_that_open_with_page_furniture_words_are_marked() -> None:
     assert sum(t in feats for t in furniture) >= 2
     model = default_model()
     assert model.weights[model.features.index("ui_start")] < 0  # learned: such a line is less likely the headline
+
+
+def _trainer():
+    import sys
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import train_title
+
+    return train_title
+
+
+def test_the_trainers_site_seen_share_counts_only_the_sites_other_pages() -> None:
+    tt = _trainer()
+    keys = {"send me a copy of this e-mail.": 6, "our headline": 2, "a teaser": 2}
+    counts = {"send me a copy of this e-mail.": 5, "our headline": 1, "a teaser": 2}
+    assert tt.site_seen(keys, counts, 5) == {"send me a copy of this e-mail.": 1.0, "a teaser": 0.25}
+    assert tt.site_seen(keys, counts, 1) == {}  # a site's first page has no other pages
+
+
+def test_the_trainers_site_count_features_read_the_lines_around_a_candidate() -> None:
+    """A headline sits above the story's own text (on no other page of the site); a teaser
+    sits among other teasers and furniture that the site's other pages print too."""
+    teasers = ["Universities consider naming rights", "Snow, sleet possible Thursday morning", "Mayor opens new bridge"]
+    headline = "Council passes budget after six-hour debate"
+    text = "\n".join([*CHROME, *teasers, headline, *ART])
+    doc = strip(text, learned_title=False)
+    lines = page_lines(text)
+    seen = {ln.key: 1.0 for ln in lines if ln.text in CHROME or ln.text in teasers}
+    cands = candidates(lines, verdicts_of(doc.blocks, doc.removed))
+    _trainer().add_seen_features(cands, lines, seen)
+    feats = {c.line.text: c.features for c in cands}
+    assert feats[headline]["seen_below"] == 0.0 and feats[headline]["seen_above"] == 1.0
+    assert feats[teasers[0]]["seen_below"] > 0.5 and feats[teasers[0]]["site_seen_share"] == 1.0
+    # the shipped model reads none of them
+    assert not {"site_seen_share", "seen_below", "seen_above"} & set(default_model().features)
+
+
+def test_the_trainer_writes_the_shipped_file_only_from_the_shipped_setup(tmp_path: Path, monkeypatch) -> None:
+    tt = _trainer()
+    before = tt.DEFAULT_OUT.read_bytes()
+    monkeypatch.setattr("sys.argv", ["train_title.py", "--dev", str(tmp_path), "--skip-cv", "--site-seen"])
+    assert tt.main() == 2
+    assert tt.DEFAULT_OUT.read_bytes() == before
