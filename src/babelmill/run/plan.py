@@ -3,7 +3,9 @@
 An input whose path and content hash are already in the state is not processed again, unless
 some of its blocks were waiting for a translation model that is now installed. An input whose
 content changed is processed again and its old record replaced. Two inputs with identical bytes
-are one document: the second is a duplicate (``identical_input``) decided here, before any stage.
+are one document: the second is a duplicate (``identical_input``) decided here, before any stage
+(of the first; or, when the first is a duplicate in the run state, of what the first duplicates;
+within a run the writer resolves that once the first is decided).
 A folder quarantined because it could not be listed and listed now is no input any more (its
 files are): its rejected record and its row go, as a ``--rebuild`` would not write them.
 """
@@ -115,7 +117,8 @@ def make_plan(
             waiting = set(previous.pending_langs) & translatable
             if not waiting:
                 plan.unchanged += 1
-                seen_sha.setdefault(sha, previous.doc_id or "")
+                # a copy of a duplicate duplicates what that one does (a record in the corpus)
+                seen_sha.setdefault(sha, previous.duplicate_of or previous.doc_id or "")
                 continue
         if previous and sha is None and previous.sha256 is None and previous.fate == QUARANTINED:
             # still missing, unreadable or over the size limit: its rejected record stands
