@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from babelmill.document import DUPLICATE, OK, PENDING, Document
+from babelmill.document import DUPLICATE, OK, PENDING, QUARANTINED, Document
 from babelmill.interrupt import Interrupted
 from babelmill.interrupt import check as check_interrupt
 from babelmill.io.files import open_regular
@@ -25,6 +25,7 @@ from babelmill.io.read import input_key
 from babelmill.io.sink import CorpusSink
 from babelmill.io.write import corpus_record, dumps, rejected_record
 from babelmill.run.manifest import RunSummary
+from babelmill.run.plan import quarantine_copy
 from babelmill.run.state import KEPT, InputRow, RecordCounts, RunState
 from babelmill.stage import Stage
 
@@ -201,16 +202,18 @@ class CorpusWriter:
         """
         written: set[str] = set()
         held: dict[str, list[Document]] = {}
-        targets: dict[str, str] = {}  # a duplicate written -> the corpus record it duplicates
+        decided: dict[str, tuple[str, str]] = {}  # a rejected input -> (duplicate, its target) or (reason, key)
         window = window or checkpoint_every
         self._seed_paths, self._window, self._n = seed_paths, (0, first_window or window), 0
 
         def put(doc: Document, target: str | None) -> None:
-            self.write(_resolved(doc, targets))
+            self.write(_resolved(doc, decided))
             if target != doc.id:  # a copy shares the id of the input it copies: it is not that input
                 written.add(doc.id)
                 if target:
-                    targets[doc.id] = target
+                    decided[doc.id] = (DUPLICATE, target)
+                elif doc.status == QUARANTINED:
+                    decided[doc.id] = (doc.status_reason, input_key(doc.source))
                 for waiting in held.pop(doc.id, []):
                     put(waiting, waiting.status_detail.get("duplicate_of"))
 
@@ -246,12 +249,16 @@ class CorpusWriter:
             self.write(waiting)
 
 
-def _resolved(doc: Document, targets: dict[str, str]) -> Document:
+def _resolved(doc: Document, decided: dict[str, tuple[str, str]]) -> Document:
     """``doc``, where it is a copy of another input's bytes (``identical_input``: its own id is
-    its ``duplicate_of``) that is a duplicate in ``targets``, naming the corpus record that input
-    duplicates instead of that dropped input."""
-    if doc.status == DUPLICATE and doc.status_detail.get("duplicate_of") == doc.id and doc.id in targets:
-        doc.status_detail["duplicate_of"] = targets[doc.id]
+    its ``duplicate_of``) that was ``decided`` a duplicate or quarantined, naming the corpus record
+    that input duplicates instead of that dropped input, or quarantined as that input is."""
+    if doc.status == DUPLICATE and doc.status_detail.get("duplicate_of") == doc.id and doc.id in decided:
+        what, detail = decided[doc.id]
+        if what == DUPLICATE:
+            doc.status_detail["duplicate_of"] = detail
+        else:
+            quarantine_copy(doc, detail, what)
     return doc
 
 
