@@ -8,12 +8,13 @@ so a run that dies at any checkpoint and is rerun writes exactly what an uninter
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 import tests.run.test_crash_safety as crash
-from babelmill.clean.site_lines import SiteLineStore, line_hash
+from babelmill.clean.site_lines import SiteLineStore, line_hash, template_candidates
 from babelmill.document import Document
 from babelmill.io.sinks import SingleFileSink
 from babelmill.io.write import corpus_record
@@ -108,36 +109,102 @@ def test_counts_are_durable_only_once_committed(tmp_path: Path):
     assert SiteLineStore(tmp_path / "strip_sites.sqlite").site_docs("town.example.org") == 5
 
 
-def test_old_json_counts_are_imported_once(tmp_path: Path):
-    key_hash = line_hash("sign up for the morning briefing and get our top stories every day")
-    old = {
-        "docs": {"town.example.org": 4},
-        "lines": {"town.example.org": {f"{key_hash & (2**64 - 1):016x}": 3}},
-        "seen": ["d0", "d1", "d2", "d3"],
-    }
-    (tmp_path / "strip_site_lines.json").write_text(json.dumps(old))
-    stage = StripStage(context={"state_dir": tmp_path, "commit_on_close": True})
-    extra = Document(id="d9", text=article(9) + f"\n{PROMO}\n", source={"url": "https://town.example.org/9"})
-    docs = list(stage.run([*_docs(4, (0, 1, 2)), extra]))
-    stage.close()
-    # d0..d3 were counted by the old run: not again; d9 is new
-    assert stage.counters["state_imported"] == 1
-    assert not (tmp_path / "strip_site_lines.json").exists()
-    assert _removed_promo(docs) == ["d0", "d1", "d2", "d9"]
+def test_counts_of_an_earlier_version_are_refused_not_mixed_in(tmp_path: Path):
+    """The old JSON counts and a format-1 store hold no per-document lines (an edited input's
+    old lines could not be taken out): the run stops and asks for a rebuild."""
+    (tmp_path / "strip_site_lines.json").write_text(json.dumps({"docs": {}, "lines": {}, "seen": []}))
+    with pytest.raises(StageStateError, match="earlier version.*rebuild"):
+        list(StripStage(context={"state_dir": tmp_path}).run(_docs(1, ())))
+    (tmp_path / "strip_site_lines.json").unlink()
+    old = sqlite3.connect(tmp_path / "strip_sites.sqlite")
+    old.executescript(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "INSERT INTO meta VALUES ('hash', 'blake2b64-1');"
+        "CREATE TABLE sites (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, docs INTEGER NOT NULL DEFAULT 0);"
+        "CREATE TABLE counted (id TEXT PRIMARY KEY) WITHOUT ROWID;"
+    )
+    old.close()
+    with pytest.raises(StageStateError, match="format 1.*rebuild"):
+        list(StripStage(context={"state_dir": tmp_path}).run(_docs(1, ())))
+
+
+def _table(path: Path) -> tuple[list, list, list]:
+    db = sqlite3.connect(path)
+    try:
+        return (
+            db.execute("SELECT name, docs FROM sites WHERE docs > 0 ORDER BY name").fetchall(),
+            db.execute("SELECT s.name, hash, n FROM lines l JOIN sites s ON s.id = l.site ORDER BY 1, 2").fetchall(),
+            db.execute("SELECT d.id, s.name, d.lines FROM docs d JOIN sites s ON s.id = d.site ORDER BY 1").fetchall(),
+        )
+    finally:
+        db.close()
+
+
+def test_a_forgotten_document_leaves_the_counts_as_if_never_counted(tmp_path: Path):
+    docs = _docs(5, (0, 1, 2, 3))
+    promo = line_hash(PROMO.casefold())
     store = SiteLineStore(tmp_path / "strip_sites.sqlite")
-    assert store.site_docs("town.example.org") == 5
-    assert store.counts("town.example.org", [key_hash]) == {key_hash: 4}
-    # a second run finds no file to import and counts nothing twice
-    again = StripStage(context={"state_dir": tmp_path, "commit_on_close": True})
-    list(again.run(docs))
-    again.close()
-    assert again.counters["state_imported"] == 0
+    for doc in docs:
+        store.add("town.example.org", [line_hash(k) for k in template_candidates(doc.text)], doc.id)
+    store.commit()
+    assert store.counts("town.example.org", [promo]) == {promo: 4}
+    assert store.forget(["d0", "d4", "never-counted"]) == 2
+    # seen at once by the look-ups, durable only with the commit
+    assert store.site_docs("town.example.org") == 3 and store.counts("town.example.org", [promo]) == {promo: 3}
     assert SiteLineStore(tmp_path / "strip_sites.sqlite").site_docs("town.example.org") == 5
+    assert store.counted(["d0", "d1", "d4"]) == {"d1"}
+    store.commit()
+    store.close()
+    reference = SiteLineStore(tmp_path / "reference.sqlite")
+    for doc in docs[1:4]:
+        reference.add("town.example.org", [line_hash(k) for k in template_candidates(doc.text)], doc.id)
+    reference.commit()
+    reference.close()
+    # no line of the forgotten documents is left behind, not even with a count of 0
+    assert _table(tmp_path / "strip_sites.sqlite") == _table(tmp_path / "reference.sqlite")
+
+
+def test_a_document_id_met_again_with_other_lines_replaces_its_old_version(tmp_path: Path):
+    first = StripStage(context={"state_dir": tmp_path, "commit_on_close": True})
+    list(first.run(_docs(4, (0, 1, 2))))
+    first.close()
+    # d0 edited under the same id: the promo line goes, a new line comes
+    edited = _docs(1, ())[0]
+    edited.text += "\nA correction was added on Wednesday.\n"
+    again = StripStage(context={"state_dir": tmp_path, "commit_on_close": True})
+    list(again.run([edited, *_docs(4, (0, 1, 2))[1:]]))
+    again.close()
+    assert again.counters["site_counts_forgotten"] == 1
+    promo, fix = line_hash(PROMO.casefold()), line_hash("a correction was added on wednesday.")
+    store = SiteLineStore(tmp_path / "strip_sites.sqlite")
+    assert store.site_docs("town.example.org") == 4
+    assert store.counts("town.example.org", [promo, fix]) == {promo: 2, fix: 1}
+    # the same lines again: counted once
+    third = StripStage(context={"state_dir": tmp_path, "commit_on_close": True})
+    list(third.run([edited]))
+    third.close()
+    assert third.counters.get("site_counts_forgotten", 0) == 0
+    assert SiteLineStore(tmp_path / "strip_sites.sqlite").site_docs("town.example.org") == 4
+
+
+def test_forgetting_is_durable_only_once_committed(tmp_path: Path):
+    stage = StripStage(context={"state_dir": tmp_path, "commit_on_close": True})
+    list(stage.run(_docs(3, (0, 1, 2))))
+    stage.close()
+    dying = StripStage(context={"state_dir": tmp_path})
+    assert dying.forget("d0") == 1
+    dying.close()
+    dying.rollback()  # killed before the checkpoint: d0 is still counted
+    assert SiteLineStore(tmp_path / "strip_sites.sqlite").counted(["d0"]) == {"d0"}
+    rerun = StripStage(context={"state_dir": tmp_path})
+    assert rerun.forget(["d0"]) == 1 and rerun.forget(["d0"]) == 0
+    rerun.close()
+    rerun.commit()
+    assert SiteLineStore(tmp_path / "strip_sites.sqlite").site_docs("town.example.org") == 2
 
 
 def test_unreadable_state_never_stops_the_stage(tmp_path: Path):
     (tmp_path / "strip_sites.sqlite").write_bytes(b"not a database" * 100)
-    (tmp_path / "strip_site_lines.json").write_text("{broken")
     stage = StripStage(context={"state_dir": tmp_path})
     out = list(stage.run(_docs(4, (0, 1, 2))))
     assert _removed_promo(out) == ["d0", "d1", "d2"]

@@ -18,13 +18,16 @@ document's counts are kept (uncommitted) once it is cleaned and become durable o
 a run killed in between leaves the counts as the last checkpoint left them. The rerun
 reprocesses the inputs whose records were not committed and counts those not counted yet (a
 document id counts once, so one counted at the checkpoint but not yet written is not counted
-twice). ``close()`` commits only with ``context.commit_on_close`` (callers without a
-runner). ``--rebuild`` needs nothing from this stage: the runner empties the state dir. An old
-``strip_site_lines.json`` (earlier versions) is imported into an empty store once, then
-deleted; beside a store that already holds counts it is ignored. Limit: a batch's documents
-all count before any is decided (a new site's first pages see its template), so in runs longer
-than one batch (64 documents) a document reprocessed after a crash may see up to a batch more
-of its site's pages than it did in an uninterrupted run.
+twice). An edited input's old version is taken out of the counts (:meth:`StripStage.forget`,
+for the records the runner replaces; an id met again with other lines is replaced too); a
+deleted input keeps its record and its counts. ``close()`` commits only with
+``context.commit_on_close``. ``--rebuild`` needs nothing from this stage: the runner empties the
+state dir. Counts of earlier versions (format 1, ``strip_site_lines.json``) ask for a rebuild.
+Limits: a batch's documents all count before any is decided (a new site's first pages see its
+template), so in runs longer than one batch (64 documents) a page reprocessed after a crash may
+see up to a batch more of its site's pages than in an uninterrupted run, and an edited page
+(processed again alone) all of them counted so far; pages decided earlier are not decided again
+when later pages of their site arrive or change.
 
 Empty result: when no article region is found, the sentence-like lines that no rule removed
 are kept (``strip/fallback_kept``); when there are none, the document is quarantined with
@@ -48,6 +51,7 @@ from babelmill.clean.rules import RuleSet, load_rules
 from babelmill.clean.site_lines import (
     SiteLineStore,
     SiteStateError,
+    batch_to_count,
     line_hash,
     site_key,
     template_candidates,
@@ -59,7 +63,7 @@ from babelmill.document import QUARANTINED, Document
 from babelmill.stage import Stage, StatefulStage
 
 STATE_FILE = "strip_sites.sqlite"
-# the counts of earlier versions (one JSON file written at the end of a run): imported once
+# the counts of earlier versions (one JSON file written at the end of a run): refused (rebuild)
 OLD_STATE_FILE = "strip_site_lines.json"
 
 
@@ -202,6 +206,12 @@ class StripStage(StatefulStage):
                 self._store = SiteLineStore(None)
                 return self._store
             path.parent.mkdir(parents=True, exist_ok=True)
+            old = path.with_name(OLD_STATE_FILE)
+            if old.exists():
+                raise SiteStateError(
+                    f"strip site counts {old} are of an earlier version (without the lines each document "
+                    "added, so an edited input's old lines could not be taken out): rerun with rebuild"
+                )
             try:
                 self._store = SiteLineStore(path)
             except SiteStateError:
@@ -210,15 +220,6 @@ class StripStage(StatefulStage):
                 # a damaged file: count without it (this run's counts are not kept) rather than stop
                 self.count("state_unreadable")
                 self._store = SiteLineStore(None)
-                return self._store
-            old = path.with_name(OLD_STATE_FILE)
-            if old.is_file():
-                try:
-                    if self._store.import_json(old):
-                        self.count("state_imported")
-                        old.unlink(missing_ok=True)
-                except (OSError, ValueError, TypeError, AttributeError, sqlite3.Error):
-                    self.count("state_unreadable")
         return self._store
 
     def opened_store(self) -> SiteLineStore | None:
@@ -226,6 +227,13 @@ class StripStage(StatefulStage):
 
     def release_store(self) -> None:
         self._store = None
+
+    def forget(self, doc_ids: str | Iterable[str]) -> int:
+        """Take documents out of the site counts (their inputs were edited: the new versions
+        replace them); returns how many were counted. Durable with the next :meth:`commit`."""
+        n = self.store.forget(doc_ids)
+        self.count("site_counts_forgotten", n)
+        return n
 
     def _line_keys(self, doc: Document) -> dict[str, int]:
         return template_candidates(doc.text)
@@ -248,29 +256,26 @@ class StripStage(StatefulStage):
 
         Every document of the batch counts before any is decided (the first pages of a new
         site already see its template). A document's counts are added (uncommitted) as it
-        leaves; an id counted before (a rerun) is not counted again.
+        leaves; an id counted before with the same lines (a rerun) is not counted again, one
+        counted with other lines is taken out first (its new version replaces it).
         """
         store = self.store
         keyed = [self._line_keys(doc) for doc in docs]
         hashed = [{k: line_hash(k) for k in keys} for keys in keyed]
         sites = [site_key(doc) for doc in docs]
         try:
-            done = store.counted(doc.id for doc in docs if doc.id)
+            known = store.documents(doc.id for doc in docs if doc.id)
         except sqlite3.Error:
             self.count("state_read_errors")
-            done = set()
+            known = {}
         # this batch's own counts, on top of the stored ones
-        new_docs: Counter[str] = Counter()
-        new_lines: dict[str, Counter[int]] = {}
-        counts_doc: list[bool] = []
-        for doc, site, hashes in zip(docs, sites, hashed, strict=True):
-            new = not doc.id or doc.id not in done
-            if doc.id:
-                done.add(doc.id)
-            counts_doc.append(new)
-            if new:
-                new_docs[site] += 1
-                new_lines.setdefault(site, Counter()).update(set(hashes.values()))
+        ids = [doc.id for doc in docs]
+        counts_doc, replaced, new_docs, new_lines = batch_to_count(known, ids, sites, [h.values() for h in hashed])
+        if replaced:
+            try:
+                self.forget(replaced)  # before the look-ups: the batch sees the counts without them
+            except sqlite3.Error:
+                self.count("state_write_errors")
         stored: dict[str, tuple[int, dict[int, int]]] = {}
         for site in sorted(set(sites)):
             wanted = {h for s, hashes in zip(sites, hashed, strict=True) if s == site for h in hashes.values()}
