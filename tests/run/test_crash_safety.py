@@ -167,10 +167,10 @@ def _run_until(inputs: Path, out: Path, config: Path, die_in: tuple[type, str] |
     gc.collect()  # close what the dead run left open (SQLite connections with their uncommitted rows)
 
 
-def test_dying_at_any_checkpoint_then_rerunning_gives_the_uninterrupted_output(tmp_path: Path, monkeypatch):
-    """Deterministic companion of the SIGKILL test: die before each commit in turn. The inputs
-    include a near-duplicate that comes *before* the copy that is kept (the longer one), so a
-    checkpoint between the two must not commit one without the other."""
+def _near_duplicates_and_a_copy(tmp_path: Path) -> tuple[Path, Path]:
+    """Inputs where 01 is a near-duplicate of the longer 02 (kept), 08 a byte-identical copy
+    of 01 and 09 one of the empty 07, with others between; and a config with the stages that
+    decide them."""
     inputs = tmp_path / "in"
     inputs.mkdir()
     base = " ".join(f"w{(i * 37) % 101} n{i}" for i in range(60))
@@ -179,19 +179,70 @@ def test_dying_at_any_checkpoint_then_rerunning_gives_the_uninterrupted_output(t
     for i in range(3, 7):
         (inputs / f"{i:02d}.txt").write_text(f"Other {i}\n\n" + " ".join(f"x{i}y{k}" for k in range(50)) + "\n")
     (inputs / "07-empty.txt").write_text("")
+    (inputs / "08-copy-of-01.txt").write_text(f"Title\n\n{base}\n")
+    (inputs / "09-copy-of-07.txt").write_text("")
     config = tmp_path / "min.toml"
     config.write_text(MIN_STAGES)
+    return inputs, config
+
+
+#: what :func:`_rejected` gives for :func:`_near_duplicates_and_a_copy`
+REJECTED = {
+    "01-short-copy.txt": "02-full.txt",
+    "07-empty.txt": "empty: the file is empty (0 bytes)",
+    "08-copy-of-01.txt": "02-full.txt",
+    "09-copy-of-07.txt": "empty: the same bytes as /in/07-empty.txt",
+}
+
+
+def _rejected(out: Path) -> dict[str, str]:
+    """File name of each duplicate -> file name of the corpus record its ``duplicate_of`` names;
+    and of each quarantined input -> its reason and message."""
+    corpus = {r["id"]: r["source"]["path"].rsplit("/", 1)[-1] for r in iter_corpus_records(out)}
+    rejected = [json.loads(line) for line in (out / "rejected.jsonl").read_text().splitlines()]
+    return {
+        r["source"]["path"].rsplit("/", 1)[-1]: corpus.get(r["duplicate_of"], "(no corpus record)")
+        if r["status"] == "duplicate"
+        else f"{r['reason']}: {r['message'].replace(str(out.parent), '')}"
+        for r in rejected
+    }
+
+
+def test_dying_at_any_checkpoint_then_rerunning_gives_the_uninterrupted_output(tmp_path: Path, monkeypatch):
+    """Deterministic companion of the SIGKILL test: die before each commit in turn. The inputs
+    include a near-duplicate that comes *before* the copy that is kept (the longer one), so a
+    checkpoint between the two must not commit one without the other, and a byte-identical copy
+    of that near-duplicate, which must name the kept record too, whatever was committed before."""
+    inputs, config = _near_duplicates_and_a_copy(tmp_path)
 
     reference = tmp_path / "reference"
     _run_until(inputs, reference, config, None, 0, monkeypatch)
     rejected = [json.loads(line) for line in (reference / "rejected.jsonl").read_text().splitlines()]
     assert any(r["status"] == "duplicate" and r["source"]["path"].endswith("01-short-copy.txt") for r in rejected)
+    # every duplicate names a record of the corpus, the copy of a near-duplicate included; the
+    # copy of a quarantined input is quarantined alike
+    assert _rejected(reference) == REJECTED
     # die at the start of each checkpoint (nothing of it done) and just before each state commit
-    # (the stages' own state already committed); 8 checkpoints cover every document of this run
+    # (the stages' own state already committed); 10 checkpoints cover every document of this run
     for die_in in ((SingleFileSink, "flush"), (RunState, "commit")):
-        for die_at in range(1, 9):
+        for die_at in range(1, 11):
             out = tmp_path / f"died-in-{die_in[1]}-{die_at}"
             _run_until(inputs, out, config, die_in, die_at, monkeypatch)
             _run_until(inputs, out, config, None, 0, monkeypatch)
             for name in ("corpus.jsonl", "rejected.jsonl"):
                 assert (out / name).read_bytes() == (reference / name).read_bytes(), f"{name}, {die_in[1]} #{die_at}"
+
+
+def test_a_later_copy_names_a_corpus_record_or_is_quarantined_as_its_original(tmp_path: Path, monkeypatch):
+    """The copies come in a later run, when their originals are a duplicate and a quarantined
+    input in the run state."""
+    inputs, config = _near_duplicates_and_a_copy(tmp_path)
+    copies = [inputs / "08-copy-of-01.txt", inputs / "09-copy-of-07.txt"]
+    for copy in copies:
+        copy.rename(tmp_path / copy.name)
+    out = tmp_path / "out"
+    _run_until(inputs, out, config, None, 0, monkeypatch)
+    for copy in copies:
+        (tmp_path / copy.name).rename(copy)
+    _run_until(inputs, out, config, None, 0, monkeypatch)
+    assert _rejected(out) == REJECTED

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,17 @@ def test_a_corrupt_run_state_is_one_error_line(tmp_path, empty_models_dir):
     assert result.output.count("\n") == 1 and result.output.startswith("babelmill: error: ")
     assert "runs.sqlite" in result.output and "--rebuild" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_run_state_from_before_the_duplicate_of_column_is_used_and_kept(tmp_path, empty_models_dir):
+    (tmp_path / "a.txt").write_text(ART)
+    args = [str(tmp_path / "a.txt"), "-o", str(tmp_path / "out"), "--models-dir", str(empty_models_dir)]
+    assert _run(*args).exit_code == 0
+    with sqlite3.connect(tmp_path / "out" / "state" / "runs.sqlite") as db:
+        db.execute("ALTER TABLE inputs DROP COLUMN duplicate_of")  # as an earlier babelmill wrote it
+    result = _run(*args)
+    assert result.exit_code == 0, result.output
+    assert "1 unchanged since the last run" in result.output and "now holds 1 records" in result.output
 
 
 def test_a_rule_file_that_fails_when_the_stage_is_built_is_one_error_line(tmp_path: Path, empty_models_dir):

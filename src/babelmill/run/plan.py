@@ -3,7 +3,10 @@
 An input whose path and content hash are already in the state is not processed again, unless
 some of its blocks were waiting for a translation model that is now installed. An input whose
 content changed is processed again and its old record replaced. Two inputs with identical bytes
-are one document: the second is a duplicate (``identical_input``) decided here, before any stage.
+are one document: the second is a duplicate (``identical_input``) decided here, before any stage
+(of the first; or, when the first is a duplicate in the run state, of what the first duplicates;
+within a run the writer resolves that once the first is decided). A copy of a quarantined input
+is quarantined for the same reason (:func:`quarantine_copy`): it duplicates no corpus record.
 A folder quarantined because it could not be listed and listed now is no input any more (its
 files are): its rejected record and its row go, as a ``--rebuild`` would not write them.
 """
@@ -109,13 +112,18 @@ def make_plan(
     """
     plan = Plan()
     seen_sha: dict[str, str] = {}
+    quarantined_sha: dict[str, tuple[str, str]] = {}  # ... of a quarantined input: its key and reason
     for key, sha, make_document in _inputs(paths, max_bytes, jsonl):
         previous = state.input(key)  # state holds printable UTF-8 paths
         if previous and sha and previous.sha256 == sha:
             waiting = set(previous.pending_langs) & translatable
             if not waiting:
                 plan.unchanged += 1
-                seen_sha.setdefault(sha, previous.doc_id or "")
+                if sha not in seen_sha:
+                    # a copy of a duplicate duplicates what that one does (a record in the corpus)
+                    seen_sha[sha] = previous.duplicate_of or previous.doc_id or ""
+                    if previous.fate == QUARANTINED and previous.reason:
+                        quarantined_sha[sha] = (previous.path, previous.reason)
                 continue
         if previous and sha is None and previous.sha256 is None and previous.fate == QUARANTINED:
             # still missing, unreadable or over the size limit: its rejected record stands
@@ -132,7 +140,9 @@ def make_plan(
             if earlier is None:
                 other = state.kept_with_sha(sha)
                 earlier = other.doc_id if other and other.path != key else None
-            if earlier:
+            if sha in quarantined_sha:
+                quarantine_copy(doc, *quarantined_sha[sha])
+            elif earlier:
                 doc.reject(DUPLICATE, "identical_input", stage="read", duplicate_of=earlier, similarity=1.0)
             else:
                 seen_sha[sha] = doc.id
@@ -145,4 +155,10 @@ def make_plan(
     return plan
 
 
-__all__ = ["JsonlOptions", "Plan", "make_plan"]
+def quarantine_copy(doc: Document, key: str, reason: str) -> None:
+    """Quarantine ``doc``, a copy of the bytes of the quarantined input ``key``, for the same
+    ``reason`` (it would be; as a duplicate it would name no record of the corpus)."""
+    doc.reject(QUARANTINED, reason, stage="read", message=f"the same bytes as {key}")
+
+
+__all__ = ["JsonlOptions", "Plan", "make_plan", "quarantine_copy"]

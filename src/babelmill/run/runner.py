@@ -259,7 +259,7 @@ def _run_locked(
     with writer, progress:
         writer.write_stream(
             stream,
-            {d.id for d in plan.seeds},
+            {d.id for d in plan.seeds if d.ok},  # the ids the stages decide (a copy waits for its input)
             opts.checkpoint_every,
             window=window,
             first_window=first_window,

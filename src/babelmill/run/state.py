@@ -1,10 +1,12 @@
 """Run state kept in ``OUTPUT/state/``: which inputs are done, and how far the outputs are committed.
 
 ``inputs`` holds one row per input path ever seen: its content hash, document id, fate
-(``kept``, ``duplicate``, ``quarantined``), reason and the languages of blocks still waiting
-for a translation model. ``meta`` holds the committed byte lengths of ``corpus.jsonl`` and
-``rejected.jsonl``: a run that dies mid-write leaves bytes past those lengths, and the next
-run cuts them off before it starts, so a record is either fully committed or absent.
+(``kept``, ``duplicate``, ``quarantined``), reason, the languages of blocks still waiting
+for a translation model and, for a duplicate, the id of the corpus record it duplicates (what
+a later copy of its bytes duplicates too; a column a state from before it gains on opening).
+``meta`` holds the committed byte lengths of ``corpus.jsonl`` and ``rejected.jsonl``: a run
+that dies mid-write leaves bytes past those lengths, and the next run cuts them off before it
+starts, so a record is either fully committed or absent.
 
 The folder is private to the user running babelmill (:func:`private_state_folder`): the SQLite
 files in it (and the journals SQLite creates beside them) are opened by SQLite, which follows
@@ -33,7 +35,8 @@ CREATE TABLE IF NOT EXISTS inputs (
     fate TEXT NOT NULL,
     reason TEXT,
     pending_langs TEXT NOT NULL DEFAULT '',
-    run INTEGER NOT NULL
+    run INTEGER NOT NULL,
+    duplicate_of TEXT
 );
 CREATE INDEX IF NOT EXISTS inputs_sha ON inputs(sha256);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -86,6 +89,7 @@ class InputRow:
     reason: str | None
     pending_langs: tuple[str, ...]
     run: int
+    duplicate_of: str | None = None  # a duplicate's corpus record
 
 
 def private_state_folder(state_dir: Path) -> None:
@@ -117,8 +121,12 @@ class RunState:
         try:
             self.db = sqlite3.connect(path)
             self.db.executescript(SCHEMA)
+            if "duplicate_of" not in {r[1] for r in self.db.execute("PRAGMA table_info(inputs)")}:
+                self.db.execute("ALTER TABLE inputs ADD COLUMN duplicate_of TEXT")  # a state from before it
             self.db.commit()
-            self.db.execute("SELECT path, sha256, doc_id, fate, reason, pending_langs, run FROM inputs LIMIT 1")
+            self.db.execute(
+                "SELECT path, sha256, doc_id, fate, reason, pending_langs, run, duplicate_of FROM inputs LIMIT 1"
+            )
         except sqlite3.Error as exc:
             raise RunError(
                 f"{display_path(str(path))}: the run state is not a usable database ({exc}); "
@@ -152,9 +160,18 @@ class RunState:
 
     def put_input(self, row: InputRow) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO inputs(path, sha256, doc_id, fate, reason, pending_langs, run) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (row.path, row.sha256, row.doc_id, row.fate, row.reason, ",".join(row.pending_langs), row.run),
+            "INSERT OR REPLACE INTO inputs(path, sha256, doc_id, fate, reason, pending_langs, run, duplicate_of) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                row.path,
+                row.sha256,
+                row.doc_id,
+                row.fate,
+                row.reason,
+                ",".join(row.pending_langs),
+                row.run,
+                row.duplicate_of,
+            ),  # fmt: skip
         )
 
     def drop_input(self, path: str) -> None:
@@ -190,5 +207,5 @@ class RunState:
 
 
 def _row(r: tuple) -> InputRow:
-    path, sha, doc_id, fate, reason, pending, run = r
-    return InputRow(path, sha, doc_id, fate, reason, tuple(x for x in pending.split(",") if x), run)
+    path, sha, doc_id, fate, reason, pending, run, duplicate_of = r
+    return InputRow(path, sha, doc_id, fate, reason, tuple(x for x in pending.split(",") if x), run, duplicate_of)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from babelmill.document import DUPLICATE, OK, PENDING, Document
+from babelmill.document import DUPLICATE, OK, PENDING, QUARANTINED, Document
 from babelmill.interrupt import Interrupted
 from babelmill.interrupt import check as check_interrupt
 from babelmill.io.files import open_regular
@@ -25,6 +25,7 @@ from babelmill.io.read import input_key
 from babelmill.io.sink import CorpusSink
 from babelmill.io.write import corpus_record, dumps, rejected_record
 from babelmill.run.manifest import RunSummary
+from babelmill.run.plan import quarantine_copy
 from babelmill.run.state import KEPT, InputRow, RecordCounts, RunState
 from babelmill.stage import Stage
 
@@ -170,6 +171,7 @@ class CorpusWriter:
                 reason=doc.status_reason,
                 pending_langs=pending_langs,
                 run=self.run_no,
+                duplicate_of=doc.status_detail.get("duplicate_of") if doc.status == DUPLICATE else None,
             )
         )
 
@@ -188,30 +190,43 @@ class CorpusWriter:
 
         A duplicate is written only once the document it duplicates has come out of the stream:
         a checkpoint then never commits a duplicate without its kept document, so a run killed in
-        between reprocesses both together and decides exactly as an uninterrupted run would.
+        between reprocesses both together and decides exactly as an uninterrupted run would. A
+        copy of another input's bytes (``identical_input``: the same id) waits for that input
+        likewise (``seed_ids`` holds the ids the stages decide, not the copies'), and when that
+        input turns out a duplicate itself, the copy names the corpus record it duplicates.
 
         A commit inside a window records the input paths of that window (``seed_paths``, the
         stream's inputs in order) as ``open_window`` in the run state, so that a run going on after
         a stop or a crash ends its first window where this one would have (same windows, same
         corpus). A stop request (:mod:`babelmill.interrupt`) commits what was written and re-raises.
         """
-        emitted: set[str] = set()
+        written: set[str] = set()
         held: dict[str, list[Document]] = {}
+        decided: dict[str, tuple[str, str]] = {}  # a rejected input -> (duplicate, its target) or (reason, key)
         window = window or checkpoint_every
         self._seed_paths, self._window, self._n = seed_paths, (0, first_window or window), 0
+
+        def put(doc: Document, target: str | None) -> None:
+            self.write(_resolved(doc, decided))
+            if target != doc.id:  # a copy shares the id of the input it copies: it is not that input
+                written.add(doc.id)
+                if target:
+                    decided[doc.id] = (DUPLICATE, target)
+                elif doc.status == QUARANTINED:
+                    decided[doc.id] = (doc.status_reason, input_key(doc.source))
+                for waiting in held.pop(doc.id, []):
+                    put(waiting, waiting.status_detail.get("duplicate_of"))
+
         try:
             for doc in stream:
                 self._n += 1
                 n = self._n
                 self.progress.written()
                 target = doc.status_detail.get("duplicate_of") if doc.status == DUPLICATE else None
-                if target and target != doc.id and target in seed_ids and target not in emitted:
+                if target and target in seed_ids and target not in written:
                     held.setdefault(target, []).append(doc)
                 else:
-                    self.write(doc)
-                emitted.add(doc.id)
-                for waiting in held.pop(doc.id, []):
-                    self.write(waiting)
+                    put(doc, target)
                 if n == self._window[1]:
                     self._window = (n, n + window)
                     if self._open_recorded:
@@ -232,6 +247,19 @@ class CorpusWriter:
             self.state.set("open_window", "[]")  # the last window is done (committed below)
         for waiting in [d for docs in held.values() for d in docs]:  # their documents never came
             self.write(waiting)
+
+
+def _resolved(doc: Document, decided: dict[str, tuple[str, str]]) -> Document:
+    """``doc``, where it is a copy of another input's bytes (``identical_input``: its own id is
+    its ``duplicate_of``) that was ``decided`` a duplicate or quarantined, naming the corpus record
+    that input duplicates instead of that dropped input, or quarantined as that input is."""
+    if doc.status == DUPLICATE and doc.status_detail.get("duplicate_of") == doc.id and doc.id in decided:
+        what, detail = decided[doc.id]
+        if what == DUPLICATE:
+            doc.status_detail["duplicate_of"] = detail
+        else:
+            quarantine_copy(doc, detail, what)
+    return doc
 
 
 __all__ = ["CorpusWriter"]
