@@ -166,8 +166,8 @@ def add_seen_features(cands: list, lines: list, seen: dict[str, float]) -> None:
 #: batch (each page sees all its site's pages; the shipped model); ``run`` as in a run that knows
 #: each page's site (``source.site`` or a URL): pages in input order (file names), in the stage's
 #: batches of 64, a page seeing the pages of its batch and of the batches before; ``cli`` the same
-#: with no site known, which is what ``babelmill run`` does (it sets no ``source.site`` or URL, for
-#: text and JSONL inputs alike): every page in one bucket, ``*``
+#: with no site known, which is what ``babelmill run`` does for inputs that name none (no JSONL
+#: url/site field, no host-named folder: ``babelmill.sites``): every page in one bucket, ``*``
 COUNTS = ("site", "run", "cli")
 
 

@@ -86,7 +86,7 @@ def main() -> None:
 @click.option(
     "--id-field", default="id", show_default=True,
     help="--input-format jsonl: the field with the document's id (kept as source.id; the other fields "
-    "are kept under source.extra).",
+    "are kept under source.extra; url/site/domain fields, also under metadata, give the page's site).",
 )  # fmt: skip
 @click.option(
     "--checkpoint-every", type=click.IntRange(min=1), default=1000, show_default=True,

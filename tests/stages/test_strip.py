@@ -274,3 +274,78 @@ def test_inputs_added_by_a_later_run_give_what_a_rebuild_gives(tmp_path: Path, m
     assert incremental.count(b"\n") == 70
     crash._run_until(inputs, tmp_path / "rebuilt", config, None, 0, monkeypatch)
     assert (tmp_path / "rebuilt" / "corpus.jsonl").read_bytes() == incremental
+
+
+# -- the site an input names (babelmill.sites) -----------------------------------------------------
+# Three pages of town.example.org share the promo line among nine pages of other sites: counted
+# per site, the promo is in 3 of the site's 3 pages (its template); counted in the one shared
+# bucket of a run that knows no site, in 3 of 12 (under the 30% share), so it is not.
+
+
+def _mixed_pages() -> list[str]:
+    promo = f"\n\n{PROMO}\n\nResidents"
+    return [article(i).replace("\n\nResidents", promo) if i < 3 else article(i) for i in range(12)]
+
+
+def _site_run(tmp_path: Path, inputs: Path, name: str, config: str = STRIP_STAGES, **kw) -> list[dict]:
+    from babelmill.run import RunOptions, run_pipeline
+
+    (tmp_path / f"{name}.toml").write_text(config)
+    out = tmp_path / name
+    opts = RunOptions(inputs=[str(inputs)], output_dir=out, config_path=tmp_path / f"{name}.toml", **kw)
+    run_pipeline(opts, warn=lambda msg: None)
+    return [json.loads(line) for line in (out / "corpus.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def _site_template_removed(records: list[dict]) -> list[str]:
+    return sorted(
+        Path(r["source"]["path"]).name + (f":{r['source']['line']}" if "line" in r["source"] else "")
+        for r in records
+        if any(x["text"] == PROMO and x["rule"] == "site_boilerplate" for x in r["cleaning"]["removed"])
+    )
+
+
+def test_a_jsonl_records_url_makes_its_sites_template_lines_count_per_site(tmp_path: Path):
+    def write(name: str, with_url: bool) -> Path:
+        lines = []
+        for i, text in enumerate(_mixed_pages()):
+            host = "town.example.org" if i < 3 else f"paper{i}.example.net"
+            meta = {"metadata": {"url": f"https://www.{host}/{i}", "dump": "CC-MAIN"}} if with_url else {}
+            lines.append(json.dumps({"id": f"p{i}", "text": text, **meta}) + "\n")
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "part.jsonl").write_text("".join(lines), encoding="utf-8")
+        return tmp_path / name
+
+    records = _site_run(tmp_path, write("urls", True), "with-urls", input_format="jsonl")
+    assert _site_template_removed(records) == ["part.jsonl:1", "part.jsonl:2", "part.jsonl:3"]
+    first = records[0]["source"]
+    assert (first["url"], first["host"]) == ("https://www.town.example.org/0", "town.example.org")
+    assert first["extra"] == {"metadata": {"url": "https://www.town.example.org/0", "dump": "CC-MAIN"}}
+    # the same pages without their URLs share one count: the promo is no template there
+    records = _site_run(tmp_path, write("no-urls", False), "without-urls", input_format="jsonl")
+    assert _site_template_removed(records) == []
+    assert not any("host" in r["source"] or "url" in r["source"] for r in records)
+
+
+def test_a_folder_named_as_a_host_is_the_site_of_its_pages(tmp_path: Path):
+    def write(name: str, site_folder: str) -> Path:
+        for i, text in enumerate(_mixed_pages()):
+            folder = tmp_path / name / (site_folder if i < 3 else "misc")
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{i:02d}.txt").write_text(text, encoding="utf-8")
+        return tmp_path / name
+
+    hosts = write("hosts", "town.example.org")
+    records = _site_run(tmp_path, hosts, "by-host")
+    assert _site_template_removed(records) == ["00.txt", "01.txt", "02.txt"]
+    hosts_of = {Path(r["source"]["path"]).name: r["source"].get("host") for r in records}
+    assert hosts_of == {f"{i:02d}.txt": "town.example.org" if i < 3 else None for i in range(12)}
+    # a folder name that is no host name (data.v2) leaves its pages in the shared count
+    assert _site_template_removed(_site_run(tmp_path, write("versions", "data.v2"), "by-version")) == []
+    # read.site_from_folder: "never" reads no folder, "always" any folder name
+    never = STRIP_STAGES + '[stages.read]\nsite_from_folder = "never"\n'
+    assert _site_template_removed(_site_run(tmp_path, hosts, "never", never)) == []
+    always = STRIP_STAGES + '[stages.read]\nsite_from_folder = "always"\n'
+    assert _site_template_removed(_site_run(tmp_path, tmp_path / "versions", "always", always)) == [
+        "00.txt", "01.txt", "02.txt"
+    ]  # fmt: skip

@@ -38,12 +38,12 @@ import struct
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
-from urllib.parse import urlparse
 
 from babelmill.clean.lines import count_words
 from babelmill.clean.repeats import line_key
 from babelmill.document import Document
 from babelmill.errors import StageStateError
+from babelmill.sites import site_of
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -82,15 +82,9 @@ class SiteStateError(StageStateError):
 
 
 def site_key(doc: Document) -> str:
-    """Which site a document came from: ``source.site``, the URL's host, else one shared bucket."""
-    src = doc.source or {}
-    if src.get("site"):
-        return str(src["site"]).lower()
-    url = src.get("url")
-    if url:
-        host = urlparse(str(url)).netloc.lower()
-        return host[4:] if host.startswith("www.") else host
-    return "*"
+    """Which site a document came from (:func:`babelmill.sites.site_of`: ``source.site``, the
+    host of ``source.url``), else one shared bucket ``*``."""
+    return site_of(doc.source or {}) or "*"
 
 
 def template_candidates(text: str) -> dict[str, int]:

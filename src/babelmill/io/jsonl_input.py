@@ -8,6 +8,12 @@ and Dolma's documents are ``{"id": ..., "text": ..., "source": ..., "added": ...
 ``source.id``), and every other field is kept as written under ``source.extra``. The document
 records ``source.line``, and the run state knows it as ``PATH:LINE``.
 
+The page's URL and site, as crawlers write them, are also read into ``source.url`` and
+``source.site`` (the first non-blank string of ``url``, ``source_url``, then
+``metadata.url``, ``metadata.source_url``; of ``site``, ``domain``, then ``metadata.site``,
+``metadata.domain``): the strip stage counts a site's template lines per site
+(:mod:`babelmill.sites`). The fields stay in ``source.extra`` as written.
+
 A line that is not UTF-8, not JSON, not an object, or has no string under ``text_field`` is
 quarantined (``bad_jsonl_line``): its stderr line names ``FILE:LINE`` and the reason; a line over
 ``read.max_bytes`` is quarantined ``too_large``; compressed data that breaks off ends the file
@@ -29,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from babelmill.io.compressed import CompressionError, iter_lines, open_input
+from babelmill.sites import record_site
 
 
 @dataclass
@@ -41,6 +48,8 @@ class JsonlLine:
     text: str = ""
     doc_id: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the page's URL and site as the record gives them (:func:`babelmill.sites.record_site`)
+    place: dict[str, str] = field(default_factory=dict)
     compression: str | None = None
     reason: str | None = None
     message: str = ""
@@ -56,8 +65,8 @@ def parse_line(
     """Line number ``line`` (its bytes without the newline) of a JSONL input; see the module docstring.
 
     >>> doc = parse_line(b'{"id": "a1", "text": "Hallo", "metadata": {"url": "u"}}', 3)
-    >>> doc.text, doc.doc_id, doc.extra, doc.reason
-    ('Hallo', 'a1', {'metadata': {'url': 'u'}}, None)
+    >>> doc.text, doc.doc_id, doc.extra, doc.place, doc.reason
+    ('Hallo', 'a1', {'metadata': {'url': 'u'}}, {'url': 'u'}, None)
     >>> parse_line(b'{"id": 1}', 4).message
     "no string field 'text' (fields: id)"
     """
@@ -83,7 +92,7 @@ def parse_line(
     if doc_id is not None and not isinstance(doc_id, str | int | float):
         doc_id = json.dumps(doc_id, ensure_ascii=False, sort_keys=True)
     extra = {k: v for k, v in record.items() if k not in (text_field, id_field)}
-    return JsonlLine(line, sha, text=body, doc_id=doc_id, extra=extra)
+    return JsonlLine(line, sha, text=body, doc_id=doc_id, extra=extra, place=record_site(record))
 
 
 def iter_jsonl(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from babelmill.document import PENDING, Document
+from babelmill.sites import site_of
 
 SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schema"
 
@@ -37,9 +38,10 @@ def emitted_language(doc: Document) -> str:
     return lang if n >= 0.8 * sum(chars.values()) else "mul"
 
 
-#: where an input came from beyond its file, written only when present: the compression it was
-#: read through, and for a document of a JSONL input its line, its id there and its other fields
-SOURCE_OPTIONAL = ("compression", "line", "id", "extra")
+#: where an input came from beyond its file, written only when present: the page's URL as a JSONL
+#: record gives it, the compression it was read through, and for a document of a JSONL input its
+#: line, its id there and its other fields (``host``, the input's site, comes before ``compression``)
+SOURCE_OPTIONAL = ("url", "compression", "line", "id", "extra")
 
 
 def source_record(doc: Document) -> dict[str, Any]:
@@ -58,6 +60,8 @@ def source_record(doc: Document) -> dict[str, Any]:
     for key in SOURCE_OPTIONAL:
         if doc.source.get(key) is not None:
             record[key] = doc.source[key]
+        if key == "url" and (host := site_of(doc.source)):
+            record["host"] = host  # the site the strip stage counted the document's lines under
     return record
 
 

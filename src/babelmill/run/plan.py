@@ -92,6 +92,7 @@ def _jsonl_document(path: str, parsed: JsonlLine) -> Document:
         doc.source["id"] = parsed.doc_id
     if parsed.extra:
         doc.source["extra"] = parsed.extra
+    doc.source.update(parsed.place)  # url, site: the strip stage counts template lines per site
     return doc
 
 

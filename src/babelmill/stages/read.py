@@ -54,6 +54,7 @@ from babelmill.io.read import (
     looks_like_html,
     source_fs_path,
 )
+from babelmill.sites import folder_site
 from babelmill.stage import Stage
 
 # file signatures of formats that are never article text
@@ -78,6 +79,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 # title: ESC ] 0;title BEL) and the two-byte ones (ESC ( B, ESC 7). ftfy's remove_terminal_escapes
 # knows only CSI with digits, and the control characters are counted before repair runs.
 _TERMINAL_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[ -/]*[0-~])")
+
+
+#: the values of ``read.site_from_folder``
+FOLDER_SITES = ("host", "always", "never")
 
 
 @dataclass
@@ -109,6 +114,12 @@ class ReadConfig:
             removed before counting.
         extract_html: turn HTML saved as text into one line per block element; when false,
             such files are quarantined (``html``).
+        site_from_folder: whether an input's parent folder names its site when the input
+            itself does not (a JSONL record's url/site fields do; :mod:`babelmill.sites`):
+            ``"host"`` when the folder's name is a host name (``dumps/example.com/1.txt``;
+            not ``data.v2``, ``backup.old``), ``"always"`` whatever its name (``dumps/spiegel/1.txt``;
+            files at the top of the input folder then share its name), ``"never"``. The strip
+            stage finds a site's template lines by counting them per site.
     """
 
     max_bytes: int = 2 * 1024 * 1024
@@ -117,8 +128,12 @@ class ReadConfig:
     min_bytes_per_line: float = 14.0
     max_control_ratio: float = 0.01
     extract_html: bool = True
+    site_from_folder: str = "host"
 
     def __post_init__(self) -> None:
+        if self.site_from_folder not in FOLDER_SITES:
+            choices = ", ".join(FOLDER_SITES)
+            raise ValueError(f"site_from_folder must be one of {choices}, not {self.site_from_folder!r}")
         if self.max_bytes < 1:
             raise ValueError(f"max_bytes must be a positive number of bytes, not {self.max_bytes}")
         if self.max_line_chars < 1:
@@ -174,6 +189,10 @@ class ReadStage(Stage):
 
     def _read(self, doc: Document) -> Document:
         cfg: ReadConfig = self.config
+        if cfg.site_from_folder != "never" and not doc.source.get("site") and not doc.source.get("url"):
+            site = folder_site(str(source_fs_path(doc.source)), any_name=cfg.site_from_folder == "always")
+            if site:
+                doc.source["site"] = site
         if doc.source.get("line"):
             # a document of a JSONL input: the plan read its line; the text gets the same checks
             if not doc.text:
