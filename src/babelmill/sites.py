@@ -10,6 +10,7 @@ ways, read in this order:
 3. the input file's parent folder named as a host (``dumps/example.com/123.txt``), see
    :func:`folder_site` (the read stage sets ``source.site`` from it, ``read.site_from_folder``).
 
+Dolma's top-level ``source`` names the data set ("common-crawl"), not a site: it is not read.
 Otherwise a document has no site (``None``), and all such documents share one count. A site is
 lower-cased, without a leading ``www.``; a ``site`` value that is a URL counts by its host.
 """
