@@ -298,7 +298,6 @@ def test_only_short_sentences_kept_as_fallback():
     assert [b.text for b in doc.blocks] == ["Short note here today.", "Another short note."]
 
 
-@pytest.mark.xfail(strict=True, reason="known line-model miss (MODEL.md): the second of two short sentences goes")
 def test_line_model_keeps_both_short_sentences():
     # the headline model may take the first as title
     doc = strip("Short note here today.\nAnother short note.\n")

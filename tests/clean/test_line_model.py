@@ -11,7 +11,16 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from babelmill.clean.line_model import DEFAULT_MODEL, FEATURES, LineModel, decide_lines, load_line_model
+from babelmill.clean.lexicon import Lexicon, grams
+from babelmill.clean.line_model import (
+    DEFAULT_MODEL,
+    FEATURES,
+    LEX_FEATURES,
+    LineModel,
+    decide_lines,
+    lexical_columns,
+    load_line_model,
+)
 from babelmill.document import Document
 from babelmill.stages.strip import StripConfig, StripStage
 
@@ -40,10 +49,54 @@ def page() -> str:
 def test_packaged_model_loads_fast_and_is_small():
     assert DEFAULT_MODEL.stat().st_size < 3 * 1024 * 1024
     data = json.loads(DEFAULT_MODEL.read_text(encoding="utf-8"))
-    assert data["features"] == list(FEATURES)
+    assert data["features"] == list(FEATURES) + list(LEX_FEATURES)
     assert 0 < data["threshold"] < 1
     model = LineModel.load(DEFAULT_MODEL)
     assert len(model.first.roots) == len(data["trees"])
+    assert model.lexicon is not None and len(model.lexicon.weights) == len(data["lexicon"]["grams"])
+
+
+def test_packaged_lexicon_reads_comment_and_share_chrome_as_less_likely_article_than_prose():
+    lexicon = LineModel.load(DEFAULT_MODEL).lexicon
+    chrome = ["Leave a Reply", "Share this article on Facebook", "Thanks for the great post, I loved it!"]
+    scores = lexicon.score([*ART, *chrome])
+    assert scores[len(ART) :].max() < scores[: len(ART)].min()
+
+
+def test_lexicon_scores_a_line_by_its_known_word_grams():
+    lexicon = Lexicon({"budget": 2.0, "the budget": 1.0, "reply": -3.0}, bias=-0.5)
+    # known grams of each line: {the budget, budget} -> (2 + 1) / sqrt(2); {reply} -> -3; none -> bias
+    got = lexicon.score(["THE BUDGET passed", "Reply", "nothing known here", ""])
+    assert got == pytest.approx([-0.5 + 3 / np.sqrt(2), -3.5, -0.5, -0.5])
+    assert grams("a b a") == ["a", "b", "a b", "b a"]
+    cols = lexical_columns(got)
+    assert cols.shape == (4, len(LEX_FEATURES))
+    assert cols[:, 1] == pytest.approx(got - np.median(got))  # the score against the page's median
+
+
+def test_lexicon_learns_only_word_grams_seen_on_enough_sites():
+    pytest.importorskip("sklearn")
+    from babelmill.clean.lexicon import train_lexicon
+
+    sites = ["a.example", "b.example", "c.example", "d.example"]
+    texts = [[*ART[:2], "Leave a reply", "Share this story", f"only on {s.split('.')[0]}site"] for s in sites]
+    labels = [np.array([1, 1, 0, 0, 0]) for _ in sites]
+    weights = [np.ones(5) for _ in sites]
+    stored = train_lexicon(texts, labels, weights, sites, min_sites=3)
+    again = train_lexicon(texts, labels, weights, sites, min_sites=3)
+    assert stored == again  # seeded
+    assert "reply" in stored["grams"] and "asite" not in stored["grams"]  # on one site only: left out
+    lexicon = Lexicon.from_json(stored)
+    s = lexicon.score([ART[0], "Leave a reply"])
+    assert s[0] > 0 > s[1]
+
+
+def test_a_model_with_a_lexicon_needs_the_lines_texts():
+    model = LineModel.load(DEFAULT_MODEL)
+    X = np.zeros((2, len(FEATURES)))
+    with pytest.raises(ValueError, match="texts"):
+        model.predict(X)
+    assert model.predict(X, ["Home", "The council approved the budget."]).shape == (2,)
 
 
 def test_every_line_gets_a_verdict_and_model_removals_carry_p():
@@ -239,11 +292,25 @@ def test_train_cleaner_on_own_pages_is_reproducible_and_usable(tmp_path):
     feats = featurize(pages, Cleaner(stage.cleaner.rules, stage.cleaner.t, keep_features=True))
     booster = fit_trees(feats, rounds=10)
     trees, depth = export_trees(booster)
+    plain = {**data, "features": list(FEATURES), "lexicon": None}
     model = LineModel.from_json(
-        {**data, "trees": trees, "depth": depth, "stage2": None, "threshold": 0.5, "prose_words": 1e9}
+        {**plain, "trees": trees, "depth": depth, "stage2": None, "threshold": 0.5, "prose_words": 1e9}
     )
     X = np.concatenate([pd.X for pd in feats])
     assert np.allclose(model.predict(X), booster.predict(X), atol=1e-9)
+    # the written first stage is the forest over the features and the lexicon's out-of-fold columns
+    from babelmill.clean.train import oof_lexicon_rows
+
+    written, _ = export_trees(fit_trees(feats, rounds=15, rows=oof_lexicon_rows(feats, 2)))
+    assert data["trees"] == json.loads(json.dumps(written))
+    # with the lexicon: its columns are computed from the lines' texts, page by page
+    lexicon = Lexicon.from_json(data["lexicon"])
+    rows = [np.hstack([pd.X, lexical_columns(lexicon.score(pd.texts))]) for pd in feats]
+    booster = fit_trees(feats, rounds=10, rows=rows)
+    trees, depth = export_trees(booster)
+    model = LineModel.from_json({**data, "trees": trees, "depth": depth, "stage2": None})
+    for pd, r in zip(feats, rows, strict=True):
+        assert np.allclose(model.predict(pd.X, pd.texts), booster.predict(r), atol=1e-9)
 
 
 def test_train_cleaner_needs_labelled_pages(tmp_path):

@@ -28,6 +28,7 @@ import numpy as np
 
 from babelmill.clean.decide import decide_lines, expected_f_keep
 from babelmill.clean.forest import Forest
+from babelmill.clean.lexicon import Lexicon
 
 #: bump when a feature's definition changes (a model made with other features is refused)
 FEATURE_VERSION = "lines-3"
@@ -141,6 +142,11 @@ def feature_names() -> list[str]:
 
 FEATURES = tuple(feature_names())
 
+# the lexicon's columns, after FEATURES in a model that has a lexicon (:mod:`babelmill.clean.lexicon`):
+# the line's score, the score less the page's median, and its means over the lines around it
+LEX_WINDOWS = (1, 2, 5)
+LEX_FEATURES = ("lex", "lex_rel", *(f"{side}{w}_lex" for w in LEX_WINDOWS for side in ("before", "after")))
+
 
 def _window_means(col: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:
     """Mean of ``col`` over the ``w`` lines before and the ``w`` lines after each line
@@ -166,6 +172,14 @@ def _dist_to(mask: np.ndarray, forward: bool) -> np.ndarray:
     nxt = np.where(mask, idx, n)
     nxt = np.minimum.accumulate(np.concatenate([nxt[1:], [n]])[::-1])[::-1]
     return np.where(nxt < n, nxt - idx, n).astype(float)
+
+
+def lexical_columns(scores: np.ndarray) -> np.ndarray:
+    """The :data:`LEX_FEATURES` columns of one page from its lines' lexicon scores."""
+    cols = [scores, scores - (np.median(scores) if len(scores) else 0.0)]
+    for w in LEX_WINDOWS:
+        cols += list(_window_means(scores, w))
+    return np.column_stack(cols) if len(scores) else np.zeros((0, len(LEX_FEATURES)))
 
 
 def page_matrix(
@@ -281,8 +295,8 @@ def stack_features(p: np.ndarray, X: np.ndarray) -> np.ndarray:
 
 @dataclass
 class LineModel:
-    """The first stage over :data:`FEATURES`, an optional second stage over
-    :func:`stack_features`, and the decision rule's numbers."""
+    """The first stage over :data:`FEATURES` (and :data:`LEX_FEATURES` with a lexicon), an optional
+    second stage over :func:`stack_features`, and the decision rule's numbers."""
 
     first: Forest
     second: Forest | None
@@ -294,10 +308,13 @@ class LineModel:
     # up to the cut that maximizes the page's expected F-beta with this beta squared
     # (:func:`decide_lines`)
     fbeta: float = 0.0
+    lexicon: Lexicon | None = None
 
     @classmethod
     def from_json(cls, data: dict) -> LineModel:
-        if data.get("features") != list(FEATURES) or data.get("feature_version") != FEATURE_VERSION:
+        lexicon = Lexicon.from_json(data["lexicon"]) if data.get("lexicon") else None
+        expected = list(FEATURES) + (list(LEX_FEATURES) if lexicon else [])
+        if data.get("features") != expected or data.get("feature_version") != FEATURE_VERSION:
             raise ValueError(
                 "line model was made with other features "
                 f"({data.get('feature_version')!r}, this version {FEATURE_VERSION!r}): train it again"
@@ -311,8 +328,9 @@ class LineModel:
             threshold_keep=float(data["threshold"]),
             prose_keep=float(data.get("prose_keep", 2.0)),
             prose_words=float(data.get("prose_words", 1e9)),
-            meta={k: v for k, v in data.items() if k not in ("trees", "stage2")},
+            meta={k: v for k, v in data.items() if k not in ("trees", "stage2", "lexicon")},
             fbeta=float(data.get("fbeta", 0.0)),
+            lexicon=lexicon,
         )
 
     def decide(self, p: np.ndarray, hard: np.ndarray, short: np.ndarray, weq: np.ndarray) -> np.ndarray:
@@ -323,8 +341,13 @@ class LineModel:
     def load(cls, path: str | Path) -> LineModel:
         return _load(str(Path(path).resolve()), Path(path).stat().st_mtime)
 
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        """Probability of article text for each row of ``X`` (lines x :data:`FEATURES`)."""
+    def predict(self, X: np.ndarray, texts: list[str] | None = None) -> np.ndarray:
+        """Probability of article text for each row of ``X`` (lines x :data:`FEATURES`); a model
+        with a lexicon also reads the lines' ``texts``."""
+        if self.lexicon is not None:
+            if texts is None or len(texts) != len(X):
+                raise ValueError("this line model has a lexicon: predict() needs the lines' texts")
+            X = np.hstack([X, lexical_columns(self.lexicon.score(texts))])
         p = self.first.predict(X)
         if self.second is not None and len(p):
             p = self.second.predict(stack_features(p, X))
@@ -355,6 +378,7 @@ def load_line_model(spec: str | None, base: Path | None = None) -> LineModel | N
 
 
 __all__ = [
-    "BASE", "DEFAULT_MODEL", "FEATURES", "FEATURE_VERSION", "HARD_KINDS", "MARKS", "Forest", "LineModel",
-    "comment_marks", "decide_lines", "expected_f_keep", "load_line_model", "page_matrix", "stack_features",
+    "BASE", "DEFAULT_MODEL", "FEATURES", "FEATURE_VERSION", "HARD_KINDS", "LEX_FEATURES", "MARKS", "Forest",
+    "LineModel", "comment_marks", "decide_lines", "expected_f_keep", "lexical_columns", "load_line_model",
+    "page_matrix", "stack_features",
 ]  # fmt: skip

@@ -110,7 +110,7 @@ def apply_line_model(
     (:func:`fill_gaps`). Others go as ``line_model``.
     """
     m = model
-    p = m.predict(X)
+    p = m.predict(X, [ln.text for ln in lines])
     n = len(lines)
     hard_mask = np.array([i in hard for i in range(n)], dtype=bool)
     short = np.array([c == "short" for c in classes], dtype=bool)

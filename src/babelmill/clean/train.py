@@ -2,9 +2,11 @@
 
 The pages, their labels and weights and the site of each are :mod:`babelmill.clean.pages`.
 Training is gradient boosting (LightGBM, an optional dependency only needed here) with one
-thread, fixed seeds and deterministic mode, so the same pages give the same model file byte for
-byte. The decision threshold and the prose-run rule are tuned on out-of-fold predictions of a
-site-grouped inner cross-validation of the training pages, never on the pages scored.
+thread, fixed seeds and deterministic mode, over the lines' features and the scores of a
+lexicon learned first (scikit-learn, seeded; :mod:`babelmill.clean.lexicon`), so the same pages
+give the same model file byte for byte. The decision threshold and the prose-run rule are tuned
+on out-of-fold predictions of a site-grouped inner cross-validation of the training pages, never
+on the pages scored.
 """
 
 from __future__ import annotations
@@ -16,7 +18,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from babelmill.clean.line_model import FEATURE_VERSION, FEATURES, HARD_KINDS, stack_features
+from babelmill.clean.lexicon import Lexicon, train_lexicon
+from babelmill.clean.line_model import (
+    FEATURE_VERSION,
+    FEATURES,
+    HARD_KINDS,
+    LEX_FEATURES,
+    lexical_columns,
+    stack_features,
+)
 from babelmill.clean.pages import Page, PageData, label_lines, read_page, site_repeats, tokens
 from babelmill.clean.tuning import tune, tuning_key
 
@@ -204,20 +214,57 @@ STACK_PARAMS = {"num_leaves": 15, "min_data_in_leaf": 100}
 STACK_ROUNDS = 100
 
 
+# the lexicon (:mod:`babelmill.clean.lexicon`): n-grams seen on at least this many training sites,
+# L2 strength of its logistic regression (chosen in site-grouped CV, see MODEL.md)
+LEX_MIN_SITES = 3
+LEX_ALPHA = 1e-5
+
+
+def fit_lexicon(pages: Sequence[PageData]) -> dict:
+    """The lexicon's stored form learned from the pages' lines (lines that a rule removed, and
+    lines without a label, left out)."""
+    return train_lexicon(
+        [pd.texts for pd in pages],
+        [pd.y for pd in pages],
+        [np.where(pd.hard, 0.0, pd.w) for pd in pages],
+        [pd.page.site for pd in pages],
+        LEX_MIN_SITES,
+        LEX_ALPHA,
+    )
+
+
+def oof_lexicon_rows(pages: Sequence[PageData], k: int, seed: int = 13) -> list[np.ndarray]:
+    """Every page's feature rows with the :data:`LEX_FEATURES` columns of a lexicon learned on
+    the other site-grouped folds (the first stage learns how far to trust the lexicon from
+    scores it has not seen the labels of, as on new pages)."""
+    folds = site_folds(pages, k, seed)
+    out: list[np.ndarray] = [pd.X for pd in pages]
+    for f in range(k):
+        lexicon = Lexicon.from_json(fit_lexicon([pd for pd, g in zip(pages, folds, strict=True) if g != f]))
+        for i, g in enumerate(folds):
+            if g == f:
+                out[i] = np.hstack([pages[i].X, lexical_columns(lexicon.score(pages[i].texts))])
+    return out
+
+
 def train_model(
     pages: Sequence[PageData],
     inner_folds: int = 3,
     rounds: int = ROUNDS,
     progress=None,
     stacked: bool | None = None,
+    lexical: bool = True,
 ) -> dict:
     """The model file's content: trees trained on all ``pages``, decision rule tuned on an inner
     site-grouped cross-validation of the same pages.
 
     ``stacked``: add the second stage (:func:`stack_features`: a small forest over the first
     stage's probabilities of the neighbouring lines); None: only when its tuned rule ranks
-    above the first stage's alone on the inner folds (:func:`tuning_key`)."""
-    probs = oof_predict(pages, inner_folds, rounds)
+    above the first stage's alone on the inner folds (:func:`tuning_key`). ``lexical``: learn
+    a lexicon (:func:`fit_lexicon`) and give the first stage its scores."""
+    lex_rows = oof_lexicon_rows(pages, inner_folds) if lexical else None
+    lexicon = fit_lexicon(pages) if lexical else None
+    probs = oof_predict(pages, inner_folds, rounds, rows=lex_rows)
     stage2 = None
     choice = tune(pages, probs) if stacked is not True else None
     if progress and choice is not None:
@@ -237,12 +284,12 @@ def train_model(
     assert choice is not None
     if progress:
         progress(f"chosen: {'two stages' if stage2 else 'first stage alone'}, {choice}")
-    booster = fit_trees(pages, rounds)
+    booster = fit_trees(pages, rounds, rows=lex_rows)
     trees, depth = export_trees(booster)
     return {
         "format": "babelmill-line-model",
         "feature_version": FEATURE_VERSION,
-        "features": list(FEATURES),
+        "features": list(FEATURES) + (list(LEX_FEATURES) if lexicon else []),
         "threshold": choice["threshold"],
         "fbeta": choice["fbeta"],
         "prose_keep": choice["prose_keep"],
@@ -259,6 +306,7 @@ def train_model(
         "depth": depth,
         "trees": trees,
         "stage2": stage2,
+        "lexicon": lexicon,
     }
 
 

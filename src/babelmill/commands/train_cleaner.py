@@ -43,13 +43,14 @@ def train_cleaner(
     article text and of chrome), and optionally ``manifest.tsv`` (columns ``id`` and ``domain``
     or ``url``: pages of one site are never split between folds). Point
     ``[stages.strip] line_model`` at the output to use it. Needs LightGBM
-    (``pip install 'babelmill[train]'``); the same pages give the same file byte for byte
+    and scikit-learn (``pip install 'babelmill[train]'``); the same pages give the same file byte for byte
     (one thread, fixed seeds, pages in sorted order); ``--check`` verifies that.
     """
     try:
         import lightgbm  # noqa: F401
+        import sklearn  # noqa: F401
     except ImportError:
-        raise click.UsageError("training needs LightGBM: pip install 'babelmill[train]'") from None
+        raise click.UsageError("training needs LightGBM and scikit-learn: pip install 'babelmill[train]'") from None
     from babelmill.clean.cleaner import Cleaner
     from babelmill.clean.pages import load_pages
     from babelmill.clean.train import dump_model, featurize, train_model
