@@ -37,7 +37,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from train_title import dev_or_exit, site_folds, trainer_parser, write_or_check  # noqa: E402  (the same folds: sites, largest first)
+from train_title import (  # noqa: E402  (the same folds: sites, largest first)
+    Lexicon,
+    dev_lexicons,
+    dev_or_exit,
+    site_folds,
+    trainer_parser,
+    use_held_out_lexicons,
+    write_or_check,
+)
 
 from babelmill.clean.coverage import ARTICLE_MAY_BE_LOST, cleaning_report, lost_features  # noqa: E402
 from babelmill.clean.lines import make_line  # noqa: E402
@@ -59,8 +67,10 @@ def recall(kept: str, truth: str) -> float:
     return sum((k & t).values()) / max(1, sum(t.values()))
 
 
-def collect(dev: Path, quick: bool = False) -> list[dict]:
-    """One row per (page, cleaner): site, features, lost label, the rule's verdict."""
+def collect(dev: Path, quick: bool = False, lexicons: dict[str, Lexicon] | None = None) -> list[dict]:
+    """One row per (page, cleaner): site, features, lost label, the rule's verdict. ``lexicons``:
+    each site's held-out lexicon for the line model (``train_title.dev_lexicons``; None: the
+    packaged one, in-sample on these pages)."""
     folder = dev / "boilerplate2"
     rows = [ln.split("\t") for ln in (folder / "manifest.tsv").read_text(encoding="utf-8").splitlines()[1:]]
     if quick:
@@ -73,6 +83,8 @@ def collect(dev: Path, quick: bool = False) -> list[dict]:
     for cleaner, cfg in (("model", StripConfig(persist_site_counts=False)),
                          ("hand_tuned", StripConfig(line_model="", persist_site_counts=False))):  # fmt: skip
         stage = StripStage(cfg)
+        if lexicons is not None and stage.cleaner.model is not None:
+            use_held_out_lexicons(stage, lexicons, {r[0]: r[4] for r in rows})
         for site in sorted(by_site):
             docs, truths = [], {}
             for r in by_site[site]:
@@ -209,10 +221,13 @@ def main() -> int:
     args = ap.parse_args()
     dev = dev_or_exit(args.dev)
     t0 = time.perf_counter()
-    rows = collect(dev, quick=args.quick)
+    rows = collect(dev, quick=args.quick, lexicons=dev_lexicons(dev) if args.lexicon == "oof" else None)
     names = sorted(rows[0]["feats"])
     cv = cross_validate(rows, names)
-    print(f"boilerplate2: {cv['rows']} cleaned pages ({cv['lost']} lost); site-grouped {FOLDS}-fold CV")
+    print(
+        f"boilerplate2: {cv['rows']} cleaned pages ({cv['lost']} lost); site-grouped {FOLDS}-fold CV; "
+        f"line model lexicon: {args.lexicon}"
+    )
     for name in ("all", "model", "hand_tuned"):
         print(
             f"  {name:10s} ({cv[f'{name}_pages']} pages, {cv[f'{name}_lost']} lost): "
@@ -222,7 +237,8 @@ def main() -> int:
                 for what in ("learned", "rule", "any_rule")
             )
         )
-    status = 0 if args.quick else write_or_check(args.out, final_model(rows, names), args.check)
+    shipped_setup = args.lexicon == "oof" and not args.quick
+    status = write_or_check(args.out, final_model(rows, names), args.check) if shipped_setup else 0
     print(
         f"RESULT lost_precision={cv['all_learned_precision']:.4f} lost_recall={cv['all_learned_recall']:.4f} "
         f"lost_f1={cv['all_learned_f1']:.4f} rule_precision={cv['all_rule_precision']:.4f} "

@@ -35,6 +35,7 @@ Deterministic: fixed fold assignment by site, deterministic solver, no randomnes
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 import sys
@@ -49,6 +50,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from babelmill.clean.lexicon import Lexicon  # noqa: E402
 from babelmill.clean.title import TitleModel, page_lines, pooled_choice, verdicts_of  # noqa: E402
 from babelmill.clean.title_candidates import _shaped, candidates, probs_of  # noqa: E402
 from babelmill.document import Document  # noqa: E402
@@ -81,6 +83,48 @@ def dev_or_exit(arg: Path | None) -> Path:
         print("dev data not found; pass --dev", file=sys.stderr)
         raise SystemExit(2)
     return dev
+
+
+#: the folders ``train-cleaner`` learns the shipped line model from (MODEL.md), and the site folds
+#: of the held-out lexicons (:func:`dev_lexicons`)
+LINE_MODEL_FOLDERS = ("boilerplate2", "boilerplate", "snippets")
+LEXICON_FOLDS = 5
+#: ``--lexicon``: the line model's lexicon as packaged (learned on every dev page, so in-sample on
+#: them), or for each page one learned on the other site folds (``oof``, the shipped models)
+LEXICONS = ("oof", "packaged")
+
+
+def dev_lexicons(dev: Path) -> dict[str, Lexicon]:
+    """Each site's lexicon learned without it: the pages ``train-cleaner`` trains the line model
+    on, featurized as it does, in :data:`LEXICON_FOLDS` seeded site folds
+    (:func:`babelmill.clean.train.site_lexicons`). Seeded and deterministic."""
+    from babelmill.clean.cleaner import Cleaner
+    from babelmill.clean.pages import load_pages
+    from babelmill.clean.train import featurize, site_lexicons
+    from babelmill.config import pipeline_dir
+
+    cfg = StripConfig(line_model="")  # the features are the rules' verdicts: no model, as train-cleaner
+    cleaner = Cleaner(cfg.ruleset(pipeline_dir()), cfg.thresholds(), keep_features=True)
+    data = featurize(load_pages([dev / f for f in LINE_MODEL_FOLDERS]), cleaner)
+    return site_lexicons(data, LEXICON_FOLDS)
+
+
+def use_held_out_lexicons(stage: StripStage, lexicons: dict[str, Lexicon], site_of: dict[str, str]) -> None:
+    """Make ``stage`` clean each document (``site_of``: document id -> site) with its packaged
+    line model (trees and decision rule) holding the site's lexicon of :func:`dev_lexicons`:
+    the lexicon scores the trees were trained on were out of fold, as a new site's are. A site
+    with no featurized page keeps the packaged lexicon, which never saw its lines either."""
+    packaged = stage.cleaner.model
+    assert packaged is not None and packaged.lexicon is not None, "the line model has no lexicon"
+    models = {id(lx): dataclasses.replace(packaged, lexicon=lx) for lx in lexicons.values()}
+    process_one = stage._process_one
+
+    def with_site_lexicon(doc: Document, repeats: set[str]) -> Document:
+        lexicon = lexicons.get(site_of[doc.id])
+        stage.cleaner.model = packaged if lexicon is None else models[id(lexicon)]
+        return process_one(doc, repeats)
+
+    stage._process_one = with_site_lexicon
 
 
 # a curly quote or dash (UTF-8 E2 80 xx) read as Windows-1252 with its undecodable bytes turned
@@ -177,17 +221,21 @@ def collect(
     datasets: tuple[str, ...] = ("l3s-gn1",),
     counts: str = "site",
     with_seen: bool = False,
+    lexicons: dict[str, Lexicon] | None = None,
 ) -> list[dict]:
     """One entry per page of ``datasets`` (the l3s-gn1 pages unless told): site, the truth's first
     line (the headline on l3s-gn1), the rule-based title, the candidates labelled by that line.
     ``counts``: how the site counts are formed (:data:`COUNTS`; the shipped model: ``site``);
-    ``with_seen``: add the site-count features of :func:`add_seen_features` (not shipped)."""
+    ``with_seen``: add the site-count features of :func:`add_seen_features` (not shipped);
+    ``lexicons``: each site's held-out lexicon (:func:`dev_lexicons`; None: the packaged one)."""
     folder = dev / "boilerplate2"
     rows = [ln.split("\t") for ln in (folder / "manifest.tsv").read_text(encoding="utf-8").splitlines()[1:]]
     rows = sorted((r for r in rows if r[1] in datasets), key=lambda r: r[0])
     if quick:
         rows = rows[::3]
     stage = _Capture()
+    if lexicons is not None:
+        use_held_out_lexicons(stage, lexicons, {r[0]: r[4] for r in rows})
     repair = RepairConfig()
     texts: dict[str, str] = {}
 
@@ -477,6 +525,11 @@ def trainer_parser(doc: str, default_out: Path, quick: str) -> argparse.Argument
     ap.add_argument("--out", type=Path, default=default_out)
     ap.add_argument("--quick", action="store_true", help=quick)
     ap.add_argument("--check", action="store_true", help="retrain and compare with the written model")
+    ap.add_argument(
+        "--lexicon", choices=LEXICONS, default="oof",
+        help="the line model's lexicon when cleaning the pages: for each page one learned without its site "
+        "(default; the shipped models), or the packaged one (in-sample on the dev pages; nothing written)",
+    )  # fmt: skip
     return ap
 
 
@@ -502,16 +555,20 @@ def main() -> int:
     dev = dev_or_exit(args.dev)
     t0 = time.perf_counter()
     # only the shipped setup writes (or checks) the shipped model file
-    shipped_setup = not (args.site_seen or args.counts != "site" or args.test_counts)
+    shipped_setup = not (args.site_seen or args.counts != "site" or args.test_counts or args.lexicon != "oof")
     if args.skip_cv and not shipped_setup and args.out == DEFAULT_OUT:
-        print("the shipped model is trained with --counts site, without --site-seen: pass --out", file=sys.stderr)
+        print(
+            "the shipped model is trained with --counts site, --lexicon oof, without --site-seen: pass --out",
+            file=sys.stderr,
+        )
         return 2
-    pages = collect(dev, quick=args.quick, counts=args.counts, with_seen=args.site_seen)
+    lexicons = dev_lexicons(dev) if args.lexicon == "oof" else None
+    pages = collect(dev, quick=args.quick, counts=args.counts, with_seen=args.site_seen, lexicons=lexicons)
     if args.skip_cv:
         return write_or_check(args.out, final_model(pages), args.check)
     test = None
     if args.test_counts and args.test_counts != args.counts:
-        test = collect(dev, quick=args.quick, counts=args.test_counts, with_seen=args.site_seen)
+        test = collect(dev, quick=args.quick, counts=args.test_counts, with_seen=args.site_seen, lexicons=lexicons)
     names = feature_names(pages)
     base = None
     if args.site_seen:
@@ -519,7 +576,8 @@ def main() -> int:
     cv = cross_validate(pages, show_misses=args.show_misses, test_pages=test)
     print(
         f"l3s-gn1: {cv['pages']} pages, {cv['sites']} sites; site-grouped {FOLDS}-fold CV (nested for L2); "
-        f"site counts formed: {args.counts}" + (f", scored on counts formed: {args.test_counts}" if test else "")
+        f"line model lexicon: {args.lexicon}; site counts formed: {args.counts}"
+        + (f", scored on counts formed: {args.test_counts}" if test else "")
     )
     print(
         f"  learned model: accuracy {cv['title_acc']:.3f}  precision {cv['title_precision']:.3f}  "

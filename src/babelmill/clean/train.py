@@ -233,18 +233,24 @@ def fit_lexicon(pages: Sequence[PageData]) -> dict:
     )
 
 
-def oof_lexicon_rows(pages: Sequence[PageData], k: int, seed: int = 13) -> list[np.ndarray]:
-    """Every page's feature rows with the :data:`LEX_FEATURES` columns of a lexicon learned on
-    the other site-grouped folds (the first stage learns how far to trust the lexicon from
-    scores it has not seen the labels of, as on new pages)."""
+def site_lexicons(pages: Sequence[PageData], k: int, seed: int = 13) -> dict[str, Lexicon]:
+    """Each site's lexicon: one learned (:func:`fit_lexicon`) on the pages of the other
+    site-grouped folds (:func:`site_folds`), so that a page's lines are scored by a lexicon that
+    never saw its site, as a new site's are."""
     folds = site_folds(pages, k, seed)
-    out: list[np.ndarray] = [pd.X for pd in pages]
+    out: dict[str, Lexicon] = {}
     for f in range(k):
         lexicon = Lexicon.from_json(fit_lexicon([pd for pd, g in zip(pages, folds, strict=True) if g != f]))
-        for i, g in enumerate(folds):
-            if g == f:
-                out[i] = np.hstack([pages[i].X, lexical_columns(lexicon.score(pages[i].texts))])
+        out.update({pd.page.site: lexicon for pd, g in zip(pages, folds, strict=True) if g == f})
     return out
+
+
+def oof_lexicon_rows(pages: Sequence[PageData], k: int, seed: int = 13) -> list[np.ndarray]:
+    """Every page's feature rows with the :data:`LEX_FEATURES` columns of its site's lexicon from
+    :func:`site_lexicons` (the first stage learns how far to trust the lexicon from scores it has
+    not seen the labels of, as on new pages)."""
+    lexicons = site_lexicons(pages, k, seed)
+    return [np.hstack([pd.X, lexical_columns(lexicons[pd.page.site].score(pd.texts))]) for pd in pages]
 
 
 def train_model(
