@@ -3,9 +3,12 @@
 Usage::
 
     .venv/bin/python benchmarks/train_lost_warning.py [--dev ../shared/dev] [--quick] [--check]
+        [--lexicon oof|packaged]
 
 Data: the ``boilerplate2/`` pages with a truth (1,495 pages, 692 sites). Each page goes through the
-strip stage twice: with the shipped line model (what a run does) and with the hand-tuned steps
+strip stage twice: with the shipped line model (what a run does; its lexicon swapped for one
+learned without the page's site, ``train_title.dev_lexicons``, as for an unseen site;
+``--lexicon packaged``: the packaged one, in-sample here, nothing written) and with the hand-tuned steps
 only (``line_model = ""``: a cleaner no dev page was fitted to, whose losses are those an unseen
 site may see). A page counts as **lost** when less than half of the truth's word tokens are in
 the kept text (token recall < 0.5, as ``benchmarks/clean.py`` counts lost pages). The features

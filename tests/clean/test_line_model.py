@@ -3,6 +3,7 @@ packaged model's verdicts and reasons, training on a user's pages, and the confi
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from pathlib import Path
@@ -311,6 +312,16 @@ def test_train_cleaner_on_own_pages_is_reproducible_and_usable(tmp_path):
     model = LineModel.from_json({**data, "trees": trees, "depth": depth, "stage2": None})
     for pd, r in zip(feats, rows, strict=True):
         assert np.allclose(model.predict(pd.X, pd.texts), booster.predict(r), atol=1e-9)
+    # each site's held-out lexicon (what the title and warning trainers clean a dev page with) never
+    # learned from its site's pages: flipping their labels leaves it as it was, and moves the others'
+    from babelmill.clean.train import site_lexicons
+
+    lexicons = site_lexicons(feats, 2)
+    site = feats[0].page.site
+    flipped = site_lexicons([dataclasses.replace(pd, y=1 - pd.y) if pd.page.site == site else pd for pd in feats], 2)
+    assert flipped[site] == lexicons[site]
+    other_fold = {s for s in lexicons if lexicons[s] is not lexicons[site]}
+    assert other_fold and {s for s in lexicons if flipped[s] != lexicons[s]} == other_fold
 
 
 def test_train_cleaner_needs_labelled_pages(tmp_path):
