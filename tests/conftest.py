@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,17 @@ def seeds_output(tmp_path_factory) -> Path:
 def seed_records(seeds_output: Path) -> dict[str, dict]:
     """Corpus records keyed by the seed's file-name prefix ("000" ... "004")."""
     return {Path(r["source"]["path"]).name[:3]: r for r in read_jsonl(seeds_output / "corpus.jsonl")}
+
+
+def site_store_tables(path: Path) -> tuple[list, list, list]:
+    """The strip stage's per-site line store (``strip_sites.sqlite``) as sorted rows: documents
+    per site, line counts per site, the lines each counted document added."""
+    db = sqlite3.connect(path)
+    try:
+        return (
+            db.execute("SELECT name, docs FROM sites WHERE docs > 0 ORDER BY name").fetchall(),
+            db.execute("SELECT s.name, hash, n FROM lines l JOIN sites s ON s.id = l.site ORDER BY 1, 2").fetchall(),
+            db.execute("SELECT d.id, s.name, d.lines FROM docs d JOIN sites s ON s.id = d.site ORDER BY 1").fetchall(),
+        )
+    finally:
+        db.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import sqlite3
 from pathlib import Path
 
 import jsonschema
@@ -13,7 +12,7 @@ import pytest
 
 from babelmill.io.write import load_schema
 from tests import schema_check
-from tests.conftest import SEEDS, read_jsonl, run_seed_copy, run_seeds
+from tests.conftest import SEEDS, read_jsonl, run_seed_copy, run_seeds, site_store_tables
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -289,18 +288,6 @@ def test_an_edited_input_keeps_its_place_so_a_rerun_equals_a_rebuild(tmp_path: P
     assert (out / "corpus.jsonl").read_bytes() == incremental
 
 
-def _site_counts(out: Path) -> tuple[list, list, list]:
-    db = sqlite3.connect(out / "state" / "strip_sites.sqlite")
-    try:
-        return (
-            db.execute("SELECT name, docs FROM sites WHERE docs > 0 ORDER BY name").fetchall(),
-            db.execute("SELECT s.name, hash, n FROM lines l JOIN sites s ON s.id = l.site ORDER BY 1, 2").fetchall(),
-            db.execute("SELECT id, lines FROM docs ORDER BY id").fetchall(),
-        )
-    finally:
-        db.close()
-
-
 def test_an_edited_inputs_old_lines_leave_the_site_counts(tmp_path: Path, empty_models_dir: Path):
     """The strip stage's per-site line counts after an edit are those a rebuild counts: the old
     version's lines (here its headline and a dateline) are taken out, not left for the new
@@ -313,16 +300,16 @@ def test_an_edited_inputs_old_lines_leave_the_site_counts(tmp_path: Path, empty_
         )
     out = tmp_path / "out"
     run_seeds(out, empty_models_dir, inputs=[str(inputs)])
-    before = _site_counts(out)
+    before = site_store_tables(out / "state" / "strip_sites.sqlite")
     assert before[0] == [("*", 3)]
     edited = ARTICLE.replace("Kiel", "Aachen").replace("Tuesday", "Friday").replace("Works Begin", "Dredging Starts")
     (inputs / "aachen.txt").write_text(edited, encoding="utf-8")
     summary, _ = run_seeds(out, empty_models_dir, inputs=[str(inputs)])
     assert summary.replaced == 1
-    incremental = _site_counts(out)
+    incremental = site_store_tables(out / "state" / "strip_sites.sqlite")
     assert incremental != before and incremental[0] == [("*", 3)]
     run_seeds(out, empty_models_dir, inputs=[str(inputs)], rebuild=True)
-    assert _site_counts(out) == incremental
+    assert site_store_tables(out / "state" / "strip_sites.sqlite") == incremental
 
 
 def test_a_symlinked_folder_inside_an_input_folder_is_reported_not_skipped(tmp_path: Path, empty_models_dir: Path):

@@ -21,6 +21,7 @@ from babelmill.io.write import corpus_record
 from babelmill.run.state import RunState
 from babelmill.stage import StageStateError
 from babelmill.stages.strip import StripStage
+from tests.conftest import site_store_tables
 
 STRIP_STAGES = '[pipeline]\nstages = ["read", "repair", "strip"]\n'
 PROMO = "Sign up for the morning briefing and get our top stories every day"
@@ -128,18 +129,6 @@ def test_counts_of_an_earlier_version_are_refused_not_mixed_in(tmp_path: Path):
         list(StripStage(context={"state_dir": tmp_path}).run(_docs(1, ())))
 
 
-def _table(path: Path) -> tuple[list, list, list]:
-    db = sqlite3.connect(path)
-    try:
-        return (
-            db.execute("SELECT name, docs FROM sites WHERE docs > 0 ORDER BY name").fetchall(),
-            db.execute("SELECT s.name, hash, n FROM lines l JOIN sites s ON s.id = l.site ORDER BY 1, 2").fetchall(),
-            db.execute("SELECT d.id, s.name, d.lines FROM docs d JOIN sites s ON s.id = d.site ORDER BY 1").fetchall(),
-        )
-    finally:
-        db.close()
-
-
 def test_a_forgotten_document_leaves_the_counts_as_if_never_counted(tmp_path: Path):
     docs = _docs(5, (0, 1, 2, 3))
     promo = line_hash(PROMO.casefold())
@@ -161,7 +150,7 @@ def test_a_forgotten_document_leaves_the_counts_as_if_never_counted(tmp_path: Pa
     reference.commit()
     reference.close()
     # no line of the forgotten documents is left behind, not even with a count of 0
-    assert _table(tmp_path / "strip_sites.sqlite") == _table(tmp_path / "reference.sqlite")
+    assert site_store_tables(tmp_path / "strip_sites.sqlite") == site_store_tables(tmp_path / "reference.sqlite")
 
 
 def test_a_document_id_met_again_with_other_lines_replaces_its_old_version(tmp_path: Path):
