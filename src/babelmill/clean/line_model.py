@@ -176,10 +176,12 @@ def _dist_to(mask: np.ndarray, forward: bool) -> np.ndarray:
 
 def lexical_columns(scores: np.ndarray) -> np.ndarray:
     """The :data:`LEX_FEATURES` columns of one page from its lines' lexicon scores."""
-    cols = [scores, scores - (np.median(scores) if len(scores) else 0.0)]
+    if not len(scores):
+        return np.zeros((0, len(LEX_FEATURES)))
+    cols = [scores, scores - np.median(scores)]
     for w in LEX_WINDOWS:
         cols += list(_window_means(scores, w))
-    return np.column_stack(cols) if len(scores) else np.zeros((0, len(LEX_FEATURES)))
+    return np.column_stack(cols)
 
 
 def page_matrix(
