@@ -277,7 +277,7 @@ def main() -> int:
     # headlines: the learned title model by site-grouped CV on the l3s-gn1 pages (benchmarks/train_title.py)
     from train_title import title_benchmark
 
-    tb = title_benchmark(dev, quick=args.quick)
+    tb = title_benchmark(dev, quick=args.quick, data=data)  # held-out lexicons from the pages featurized above
     print(
         f"title (l3s-gn1, {tb['pages']} pages, {tb['sites']} sites, site-grouped CV): accuracy {tb['title_acc']:.3f} "
         f"(precision {tb['title_precision']:.3f}, coverage {tb['title_coverage']:.3f}); baselines: rule-based "

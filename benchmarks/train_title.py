@@ -100,18 +100,22 @@ LEXICON_FOLDS = 5
 LEXICONS = ("oof", "packaged")
 
 
-def dev_lexicons(dev: Path) -> dict[str, Lexicon]:
+def dev_lexicons(dev: Path, data: list | None = None) -> dict[str, Lexicon]:
     """Each site's lexicon learned without it: the pages ``train-cleaner`` trains the line model
-    on, featurized as it does, in :data:`LEXICON_FOLDS` seeded site folds
-    (:func:`babelmill.clean.train.site_lexicons`). Seeded and deterministic."""
-    from babelmill.clean.cleaner import Cleaner
-    from babelmill.clean.pages import load_pages
-    from babelmill.clean.train import featurize, site_lexicons
-    from babelmill.config import pipeline_dir
+    on, featurized as it does (or ``data``, those pages already featurized so), in
+    :data:`LEXICON_FOLDS` seeded site folds (:func:`babelmill.clean.train.site_lexicons`). Seeded
+    and deterministic."""
+    from babelmill.clean.train import site_lexicons
 
-    cfg = StripConfig(line_model="")  # the features are the rules' verdicts: no model, as train-cleaner
-    cleaner = Cleaner(cfg.ruleset(pipeline_dir()), cfg.thresholds(), keep_features=True)
-    data = featurize(load_pages([dev / f for f in LINE_MODEL_FOLDERS]), cleaner)
+    if data is None:
+        from babelmill.clean.cleaner import Cleaner
+        from babelmill.clean.pages import load_pages
+        from babelmill.clean.train import featurize
+        from babelmill.config import pipeline_dir
+
+        cfg = StripConfig(line_model="")  # the features are the rules' verdicts: no model, as train-cleaner
+        cleaner = Cleaner(cfg.ruleset(pipeline_dir()), cfg.thresholds(), keep_features=True)
+        data = featurize(load_pages([dev / f for f in LINE_MODEL_FOLDERS]), cleaner)
     return site_lexicons(data, LEXICON_FOLDS)
 
 
@@ -479,10 +483,12 @@ def cross_validate(
     }
 
 
-def title_benchmark(dev: Path, quick: bool = False) -> dict[str, float]:
+def title_benchmark(dev: Path, quick: bool = False, data: list | None = None) -> dict[str, float]:
     """The figures ``benchmarks/clean.py`` reports: nested CV on all l3s-gn1 pages, or with
-    ``quick`` a third of them with the shipped model's L2 strength (no inner CV)."""
-    pages = collect(dev, quick=quick)
+    ``quick`` a third of them with the shipped model's L2 strength (no inner CV); the pages
+    cleaned with held-out lexicons as the shipped model is trained (:func:`dev_lexicons`, from
+    ``data`` when the caller has featurized the line model's pages)."""
+    pages = collect(dev, quick=quick, lexicons=dev_lexicons(dev, data))
     l2, fixed = None, None
     if quick and DEFAULT_OUT.is_file():
         shipped = json.loads(DEFAULT_OUT.read_text(encoding="utf-8"))
