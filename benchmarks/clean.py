@@ -174,6 +174,12 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=T.ROUNDS)
     ap.add_argument("--show-lost", action="store_true", help="print the pages whose article was lost")
     ap.add_argument(
+        "--site-known-only",
+        action="store_true",
+        help="train each fold's model only on the pages as cleaned with their site's template removed "
+        "(as train-cleaner did before it learned every page both ways), for comparison",
+    )
+    ap.add_argument(
         "--speed-only",
         action="store_true",
         help="only the speed phase (no cross-validation): run it on a quiet machine, it measures CPU time",
@@ -200,7 +206,10 @@ def main() -> int:
     t0 = time.perf_counter()
     cfg = StripConfig(line_model="")
     rules, thresholds = cfg.ruleset(), cfg.thresholds()
-    data = T.featurize(pages, Cleaner(rules, thresholds, keep_features=True))
+    featurizer = Cleaner(rules, thresholds, keep_features=True)
+    data = T.featurize(pages, featurizer)
+    # the models train on every page twice, with and without its site's template (as train-cleaner)
+    unsited = T.featurize(pages, featurizer, site_counts=False)
     repeats = P.site_repeats([pd.page for pd in data])
     print(f"{len(data)} pages, {len({pd.page.site for pd in data})} sites featurized ({time.perf_counter() - t0:.0f}s)")
     fold_of = T.site_folds(data, folds)
@@ -210,6 +219,8 @@ def main() -> int:
     legacy = Cleaner(rules, thresholds)
     for f in range(folds):
         train = [pd for pd, g in zip(data, fold_of, strict=True) if g != f]
+        if not args.site_known_only:
+            train += [pd for pd, g in zip(unsited, fold_of, strict=True) if g != f]
         model = LineModel.from_json(T.train_model(train, inner_folds=args.inner_folds, rounds=rounds))
         cleaner = Cleaner(rules, thresholds, model=model)
         for k, (pd, g) in enumerate(zip(data, fold_of, strict=True)):
@@ -218,6 +229,8 @@ def main() -> int:
             page = pd.page
             outs = {
                 "model": cleaner.clean(page.text, repeats.get(page.id) or None).text,
+                # as a run that cannot tell the page's site (plain dumps in one folder) cleans it
+                "model_no_site": cleaner.clean(page.text).text,
                 "hand_tuned": legacy.clean(page.text, repeats.get(page.id) or None).text,
                 "eight_words": eight_words(page.text),
             }
@@ -230,7 +243,7 @@ def main() -> int:
             f"prose run {model.prose_words:g} words at {model.prose_keep} ({time.perf_counter() - t0:.0f}s)",
             flush=True,
         )
-    systems = ("model", "hand_tuned", "eight_words")
+    systems = ("model", "model_no_site", "hand_tuned", "eight_words")
 
     groups: dict[str, list[int]] = defaultdict(list)
     for k, pd in enumerate(data):
@@ -284,6 +297,7 @@ def main() -> int:
         f"extractor {tb['title_rule_acc']:.3f}, nearest heading above the body {tb['title_simple_acc']:.3f}"
     )
     allm = summary.get(("all (boilerplate2)", "model"), (0, 0, 0, 0))
+    nosite = summary.get(("all (boilerplate2)", "model_no_site"), (0, 0, 0, 0))
     de = summary.get(("german (boilerplate2)", "model"), (0, 0, 0, 0))
     base = summary.get(("all (boilerplate2)", "eight_words"), (0, 0, 0, 0))
     hand = summary.get(("all (boilerplate2)", "hand_tuned"), (0, 0, 0, 0))
@@ -292,7 +306,8 @@ def main() -> int:
     print(
         f"RESULT f1={allm[2]:.4f} recall={allm[1]:.4f} precision={allm[0]:.4f} lost_pages={allm[3]:.4f} "
         f"f1_de={de[2]:.4f} snippet_keep_de={sde[0]:.4f} snippet_drop_de={sde[1]:.4f} lines_per_s={lps:.0f} "
-        f"scaling_1mb_vs_50kb={ratio:.2f} baseline_f1={base[2]:.4f} baseline_recall={base[1]:.4f} "
+        f"scaling_1mb_vs_50kb={ratio:.2f} f1_no_site={nosite[2]:.4f} recall_no_site={nosite[1]:.4f} "
+        f"lost_pages_no_site={nosite[3]:.4f} baseline_f1={base[2]:.4f} baseline_recall={base[1]:.4f} "
         f"baseline_lost_pages={base[3]:.4f} baseline_snippet_keep_de={sde8[0]:.4f} "
         f"baseline_snippet_drop_de={sde8[1]:.4f} hand_tuned_f1={hand[2]:.4f} hand_tuned_lost_pages={hand[3]:.4f} "
         f"title_acc={tb['title_acc']:.4f} title_baseline_acc={tb['title_simple_acc']:.4f} "

@@ -286,11 +286,21 @@ def test_train_cleaner_on_own_pages_is_reproducible_and_usable(tmp_path):
     # numpy evaluation of the exported trees agrees with LightGBM's own
     from babelmill.clean.cleaner import Cleaner
     from babelmill.clean.pages import load_pages
-    from babelmill.clean.train import featurize
+    from babelmill.clean.train import featurize, featurize_both
 
     pages = load_pages([folder])
     stage = StripStage(StripConfig(line_model=""))
-    feats = featurize(pages, Cleaner(stage.cleaner.rules, stage.cleaner.t, keep_features=True))
+    featurizer = Cleaner(stage.cleaner.rules, stage.cleaner.t, keep_features=True)
+    feats = featurize(pages, featurizer)
+    both = featurize_both(pages, featurizer)
+    # train-cleaner learns every page twice: as a run that knows its site cleans it (the menu the
+    # site's pages share removed as template) and as one that cannot tell sites (left to the model)
+    assert data["training"]["site_counts"] == ["known", "unknown"]
+    assert [pd.page.id for pd in both] == [pd.page.id for pd in feats] * 2
+    unsited = both[len(feats) :]
+    menu_line = next(i for i, t in enumerate(feats[0].texts) if t in MENU)
+    assert feats[0].hard[menu_line] and not unsited[0].hard[menu_line]
+    assert np.array_equal(unsited[0].y, feats[0].y)
     booster = fit_trees(feats, rounds=10)
     trees, depth = export_trees(booster)
     plain = {**data, "features": list(FEATURES), "lexicon": None}
@@ -300,10 +310,12 @@ def test_train_cleaner_on_own_pages_is_reproducible_and_usable(tmp_path):
     X = np.concatenate([pd.X for pd in feats])
     assert np.allclose(model.predict(X), booster.predict(X), atol=1e-9)
     # the written first stage is the forest over the features and the lexicon's out-of-fold columns
-    from babelmill.clean.train import oof_lexicon_rows
+    from babelmill.clean.train import oof_lexicon_rows, site_lexicons
 
-    written, _ = export_trees(fit_trees(feats, rounds=15, rows=oof_lexicon_rows(feats, 2)))
+    written, _ = export_trees(fit_trees(both, rounds=15, rows=oof_lexicon_rows(both, 2)))
     assert data["trees"] == json.loads(json.dumps(written))
+    # the lexicon learns from the copies that knew their site only (the texts and labels are the same)
+    assert site_lexicons(both, 2) == site_lexicons(feats, 2)
     # with the lexicon: its columns are computed from the lines' texts, page by page
     lexicon = Lexicon.from_json(data["lexicon"])
     rows = [np.hstack([pd.X, lexical_columns(lexicon.score(pd.texts))]) for pd in feats]
@@ -314,8 +326,6 @@ def test_train_cleaner_on_own_pages_is_reproducible_and_usable(tmp_path):
         assert np.allclose(model.predict(pd.X, pd.texts), booster.predict(r), atol=1e-9)
     # each site's held-out lexicon (what the title and warning trainers clean a dev page with) never
     # learned from its site's pages: flipping their labels leaves it as it was, and moves the others'
-    from babelmill.clean.train import site_lexicons
-
     lexicons = site_lexicons(feats, 2)
     site = feats[0].page.site
     flipped = site_lexicons([dataclasses.replace(pd, y=1 - pd.y) if pd.page.site == site else pd for pd in feats], 2)

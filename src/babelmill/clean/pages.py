@@ -88,6 +88,9 @@ class PageData:
     tok_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
     tok_line: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
     truth_counts: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # featurized as a run that knows the page's site (its template lines removed by rule), or as
+    # one that does not (every input in one bucket, no template)
+    site_counted: bool = True
 
 
 def load_folder(folder: Path, dataset: str | None = None) -> list[Page]:

@@ -68,14 +68,17 @@ def token_index(toks: Sequence[Sequence[str]], truth: str | None) -> tuple[np.nd
     )
 
 
-def featurize(pages: Sequence[Page], cleaner, progress=None) -> list[PageData]:
-    """Run the cleaner's steps on every page and collect feature rows, labels and weights."""
+def featurize(pages: Sequence[Page], cleaner, progress=None, site_counts: bool = True) -> list[PageData]:
+    """Run the cleaner's steps on every page and collect feature rows, labels and weights.
+
+    ``site_counts``: clean each page as a run that has seen its site's pages (the lines the site
+    repeats removed as template, :func:`site_repeats`); False: as a run that knows no sites."""
     from babelmill.clean.line_model import BASE
 
     for p in pages:
         if not p.text:
             p.text = read_page(p.path)
-    repeats = site_repeats(pages)
+    repeats = site_repeats(pages) if site_counts else {}
     out = []
     hard_cols = [BASE.index(f"hard_{k}") for k in HARD_KINDS]
     weq_col, cls_col = BASE.index("log_weq"), BASE.index("cls")
@@ -104,11 +107,20 @@ def featurize(pages: Sequence[Page], cleaner, progress=None) -> list[PageData]:
                 tok_ids=ids,
                 tok_line=line,
                 truth_counts=counts,
+                site_counted=site_counts,
             )
         )
         if progress and (k + 1) % 100 == 0:
             progress(f"featurized {k + 1}/{len(pages)} pages")
     return out
+
+
+def featurize_both(pages: Sequence[Page], cleaner, progress=None) -> list[PageData]:
+    """Every page twice, as :func:`featurize` makes it with and without its site's template
+    removed: the line model then decides a page as well in a run that cannot tell its site (plain
+    dumps in one folder) as in one that can, where a model trained only on the first learns to
+    lean on the template and loses on the second."""
+    return featurize(pages, cleaner, progress) + featurize(pages, cleaner, progress, site_counts=False)
 
 
 def site_folds(pages: Sequence[PageData], k: int, seed: int = 13) -> list[int]:
@@ -222,7 +234,8 @@ LEX_ALPHA = 1e-5
 
 def fit_lexicon(pages: Sequence[PageData]) -> dict:
     """The lexicon's stored form learned from the pages' lines (lines that a rule removed, and
-    lines without a label, left out)."""
+    lines without a label, left out; of a page featurized both ways, the copy that knew its site)."""
+    pages = [pd for pd in pages if pd.site_counted] or list(pages)
     return train_lexicon(
         [pd.texts for pd in pages],
         [pd.y for pd in pages],
@@ -302,8 +315,9 @@ def train_model(
         "prose_words": choice["prose_words"],
         "tuning": choice,
         "training": {
-            "pages": len(pages),
+            "pages": len({pd.page.id for pd in pages}),
             "sites": len({pd.page.site for pd in pages}),
+            "site_counts": sorted({"known" if pd.site_counted else "unknown" for pd in pages}),
             "lines": int(sum(len(pd.X) for pd in pages)),
             "datasets": dict(sorted(Counter(pd.page.dataset for pd in pages).items())),
             "params": PARAMS,
