@@ -174,10 +174,10 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=T.ROUNDS)
     ap.add_argument("--show-lost", action="store_true", help="print the pages whose article was lost")
     ap.add_argument(
-        "--site-known-only",
+        "--both-ways",
         action="store_true",
-        help="train each fold's model only on the pages as cleaned with their site's template removed "
-        "(as train-cleaner did before it learned every page both ways), for comparison",
+        help="train each fold's model on every page twice, cleaned with and without its site's template "
+        "(measured, not what train-cleaner does: MODEL.md)",
     )
     ap.add_argument(
         "--speed-only",
@@ -208,8 +208,8 @@ def main() -> int:
     rules, thresholds = cfg.ruleset(), cfg.thresholds()
     featurizer = Cleaner(rules, thresholds, keep_features=True)
     data = T.featurize(pages, featurizer)
-    # the models train on every page twice, with and without its site's template (as train-cleaner)
-    unsited = T.featurize(pages, featurizer, site_counts=False)
+    # the held-out pages are also cleaned as a run that cannot tell their site (plain dumps in one folder)
+    unsited = T.featurize(pages, featurizer, site_counts=False) if args.both_ways else []
     repeats = P.site_repeats([pd.page for pd in data])
     print(f"{len(data)} pages, {len({pd.page.site for pd in data})} sites featurized ({time.perf_counter() - t0:.0f}s)")
     fold_of = T.site_folds(data, folds)
@@ -219,7 +219,7 @@ def main() -> int:
     legacy = Cleaner(rules, thresholds)
     for f in range(folds):
         train = [pd for pd, g in zip(data, fold_of, strict=True) if g != f]
-        if not args.site_known_only:
+        if args.both_ways:
             train += [pd for pd, g in zip(unsited, fold_of, strict=True) if g != f]
         model = LineModel.from_json(T.train_model(train, inner_folds=args.inner_folds, rounds=rounds))
         cleaner = Cleaner(rules, thresholds, model=model)

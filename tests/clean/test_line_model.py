@@ -286,21 +286,18 @@ def test_train_cleaner_on_own_pages_is_reproducible_and_usable(tmp_path):
     # numpy evaluation of the exported trees agrees with LightGBM's own
     from babelmill.clean.cleaner import Cleaner
     from babelmill.clean.pages import load_pages
-    from babelmill.clean.train import featurize, featurize_both
+    from babelmill.clean.train import featurize
 
     pages = load_pages([folder])
     stage = StripStage(StripConfig(line_model=""))
     featurizer = Cleaner(stage.cleaner.rules, stage.cleaner.t, keep_features=True)
     feats = featurize(pages, featurizer)
-    both = featurize_both(pages, featurizer)
-    # train-cleaner learns every page twice: as a run that knows its site cleans it (the menu the
-    # site's pages share removed as template) and as one that cannot tell sites (left to the model)
-    assert data["training"]["site_counts"] == ["known", "unknown"]
-    assert [pd.page.id for pd in both] == [pd.page.id for pd in feats] * 2
-    unsited = both[len(feats) :]
+    # featurized as a run that cannot tell sites (benchmarks/clean.py --both-ways): the menu the
+    # site's pages share is left to the model instead of being removed as template; same labels
+    unsited = featurize(pages, featurizer, site_counts=False)
     menu_line = next(i for i, t in enumerate(feats[0].texts) if t in MENU)
     assert feats[0].hard[menu_line] and not unsited[0].hard[menu_line]
-    assert np.array_equal(unsited[0].y, feats[0].y)
+    assert np.array_equal(unsited[0].y, feats[0].y) and not unsited[0].site_counted
     booster = fit_trees(feats, rounds=10)
     trees, depth = export_trees(booster)
     plain = {**data, "features": list(FEATURES), "lexicon": None}
@@ -312,10 +309,10 @@ def test_train_cleaner_on_own_pages_is_reproducible_and_usable(tmp_path):
     # the written first stage is the forest over the features and the lexicon's out-of-fold columns
     from babelmill.clean.train import oof_lexicon_rows, site_lexicons
 
-    written, _ = export_trees(fit_trees(both, rounds=15, rows=oof_lexicon_rows(both, 2)))
+    written, _ = export_trees(fit_trees(feats, rounds=15, rows=oof_lexicon_rows(feats, 2)))
     assert data["trees"] == json.loads(json.dumps(written))
-    # the lexicon learns from the copies that knew their site only (the texts and labels are the same)
-    assert site_lexicons(both, 2) == site_lexicons(feats, 2)
+    # given both copies of each page, the lexicon learns from the ones that knew their site only
+    assert site_lexicons(feats + unsited, 2) == site_lexicons(feats, 2)
     # with the lexicon: its columns are computed from the lines' texts, page by page
     lexicon = Lexicon.from_json(data["lexicon"])
     rows = [np.hstack([pd.X, lexical_columns(lexicon.score(pd.texts))]) for pd in feats]

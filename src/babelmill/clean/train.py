@@ -115,14 +115,6 @@ def featurize(pages: Sequence[Page], cleaner, progress=None, site_counts: bool =
     return out
 
 
-def featurize_both(pages: Sequence[Page], cleaner, progress=None) -> list[PageData]:
-    """Every page twice, as :func:`featurize` makes it with and without its site's template
-    removed: the line model then decides a page as well in a run that cannot tell its site (plain
-    dumps in one folder) as in one that can, where a model trained only on the first learns to
-    lean on the template and loses on the second."""
-    return featurize(pages, cleaner, progress) + featurize(pages, cleaner, progress, site_counts=False)
-
-
 def site_folds(pages: Sequence[PageData], k: int, seed: int = 13) -> list[int]:
     """Fold of each page: sites in a seeded order, each to the fold with the fewest pages so far."""
     sizes: Counter[str] = Counter(pd.page.site for pd in pages)
@@ -315,9 +307,8 @@ def train_model(
         "prose_words": choice["prose_words"],
         "tuning": choice,
         "training": {
-            "pages": len({pd.page.id for pd in pages}),
+            "pages": len(pages),
             "sites": len({pd.page.site for pd in pages}),
-            "site_counts": sorted({"known" if pd.site_counted else "unknown" for pd in pages}),
             "lines": int(sum(len(pd.X) for pd in pages)),
             "datasets": dict(sorted(Counter(pd.page.dataset for pd in pages).items())),
             "params": PARAMS,

@@ -41,8 +41,7 @@ def train_cleaner(
     A folder holds page dumps ``NAME.txt`` (one block per line) with either ``NAME.truth.txt``
     (the article text) or ``NAME.json`` (``{"with": [...], "without": [...]}`` snippets of
     article text and of chrome), and optionally ``manifest.tsv`` (columns ``id`` and ``domain``
-    or ``url``: pages of one site are never split between folds; the model learns each page as a
-    run that knows its site cleans it and as one that does not). Point
+    or ``url``: pages of one site are never split between folds). Point
     ``[stages.strip] line_model`` at the output to use it. Needs LightGBM
     and scikit-learn (``pip install 'babelmill[train]'``); the same pages give the same file byte for byte
     (one thread, fixed seeds, pages in sorted order); ``--check`` verifies that.
@@ -54,7 +53,7 @@ def train_cleaner(
         raise click.UsageError("training needs LightGBM and scikit-learn: pip install 'babelmill[train]'") from None
     from babelmill.clean.cleaner import Cleaner
     from babelmill.clean.pages import load_pages
-    from babelmill.clean.train import dump_model, featurize_both, train_model
+    from babelmill.clean.train import dump_model, featurize, train_model
     from babelmill.config import ConfigError, build_stage_config, pipeline_dir
     from babelmill.stages.strip import StripStage
 
@@ -86,7 +85,7 @@ def train_cleaner(
         where = ", ".join(map(str, folders))
         raise click.UsageError(f"no labelled pages (NAME.txt with NAME.truth.txt or NAME.json) in {where}")
     say(f"{len(pages)} labelled pages from {len({p.site for p in pages})} sites")
-    data = featurize_both(pages, cleaner, progress=say)
+    data = featurize(pages, cleaner, progress=say)
     n_sites = len({pd.page.site for pd in data})
     folds = max(2, min(inner_folds, n_sites))
     if n_sites < 2:
