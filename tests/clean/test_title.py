@@ -260,3 +260,30 @@ def test_the_shipped_title_model_learns_each_page_with_and_without_its_sites_tem
         assert template(copies["site"]) == 1.0  # counted by site: a.example's template
         assert template(copies["cli"]) == 0.0  # one bucket: a line like any other
         assert copies["site"]["truth"] == copies["cli"]["truth"]
+
+
+def test_a_run_of_plain_dumps_picks_the_titles_a_run_that_knows_the_sites_picks() -> None:
+    """A site printing the same menu and teasers above each of its 3 headlines, among 9 pages of
+    other sites: known, the teasers are the site's template; as plain dumps (no site: one bucket)
+    they are on 3 of 12 pages, under the template's 30%. Either way each page's title is its headline."""
+    subjects = ["harbour", "library", "stadium", "museum", "airport", "tram", "hospital", "school", "market", "park"]
+    subjects += ["bridge", "station"]
+    teasers = ["Mayor opens new bridge over the river", "Snow and sleet possible on Thursday morning"]
+    pages = []
+    for i, s in enumerate(subjects):
+        head = f"Council votes on the {s} plan" if i < 3 else f"Residents debate the new {s}"
+        above = [*CHROME[:3], *teasers] if i < 3 else []
+        body = [f"{p} The {s} was named in the report." for p in ART]
+        pages.append(("a.example" if i < 3 else f"b{i}.example", head, "\n".join([*above, head, *body])))
+
+    def titles(site_known: bool) -> list[str | None]:
+        stage = StripStage(StripConfig(persist_site_counts=False))
+        docs = [
+            Document(id=f"p{i}", text=text, source={"site": site} if site_known else {})
+            for i, (site, _, text) in enumerate(pages)
+        ]
+        return [d.metadata.get("title") for d in stage.process_batch(docs)]
+
+    heads = [head for _, head, _ in pages]
+    assert titles(site_known=True) == heads
+    assert titles(site_known=False) == heads
