@@ -3,8 +3,8 @@
 Usage::
 
     .venv/bin/python benchmarks/train_title.py [--dev ../shared/dev] [--out PATH] [--quick] [--check]
-        [--show-misses] [--skip-cv] [--counts site|run|cli] [--site-seen] [--test-counts site|run|cli]
-        [--lexicon oof|packaged]
+        [--show-misses] [--skip-cv] [--counts site|run|cli|both] [--site-seen]
+        [--test-counts SETTING[,SETTING]] [--lexicon oof|packaged]
 
 Data: the ``l3s-gn1`` pages of ``boilerplate2/`` (2008 Google News articles; the first line of each
 truth file is the human-annotated headline). Each page goes through the strip stage (its site's
@@ -24,10 +24,15 @@ the reported figures are held-out. Baselines
 in the same run: the rule-based extractor's pick (``learned_title = false``) and "the nearest
 heading-shaped line above the first kept block".
 
-``--site-seen`` adds the site-count features (the share of the site's other pages that print a
-line, and around it; measured, not shipped: TITLE.md) and reports the model without them in the
-same run; ``--test-counts`` scores the held-out folds on counts formed otherwise. Only the shipped
-setup (``--counts site``, no ``--site-seen``) writes the model file.
+``--counts both`` trains on every page twice, once cleaned on each setting of :data:`BOTH`, each
+copy weighing half (the two copies of a page, like all pages of its site, always in the same
+outer and inner fold), and scores the held-out folds on each setting. ``--site-seen`` adds the
+site-count features (the share of the site's other pages that print a line, and around it;
+measured, not shipped: TITLE.md) and reports the model without them in the same run;
+``--test-counts`` scores the held-out folds on counts formed otherwise (a comma-separated list:
+each reported). Every run prints the inner figures (right over the inner folds of the 5 training
+parts, per L2 and scored setting), which decide a change. Only the shipped setup (``--counts``
+:data:`SHIPPED_COUNTS`, no ``--site-seen``) writes the model file.
 
 The line model's lexicon learned on every dev page would be in-sample here: each page is cleaned
 with the packaged trees and decision rule holding a lexicon learned without its site (5 seeded
@@ -223,6 +228,11 @@ def add_seen_features(cands: list, lines: list, seen: dict[str, float]) -> None:
 #: with no site known, which is what ``babelmill run`` does for inputs that name none (no JSONL
 #: url/site field, no host-named folder: ``babelmill.sites``): every page in one bucket, ``*``
 COUNTS = ("site", "run", "cli")
+#: ``--counts both``: every page once cleaned on each of these settings (a run that knows the sites
+#: comes near ``site``; a folder of plain page dumps is ``cli``)
+BOTH = ("site", "cli")
+#: how the pages the shipped model learns from are cleaned (a :data:`COUNTS` setting or ``both``)
+SHIPPED_COUNTS = "both"
 
 
 def collect(
@@ -237,7 +247,15 @@ def collect(
     line (the headline on l3s-gn1), the rule-based title, the candidates labelled by that line.
     ``counts``: how the site counts are formed (:data:`COUNTS`; the shipped model: ``site``);
     ``with_seen``: add the site-count features of :func:`add_seen_features` (not shipped);
-    ``lexicons``: each site's held-out lexicon (:func:`dev_lexicons`; None: the packaged one)."""
+    ``lexicons``: each site's held-out lexicon (:func:`dev_lexicons`; None: the packaged one).
+    ``counts="both"``: the pages of each :data:`BOTH` setting in turn, every page twice, each copy
+    weighing ``1 / len(BOTH)`` in the fit (``weight``), so that a page counts once and the L2
+    strengths mean what they mean on one setting."""
+    if counts == "both":
+        pages = [p for c in BOTH for p in collect(dev, quick, datasets, c, with_seen, lexicons)]
+        for p in pages:
+            p["weight"] = 1 / len(BOTH)
+        return pages
     folder = dev / "boilerplate2"
     rows = [ln.split("\t") for ln in (folder / "manifest.tsv").read_text(encoding="utf-8").splitlines()[1:]]
     rows = sorted((r for r in rows if r[1] in datasets), key=lambda r: r[0])
@@ -279,6 +297,7 @@ def collect(
             {
                 "id": r[0],
                 "site": r[4],
+                "counts": counts,
                 "dataset": r[1],
                 "url": r[3],
                 "truth": truth,
@@ -291,6 +310,17 @@ def collect(
             }
         )
     return pages
+
+
+def collect_scored(dev: Path, counts: str, score: list[str], **kw: Any) -> tuple[list[dict], dict[str, list[dict]]]:
+    """The training pages of ``counts`` (:func:`collect`, its other options in ``kw``) and, for each
+    :data:`COUNTS` setting in ``score``, the pages to score held out: those of the training pages
+    cleaned so, else collected so (each page cleaned once per setting)."""
+    pages = collect(dev, counts=counts, **kw)
+    scored = {}
+    for c in score:
+        scored[c] = [p for p in pages if p["counts"] == c] or collect(dev, counts=c, **kw)
+    return pages, scored
 
 
 def simple_baseline(lines, verdicts) -> str | None:
@@ -395,6 +425,10 @@ def _loss(x, w, reg, shares, pos_mask, starts_arr, pw) -> float:
 
 
 def train(pages: list[dict], names: list[str], l2: float, page_weights: list[float] | None = None) -> TitleModel:
+    """:func:`fit` on ``pages``; unless ``page_weights`` are given, each page weighs its
+    ``weight`` (``--counts both``: each copy of a page half), or 1."""
+    if page_weights is None and any("weight" in p for p in pages):
+        page_weights = [p.get("weight", 1.0) for p in pages]
     w, mean, scale, null = fit(pages, l2, page_weights)
     return TitleModel(names, mean.tolist(), scale.tolist(), w.tolist(), null)
 
@@ -411,9 +445,19 @@ def predict(model: TitleModel, page: dict) -> tuple[str | None, float, bool, boo
     return page["texts"][k], share, bool(page["y"][k]), emitted
 
 
-def choose_l2(pages: list[dict], names: list[str], k: int = 4) -> float:
-    """Inner site-grouped CV on ``pages``: the L2 strength with the best accuracy (ties: the first)."""
+def choose_l2(
+    pages: list[dict],
+    names: list[str],
+    k: int = 4,
+    scored: dict[str, list[dict]] | None = None,
+    tally: dict[tuple[str, float], int] | None = None,
+) -> float:
+    """Inner site-grouped CV on ``pages``: the L2 strength with the best accuracy (ties: the first).
+    ``tally`` (when given) adds up each L2's right pages per scored setting: ``("train", l2)``
+    over ``pages`` (what chooses), and ``(name, l2)`` over the pages of ``scored[name]`` whose
+    site is in ``pages`` (their matrices built with ``names``), each held out with its site."""
     folds = site_folds(pages, k)
+    fold_of = {p["site"]: g for p, g in zip(pages, folds, strict=True)}
     matrices(pages, names)
     best = (-1, L2_GRID[0])
     for l2 in L2_GRID:
@@ -424,6 +468,14 @@ def choose_l2(pages: list[dict], names: list[str], k: int = 4) -> float:
                 if g == f:
                     _, _, ok, emitted = predict(model, p)
                     right += ok and emitted
+            if tally is not None:
+                for name, sp in (scored or {}).items():
+                    for p in sp:
+                        if fold_of.get(p["site"]) == f:
+                            _, _, ok, e = predict(model, p)
+                            tally[(name, l2)] = tally.get((name, l2), 0) + (ok and e)
+        if tally is not None:
+            tally[("train", l2)] = tally.get(("train", l2), 0) + right
         if right > best[0]:
             best = (right, l2)
     return best[1]
@@ -435,65 +487,93 @@ def cross_validate(
     l2: float | None = None,
     fixed: list[str] | None = None,
     test_pages: list[dict] | None = None,
+    score_sets: dict[str, list[dict]] | None = None,
 ) -> dict[str, Any]:
     """Held-out figures of the learned model (site-grouped CV; the L2 strength chosen by inner
     CV on each training part unless ``l2`` is given; the features of the shipped model when
     ``fixed`` names them) and of the baselines. ``test_pages``: the same pages in the same
     order with features formed otherwise (site counts of another :data:`COUNTS` setting), on
-    which the held-out fold is scored; the model is trained on ``pages``."""
+    which the held-out fold is scored; the model is trained on ``pages``. ``score_sets``: several
+    such lists by name (each page once per list), each scored; the first one's figures are the
+    top-level ones, all are under ``by_counts``, and ``inner`` holds the inner figures
+    (``{name: {l2: right}}``, name ``train`` for the training pages themselves) when L2 is chosen.
+    ``pages`` may hold a page more than once (``--counts both``): folds go by site."""
     names = feature_names(pages)
     folds = site_folds(pages, FOLDS)
-    right = emitted = 0
+    fold_of = {p["site"]: g for p, g in zip(pages, folds, strict=True)}
+    if score_sets is None:
+        score_sets = {"": test_pages if test_pages is not None else pages}
     chosen = []
     subset = fixed or names
     matrices(pages, subset)
-    scored = pages
-    if test_pages is not None:
-        assert [p["id"] for p in test_pages] == [p["id"] for p in pages]
-        matrices(test_pages, subset)
-        scored = test_pages
+    for sp in score_sets.values():
+        assert len({p["id"] for p in sp}) == len(sp), "a score set holds each page once"
+        matrices(sp, subset)
+    right = dict.fromkeys(score_sets, 0)
+    emitted = dict.fromkeys(score_sets, 0)
+    tally: dict[tuple[str, float], int] = {}
     for f in range(FOLDS):
         train_pages = [p for p, g in zip(pages, folds, strict=True) if g != f]
         # (choose_l2 rebuilds its pages' matrices with the same features: they stay as built here)
-        strength = l2 if l2 is not None else choose_l2(train_pages, subset)
+        if l2 is not None:
+            strength = l2
+        else:
+            strength = choose_l2(train_pages, subset, scored=score_sets, tally=tally)
         chosen.append((len(subset), strength))
         model = train(train_pages, subset, strength)
-        for p, g in zip(scored, folds, strict=True):
-            if g != f:
-                continue
-            text, prob, ok, emit = predict(model, p)
-            if emit:
-                emitted += 1
-                right += ok
-                if show_misses and not ok:
-                    print(f"  WRONG {p['id']} ({p['site']}) p={prob:.2f}: {text!r} | truth {p['truth']!r}")
-            elif show_misses:
-                print(f"  NULL  {p['id']} ({p['site']}) p={prob:.2f}: best {text!r} | truth {p['truth']!r}")
-    n = len(pages)
+        for name, sp in score_sets.items():
+            for p in sp:
+                if fold_of[p["site"]] != f:
+                    continue
+                text, prob, ok, emit = predict(model, p)
+                label = f" [{name}]" if name else ""
+                if emit:
+                    emitted[name] += 1
+                    right[name] += ok
+                    if show_misses and not ok:
+                        print(f"  WRONG{label} {p['id']} ({p['site']}) p={prob:.2f}: {text!r} | truth {p['truth']!r}")
+                elif show_misses:
+                    print(f"  NULL{label}  {p['id']} ({p['site']}) p={prob:.2f}: best {text!r} | truth {p['truth']!r}")
+    by_counts = {}
+    for name, sp in score_sets.items():
+        n = len(sp)
+        by_counts[name] = {
+            "title_acc": right[name] / max(1, n),
+            "title_right": right[name],
+            "title_precision": right[name] / max(1, emitted[name]),
+            "title_coverage": emitted[name] / max(1, n),
+            "title_oracle": sum(any(p["labels"]) for p in sp) / max(1, n),
+            "title_rule_acc": sum(title_match(p["rule_title"], p["truth"]) for p in sp) / max(1, n),
+            "title_simple_acc": sum(title_match(p["simple_title"], p["truth"]) for p in sp) / max(1, n),
+            "pages": n,
+        }
+    inner: dict[str, dict[float, int]] = defaultdict(dict)
+    for (name, strength), n_right in sorted(tally.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        inner[name][strength] = n_right
     return {
-        "title_acc": right / max(1, n),
-        "title_precision": right / max(1, emitted),
-        "title_coverage": emitted / max(1, n),
-        "title_oracle": sum(any(p["labels"]) for p in scored) / max(1, n),
-        "title_rule_acc": sum(title_match(p["rule_title"], p["truth"]) for p in scored) / max(1, n),
-        "title_simple_acc": sum(title_match(p["simple_title"], p["truth"]) for p in scored) / max(1, n),
-        "pages": n,
+        **next(iter(by_counts.values())),
+        "by_counts": by_counts,
+        "inner": dict(inner),
         "chosen": chosen,
         "sites": len({p["site"] for p in pages}),
     }
 
 
-def title_benchmark(dev: Path, quick: bool = False, data: list | None = None) -> dict[str, float]:
+def title_benchmark(dev: Path, quick: bool = False, data: list | None = None) -> dict[str, Any]:
     """The figures ``benchmarks/clean.py`` reports: nested CV on all l3s-gn1 pages, or with
     ``quick`` a third of them with the shipped model's L2 strength (no inner CV); the pages
     cleaned with held-out lexicons as the shipped model is trained (:func:`dev_lexicons`, from
-    ``data`` when the caller has featurized the line model's pages)."""
-    pages = collect(dev, quick=quick, lexicons=dev_lexicons(dev, data))
+    ``data`` when the caller has featurized the line model's pages), on its site counts
+    (:data:`SHIPPED_COUNTS`). Scored on each :data:`BOTH` setting; the top-level figures are the
+    first one's (``site``), ``title_acc_<setting>`` each one's accuracy."""
+    lexicons = dev_lexicons(dev, data)
+    pages, scored = collect_scored(dev, SHIPPED_COUNTS, list(BOTH), quick=quick, lexicons=lexicons)
     l2, fixed = None, None
     if quick and DEFAULT_OUT.is_file():
         shipped = json.loads(DEFAULT_OUT.read_text(encoding="utf-8"))
         l2, fixed = float(shipped["l2"]), list(shipped["features"])
-    return cross_validate(pages, l2=l2, fixed=fixed)
+    cv = cross_validate(pages, l2=l2, fixed=fixed, score_sets=scored)
+    return {**cv, **{f"title_acc_{c}": f["title_acc"] for c, f in cv["by_counts"].items()}}
 
 
 def feature_names(pages: list[dict]) -> list[str]:
@@ -545,70 +625,101 @@ def trainer_parser(doc: str, default_out: Path, quick: str) -> argparse.Argument
     return ap
 
 
+def count_settings(text: str) -> list[str]:
+    """``--test-counts``: one or more :data:`COUNTS` settings, comma-separated."""
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    bad = [n for n in names if n not in COUNTS]
+    if not names or bad:
+        raise argparse.ArgumentTypeError(f"one or more of {', '.join(COUNTS)}, comma-separated, not {text!r}")
+    return list(dict.fromkeys(names))
+
+
 def main() -> int:
     ap = trainer_parser(__doc__, DEFAULT_OUT, quick="a third of the pages, CV only, nothing written")
     ap.add_argument("--show-misses", action="store_true")
     ap.add_argument("--skip-cv", action="store_true", help="only train and write (or --check) the model")
     ap.add_argument(
-        "--counts", choices=COUNTS, default="site",
-        help="how the site counts are formed: idealized, each site one batch (default; the shipped model), as in "
-        "a run that knows the sites (input order, batches of 64), or as babelmill run does (no site: one bucket)",
+        "--counts", choices=(*COUNTS, "both"), default=SHIPPED_COUNTS,
+        help="how the site counts are formed: idealized, each site one batch (site), as in a run that knows the "
+        "sites (run: input order, batches of 64), as babelmill run does for plain dumps (cli: no site, one "
+        f"bucket), or every page once on each of {' and '.join(BOTH)} (both); default {SHIPPED_COUNTS}, the "
+        "shipped model",
     )  # fmt: skip
     ap.add_argument(
         "--site-seen", action="store_true",
         help="add the site-count features (not shipped; TITLE.md) and report the model without them in the same run",
     )  # fmt: skip
     ap.add_argument(
-        "--test-counts", choices=COUNTS, default=None,
-        help="score the held-out folds on site counts formed so (the model still trains on --counts); "
-        "CV only, nothing written",
+        "--test-counts", type=count_settings, default=None,
+        help="score the held-out folds on site counts formed so (comma-separated: each reported; the model still "
+        f"trains on --counts; default: --counts, or {','.join(BOTH)} for both); CV only, nothing written",
     )  # fmt: skip
     args = ap.parse_args()
     dev = dev_or_exit(args.dev)
     t0 = time.perf_counter()
     # only the shipped setup writes (or checks) the shipped model file
-    shipped_setup = not (args.site_seen or args.counts != "site" or args.test_counts or args.lexicon != "oof")
+    shipped_setup = not (args.site_seen or args.counts != SHIPPED_COUNTS or args.test_counts or args.lexicon != "oof")
     if args.skip_cv and not shipped_setup and args.out == DEFAULT_OUT:
         print(
-            "the shipped model is trained with --counts site, --lexicon oof, without --site-seen: pass --out",
+            f"the shipped model is trained with --counts {SHIPPED_COUNTS}, --lexicon oof, without --site-seen: "
+            "pass --out",
             file=sys.stderr,
         )
         return 2
     lexicons = dev_lexicons(dev) if args.lexicon == "oof" else None
-    pages = collect(dev, quick=args.quick, counts=args.counts, with_seen=args.site_seen, lexicons=lexicons)
+    trained_on = list(BOTH) if args.counts == "both" else [args.counts]
+    score = [] if args.skip_cv else (args.test_counts or trained_on)
+    pages, scored = collect_scored(
+        dev, args.counts, score, quick=args.quick, with_seen=args.site_seen, lexicons=lexicons
+    )
     if args.skip_cv:
         return write_or_check(args.out, final_model(pages), args.check)
-    test = None
-    if args.test_counts and args.test_counts != args.counts:
-        test = collect(dev, quick=args.quick, counts=args.test_counts, with_seen=args.site_seen, lexicons=lexicons)
     names = feature_names(pages)
     base = None
     if args.site_seen:
-        base = cross_validate(pages, fixed=[n for n in names if n not in SEEN_FEATURES], test_pages=test)
-    cv = cross_validate(pages, show_misses=args.show_misses, test_pages=test)
+        base = cross_validate(pages, fixed=[n for n in names if n not in SEEN_FEATURES], score_sets=scored)
+    cv = cross_validate(pages, show_misses=args.show_misses, score_sets=scored)
+    n_pages = len(next(iter(scored.values())))
     print(
-        f"l3s-gn1: {cv['pages']} pages, {cv['sites']} sites; site-grouped {FOLDS}-fold CV (nested for L2); "
-        f"line model lexicon: {args.lexicon}; site counts formed: {args.counts}"
-        + (f", scored on counts formed: {args.test_counts}" if test else "")
+        f"l3s-gn1: {n_pages} pages, {cv['sites']} sites; site-grouped {FOLDS}-fold CV (nested for L2); "
+        f"line model lexicon: {args.lexicon}; trained on site counts formed: {args.counts}"
+        + (f" ({len(pages)} pages: each page once per setting)" if len(trained_on) > 1 else "")
     )
-    print(
-        f"  learned model: accuracy {cv['title_acc']:.3f}  precision {cv['title_precision']:.3f}  "
-        f"coverage {cv['title_coverage']:.3f}  (a candidate matches the headline: {cv['title_oracle']:.3f})"
-    )
-    print(f"  per outer fold, inner CV chose (features, L2): {cv['chosen']}")
-    if base is not None:
+    for name, fig in cv["by_counts"].items():
         print(
-            f"  without the site-count features ({', '.join(SEEN_FEATURES)}): accuracy {base['title_acc']:.3f}  "
-            f"precision {base['title_precision']:.3f}  coverage {base['title_coverage']:.3f}  "
-            f"({round(base['title_acc'] * base['pages'])} against {round(cv['title_acc'] * cv['pages'])} pages right)"
+            f"  scored on counts formed {name}: accuracy {fig['title_acc']:.3f} ({fig['title_right']} right)  "
+            f"precision {fig['title_precision']:.3f}  coverage {fig['title_coverage']:.3f}  "
+            f"(a candidate matches the headline: {fig['title_oracle']:.3f})"
         )
+    print(f"  per outer fold, inner CV chose (features, L2): {cv['chosen']}")
+    n_inner = (FOLDS - 1) * n_pages  # each page is in 4 training parts, held out once in each one's inner CV
+    for name in [*scored, "train"]:
+        per_l2 = cv["inner"].get(name, {})
+        what = "the training pages (chooses L2)" if name == "train" else f"scored on {name}"
+        print(
+            f"  inner figure, {what}: right at L2 "
+            + " / ".join(f"{k:g}: {v}" for k, v in per_l2.items())
+            + (f" (of {n_inner} predictions)" if name != "train" else "")
+        )
+    if base is not None:
+        for name, fig in base["by_counts"].items():
+            print(
+                f"  without the site-count features ({', '.join(SEEN_FEATURES)}), scored on {name}: accuracy "
+                f"{fig['title_acc']:.3f}  precision {fig['title_precision']:.3f}  "
+                f"coverage {fig['title_coverage']:.3f}  "
+                f"({fig['title_right']} against {cv['by_counts'][name]['title_right']} pages right)"
+            )
     print(f"  rule-based extractor: {cv['title_rule_acc']:.3f}   nearest heading above the body: "
           f"{cv['title_simple_acc']:.3f}")  # fmt: skip
     status = write_or_check(args.out, final_model(pages), args.check) if shipped_setup and not args.quick else 0
+    extra = "".join(
+        f"title_acc_{name}={fig['title_acc']:.4f} " for name, fig in cv["by_counts"].items() if len(scored) > 1
+    )
     print(
         f"RESULT title_acc={cv['title_acc']:.4f} title_precision={cv['title_precision']:.4f} "
         f"title_coverage={cv['title_coverage']:.4f} title_rule_acc={cv['title_rule_acc']:.4f} "
         f"title_simple_acc={cv['title_simple_acc']:.4f} "
+        + extra
         + (f"title_noseen_acc={base['title_acc']:.4f} " if base is not None else "")
         + f"seconds={time.perf_counter() - t0:.1f}"
     )

@@ -212,3 +212,78 @@ def test_the_trainer_writes_the_shipped_file_only_from_the_shipped_setup(tmp_pat
     monkeypatch.setattr("sys.argv", ["train_title.py", "--dev", str(tmp_path), "--skip-cv", "--site-seen"])
     assert tt.main() == 2
     assert tt.DEFAULT_OUT.read_bytes() == before
+
+
+def _dev_folder(root: Path) -> Path:
+    """A tiny dev folder as ``train_title.collect`` reads it: site ``a.example`` prints the same
+    teaser lines above each of its 3 headlines; 9 one-page sites print none. Counted by site, the
+    teasers are a.example's template; in one bucket (a folder of plain dumps) they are on 3 of
+    12 pages, under the template's 30%."""
+    folder = root / "boilerplate2"
+    folder.mkdir(parents=True)
+    teasers = ["Mayor opens new bridge over the river", "Snow and sleet possible on Thursday morning"]
+    rows = ["id\tdataset\tsource_id\turl\tdomain\tlang\tdump_bytes\ttruth_words\ttruth_token_coverage_in_dump"]
+    subjects = ["harbour", "library", "stadium", "museum", "airport", "tram line", "hospital", "school", "market"]
+    pages = [("a.example", [*teasers, f"Council votes on the {s} plan"]) for s in subjects[:3]]
+    pages += [(f"b{i}.example", [f"Residents debate the new {s}"]) for i, s in enumerate(subjects)]
+    for i, (site, head) in enumerate(pages):
+        pid = f"{i:04d}"
+        body = [f"{para} The {subjects[i % 9]} was named in the report." for para in ART]
+        (folder / f"{pid}.txt").write_text("\n".join([*head, *body]) + "\n", encoding="utf-8")
+        (folder / f"{pid}.truth.txt").write_text("\n".join([head[-1], *body]) + "\n", encoding="utf-8")
+        rows.append(f"{pid}\tl3s-gn1\tx/{pid}\thttp://{site}/{pid}\t{site}\ten\t1\t1\t1.0")
+    (folder / "manifest.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return root
+
+
+def test_the_shipped_title_model_learns_each_page_with_and_without_its_sites_template(tmp_path: Path) -> None:
+    """``babelmill run`` on a folder of plain page dumps cannot tell sites apart (every page in
+    one bucket), a run that knows them removes each site's template: the shipped title model
+    learns every page both ways, in the same site fold, so that it picks titles in either."""
+    tt = _trainer()
+    pages = tt.collect(_dev_folder(tmp_path), counts=tt.SHIPPED_COUNTS)
+    by_id: dict[str, dict[str, dict]] = {}
+    for p in pages:
+        by_id.setdefault(p["id"], {})[p["counts"]] = p
+    assert len(by_id) == 12 and all(set(v) == {"site", "cli"} for v in by_id.values())
+    assert all(sum(p["weight"] for p in v.values()) == 1.0 for v in by_id.values())  # a page counts once
+    folds: dict[str, set[int]] = {}
+    for p, g in zip(pages, tt.site_folds(pages, tt.FOLDS), strict=True):
+        folds.setdefault(p["id"], set()).add(g)
+    assert all(len(g) == 1 for g in folds.values())  # both copies of a page in one fold
+    teaser = "Mayor opens new bridge over the river"
+
+    def template(p: dict) -> float:
+        return p["feats"][p["texts"].index(teaser)]["site_repeat"]
+
+    for copies in (by_id[f"{i:04d}"] for i in range(3)):
+        assert template(copies["site"]) == 1.0  # counted by site: a.example's template
+        assert template(copies["cli"]) == 0.0  # one bucket: a line like any other
+        assert copies["site"]["truth"] == copies["cli"]["truth"]
+
+
+def test_a_run_of_plain_dumps_picks_the_titles_a_run_that_knows_the_sites_picks() -> None:
+    """A site printing the same menu and teasers above each of its 3 headlines, among 9 pages of
+    other sites: known, the teasers are the site's template; as plain dumps (no site: one bucket)
+    they are on 3 of 12 pages, under the template's 30%. Either way each page's title is its headline."""
+    subjects = ["harbour", "library", "stadium", "museum", "airport", "tram", "hospital", "school", "market", "park"]
+    subjects += ["bridge", "station"]
+    teasers = ["Mayor opens new bridge over the river", "Snow and sleet possible on Thursday morning"]
+    pages = []
+    for i, s in enumerate(subjects):
+        head = f"Council votes on the {s} plan" if i < 3 else f"Residents debate the new {s}"
+        above = [*CHROME[:3], *teasers] if i < 3 else []
+        body = [f"{p} The {s} was named in the report." for p in ART]
+        pages.append(("a.example" if i < 3 else f"b{i}.example", head, "\n".join([*above, head, *body])))
+
+    def titles(site_known: bool) -> list[str | None]:
+        stage = StripStage(StripConfig(persist_site_counts=False))
+        docs = [
+            Document(id=f"p{i}", text=text, source={"site": site} if site_known else {})
+            for i, (site, _, text) in enumerate(pages)
+        ]
+        return [d.metadata.get("title") for d in stage.process_batch(docs)]
+
+    heads = [head for _, head, _ in pages]
+    assert titles(site_known=True) == heads
+    assert titles(site_known=False) == heads
