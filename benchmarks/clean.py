@@ -208,7 +208,7 @@ def main() -> int:
     rules, thresholds = cfg.ruleset(), cfg.thresholds()
     featurizer = Cleaner(rules, thresholds, keep_features=True)
     data = T.featurize(pages, featurizer)
-    # the held-out pages are also cleaned as a run that cannot tell their site (plain dumps in one folder)
+    # --both-ways: the training pages also as a run that cannot tell their site featurizes them
     unsited = T.featurize(pages, featurizer, site_counts=False) if args.both_ways else []
     repeats = P.site_repeats([pd.page for pd in data])
     print(f"{len(data)} pages, {len({pd.page.site for pd in data})} sites featurized ({time.perf_counter() - t0:.0f}s)")

@@ -486,23 +486,22 @@ def cross_validate(
     show_misses: bool = False,
     l2: float | None = None,
     fixed: list[str] | None = None,
-    test_pages: list[dict] | None = None,
     score_sets: dict[str, list[dict]] | None = None,
 ) -> dict[str, Any]:
     """Held-out figures of the learned model (site-grouped CV; the L2 strength chosen by inner
     CV on each training part unless ``l2`` is given; the features of the shipped model when
-    ``fixed`` names them) and of the baselines. ``test_pages``: the same pages in the same
-    order with features formed otherwise (site counts of another :data:`COUNTS` setting), on
-    which the held-out fold is scored; the model is trained on ``pages``. ``score_sets``: several
-    such lists by name (each page once per list), each scored; the first one's figures are the
-    top-level ones, all are under ``by_counts``, and ``inner`` holds the inner figures
-    (``{name: {l2: right}}``, name ``train`` for the training pages themselves) when L2 is chosen.
+    ``fixed`` names them) and of the baselines. The model is trained on ``pages``; the held-out
+    folds are scored on each list of ``score_sets`` by name (default: ``pages`` themselves), each
+    holding every page once with features formed some way (site counts of a :data:`COUNTS`
+    setting); the first one's figures are the top-level ones, all are under ``by_counts``, and
+    ``inner`` holds the inner figures (``{name: {l2: right}}``, name ``train`` for the training
+    pages themselves) when L2 is chosen.
     ``pages`` may hold a page more than once (``--counts both``): folds go by site."""
     names = feature_names(pages)
     folds = site_folds(pages, FOLDS)
     fold_of = {p["site"]: g for p, g in zip(pages, folds, strict=True)}
     if score_sets is None:
-        score_sets = {"": test_pages if test_pages is not None else pages}
+        score_sets = {"": pages}
     chosen = []
     subset = fixed or names
     matrices(pages, subset)
