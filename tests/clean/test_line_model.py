@@ -349,9 +349,11 @@ def test_train_cleaner_on_two_sets_learns_their_page_style(tmp_path, monkeypatch
         (folder / "manifest.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
         folders.append(str(folder))
     out = tmp_path / "m.json"
-    result = CliRunner().invoke(
-        main, ["train-cleaner", *folders, "--rounds", "15", "--inner-folds", "2", "-o", str(out)]
-    )
+    args = ["train-cleaner", *folders, "--rounds", "15", "--inner-folds", "2", "-o", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "page_style" not in json.loads(out.read_text(encoding="utf-8"))  # only when asked for
+    result = CliRunner().invoke(main, [*args, "--page-style"])
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["page_style"]["classes"] == ["blogs", "news"]

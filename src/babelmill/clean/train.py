@@ -3,8 +3,9 @@
 The pages, their labels and weights and the site of each are :mod:`babelmill.clean.pages`.
 Training is gradient boosting (LightGBM, an optional dependency only needed here) with one
 thread, fixed seeds and deterministic mode, over the lines' features and the scores of a
-lexicon learned first (scikit-learn, seeded; :mod:`babelmill.clean.lexicon`), so the same pages
-give the same model file byte for byte. The decision threshold and the prose-run rule are tuned
+lexicon learned first (scikit-learn, seeded; :mod:`babelmill.clean.lexicon`) and, when asked
+for, of a page style (:mod:`babelmill.clean.page_style`), so the same pages give the same model
+file byte for byte. The decision threshold and the prose-run rule are tuned
 on out-of-fold predictions of a site-grouped inner cross-validation of the training pages, never
 on the pages scored.
 """
@@ -307,7 +308,7 @@ def train_model(
     progress=None,
     stacked: bool | None = None,
     lexical: bool = True,
-    styled: bool = True,
+    styled: bool = False,
 ) -> dict:
     """The model file's content: trees trained on all ``pages``, decision rule tuned on an inner
     site-grouped cross-validation of the same pages.
@@ -365,7 +366,7 @@ def train_model(
         "trees": trees,
         "stage2": stage2,
         "lexicon": lexicon,
-        "page_style": page_style,
+        **({"page_style": page_style} if page_style else {}),
     }
 
 
