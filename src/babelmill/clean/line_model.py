@@ -312,9 +312,7 @@ class LineModel:
     # (:func:`decide_lines`)
     fbeta: float = 0.0
     lexicon: Lexicon | None = None
-    # the page's kind (:mod:`babelmill.clean.page_style`): its class probabilities are columns
-    # of every line, after the lexicon's
-    style: PageStyle | None = None
+    style: PageStyle | None = None  # its class probabilities are columns of every line (text_columns)
 
     @classmethod
     def from_json(cls, data: dict) -> LineModel:
@@ -351,7 +349,7 @@ class LineModel:
 
     def predict(self, X: np.ndarray, texts: list[str] | None = None) -> np.ndarray:
         """Probability of article text for each row of ``X`` (lines x :data:`FEATURES`); a model
-        with a lexicon or a page style also reads the lines' ``texts``."""
+        with a lexicon or page style also reads the lines' ``texts``."""
         if self.lexicon is not None or self.style is not None:
             if texts is None or len(texts) != len(X):
                 raise ValueError("this line model reads words: predict() needs the lines' texts")
@@ -363,8 +361,7 @@ class LineModel:
 
 
 def text_columns(X: np.ndarray, words: list[list[str]], lexicon: Lexicon | None, style: PageStyle | None) -> np.ndarray:
-    """``X`` with the columns read from the lines' words: the lexicon's (:func:`lexical_columns`),
-    then the page style's class probabilities, the same on every line."""
+    """``X`` and the columns of the lines' words: the lexicon's, then the page style's (every line)."""
     cols = [X]
     if lexicon is not None:
         cols.append(lexical_columns(lexicon.score_words(words)))
