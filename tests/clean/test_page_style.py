@@ -129,3 +129,27 @@ def test_models_learned_on_parts_of_a_training_set_give_the_same_columns():
     # pages of a set not asked for are left out
     two = train_page_style(pages + pages[:10], labels + ["blogs"] * 10, min_pages=5, classes=["forums", "wires"])
     assert two["classes"] == ["forums", "wires"]
+
+
+def test_the_style_learns_sets_not_languages(monkeypatch):
+    from types import SimpleNamespace
+
+    from babelmill.clean import train
+
+    monkeypatch.setattr(train, "STYLE_MIN_SET_PAGES", 10)
+
+    def pages(dataset: str, langs: dict[str, int], truth: str | None = "text") -> list:
+        return [
+            SimpleNamespace(page=SimpleNamespace(dataset=dataset, lang=lang, truth=truth), site_counted=True)
+            for lang, n in langs.items()
+            for _ in range(n)
+        ]
+
+    data = (
+        pages("blogs", {"en": 20})
+        + pages("forums", {"en": 19, "de": 1})
+        + pages("news", {"de": 12, "en": 8})  # the only German set: the style would learn "German" as "news"
+        + pages("wires", {"en": 9})  # too few pages
+        + pages("snippets", {"de": 40}, truth=None)  # no full truth: no notion of main text to learn
+    )
+    assert train.style_classes(data) == ["blogs", "forums"]

@@ -241,9 +241,10 @@ def fit_lexicon(pages: Sequence[PageData]) -> dict:
 
 
 # the page style (:mod:`babelmill.clean.page_style`): learned from the pages of the sets that have
-# at least this many pages with a full truth (each set's notion of main text), words on at least
-# this many pages, L2 strength (chosen in site-grouped CV, see MODEL.md)
+# at least this many pages with a full truth (each set's notion of main text), nearly all in one
+# language; words on at least this many pages, L2 strength (chosen in site-grouped CV, MODEL.md)
 STYLE_MIN_SET_PAGES = 30
+STYLE_ONE_LANGUAGE = 0.9
 STYLE_MIN_PAGES = 20
 STYLE_C = 3.0
 
@@ -254,9 +255,19 @@ def page_words(pd: PageData) -> list[list[str]]:
 
 def style_classes(pages: Sequence[PageData]) -> list[str]:
     """The sets the page style tells apart: those with at least :data:`STYLE_MIN_SET_PAGES`
-    pages with a full truth (each set's own notion of main text; snippet pages have none)."""
-    sizes = Counter(pd.page.dataset for pd in pages if pd.page.truth is not None and pd.site_counted)
-    return sorted(s for s, n in sizes.items() if n >= STYLE_MIN_SET_PAGES)
+    pages with a full truth (each set's own notion of main text; snippet pages have none), in
+    one language for at least :data:`STYLE_ONE_LANGUAGE` of them: where one set is a language's
+    only one, the style would learn the language, and every page in it would get that set's
+    convention."""
+    truth = [pd for pd in pages if pd.page.truth is not None and pd.site_counted]
+    langs: dict[str, Counter] = {}
+    for pd in truth:
+        langs.setdefault(pd.page.dataset, Counter())[pd.page.lang] += 1
+    return sorted(
+        s
+        for s, c in langs.items()
+        if c.total() >= STYLE_MIN_SET_PAGES and c.most_common(1)[0][1] >= STYLE_ONE_LANGUAGE * c.total()
+    )
 
 
 def fit_style(pages: Sequence[PageData], classes: Sequence[str] | None = None) -> dict | None:
