@@ -39,6 +39,11 @@ def run_with_config(tmp_path: Path, toml: str | None, name: str = "pipeline.toml
         (GOOD_STAGES + "[frobnicate]\nx = 1\n", ["unknown top-level table [frobnicate]"]),
         ('[pipeline]\nstages = ["read",, "repair"]\n', ["not valid TOML", "line 2"]),
         (GOOD_STAGES + "[stages.read]\nmax_bytes = \n", ["not valid TOML"]),
+        ('[pipeline]\nstages = ["read", "repair", "detect", "strip"]\n', ["'strip' must come before 'detect'"]),
+        ('[pipeline]\nstages = ["read", "normalize", "repair"]\n', ["'repair' must come before 'normalize'"]),
+        ('[pipeline]\nstages = ["read", "repair", "repair"]\n', ["names 'repair' twice"]),
+        ('[pipeline]\nstages = ["repair", "normalize"]\n', ["must start with 'read'"]),
+        ('[pipeline]\nstages = ["read", "strip", "translate"]\n', ["'translate' without 'detect'"]),
     ],
     ids=[
         "unknown_key",
@@ -53,6 +58,11 @@ def run_with_config(tmp_path: Path, toml: str | None, name: str = "pipeline.toml
         "unknown_table",
         "bad_toml",
         "bad_toml_value",
+        "detect_before_strip",
+        "normalize_before_repair",
+        "stage_twice",
+        "no_read",
+        "translate_without_detect",
     ],  # fmt: skip
 )
 def test_bad_config_fails_before_any_work(tmp_path: Path, toml: str, expected: list[str]) -> None:
@@ -64,6 +74,26 @@ def test_bad_config_fails_before_any_work(tmp_path: Path, toml: str, expected: l
         assert fragment in message, (fragment, message)
     assert "Traceback" not in result.output
     assert not out.exists()  # nothing written, not even the output folder
+
+
+@pytest.mark.parametrize(
+    "table, expected",
+    [
+        ('[stages.detect]\nmarkers = "nope.toml"\n', "[stages.detect]: {tmp}/nope.toml: markers file not found"),
+        (
+            '[stages.strip]\nrule_files = ["mine/rules.toml"]\n',
+            "[stages.strip]: {tmp}/mine/rules.toml: rule file not found",
+        ),
+    ],
+    ids=["markers", "rule_file"],
+)
+def test_a_file_the_config_names_that_is_missing_is_one_line_naming_config_and_file(
+    tmp_path: Path, table: str, expected: str
+) -> None:
+    toml = '[pipeline]\nstages = ["read", "repair", "strip", "detect"]\n' + table
+    result, config, _out = run_with_config(tmp_path, toml)
+    assert result.exit_code == 1
+    assert result.stderr == f"babelmill: error: {config} " + expected.format(tmp=tmp_path) + "\n"
 
 
 def test_missing_config_file(tmp_path: Path) -> None:

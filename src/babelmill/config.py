@@ -42,14 +42,18 @@ def resolve_rule_path(rel: str | Path, base_dir: Path | None = None) -> Path:
     """A rule file named in a config: absolute, or relative to the config file's folder.
 
     A relative name that is not there falls back to the packaged ``pipeline/`` folder, so a
-    config copied elsewhere to change one option still finds the default rule files.
+    config copied elsewhere to change one option still finds the default rule files; a name in
+    neither place is returned beside the config, where the error about it should point.
     """
     p = Path(rel)
     if p.is_absolute():
         return p
     if base_dir is not None and (Path(base_dir) / p).exists():
         return Path(base_dir) / p
-    return pipeline_dir() / p
+    packaged = pipeline_dir() / p
+    if base_dir is not None and not packaged.exists():
+        return Path(base_dir) / p  # in neither: an error names it where the config put it
+    return packaged
 
 
 @dataclass
@@ -181,7 +185,9 @@ def load_config(path: str | Path | None = None, stages_optional: bool = False) -
         raise ConfigError(f"{path}: cannot read the config file: {exc.strerror or exc}") from None
     for key in raw:
         if key not in ("pipeline", "stages", "output"):
-            raise ConfigError(f"{path}: unknown top-level table [{key}]; expected [pipeline] and [stages.<name>]")
+            raise ConfigError(
+                f"{path}: unknown top-level table [{key}]; expected [pipeline], [stages.<name>] and [output]"
+            )
     pipeline = raw.get("pipeline", {})
     for key in pipeline:
         if key != "stages":
@@ -194,6 +200,7 @@ def load_config(path: str | Path | None = None, stages_optional: bool = False) -
     for name in stages:
         if name not in known_stages():
             raise ConfigError(f"{path}: unknown stage {name!r}; known stages: {', '.join(known_stages())}")
+    _check_order(stages, path)
     sections = raw.get("stages", {})
     options: dict[str, Any] = {}
     for name, values in sections.items():
@@ -206,6 +213,35 @@ def load_config(path: str | Path | None = None, stages_optional: bool = False) -
         options[name] = build_stage_config(cls, sections.get(name, {}), f"{path} [stages.{name}]")
     output = _output_config(raw.get("output", {}), path)
     return PipelineConfig(path=path, stages=list(stages), options=options, raw=raw, output=output)
+
+
+def _check_order(stages: list[str], path: Path) -> None:
+    """Each stage once and in the order the stages depend on one another (a subset may be left
+    out): detect before strip finds no blocks to judge, so nothing would be translated, silently."""
+    from babelmill.registry import known_stages
+
+    order = known_stages()
+    for i, name in enumerate(stages):
+        if name in stages[:i]:
+            raise ConfigError(f"{path}: [pipeline] stages names {name!r} twice")
+        later = [s for s in stages[:i] if order.index(s) > order.index(name)]
+        if later:
+            raise ConfigError(
+                f"{path}: [pipeline] stages: {name!r} must come before {later[0]!r} "
+                f"(the stages run in this order: {', '.join(order)}; any may be left out)"
+            )
+
+
+def check_runnable(cfg: PipelineConfig) -> None:
+    """What ``babelmill run`` needs of the stage list beyond :func:`load_config`'s checks: ``read``
+    (every later stage works on the text it decodes; without it every input is quarantined), and
+    ``detect`` before ``translate`` (without a language no block is translated or marked pending)."""
+    if cfg.stages[0] != "read":
+        raise ConfigError(f"{cfg.path}: [pipeline] stages must start with 'read' (it decodes the inputs for the rest)")
+    if "translate" in cfg.stages and "detect" not in cfg.stages:
+        raise ConfigError(
+            f"{cfg.path}: [pipeline] stages has 'translate' without 'detect' (it translates the languages detect finds)"
+        )
 
 
 def _output_config(values: Any, path: Path) -> Any:
