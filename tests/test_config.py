@@ -43,7 +43,6 @@ def run_with_config(tmp_path: Path, toml: str | None, name: str = "pipeline.toml
         ('[pipeline]\nstages = ["read", "normalize", "repair"]\n', ["'repair' must come before 'normalize'"]),
         ('[pipeline]\nstages = ["read", "repair", "repair"]\n', ["names 'repair' twice"]),
         ('[pipeline]\nstages = ["repair", "normalize"]\n', ["must start with 'read'"]),
-        ('[pipeline]\nstages = ["read", "strip", "translate"]\n', ["'translate' without 'detect'"]),
     ],
     ids=[
         "unknown_key",
@@ -62,7 +61,6 @@ def run_with_config(tmp_path: Path, toml: str | None, name: str = "pipeline.toml
         "normalize_before_repair",
         "stage_twice",
         "no_read",
-        "translate_without_detect",
     ],  # fmt: skip
 )
 def test_bad_config_fails_before_any_work(tmp_path: Path, toml: str, expected: list[str]) -> None:
@@ -94,6 +92,14 @@ def test_a_file_the_config_names_that_is_missing_is_one_line_naming_config_and_f
     result, config, _out = run_with_config(tmp_path, toml)
     assert result.exit_code == 1
     assert result.stderr == f"babelmill: error: {config} " + expected.format(tmp=tmp_path) + "\n"
+
+
+def test_translate_without_detect_runs_with_one_warning_line(tmp_path: Path) -> None:
+    result, config, out = run_with_config(tmp_path, '[pipeline]\nstages = ["read", "strip", "translate"]\n')
+    assert result.exit_code == 0, result.output
+    warning = f"babelmill: warning: {config}: [pipeline] stages has 'translate' without 'detect': no block gets a"
+    assert result.stderr.startswith(warning)
+    assert (out / "corpus.jsonl").exists()
 
 
 def test_missing_config_file(tmp_path: Path) -> None:

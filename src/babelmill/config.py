@@ -232,16 +232,19 @@ def _check_order(stages: list[str], path: Path) -> None:
             )
 
 
-def check_runnable(cfg: PipelineConfig) -> None:
+def check_runnable(cfg: PipelineConfig) -> list[str]:
     """What ``babelmill run`` needs of the stage list beyond :func:`load_config`'s checks: ``read``
-    (every later stage works on the text it decodes; without it every input is quarantined), and
-    ``detect`` before ``translate`` (without a language no block is translated or marked pending)."""
+    (every later stage works on the text it decodes; without it every input is quarantined). Returns
+    warnings: ``translate`` without ``detect`` runs, but no block has a language, so nothing is
+    translated or marked pending."""
     if cfg.stages[0] != "read":
         raise ConfigError(f"{cfg.path}: [pipeline] stages must start with 'read' (it decodes the inputs for the rest)")
     if "translate" in cfg.stages and "detect" not in cfg.stages:
-        raise ConfigError(
-            f"{cfg.path}: [pipeline] stages has 'translate' without 'detect' (it translates the languages detect finds)"
-        )
+        return [
+            f"{cfg.path}: [pipeline] stages has 'translate' without 'detect': no block gets a language, "
+            "so nothing is translated or marked pending"
+        ]
+    return []
 
 
 def _output_config(values: Any, path: Path) -> Any:

@@ -114,7 +114,8 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
     started = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     cfg = load_config(opts.config_path)  # ConfigError before any work
-    check_runnable(cfg)
+    for message in check_runnable(cfg):
+        warn(f"babelmill: warning: {message}")
     out_cfg = output_config(opts, cfg)
     if opts.engine not in ENGINES:
         raise RunError(f"unknown engine {opts.engine!r}; expected local or ray")
