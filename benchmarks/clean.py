@@ -180,6 +180,11 @@ def main() -> int:
         "(measured, not what train-cleaner does: MODEL.md)",
     )
     ap.add_argument(
+        "--page-style",
+        action="store_true",
+        help="train each fold's model with a page style (train-cleaner --page-style; measured, not packaged: MODEL.md)",
+    )
+    ap.add_argument(
         "--speed-only",
         action="store_true",
         help="only the speed phase (no cross-validation): run it on a quiet machine, it measures CPU time",
@@ -221,7 +226,9 @@ def main() -> int:
         train = [pd for pd, g in zip(data, fold_of, strict=True) if g != f]
         if args.both_ways:
             train += [pd for pd, g in zip(unsited, fold_of, strict=True) if g != f]
-        model = LineModel.from_json(T.train_model(train, inner_folds=args.inner_folds, rounds=rounds))
+        model = LineModel.from_json(
+            T.train_model(train, inner_folds=args.inner_folds, rounds=rounds, styled=args.page_style)
+        )
         cleaner = Cleaner(rules, thresholds, model=model)
         for k, (pd, g) in enumerate(zip(data, fold_of, strict=True)):
             if g != f:

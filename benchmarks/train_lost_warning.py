@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from train_title import (  # noqa: E402  (the same folds: sites, largest first)
     Lexicon,
+    PageStyle,
     dev_lexicons,
     dev_or_exit,
     site_folds,
@@ -70,9 +71,11 @@ def recall(kept: str, truth: str) -> float:
     return sum((k & t).values()) / max(1, sum(t.values()))
 
 
-def collect(dev: Path, quick: bool = False, lexicons: dict[str, Lexicon] | None = None) -> list[dict]:
+def collect(
+    dev: Path, quick: bool = False, lexicons: dict[str, tuple[Lexicon, PageStyle | None]] | None = None
+) -> list[dict]:
     """One row per (page, cleaner): site, features, lost label, the rule's verdict. ``lexicons``:
-    each site's held-out lexicon for the line model (``train_title.dev_lexicons``; None: the
+    each site's held-out lexicon and page style for the line model (``train_title.dev_lexicons``; None: the
     packaged one, in-sample on these pages)."""
     folder = dev / "boilerplate2"
     rows = [ln.split("\t") for ln in (folder / "manifest.tsv").read_text(encoding="utf-8").splitlines()[1:]]

@@ -62,6 +62,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from babelmill.clean.lexicon import Lexicon  # noqa: E402
+from babelmill.clean.page_style import PageStyle  # noqa: E402
 from babelmill.clean.title import TitleModel, page_lines, pooled_choice, verdicts_of  # noqa: E402
 from babelmill.clean.title_candidates import _shaped, candidates, probs_of  # noqa: E402
 from babelmill.document import Document  # noqa: E402
@@ -105,12 +106,12 @@ LEXICON_FOLDS = 5
 LEXICONS = ("oof", "packaged")
 
 
-def dev_lexicons(dev: Path, data: list | None = None) -> dict[str, Lexicon]:
-    """Each site's lexicon learned without it: the pages ``train-cleaner`` trains the line model
-    on, featurized as it does (or ``data``, those pages already featurized so), in
-    :data:`LEXICON_FOLDS` seeded site folds (:func:`babelmill.clean.train.site_lexicons`). Seeded
-    and deterministic."""
-    from babelmill.clean.train import site_lexicons
+def dev_lexicons(dev: Path, data: list | None = None) -> dict[str, tuple[Lexicon, PageStyle | None]]:
+    """Each site's lexicon and page style learned without it: the pages ``train-cleaner`` trains
+    the line model on, featurized as it does (or ``data``, those pages already featurized so), in
+    :data:`LEXICON_FOLDS` seeded site folds (:func:`babelmill.clean.train.site_text_models`).
+    Seeded and deterministic."""
+    from babelmill.clean.train import site_text_models
 
     if data is None:
         from babelmill.clean.cleaner import Cleaner
@@ -121,22 +122,27 @@ def dev_lexicons(dev: Path, data: list | None = None) -> dict[str, Lexicon]:
         cfg = StripConfig(line_model="")  # the features are the rules' verdicts: no model, as train-cleaner
         cleaner = Cleaner(cfg.ruleset(pipeline_dir()), cfg.thresholds(), keep_features=True)
         data = featurize(load_pages([dev / f for f in LINE_MODEL_FOLDERS]), cleaner)
-    return site_lexicons(data, LEXICON_FOLDS)
+    return site_text_models(data, LEXICON_FOLDS)
 
 
-def use_held_out_lexicons(stage: StripStage, lexicons: dict[str, Lexicon], site_of: dict[str, str]) -> None:
+def use_held_out_lexicons(
+    stage: StripStage, lexicons: dict[str, tuple[Lexicon, PageStyle | None]], site_of: dict[str, str]
+) -> None:
     """Make ``stage`` clean each document (``site_of``: document id -> site) with its packaged
-    line model (trees and decision rule) holding the site's lexicon of :func:`dev_lexicons`:
-    the lexicon scores the trees were trained on were out of fold, as a new site's are. A site
-    with no featurized page keeps the packaged lexicon, which never saw its lines either."""
+    line model (trees and decision rule) holding the site's lexicon and page style of
+    :func:`dev_lexicons`: the scores the trees were trained on were out of fold, as a new site's
+    are. A site with no featurized page keeps the packaged ones, which never saw its lines either."""
     packaged = stage.cleaner.model
     assert packaged is not None and packaged.lexicon is not None, "the line model has no lexicon"
-    models = {id(lx): dataclasses.replace(packaged, lexicon=lx) for lx in lexicons.values()}
+    models = {
+        id(lx): dataclasses.replace(packaged, lexicon=lx, style=style if packaged.style else None)
+        for lx, style in lexicons.values()
+    }
     process_one = stage._process_one
 
     def with_site_lexicon(doc: Document, repeats: set[str]) -> Document:
-        lexicon = lexicons.get(site_of[doc.id])
-        stage.cleaner.model = packaged if lexicon is None else models[id(lexicon)]
+        held_out = lexicons.get(site_of[doc.id])
+        stage.cleaner.model = packaged if held_out is None else models[id(held_out[0])]
         return process_one(doc, repeats)
 
     stage._process_one = with_site_lexicon
@@ -241,13 +247,13 @@ def collect(
     datasets: tuple[str, ...] = ("l3s-gn1",),
     counts: str = "site",
     with_seen: bool = False,
-    lexicons: dict[str, Lexicon] | None = None,
+    lexicons: dict[str, tuple[Lexicon, PageStyle | None]] | None = None,
 ) -> list[dict]:
     """One entry per page of ``datasets`` (the l3s-gn1 pages unless told): site, the truth's first
     line (the headline on l3s-gn1), the rule-based title, the candidates labelled by that line.
     ``counts``: how the site counts are formed (:data:`COUNTS`; the shipped model: ``site``);
     ``with_seen``: add the site-count features of :func:`add_seen_features` (not shipped);
-    ``lexicons``: each site's held-out lexicon (:func:`dev_lexicons`; None: the packaged one).
+    ``lexicons``: each site's held-out lexicon and page style (:func:`dev_lexicons`; None: the packaged one).
     ``counts="both"``: the pages of each :data:`BOTH` setting in turn, every page twice, each copy
     weighing ``1 / len(BOTH)`` in the fit (``weight``), so that a page counts once and the L2
     strengths mean what they mean on one setting."""

@@ -307,9 +307,9 @@ def test_train_cleaner_on_own_pages_is_reproducible_and_usable(tmp_path):
     X = np.concatenate([pd.X for pd in feats])
     assert np.allclose(model.predict(X), booster.predict(X), atol=1e-9)
     # the written first stage is the forest over the features and the lexicon's out-of-fold columns
-    from babelmill.clean.train import oof_lexicon_rows, site_lexicons
+    from babelmill.clean.train import oof_text_rows, site_lexicons
 
-    written, _ = export_trees(fit_trees(feats, rounds=15, rows=oof_lexicon_rows(feats, 2)))
+    written, _ = export_trees(fit_trees(feats, rounds=15, rows=oof_text_rows(feats, 2)))
     assert data["trees"] == json.loads(json.dumps(written))
     # given both copies of each page, the lexicon learns from the ones that knew their site only
     assert site_lexicons(feats + unsited, 2) == site_lexicons(feats, 2)
@@ -329,6 +329,44 @@ def test_train_cleaner_on_own_pages_is_reproducible_and_usable(tmp_path):
     assert flipped[site] == lexicons[site]
     other_fold = {s for s in lexicons if lexicons[s] is not lexicons[site]}
     assert other_fold and {s for s in lexicons if flipped[s] != lexicons[s]} == other_fold
+
+
+def test_train_cleaner_on_two_sets_learns_their_page_style(tmp_path, monkeypatch):
+    pytest.importorskip("lightgbm")
+    from babelmill.clean import train
+    from babelmill.cli import main
+
+    monkeypatch.setattr(train, "STYLE_MIN_SET_PAGES", 8)
+    monkeypatch.setattr(train, "STYLE_MIN_PAGES", 3)
+    rng = random.Random(0)
+    folders = []
+    for name, sites in (("news", ("alpha.example", "beta.example")), ("blogs", ("gamma.example", "delta.example"))):
+        folder = tmp_path / name
+        folder.mkdir()
+        rows = ["id\tdomain"]
+        for site in sites:
+            rows += _write_site(folder, site, 5, rng)
+        (folder / "manifest.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+        folders.append(str(folder))
+    out = tmp_path / "m.json"
+    args = ["train-cleaner", *folders, "--rounds", "15", "--inner-folds", "2", "-o", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "page_style" not in json.loads(out.read_text(encoding="utf-8"))  # only when asked for
+    result = CliRunner().invoke(main, [*args, "--page-style"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["page_style"]["classes"] == ["blogs", "news"]
+    assert data["features"][-2:] == ["style_blogs", "style_news"]
+    model = LineModel.from_json(data)
+    assert model.style is not None and model.style.classes == ["blogs", "news"]
+    cfg = tmp_path / "pipeline.toml"
+    cfg.write_text('[stages.strip]\nline_model = "m.json"\n', encoding="utf-8")
+    test_page = tmp_path / "new.txt"
+    test_page.write_text(page(), encoding="utf-8")
+    cleaned = CliRunner().invoke(main, ["clean", "--config", str(cfg), str(test_page)])
+    assert cleaned.exit_code == 0, cleaned.output
+    assert ART[0] in cleaned.stdout
 
 
 def test_train_cleaner_needs_labelled_pages(tmp_path):

@@ -25,6 +25,17 @@ MAX_CHARS = 300
 _WORD = re.compile(r"\w+")
 
 
+def line_words(text: str) -> list[str]:
+    """The lower-cased words of ``text``'s first :data:`MAX_CHARS` characters, in order."""
+    return _WORD.findall(text[:MAX_CHARS].lower())
+
+
+def grams_of_words(words: Sequence[str]) -> list[str]:
+    """The distinct words and adjacent word pairs of a line's :func:`line_words`, in order of
+    first appearance."""
+    return list(dict.fromkeys([*words, *(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))]))
+
+
 def grams(text: str) -> list[str]:
     """The distinct lower-cased words and adjacent word pairs of ``text``'s first :data:`MAX_CHARS`
     characters, in order of first appearance.
@@ -32,8 +43,7 @@ def grams(text: str) -> list[str]:
     >>> grams("Leave a Reply. Leave a")
     ['leave', 'a', 'reply', 'leave a', 'a reply', 'reply leave']
     """
-    words = _WORD.findall(text[:MAX_CHARS].lower())
-    return list(dict.fromkeys(words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]))
+    return grams_of_words(line_words(text))
 
 
 @dataclass
@@ -51,10 +61,14 @@ class Lexicon:
 
     def score(self, texts: Sequence[str]) -> np.ndarray:
         """Log-odds of article text for each line, from its known n-grams alone."""
+        return self.score_words([line_words(t) for t in texts])
+
+    def score_words(self, words: Sequence[Sequence[str]]) -> np.ndarray:
+        """:meth:`score` from the lines' :func:`line_words`."""
         get = self.weights.get
-        out = np.full(len(texts), self.bias)
-        for i, text in enumerate(texts):
-            hits = [w for w in map(get, grams(text)) if w is not None]
+        out = np.full(len(words), self.bias)
+        for i, ws in enumerate(words):
+            hits = [w for w in map(get, grams_of_words(ws)) if w is not None]
             if hits:
                 out[i] += math.fsum(hits) / math.sqrt(len(hits))
         return out

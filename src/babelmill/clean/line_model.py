@@ -28,7 +28,8 @@ import numpy as np
 
 from babelmill.clean.decide import decide_lines, expected_f_keep
 from babelmill.clean.forest import Forest
-from babelmill.clean.lexicon import Lexicon
+from babelmill.clean.lexicon import Lexicon, line_words
+from babelmill.clean.page_style import PageStyle
 
 #: bump when a feature's definition changes (a model made with other features is refused)
 FEATURE_VERSION = "lines-3"
@@ -311,11 +312,13 @@ class LineModel:
     # (:func:`decide_lines`)
     fbeta: float = 0.0
     lexicon: Lexicon | None = None
+    style: PageStyle | None = None  # its class probabilities are columns of every line (text_columns)
 
     @classmethod
     def from_json(cls, data: dict) -> LineModel:
         lexicon = Lexicon.from_json(data["lexicon"]) if data.get("lexicon") else None
-        expected = list(FEATURES) + (list(LEX_FEATURES) if lexicon else [])
+        style = PageStyle.from_json(data["page_style"]) if data.get("page_style") else None
+        expected = list(FEATURES) + (list(LEX_FEATURES) if lexicon else []) + (style.feature_names if style else [])
         if data.get("features") != expected or data.get("feature_version") != FEATURE_VERSION:
             raise ValueError(
                 "line model was made with other features "
@@ -330,9 +333,10 @@ class LineModel:
             threshold_keep=float(data["threshold"]),
             prose_keep=float(data.get("prose_keep", 2.0)),
             prose_words=float(data.get("prose_words", 1e9)),
-            meta={k: v for k, v in data.items() if k not in ("trees", "stage2", "lexicon")},
+            meta={k: v for k, v in data.items() if k not in ("trees", "stage2", "lexicon", "page_style")},
             fbeta=float(data.get("fbeta", 0.0)),
             lexicon=lexicon,
+            style=style,
         )
 
     def decide(self, p: np.ndarray, hard: np.ndarray, short: np.ndarray, weq: np.ndarray) -> np.ndarray:
@@ -345,15 +349,25 @@ class LineModel:
 
     def predict(self, X: np.ndarray, texts: list[str] | None = None) -> np.ndarray:
         """Probability of article text for each row of ``X`` (lines x :data:`FEATURES`); a model
-        with a lexicon also reads the lines' ``texts``."""
-        if self.lexicon is not None:
+        with a lexicon or page style also reads the lines' ``texts``."""
+        if self.lexicon is not None or self.style is not None:
             if texts is None or len(texts) != len(X):
-                raise ValueError("this line model has a lexicon: predict() needs the lines' texts")
-            X = np.hstack([X, lexical_columns(self.lexicon.score(texts))])
+                raise ValueError("this line model reads words: predict() needs the lines' texts")
+            X = text_columns(X, [line_words(t) for t in texts], self.lexicon, self.style)
         p = self.first.predict(X)
         if self.second is not None and len(p):
             p = self.second.predict(stack_features(p, X))
         return p
+
+
+def text_columns(X: np.ndarray, words: list[list[str]], lexicon: Lexicon | None, style: PageStyle | None) -> np.ndarray:
+    """``X`` and the columns of the lines' words: the lexicon's, then the page style's (every line)."""
+    cols = [X]
+    if lexicon is not None:
+        cols.append(lexical_columns(lexicon.score_words(words)))
+    if style is not None:
+        cols.append(np.tile(style.probabilities(words), (len(X), 1)))
+    return np.hstack(cols)
 
 
 @lru_cache(maxsize=8)
@@ -382,5 +396,5 @@ def load_line_model(spec: str | None, base: Path | None = None) -> LineModel | N
 __all__ = [
     "BASE", "DEFAULT_MODEL", "FEATURES", "FEATURE_VERSION", "HARD_KINDS", "LEX_FEATURES", "MARKS", "Forest",
     "LineModel", "comment_marks", "decide_lines", "expected_f_keep", "lexical_columns", "load_line_model",
-    "page_matrix", "stack_features",
+    "page_matrix", "stack_features", "text_columns",
 ]  # fmt: skip

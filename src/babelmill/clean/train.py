@@ -3,8 +3,9 @@
 The pages, their labels and weights and the site of each are :mod:`babelmill.clean.pages`.
 Training is gradient boosting (LightGBM, an optional dependency only needed here) with one
 thread, fixed seeds and deterministic mode, over the lines' features and the scores of a
-lexicon learned first (scikit-learn, seeded; :mod:`babelmill.clean.lexicon`), so the same pages
-give the same model file byte for byte. The decision threshold and the prose-run rule are tuned
+lexicon learned first (scikit-learn, seeded; :mod:`babelmill.clean.lexicon`) and, when asked
+for, of a page style (:mod:`babelmill.clean.page_style`), so the same pages give the same model
+file byte for byte. The decision threshold and the prose-run rule are tuned
 on out-of-fold predictions of a site-grouped inner cross-validation of the training pages, never
 on the pages scored.
 """
@@ -18,15 +19,16 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from babelmill.clean.lexicon import Lexicon, train_lexicon
+from babelmill.clean.lexicon import Lexicon, line_words, train_lexicon
 from babelmill.clean.line_model import (
     FEATURE_VERSION,
     FEATURES,
     HARD_KINDS,
     LEX_FEATURES,
-    lexical_columns,
     stack_features,
+    text_columns,
 )
+from babelmill.clean.page_style import PageStyle, train_page_style
 from babelmill.clean.pages import Page, PageData, label_lines, read_page, site_repeats, tokens
 from babelmill.clean.tuning import tune, tuning_key
 
@@ -238,24 +240,65 @@ def fit_lexicon(pages: Sequence[PageData]) -> dict:
     )
 
 
-def site_lexicons(pages: Sequence[PageData], k: int, seed: int = 13) -> dict[str, Lexicon]:
-    """Each site's lexicon: one learned (:func:`fit_lexicon`) on the pages of the other
-    site-grouped folds (:func:`site_folds`), so that a page's lines are scored by a lexicon that
-    never saw its site, as a new site's are."""
+# the page style (:mod:`babelmill.clean.page_style`): learned from the pages of the sets that have
+# at least this many pages with a full truth (each set's notion of main text), words on at least
+# this many pages, L2 strength (chosen in site-grouped CV, see MODEL.md)
+STYLE_MIN_SET_PAGES = 30
+STYLE_MIN_PAGES = 20
+STYLE_C = 3.0
+
+
+def page_words(pd: PageData) -> list[list[str]]:
+    return [line_words(t) for t in pd.texts]
+
+
+def style_classes(pages: Sequence[PageData]) -> list[str]:
+    """The sets the page style tells apart: those with at least :data:`STYLE_MIN_SET_PAGES`
+    pages with a full truth (each set's own notion of main text; snippet pages have none)."""
+    sizes = Counter(pd.page.dataset for pd in pages if pd.page.truth is not None and pd.site_counted)
+    return sorted(s for s, n in sizes.items() if n >= STYLE_MIN_SET_PAGES)
+
+
+def fit_style(pages: Sequence[PageData], classes: Sequence[str] | None = None) -> dict | None:
+    """The page style's stored form learned from the pages with a full truth of the
+    :func:`style_classes` sets (or of ``classes``; of a page featurized both ways, the copy
+    that knew its site); None with fewer than two such sets."""
+    classes = style_classes(pages) if classes is None else list(classes)
+    used = [pd for pd in pages if pd.page.truth is not None and pd.site_counted]
+    return train_page_style(
+        [page_words(pd) for pd in used], [pd.page.dataset for pd in used], STYLE_MIN_PAGES, STYLE_C, classes
+    )
+
+
+def site_text_models(
+    pages: Sequence[PageData], k: int, seed: int = 13, styled: bool = True
+) -> dict[str, tuple[Lexicon, PageStyle | None]]:
+    """Each site's lexicon (:func:`fit_lexicon`) and page style (:func:`fit_style`), learned on the
+    pages of the other site-grouped folds (:func:`site_folds`), so that a page is read by models
+    that never saw its site, as a new site's are."""
     folds = site_folds(pages, k, seed)
-    out: dict[str, Lexicon] = {}
+    classes = style_classes(pages)  # every fold's style gives the same columns
+    out: dict[str, tuple[Lexicon, PageStyle | None]] = {}
     for f in range(k):
-        lexicon = Lexicon.from_json(fit_lexicon([pd for pd, g in zip(pages, folds, strict=True) if g != f]))
-        out.update({pd.page.site: lexicon for pd, g in zip(pages, folds, strict=True) if g == f})
+        rest = [pd for pd, g in zip(pages, folds, strict=True) if g != f]
+        lexicon = Lexicon.from_json(fit_lexicon(rest))
+        style_data = fit_style(rest, classes) if styled else None
+        style = PageStyle.from_json(style_data) if style_data else None
+        out.update({pd.page.site: (lexicon, style) for pd, g in zip(pages, folds, strict=True) if g == f})
     return out
 
 
-def oof_lexicon_rows(pages: Sequence[PageData], k: int, seed: int = 13) -> list[np.ndarray]:
-    """Every page's feature rows with the :data:`LEX_FEATURES` columns of its site's lexicon from
-    :func:`site_lexicons` (the first stage learns how far to trust the lexicon from scores it has
-    not seen the labels of, as on new pages)."""
-    lexicons = site_lexicons(pages, k, seed)
-    return [np.hstack([pd.X, lexical_columns(lexicons[pd.page.site].score(pd.texts))]) for pd in pages]
+def site_lexicons(pages: Sequence[PageData], k: int, seed: int = 13) -> dict[str, Lexicon]:
+    """Each site's lexicon of :func:`site_text_models` (without the page style)."""
+    return {site: lx for site, (lx, _) in site_text_models(pages, k, seed, styled=False).items()}
+
+
+def oof_text_rows(pages: Sequence[PageData], k: int, seed: int = 13, styled: bool = True) -> list[np.ndarray]:
+    """Every page's feature rows with the columns its site's lexicon and page style of
+    :func:`site_text_models` give it (the first stage learns how far to trust them from scores
+    it has not seen the labels of, as on new pages)."""
+    models = site_text_models(pages, k, seed, styled)
+    return [text_columns(pd.X, page_words(pd), *models[pd.page.site]) for pd in pages]
 
 
 def train_model(
@@ -265,6 +308,7 @@ def train_model(
     progress=None,
     stacked: bool | None = None,
     lexical: bool = True,
+    styled: bool = False,
 ) -> dict:
     """The model file's content: trees trained on all ``pages``, decision rule tuned on an inner
     site-grouped cross-validation of the same pages.
@@ -272,9 +316,11 @@ def train_model(
     ``stacked``: add the second stage (:func:`stack_features`: a small forest over the first
     stage's probabilities of the neighbouring lines); None: only when its tuned rule ranks
     above the first stage's alone on the inner folds (:func:`tuning_key`). ``lexical``: learn
-    a lexicon (:func:`fit_lexicon`) and give the first stage its scores."""
-    lex_rows = oof_lexicon_rows(pages, inner_folds) if lexical else None
+    a lexicon (:func:`fit_lexicon`) and give the first stage its scores; ``styled`` (with
+    ``lexical``): also a page style (:func:`fit_style`), whose class probabilities it sees."""
+    lex_rows = oof_text_rows(pages, inner_folds, styled=styled) if lexical else None
     lexicon = fit_lexicon(pages) if lexical else None
+    page_style = fit_style(pages) if lexical and styled else None
     probs = oof_predict(pages, inner_folds, rounds, rows=lex_rows)
     stage2 = None
     choice = tune(pages, probs) if stacked is not True else None
@@ -300,7 +346,9 @@ def train_model(
     return {
         "format": "babelmill-line-model",
         "feature_version": FEATURE_VERSION,
-        "features": list(FEATURES) + (list(LEX_FEATURES) if lexicon else []),
+        "features": list(FEATURES)
+        + (list(LEX_FEATURES) if lexicon else [])
+        + (PageStyle.from_json(page_style).feature_names if page_style else []),
         "threshold": choice["threshold"],
         "fbeta": choice["fbeta"],
         "prose_keep": choice["prose_keep"],
@@ -318,6 +366,7 @@ def train_model(
         "trees": trees,
         "stage2": stage2,
         "lexicon": lexicon,
+        **({"page_style": page_style} if page_style else {}),
     }
 
 

@@ -28,13 +28,25 @@ import click
 @click.option("--inner-folds", default=3, show_default=True, help="Site-grouped folds for tuning the threshold.")
 @click.option("--rounds", default=200, show_default=True, help="Boosting rounds.")
 @click.option(
+    "--page-style",
+    is_flag=True,
+    help="Also learn which folder's (data set's) kind of page each page is, and give the line model "
+    "those probabilities: for sets that disagree on what main text is (not in the packaged model: MODEL.md).",
+)
+@click.option(
     "--check",
     is_flag=True,
     help="Retrain and compare with the existing OUTPUT byte for byte instead of writing it "
     "(exit status 1 when they differ; the retrained file is left in a temporary folder).",
 )
 def train_cleaner(
-    folders: tuple[Path, ...], output: Path, config_path: Path | None, inner_folds: int, rounds: int, check: bool
+    folders: tuple[Path, ...],
+    output: Path,
+    config_path: Path | None,
+    inner_folds: int,
+    rounds: int,
+    page_style: bool,
+    check: bool,
 ):
     """Train the line model from FOLDERS of labelled pages and write it to OUTPUT.
 
@@ -90,7 +102,7 @@ def train_cleaner(
     folds = max(2, min(inner_folds, n_sites))
     if n_sites < 2:
         raise click.UsageError("need pages from at least 2 sites to tune the threshold")
-    model = train_model(data, inner_folds=folds, rounds=rounds, progress=say)
+    model = train_model(data, inner_folds=folds, rounds=rounds, progress=say, styled=page_style)
     body = dump_model(model).encode("utf-8")
     if check:
         sys.exit(_check(output, body, say))
