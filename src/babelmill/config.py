@@ -195,6 +195,13 @@ def load_config(path: str | Path | None = None, stages_optional: bool = False) -
     stages = pipeline.get("stages")
     if stages is None and stages_optional:
         stages = list(known_stages())
+    if stages is None:
+        # a file with only the [stages.X] options to change: say what it lacks, not what a list is
+        names = ", ".join(f'"{s}"' for s in known_stages())
+        raise ConfigError(
+            f"{path}: no [pipeline] stages: a pipeline file names its stages in order, e.g. "
+            f"stages = [{names}] (copy pipeline/default.toml and change what you need)"
+        )
     if not isinstance(stages, list) or not all(isinstance(s, str) for s in stages) or not stages:
         raise ConfigError(f"{path}: [pipeline] stages must be a non-empty list of stage names")
     for name in stages:
