@@ -37,6 +37,11 @@ def run_with_config(tmp_path: Path, toml: str | None, name: str = "pipeline.toml
         ("[pipeline]\nstages = []\n", ["stages must be a non-empty list"]),
         ('[pipeline]\nstages = "read"\n', ["stages must be a non-empty list"]),
         ("[stages.dedup]\nthreshold = 0.8\n", ["no [pipeline] stages", 'stages = ["read", "repair", "strip"']),
+        (GOOD_STAGES + "[stages.dedup]\ntreshold = 0.5\n", ["[stages.dedup]", "unknown key 'treshold'"]),
+        (
+            '[pipeline]\nstages = ["read", "detect", "translate"]\n[stages.translate]\ncompute_type = "int3"\n',
+            ["[stages.translate]", "compute_type must be one of", "int8", "not 'int3'"],
+        ),
         (GOOD_STAGES + "[frobnicate]\nx = 1\n", ["unknown top-level table [frobnicate]"]),
         ('[pipeline]\nstages = ["read",, "repair"]\n', ["not valid TOML", "line 2"]),
         (GOOD_STAGES + "[stages.read]\nmax_bytes = \n", ["not valid TOML"]),
@@ -56,6 +61,8 @@ def run_with_config(tmp_path: Path, toml: str | None, name: str = "pipeline.toml
         "empty_stages",
         "stages_not_list",
         "only_stage_options",
+        "typo_in_a_stage_not_run",
+        "unknown_compute_type",
         "unknown_table",
         "bad_toml",
         "bad_toml_value",
@@ -102,6 +109,14 @@ def test_translate_without_detect_runs_with_one_warning_line(tmp_path: Path) -> 
     warning = f"babelmill: warning: {config}: [pipeline] stages has 'translate' without 'detect': no block gets a"
     assert result.stderr.startswith(warning)
     assert (out / "corpus.jsonl").exists()
+
+
+def test_options_of_a_stage_not_run_give_one_warning_line(tmp_path: Path) -> None:
+    result, config, _out = run_with_config(tmp_path, GOOD_STAGES + "[stages.dedup]\nthreshold = 0.5\n")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(
+        f"babelmill: warning: {config}: [stages.dedup] is set, but 'dedup' is not in [pipeline] stages"
+    )
 
 
 def test_missing_config_file(tmp_path: Path) -> None:

@@ -218,6 +218,9 @@ def load_config(path: str | Path | None = None, stages_optional: bool = False) -
     for name in stages:
         cls = get_stage_class(name)
         options[name] = build_stage_config(cls, sections.get(name, {}), f"{path} [stages.{name}]")
+    for name in sections:
+        if name not in stages:  # not run, but a typo in it is still a typo (and clean/detect read it)
+            build_stage_config(get_stage_class(name), sections[name], f"{path} [stages.{name}]")
     output = _output_config(raw.get("output", {}), path)
     return PipelineConfig(path=path, stages=list(stages), options=options, raw=raw, output=output)
 
@@ -246,12 +249,17 @@ def check_runnable(cfg: PipelineConfig) -> list[str]:
     translated or marked pending."""
     if cfg.stages[0] != "read":
         raise ConfigError(f"{cfg.path}: [pipeline] stages must start with 'read' (it decodes the inputs for the rest)")
+    warnings = [
+        f"{cfg.path}: [stages.{name}] is set, but {name!r} is not in [pipeline] stages: its options are not used"
+        for name in (cfg.raw.get("stages") or {})
+        if name not in cfg.stages
+    ]
     if "translate" in cfg.stages and "detect" not in cfg.stages:
-        return [
+        warnings.append(
             f"{cfg.path}: [pipeline] stages has 'translate' without 'detect': no block gets a language, "
             "so nothing is translated or marked pending"
-        ]
-    return []
+        )
+    return warnings
 
 
 def _output_config(values: Any, path: Path) -> Any:
