@@ -36,9 +36,19 @@ def run_with_config(tmp_path: Path, toml: str | None, name: str = "pipeline.toml
         (GOOD_STAGES + "[stages.spellcheck]\nx = 1\n", ["[stages.spellcheck]", "unknown stage"]),
         ("[pipeline]\nstages = []\n", ["stages must be a non-empty list"]),
         ('[pipeline]\nstages = "read"\n', ["stages must be a non-empty list"]),
+        ("[stages.dedup]\nthreshold = 0.8\n", ["no [pipeline] stages", 'stages = ["read", "repair", "strip"']),
+        (GOOD_STAGES + "[stages.dedup]\ntreshold = 0.5\n", ["[stages.dedup]", "unknown key 'treshold'"]),
+        (
+            '[pipeline]\nstages = ["read", "detect", "translate"]\n[stages.translate]\ncompute_type = "int3"\n',
+            ["[stages.translate]", "compute_type must be one of", "int8", "not 'int3'"],
+        ),
         (GOOD_STAGES + "[frobnicate]\nx = 1\n", ["unknown top-level table [frobnicate]"]),
         ('[pipeline]\nstages = ["read",, "repair"]\n', ["not valid TOML", "line 2"]),
         (GOOD_STAGES + "[stages.read]\nmax_bytes = \n", ["not valid TOML"]),
+        ('[pipeline]\nstages = ["read", "repair", "detect", "strip"]\n', ["'strip' must come before 'detect'"]),
+        ('[pipeline]\nstages = ["read", "normalize", "repair"]\n', ["'repair' must come before 'normalize'"]),
+        ('[pipeline]\nstages = ["read", "repair", "repair"]\n', ["names 'repair' twice"]),
+        ('[pipeline]\nstages = ["repair", "normalize"]\n', ["must start with 'read'"]),
     ],
     ids=[
         "unknown_key",
@@ -50,9 +60,16 @@ def run_with_config(tmp_path: Path, toml: str | None, name: str = "pipeline.toml
         "unknown_section",
         "empty_stages",
         "stages_not_list",
+        "only_stage_options",
+        "typo_in_a_stage_not_run",
+        "unknown_compute_type",
         "unknown_table",
         "bad_toml",
         "bad_toml_value",
+        "detect_before_strip",
+        "normalize_before_repair",
+        "stage_twice",
+        "no_read",
     ],  # fmt: skip
 )
 def test_bad_config_fails_before_any_work(tmp_path: Path, toml: str, expected: list[str]) -> None:
@@ -64,6 +81,42 @@ def test_bad_config_fails_before_any_work(tmp_path: Path, toml: str, expected: l
         assert fragment in message, (fragment, message)
     assert "Traceback" not in result.output
     assert not out.exists()  # nothing written, not even the output folder
+
+
+@pytest.mark.parametrize(
+    "table, expected",
+    [
+        ('[stages.detect]\nmarkers = "nope.toml"\n', "[stages.detect]: {tmp}/nope.toml: markers file not found"),
+        (
+            '[stages.strip]\nrule_files = ["mine/rules.toml"]\n',
+            "[stages.strip]: {tmp}/mine/rules.toml: rule file not found",
+        ),
+    ],
+    ids=["markers", "rule_file"],
+)
+def test_a_file_the_config_names_that_is_missing_is_one_line_naming_config_and_file(
+    tmp_path: Path, table: str, expected: str
+) -> None:
+    toml = '[pipeline]\nstages = ["read", "repair", "strip", "detect"]\n' + table
+    result, config, _out = run_with_config(tmp_path, toml)
+    assert result.exit_code == 1
+    assert result.stderr == f"babelmill: error: {config} " + expected.format(tmp=tmp_path) + "\n"
+
+
+def test_translate_without_detect_runs_with_one_warning_line(tmp_path: Path) -> None:
+    result, config, out = run_with_config(tmp_path, '[pipeline]\nstages = ["read", "strip", "translate"]\n')
+    assert result.exit_code == 0, result.output
+    warning = f"babelmill: warning: {config}: [pipeline] stages has 'translate' without 'detect': no block gets a"
+    assert result.stderr.startswith(warning)
+    assert (out / "corpus.jsonl").exists()
+
+
+def test_options_of_a_stage_not_run_give_one_warning_line(tmp_path: Path) -> None:
+    result, config, _out = run_with_config(tmp_path, GOOD_STAGES + "[stages.dedup]\nthreshold = 0.5\n")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(
+        f"babelmill: warning: {config}: [stages.dedup] is set, but 'dedup' is not in [pipeline] stages"
+    )
 
 
 def test_missing_config_file(tmp_path: Path) -> None:

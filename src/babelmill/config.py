@@ -42,14 +42,18 @@ def resolve_rule_path(rel: str | Path, base_dir: Path | None = None) -> Path:
     """A rule file named in a config: absolute, or relative to the config file's folder.
 
     A relative name that is not there falls back to the packaged ``pipeline/`` folder, so a
-    config copied elsewhere to change one option still finds the default rule files.
+    config copied elsewhere to change one option still finds the default rule files; a name in
+    neither place is returned beside the config, where the error about it should point.
     """
     p = Path(rel)
     if p.is_absolute():
         return p
     if base_dir is not None and (Path(base_dir) / p).exists():
         return Path(base_dir) / p
-    return pipeline_dir() / p
+    packaged = pipeline_dir() / p
+    if base_dir is not None and not packaged.exists():
+        return Path(base_dir) / p  # in neither: an error names it where the config put it
+    return packaged
 
 
 @dataclass
@@ -181,7 +185,9 @@ def load_config(path: str | Path | None = None, stages_optional: bool = False) -
         raise ConfigError(f"{path}: cannot read the config file: {exc.strerror or exc}") from None
     for key in raw:
         if key not in ("pipeline", "stages", "output"):
-            raise ConfigError(f"{path}: unknown top-level table [{key}]; expected [pipeline] and [stages.<name>]")
+            raise ConfigError(
+                f"{path}: unknown top-level table [{key}]; expected [pipeline], [stages.<name>] and [output]"
+            )
     pipeline = raw.get("pipeline", {})
     for key in pipeline:
         if key != "stages":
@@ -189,11 +195,19 @@ def load_config(path: str | Path | None = None, stages_optional: bool = False) -
     stages = pipeline.get("stages")
     if stages is None and stages_optional:
         stages = list(known_stages())
+    if stages is None:
+        # a file with only the [stages.X] options to change: say what it lacks, not what a list is
+        names = ", ".join(f'"{s}"' for s in known_stages())
+        raise ConfigError(
+            f"{path}: no [pipeline] stages: a pipeline file names its stages in order, e.g. "
+            f"stages = [{names}] (copy pipeline/default.toml and change what you need)"
+        )
     if not isinstance(stages, list) or not all(isinstance(s, str) for s in stages) or not stages:
         raise ConfigError(f"{path}: [pipeline] stages must be a non-empty list of stage names")
     for name in stages:
         if name not in known_stages():
             raise ConfigError(f"{path}: unknown stage {name!r}; known stages: {', '.join(known_stages())}")
+    _check_order(stages, path)
     sections = raw.get("stages", {})
     options: dict[str, Any] = {}
     for name, values in sections.items():
@@ -204,8 +218,48 @@ def load_config(path: str | Path | None = None, stages_optional: bool = False) -
     for name in stages:
         cls = get_stage_class(name)
         options[name] = build_stage_config(cls, sections.get(name, {}), f"{path} [stages.{name}]")
+    for name in sections:
+        if name not in stages:  # not run, but a typo in it is still a typo (and clean/detect read it)
+            build_stage_config(get_stage_class(name), sections[name], f"{path} [stages.{name}]")
     output = _output_config(raw.get("output", {}), path)
     return PipelineConfig(path=path, stages=list(stages), options=options, raw=raw, output=output)
+
+
+def _check_order(stages: list[str], path: Path) -> None:
+    """Each stage once and in the order the stages depend on one another (a subset may be left
+    out): detect before strip finds no blocks to judge, so nothing would be translated, silently."""
+    from babelmill.registry import known_stages
+
+    order = known_stages()
+    for i, name in enumerate(stages):
+        if name in stages[:i]:
+            raise ConfigError(f"{path}: [pipeline] stages names {name!r} twice")
+        later = [s for s in stages[:i] if order.index(s) > order.index(name)]
+        if later:
+            raise ConfigError(
+                f"{path}: [pipeline] stages: {name!r} must come before {later[0]!r} "
+                f"(the stages run in this order: {', '.join(order)}; any may be left out)"
+            )
+
+
+def check_runnable(cfg: PipelineConfig) -> list[str]:
+    """What ``babelmill run`` needs of the stage list beyond :func:`load_config`'s checks: ``read``
+    (every later stage works on the text it decodes; without it every input is quarantined). Returns
+    warnings: ``translate`` without ``detect`` runs, but no block has a language, so nothing is
+    translated or marked pending."""
+    if cfg.stages[0] != "read":
+        raise ConfigError(f"{cfg.path}: [pipeline] stages must start with 'read' (it decodes the inputs for the rest)")
+    warnings = [
+        f"{cfg.path}: [stages.{name}] is set, but {name!r} is not in [pipeline] stages: its options are not used"
+        for name in (cfg.raw.get("stages") or {})
+        if name not in cfg.stages
+    ]
+    if "translate" in cfg.stages and "detect" not in cfg.stages:
+        warnings.append(
+            f"{cfg.path}: [pipeline] stages has 'translate' without 'detect': no block gets a language, "
+            "so nothing is translated or marked pending"
+        )
+    return warnings
 
 
 def _output_config(values: Any, path: Path) -> Any:

@@ -73,7 +73,8 @@ def test_a_rule_file_that_fails_when_the_stage_is_built_is_one_error_line(tmp_pa
     args = [str(tmp_path / "a.txt"), "-o", str(tmp_path / "out"), "-c", str(cfg / "pipeline.toml")]
     result = _run(*args, "--models-dir", str(empty_models_dir))
     assert result.exit_code == 1
-    assert result.output.startswith("babelmill: error: stage 'strip': ") and "mine.toml: rule 'x'" in result.output
+    head = f"babelmill: error: {cfg / 'pipeline.toml'} [stages.strip]: "
+    assert result.output.startswith(head) and "mine.toml: rule 'x'" in result.output
     assert result.output.count("\n") == 1
 
 

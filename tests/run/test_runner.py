@@ -288,6 +288,29 @@ def test_an_edited_input_keeps_its_place_so_a_rerun_equals_a_rebuild(tmp_path: P
     assert (out / "corpus.jsonl").read_bytes() == incremental
 
 
+def test_a_duplicate_of_an_article_edited_into_another_is_decided_again(tmp_path: Path, empty_models_dir: Path):
+    """The kept copy is edited into a different article: the duplicate's text is no longer in the
+    corpus, so the duplicate is decided again (kept here), as a --rebuild decides it."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    out = tmp_path / "out"
+    (inputs / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    run_seeds(out, empty_models_dir, inputs=[str(inputs)])
+    (inputs / "b.txt").write_text(ARTICLE.replace("Tuesday", "Wednesday"), encoding="utf-8")  # a later near-copy
+    summary, _ = run_seeds(out, empty_models_dir, inputs=[str(inputs)])
+    assert summary.duplicates == 1
+    (inputs / "a.txt").write_text(OTHER_ARTICLE, encoding="utf-8")
+    summary, _ = run_seeds(out, empty_models_dir, inputs=[str(inputs)])
+    assert summary.processed == 2 and summary.kept == 2
+    assert sorted(Path(r["source"]["path"]).name for r in read_jsonl(out / "corpus.jsonl")) == ["a.txt", "b.txt"]
+    assert read_jsonl(out / "rejected.jsonl") == []
+    incremental = [(out / f).read_bytes() for f in ("corpus.jsonl", "rejected.jsonl")]
+    run_seeds(out, empty_models_dir, inputs=[str(inputs)], rebuild=True)
+    assert [(out / f).read_bytes() for f in ("corpus.jsonl", "rejected.jsonl")] == incremental
+    summary, _ = run_seeds(out, empty_models_dir, inputs=[str(inputs)])
+    assert summary.processed == 0
+
+
 def test_an_edited_inputs_old_lines_leave_the_site_counts(tmp_path: Path, empty_models_dir: Path):
     """The strip stage's per-site line counts after an edit are those a rebuild counts: the old
     version's lines (here its headline and a dateline) are taken out, not left for the new

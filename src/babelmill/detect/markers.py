@@ -102,7 +102,12 @@ class MarkerRules:
     def load(cls, path: str | Path) -> MarkerRules:
         """Read and compile a markers file; raises ``ValueError`` naming the bad entry."""
         path = Path(path)
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ValueError(f"{path}: markers file not found") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{path}: not a valid TOML markers file: {exc}") from None
         weights = {str(k): float(v) for k, v in raw.get("weights", {}).items()}
         groups: dict[str, list[LinearPattern]] = {}
         for name, table in raw.items():

@@ -2,13 +2,16 @@
 
 An input whose path and content hash are already in the state is not processed again, unless
 some of its blocks were waiting for a translation model that is now installed. An input whose
-content changed is processed again and its old record replaced. Two inputs with identical bytes
-are one document: the second is a duplicate (``identical_input``) decided here, before any stage
-(of the first; or, when the first is a duplicate in the run state, of what the first duplicates;
-within a run the writer resolves that once the first is decided). A copy of a quarantined input
-is quarantined for the same reason (:func:`quarantine_copy`): it duplicates no corpus record.
-A folder quarantined because it could not be listed and listed now is no input any more (its
-files are): its rejected record and its row go, as a ``--rebuild`` would not write them.
+content changed is processed again and its old record replaced, and so is an unchanged input
+that was a duplicate of that old record (decided again against the corpus as it is now, as a
+``--rebuild`` would: an article edited into another one no longer holds the duplicate's text).
+Two inputs with identical bytes are one document: the second is a duplicate (``identical_input``)
+decided here, before any stage (of the first; or, when the first is a duplicate in the run state,
+of what the first duplicates; within a run the writer resolves that once the first is decided).
+A copy of a quarantined input is quarantined for the same reason (:func:`quarantine_copy`): it
+duplicates no corpus record. A folder quarantined because it could not be listed and listed now
+is no input any more (its files are): its rejected record and its row go, as a ``--rebuild``
+would not write them.
 """
 
 from __future__ import annotations
@@ -114,11 +117,24 @@ def make_plan(
     plan = Plan()
     seen_sha: dict[str, str] = {}
     quarantined_sha: dict[str, tuple[str, str]] = {}  # ... of a quarantined input: its key and reason
-    for key, sha, make_document in _inputs(paths, max_bytes, jsonl):
-        previous = state.input(key)  # state holds printable UTF-8 paths
+    inputs = [(key, sha, make, state.input(key)) for key, sha, make in _inputs(paths, max_bytes, jsonl)]
+    # kept records that this run replaces by another document (their input was edited): a
+    # duplicate of one of them names a record that goes, and may be no duplicate of the new one;
+    # so does one whose record went already (a run that stopped between the two)
+    edited = {
+        previous.doc_id
+        for _key, sha, _make, previous in inputs
+        if previous and previous.fate == KEPT and previous.doc_id and not (sha and previous.sha256 == sha)
+    }
+    for key, sha, make_document, previous in inputs:  # state holds printable UTF-8 paths
         if previous and sha and previous.sha256 == sha:
             waiting = set(previous.pending_langs) & translatable
-            if not waiting:
+            orphaned = (
+                previous.fate == DUPLICATE
+                and previous.duplicate_of is not None
+                and (previous.duplicate_of in edited or not state.is_kept(previous.duplicate_of))
+            )
+            if not waiting and not orphaned:
                 plan.unchanged += 1
                 if sha not in seen_sha:
                     # a copy of a duplicate duplicates what that one does (a record in the corpus)

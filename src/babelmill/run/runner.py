@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from babelmill import __version__
-from babelmill.config import PipelineConfig, load_config
+from babelmill.config import PipelineConfig, check_runnable, load_config
 from babelmill.engines import ENGINES, make_engine
 from babelmill.errors import ConfigError, RunError, StageStateError
 from babelmill.io.files import REFUSED, truncate_to
@@ -89,7 +89,9 @@ def build_stages(
         try:
             stages.append(get_stage_class(key)(cfg.stage_config(key), ctx))
         except (ValueError, OSError) as exc:  # a rule file that fails to load, a bad option
-            raise ConfigError(f"stage {key!r}: {exc}") from None
+            if isinstance(exc, OSError) and exc.filename is not None:  # not "[Errno 2] ..."
+                exc = f"{exc.filename}: {exc.strerror or 'cannot be read'}"
+            raise ConfigError(f"{cfg.path} [stages.{key}]: {exc}") from None
     return stages
 
 
@@ -112,6 +114,8 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
     started = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     cfg = load_config(opts.config_path)  # ConfigError before any work
+    for message in check_runnable(cfg):
+        warn(f"babelmill: warning: {message}")
     out_cfg = output_config(opts, cfg)
     if opts.engine not in ENGINES:
         raise RunError(f"unknown engine {opts.engine!r}; expected local or ray")

@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS inputs (
     duplicate_of TEXT
 );
 CREATE INDEX IF NOT EXISTS inputs_sha ON inputs(sha256);
+CREATE INDEX IF NOT EXISTS inputs_doc ON inputs(doc_id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 -- what each input's record holds that the run summary adds up over the whole corpus (zeros for
 -- an input that is not kept); written with the input's row
@@ -154,6 +155,11 @@ class RunState:
             "SELECT * FROM inputs WHERE sha256=? AND fate='kept' ORDER BY path LIMIT 1", (sha256,)
         ).fetchone()
         return _row(row) if row else None
+
+    def is_kept(self, doc_id: str) -> bool:
+        """Whether a record with this id is in the corpus (an input kept it)."""
+        row = self.db.execute("SELECT 1 FROM inputs WHERE doc_id=? AND fate='kept' LIMIT 1", (doc_id,)).fetchone()
+        return row is not None
 
     def all_inputs(self) -> list[InputRow]:
         return [_row(r) for r in self.db.execute("SELECT * FROM inputs ORDER BY path")]

@@ -5,6 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: the compute types CTranslate2 knows (whether the device supports one is known only when a model loads)
+COMPUTE_TYPES = (
+    "default", "auto", "int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16", "bfloat16",
+    "float32", "float",
+)  # fmt: skip
+
 
 @dataclass
 class TranslateConfig:
@@ -64,6 +70,9 @@ class TranslateConfig:
     def __post_init__(self) -> None:
         if self.device not in ("auto", "cpu", "cuda"):
             raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', not {self.device!r}")
+        if self.compute_type is not None and self.compute_type not in COMPUTE_TYPES:
+            # else every run loads no model and leaves every block pending, exit 0
+            raise ValueError(f"compute_type must be one of {', '.join(COMPUTE_TYPES)}, not {self.compute_type!r}")
         if self.beam_size < 1 or self.max_decoding_length < 1:
             raise ValueError("beam_size and max_decoding_length must be >= 1")
         if self.max_batch_tokens < 0:
