@@ -481,6 +481,27 @@ def test_chinese_page():
     assert rem["奥特曼回应离职潮"] == "line_model"  # a teaser link after the article
 
 
+def test_chinese_paragraphs_that_mention_a_date_stay_article_text():
+    lead = "新华社北京11月20日电 国家统计局今天发布数据显示，今年前十个月全国规模以上工业增加值同比增长百分之四点一。"
+    dated = "该线路一期工程已于2021年12月30日开通，日均客流超过二十万人次，是浦东南北向的重要通道。"
+    page = "\n".join(
+        [
+            "上海地铁十八号线二期明年开通",
+            "2024年9月28日 14:59 来源：新华网",
+            lead,
+            "国家统计局新闻发言人表示，工业生产总体保持平稳，高技术制造业增长较快，其中电子设备制造业增长明显。",
+            dated,
+            "专家认为，随着一系列稳增长政策持续发力，经济运行有望继续回升向好，但外部环境依然复杂严峻。",
+        ]
+    )
+    doc = strip(page)
+    texts = [b.text for b in doc.blocks]
+    # a wire lead and a sentence with a date are article text, not a dateline or the publication date
+    assert lead in texts and dated in texts
+    assert doc.metadata["published"] == "2024-09-28T14:59"  # the date line still is one
+    assert all(r["rule"] not in ("dateline", "metadata_date") or "来源" in r["text"] for r in doc.removed)
+
+
 def test_clean_cli_json_record(tmp_path):
     import json
 

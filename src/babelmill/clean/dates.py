@@ -37,6 +37,9 @@ _WEEKDAYS = re.compile(
     re.IGNORECASE,
 )
 _ZH = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*[日号](?:\s*(\d{1,2})[:：](\d{2}))?")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_SENTENCE_END = re.compile(r"[。！？!?，；]")
+_MAX_CJK_LABEL = 12
 _NOISE = re.compile(
     r"\b(published|updated|posted|created|last|modified|veröffentlicht|aktualisiert|erstellt|zuletzt|stand|"
     r"datum|date|am|um|on|at|uhr|est|edt|cst|cdt|mst|mdt|pst|pdt|cet|cest|mez|mesz|gmt|utc|bst|ist|aest|aedt)\b\.?|"
@@ -94,6 +97,10 @@ def parse_date(text: str, max_words: int = 9) -> str | dict[str, Any] | None:
     '2021-11-08'
     >>> parse_date("Sep 28 14:59")
     {'year': None, 'month': 9, 'day': 28, 'time': '14:59', 'raw': 'Sep 28 14:59'}
+    >>> parse_date("发布时间：2024年9月28日 14:59")
+    '2024-09-28T14:59'
+    >>> parse_date("该线路一期工程已于2021年12月30日开通，全长约三十公里。") is None
+    True
     >>> parse_date("November 2023")
     {'year': 2023, 'month': 11, 'day': None, 'time': None, 'raw': 'November 2023'}
     >>> parse_date("Founding team departing") is None, parse_date("vor 2 Stunden") is None
@@ -105,6 +112,11 @@ def parse_date(text: str, max_words: int = 9) -> str | dict[str, Any] | None:
         return None
     m = _ZH.search(t)
     if m:
+        # a CJK line is one "word": a date line is the date and a short label ("发布时间：",
+        # "来源：人民网"), not a sentence that mentions a date or a wire lead ("新华社北京11月20日电 ...")
+        rest = t[: m.start()] + t[m.end() :]
+        if len(_CJK.findall(rest)) > _MAX_CJK_LABEL or _SENTENCE_END.search(rest):
+            return None
         y, mo, d, hh, mm = m.groups()
         if not 1 <= int(mo) <= 12:
             return None
