@@ -180,9 +180,10 @@ def main() -> int:
         "(measured, not what train-cleaner does: MODEL.md)",
     )
     ap.add_argument(
-        "--page-style",
-        action="store_true",
-        help="train each fold's model with a page style (train-cleaner --page-style; measured, not packaged: MODEL.md)",
+        "--no-page-style",
+        dest="page_style",
+        action="store_false",
+        help="train each fold's model without the page style (train-cleaner --no-page-style: MODEL.md)",
     )
     ap.add_argument(
         "--speed-only",

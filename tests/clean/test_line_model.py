@@ -50,11 +50,14 @@ def page() -> str:
 def test_packaged_model_loads_fast_and_is_small():
     assert DEFAULT_MODEL.stat().st_size < 3 * 1024 * 1024
     data = json.loads(DEFAULT_MODEL.read_text(encoding="utf-8"))
-    assert data["features"] == list(FEATURES) + list(LEX_FEATURES)
+    style = [f"style_{c}" for c in data["page_style"]["classes"]]
+    assert data["features"] == list(FEATURES) + list(LEX_FEATURES) + style
     assert 0 < data["threshold"] < 1
     model = LineModel.load(DEFAULT_MODEL)
     assert len(model.first.roots) == len(data["trees"])
     assert model.lexicon is not None and len(model.lexicon.weights) == len(data["lexicon"]["grams"])
+    # the page style tells the English sets' notions of main text apart, not languages
+    assert model.style is not None and model.style.classes == ["cleaneval", "cleanportaleval", "dragnet", "l3s-gn1"]
 
 
 def test_packaged_lexicon_reads_comment_and_share_chrome_as_less_likely_article_than_prose():
@@ -350,10 +353,10 @@ def test_train_cleaner_on_two_sets_learns_their_page_style(tmp_path, monkeypatch
         folders.append(str(folder))
     out = tmp_path / "m.json"
     args = ["train-cleaner", *folders, "--rounds", "15", "--inner-folds", "2", "-o", str(out)]
-    result = CliRunner().invoke(main, args)
+    result = CliRunner().invoke(main, [*args, "--no-page-style"])
     assert result.exit_code == 0, result.output
-    assert "page_style" not in json.loads(out.read_text(encoding="utf-8"))  # only when asked for
-    result = CliRunner().invoke(main, [*args, "--page-style"])
+    assert "page_style" not in json.loads(out.read_text(encoding="utf-8"))  # switched off
+    result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["page_style"]["classes"] == ["blogs", "news"]

@@ -319,7 +319,7 @@ def train_model(
     progress=None,
     stacked: bool | None = None,
     lexical: bool = True,
-    styled: bool = False,
+    styled: bool = True,
 ) -> dict:
     """The model file's content: trees trained on all ``pages``, decision rule tuned on an inner
     site-grouped cross-validation of the same pages.

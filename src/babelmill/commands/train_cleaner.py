@@ -28,10 +28,12 @@ import click
 @click.option("--inner-folds", default=3, show_default=True, help="Site-grouped folds for tuning the threshold.")
 @click.option("--rounds", default=200, show_default=True, help="Boosting rounds.")
 @click.option(
-    "--page-style",
-    is_flag=True,
+    "--page-style/--no-page-style",
+    default=True,
+    show_default=True,
     help="Also learn which folder's (data set's) kind of page each page is, and give the line model "
-    "those probabilities: for sets that disagree on what main text is (not in the packaged model: MODEL.md).",
+    "those probabilities: sets disagree on what main text is (MODEL.md). Needs two or more sets of "
+    "at least 30 pages with a full truth, each in one language; otherwise nothing is learned.",
 )
 @click.option(
     "--check",
