@@ -250,6 +250,20 @@ def _write_site(folder: Path, site: str, n: int, rng: random.Random) -> list[str
     return rows
 
 
+def _clean_with_model(tmp_path: Path, model_name: str) -> str:
+    """``babelmill clean`` of :func:`page` with a config in ``tmp_path`` naming the model file
+    (relative to the config's folder); its output."""
+    from babelmill.cli import main
+
+    cfg = tmp_path / "pipeline.toml"
+    cfg.write_text(f'[stages.strip]\nline_model = "{model_name}"\n', encoding="utf-8")
+    test_page = tmp_path / "new.txt"
+    test_page.write_text(page(), encoding="utf-8")
+    result = CliRunner().invoke(main, ["clean", "--config", str(cfg), str(test_page)])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
 def test_train_cleaner_on_own_pages_is_reproducible_and_usable(tmp_path):
     pytest.importorskip("lightgbm")
     from babelmill.clean.train import export_trees, fit_trees
@@ -278,13 +292,7 @@ def test_train_cleaner_on_own_pages_is_reproducible_and_usable(tmp_path):
     assert data["training"]["pages"] == 20 and data["training"]["sites"] == 4
 
     # the config points at it, relative to the config's folder
-    cfg = tmp_path / "pipeline.toml"
-    cfg.write_text('[stages.strip]\nline_model = "m1.json"\n', encoding="utf-8")
-    test_page = tmp_path / "new.txt"
-    test_page.write_text(page(), encoding="utf-8")
-    result = CliRunner().invoke(main, ["clean", "--config", str(cfg), str(test_page)])
-    assert result.exit_code == 0, result.output
-    assert ART[0] in result.stdout
+    assert ART[0] in _clean_with_model(tmp_path, "m1.json")
 
     # numpy evaluation of the exported trees agrees with LightGBM's own
     from babelmill.clean.cleaner import Cleaner
@@ -363,13 +371,7 @@ def test_train_cleaner_on_two_sets_learns_their_page_style(tmp_path, monkeypatch
     assert data["features"][-2:] == ["style_blogs", "style_news"]
     model = LineModel.from_json(data)
     assert model.style is not None and model.style.classes == ["blogs", "news"]
-    cfg = tmp_path / "pipeline.toml"
-    cfg.write_text('[stages.strip]\nline_model = "m.json"\n', encoding="utf-8")
-    test_page = tmp_path / "new.txt"
-    test_page.write_text(page(), encoding="utf-8")
-    cleaned = CliRunner().invoke(main, ["clean", "--config", str(cfg), str(test_page)])
-    assert cleaned.exit_code == 0, cleaned.output
-    assert ART[0] in cleaned.stdout
+    assert ART[0] in _clean_with_model(tmp_path, "m.json")
 
 
 def test_train_cleaner_needs_labelled_pages(tmp_path):
