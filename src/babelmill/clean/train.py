@@ -3,9 +3,9 @@
 The pages, their labels and weights and the site of each are :mod:`babelmill.clean.pages`.
 Training is gradient boosting (LightGBM, an optional dependency only needed here) with one
 thread, fixed seeds and deterministic mode, over the lines' features and the scores of a
-lexicon learned first (scikit-learn, seeded; :mod:`babelmill.clean.lexicon`) and, when asked
-for, of a page style (:mod:`babelmill.clean.page_style`), so the same pages give the same model
-file byte for byte. The decision threshold and the prose-run rule are tuned
+lexicon and a page style learned first (scikit-learn, seeded or deterministic;
+:mod:`babelmill.clean.lexicon`, :mod:`babelmill.clean.page_style`), so the same pages give the
+same model file byte for byte. The decision threshold and the prose-run rule are tuned
 on out-of-fold predictions of a site-grouped inner cross-validation of the training pages, never
 on the pages scored.
 """
