@@ -318,12 +318,15 @@ def test_train_cleaner_on_own_pages_is_reproducible_and_usable(tmp_path):
     X = np.concatenate([pd.X for pd in feats])
     assert np.allclose(model.predict(X), booster.predict(X), atol=1e-9)
     # the written first stage is the forest over the features and the lexicon's out-of-fold columns
-    from babelmill.clean.train import oof_text_rows, site_lexicons
+    from babelmill.clean.train import oof_text_rows, site_text_models
+
+    def site_lexicons(pages: list) -> dict:
+        return {site: lexicon for site, (lexicon, _) in site_text_models(pages, 2).items()}
 
     written, _ = export_trees(fit_trees(feats, rounds=15, rows=oof_text_rows(feats, 2)))
     assert data["trees"] == json.loads(json.dumps(written))
     # given both copies of each page, the lexicon learns from the ones that knew their site only
-    assert site_lexicons(feats + unsited, 2) == site_lexicons(feats, 2)
+    assert site_lexicons(feats + unsited) == site_lexicons(feats)
     # with the lexicon: its columns are computed from the lines' texts, page by page
     lexicon = Lexicon.from_json(data["lexicon"])
     rows = [np.hstack([pd.X, lexical_columns(lexicon.score(pd.texts))]) for pd in feats]
@@ -334,9 +337,9 @@ def test_train_cleaner_on_own_pages_is_reproducible_and_usable(tmp_path):
         assert np.allclose(model.predict(pd.X, pd.texts), booster.predict(r), atol=1e-9)
     # each site's held-out lexicon (what the title and warning trainers clean a dev page with) never
     # learned from its site's pages: flipping their labels leaves it as it was, and moves the others'
-    lexicons = site_lexicons(feats, 2)
+    lexicons = site_lexicons(feats)
     site = feats[0].page.site
-    flipped = site_lexicons([dataclasses.replace(pd, y=1 - pd.y) if pd.page.site == site else pd for pd in feats], 2)
+    flipped = site_lexicons([dataclasses.replace(pd, y=1 - pd.y) if pd.page.site == site else pd for pd in feats])
     assert flipped[site] == lexicons[site]
     other_fold = {s for s in lexicons if lexicons[s] is not lexicons[site]}
     assert other_fold and {s for s in lexicons if flipped[s] != lexicons[s]} == other_fold

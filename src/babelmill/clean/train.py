@@ -299,11 +299,6 @@ def site_text_models(
     return out
 
 
-def site_lexicons(pages: Sequence[PageData], k: int, seed: int = 13) -> dict[str, Lexicon]:
-    """Each site's lexicon of :func:`site_text_models` (without the page style)."""
-    return {site: lx for site, (lx, _) in site_text_models(pages, k, seed, styled=False).items()}
-
-
 def oof_text_rows(pages: Sequence[PageData], k: int, seed: int = 13, styled: bool = True) -> list[np.ndarray]:
     """Every page's feature rows with the columns its site's lexicon and page style of
     :func:`site_text_models` give it (the first stage learns how far to trust them from scores
