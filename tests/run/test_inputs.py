@@ -186,6 +186,50 @@ def test_bad_jsonl_lines_are_quarantined_one_line_each_and_the_rest_is_read(tmp_
     assert sorted(r["source"]["line"] for r in rejected) == [2, 3, 4, 5, 6, 7]
 
 
+def test_jsonl_lines_python_or_javascript_wrote_give_strict_json_out_or_one_line_each(tmp_path: Path):
+    """Python's json.dumps writes NaN/Infinity and JavaScript cuts emoji into lone surrogate escapes;
+    deep nesting stopped the run with a RecursionError and a lone surrogate with a UnicodeEncodeError.
+    Now NaN, Infinity and nesting are one quarantine line each, a lone surrogate becomes U+FFFD, and
+    every output line is strict JSON (no NaN) in UTF-8."""
+    f = tmp_path / "py.jsonl"
+    german = GERMAN.strip()
+    deep = "[" * 5000 + "]" * 5000
+    cut = r'{"id": "cut \ud83d", "text": "Cut \ud83d emoji. Der Hund bellt.", "m": {"\udc00": "\ud83d\ude00"}}'
+    f.write_bytes(
+        _jsonl([
+            {"id": "ok", "text": "Good. " + ENGLISH},
+            f'{{"id": "nan", "text": "NaN. {german}", "score": NaN}}',
+            f'{{"id": "inf", "text": "Inf. {german}", "score": -Infinity}}',
+            f'{{"id": "deep", "text": "Deep. {german}", "d": {deep}}}',
+            cut,
+        ])
+    )  # fmt: skip
+    (tmp_path / "pipeline.toml").write_text(STAGES)
+    result = CliRunner().invoke(
+        main,
+        ["run", str(f), "-o", str(tmp_path / "out"), "-c", str(tmp_path / "pipeline.toml"), "--input-format", "jsonl"],
+    )
+    assert result.exit_code == 0, result.output
+    stderr = result.stderr.splitlines()
+    for line, reason in {
+        2: "not JSON (NaN is not a JSON value",
+        3: "not JSON (-Infinity is not a JSON value",
+        4: "nested more than 100 levels deep",
+    }.items():
+        assert sum(s.startswith(f"babelmill: {f}:{line}: quarantined (bad_jsonl_line): {reason}") for s in stderr) == 1
+
+    def strict(constant: str) -> None:
+        raise AssertionError(f"{constant} written: not JSON")
+
+    for name in ("corpus.jsonl", "rejected.jsonl"):
+        for text in (tmp_path / "out" / name).read_bytes().decode("utf-8").splitlines():
+            json.loads(text, parse_constant=strict)
+    kept = {r["source"]["id"]: r for r in read_jsonl(tmp_path / "out" / "corpus.jsonl")}
+    assert sorted(kept) == ["cut \ufffd", "ok"]
+    cut = kept["cut \ufffd"]
+    assert cut["text"].startswith("Cut \ufffd emoji.") and cut["source"]["extra"] == {"m": {"\ufffd": "\U0001f600"}}
+
+
 def test_a_jsonl_file_with_a_utf8_bom_and_crlf_keeps_its_first_line(tmp_path: Path):
     # as Windows tools write UTF-8 (PowerShell 5's Out-File -Encoding utf8, Notepad's "UTF-8 with BOM")
     f = tmp_path / "windows.jsonl"
