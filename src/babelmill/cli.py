@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -153,6 +154,25 @@ def run(
         progress=progress,
         quiet=quiet,
     )
+    if input_format != "jsonl":
+        ctx = click.get_current_context()
+        for option in ("text_field", "id_field"):
+            if ctx.get_parameter_source(option) is not click.core.ParameterSource.DEFAULT:
+                flag = "--" + option.replace("_", "-")
+                raise click.UsageError(f"{flag} applies to --input-format jsonl only (add --input-format jsonl)")
+        if not quiet:
+            from babelmill.run.inputs import LINE_DOCUMENT_EXTENSIONS, extension_of
+
+            # a JSONL file named on the command line is read whatever its extension: as one page
+            for name in inputs:
+                if extension_of(name) in LINE_DOCUMENT_EXTENSIONS and os.path.isfile(name):
+                    click.echo(
+                        printable(
+                            f"babelmill: warning: {name}: read as one text page; add --input-format jsonl "
+                            "to read each line as a document"
+                        ),
+                        err=True,
+                    )
     if models_dir and not quiet:
         from babelmill.translate.packages import search_dirs
 

@@ -264,3 +264,28 @@ def test_jsonl_reruns_read_only_the_lines_that_changed(tmp_path: Path):
                                                            "not JSON (Expecting property name enclosed in double "
                                                            "quotes: line 1 column 2 (char 1))"]  # fmt: skip
     assert first != (out / "corpus.jsonl").read_bytes()
+
+
+def test_a_jsonl_file_without_input_format_jsonl_is_not_read_silently_as_a_page(tmp_path: Path):
+    """A JSONL dump given without --input-format jsonl became one corpus record of raw JSON, also
+    with --text-field given; in a folder it was skipped with a hint at --include only."""
+    d = tmp_path / "dump"
+    d.mkdir()
+    f = d / "docs.jsonl"
+    f.write_bytes(_jsonl([_dolma(0, "Zero. " + ENGLISH), _dolma(1, "One. " + GERMAN)]))
+    (tmp_path / "pipeline.toml").write_text(STAGES)
+    run = ["run", "-o", str(tmp_path / "out"), "-c", str(tmp_path / "pipeline.toml"), "--no-progress"]
+    for option in (["--text-field", "content"], ["--id-field", "doc_id"]):
+        result = CliRunner().invoke(main, [*run, str(f), *option])
+        assert result.exit_code == 2, result.output
+        assert f"{option[0]} applies to --input-format jsonl only" in result.stderr
+        assert not (tmp_path / "out").exists()
+    result = CliRunner().invoke(main, [*run, str(d)])
+    assert result.exit_code == 1
+    assert "--input-format jsonl reads each line of .jsonl and .ndjson files as a document" in result.stderr
+    result = CliRunner().invoke(main, [*run, str(f)])  # a named file is read whatever its extension
+    assert result.exit_code == 0, result.output
+    assert f"babelmill: warning: {f}: read as one text page; add --input-format jsonl" in result.stderr
+    result = CliRunner().invoke(main, [*run, "--rebuild", "--input-format", "jsonl", str(f)])
+    assert result.exit_code == 0 and "warning" not in result.stderr, result.stderr
+    assert len(read_jsonl(tmp_path / "out" / "corpus.jsonl")) == 2
