@@ -32,6 +32,18 @@ def main() -> None:
     """
 
 
+def _check_size(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--shard-size is checked where it is typed, so that its error names the option."""
+    if value is not None:
+        from babelmill.io.formats import parse_size
+
+        try:
+            parse_size(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value
+
+
 @main.command()
 @click.argument("inputs", nargs=-1, metavar="[INPUT]...")
 @click.option(
@@ -66,7 +78,7 @@ def main() -> None:
     "output is written as shards OUTPUT/corpus/part-00000.<format>.",
 )  # fmt: skip
 @click.option(
-    "--shard-size", default=None, metavar="SIZE",
+    "--shard-size", default=None, metavar="SIZE", callback=_check_size,
     help="Split the corpus into shards of about SIZE uncompressed bytes (e.g. 256MB; default for "
     "compressed/Parquet output: 256MB; plain jsonl: one corpus.jsonl).",
 )  # fmt: skip
