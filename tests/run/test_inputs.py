@@ -156,6 +156,7 @@ def test_bad_jsonl_lines_are_quarantined_one_line_each_and_the_rest_is_read(tmp_
             {"doc_id": 4},
             {"content": 5},
             {"content": big},
+            {"content": None, "doc_id": 8},
         ])
         + b"\xff\xfe not utf-8\n"
     )  # fmt: skip
@@ -174,7 +175,8 @@ def test_bad_jsonl_lines_are_quarantined_one_line_each_and_the_rest_is_read(tmp_
         4: "(bad_jsonl_line): no string field 'content' (fields: doc_id)",
         5: "(bad_jsonl_line): field 'content' is not a string (fields: content)",
         6: "(too_large): 1215 bytes is over the read.max_bytes limit of 1000",
-        7: "(bad_jsonl_line): not UTF-8 (byte 0)",
+        7: "(bad_jsonl_line): field 'content' is null (fields: content, doc_id)",
+        8: "(bad_jsonl_line): not UTF-8 (byte 0)",
     }
     stderr = result.stderr.splitlines()
     for line, reason in reasons.items():
@@ -183,7 +185,7 @@ def test_bad_jsonl_lines_are_quarantined_one_line_each_and_the_rest_is_read(tmp_
     (kept,) = read_jsonl(tmp_path / "out" / "corpus.jsonl")
     assert (kept["source"]["id"], kept["source"]["line"], kept["source"]["extra"]) == (1, 1, {"lang": "en"})
     rejected = read_jsonl(tmp_path / "out" / "rejected.jsonl")
-    assert sorted(r["source"]["line"] for r in rejected) == [2, 3, 4, 5, 6, 7]
+    assert sorted(r["source"]["line"] for r in rejected) == [2, 3, 4, 5, 6, 7, 8]
 
 
 def test_jsonl_lines_python_or_javascript_wrote_give_strict_json_out_or_one_line_each(tmp_path: Path):

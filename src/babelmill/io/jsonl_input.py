@@ -131,7 +131,10 @@ def parse_line(
     body = record.get(text_field)
     if not isinstance(body, str):
         fields = ", ".join(sorted(map(str, record))) or "none"
-        what = f"no string field {text_field!r}" if body is None else f"field {text_field!r} is not a string"
+        if text_field not in record:
+            what = f"no string field {text_field!r}"
+        else:
+            what = f"field {text_field!r} is {'null' if body is None else 'not a string'}"
         return _refuse(line, sha, "bad_jsonl_line", f"{what} (fields: {fields})")
     doc_id = record.get(id_field)
     if doc_id is not None and not isinstance(doc_id, str | int | float):
