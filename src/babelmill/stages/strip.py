@@ -373,7 +373,14 @@ class StripStage(StatefulStage):
             self.count(f"warning_{warning}")
             doc.record("strip", "warning", warning, kept_share=doc.cleaning["kept_share"])
         if not res.blocks and self.config.quarantine_empty:
-            doc.reject(QUARANTINED, "no_article_text", stage="strip", removed=len(res.removed))
+            doc.reject(
+                QUARANTINED,
+                "no_article_text",
+                stage="strip",
+                removed=len(res.removed),
+                message=f"the cleaner kept none of its {len(res.removed)} lines "
+                "(`babelmill clean --explain` on the file gives each line's reason)",
+            )
         self.count("blocks_out", len(res.blocks))
         return doc
 
