@@ -18,7 +18,7 @@ other and is at least 80% of its length.
 
 The model is a conditional logit: a softmax over the page's candidates and a "no title" option
 whose score is learned from the pages where no line matches the headline; the title is null when
-that option outscores every candidate. Validation: 5 folds grouped by site (every page of a site
+that option holds half the page's probability or more. Validation: 5 folds grouped by site (every page of a site
 in one fold); inside each training part, 4 inner site-grouped folds choose the L2 strength, so
 the reported figures are held-out. Baselines
 in the same run: the rule-based extractor's pick (``learned_title = false``) and "the nearest

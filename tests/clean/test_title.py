@@ -139,6 +139,21 @@ def test_a_headline_printed_twice_pools_its_probability() -> None:
     assert pooled_choice(["A", "A"], [0.0, 0.0], 2.0)[2] is False
 
 
+def test_a_title_is_emitted_when_the_candidates_together_outweigh_the_no_title_option() -> None:
+    """A headline and its dek splitting the page's probability: neither line alone outscores the
+    "no title" option, but together they hold most of the probability, so the page has a title
+    (the better line); when the option holds half or more, the title stays null."""
+    from babelmill.clean.title import pooled_choice
+
+    # shares: headline 0.33, dek 0.30, no title 0.37
+    k, share, emitted = pooled_choice(["Podium for Canuck", "Bronze medal picks up slack"], [0.0, -0.1], 0.1)
+    assert emitted and k == 0 and 0.3 < share < 0.35
+    # three lines at 0.2 each against an option at 0.4: still a title
+    assert pooled_choice(["A", "B", "C"], [0.0, 0.0, 0.0], 0.69)[2] is True
+    # the option at half or more: null
+    assert pooled_choice(["A", "B"], [0.0, 0.0], 0.7)[2] is False
+
+
 def test_the_articles_byline_anchors_candidates_below_kept_teasers() -> None:
     """A headline next to the article's byline is a candidate even when kept teasers and
     headings above it hold every body anchor (the first kept block, the first long paragraph
