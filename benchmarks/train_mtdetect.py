@@ -136,22 +136,33 @@ def featurize_all(rows: list[Row]) -> list[dict]:
     return [hashed_counts(r.text, DIM) for r in rows]
 
 
-def fit(counts: list[dict], y: np.ndarray, c: float = C_GRID[0], weights: np.ndarray | None = None):
-    """Fit on the given chunks; returns a scorer built from the same arrays the file stores."""
+def fit(
+    counts: list[dict],
+    y: np.ndarray,
+    c: float = C_GRID[0],
+    weights: np.ndarray | None = None,
+    blocks: tuple[str, ...] = BLOCKS,
+    scale: dict[str, float] | None = None,
+):
+    """Fit on the given chunks; returns a scorer built from the same arrays the file stores.
+
+    ``blocks`` and ``scale`` (default: the shipped ``BLOCKS`` and ``BLOCK_SCALE``) let a benchmark
+    fit variants with other blocks; ``counts`` must hold every block named."""
+    scale = BLOCK_SCALE if scale is None else scale
     n = len(counts)
     vocab: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for b in BLOCKS:
+    for b in blocks:
         df = Counter(k for cnt in counts for k in cnt[b])
         buckets = np.array(sorted(k for k, v in df.items() if v >= MIN_DF), dtype=np.int64)
         dfa = np.array([df[int(k)] for k in buckets], dtype=float)
         idf = (np.log((1 + n) / (1 + dfa)) + 1.0).astype(np.float32)
         vocab[b] = (buckets, idf)
-    rows = [{b: block_vector(cnt[b], *vocab[b]) for b in BLOCKS} for cnt in counts]
-    lr = _logistic(c).fit(_block_matrix(rows, vocab), y, sample_weight=weights)
+    rows = [{b: block_vector(cnt[b], *vocab[b]) for b in blocks} for cnt in counts]
+    lr = _logistic(c).fit(_block_matrix(rows, vocab, blocks, scale), y, sample_weight=weights)
     w = lr.coef_[0]
     model = {"format": FORMAT, "dim": DIM, "bias": round(float(lr.intercept_[0]), 6), "blocks": {}}
     start = 0
-    for b in BLOCKS:
+    for b in blocks:
         buckets, idf = vocab[b]
         wb = w[start : start + len(buckets)].astype(np.float32)
         start += len(buckets)
@@ -159,26 +170,33 @@ def fit(counts: list[dict], y: np.ndarray, c: float = C_GRID[0], weights: np.nda
             "buckets": encode_array(buckets.astype(np.int32)),
             "idf": encode_array(idf),
             "weights": encode_array(wb),
-            "scale": BLOCK_SCALE.get(b, 1.0),
+            "scale": scale.get(b, 1.0),
             "size": len(buckets),
         }
     if NB_C is not None:
-        fit_nb(model, [{b: pos for b, (pos, _) in row.items()} for row in rows], y, weights, vocab)
+        positions = [{b: pos for b, (pos, _) in row.items()} for row in rows]
+        fit_nb(model, positions, y, weights, vocab, blocks, scale)
     model.update({"calibration": {"method": "none", "a": 1.0, "b": 0.0}, "chunk_threshold": 0.5})
     model["document_threshold"] = 0.5
     return MTClassifier(model), model
 
 
-def _block_matrix(rows: list[dict[str, tuple[np.ndarray, np.ndarray]]], vocab: dict):
+def _block_matrix(
+    rows: list[dict[str, tuple[np.ndarray, np.ndarray]]],
+    vocab: dict,
+    blocks: tuple[str, ...] = BLOCKS,
+    scale: dict[str, float] | None = None,
+):
     """The chunks as one sparse matrix: per chunk, each block's ``(positions, values)`` side by
-    side in ``BLOCKS`` order, the values times the block's scale."""
+    side in ``blocks`` order, the values times the block's scale."""
     from scipy.sparse import csr_matrix
 
-    sizes = [len(vocab[b][0]) for b in BLOCKS]
+    scale = BLOCK_SCALE if scale is None else scale
+    sizes = [len(vocab[b][0]) for b in blocks]
     starts = np.cumsum([0, *sizes[:-1]])
-    cols = [row[b][0] + start for row in rows for b, start in zip(BLOCKS, starts, strict=True)]
-    data = [row[b][1] * BLOCK_SCALE.get(b, 1.0) for row in rows for b in BLOCKS]
-    indptr = np.cumsum([0] + [sum(len(row[b][0]) for b in BLOCKS) for row in rows])
+    cols = [row[b][0] + start for row in rows for b, start in zip(blocks, starts, strict=True)]
+    data = [row[b][1] * scale.get(b, 1.0) for row in rows for b in blocks]
+    indptr = np.cumsum([0] + [sum(len(row[b][0]) for b in blocks) for row in rows])
     return csr_matrix((np.concatenate(data), np.concatenate(cols), indptr), shape=(len(rows), sum(sizes)))
 
 
@@ -200,7 +218,13 @@ def _logistic(c: float):
 
 
 def fit_nb(
-    model: dict, positions: list[dict[str, np.ndarray]], y: np.ndarray, weights: np.ndarray | None, vocab: dict
+    model: dict,
+    positions: list[dict[str, np.ndarray]],
+    y: np.ndarray,
+    weights: np.ndarray | None,
+    vocab: dict,
+    blocks: tuple[str, ...] = BLOCKS,
+    scale: dict[str, float] | None = None,
 ) -> None:
     """Add the NB-LR learner to ``model``: log-count ratios of bucket presence (weighted, add-one)
     per block, binary features times ratio, L2 per block, logistic regression (C = ``NB_C``).
@@ -208,20 +232,20 @@ def fit_nb(
     is added to the tf-idf model's (:func:`babelmill.detect.mtmodel.nb_vector`)."""
     w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
     ratios = {}
-    for b in BLOCKS:
+    for b in blocks:
         present = np.zeros((2, len(vocab[b][0])))
         for row, label, weight in zip(positions, y, w, strict=True):
             present[int(label), row[b]] += weight
         p1 = NB_ALPHA + present[1]
         p0 = NB_ALPHA + present[0]
         ratios[b] = (np.log(p1 / p1.sum()) - np.log(p0 / p0.sum())).astype(np.float32)
-    as_float = {b: ratios[b].astype(float) for b in BLOCKS}  # nb_vector reads float64, as scoring does
-    rows = [{b: (row[b], nb_vector(row[b], as_float[b])) for b in BLOCKS} for row in positions]
-    X = _block_matrix(rows, vocab)
+    as_float = {b: ratios[b].astype(float) for b in blocks}  # nb_vector reads float64, as scoring does
+    rows = [{b: (row[b], nb_vector(row[b], as_float[b])) for b in blocks} for row in positions]
+    X = _block_matrix(rows, vocab, blocks, scale)
     lr = _logistic(NB_C).fit(X, y, sample_weight=weights)
     coef = lr.coef_[0]
     start = 0
-    for b in BLOCKS:
+    for b in blocks:
         size = len(vocab[b][0])
         model["blocks"][b]["nb_ratio"] = encode_array(ratios[b])
         model["blocks"][b]["nb_weights"] = encode_array(coef[start : start + size].astype(np.float32))

@@ -160,6 +160,33 @@ def test_training_is_reproducible_and_separates_held_out_documents():
 
 
 @needs_dev
+def test_trainer_fits_other_blocks_that_the_classifier_scores_from_given_counts():
+    """What the round benchmarks rely on: a variant with a block of its own (here one gram that
+    names the label) or without a shipped block trains, loads and scores like the shipped recipe."""
+    from collections import Counter
+
+    from babelmill.detect.mtfeatures import bucket
+
+    t = trainer()
+    rows = t.load_rows(LARGE_TSV)[::8]
+    y = np.array([r.positive for r in rows])
+    counts = t.featurize_all(rows)
+    for cnt, label in zip(counts, y, strict=True):
+        cnt["x"] = Counter({bucket("x", "zh" if label else "other", t.DIM): 1})
+    clf, model = t.fit(counts, y, weights=t.row_weights(rows), blocks=("w", "s", "p", "x"), scale={"x": 2.0})
+    assert list(clf.blocks) == ["w", "s", "p", "x"] and model["blocks"]["x"]["scale"] == 2.0
+    z = t.scores(clf, counts)
+    assert z[y].min() > z[~y].max()  # the block that names the label is used
+    clf2, model2 = t.fit(counts, y, weights=t.row_weights(rows), blocks=("w", "p"))
+    assert set(model2["blocks"]) == {"w", "p"} and model2["blocks"]["p"]["scale"] == t.BLOCK_SCALE["p"]
+    text = rows[0].text
+    assert clf2.logit(text) == pytest.approx(clf2.logit_counts(hashed_counts(text, t.DIM)))
+    _, default = t.fit(counts, y, weights=t.row_weights(rows))
+    _, explicit = t.fit(counts, y, weights=t.row_weights(rows), blocks=t.BLOCKS, scale=t.BLOCK_SCALE)
+    assert default == explicit and set(default["blocks"]) == {"w", "s", "p"}
+
+
+@needs_dev
 def test_german_origin_mt_and_native_english_documents_are_not_flagged():
     t = trainer()
     rows = t.load_rows(LARGE_TSV)

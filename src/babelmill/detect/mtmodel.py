@@ -93,7 +93,10 @@ class MTClassifier:
         self.dim = int(model["dim"])
         self.blocks: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.nb_blocks: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for name in BLOCKS:
+        # the shipped blocks in their order, then any other block the file holds (a benchmark's
+        # variant; its counts must then come from the caller, through :meth:`logit_counts`)
+        names = [n for n in BLOCKS if n in model["blocks"]] + sorted(set(model["blocks"]) - set(BLOCKS))
+        for name in names:
             b = model["blocks"][name]
             buckets = decode_array(b["buckets"], "int32").astype(np.int64)
             # the block's scale is folded into its weights: scale * (x . w) == x . (scale * w)
