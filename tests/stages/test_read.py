@@ -221,7 +221,12 @@ def test_fifo_is_not_opened(tmp_path: Path) -> None:
 
 def test_directory_is_not_a_file(tmp_path: Path) -> None:
     (tmp_path / "folder.txt").mkdir()
-    assert_quarantined(read_path(tmp_path / "folder.txt"), "not_a_file", "directory")
+    (tmp_path / "link.txt").symlink_to(tmp_path / "folder.txt")
+    # a plain folder (`babelmill detect folder/`) was told "a symlink to a directory is not followed"
+    assert read_path(tmp_path / "folder.txt").status_detail["message"] == "a directory, not a file"
+    assert_quarantined(
+        read_path(tmp_path / "link.txt"), "not_a_file", "a symlink to a directory, which is not followed"
+    )
 
 
 def test_read_error_is_quarantined(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

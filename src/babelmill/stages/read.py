@@ -210,9 +210,8 @@ class ReadStage(Stage):
                     pass
             except OSError as exc:  # the runner hands over folders it could not list
                 return self._quarantine(doc, "unreadable", f"a folder that cannot be listed: {exc.strerror or exc}")
-            return self._quarantine(
-                doc, "not_a_file", "a directory, not a file (a symlink to a directory is not followed)"
-            )
+            what = "a symlink to a directory, which is not followed" if path.is_symlink() else "a directory"
+            return self._quarantine(doc, "not_a_file", f"{what}, not a file")
         if not path.is_file():
             return self._quarantine(doc, "not_a_file", "not a regular file (FIFO, socket or device)")
         doc.source.setdefault("bytes", st.st_size)
