@@ -102,6 +102,15 @@ def test_a_folder_with_no_text_file_is_nothing_to_read(tmp_path: Path):
     assert not (tmp_path / "out").exists()
 
 
+def test_an_include_glob_that_names_the_input_folder_itself_says_what_would_match(tmp_path: Path, pages: Path):
+    """`run pages --include 'pages/notes/*.md'` matched nothing and said only "Skipped N not
+    matching --include": a glob with a / is matched against the path below the folder."""
+    glob = f"{pages.name}/notes/*.md"
+    with pytest.raises(RunError) as err:
+        _run(tmp_path, [str(pages)], include=(glob,))
+    assert f"(--include {glob!r} matches paths below {pages.name}/: 'notes/*.md' would)" in str(err.value)
+
+
 # -- JSONL documents -----------------------------------------------------------------------------
 
 

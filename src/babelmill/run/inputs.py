@@ -247,7 +247,7 @@ def discover_inputs(
     return result
 
 
-def require_inputs(patterns: list[str], found: Discovered) -> None:
+def require_inputs(patterns: list[str], found: Discovered, include: tuple[str, ...] = ()) -> None:
     """A run whose named inputs all fail to exist, match nothing or hold no files to read has
     nothing to read: :class:`RunError` naming each, before anything is written. (A missing input
     among existing ones is a quarantined input of the run, as the read stage reports it.)"""
@@ -257,6 +257,12 @@ def require_inputs(patterns: list[str], found: Discovered) -> None:
     for pattern in patterns:
         if os.path.isdir(pattern):
             reasons.append(f"{printable(pattern)} holds no files{' to read' if found.skipped else ''}")
+            # `run in --include 'in/x/*.txt'`: a glob with a / matches the path below the folder
+            folder = os.path.basename(os.path.normpath(pattern))
+            for glob in include:
+                if glob.startswith(folder + "/"):
+                    below = glob[len(folder) + 1 :]
+                    reasons[-1] += f" (--include {glob!r} matches paths below {folder}/: {below!r} would)"
         elif _has_magic(pattern) and not os.path.lexists(pattern):
             reasons.append(f"{printable(pattern)} matches no file{' to read' if found.skipped else ''}")
         else:

@@ -128,7 +128,7 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
     select = opts.input_filter()
     select.check()  # a glob that can match nothing is a typo, not an empty selection
     discovered = discover_inputs(opts.inputs, exclude=out, select=select)
-    require_inputs(opts.inputs, discovered)
+    require_inputs(opts.inputs, discovered, opts.include)
     check_writable(out)
 
     with OutputLock(out):
