@@ -80,3 +80,13 @@ def test_changed_dedup_settings_on_an_existing_output_ask_for_rebuild(tmp_path: 
     both = [str(tmp_path / "a.txt"), str(tmp_path / "b.txt")]
     rebuilt = CliRunner().invoke(main, ["run", *both, "-o", str(out), "-c", str(config), "--rebuild", *args])
     assert rebuilt.exit_code == 0, rebuilt.output
+
+
+@pytest.mark.parametrize(
+    ("size", "message"), [("0", "size must be positive"), ("abc", "not a size: 'abc'"), ("-5MB", "not a size")]
+)
+def test_a_bad_shard_size_is_a_usage_error_naming_the_option(tmp_path: Path, size: str, message: str):
+    result = CliRunner().invoke(main, ["run", str(SEEDS), "-o", str(tmp_path / "out"), "--shard-size", size])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--shard-size'" in result.stderr and message in result.stderr
+    assert not (tmp_path / "out").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -29,6 +30,18 @@ def main() -> None:
       babelmill models install de_en.argosmodel  ... or from a downloaded file
       babelmill run seeds/ -o output/          a rerun translates blocks that were pending
     """
+
+
+def _check_size(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--shard-size is checked where it is typed, so that its error names the option."""
+    if value is not None:
+        from babelmill.io.formats import parse_size
+
+        try:
+            parse_size(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value
 
 
 @main.command()
@@ -65,7 +78,7 @@ def main() -> None:
     "output is written as shards OUTPUT/corpus/part-00000.<format>.",
 )  # fmt: skip
 @click.option(
-    "--shard-size", default=None, metavar="SIZE",
+    "--shard-size", default=None, metavar="SIZE", callback=_check_size,
     help="Split the corpus into shards of about SIZE uncompressed bytes (e.g. 256MB; default for "
     "compressed/Parquet output: 256MB; plain jsonl: one corpus.jsonl).",
 )  # fmt: skip
@@ -153,6 +166,25 @@ def run(
         progress=progress,
         quiet=quiet,
     )
+    if input_format != "jsonl":
+        ctx = click.get_current_context()
+        for option in ("text_field", "id_field"):
+            if ctx.get_parameter_source(option) is not click.core.ParameterSource.DEFAULT:
+                flag = "--" + option.replace("_", "-")
+                raise click.UsageError(f"{flag} applies to --input-format jsonl only (add --input-format jsonl)")
+        if not quiet:
+            from babelmill.run.inputs import LINE_DOCUMENT_EXTENSIONS, extension_of
+
+            # a JSONL file named on the command line is read whatever its extension: as one page
+            for name in inputs:
+                if extension_of(name) in LINE_DOCUMENT_EXTENSIONS and os.path.isfile(name):
+                    click.echo(
+                        printable(
+                            f"babelmill: warning: {name}: read as one text page; add --input-format jsonl "
+                            "to read each line as a document"
+                        ),
+                        err=True,
+                    )
     if models_dir and not quiet:
         from babelmill.translate.packages import search_dirs
 

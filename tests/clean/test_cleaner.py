@@ -289,6 +289,10 @@ def test_no_article_text_is_quarantined():
     assert not doc.ok
     assert doc.status_reason == "no_article_text"
     assert doc.removed
+    # the run's stderr line and the rejected record's message say what happened, not the code again
+    assert doc.status_detail["message"] == (
+        "the cleaner kept none of its 5 lines (`babelmill clean --explain` on the file gives each line's reason)"
+    )
 
 
 def test_only_short_sentences_kept_as_fallback():

@@ -103,3 +103,24 @@ def test_binary_and_empty_files_are_reported_not_judged(tmp_path):
     assert any(line.startswith(f"babelmill detect: {empty}: quarantined (empty)") for line in out)
     docs = [json.loads(x) for x in out if x.startswith("{")]
     assert [(d["file"], d["language"]) for d in docs] == [(str(good), "en")]  # the run goes on
+
+
+def test_stdin_is_read_as_a_file_is(tmp_path):
+    """stdin gets the run's read stage, as the help says: gzip unpacked, HTML reduced to its text,
+    and empty or binary input one stderr line and exit 1, never a language verdict."""
+    import gzip
+
+    sentence = "Die Regierung hat heute in Berlin ein neues Gesetz über die Energiewende beschlossen."
+    res = CliRunner().invoke(main, ["detect", "--documents", "-"], input=gzip.compress(sentence.encode()))
+    assert res.exit_code == 0, res.output
+    (doc,) = lines(res.output)
+    assert doc["language"] == "de", doc
+    html = f"<html><body><p>{sentence.replace('ü', '&uuml;')}</p></body></html>"
+    res = CliRunner().invoke(main, ["detect", "-"], input=html)
+    block, _doc = lines(res.output)
+    assert block["characters"] == len(sentence) and block["language"] == "de"
+    for data, reason in [(b"", "empty"), (b"  \n\n", "no_text"), (bytes(range(32)) * 4, "binary")]:
+        res = CliRunner().invoke(main, ["detect", "--documents", "-"], input=data)
+        assert res.exit_code == 1, (reason, res.output)
+        assert res.stdout == ""
+        assert res.stderr.strip().startswith(f"babelmill detect: -: quarantined ({reason}):"), res.stderr

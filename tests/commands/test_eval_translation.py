@@ -76,3 +76,27 @@ def test_line_count_mismatch_and_missing_model_fail_with_one_clear_line(files, t
     empty.mkdir()
     result = CliRunner().invoke(main, ["eval-translation", str(src), str(ref), "--models-dir", str(empty)])
     assert result.exit_code == 1 and "babelmill models install de" in result.output
+
+
+def test_a_source_with_no_text_is_one_clear_line_not_a_traceback(files, tmp_path: Path):
+    _src, _ref, models = files
+    for content in ("", "\n\n"):
+        src, ref = tmp_path / "empty.de", tmp_path / "empty.en"
+        src.write_text(content, encoding="utf-8")
+        ref.write_text(content, encoding="utf-8")
+        result = CliRunner().invoke(main, ["eval-translation", str(src), str(ref), "--models-dir", str(models)])
+        assert result.exit_code == 1, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert f"{src} has no text to translate" in result.output
+
+
+def test_a_hypotheses_file_that_cannot_be_written_is_one_clear_line(files, tmp_path: Path):
+    """It was a FileNotFoundError traceback, after the whole test set had been translated."""
+    src, ref, models = files
+    missing = tmp_path / "no-such-folder" / "hyp.txt"
+    result = CliRunner().invoke(
+        main, ["eval-translation", str(src), str(ref), "--models-dir", str(models), "--hypotheses", str(missing)]
+    )
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"--hypotheses {missing}: no such folder {missing.parent}" in result.output

@@ -164,3 +164,34 @@ def test_reader_reports_and_skips_a_torn_last_line(tmp_path: Path):
     records = list(iter_parallel_records(out, on_error=lambda path, msg: errors.append(path.name)))
     assert len(records) == 2 and errors == ["parallel.jsonl"]
     assert json.loads(dumps(records[0]))["id"] == "doc-a"
+
+
+@pytest.mark.parametrize("fmt", ["tsv", "moses", "tmx"])
+def test_a_stopped_export_leaves_no_cut_file_and_keeps_the_earlier_one(tmp_path: Path, fmt: str):
+    """An export stopped midway (Ctrl-C, a full disk) left a cut file under the final name; a TMX
+    was even closed with </tmx> after a partial body, so it looked complete."""
+    dest = tmp_path / "export"
+    records = sample_records()
+    export_parallel(records, dest, fmt)
+    before = {p.name: p.read_bytes() for p in dest.iterdir()}
+
+    def stopped():
+        yield from records[:3]
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        export_parallel(stopped(), dest, fmt)
+    assert {p.name: p.read_bytes() for p in dest.iterdir()} == before  # no partial file, nothing replaced
+
+
+def test_an_export_that_writes_nothing_names_the_earlier_export_files(tmp_path: Path):
+    out = write_parallel(tmp_path / "out", sample_records())
+    dest = tmp_path / "export"
+    command = ["export-parallel", str(out), "--format", "tmx", "--to", str(dest)]
+    CliRunner().invoke(main, command)
+    result = CliRunner().invoke(main, [*command, "--lang", "xx"])
+    assert result.exit_code == 0 and "wrote 0 (none)" in result.stderr
+    names = "parallel.de-en.tmx, parallel.fr-en.tmx, parallel.zh-en.tmx"
+    assert f"babelmill: note: {dest} also holds {names} from an earlier export" in result.stderr
+    result = CliRunner().invoke(main, command)
+    assert "note:" not in result.stderr

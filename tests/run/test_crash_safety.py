@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -246,3 +247,34 @@ def test_a_later_copy_names_a_corpus_record_or_is_quarantined_as_its_original(tm
         (tmp_path / copy.name).rename(copy)
     _run_until(inputs, out, config, None, 0, monkeypatch)
     assert _rejected(out) == REJECTED
+
+
+def test_inputs_that_trade_contents_keep_every_article_also_after_dying_at_any_checkpoint(tmp_path: Path, monkeypatch):
+    """Each input gets the bytes another input had (files renamed in a ring, two swapped, a line
+    inserted above the lines of a JSONL file): each new record has the id the other input's old
+    record had. The plan took them for copies of those records (``identical_input``) while those
+    records went, so the corpus lost every one of them. After a run that died between two of
+    them, an edited input's row still named the id that is now another input's record, and the
+    rerun removed that record."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    texts = [f"Story {i}\n\n" + " ".join(f"s{i}w{k} t{(i * 7 + k) % 13}" for k in range(60)) + "\n" for i in range(6)]
+    for i, text in enumerate(texts):
+        (inputs / f"{i:02d}.txt").write_text(text)
+    config = tmp_path / "min.toml"
+    config.write_text(MIN_STAGES)
+    before = tmp_path / "before"
+    _run_until(inputs, before, config, None, 0, monkeypatch)
+    for i in range(6):  # 00 gets 01's bytes, ..., 05 gets 00's
+        (inputs / f"{i:02d}.txt").write_text(texts[(i + 1) % 6])
+    reference = tmp_path / "reference"
+    _run_until(inputs, reference, config, None, 0, monkeypatch)
+    assert len(list(iter_corpus_records(reference))) == 6
+    for die_at in range(0, 9):  # 0: the run does not die
+        out = tmp_path / f"died-{die_at}"
+        shutil.copytree(before, out)
+        _run_until(inputs, out, config, (RunState, "commit") if die_at else None, die_at, monkeypatch)
+        if die_at:
+            _run_until(inputs, out, config, None, 0, monkeypatch)
+        for name in ("corpus.jsonl", "rejected.jsonl"):
+            assert (out / name).read_bytes() == (reference / name).read_bytes(), f"{name}, died at {die_at}"

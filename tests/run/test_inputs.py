@@ -156,6 +156,7 @@ def test_bad_jsonl_lines_are_quarantined_one_line_each_and_the_rest_is_read(tmp_
             {"doc_id": 4},
             {"content": 5},
             {"content": big},
+            {"content": None, "doc_id": 8},
         ])
         + b"\xff\xfe not utf-8\n"
     )  # fmt: skip
@@ -174,7 +175,8 @@ def test_bad_jsonl_lines_are_quarantined_one_line_each_and_the_rest_is_read(tmp_
         4: "(bad_jsonl_line): no string field 'content' (fields: doc_id)",
         5: "(bad_jsonl_line): field 'content' is not a string (fields: content)",
         6: "(too_large): 1215 bytes is over the read.max_bytes limit of 1000",
-        7: "(bad_jsonl_line): not UTF-8 (byte 0)",
+        7: "(bad_jsonl_line): field 'content' is null (fields: content, doc_id)",
+        8: "(bad_jsonl_line): not UTF-8 (byte 0)",
     }
     stderr = result.stderr.splitlines()
     for line, reason in reasons.items():
@@ -183,7 +185,51 @@ def test_bad_jsonl_lines_are_quarantined_one_line_each_and_the_rest_is_read(tmp_
     (kept,) = read_jsonl(tmp_path / "out" / "corpus.jsonl")
     assert (kept["source"]["id"], kept["source"]["line"], kept["source"]["extra"]) == (1, 1, {"lang": "en"})
     rejected = read_jsonl(tmp_path / "out" / "rejected.jsonl")
-    assert sorted(r["source"]["line"] for r in rejected) == [2, 3, 4, 5, 6, 7]
+    assert sorted(r["source"]["line"] for r in rejected) == [2, 3, 4, 5, 6, 7, 8]
+
+
+def test_jsonl_lines_python_or_javascript_wrote_give_strict_json_out_or_one_line_each(tmp_path: Path):
+    """Python's json.dumps writes NaN/Infinity and JavaScript cuts emoji into lone surrogate escapes;
+    deep nesting stopped the run with a RecursionError and a lone surrogate with a UnicodeEncodeError.
+    Now NaN, Infinity and nesting are one quarantine line each, a lone surrogate becomes U+FFFD, and
+    every output line is strict JSON (no NaN) in UTF-8."""
+    f = tmp_path / "py.jsonl"
+    german = GERMAN.strip()
+    deep = "[" * 5000 + "]" * 5000
+    cut = r'{"id": "cut \ud83d", "text": "Cut \ud83d emoji. Der Hund bellt.", "m": {"\udc00": "\ud83d\ude00"}}'
+    f.write_bytes(
+        _jsonl([
+            {"id": "ok", "text": "Good. " + ENGLISH},
+            f'{{"id": "nan", "text": "NaN. {german}", "score": NaN}}',
+            f'{{"id": "inf", "text": "Inf. {german}", "score": -Infinity}}',
+            f'{{"id": "deep", "text": "Deep. {german}", "d": {deep}}}',
+            cut,
+        ])
+    )  # fmt: skip
+    (tmp_path / "pipeline.toml").write_text(STAGES)
+    result = CliRunner().invoke(
+        main,
+        ["run", str(f), "-o", str(tmp_path / "out"), "-c", str(tmp_path / "pipeline.toml"), "--input-format", "jsonl"],
+    )
+    assert result.exit_code == 0, result.output
+    stderr = result.stderr.splitlines()
+    for line, reason in {
+        2: "not JSON (NaN is not a JSON value",
+        3: "not JSON (-Infinity is not a JSON value",
+        4: "nested more than 100 levels deep",
+    }.items():
+        assert sum(s.startswith(f"babelmill: {f}:{line}: quarantined (bad_jsonl_line): {reason}") for s in stderr) == 1
+
+    def strict(constant: str) -> None:
+        raise AssertionError(f"{constant} written: not JSON")
+
+    for name in ("corpus.jsonl", "rejected.jsonl"):
+        for text in (tmp_path / "out" / name).read_bytes().decode("utf-8").splitlines():
+            json.loads(text, parse_constant=strict)
+    kept = {r["source"]["id"]: r for r in read_jsonl(tmp_path / "out" / "corpus.jsonl")}
+    assert sorted(kept) == ["cut \ufffd", "ok"]
+    cut = kept["cut \ufffd"]
+    assert cut["text"].startswith("Cut \ufffd emoji.") and cut["source"]["extra"] == {"m": {"\ufffd": "\U0001f600"}}
 
 
 def test_a_jsonl_file_with_a_utf8_bom_and_crlf_keeps_its_first_line(tmp_path: Path):
@@ -220,3 +266,43 @@ def test_jsonl_reruns_read_only_the_lines_that_changed(tmp_path: Path):
                                                            "not JSON (Expecting property name enclosed in double "
                                                            "quotes: line 1 column 2 (char 1))"]  # fmt: skip
     assert first != (out / "corpus.jsonl").read_bytes()
+
+
+def test_a_line_inserted_above_the_others_of_a_jsonl_file_loses_no_document(tmp_path: Path):
+    """Each line then holds the bytes of the line above it in the last run: the rerun took them
+    all for copies of records that it removed (line N's old record), leaving one record of five."""
+    f = tmp_path / "docs.jsonl"
+    docs = [_datatrove(i, f"Article {i}. " + " ".join(f"a{i}w{k}" for k in range(40))) for i in range(5)]
+    f.write_bytes(_jsonl(docs[1:]))
+    _run(tmp_path, [str(f)], input_format="jsonl")
+    f.write_bytes(_jsonl(docs))
+    summary, _, out = _run(tmp_path, [str(f)], input_format="jsonl")
+    assert (summary.kept, summary.duplicates) == (5, 0)
+    _, _, rebuilt = _run(tmp_path, [str(f)], out=tmp_path / "rebuilt", input_format="jsonl")
+    for name in ("corpus.jsonl", "rejected.jsonl"):
+        assert (out / name).read_bytes() == (rebuilt / name).read_bytes(), name
+
+
+def test_a_jsonl_file_without_input_format_jsonl_is_not_read_silently_as_a_page(tmp_path: Path):
+    """A JSONL dump given without --input-format jsonl became one corpus record of raw JSON, also
+    with --text-field given; in a folder it was skipped with a hint at --include only."""
+    d = tmp_path / "dump"
+    d.mkdir()
+    f = d / "docs.jsonl"
+    f.write_bytes(_jsonl([_dolma(0, "Zero. " + ENGLISH), _dolma(1, "One. " + GERMAN)]))
+    (tmp_path / "pipeline.toml").write_text(STAGES)
+    run = ["run", "-o", str(tmp_path / "out"), "-c", str(tmp_path / "pipeline.toml"), "--no-progress"]
+    for option in (["--text-field", "content"], ["--id-field", "doc_id"]):
+        result = CliRunner().invoke(main, [*run, str(f), *option])
+        assert result.exit_code == 2, result.output
+        assert f"{option[0]} applies to --input-format jsonl only" in result.stderr
+        assert not (tmp_path / "out").exists()
+    result = CliRunner().invoke(main, [*run, str(d)])
+    assert result.exit_code == 1
+    assert "--input-format jsonl reads each line of .jsonl and .ndjson files as a document" in result.stderr
+    result = CliRunner().invoke(main, [*run, str(f)])  # a named file is read whatever its extension
+    assert result.exit_code == 0, result.output
+    assert f"babelmill: warning: {f}: read as one text page; add --input-format jsonl" in result.stderr
+    result = CliRunner().invoke(main, [*run, "--rebuild", "--input-format", "jsonl", str(f)])
+    assert result.exit_code == 0 and "warning" not in result.stderr, result.stderr
+    assert len(read_jsonl(tmp_path / "out" / "corpus.jsonl")) == 2

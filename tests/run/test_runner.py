@@ -311,6 +311,24 @@ def test_a_duplicate_of_an_article_edited_into_another_is_decided_again(tmp_path
     assert summary.processed == 0
 
 
+def test_a_byte_identical_copy_of_an_article_edited_into_another_is_kept(tmp_path: Path, empty_models_dir: Path):
+    """As above with b.txt a byte-for-byte copy of a.txt (``identical_input``): it was decided
+    again, but as a copy of a.txt's old record, which the same run removes; its article was lost."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    out = tmp_path / "out"
+    (inputs / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    (inputs / "b.txt").write_text(ARTICLE, encoding="utf-8")
+    summary, _ = run_seeds(out, empty_models_dir, inputs=[str(inputs)])
+    assert (summary.kept, summary.duplicates) == (1, 1)
+    (inputs / "a.txt").write_text(OTHER_ARTICLE, encoding="utf-8")
+    summary, _ = run_seeds(out, empty_models_dir, inputs=[str(inputs)])
+    assert (summary.processed, summary.kept, summary.duplicates) == (2, 2, 0)
+    incremental = [(out / f).read_bytes() for f in ("corpus.jsonl", "rejected.jsonl")]
+    run_seeds(out, empty_models_dir, inputs=[str(inputs)], rebuild=True)
+    assert [(out / f).read_bytes() for f in ("corpus.jsonl", "rejected.jsonl")] == incremental
+
+
 def test_an_edited_inputs_old_lines_leave_the_site_counts(tmp_path: Path, empty_models_dir: Path):
     """The strip stage's per-site line counts after an edit are those a rebuild counts: the old
     version's lines (here its headline and a dateline) are taken out, not left for the new

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import zipfile
 from pathlib import Path
@@ -265,6 +266,25 @@ def test_cli_install_file_then_list(tmp_path, de_en_archive, isolated_models):
     result = runner.invoke(models, ["list", "--json", "--models-dir", str(models_dir)])
     row = json.loads(result.output.splitlines()[0])
     assert (row["from"], row["to"], row["version"]) == ("de", "en", "0.0")
+
+
+def test_cli_list_names_a_package_file_left_in_the_models_folder(tmp_path, de_en_archive, isolated_models):
+    """A downloaded .argosmodel copied into the models folder is a zip, not an installed package:
+    `models list` said only "no translation models installed"."""
+    models_dir = tmp_path / "models"
+    models_dir.mkdir()
+    archive = models_dir / de_en_archive.name
+    shutil.copy(de_en_archive, archive)
+    result = CliRunner().invoke(models, ["list", "--models-dir", str(models_dir)])
+    assert result.exit_code == 0
+    assert "no translation models installed" in result.stdout
+    assert result.stderr == (
+        f"warning: {archive}: a package file, not an installed package; install it with "
+        f"`babelmill models install {archive} --models-dir {models_dir}`\n"
+    )
+    CliRunner().invoke(models, ["install", str(archive), "--models-dir", str(models_dir)])
+    result = CliRunner().invoke(models, ["list", "--models-dir", str(models_dir)])
+    assert "de->en" in result.stdout and result.stderr == ""  # installed: the file beside it is no news
 
 
 def test_cli_list_with_nothing_installed_says_how_to_install(tmp_path, isolated_models):

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -12,6 +16,19 @@ import click
 def read_blocks(text: str) -> list[tuple[int, str]]:
     """(1-based line, text) for every non-empty line: one block per line, as scraped dumps have."""
     return [(i, line.strip()) for i, line in enumerate(text.splitlines(), 1) if line.strip()]
+
+
+@contextlib.contextmanager
+def _input_path(name: str) -> Iterator[str]:
+    """The path to read for ``name``: the file itself, or for "-" a temporary copy of stdin."""
+    if name != "-":
+        yield name
+        return
+    with tempfile.TemporaryDirectory(prefix="babelmill-detect-") as tmp:
+        path = Path(tmp) / "stdin"
+        with open(path, "wb") as fh:
+            shutil.copyfileobj(sys.stdin.buffer, fh)
+        yield str(path)
 
 
 @click.command("detect", context_settings={"help_option_names": ["-h", "--help"]})
@@ -55,7 +72,7 @@ def detect(inputs: tuple[str, ...], documents: bool, config_path: Path | None) -
     from babelmill.config import ConfigError, load_config
     from babelmill.document import Block, Document
     from babelmill.engines.local import execute
-    from babelmill.io.read import decode_bytes, new_input_document
+    from babelmill.io.read import new_input_document
     from babelmill.printable import printable
     from babelmill.run import build_stages
     from babelmill.stage import RunContext
@@ -72,19 +89,17 @@ def detect(inputs: tuple[str, ...], documents: bool, config_path: Path | None) -
         raise click.UsageError("name a FILE, or pipe text in (use - to read a terminal's typed text)")
     failed = False
     for name in inputs or ("-",):
-        if name == "-":
-            text, label = decode_bytes(sys.stdin.buffer.read())[0], "-"
-        else:
-            # the run's read and repair stages: same decoding, same quarantine reasons
-            (read,) = execute(readers, [new_input_document(name)])
-            if not read.ok:
-                failed = True
-                message = read.status_detail.get("message") or read.status_reason
-                click.echo(
-                    printable(f"babelmill detect: {name}: {read.status} ({read.status_reason}): {message}"), err=True
-                )
-                continue
-            text, label = read.text, name
+        # the run's read and repair stages: same decoding, same quarantine reasons; stdin is
+        # spooled to a temporary file so that it gets them too (gzip, HTML, empty, binary, ...)
+        with _input_path(name) as path:
+            (read,) = execute(readers, [new_input_document(path)])
+        if not read.ok:
+            failed = True
+            message = read.status_detail.get("message") or read.status_reason
+            line = f"babelmill detect: {name}: {read.status} ({read.status_reason}): {message}"
+            click.echo(printable(line), err=True)
+            continue
+        text, label = read.text, name
         lines = read_blocks(text)
         doc = Document(id="detect", text="", blocks=[Block(text=t, line=n) for n, t in lines])
         (doc,) = execute(stages, [doc])  # the run's code path: counters, quarantine

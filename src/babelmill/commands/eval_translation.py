@@ -159,7 +159,8 @@ def eval_translation(
     figures describe the corpus' translations. Use a public test set (e.g. WMT newstest) or a
     sample of your own data with human references.
 
-    Exit status 1 when the files cannot be read, their line counts differ, or no model is installed.
+    Exit status 1 when the files cannot be read, the source has no text, their line counts differ,
+    or no model is installed.
     """
     from babelmill.config import ConfigError
     from babelmill.translate.packages import ModelError
@@ -167,6 +168,10 @@ def eval_translation(
     if lang == "en":
         raise click.ClickException("--lang names the source language; English is the target (en -> en is not a model)")
     sources, references = _read_lines(source_file), _read_lines(reference_file)
+    if hyp_path is not None and not hyp_path.parent.is_dir():  # found now, not after translating
+        raise click.ClickException(f"--hypotheses {hyp_path}: no such folder {hyp_path.parent}")
+    if not any(line.strip() for line in sources):
+        raise click.ClickException(f"{source_file} has no text to translate (0 non-blank lines)")
     if len(sources) != len(references):
         raise click.ClickException(
             f"{source_file} has {len(sources)} lines but {reference_file} has {len(references)}; "
@@ -181,7 +186,10 @@ def eval_translation(
         click.echo(f"babelmill: error: {exc}", err=True)
         sys.exit(1)
     if hyp_path is not None:
-        hyp_path.write_text("".join(h + "\n" for h in result.hypotheses), encoding="utf-8")
+        try:
+            hyp_path.write_text("".join(h + "\n" for h in result.hypotheses), encoding="utf-8")
+        except OSError as exc:
+            raise click.ClickException(f"--hypotheses {hyp_path}: {exc.strerror or exc}") from None
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
         return

@@ -69,5 +69,11 @@ def export_parallel(output_dir: Path, fmt: str, min_score, langs, skip_flagged: 
         click.echo(f"babelmill: error: {exc}", err=True)
         sys.exit(1)
     click.echo(f"babelmill: {summary.line()}", err=True)
+    # an earlier export's files stay (this one may have had other filters or formats): say so, or
+    # "wrote 0" beside an old parallel.de-en.tmx reads as if that file were this export
+    written = {Path(p).name for p in summary.files}
+    older = sorted(p.name for p in dest.glob("parallel.*") if p.is_file() and p.name not in written)
+    if older:
+        click.echo(f"babelmill: note: {dest} also holds {', '.join(older)} from an earlier export", err=True)
     for path in summary.files:
         click.echo(str(path))

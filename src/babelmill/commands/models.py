@@ -74,6 +74,20 @@ def list_models(models_dir: Path | None, as_json: bool) -> None:
         click.echo("install one with `babelmill models install de` or `babelmill models install FILE.argosmodel`")
     for problem in problems:
         click.echo(f"warning: {printable(problem)}", err=True)
+    # a downloaded .argosmodel put into the models folder is not installed (it is a zip)
+    where = f" --models-dir {models_dir}" if models_dir else ""
+    installed = {p.path.name for p in packages} | {p.name for p in packages}
+    for folder in search_dirs(models_dir):
+        for archive in sorted(folder.glob("*.argosmodel")) if folder.is_dir() else ():
+            if archive.stem in installed:
+                continue
+            click.echo(
+                printable(
+                    f"warning: {archive}: a package file, not an installed package; install it with "
+                    f"`babelmill models install {archive}{where}`"
+                ),
+                err=True,
+            )
 
 
 @models.command("install", short_help="Install packages by language code (online) or from .argosmodel files.")

@@ -14,10 +14,13 @@ The page's URL and site, as crawlers write them, are also read into ``source.url
 ``metadata.domain``): the strip stage counts a site's template lines per site
 (:mod:`babelmill.sites`). The fields stay in ``source.extra`` as written.
 
-A line that is not UTF-8, not JSON, not an object, or has no string under ``text_field`` is
+A line that is not UTF-8, not JSON (also: ``NaN`` or ``Infinity``, which Python's ``json.dumps``
+writes), not an object, nested more than ``MAX_DEPTH`` deep, or has no string under ``text_field`` is
 quarantined (``bad_jsonl_line``): its stderr line names ``FILE:LINE`` and the reason; a line over
 ``read.max_bytes`` is quarantined ``too_large``; compressed data that breaks off ends the file
-with one ``bad_compression`` quarantine at the line it broke at. The other lines are read. A UTF-8
+with one ``bad_compression`` quarantine at the line it broke at. The other lines are read. A lone
+surrogate escape (``"\\ud83d"`` without its pair, as JavaScript writes a cut emoji) becomes U+FFFD,
+as undecodable bytes of a text file do. A UTF-8
 byte order mark at the start of the file (as Windows tools write) is not part of its first line.
 
 The lines are read while planning the run, and a file's documents are held in memory until
@@ -59,6 +62,42 @@ def _refuse(line: int, sha: str, reason: str, message: str) -> JsonlLine:
     return JsonlLine(line, sha, reason=reason, message=message)
 
 
+#: deepest nesting of arrays and objects a line may have: the record is written back out (JSON,
+#: Parquet) by recursive code, and Python's json parser itself stops near 1,000
+MAX_DEPTH = 100
+
+
+def _no_constant(name: str) -> Any:
+    # Python's json reads NaN, Infinity and -Infinity, which are not JSON: written back into the
+    # record's source.extra they would make corpus.jsonl a file strict JSON readers refuse
+    raise ValueError(f"{name} is not a JSON value; write null or a string")
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of arrays and objects in ``value`` (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    """``value`` with every lone surrogate (a ``\\ud800`` escape without its pair, as JavaScript
+    writes a cut emoji) replaced by U+FFFD, as undecodable bytes of a text file are: a string
+    holding one cannot be written as UTF-8."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_without_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_lone_surrogates(k): _without_lone_surrogates(v) for k, v in value.items()}
+    return value
+
+
 def parse_line(
     raw: bytes, line: int, text_field: str = "text", id_field: str = "id", max_bytes: int | None = None
 ) -> JsonlLine:
@@ -78,15 +117,24 @@ def parse_line(
     except UnicodeDecodeError as exc:
         return _refuse(line, sha, "bad_jsonl_line", f"not UTF-8 (byte {exc.start})")
     try:
-        record = json.loads(text)
+        record = json.loads(text, parse_constant=_no_constant)
     except ValueError as exc:
         return _refuse(line, sha, "bad_jsonl_line", f"not JSON ({exc})")
+    except RecursionError:
+        return _refuse(line, sha, "bad_jsonl_line", f"nested more than {MAX_DEPTH} levels deep")
     if not isinstance(record, dict):
         return _refuse(line, sha, "bad_jsonl_line", f"a JSON {type(record).__name__}, not an object")
+    if _depth(record) > MAX_DEPTH:
+        return _refuse(line, sha, "bad_jsonl_line", f"nested more than {MAX_DEPTH} levels deep")
+    if b"\\u" in raw:
+        record = _without_lone_surrogates(record)
     body = record.get(text_field)
     if not isinstance(body, str):
         fields = ", ".join(sorted(map(str, record))) or "none"
-        what = f"no string field {text_field!r}" if body is None else f"field {text_field!r} is not a string"
+        if text_field not in record:
+            what = f"no string field {text_field!r}"
+        else:
+            what = f"field {text_field!r} is {'null' if body is None else 'not a string'}"
         return _refuse(line, sha, "bad_jsonl_line", f"{what} (fields: {fields})")
     doc_id = record.get(id_field)
     if doc_id is not None and not isinstance(doc_id, str | int | float):

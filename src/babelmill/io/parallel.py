@@ -14,6 +14,7 @@ SQLite set of pair hashes, so an export needs little memory whatever the corpus 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sqlite3
 import tempfile
@@ -178,7 +179,10 @@ class _Writer:
             self.paths = [stem.with_name(f"{stem.name}.{src}"), stem.with_name(f"{stem.name}.{tgt}")]
         else:
             self.paths = [stem.with_name(stem.name + ".tmx")]
-        self.handles = [open(p, "w", encoding="utf-8", newline="\n") for p in self.paths]  # noqa: SIM115
+        # written under a hidden name and renamed when the export is complete, so that a stopped
+        # or failed export never leaves a cut file (nor a TMX closed after a partial body)
+        self.partials = [p.with_name(f".{p.name}.partial") for p in self.paths]
+        self.handles = [open(p, "w", encoding="utf-8", newline="\n") for p in self.partials]  # noqa: SIM115
         if fmt == "tmx":
             self.handles[0].write(
                 '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -210,11 +214,19 @@ class _Writer:
             lines.append("    </tu>\n")
             self.handles[0].write("".join(lines))
 
-    def close(self) -> None:
-        if self.fmt == "tmx":
-            self.handles[0].write("  </body>\n</tmx>\n")
-        for fh in self.handles:
-            fh.close()
+    def close(self, complete: bool = True) -> None:
+        """Close the files: under their names when ``complete``, else remove them."""
+        try:
+            if complete and self.fmt == "tmx":
+                self.handles[0].write("  </body>\n</tmx>\n")
+        finally:
+            for fh in self.handles:
+                fh.close()
+        for partial, path in zip(self.partials, self.paths, strict=True):
+            if complete:
+                os.replace(partial, path)
+            else:
+                partial.unlink(missing_ok=True)
 
 
 def export_parallel(
@@ -235,6 +247,7 @@ def export_parallel(
     summary = ExportSummary()
     writers: dict[tuple[str, str], _Writer] = {}
     seen = _SeenPairs()
+    complete = False
     try:
         for rec in records:
             summary.read += 1
@@ -252,8 +265,9 @@ def export_parallel(
                 summary.files.extend(writer.paths)
             writer.write(rec)
             summary.written[f"{src}-{tgt}"] += 1
+        complete = True
     finally:
         for writer in writers.values():
-            writer.close()
+            writer.close(complete)
         seen.close()
     return summary

@@ -36,6 +36,8 @@ from babelmill.printable import printable
 TEXT_EXTENSIONS = frozenset({".txt", ".text", ".html", ".htm", ".xhtml", ".shtml", ".md"})
 #: ... with --input-format jsonl (Dolma writes .json.gz, datatrove .jsonl.gz)
 JSONL_EXTENSIONS = frozenset({".jsonl", ".json", ".ndjson"})
+#: extensions that say "one JSON document per line" (a ``.json`` file is often a page's sidecar)
+LINE_DOCUMENT_EXTENSIONS = frozenset({".jsonl", ".ndjson"})
 #: compression suffixes looked through for the extension (the contents are read transparently)
 COMPRESSION_SUFFIXES = (".gz", ".zst")
 # what counts as an extension: a short run of letters and digits after the last dot
@@ -134,6 +136,8 @@ def skipped_note(skipped: dict[str, int]) -> str:
             f"{n} file{'s' if n != 1 else ''} in the input folders not read for their extension ({exts}; "
             "--include GLOB reads them)"
         )
+        if by_ext.keys() & LINE_DOCUMENT_EXTENSIONS:
+            parts.append("--input-format jsonl reads each line of .jsonl and .ndjson files as a document")
     if skipped.get("not_included"):
         parts.append(f"{skipped['not_included']} not matching --include")
     if skipped.get("excluded"):
@@ -275,6 +279,7 @@ def installed_translation_languages(models_dir: str | None) -> set[str]:
 
 __all__ = [
     "JSONL_EXTENSIONS",
+    "LINE_DOCUMENT_EXTENSIONS",
     "TEXT_EXTENSIONS",
     "Discovered",
     "InputFilter",

@@ -8,10 +8,11 @@ that was a duplicate of that old record (decided again against the corpus as it 
 Two inputs with identical bytes are one document: the second is a duplicate (``identical_input``)
 decided here, before any stage (of the first; or, when the first is a duplicate in the run state,
 of what the first duplicates; within a run the writer resolves that once the first is decided).
-A copy of a quarantined input is quarantined for the same reason (:func:`quarantine_copy`): it
-duplicates no corpus record. A folder quarantined because it could not be listed and listed now
-is no input any more (its files are): its rejected record and its row go, as a ``--rebuild``
-would not write them.
+Bytes that a kept input held before it was edited this run are no copy (two files swapped, a
+line inserted above others in a JSONL file): that record goes. A copy of a quarantined input is
+quarantined for the same reason (:func:`quarantine_copy`): it duplicates no corpus record. A
+folder quarantined because it could not be listed and listed now is no input any more (its files
+are): its rejected record and its row go, as a ``--rebuild`` would not write them.
 """
 
 from __future__ import annotations
@@ -121,10 +122,23 @@ def make_plan(
     # kept records that this run replaces by another document (their input was edited): a
     # duplicate of one of them names a record that goes, and may be no duplicate of the new one;
     # so does one whose record went already (a run that stopped between the two)
+    # the kept record of each input whose bytes are unchanged: once an input is edited, another
+    # input may hold its old bytes, and so its old id (two files swapped, a line inserted above a
+    # JSONL line); after a run stopped between the two, the edited input's row still names the id
+    # that is now the other input's record, which must stay
+    held = {
+        previous.doc_id: key
+        for key, sha, _make, previous in inputs
+        if previous and previous.fate == KEPT and previous.doc_id and sha and previous.sha256 == sha
+    }
     edited = {
         previous.doc_id
-        for _key, sha, _make, previous in inputs
-        if previous and previous.fate == KEPT and previous.doc_id and not (sha and previous.sha256 == sha)
+        for key, sha, _make, previous in inputs
+        if previous
+        and previous.fate == KEPT
+        and previous.doc_id
+        and not (sha and previous.sha256 == sha)
+        and held.get(previous.doc_id, key) == key
     }
     for key, sha, make_document, previous in inputs:  # state holds printable UTF-8 paths
         if previous and sha and previous.sha256 == sha:
@@ -147,8 +161,9 @@ def make_plan(
             plan.unchanged += 1
             continue
         if previous and previous.fate == KEPT and previous.doc_id:
-            plan.replaced_ids.add(previous.doc_id)
-            plan.replaces[previous.path] = previous.doc_id
+            if held.get(previous.doc_id, key) == key:  # else its record went already
+                plan.replaced_ids.add(previous.doc_id)
+                plan.replaces[previous.path] = previous.doc_id
         elif previous and previous.doc_id:
             plan.superseded_rejections.add((previous.doc_id, previous.path))
         doc = make_document()
@@ -156,7 +171,9 @@ def make_plan(
             earlier = seen_sha.get(sha)
             if earlier is None:
                 other = state.kept_with_sha(sha)
-                earlier = other.doc_id if other and other.path != key else None
+                # a record whose own input was edited this run goes: these bytes are no copy of
+                # a corpus record then (two files swapped, a line inserted above a JSONL line)
+                earlier = other.doc_id if other and other.path != key and other.doc_id not in edited else None
             if sha in quarantined_sha:
                 quarantine_copy(doc, *quarantined_sha[sha])
             elif earlier:

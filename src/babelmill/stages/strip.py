@@ -30,8 +30,7 @@ see up to a batch more of its site's pages than in an uninterrupted run, and an 
 when later pages of their site arrive or change.
 
 Empty result: when no article region is found, the sentence-like lines that no rule removed
-are kept (``strip/fallback_kept``); when there are none, the document is quarantined with
-reason ``no_article_text``.
+are kept (``strip/fallback_kept``); when there are none, it is quarantined (``no_article_text``).
 """
 
 from __future__ import annotations
@@ -373,7 +372,8 @@ class StripStage(StatefulStage):
             self.count(f"warning_{warning}")
             doc.record("strip", "warning", warning, kept_share=doc.cleaning["kept_share"])
         if not res.blocks and self.config.quarantine_empty:
-            doc.reject(QUARANTINED, "no_article_text", stage="strip", removed=len(res.removed))
+            why = f"the cleaner kept none of its {len(res.removed)} lines (`babelmill clean --explain` on the file gives each line's reason)"  # noqa: E501
+            doc.reject(QUARANTINED, "no_article_text", stage="strip", removed=len(res.removed), message=why)
         self.count("blocks_out", len(res.blocks))
         return doc
 
