@@ -232,6 +232,33 @@ def test_jsonl_lines_python_or_javascript_wrote_give_strict_json_out_or_one_line
     assert cut["text"].startswith("Cut \ufffd emoji.") and cut["source"]["extra"] == {"m": {"\ufffd": "\U0001f600"}}
 
 
+def test_a_file_holding_one_json_array_is_one_quarantine_line_saying_how_to_convert_it(tmp_path: Path):
+    """A pretty-printed JSON array (as many scrapers export) gave one "not JSON" line for each of
+    its lines; a compact one said only "a JSON list, not an object"."""
+    d = tmp_path / "docs"
+    d.mkdir()
+    docs = [_dolma(0, "Zero. " + ENGLISH), _dolma(1, "One. " + GERMAN)]
+    (d / "pretty.json").write_text(json.dumps(docs, indent=2, ensure_ascii=False))
+    (d / "compact.json").write_text(json.dumps(docs, ensure_ascii=False))
+    (d / "ok.jsonl").write_bytes(_jsonl(docs))
+    (tmp_path / "pipeline.toml").write_text(STAGES)
+    result = CliRunner().invoke(
+        main,
+        ["run", str(d), "-o", str(tmp_path / "out"), "-c", str(tmp_path / "pipeline.toml"), "--input-format", "jsonl"],
+    )
+    assert result.exit_code == 0, result.output
+    hint = "JSON Lines has one object per line: jq -c '.[]' FILE > FILE.jsonl converts it"
+    assert [s for s in result.stderr.splitlines() if "quarantined" in s] == [
+        f"babelmill: {d / 'compact.json'}:1: quarantined (bad_jsonl_line): a JSON list, not an object; {hint}",
+        f"babelmill: {d / 'pretty.json'}:1: quarantined (bad_jsonl_line): a JSON array over several lines, "
+        f"not JSON Lines; {hint}",
+    ]
+    assert (
+        len(read_jsonl(tmp_path / "out" / "corpus.jsonl")) == 2
+        and len(read_jsonl(tmp_path / "out" / "rejected.jsonl")) == 2
+    )
+
+
 def test_a_jsonl_file_with_a_utf8_bom_and_crlf_keeps_its_first_line(tmp_path: Path):
     # as Windows tools write UTF-8 (PowerShell 5's Out-File -Encoding utf8, Notepad's "UTF-8 with BOM")
     f = tmp_path / "windows.jsonl"

@@ -198,6 +198,9 @@ def test_overlong_line_is_quarantined(tmp_path: Path) -> None:
 
 def test_missing_path(tmp_path: Path) -> None:
     assert_quarantined(read_path(tmp_path / "nope.txt"), "not_found", "no such file")
+    # a glob that matched nothing (beside inputs that exist) is recorded under its own text
+    doc = read_path(tmp_path / "nomatch*.txt")
+    assert_quarantined(doc, "not_found", "no such file, and no file matches it as a glob")
 
 
 def test_broken_symlink_names_its_target(tmp_path: Path) -> None:

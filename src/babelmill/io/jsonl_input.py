@@ -16,7 +16,8 @@ The page's URL and site, as crawlers write them, are also read into ``source.url
 
 A line that is not UTF-8, not JSON (also: ``NaN`` or ``Infinity``, which Python's ``json.dumps``
 writes), not an object, nested more than ``MAX_DEPTH`` deep, or has no string under ``text_field`` is
-quarantined (``bad_jsonl_line``): its stderr line names ``FILE:LINE`` and the reason; a line over
+quarantined (``bad_jsonl_line``): its stderr line names ``FILE:LINE`` and the reason (a file
+holding one pretty-printed JSON array gets one such line, at line 1, saying how to convert it); a line over
 ``read.max_bytes`` is quarantined ``too_large``; compressed data that breaks off ends the file
 with one ``bad_compression`` quarantine at the line it broke at. The other lines are read. A lone
 surrogate escape (``"\\ud83d"`` without its pair, as JavaScript writes a cut emoji) becomes U+FFFD,
@@ -65,6 +66,22 @@ def _refuse(line: int, sha: str, reason: str, message: str) -> JsonlLine:
 #: deepest nesting of arrays and objects a line may have: the record is written back out (JSON,
 #: Parquet) by recursive code, and Python's json parser itself stops near 1,000
 MAX_DEPTH = 100
+
+
+#: what to do with a file that holds one JSON array of documents
+ARRAY_HINT = "JSON Lines has one object per line: jq -c '.[]' FILE > FILE.jsonl converts it"
+
+
+def _spread_array(raw: bytes) -> bool:
+    """True when ``raw``, a file's first line, opens a JSON array that goes on below it (such a
+    line is short: ``[`` or ``[{``; a long one is left to :func:`parse_line` and its size limit)."""
+    if len(raw) > 4096:
+        return False
+    try:
+        json.loads(raw)
+    except ValueError:
+        return True
+    return False
 
 
 def _no_constant(name: str) -> Any:
@@ -123,7 +140,8 @@ def parse_line(
     except RecursionError:
         return _refuse(line, sha, "bad_jsonl_line", f"nested more than {MAX_DEPTH} levels deep")
     if not isinstance(record, dict):
-        return _refuse(line, sha, "bad_jsonl_line", f"a JSON {type(record).__name__}, not an object")
+        hint = f"; {ARRAY_HINT}" if isinstance(record, list) and record and isinstance(record[0], dict) else ""
+        return _refuse(line, sha, "bad_jsonl_line", f"a JSON {type(record).__name__}, not an object{hint}")
     if _depth(record) > MAX_DEPTH:
         return _refuse(line, sha, "bad_jsonl_line", f"nested more than {MAX_DEPTH} levels deep")
     if b"\\u" in raw:
@@ -151,7 +169,7 @@ def iter_jsonl(
     Raises ``OSError`` when the file cannot be opened; corrupt compressed data yields a final
     ``bad_compression`` line instead of raising.
     """
-    n = 0
+    n, started = 0, False
     with open_input(path) as (fh, compression):
         try:
             for n, raw in enumerate(iter_lines(fh), start=1):  # noqa: B007 - n is reported after the loop
@@ -160,6 +178,15 @@ def iter_jsonl(
                     raw = raw[len(codecs.BOM_UTF8) :]  # Windows tools start UTF-8 files with a BOM
                 if not raw.strip():
                     continue
+                if not started and raw.lstrip().startswith(b"[") and _spread_array(raw):
+                    # a pretty-printed JSON array, not JSON Lines: one line for the file, not one
+                    # "not JSON" line for each of its lines
+                    sha = hashlib.sha256(f"{where}:{n}".encode()).hexdigest()
+                    yield _refuse(
+                        n, sha, "bad_jsonl_line", f"a JSON array over several lines, not JSON Lines; {ARRAY_HINT}"
+                    )
+                    return
+                started = True
                 parsed = parse_line(raw, n, text_field, id_field, max_bytes)
                 parsed.compression = compression
                 yield parsed

@@ -181,6 +181,8 @@ class ReadStage(Stage):
             if path.is_symlink():
                 target = os.readlink(path)
                 return None, self._quarantine(doc, "not_found", f"broken symlink (points to {display_path(target)!r})")
+            if any(ch in path.name for ch in "*?["):  # a glob named on the command line, unmatched
+                return None, self._quarantine(doc, "not_found", "no such file, and no file matches it as a glob")
             return None, self._quarantine(doc, "not_found", "no such file")
         except OSError as exc:
             if exc.errno == errno.ELOOP:
