@@ -758,14 +758,14 @@ def spawn(name: str, *args) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="2k and 10k documents (< 1 minute)")
+    ap.add_argument("--quick", action="store_true", help="2k and 5k documents (< 1 minute)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
         name, *wargs = json.loads(args.worker)
         print(json.dumps(WORKERS[name](*wargs)))
         return
-    sizes = [2_000, 10_000] if args.quick else [10_000, 100_000]
+    sizes = [2_000, 5_000] if args.quick else [10_000, 100_000]
     t0 = time.perf_counter()
     d = spawn("distinct", 2_000 if args.quick else 5_000)
     print(

@@ -62,6 +62,7 @@ import sentencepiece as spm  # noqa: E402
 
 import babelmill.stages.translate as stage_module  # noqa: E402
 import babelmill.translate.backend as backend_module  # noqa: E402
+import babelmill.translate.pieces as pieces_module  # noqa: E402
 from babelmill.document import Block, Document  # noqa: E402
 from babelmill.stages.translate import TranslateConfig, TranslateStage  # noqa: E402
 from babelmill.testing.argos import build_package  # noqa: E402
@@ -270,11 +271,11 @@ class PhaseTimer:
     the phases add up."""
 
     PHASES = {
-        "sentence splitting": [(stage_module, "split_with_separators"), (stage_module, "chunk_long")],
+        "sentence splitting": [(pieces_module, "split_with_separators"), (pieces_module, "chunk_long")],
         "protection (mask + restore)": [
-            (stage_module, "protect"),
-            (stage_module, "restore"),
-            (stage_module, "has_translatable_text"),
+            (pieces_module, "protect"),
+            (pieces_module, "restore"),
+            (pieces_module, "has_translatable_text"),
         ],
         "tokenization (SentencePiece encode)": [(backend_module._SentencePiece, "encode_many")],
         "detokenization (SentencePiece decode)": [(backend_module._SentencePiece, "decode_many")],
