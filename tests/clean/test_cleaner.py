@@ -429,6 +429,36 @@ def test_clean_cli_explain_lists_reasons(tmp_path):
     assert "Leave a Reply" not in result.stdout
 
 
+def wrapped_markdown(sentence: str) -> str:
+    """The sentence as a Markdown paragraph: a bold word, a linked word, hard-wrapped."""
+    w = sentence.split()
+    return f"{w[0]} **{w[1]}** [{w[2]}](https://example.com/{w[2]}) {' '.join(w[3:8])}\n{' '.join(w[8:])}"
+
+
+def test_a_markdown_page_gives_its_headline_byline_and_date_and_clean_text(tmp_path):
+    """A scraper's Markdown: the metadata step sees the headline without "# " and the byline
+    without emphasis marks, so title, author and date are extracted; no syntax reaches the text."""
+    import json
+
+    from babelmill.cli import main
+
+    page = tmp_path / "bike.md"
+    page.write_text(
+        "Skip to content\n\n# City Council Approves New Bike Lanes\n\n*By Jane Doe, March 3, 2024*\n\n"
+        + "\n\n".join(wrapped_markdown(a) for a in ART)
+        + "\n\n![A cyclist](https://example.com/bike.jpg)\n\nShare on Facebook | Share on Twitter\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["clean", "--json", str(page)])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    meta = out["metadata"]
+    assert meta["title"] == "City Council Approves New Bike Lanes"
+    assert meta["author"] == "Jane Doe" and meta["published"] == "2024-03-03"
+    text = "\n".join(b["text"] for b in out["blocks"])
+    assert text == "\n".join(ART)
+
+
 def test_clean_cli_seed_and_missing_file(tmp_path):
     from babelmill.cli import main
 

@@ -162,6 +162,63 @@ def test_html_page_saved_as_text_is_extracted(tmp_path: Path) -> None:
     assert any(c.reason == "html_extracted" for c in doc.history)
 
 
+MARKDOWN_PAGE = """---
+layout: post
+---
+Skip to content
+
+# City Council Approves New Bike Lanes
+
+*By Jane Doe, March 3, 2024*
+
+The **city council** voted [seven to two](https://example.com/vote) on Tuesday to build
+twelve miles of protected bike lanes across the downtown core, ending a debate that has
+run for more than two years.
+
+![A cyclist on Main Street](https://example.com/img/bike.jpg)
+
+Supporters said the lanes would make streets safer for children and older residents,
+while several shop owners worried about the loss of parking spaces in front of their stores.
+
+- Twelve miles of lanes
+- Opening next spring
+"""
+
+
+@pytest.mark.parametrize("name", ["page.md", "page.markdown", "PAGE.MD"])
+def test_markdown_page_is_read_as_one_line_per_block_without_its_syntax(tmp_path: Path, name: str) -> None:
+    doc = read_bytes(tmp_path, MARKDOWN_PAGE.encode(), name=name)
+    assert doc.status == OK
+    lines = doc.text.split("\n")
+    assert "City Council Approves New Bike Lanes" in lines  # no "# "
+    assert "By Jane Doe, March 3, 2024" in lines  # no "*"
+    # a hard-wrapped paragraph is one block, the link is its text, the image is gone
+    assert (
+        "The city council voted seven to two on Tuesday to build twelve miles of protected bike lanes "
+        "across the downtown core, ending a debate that has run for more than two years."
+    ) in lines
+    assert not any(mark in doc.text for mark in ("**", "](", "![", "https://"))
+    assert lines[-2:] == ["- Twelve miles of lanes", "- Opening next spring"]  # list markers kept
+    assert lines[0] == "layout: post"  # front matter lines kept, fences dropped
+    assert any(c.reason == "markdown_extracted" for c in doc.history)
+
+
+def test_markdown_syntax_in_a_text_file_or_with_extraction_off_is_read_as_it_is(tmp_path: Path) -> None:
+    for doc in (
+        read_bytes(tmp_path, MARKDOWN_PAGE.encode(), name="page.txt"),
+        read_bytes(tmp_path, MARKDOWN_PAGE.encode(), name="page.md", extract_markdown=False),
+    ):
+        assert doc.status == OK
+        assert "# City Council Approves New Bike Lanes" in doc.text.split("\n")
+        assert not any(c.reason == "markdown_extracted" for c in doc.history)
+
+
+def test_compressed_markdown_is_read_as_markdown(tmp_path: Path) -> None:
+    doc = read_bytes(tmp_path, gzip.compress(MARKDOWN_PAGE.encode(), mtime=0), name="page.md.gz")
+    assert doc.status == OK
+    assert "City Council Approves New Bike Lanes" in doc.text.split("\n")
+
+
 def test_html_page_is_quarantined_when_extraction_is_off(tmp_path: Path) -> None:
     doc = read_bytes(tmp_path, b"<html><body><p>Hi</p></body></html>", extract_html=False)
     assert_quarantined(doc, "html", "extract_html")

@@ -25,12 +25,12 @@ Every input ends somewhere: a document with text, or a quarantined document whos
   or more than 2,000 whose average is under ``read.min_bytes_per_line`` bytes (a flood of
   one-letter lines: the later stages' cost is per line, so it bounds their time per MB);
 * ``html``: an HTML page when ``read.extract_html`` is off;
-* ``no_text``: nothing but whitespace (after HTML extraction, if any);
+* ``no_text``: nothing but whitespace (after HTML or Markdown extraction, if any);
 * ``read_error``: an unexpected failure while reading; the message names the exception.
 
 Compressed inputs (gzip, zstd; recognised by their first bytes) are decompressed first and
 ``source.compression`` says so: see :mod:`babelmill.io.compressed`. Decoding and HTML
-extraction: see :mod:`babelmill.io.read`.
+extraction: see :mod:`babelmill.io.read`; Markdown inputs (``*.md``): :mod:`babelmill.io.markdown`.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from pathlib import Path
 from babelmill.document import QUARANTINED, Document
 from babelmill.io.compressed import CompressionError, open_input, read_limited
 from babelmill.io.files import file_sha256
+from babelmill.io.markdown import is_markdown_path, markdown_to_lines
 from babelmill.io.read import (
     decode_bytes,
     display_path,
@@ -114,6 +115,9 @@ class ReadConfig:
             removed before counting.
         extract_html: turn HTML saved as text into one line per block element; when false,
             such files are quarantined (``html``).
+        extract_markdown: read an input named ``*.md`` / ``*.markdown`` as Markdown: one line per
+            block, inline markup reduced to its text, images dropped (:mod:`babelmill.io.markdown`);
+            when false, its text is read as it is, syntax and all.
         site_from_folder: whether an input's parent folder names its site when the input
             itself does not (a JSONL record's url/site fields do; :mod:`babelmill.sites`):
             ``"host"`` when the folder's name is a host name (``dumps/example.com/1.txt``;
@@ -128,6 +132,7 @@ class ReadConfig:
     min_bytes_per_line: float = 14.0
     max_control_ratio: float = 0.01
     extract_html: bool = True
+    extract_markdown: bool = True
     site_from_folder: str = "host"
 
     def __post_init__(self) -> None:
@@ -282,6 +287,9 @@ class ReadStage(Stage):
                 return self._quarantine(doc, "html", "HTML page (read.extract_html is off)")
             text = html_to_lines(text)
             doc.record(self.key, "extracted_text", "html_extracted")
+        elif cfg.extract_markdown and is_markdown_path(doc.source.get("path", "")):
+            text = markdown_to_lines(text)
+            doc.record(self.key, "extracted_text", "markdown_extracted")
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         if not text.strip():
             return self._quarantine(doc, "no_text", "no text (whitespace only)")
