@@ -536,6 +536,14 @@ def cases(quick: bool) -> list[Case]:
             per_mb=True,
             note="densest the read stage passes",
         ),  # fmt: skip
+        Case(
+            "1 MB of '![' lines as Markdown",
+            _file("flood.md", ("![" * 1000 + "\n").encode() * 500),
+            {},
+            config=STRIP,
+            per_mb=True,
+            note="~15 s/MB to parse: read as plain text past its budget",
+        ),  # fmt: skip
         Case("user rule (a+)+$", _user_rule, {"*": kept}, config=None, note="RE2; Python re: minutes per line"),
         Case("link as corpus.jsonl", _none, {}, attack=_link_under("corpus.jsonl")),
         Case("link as manifest.json.tmp", _none, {}, attack=_link_under("manifest.json.tmp")),

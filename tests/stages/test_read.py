@@ -219,6 +219,25 @@ def test_compressed_markdown_is_read_as_markdown(tmp_path: Path) -> None:
     assert "City Council Approves New Bike Lanes" in doc.text.split("\n")
 
 
+def test_markdown_too_slow_to_parse_is_read_as_plain_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pathological markup (a flood of "![") costs the parser ~15 s per MB: past its CPU budget
+    the input is read as plain text, recorded, nothing lost."""
+    import babelmill.stages.read as read_module
+
+    monkeypatch.setattr(read_module, "MARKDOWN_SECONDS", 0.02)
+    monkeypatch.setattr(read_module, "MARKDOWN_SECONDS_PER_MB", 0.0)
+    flood = "\n".join("![" * 2000 for _ in range(50))
+    doc = read_bytes(tmp_path, ("An article line.\n" + flood).encode(), name="page.md")
+    assert doc.status == OK
+    assert doc.text.startswith("An article line.\n![![")
+    assert [c.reason for c in doc.history if c.action == "kept_markup"] == ["markdown_too_slow"]
+
+
+def test_markdown_of_images_only_is_quarantined_as_no_text(tmp_path: Path) -> None:
+    doc = read_bytes(tmp_path, b"![one](a.jpg)\n\n![two](b.jpg)\n", name="gallery.md")
+    assert_quarantined(doc, "no_text", "Markdown")
+
+
 def test_html_page_is_quarantined_when_extraction_is_off(tmp_path: Path) -> None:
     doc = read_bytes(tmp_path, b"<html><body><p>Hi</p></body></html>", extract_html=False)
     assert_quarantined(doc, "html", "extract_html")

@@ -42,6 +42,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from babelmill.budget import TooSlow, cpu_budget, document_budget
 from babelmill.document import QUARANTINED, Document
 from babelmill.io.compressed import CompressionError, open_input, read_limited
 from babelmill.io.files import file_sha256
@@ -57,6 +58,11 @@ from babelmill.io.read import (
 )
 from babelmill.sites import folder_site
 from babelmill.stage import Stage
+
+# CPU seconds that parsing one Markdown input may take, plus this much per million characters
+# (ordinary pages parse at ~1 s per MB; a flood of "![" costs ~15)
+MARKDOWN_SECONDS = 2.0
+MARKDOWN_SECONDS_PER_MB = 5.0
 
 # file signatures of formats that are never article text
 BINARY_SIGNATURES: dict[bytes, str] = {
@@ -287,9 +293,6 @@ class ReadStage(Stage):
                 return self._quarantine(doc, "html", "HTML page (read.extract_html is off)")
             text = html_to_lines(text)
             doc.record(self.key, "extracted_text", "html_extracted")
-        elif cfg.extract_markdown and is_markdown_path(doc.source.get("path", "")):
-            text = markdown_to_lines(text)
-            doc.record(self.key, "extracted_text", "markdown_extracted")
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         if not text.strip():
             return self._quarantine(doc, "no_text", "no text (whitespace only)")
@@ -312,6 +315,18 @@ class ReadStage(Stage):
                     f"{lines} non-blank lines of {per_line:.1f} bytes on average: under "
                     f"read.min_bytes_per_line={cfg.min_bytes_per_line:g} (a flood of short lines, not an article)",
                 )
+        if cfg.extract_markdown and is_markdown_path(doc.source.get("path", "")):
+            # after the size checks above, which bound the parser's input
+            try:
+                with cpu_budget(document_budget(text, MARKDOWN_SECONDS, MARKDOWN_SECONDS_PER_MB)):
+                    markdown = markdown_to_lines(text)
+            except TooSlow as exc:  # pathological markup: read as plain text, nothing lost
+                doc.record(self.key, "kept_markup", "markdown_too_slow", message=str(exc))
+            else:
+                if not markdown:
+                    return self._quarantine(doc, "no_text", "no text once read as Markdown (only images or markup)")
+                text = markdown
+                doc.record(self.key, "extracted_text", "markdown_extracted")
         doc.text = text
         doc.record(self.key, "decoded", "read", encoding=encoding, bytes=n_bytes)
         return doc
