@@ -90,3 +90,21 @@ def test_a_bad_shard_size_is_a_usage_error_naming_the_option(tmp_path: Path, siz
     assert result.exit_code == 2, result.output
     assert "Invalid value for '--shard-size'" in result.stderr and message in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_an_output_named_like_a_file_gets_a_warning_that_it_is_a_folder(tmp_path: Path, empty_models_dir: Path):
+    seed = sorted(SEEDS.iterdir())[4]
+    shutil.copy(seed, tmp_path / "a.txt")
+    args = ["--models-dir", str(empty_models_dir), "--no-progress"]
+    out = tmp_path / "corpus.jsonl"
+    result = CliRunner().invoke(main, ["run", str(tmp_path / "a.txt"), "-o", str(out), *args])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (
+        f"babelmill: warning: -o {out}: names the output folder (corpus, manifest.json and state/ are "
+        "written inside it), not a file"
+    )
+    assert (out / "corpus.jsonl").is_file()
+    # the rerun into the folder that now exists, and a plain folder name, say nothing
+    for target in (out, tmp_path / "out"):
+        result = CliRunner().invoke(main, ["run", str(tmp_path / "a.txt"), "-o", str(target), *args])
+        assert result.exit_code == 0 and "warning" not in result.stderr

@@ -44,6 +44,10 @@ def _check_size(ctx: click.Context, param: click.Parameter, value: str | None) -
     return value
 
 
+#: an -o ending so names a file, not the output folder it must be
+OUTPUT_FILE_SUFFIXES = frozenset({".jsonl", ".json", ".parquet", ".ndjson", ".gz", ".zst"})
+
+
 @main.command()
 @click.argument("inputs", nargs=-1, metavar="[INPUT]...")
 @click.option(
@@ -185,6 +189,15 @@ def run(
                         ),
                         err=True,
                     )
+    if not quiet and not output_dir.exists() and output_dir.suffix.lower() in OUTPUT_FILE_SUFFIXES:
+        # "-o corpus.jsonl" makes a folder of that name with corpus.jsonl inside
+        click.echo(
+            printable(
+                f"babelmill: warning: -o {output_dir}: names the output folder (corpus, manifest.json and "
+                "state/ are written inside it), not a file"
+            ),
+            err=True,
+        )
     if models_dir and not quiet:
         from babelmill.translate.packages import search_dirs
 
