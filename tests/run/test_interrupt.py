@@ -98,6 +98,17 @@ def test_sigint_and_sigterm_stop_cleanly_and_the_rerun_gives_the_uninterrupted_c
     assert (out / "corpus.jsonl").read_bytes() == (reference / "corpus.jsonl").read_bytes()
     assert (out / "rejected.jsonl").read_bytes() == (reference / "rejected.jsonl").read_bytes()
 
+    # the run history keeps the stopped runs, with what they did, and the report says so
+    history = [json.loads(line) for line in (out / "runs.jsonl").read_text(encoding="utf-8").splitlines()]
+    # a stopped run keeps its number: the rerun goes on with it (records carry it, as uninterrupted)
+    assert [(h["run"], h.get("stopped")) for h in history] == [(1, "SIGINT"), (1, "SIGTERM"), (1, None)]
+    assert all(h["summary"]["kept"] > 0 and h["stages"]["read"]["documents_in"] > 0 for h in history)
+    assert sum(h["summary"]["kept"] for h in history) == len(_committed_lines(out))
+    report = subprocess.run([sys.executable, "-m", "babelmill", "report", str(out), "--json"], env=_env(), cwd=REPO,
+                            check=True, capture_output=True, text=True)  # fmt: skip
+    runs = json.loads(report.stdout)["history"]
+    assert [r["stopped"] for r in runs] == ["SIGINT", "SIGTERM", None]
+
 
 WARM_UP_STOPPED = r"""
 import os, subprocess, sys

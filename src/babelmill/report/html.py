@@ -12,7 +12,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from babelmill.report.summary import LOOK_REASONS, CorpusSummary, length_bucket_labels, stage_rows
+from babelmill.report.summary import LOOK_REASONS, CorpusSummary, history_note, length_bucket_labels, stage_rows
 from babelmill.translate.quality import FLAG_EXPLANATIONS
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'none'"
@@ -267,7 +267,7 @@ def render_html(s: CorpusSummary) -> str:
             [
                 [
                     _e(h.get("run")),
-                    _e(h.get("finished") or "-") + (" (rebuild)" if h.get("rebuild") else ""),
+                    _e(str(h.get("finished") or "-") + history_note(h)),
                     _e(h.get("engine") or "-"),
                     _e(f"{h['seconds']:.1f}" if isinstance(h.get("seconds"), int | float) else "-"),
                     *(

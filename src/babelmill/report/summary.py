@@ -228,6 +228,7 @@ def summarize(output_dir: Path) -> CorpusSummary:
                 "seconds": e.get("seconds"),
                 "engine": (e.get("engine") or {}).get("name", "local"),
                 "rebuild": bool(e.get("rebuild")),
+                "stopped": e.get("stopped"),
                 "processed": (e.get("summary") or {}).get("processed"),
                 "unchanged": (e.get("summary") or {}).get("unchanged"),
                 "kept": (e.get("summary") or {}).get("kept"),
@@ -359,6 +360,18 @@ def _add_rejected(s: CorpusSummary, record: dict[str, Any]) -> None:
                 "path": (record.get("source") or {}).get("path"),
             }
         )
+
+
+def history_note(run: dict[str, Any]) -> str:
+    """What the run history says beside a run's time: a rebuild, a run stopped by a signal.
+
+    >>> history_note({"rebuild": True}), history_note({"stopped": "SIGINT"}), history_note({})
+    (' (rebuild)', ' (stopped by SIGINT)', '')
+    """
+    notes = ["rebuild"] if run.get("rebuild") else []
+    if run.get("stopped"):
+        notes.append(f"stopped by {run['stopped']}")
+    return f" ({', '.join(notes)})" if notes else ""
 
 
 def stage_rows(stages: dict[str, dict[str, Any]]) -> list[tuple[str, float, int, int]]:

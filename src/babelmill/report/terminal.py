@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from babelmill.report.summary import LOOK_REASONS, CorpusSummary, stage_rows
+from babelmill.report.summary import LOOK_REASONS, CorpusSummary, history_note, stage_rows
 from babelmill.translate.quality import FLAG_EXPLANATIONS
 
 #: documents that need a look listed on the terminal (all of them: --html, --json)
@@ -141,7 +141,7 @@ def render_terminal(s: CorpusSummary, console: Console) -> None:
             seconds = h.get("seconds")
             t.add_row(
                 str(h.get("run")),
-                Text(str(h.get("finished") or "-") + (" (rebuild)" if h.get("rebuild") else "")),
+                Text(str(h.get("finished") or "-") + history_note(h)),
                 f"{seconds:.1f}" if isinstance(seconds, int | float) else "-",
                 *(str(h.get(k)) if h.get(k) is not None else "-" for k in ("processed", "kept", "quarantined")),
             )

@@ -203,12 +203,21 @@ def _without_seconds(stats: dict[str, Any]) -> dict[str, Any]:
 
 
 def append_run_log(
-    opts: Any, state: RunState, stages: list[Stage], summary: RunSummary, started_at: str, engine: Any = None
+    opts: Any,
+    state: RunState,
+    stages: list[Stage],
+    summary: RunSummary,
+    started_at: str,
+    engine: Any = None,
+    stopped: tuple[int, str] | None = None,
 ) -> None:
     """Append this run's times and counts as one line of ``runs.jsonl`` (never committed with
-    the corpus: it is the output folder's history, different on every run)."""
+    the corpus: it is the output folder's history, different on every run). ``stopped``: (the
+    run's number, the signal's name) of a run stopped by a signal; its line says so, and its
+    counts and stage times are what it did before it stopped."""
     entry = {
-        "run": int(state.get("runs", "0")),
+        "run": stopped[0] if stopped else int(state.get("runs", "0")),
+        **({"stopped": stopped[1]} if stopped else {}),
         "started": started_at,
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": round(summary.seconds, 3),

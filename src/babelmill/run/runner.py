@@ -18,6 +18,7 @@ from babelmill import __version__
 from babelmill.config import PipelineConfig, check_runnable, load_config
 from babelmill.engines import ENGINES, make_engine
 from babelmill.errors import ConfigError, RunError, StageStateError
+from babelmill.interrupt import Interrupted
 from babelmill.io.files import REFUSED, truncate_to
 from babelmill.io.read import display_path, input_key
 from babelmill.io.sink import cut_back
@@ -260,19 +261,25 @@ def _run_locked(
     writer = CorpusWriter(
         sink, out / REJECTED, state, stages, summary, run_no, pipeline_info, progress, warn, parallel=parallel
     )
-    with writer, progress:
-        writer.write_stream(
-            stream,
-            {d.id for d in plan.seeds if d.ok},  # the ids the stages decide (a copy waits for its input)
-            opts.checkpoint_every,
-            window=window,
-            first_window=first_window,
-            seed_paths=[input_key(d.source) for d in plan.seeds],
-        )
-        for stage in stages:
-            stage.close()
-        state.set("runs", str(run_no))
-        writer.checkpoint(seal=True)
+    try:
+        with writer, progress:
+            writer.write_stream(
+                stream,
+                {d.id for d in plan.seeds if d.ok},  # the ids the stages decide (a copy waits for its input)
+                opts.checkpoint_every,
+                window=window,
+                first_window=first_window,
+                seed_paths=[input_key(d.source) for d in plan.seeds],
+            )
+            for stage in stages:
+                stage.close()
+            state.set("runs", str(run_no))
+            writer.checkpoint(seal=True)
+    except Interrupted as stop:
+        # the run history keeps the stopped run too: `babelmill report` counts its work and time
+        summary.seconds = time.perf_counter() - started
+        append_run_log(opts, state, stages, summary, started_at, engine=engine, stopped=(run_no, stop.name))
+        raise
     put_back(state, sinks)
 
     # manifest
