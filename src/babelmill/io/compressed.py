@@ -11,11 +11,38 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
+import re
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
+
+#: compression suffixes looked through for the extension (the contents are read transparently)
+COMPRESSION_SUFFIXES = (".gz", ".zst")
+# what counts as an extension: a short run of letters and digits after the last dot
+# ("story.2024-01-05" and "page.v12345678" have none)
+_EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,5}")
+
+
+def extension_of(name: str) -> str:
+    """The lower-cased extension that decides whether a file is read, after a compression
+    suffix; ``""`` for none.
+
+    >>> extension_of("a.TXT"), extension_of("b.jsonl.gz"), extension_of("c.json"), extension_of("20240105")
+    ('.txt', '.jsonl', '.json', '')
+    >>> extension_of("story.2024-01-05"), extension_of("x.gz")
+    ('', '')
+    """
+    lower = name.lower()
+    for suffix in COMPRESSION_SUFFIXES:
+        if lower.endswith(suffix):
+            lower = lower[: -len(suffix)]
+            break
+    suffix = os.path.splitext(lower)[1]
+    return suffix if _EXTENSION.fullmatch(suffix) else ""
+
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"

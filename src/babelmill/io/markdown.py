@@ -3,7 +3,7 @@
 Scrapers and "reader" services often save pages as Markdown. Read as plain text, its syntax
 stays in the corpus (``# `` before the headline, ``**bold**``, ``[text](url)``, ``![alt](img)``)
 and a paragraph hard-wrapped over several lines becomes several blocks. An input named
-``*.md`` / ``*.markdown`` (also compressed, ``*.md.gz``) is parsed with markdown-it (CommonMark,
+``*.md`` / ``*.markdown`` (also compressed, ``*.md.gz``, ``*.md.zst``) is parsed with markdown-it (CommonMark,
 plus tables) instead: one line per block (heading, paragraph, list item, table row, code line),
 inline markup reduced to its text, images dropped, list items kept with a ``- `` / ``N. ``
 marker (the cleaner reads list markers). A YAML or TOML front matter block keeps its lines
@@ -13,15 +13,14 @@ without the fences.
 from __future__ import annotations
 
 import re
-from pathlib import PurePath
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from babelmill.io.compressed import COMPRESSION_SUFFIXES
 from babelmill.io.read import html_to_lines
 
-MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
-COMPRESSION_SUFFIXES = frozenset({".gz", ".bz2", ".xz", ".zst", ".zstd"})
+MARKDOWN_SUFFIXES = (".md", ".markdown")
 _FRONT_MATTER = re.compile(r"\A(---|\+\+\+)[ \t]*\n(.*?)\n\1[ \t]*(\n|\Z)", re.DOTALL)
 _PARSER = MarkdownIt("commonmark", {"html": True}).enable("table")
 
@@ -32,10 +31,10 @@ def is_markdown_path(path: str) -> bool:
     >>> is_markdown_path("news/a.md"), is_markdown_path("a.markdown.gz"), is_markdown_path("a.txt")
     (True, True, False)
     """
-    suffixes = [s.lower() for s in PurePath(path).suffixes]
-    while suffixes and suffixes[-1] in COMPRESSION_SUFFIXES:
-        suffixes.pop()
-    return bool(suffixes) and suffixes[-1] in MARKDOWN_SUFFIXES
+    name = path.lower()
+    for suffix in COMPRESSION_SUFFIXES:
+        name = name.removesuffix(suffix)
+    return name.endswith(MARKDOWN_SUFFIXES)
 
 
 def _inline_text(children: list[Token]) -> str:

@@ -23,13 +23,13 @@ from __future__ import annotations
 import fnmatch
 import glob
 import os
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from babelmill.errors import RunError
+from babelmill.io.compressed import extension_of
 from babelmill.printable import printable
 
 #: the extensions a folder's files are read by, without --include (and files with no extension)
@@ -38,29 +38,6 @@ TEXT_EXTENSIONS = frozenset({".txt", ".text", ".html", ".htm", ".xhtml", ".shtml
 JSONL_EXTENSIONS = frozenset({".jsonl", ".json", ".ndjson"})
 #: extensions that say "one JSON document per line" (a ``.json`` file is often a page's sidecar)
 LINE_DOCUMENT_EXTENSIONS = frozenset({".jsonl", ".ndjson"})
-#: compression suffixes looked through for the extension (the contents are read transparently)
-COMPRESSION_SUFFIXES = (".gz", ".zst")
-# what counts as an extension: a short run of letters and digits after the last dot
-# ("story.2024-01-05" and "page.v12345678" have none)
-_EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,5}")
-
-
-def extension_of(name: str) -> str:
-    """The lower-cased extension that decides whether a file is read, after a compression
-    suffix; ``""`` for none.
-
-    >>> extension_of("a.TXT"), extension_of("b.jsonl.gz"), extension_of("c.json"), extension_of("20240105")
-    ('.txt', '.jsonl', '.json', '')
-    >>> extension_of("story.2024-01-05"), extension_of("x.gz")
-    ('', '')
-    """
-    lower = name.lower()
-    for suffix in COMPRESSION_SUFFIXES:
-        if lower.endswith(suffix):
-            lower = lower[: -len(suffix)]
-            break
-    suffix = os.path.splitext(lower)[1]
-    return suffix if _EXTENSION.fullmatch(suffix) else ""
 
 
 @dataclass(frozen=True)
