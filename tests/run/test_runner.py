@@ -34,6 +34,19 @@ def test_every_seed_is_kept_and_accounted_for(seeds_output: Path, seed_records: 
     assert read_jsonl(seeds_output / "rejected.jsonl") == []
 
 
+def test_the_committed_output_is_what_the_seeds_give_now(seeds_output: Path):
+    """output/ in the repository is the seeds' corpus (`make run`): a change of the code or of
+    the configuration's options that alters it must come with the regenerated files."""
+    committed = SEEDS.parent / "output"
+    for name in ("corpus.jsonl", "rejected.jsonl", "parallel.jsonl"):
+        assert (seeds_output / name).read_bytes() == (committed / name).read_bytes(), (
+            f"output/{name} differs from the seeds' run: regenerate output/ (README, 'make run')"
+        )
+    ours, theirs = (json.loads((d / "manifest.json").read_text()) for d in (seeds_output, committed))
+    assert ours["config_sha256"] == theirs["config_sha256"]
+    assert ours["outputs"] == theirs["outputs"]
+
+
 def test_records_match_the_schema(seeds_output: Path):
     corpus_schema = load_schema("corpus-record")
     rejected_schema = load_schema("rejected-record")
