@@ -122,10 +122,6 @@ def skipped_note(skipped: dict[str, int]) -> str:
     return "Skipped " + "; ".join(parts) + "."
 
 
-def _has_magic(pattern: str) -> bool:
-    return any(ch in pattern for ch in "*?[")
-
-
 def glob_problem(pattern: str) -> str | None:
     """Why ``pattern`` as an ``--include``/``--exclude`` glob can match no file (None when it
     can): fnmatch reads an unclosed ``[`` as a plain character, so a typo would otherwise
@@ -182,7 +178,7 @@ def discover_inputs(
             skipped[reason] += 1
 
     for pattern in patterns:
-        matches = sorted(glob.glob(pattern, recursive=True)) if _has_magic(pattern) else []
+        matches = sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(pattern) else []
         for cand in matches or [pattern]:
             if os.path.isdir(cand) and not os.path.islink(cand):
                 # a folder that cannot be listed becomes an input itself, so the read stage
@@ -236,11 +232,11 @@ def require_inputs(patterns: list[str], found: Discovered, include: tuple[str, .
             reasons.append(f"{printable(pattern)} holds no files{' to read' if found.skipped else ''}")
             # `run in --include 'in/x/*.txt'`: a glob with a / matches the path below the folder
             folder = os.path.basename(os.path.normpath(pattern))
-            for glob in include:
-                if glob.startswith(folder + "/"):
-                    below = glob[len(folder) + 1 :]
-                    reasons[-1] += f" (--include {glob!r} matches paths below {folder}/: {below!r} would)"
-        elif _has_magic(pattern) and not os.path.lexists(pattern):
+            for wanted in include:  # (not "glob": that is the module)
+                if wanted.startswith(folder + "/"):
+                    below = wanted[len(folder) + 1 :]
+                    reasons[-1] += f" (--include {wanted!r} matches paths below {folder}/: {below!r} would)"
+        elif glob.has_magic(pattern) and not os.path.lexists(pattern):
             reasons.append(f"{printable(pattern)} matches no file{' to read' if found.skipped else ''}")
         else:
             reasons.append(f"{printable(pattern)} does not exist")

@@ -36,6 +36,7 @@ extraction: see :mod:`babelmill.io.read`; Markdown inputs (``*.md``): :mod:`babe
 from __future__ import annotations
 
 import errno
+import glob
 import os
 import re
 from collections.abc import Iterable
@@ -192,7 +193,7 @@ class ReadStage(Stage):
             if path.is_symlink():
                 target = os.readlink(path)
                 return None, self._quarantine(doc, "not_found", f"broken symlink (points to {display_path(target)!r})")
-            if any(ch in path.name for ch in "*?["):  # a glob named on the command line, unmatched
+            if glob.has_magic(path.name):  # a glob named on the command line, unmatched
                 return None, self._quarantine(doc, "not_found", "no such file, and no file matches it as a glob")
             return None, self._quarantine(doc, "not_found", "no such file")
         except OSError as exc:
