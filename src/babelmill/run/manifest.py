@@ -204,20 +204,20 @@ def _without_seconds(stats: dict[str, Any]) -> dict[str, Any]:
 
 def append_run_log(
     opts: Any,
-    state: RunState,
+    run_no: int,
     stages: list[Stage],
     summary: RunSummary,
     started_at: str,
     engine: Any = None,
-    stopped: tuple[int, str] | None = None,
+    stopped: str | None = None,
 ) -> None:
-    """Append this run's times and counts as one line of ``runs.jsonl`` (never committed with
-    the corpus: it is the output folder's history, different on every run). ``stopped``: (the
-    run's number, the signal's name) of a run stopped by a signal; its line says so, and its
-    counts and stage times are what it did before it stopped."""
+    """Append run ``run_no``'s times and counts as one line of ``runs.jsonl`` (never committed
+    with the corpus: it is the output folder's history, different on every run). ``stopped``: the
+    name of the signal that stopped the run; its line says so, and its counts and stage times are
+    what it did before it stopped (the rerun that goes on keeps the number)."""
     entry = {
-        "run": stopped[0] if stopped else int(state.get("runs", "0")),
-        **({"stopped": stopped[1]} if stopped else {}),
+        "run": run_no,
+        **({"stopped": stopped} if stopped else {}),
         "started": started_at,
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": round(summary.seconds, 3),

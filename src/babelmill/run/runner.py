@@ -278,7 +278,7 @@ def _run_locked(
     except Interrupted as stop:
         # the run history keeps the stopped run too: `babelmill report` counts its work and time
         summary.seconds = time.perf_counter() - started
-        append_run_log(opts, state, stages, summary, started_at, engine=engine, stopped=(run_no, stop.name))
+        append_run_log(opts, run_no, stages, summary, started_at, engine=engine, stopped=stop.name)
         raise
     put_back(state, sinks)
 
@@ -290,7 +290,7 @@ def _run_locked(
         summary.translation_cache_misses += stage.counters.get("cache_misses", 0)
     summary.seconds = time.perf_counter() - started
     write_manifest(opts, cfg, state, stages, summary, sink=sink, engine=engine, parallel=parallel)
-    append_run_log(opts, state, stages, summary, started_at, engine=engine)
+    append_run_log(opts, run_no, stages, summary, started_at, engine=engine)
     progress.report_stages(stages)
     return summary
 
