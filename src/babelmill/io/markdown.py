@@ -69,9 +69,7 @@ def markdown_to_lines(text: str) -> str:
     markers: list[str] = []  # the pending list-item marker of each open list
     row: list[str] | None = None
     for tok in _PARSER.parse(text):
-        if tok.type == "bullet_list_open":
-            markers.append("")
-        elif tok.type == "ordered_list_open":
+        if tok.type in ("bullet_list_open", "ordered_list_open"):
             markers.append("")
         elif tok.type in ("bullet_list_close", "ordered_list_close"):
             markers.pop()
