@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import pickle
 import shutil
 import sys
@@ -213,4 +214,37 @@ def test_an_address_where_no_cluster_listens_fails_at_once_in_one_line(tmp_path:
     assert res.stderr.splitlines() == [
         f"babelmill: error: --address 127.0.0.1:{port}: no Ray cluster answers there (Connection refused); "
         "start one with `ray start --head`, or check the host and port"
+    ]
+
+
+def test_a_local_ray_run_prints_only_its_summary_not_rays_token_notice(tmp_path: Path):
+    """Ray warned on every local start that it enabled token authentication and how to disable
+    it; a run that starts its own cluster prints its summary alone (Ray's other warnings stay)."""
+    pytest.importorskip("ray")
+    import os
+    import subprocess
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(
+        "The council voted on Tuesday to expand the bike lanes downtown after a long debate.\n", encoding="utf-8"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "RAY_AUTH_MODE"}
+    env["PYTHONPATH"] = str(REPO / "src")
+    cmd = [sys.executable, "-m", "babelmill", "run", str(tmp_path / "in"), "-o", str(tmp_path / "out")]
+    res = subprocess.run([*cmd, "--engine", "ray"], capture_output=True, text=True, timeout=300, env=env)
+    assert res.returncode == 0, res.stderr
+    assert "Token authentication" not in res.stdout + res.stderr
+    assert "1 kept" in res.stdout + res.stderr
+
+
+def test_only_rays_token_default_notice_is_dropped(caplog):
+    from babelmill.engines.ray_connect import _RAY_AUTH_LOGGER, quiet_local_start
+
+    quiet_local_start()
+    log = logging.getLogger(_RAY_AUTH_LOGGER)
+    with caplog.at_level(logging.WARNING, logger=_RAY_AUTH_LOGGER):
+        log.warning("Token authentication is enabled for this Ray cluster. Set RAY_AUTH_MODE=disabled to opt out.")
+        log.warning("Token authentication is disabled for this Ray cluster. Anyone with network access ...")
+    assert [r.getMessage().split(".")[0] for r in caplog.records] == [
+        "Token authentication is disabled for this Ray cluster"
     ]

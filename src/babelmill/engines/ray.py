@@ -39,47 +39,19 @@ import itertools
 import logging
 import os
 import pickle
-import socket
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from babelmill.document import Document
+from babelmill.engines.ray_connect import check_address, import_ray, quiet_local_start
 from babelmill.engines.ray_plan import AHEAD_PER_ACTOR, IN_FLIGHT, batch_size, plan, pool_options, steps
 from babelmill.errors import RunError
 from babelmill.io.read import source_fs_path
 from babelmill.stage import RunContext, Stage
 
 __all__ = ["RayEngine", "StageWorker", "batch_size", "plan", "pool_options", "steps"]
-
-
-def _import_ray():
-    try:
-        import ray
-    except ImportError:
-        raise RunError(
-            "--engine ray needs Ray, which is not installed: pip install 'babelmill[ray]' "
-            "(or use the default --engine local)"
-        ) from None
-    return ray
-
-
-def check_address(address: str, timeout: float = 10.0) -> None:
-    """Fail at once, in one line, when ``--address`` names a ``host:port`` where nothing listens:
-    ``ray.init`` retries such an address for ever, silent and deaf to Ctrl-C. ``auto``,
-    ``local`` and forms other than ``[ray://]host:port`` are left to Ray."""
-    host, sep, port = address.split("://", 1)[-1].rstrip("/").rpartition(":")
-    if not sep or not host or not port.isdigit():
-        return
-    try:
-        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
-            pass
-    except OSError as exc:
-        raise RunError(
-            f"--address {address}: no Ray cluster answers there ({exc.strerror or exc}); "
-            "start one with `ray start --head`, or check the host and port"
-        ) from None
 
 
 def _node_id() -> str | None:
@@ -181,7 +153,7 @@ class RayEngine:
     name = "ray"
 
     def __init__(self, address: str | None = None, context: RunContext | None = None, verbose: bool = False):
-        self.ray = _import_ray()
+        self.ray = import_ray()
         self.address = address
         self.verbose = verbose
         self.context = (context or RunContext()).replace(driver_cwd=os.getcwd())
@@ -206,6 +178,8 @@ class RayEngine:
                 # ship this babelmill to the cluster's workers so they run the driver's code
                 # (its dependencies must be installed on every node: pip install babelmill[ray])
                 kwargs["runtime_env"] = {"py_modules": [str(Path(babelmill.__file__).parent)]}
+            if not self.address:
+                quiet_local_start()
             ray.init(**kwargs)
         if not self.verbose:  # babelmill reports progress itself; Ray's INFO lines are noise here
             logging.getLogger("ray").setLevel(logging.WARNING)
