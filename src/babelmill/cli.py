@@ -78,8 +78,8 @@ OUTPUT_FILE_SUFFIXES = frozenset({".jsonl", ".json", ".parquet", ".ndjson", ".gz
 @click.option("--address", default=None, help="Ray cluster address for --engine ray (default: start a local Ray).")
 @click.option(
     "--format", "output_format", type=click.Choice(["jsonl", "jsonl.gz", "jsonl.zst", "parquet"]), default=None,
-    help="Corpus format (default: the config's [output] format, normally jsonl). Compressed and Parquet "
-    "output is written as shards OUTPUT/corpus/part-00000.<format>.",
+    help="Corpus format (default: the config's [output] format, normally jsonl; a rerun goes on in the "
+    "format OUTPUT holds). Compressed and Parquet output is written as shards OUTPUT/corpus/part-00000.<format>.",
 )  # fmt: skip
 @click.option(
     "--shard-size", default=None, metavar="SIZE", callback=_check_size,

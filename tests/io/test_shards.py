@@ -65,6 +65,7 @@ def test_seal_writes_the_next_shard_and_commit_resets_staging(tmp_path):
     assert staged == {
         "corpus_layout": "sharded:jsonl.gz",
         "corpus_shards": "[]",
+        "corpus_shard_size": "100",
         "corpus_staging_bytes": str(len(b"".join(LINES))),
         "corpus_staging_records": "2",
     }
@@ -212,7 +213,13 @@ def test_parallel_shards_keep_their_names_and_types(tmp_path, fmt):
     sink.seal()
     values = sink.state_values()
     sink.after_commit()
-    assert set(values) == {"parallel_layout", "parallel_shards", "parallel_staging_bytes", "parallel_staging_records"}
+    assert set(values) == {
+        "parallel_layout",
+        "parallel_shards",
+        "parallel_shard_size",
+        "parallel_staging_bytes",
+        "parallel_staging_records",
+    }
     assert [s["name"] for s in json.loads(values["parallel_shards"])] == [f"parallel/part-00000.{fmt}"]
     assert (tmp_path / ".parallel-staging.jsonl").read_bytes() == b""
     # typed Parquet: numbers, booleans, lists and nulls come back as they went in

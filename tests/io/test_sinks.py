@@ -262,3 +262,50 @@ def test_move_records_puts_each_record_at_its_place_among_the_others(tmp_path: P
     assert [r["id"] for r in iter_corpus_records(out)] == ["a2", "b", "c2", "d", "new"]
     # the sharded layout keeps places too (tests/io/test_shards.py)
     assert open_sink(tmp_path / "other", RunState(tmp_path / "other" / "state"), OutputConfig("jsonl.gz")).keeps_places
+
+
+@pytest.mark.parametrize(
+    "first, fmt, shard",
+    [
+        ({"output_format": "parquet"}, "parquet", "corpus/part-00000.parquet"),
+        ({"output_format": "jsonl.gz"}, "jsonl.gz", "corpus/part-00000.jsonl.gz"),
+        ({"shard_size": "1MB"}, "jsonl", "corpus/part-00000.jsonl"),
+    ],
+)
+def test_a_rerun_that_names_no_format_goes_on_in_the_corpus_format(
+    tmp_path: Path, config: Path, monkeypatch, first, fmt, shard
+):
+    """`babelmill run new/ -o out` on an output written with --format parquet was refused
+    ("rerun with the same --format"); it now adds the new articles in the corpus's format,
+    byte for byte as a rerun that names the format does."""
+    if fmt == "parquet":
+        pytest.importorskip("pyarrow")
+    outs = {}
+    for rerun_names_it in (False, True):
+        root = tmp_path / str(rerun_names_it)
+        monkeypatch.chdir(_inputs(root / "in", 3).parent)  # records name their inputs as given
+        inputs, out = Path("in"), Path("out")
+        outs[rerun_names_it] = root / "out"
+        _run(inputs, out, config, **first)
+        _inputs(inputs, 2, start=3)
+        summary = _run(inputs, out, config, **(first if rerun_names_it else {}))
+        assert (summary.kept, summary.unchanged) == (2, 3)
+        assert not (out / "corpus.jsonl").exists()
+        assert (out / shard).exists()
+        assert len(list(iter_corpus_records(out))) == 5
+    files = sorted(p.name for p in (outs[True] / "corpus").iterdir())
+    assert files == sorted(p.name for p in (outs[False] / "corpus").iterdir())
+    for name in files:
+        assert (outs[False] / "corpus" / name).read_bytes() == (outs[True] / "corpus" / name).read_bytes(), name
+
+
+def test_a_rerun_that_names_another_format_is_still_refused(tmp_path: Path, config: Path):
+    inputs = _inputs(tmp_path / "in", 2)
+    out = tmp_path / "out"
+    _run(inputs, out, config, output_format="jsonl.gz")
+    with pytest.raises(RunError, match="written as sharded jsonl.gz, not single jsonl"):
+        _run(inputs, out, config, output_format="jsonl")
+    gz_config = tmp_path / "parquet.toml"
+    gz_config.write_text(STAGES + '\n[output]\nformat = "parquet"\n')
+    with pytest.raises(RunError, match="written as sharded jsonl.gz, not sharded parquet"):
+        _run(inputs, out, gz_config)

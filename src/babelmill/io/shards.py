@@ -102,6 +102,7 @@ class ShardedSink(CorpusSink):
         staged = 0 if self._reset_staging else self._open().tell()
         return {
             self.key("layout"): self.layout,
+            self.key("shard_size"): str(self.config.shard_bytes),
             self.key("shards"): json.dumps(self.shards),
             self.key("staging_bytes"): str(staged),
             self.key("staging_records"): str(0 if self._reset_staging else self.staging_records),

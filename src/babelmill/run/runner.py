@@ -9,7 +9,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from babelmill.engines import ENGINES, make_engine
 from babelmill.errors import ConfigError, RunError, StageStateError
 from babelmill.interrupt import Interrupted
 from babelmill.io.files import REFUSED, truncate_to
+from babelmill.io.formats import DEFAULT_SHARD_SIZE
 from babelmill.io.read import display_path, input_key
 from babelmill.io.sink import cut_back
 from babelmill.io.sinks import CorpusSink, OutputConfig, SinkError, open_sink
@@ -109,6 +110,22 @@ def output_config(opts: RunOptions, cfg: PipelineConfig) -> OutputConfig:
         raise RunError(str(exc)) from None
 
 
+def keep_stored_layout(opts: RunOptions, cfg: PipelineConfig, out_cfg: OutputConfig, state: RunState) -> OutputConfig:
+    """A rerun that names no format (no --format / --shard-size, none in the config's [output])
+    goes on in the format the output's corpus is written in, instead of refusing it for not being
+    the default; a format that is named and differs is still refused (by the sink)."""
+    named = {"format", "shard_size"} & set((cfg.raw or {}).get("output", {}))
+    if opts.output_format is not None or opts.shard_size is not None or named:
+        return out_cfg
+    stored = state.get("corpus_layout")
+    if stored is None or stored == out_cfg.layout:
+        return out_cfg
+    kind, _, fmt = stored.partition(":")
+    # outputs written before the shard size was stored get the default size for their new shards
+    size = (state.get("corpus_shard_size") or DEFAULT_SHARD_SIZE) if kind == "sharded" else None
+    return replace(out_cfg, format=fmt, shard_size=size)
+
+
 def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) -> RunSummary:
     """Run the pipeline over ``opts.inputs`` into ``opts.output_dir``; see :mod:`babelmill.run`."""
     warn = warn or (lambda msg: print(msg, file=sys.stderr))
@@ -136,6 +153,7 @@ def run_pipeline(opts: RunOptions, warn: Callable[[str], None] | None = None) ->
         if opts.rebuild:
             clear_for_rebuild(out)
         state = RunState(out / STATE_DIR)
+        out_cfg = keep_stored_layout(opts, cfg, out_cfg, state)
         sink = open_sink(out, state, out_cfg)
         # parallel.jsonl: the same layout as the corpus, committed with it
         parallel = open_sink(out, state, out_cfg, "parallel") if out_cfg.parallel else None
