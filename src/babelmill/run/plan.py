@@ -1,10 +1,12 @@
 """Incremental planning: which inputs this run processes, and which old records they replace.
 
-An input whose path and content hash are already in the state is not processed again, unless
-some of its blocks were waiting for a translation model that is now installed. An input whose
-content changed is processed again and its old record replaced, and so is an unchanged input
-that was a duplicate of that old record (decided again against the corpus as it is now, as a
-``--rebuild`` would: an article edited into another one no longer holds the duplicate's text).
+An input whose content hash is already in the state for the same file is not processed again,
+unless some of its blocks were waiting for a translation model that is now installed. The same
+file is the same input under any path it is named by, and a moved file keeps its row
+(:mod:`babelmill.run.identity`). An input whose content changed is processed again and its old
+record replaced, and so is an unchanged input that was a duplicate of that old record (decided
+again against the corpus as it is now, as a ``--rebuild`` would: an article edited into another
+one no longer holds the duplicate's text).
 Two inputs with identical bytes are one document: the second is a duplicate (``identical_input``)
 decided here, before any stage (of the first; or, when the first is a duplicate in the run state,
 of what the first duplicates; within a run the writer resolves that once the first is decided).
@@ -28,7 +30,8 @@ from babelmill.io.compressed import CompressionError
 from babelmill.io.files import file_sha256
 from babelmill.io.jsonl_input import JsonlLine, iter_jsonl
 from babelmill.io.read import display_path, new_input_document
-from babelmill.run.state import KEPT, RunState
+from babelmill.run.identity import match_inputs
+from babelmill.run.state import KEPT, RunState, real_key
 
 
 @dataclass
@@ -47,6 +50,14 @@ class Plan:
     superseded_rejections: set[tuple[str, str]] = field(default_factory=set)
     #: state keys of folders quarantined as unreadable that this run lists: their rows go
     listed_now: list[str] = field(default_factory=list)
+    #: state keys of rows that go: an input's duplicates of itself (:mod:`babelmill.run.identity`)
+    dropped: list[str] = field(default_factory=list)
+    #: ``(row path, new path, real)``: rows of inputs named under another path, or moved
+    relocations: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def relocate(self, relocation: tuple[str, str, str] | None) -> None:
+        if relocation is not None:
+            self.relocations.append(relocation)
 
 
 @dataclass(frozen=True)
@@ -59,10 +70,10 @@ class JsonlOptions:
 
 def _inputs(
     paths: list[str], max_bytes: int | None, jsonl: JsonlOptions | None
-) -> Iterator[tuple[str, str | None, Callable[[], Document]]]:
-    """``(state key, sha256 or None, make the document)`` for every input, in order: a file, or
-    with ``jsonl`` every non-blank line of a file (a file that cannot be opened stays one input,
-    for the read stage to report)."""
+) -> Iterator[tuple[str, int | None, str | None, Callable[[str], Document]]]:
+    """``(path, line or None, sha256 or None, make the document from the path to record)`` for
+    every input, in order: a file, or with ``jsonl`` every non-blank line of a file (a file that
+    cannot be opened stays one input, for the read stage to report)."""
     for path in paths:
         if jsonl is not None and os.path.isfile(path):
             where = display_path(path)
@@ -72,14 +83,19 @@ def _inputs(
                 lines = None
             if lines is not None:
                 for parsed in lines:
-                    yield f"{where}:{parsed.line}", parsed.sha256, partial(_jsonl_document, path, parsed)
+                    yield path, parsed.line, parsed.sha256, partial(_jsonl_document, parsed=parsed)
                 continue
         try:
             too_big = max_bytes is not None and os.path.getsize(path) > max_bytes
             sha = file_sha256(Path(path)) if os.path.isfile(path) and not too_big else None
         except OSError:
             sha = None
-        yield display_path(path), sha, partial(new_input_document, path, sha)
+        yield path, None, sha, partial(new_input_document, sha256=sha)
+
+
+def _key(path: str, line: int | None) -> str:
+    """The state key of an input path (:func:`~babelmill.io.read.input_key` of its document)."""
+    return f"{display_path(path)}:{line}" if line else display_path(path)
 
 
 def _jsonl_document(path: str, parsed: JsonlLine) -> Document:
@@ -118,7 +134,19 @@ def make_plan(
     plan = Plan()
     seen_sha: dict[str, str] = {}
     quarantined_sha: dict[str, tuple[str, str]] = {}  # ... of a quarantined input: its key and reason
-    inputs = [(key, sha, make, state.input(key)) for key, sha, make in _inputs(paths, max_bytes, jsonl)]
+    found = list(_inputs(paths, max_bytes, jsonl))
+    matches = match_inputs(
+        state,
+        [(_key(p, line), _key(os.path.abspath(p), line), real_key(p, line), sha) for p, line, sha, _make in found],
+    )
+    inputs = [
+        (m.key, sha, partial(make, os.path.abspath(p) if m.absolute else p), m.previous)
+        for (p, _line, sha, make), m in zip(found, matches, strict=True)
+    ]
+    for m in matches:  # rows of a state from before real paths: the input as its own duplicate
+        for copy in m.self_copies:
+            plan.superseded_rejections.add((copy.doc_id or "", copy.record_key))
+            plan.dropped.append(copy.path)
     # kept records that this run replaces by another document (their input was edited): a
     # duplicate of one of them names a record that goes, and may be no duplicate of the new one;
     # so does one whose record went already (a run that stopped between the two)
@@ -140,7 +168,7 @@ def make_plan(
         and not (sha and previous.sha256 == sha)
         and held.get(previous.doc_id, key) == key
     }
-    for key, sha, make_document, previous in inputs:  # state holds printable UTF-8 paths
+    for (key, sha, make_document, previous), match in zip(inputs, matches, strict=True):  # printable UTF-8 keys
         if previous and sha and previous.sha256 == sha:
             waiting = set(previous.pending_langs) & translatable
             orphaned = (
@@ -150,22 +178,25 @@ def make_plan(
             )
             if not waiting and not orphaned:
                 plan.unchanged += 1
+                plan.relocate(match.relocation(processed=False))
                 if sha not in seen_sha:
                     # a copy of a duplicate duplicates what that one does (a record in the corpus)
                     seen_sha[sha] = previous.duplicate_of or previous.doc_id or ""
                     if previous.fate == QUARANTINED and previous.reason:
-                        quarantined_sha[sha] = (previous.path, previous.reason)
+                        quarantined_sha[sha] = (key if match.moved else previous.path, previous.reason)
                 continue
         if previous and sha is None and previous.sha256 is None and previous.fate == QUARANTINED:
             # still missing, unreadable or over the size limit: its rejected record stands
             plan.unchanged += 1
+            plan.relocate(match.relocation(processed=False))
             continue
+        plan.relocate(match.relocation(processed=True))  # its new row is written under key
         if previous and previous.fate == KEPT and previous.doc_id:
             if held.get(previous.doc_id, key) == key:  # else its record went already
                 plan.replaced_ids.add(previous.doc_id)
-                plan.replaces[previous.path] = previous.doc_id
+                plan.replaces[key] = previous.doc_id
         elif previous and previous.doc_id:
-            plan.superseded_rejections.add((previous.doc_id, previous.path))
+            plan.superseded_rejections.add((previous.doc_id, previous.record_key))
         doc = make_document()
         if sha and doc.ok:
             earlier = seen_sha.get(sha)
@@ -173,7 +204,8 @@ def make_plan(
                 other = state.kept_with_sha(sha)
                 # a record whose own input was edited this run goes: these bytes are no copy of
                 # a corpus record then (two files swapped, a line inserted above a JSONL line)
-                earlier = other.doc_id if other and other.path != key and other.doc_id not in edited else None
+                own = previous.path if previous else key
+                earlier = other.doc_id if other and other.path != own and other.doc_id not in edited else None
             if sha in quarantined_sha:
                 quarantine_copy(doc, *quarantined_sha[sha])
             elif earlier:

@@ -317,7 +317,7 @@ def _drop_superseded(
     plan: Plan, stages: list[Stage], state: RunState, sinks: list[CorpusSink], out: Path, summary: RunSummary
 ) -> None:
     """Remove what the planned documents replace: their old records (and sentence pairs) and
-    their stage state."""
+    their stage state; move the rows of inputs named under another path, or moved."""
     if plan.replaced_ids:
         for stage in stages:
             if isinstance(stage, StatefulStage):
@@ -325,8 +325,12 @@ def _drop_superseded(
                     stage.forget(doc_id)
     if plan.superseded_rejections:
         state.set("rejected_bytes", str(rewrite_without(out / REJECTED, plan.superseded_rejections)))
-        for path in plan.listed_now:
+        for path in plan.listed_now + plan.dropped:
             state.drop_input(path)
+        state.commit()
+    if plan.relocations:  # after the rows that go: a row may move to the path of one
+        for path, new_path, real in plan.relocations:
+            state.relocate(path, new_path, real)
         state.commit()
     if plan.replaced_ids:
         remember_places(plan.replaces, sinks, state)

@@ -3,7 +3,14 @@
 ``inputs`` holds one row per input path ever seen: its content hash, document id, fate
 (``kept``, ``duplicate``, ``quarantined``), reason, the languages of blocks still waiting
 for a translation model and, for a duplicate, the id of the corpus record it duplicates (what
-a later copy of its bytes duplicates too; a column a state from before it gains on opening).
+a later copy of its bytes duplicates too; a column a state from before it gains on opening) and
+``real``, the file's resolved absolute path (:func:`real_key`): what tells the same file under
+another spelling (``./in``, an absolute path, a symlink, a run from another folder) from another
+file (:mod:`babelmill.run.identity`). A state from before the column gains it on opening, each
+row's path resolved from the working folder (:func:`legacy_real`): the folder its runs were
+started from, as a rule; where it is not, the rows name files that are not there, and the plan
+finds the inputs by content as moved files. ``record_path``: for a row that moved to a new path
+(a moved file), the input key its record still names (records are not rewritten for a move).
 ``meta`` holds the committed byte lengths of ``corpus.jsonl`` and ``rejected.jsonl``: a run
 that dies mid-write leaves bytes past those lengths, and the next run cuts them off before it
 starts, so a record is either fully committed or absent.
@@ -36,7 +43,9 @@ CREATE TABLE IF NOT EXISTS inputs (
     reason TEXT,
     pending_langs TEXT NOT NULL DEFAULT '',
     run INTEGER NOT NULL,
-    duplicate_of TEXT
+    duplicate_of TEXT,
+    real TEXT,
+    record_path TEXT
 );
 CREATE INDEX IF NOT EXISTS inputs_sha ON inputs(sha256);
 CREATE INDEX IF NOT EXISTS inputs_doc ON inputs(doc_id);
@@ -91,6 +100,49 @@ class InputRow:
     pending_langs: tuple[str, ...]
     run: int
     duplicate_of: str | None = None  # a duplicate's corpus record
+    real: str | None = None  # the file's resolved path (real_key)
+    #: the input key its record names when the row moved since (a moved file); None: ``path``
+    record_path: str | None = None
+
+    @property
+    def record_key(self) -> str:
+        """The input key the row's record (in the corpus or ``rejected.jsonl``) names."""
+        return self.record_path or self.path
+
+
+#: the columns of an InputRow, in its order
+COLUMNS = "path, sha256, doc_id, fate, reason, pending_langs, run, duplicate_of, real, record_path"
+
+
+def real_key(path: str, line: int | None = None) -> str:
+    """The resolved absolute path of the input ``path`` (symlinks followed, relative to the
+    working folder), as printable UTF-8, and for a document of a JSONL input ``:LINE``: the same
+    for every spelling of the same file.
+
+    >>> real_key("/a/./b/../c.txt"), real_key("/d/docs.jsonl", 7)
+    ('/a/c.txt', '/d/docs.jsonl:7')
+    """
+    try:
+        real = os.path.realpath(path)
+    except (OSError, ValueError):
+        real = os.path.abspath(path)
+    real = display_path(real)
+    return f"{real}:{line}" if line else real
+
+
+def legacy_real(path: str) -> str:
+    """:func:`real_key` of a state row's ``path`` written before rows held it: the path, or for a
+    document of a JSONL input ``PATH:LINE``, resolved from the working folder."""
+    head, sep, tail = path.rpartition(":")
+    if sep and tail.isdigit() and not os.path.lexists(path):
+        return real_key(head, int(tail))
+    return real_key(path)
+
+
+def real_file(real: str) -> str:
+    """The file part of a :func:`real_key` (without a JSONL document's ``:LINE``)."""
+    head, sep, tail = real.rpartition(":")
+    return head if sep and tail.isdigit() and not os.path.lexists(real) else real
 
 
 def private_state_folder(state_dir: Path) -> None:
@@ -122,12 +174,15 @@ class RunState:
         try:
             self.db = sqlite3.connect(path)
             self.db.executescript(SCHEMA)
-            if "duplicate_of" not in {r[1] for r in self.db.execute("PRAGMA table_info(inputs)")}:
-                self.db.execute("ALTER TABLE inputs ADD COLUMN duplicate_of TEXT")  # a state from before it
+            columns = {r[1] for r in self.db.execute("PRAGMA table_info(inputs)")}
+            for column in ("duplicate_of", "real", "record_path"):  # a state from before them
+                if column not in columns:
+                    self.db.execute(f"ALTER TABLE inputs ADD COLUMN {column} TEXT")
+            self.db.execute("CREATE INDEX IF NOT EXISTS inputs_real ON inputs(real)")
+            unresolved = [p for (p,) in self.db.execute("SELECT path FROM inputs WHERE real IS NULL")]
+            self.db.executemany("UPDATE inputs SET real=? WHERE path=?", [(legacy_real(p), p) for p in unresolved])
             self.db.commit()
-            self.db.execute(
-                "SELECT path, sha256, doc_id, fate, reason, pending_langs, run, duplicate_of FROM inputs LIMIT 1"
-            )
+            self.db.execute(f"SELECT {COLUMNS} FROM inputs LIMIT 1")
         except sqlite3.Error as exc:
             raise RunError(
                 f"{display_path(str(path))}: the run state is not a usable database ({exc}); "
@@ -147,12 +202,24 @@ class RunState:
 
     # -- inputs ------------------------------------------------------------------------------
     def input(self, path: str) -> InputRow | None:
-        row = self.db.execute("SELECT * FROM inputs WHERE path=?", (path,)).fetchone()
+        row = self.db.execute(f"SELECT {COLUMNS} FROM inputs WHERE path=?", (path,)).fetchone()
         return _row(row) if row else None
+
+    def with_real(self, real: str) -> list[InputRow]:
+        """The rows of the file whose :func:`real_key` is ``real``, under whatever path each was
+        named (one; more in a state a babelmill before real paths wrote: a respelled path made a
+        row of its own, a duplicate of the first), in path order."""
+        rows = self.db.execute(f"SELECT {COLUMNS} FROM inputs WHERE real=? ORDER BY path", (real,))
+        return [_row(r) for r in rows]
+
+    def with_sha(self, sha256: str) -> list[InputRow]:
+        """Every row with this content hash, in path order."""
+        rows = self.db.execute(f"SELECT {COLUMNS} FROM inputs WHERE sha256=? ORDER BY path", (sha256,))
+        return [_row(r) for r in rows]
 
     def kept_with_sha(self, sha256: str) -> InputRow | None:
         row = self.db.execute(
-            "SELECT * FROM inputs WHERE sha256=? AND fate='kept' ORDER BY path LIMIT 1", (sha256,)
+            f"SELECT {COLUMNS} FROM inputs WHERE sha256=? AND fate='kept' ORDER BY path LIMIT 1", (sha256,)
         ).fetchone()
         return _row(row) if row else None
 
@@ -162,12 +229,11 @@ class RunState:
         return row is not None
 
     def all_inputs(self) -> list[InputRow]:
-        return [_row(r) for r in self.db.execute("SELECT * FROM inputs ORDER BY path")]
+        return [_row(r) for r in self.db.execute(f"SELECT {COLUMNS} FROM inputs ORDER BY path")]
 
     def put_input(self, row: InputRow) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO inputs(path, sha256, doc_id, fate, reason, pending_langs, run, duplicate_of) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT OR REPLACE INTO inputs({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 row.path,
                 row.sha256,
@@ -177,12 +243,27 @@ class RunState:
                 ",".join(row.pending_langs),
                 row.run,
                 row.duplicate_of,
+                row.real,
+                row.record_path,
             ),  # fmt: skip
         )
 
     def drop_input(self, path: str) -> None:
         self.db.execute("DELETE FROM inputs WHERE path=?", (path,))
         self.db.execute("DELETE FROM record_counts WHERE path=?", (path,))
+
+    def relocate(self, path: str, new_path: str, real: str) -> None:
+        """The row of ``path`` (and its record counts) is the file at ``real``, now known as
+        ``new_path`` (a moved file, or one named under another spelling); its record still names
+        the path it was written under (``record_path``)."""
+        if new_path == path:
+            self.db.execute("UPDATE inputs SET real=? WHERE path=?", (real, path))
+            return
+        self.db.execute(
+            "UPDATE inputs SET path=?, real=?, record_path=COALESCE(record_path, path) WHERE path=?",
+            (new_path, real, path),
+        )
+        self.db.execute("UPDATE OR REPLACE record_counts SET path=? WHERE path=?", (new_path, path))
 
     def put_counts(self, path: str, counts: RecordCounts) -> None:
         self.db.execute(
@@ -213,5 +294,6 @@ class RunState:
 
 
 def _row(r: tuple) -> InputRow:
-    path, sha, doc_id, fate, reason, pending, run, duplicate_of = r
-    return InputRow(path, sha, doc_id, fate, reason, tuple(x for x in pending.split(",") if x), run, duplicate_of)
+    path, sha, doc_id, fate, reason, pending, run, duplicate_of, real, record_path = r
+    pending_langs = tuple(x for x in pending.split(",") if x)
+    return InputRow(path, sha, doc_id, fate, reason, pending_langs, run, duplicate_of, real, record_path)

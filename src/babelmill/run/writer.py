@@ -21,12 +21,12 @@ from babelmill.interrupt import Interrupted
 from babelmill.interrupt import check as check_interrupt
 from babelmill.io.files import open_regular
 from babelmill.io.parallel import parallel_records
-from babelmill.io.read import input_key
+from babelmill.io.read import input_key, source_fs_path
 from babelmill.io.sink import CorpusSink
 from babelmill.io.write import corpus_record, dumps, rejected_record
 from babelmill.run.manifest import RunSummary
 from babelmill.run.plan import quarantine_copy
-from babelmill.run.state import KEPT, InputRow, RecordCounts, RunState
+from babelmill.run.state import KEPT, InputRow, RecordCounts, RunState, real_key
 from babelmill.stage import Stage
 
 
@@ -172,6 +172,7 @@ class CorpusWriter:
                 pending_langs=pending_langs,
                 run=self.run_no,
                 duplicate_of=doc.status_detail.get("duplicate_of") if doc.status == DUPLICATE else None,
+                real=real_key(os.fsdecode(source_fs_path(doc.source)), doc.source.get("line")),
             )
         )
 
