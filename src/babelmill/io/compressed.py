@@ -76,6 +76,79 @@ def _zstandard():
     return zstandard
 
 
+ZSTD_SKIPPABLE = range(0x184D2A50, 0x184D2A60)  # magic numbers of skippable frames
+
+
+def zstd_cut_short(fh: BinaryIO) -> bool:
+    """True when the zstd frames in ``fh`` (a seekable file at offset 0, left at an unknown
+    offset) break off before their end: a frame header, a block or the checksum runs past the
+    end of the file. Only the headers are read (RFC 8878, section 3.1); bytes after the frames
+    that are not a frame are left to the decompressor to judge.
+
+    >>> import zstandard
+    >>> data = zstandard.ZstdCompressor().compress(b"text " * 1000)
+    >>> zstd_cut_short(io.BytesIO(data)), zstd_cut_short(io.BytesIO(data[:-1]))
+    (False, True)
+    """
+    size = fh.seek(0, io.SEEK_END)
+    pos = 0
+    while pos < size:
+        fh.seek(pos)
+        head = fh.read(14)  # magic, descriptor, window, dictionary id (4), content size (up to 8)
+        if len(head) < 4:
+            return True
+        magic = int.from_bytes(head[:4], "little")
+        if magic in ZSTD_SKIPPABLE:
+            if len(head) < 8:
+                return True
+            pos += 8 + int.from_bytes(head[4:8], "little")
+            continue
+        if head[:4] != ZSTD_MAGIC:
+            return False
+        if len(head) < 5:
+            return True
+        descriptor = head[4]
+        single_segment = descriptor >> 5 & 1
+        content_size_bytes = (0, 2, 4, 8)[descriptor >> 6] or single_segment
+        header = 5 + (not single_segment) + (0, 1, 2, 4)[descriptor & 3] + content_size_bytes
+        pos += header
+        while True:  # blocks: a 3-byte header (last flag, type, size), then the content
+            fh.seek(pos)
+            block = fh.read(3)
+            if len(block) < 3:
+                return True
+            value = int.from_bytes(block, "little")
+            pos += 3 + (1 if (value >> 1) & 3 == 1 else value >> 3)  # an RLE block holds one byte
+            if value & 1:
+                break
+        pos += 4 * (descriptor >> 2 & 1)  # the content checksum
+        if pos > size:
+            return True
+    return pos > size
+
+
+class _WholeZstd(io.RawIOBase):
+    """zstd's stream reader, raising :class:`CompressionError` at its end when the file was cut."""
+
+    def __init__(self, reader, cut_short: bool) -> None:
+        self._reader = reader
+        self._cut_short = cut_short
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        if not self.closed:
+            self._reader.close()
+        super().close()
+
+    def readinto(self, buffer) -> int:
+        n = self._reader.readinto(buffer)
+        if n == 0 and len(buffer) and self._cut_short:
+            raise CompressionError("the compressed data is corrupt or cut short (the zstd frame breaks off)")
+        return n
+
+
 @contextmanager
 def open_input(path: Path | str) -> Iterator[tuple[BinaryIO, str | None]]:
     """``(binary reader of the decompressed bytes, compression or None)`` for ``path``.
@@ -90,8 +163,11 @@ def open_input(path: Path | str) -> Iterator[tuple[BinaryIO, str | None]]:
             with gzip.GzipFile(fileobj=raw, mode="rb") as fh:
                 yield fh, kind
         elif kind == "zstd":
-            reader = _zstandard().ZstdDecompressor().stream_reader(raw, read_across_frames=True)
-            with io.BufferedReader(reader) as fh:
+            zstandard = _zstandard()
+            cut_short = zstd_cut_short(raw)
+            raw.seek(0)
+            reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
+            with io.BufferedReader(_WholeZstd(reader, cut_short)) as fh:
                 yield fh, kind
         else:
             yield raw, None
@@ -123,4 +199,4 @@ def iter_lines(fh: BinaryIO) -> Iterator[bytes]:
         raise
 
 
-__all__ = ["CompressionError", "compression_of", "iter_lines", "open_input", "read_limited"]
+__all__ = ["CompressionError", "compression_of", "iter_lines", "open_input", "read_limited", "zstd_cut_short"]
