@@ -19,7 +19,9 @@ writes), not an object, nested more than ``MAX_DEPTH`` deep, or has no string un
 quarantined (``bad_jsonl_line``): its stderr line names ``FILE:LINE`` and the reason (a file
 holding one pretty-printed JSON array gets one such line, at line 1, saying how to convert it); a line over
 ``read.max_bytes`` is quarantined ``too_large``; compressed data that breaks off ends the file
-with one ``bad_compression`` quarantine at the line it broke at. The other lines are read. A lone
+with one ``bad_compression`` quarantine at the line it broke at. The other lines are read. A file with no
+non-blank line is one quarantine at its line 1: ``empty`` (0 bytes, also once decompressed) or
+``no_text`` (blank lines only), so every input file is accounted for. A lone
 surrogate escape (``"\\ud83d"`` without its pair, as JavaScript writes a cut emoji) becomes U+FFFD,
 as undecodable bytes of a text file do. A UTF-8
 byte order mark at the start of the file (as Windows tools write) is not part of its first line.
@@ -169,7 +171,7 @@ def iter_jsonl(
     Raises ``OSError`` when the file cannot be opened; corrupt compressed data yields a final
     ``bad_compression`` line instead of raising.
     """
-    n, started = 0, False
+    n, started, blank = 0, False, False
     with open_input(path) as (fh, compression):
         try:
             for n, raw in enumerate(iter_lines(fh), start=1):  # noqa: B007 - n is reported after the loop
@@ -177,6 +179,7 @@ def iter_jsonl(
                 if n == 1 and raw.startswith(codecs.BOM_UTF8):
                     raw = raw[len(codecs.BOM_UTF8) :]  # Windows tools start UTF-8 files with a BOM
                 if not raw.strip():
+                    blank = True
                     continue
                 if not started and raw.lstrip().startswith(b"[") and _spread_array(raw):
                     # a pretty-printed JSON array, not JSON Lines: one line for the file, not one
@@ -194,6 +197,15 @@ def iter_jsonl(
             broken = n + 1
             sha = hashlib.sha256(f"{where}:{broken}".encode()).hexdigest()
             yield _refuse(broken, sha, "bad_compression", str(exc))
+            return
+    if not started:
+        # no document line: the file still ends somewhere (at its line 1), as an empty page does
+        sha = hashlib.sha256(f"{where}:{'blank' if blank else 'empty'}".encode()).hexdigest()
+        if blank:
+            yield _refuse(1, sha, "no_text", "the file holds only blank lines")
+        else:
+            size = f"once decompressed ({compression})" if compression else "(0 bytes)"
+            yield _refuse(1, sha, "empty", f"the file holds no line {size}")
 
 
 __all__ = ["JsonlLine", "iter_jsonl", "parse_line"]

@@ -53,7 +53,6 @@ from babelmill.io.read import (
     display_path,
     doc_id_for,
     html_to_lines,
-    input_key,
     looks_like_html,
     source_fs_path,
 )
@@ -210,7 +209,7 @@ class ReadStage(Stage):
         if doc.source.get("line"):
             # a document of a JSONL input: the plan read its line; the text gets the same checks
             if not doc.text:
-                return self._quarantine(doc, "empty", f"{input_key(doc.source)}: the text field is empty")
+                return self._quarantine(doc, "empty", "the text field is empty")
             return self._check_text(doc, doc.text.encode("utf-8"))
         path = source_fs_path(doc.source)
         st, rejected = self._stat(doc, path)
