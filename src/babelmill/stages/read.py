@@ -15,7 +15,9 @@ Every input ends somewhere: a document with text, or a quarantined document whos
 * ``empty``: zero bytes (after decompression);
 * ``binary``: a known binary signature (PNG, gzip, PDF, zip, ...), or more than
   ``read.max_control_ratio`` of the decoded characters are control characters (NUL and the
-  other C0 codes except tab, newline, carriage return, form feed). Terminal escape sequences
+  other C0 codes except tab, newline, carriage return, form feed), or more than
+  ``MAX_REPLACEMENT_RATIO`` of the non-blank characters are U+FFFD (bytes that no encoding
+  tried decodes: random or encrypted data without NULs, not a damaged page). Terminal escape sequences
   (ANSI colours and cursor codes in a log captured from a terminal) are removed first, and the
   removal is recorded: they are formatting, not text, and not a sign of a binary file;
 * ``line_too_long``: a line over ``read.max_line_chars`` characters (minified HTML, base64, a
@@ -87,6 +89,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 # knows only CSI with digits, and the control characters are counted before repair runs.
 _TERMINAL_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[ -/]*[0-~])")
 
+
+# share of a text's non-blank characters that may be U+FFFD (bytes no encoding decodes, or
+# characters a scraper lost before us): a page that lost every umlaut has a few percent, random
+# high bytes three quarters
+MAX_REPLACEMENT_RATIO = 0.3
 
 #: the values of ``read.site_from_folder``
 FOLDER_SITES = ("host", "always", "never")
@@ -288,6 +295,11 @@ class ReadStage(Stage):
                 )
             text = _CONTROL.sub("", text)
             doc.record(self.key, "removed_control_characters", "control_characters", count=controls)
+        replaced = text.count("\ufffd")
+        if replaced and replaced > MAX_REPLACEMENT_RATIO * (len(text) - sum(map(text.count, " \t\n\r\f"))):
+            return self._quarantine(
+                doc, "binary", f"{replaced} of {len(text)} characters could not be decoded (U+FFFD): not text"
+            )
         if looks_like_html(text):
             if not cfg.extract_html:
                 return self._quarantine(doc, "html", "HTML page (read.extract_html is off)")
