@@ -93,7 +93,11 @@ OUTPUT_FILE_SUFFIXES = frozenset({".jsonl", ".json", ".parquet", ".ndjson", ".gz
     ".shtml .md and files without one (with --input-format jsonl: .jsonl .json .ndjson), each also "
     "compressed (.gz, .zst); other files are skipped and counted in the summary.",
 )  # fmt: skip
-@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip the files of the input folders that match GLOB.")
+@click.option(
+    "--exclude", multiple=True, metavar="GLOB",
+    help="Skip the files of the input folders that match GLOB, and the files below a folder that a GLOB "
+    "without / names (--exclude drafts, as in .gitignore).",
+)  # fmt: skip
 @click.option(
     "--input-format", type=click.Choice(["text", "jsonl"]), default="text", show_default=True,
     help="text: each file is one page. jsonl: each line of a file is one document, as datatrove and "

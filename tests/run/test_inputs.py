@@ -342,3 +342,17 @@ def test_a_jsonl_file_without_input_format_jsonl_is_not_read_silently_as_a_page(
     result = CliRunner().invoke(main, [*run, "--rebuild", "--input-format", "jsonl", str(f)])
     assert result.exit_code == 0 and "warning" not in result.stderr, result.stderr
     assert len(read_jsonl(tmp_path / "out" / "corpus.jsonl")) == 2
+
+
+def test_an_exclude_glob_without_a_slash_that_names_a_folder_leaves_out_its_files(tmp_path: Path, pages: Path):
+    # as .gitignore and rsync read it: `--exclude notes` must not read notes/e.md into the corpus
+    (pages / "notes" / "old").mkdir()
+    (pages / "notes" / "old" / "g.txt").write_text("G. " + ENGLISH)
+    (pages / "drafts-2024").mkdir()
+    (pages / "drafts-2024" / "h.txt").write_text("H. " + ENGLISH)
+    summary, _, out = _run(tmp_path, [str(pages)], exclude=("notes", "drafts-*"))
+    assert _read_names(out) == {"a.txt", "b.html", "c", "d.TXT.gz"}
+    assert summary.skipped["excluded"] == 3
+    # the folder named on the command line is not one of the folders below it
+    summary, _, out = _run(tmp_path, [str(pages)], tmp_path / "out2", exclude=(pages.name,))
+    assert "a.txt" in _read_names(out)

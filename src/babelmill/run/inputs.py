@@ -8,7 +8,9 @@ Which files of a folder are read (the folders named on the command line, walked 
   ``--input-format jsonl`` :data:`JSONL_EXTENSIONS`; a ``.gz`` or ``.zst`` after it is read
   through its compression (``page.txt.gz``). Anything else (a ``.json`` sidecar beside the
   pages, images, PDFs) is skipped and counted by extension in the run summary and the manifest;
-* ``--exclude GLOB`` (repeatable) skips the files that match, after ``--include``.
+* ``--exclude GLOB`` (repeatable) skips the files that match, after ``--include``; in a folder, an
+  exclude glob without a ``/`` also skips the files below a folder it names (``--exclude drafts``,
+  as in ``.gitignore``).
 
 A glob matches a file's name, or, when it holds a ``/``, its path below the named folder
 (``fnmatch``: ``*`` also crosses ``/``); a glob that can match no file (:func:`glob_problem`) is
@@ -67,6 +69,12 @@ class InputFilter:
             return f"not_text:{extension_of(name) or '(none)'}"
         if self.exclude and self._matches(self.exclude, name, rel):
             return "excluded"
+        if self.exclude and by_extension:
+            # a file of a folder walk: a glob without / also names the folders below the named
+            # one, as in .gitignore (`--exclude drafts` leaves out drafts/ and what it holds)
+            folders = rel.split("/")[:-1]
+            if any(fnmatch.fnmatchcase(part, g) for g in self.exclude if "/" not in g for part in folders):
+                return "excluded"
         return None
 
     def check(self) -> None:
