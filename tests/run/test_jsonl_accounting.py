@@ -63,3 +63,12 @@ def test_an_empty_jsonl_file_that_gets_lines_is_read_and_its_quarantine_record_g
     assert read_jsonl(tmp_path / "out" / "rejected.jsonl") == []
     (kept,) = read_jsonl(tmp_path / "out" / "corpus.jsonl")
     assert kept["source"]["line"] == 1
+
+
+def test_the_run_summary_counts_jsonl_documents_beside_the_files_that_hold_them(tmp_path: Path):
+    f = tmp_path / "a.jsonl"
+    f.write_text("".join(json.dumps({"id": str(i), "text": f"{i}. {ENGLISH}"}) + "\n" for i in range(3)))
+    result = _run(tmp_path, f)
+    assert "Read 1 input file holding 3 documents: 3 processed, 0 unchanged since the last run." in result.stdout
+    result = _run(tmp_path, f)
+    assert "Read 1 input file holding 3 documents: 0 processed, 3 unchanged since the last run." in result.stdout

@@ -63,8 +63,11 @@ class RunSummary:
         return out
 
     def paragraph(self, output_dir: Path) -> str:
+        # with --input-format jsonl a file holds many documents, and the counts below are of documents
+        documents = self.processed + self.unchanged
+        held = f" holding {documents} document{'s' if documents != 1 else ''}" if documents != self.inputs else ""
         text = (
-            f"Read {self.inputs} input file{'s' if self.inputs != 1 else ''}: "
+            f"Read {self.inputs} input file{'s' if self.inputs != 1 else ''}{held}: "
             f"{self.processed} processed, {self.unchanged} unchanged since the last run. "
             f"{self.kept} kept, {self.duplicates} duplicate{'s' if self.duplicates != 1 else ''}, "
             f"{self.quarantined} quarantined"
