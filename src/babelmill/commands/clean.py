@@ -25,7 +25,9 @@ def _load_stages(config_path: Path | None):
 
 
 @click.command("clean", context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, metavar="FILE... | -", type=click.Path(dir_okay=False, allow_dash=True)
+)
 @click.option(
     "--explain",
     is_flag=True,
@@ -39,7 +41,7 @@ def _load_stages(config_path: Path | None):
     default=None,
     help="Pipeline TOML whose [stages.read/repair/strip] options to use (default: the packaged pipeline).",
 )
-def clean(files: tuple[Path, ...], explain: bool, as_json: bool, config_path: Path | None) -> None:
+def clean(files: tuple[str, ...], explain: bool, as_json: bool, config_path: Path | None) -> None:
     """Print the article text the corpus would hold for each FILE (before translation).
 
     Runs read, repair and strip; stdout gets the kept blocks joined by blank lines and nothing
@@ -47,8 +49,9 @@ def clean(files: tuple[Path, ...], explain: bool, as_json: bool, config_path: Pa
     removed line as ``- LINE [reason] text`` (``[line_model p=0.12]``: the line model's probability
     that the line is article text was below its threshold) and the metadata as ``# key: value``, so rule files
     can be tuned. A file that cannot be read or has no article text is reported on stderr and
-    makes the exit status 1.
+    makes the exit status 1. "-" reads stdin, decoded as a file is (as ``babelmill detect -``).
     """
+    from babelmill.commands.detect import stdin_or_path
     from babelmill.engines.local import execute
     from babelmill.io.read import new_input_document
 
@@ -56,7 +59,8 @@ def clean(files: tuple[Path, ...], explain: bool, as_json: bool, config_path: Pa
     failed = False
     for n, path in enumerate(files):
         # the run's code path (counters, quarantine of a failing stage), one file at a time
-        (doc,) = execute(stages, [new_input_document(str(path))])
+        with stdin_or_path(path) as readable:  # stdin is spooled to a file, so it gets the same checks
+            (doc,) = execute(stages, [new_input_document(readable)])
         if as_json:
             record = {
                 "file": str(path),

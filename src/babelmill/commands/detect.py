@@ -19,12 +19,12 @@ def read_blocks(text: str) -> list[tuple[int, str]]:
 
 
 @contextlib.contextmanager
-def _input_path(name: str) -> Iterator[str]:
+def stdin_or_path(name: str) -> Iterator[str]:
     """The path to read for ``name``: the file itself, or for "-" a temporary copy of stdin."""
     if name != "-":
         yield name
         return
-    with tempfile.TemporaryDirectory(prefix="babelmill-detect-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="babelmill-stdin-") as tmp:
         path = Path(tmp) / "stdin"
         with open(path, "wb") as fh:
             shutil.copyfileobj(sys.stdin.buffer, fh)
@@ -91,7 +91,7 @@ def detect(inputs: tuple[str, ...], documents: bool, config_path: Path | None) -
     for name in inputs or ("-",):
         # the run's read and repair stages: same decoding, same quarantine reasons; stdin is
         # spooled to a temporary file so that it gets them too (gzip, HTML, empty, binary, ...)
-        with _input_path(name) as path:
+        with stdin_or_path(name) as path:
             (read,) = execute(readers, [new_input_document(path)])
         if not read.ok:
             failed = True
