@@ -12,9 +12,11 @@ repair stage.
 
 HTML rule: a file whose first non-blank characters are ``<!doctype html`` or ``<html``, or
 whose first 512 characters hold ``<body`` and that has a closing tag, is an HTML page saved as
-text. Its text is extracted, one line per block element, scripts and styles dropped; the
-document records ``html_extracted``. With ``read.extract_html = false`` such files are
-quarantined (``html``) instead. Anything else is taken as plain text, tags and all.
+text; an XML declaration (XHTML) and comments (``<!-- saved from url=... -->``, as browsers
+save pages) before them are looked through. Its text is extracted, one line per block element,
+scripts and styles dropped; the document records ``html_extracted``. With
+``read.extract_html = false`` such files are quarantined (``html``) instead. Anything else is
+taken as plain text, tags and all.
 
 File names that are not valid UTF-8 are kept readable in ``source.path`` (invalid bytes as
 ``\\xNN``); the exact name travels in ``source.path_hex`` so the file can still be opened.
@@ -209,13 +211,39 @@ class _BlockTextExtractor(HTMLParser):
             self.parts.append(data)
 
 
+#: how far into a text its prologue (XML declaration, comments) is looked through
+PROLOGUE_CHARS = 65536
+
+
+def _prologue_end(text: str) -> int:
+    """Where ``text``'s first character that is not whitespace, an XML declaration or a comment
+    is (looked for within the first :data:`PROLOGUE_CHARS`)."""
+    i, limit = 0, min(len(text), PROLOGUE_CHARS)
+    while i < limit:
+        while i < limit and text[i].isspace():
+            i += 1
+        for opening, closing in (("<?xml", "?>"), ("<!--", "-->")):
+            if text.startswith(opening, i):
+                end = text.find(closing, i + len(opening), limit)
+                if end < 0:
+                    return i
+                i = end + len(closing)
+                break
+        else:
+            return i
+    return i
+
+
 def looks_like_html(text: str) -> bool:
     """The HTML rule of the module docstring.
 
     >>> looks_like_html("  <!DOCTYPE html><p>x</p>"), looks_like_html("Use <b>bold</b> here")
     (True, False)
+    >>> looks_like_html('<?xml version="1.0"?>\\n<!-- saved from url=(0019)https://example.com -->\\n<html>')
+    True
     """
-    head = text.lstrip()[:512].lower()
+    start = _prologue_end(text)
+    head = text[start : start + 512].lower()
     return head.startswith("<!doctype html") or head.startswith("<html") or ("<body" in head and "</" in text)
 
 
