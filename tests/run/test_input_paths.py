@@ -178,14 +178,14 @@ def test_an_output_where_the_inputs_became_their_own_duplicates_is_mended(work: 
     """An output a babelmill before real paths wrote after `run seeds/` and `run $PWD/seeds`: five
     rows and rejected records of the inputs as duplicates of themselves. The next run drops them."""
     import babelmill.run.plan
-    from babelmill.run.identity import Match
+    from babelmill.run.identity import Match, Matching
 
     corpus, rows = _first_run(work)
     with monkeypatch.context() as m:  # the plan of before: an input is the row of its path
         m.setattr(
             babelmill.run.plan,
             "match_inputs",
-            lambda state, inputs: [Match(key, real, previous=state.input(key)) for key, _a, real, _s in inputs],
+            lambda state, inputs: Matching([Match(k, real, previous=state.input(k)) for k, _a, real, _s, _l in inputs]),
         )
         assert "0 kept, 5 duplicates" in _run(str(work / "seeds"))
     assert len(read_jsonl(work / "out" / "rejected.jsonl")) == 5

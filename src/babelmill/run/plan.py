@@ -11,7 +11,7 @@ Two inputs with identical bytes are one document: the second is a duplicate (``i
 decided here, before any stage (of the first; or, when the first is a duplicate in the run state,
 of what the first duplicates; within a run the writer resolves that once the first is decided).
 Bytes that a kept input held before it was edited this run are no copy (two files swapped, a
-line inserted above others in a JSONL file): that record goes. A copy of a quarantined input is
+file renamed in a ring): that record goes. A copy of a quarantined input is
 quarantined for the same reason (:func:`quarantine_copy`): it duplicates no corpus record. A
 folder quarantined because it could not be listed and listed now is no input any more (its files
 are): its rejected record and its row go, as a ``--rebuild`` would not write them.
@@ -135,10 +135,15 @@ def make_plan(
     seen_sha: dict[str, str] = {}
     quarantined_sha: dict[str, tuple[str, str]] = {}  # ... of a quarantined input: its key and reason
     found = list(_inputs(paths, max_bytes, jsonl))
-    matches = match_inputs(
+    matching = match_inputs(
         state,
-        [(_key(p, line), _key(os.path.abspath(p), line), real_key(p, line), sha) for p, line, sha, _make in found],
+        [
+            (_key(p, line), _key(os.path.abspath(p), line), real_key(p, line), sha, line)
+            for p, line, sha, _make in found
+        ],
     )
+    matches = matching.matches
+    plan.relocations.extend(matching.retired)  # rows of deleted JSONL lines, out of the way
     inputs = [
         (m.key, sha, partial(make, os.path.abspath(p) if m.absolute else p), m.previous)
         for (p, _line, sha, make), m in zip(found, matches, strict=True)

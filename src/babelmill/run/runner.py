@@ -329,8 +329,7 @@ def _drop_superseded(
             state.drop_input(path)
         state.commit()
     if plan.relocations:  # after the rows that go: a row may move to the path of one
-        for path, new_path, real in plan.relocations:
-            state.relocate(path, new_path, real)
+        state.relocate(plan.relocations)
         state.commit()
     if plan.replaced_ids:
         remember_places(plan.replaces, sinks, state)

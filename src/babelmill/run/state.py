@@ -212,6 +212,16 @@ class RunState:
         rows = self.db.execute(f"SELECT {COLUMNS} FROM inputs WHERE real=? ORDER BY path", (real,))
         return [_row(r) for r in rows]
 
+    def lines_of(self, real_file: str) -> list[InputRow]:
+        """The rows of the documents of the JSONL file whose :func:`real_key` is ``real_file``
+        (``real`` is ``real_file:LINE``), in line order."""
+        rows = self.db.execute(
+            f"SELECT {COLUMNS} FROM inputs WHERE real > ? AND real < ?", (real_file + ":", real_file + ";")
+        )
+        found = [_row(r) for r in rows]
+        lines = [(int(tail), row) for row in found if (tail := (row.real or "")[len(real_file) + 1 :]).isdigit()]
+        return [row for _line, row in sorted(lines, key=lambda x: (x[0], x[1].path))]
+
     def with_sha(self, sha256: str) -> list[InputRow]:
         """Every row with this content hash, in path order."""
         rows = self.db.execute(f"SELECT {COLUMNS} FROM inputs WHERE sha256=? ORDER BY path", (sha256,))
@@ -252,18 +262,25 @@ class RunState:
         self.db.execute("DELETE FROM inputs WHERE path=?", (path,))
         self.db.execute("DELETE FROM record_counts WHERE path=?", (path,))
 
-    def relocate(self, path: str, new_path: str, real: str) -> None:
-        """The row of ``path`` (and its record counts) is the file at ``real``, now known as
-        ``new_path`` (a moved file, or one named under another spelling); its record still names
-        the path it was written under (``record_path``)."""
-        if new_path == path:
+    def relocate(self, relocations: list[tuple[str, str, str]]) -> None:
+        """Each ``(path, new_path, real)``: the row of ``path`` (and its record counts) is the
+        file at ``real``, now known as ``new_path`` (a moved file or JSONL line, one named under
+        another spelling, a deleted JSONL line); its record still names the path it was written
+        under (``record_path``). Rows may trade paths (JSONL lines reordered)."""
+        moving = [(path, new_path, real) for path, new_path, real in relocations if new_path != path]
+        for path, _new, real in relocations:
             self.db.execute("UPDATE inputs SET real=? WHERE path=?", (real, path))
-            return
-        self.db.execute(
-            "UPDATE inputs SET path=?, real=?, record_path=COALESCE(record_path, path) WHERE path=?",
-            (new_path, real, path),
-        )
-        self.db.execute("UPDATE OR REPLACE record_counts SET path=? WHERE path=?", (new_path, path))
+        for n, (path, _new, _real) in enumerate(moving):  # first out of each other's way
+            self.db.execute(
+                "UPDATE inputs SET path=?, record_path=COALESCE(record_path, path) WHERE path=?", (f"\0{n}", path)
+            )
+            self.db.execute("UPDATE OR REPLACE record_counts SET path=? WHERE path=?", (f"\0{n}", path))
+        for n, (_path, new_path, _real) in enumerate(moving):
+            self.db.execute(
+                "UPDATE inputs SET path=?, record_path=NULLIF(record_path, ?) WHERE path=?",
+                (new_path, new_path, f"\0{n}"),
+            )
+            self.db.execute("UPDATE OR REPLACE record_counts SET path=? WHERE path=?", (new_path, f"\0{n}"))
 
     def put_counts(self, path: str, counts: RecordCounts) -> None:
         self.db.execute(
