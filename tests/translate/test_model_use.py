@@ -3,13 +3,19 @@
 
 from __future__ import annotations
 
+import json
+import os
+import zipfile
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from babelmill.commands.models import models
 from babelmill.document import PENDING, Block, Document
 from babelmill.stages.translate import TranslateConfig, TranslateStage
 from babelmill.translate.install import install_archive
+from babelmill.translate.packages import find_package
 from tests.fixtures import translate_fixtures
 
 de_en_archive = translate_fixtures.de_en_archive
@@ -56,3 +62,56 @@ def test_a_quiet_run_says_nothing_about_a_package_that_fails_to_load(tmp_path, d
     stage.close()
     assert doc.blocks[0].translation == PENDING
     assert capsys.readouterr().err == ""
+
+
+def _variant(archive: Path, out: Path, top: str, **metadata: str) -> Path:
+    """A copy of ``archive`` whose package folder is ``top`` and whose metadata.json has ``metadata``."""
+    with zipfile.ZipFile(archive) as src, zipfile.ZipFile(out, "w") as dst:
+        old_top = src.namelist()[0].split("/")[0]
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.endswith("/metadata.json"):
+                data = json.dumps(json.loads(data) | metadata).encode()
+            dst.writestr(top + info.filename[len(old_top) :], data)
+    return out
+
+
+def test_models_list_puts_the_package_a_run_uses_first_and_says_so(tmp_path, de_en_archive, isolated_models):
+    """Argos names its versions translate-de_en-1_0, translate-de_en-1_9: `models list` said the
+    first listed is the one used, listed them by folder name (1_0 first) while a run used 1_9."""
+    models_dir = tmp_path / "models"
+    for version in ("1.9", "1.0"):
+        top = f"translate-de_en-{version.replace('.', '_')}"
+        archive = _variant(de_en_archive, tmp_path / f"{top}.argosmodel", top, package_version=version)
+        install_archive(archive, models_dir)
+    install_archive(
+        _variant(de_en_archive, tmp_path / "en_de.argosmodel", "translate-en_de", from_code="en", to_code="de"),
+        models_dir,
+    )
+    assert find_package("de", "en", models_dir).name == "translate-de_en-1_9"
+
+    result = CliRunner().invoke(models, ["list", "--models-dir", str(models_dir)])
+    assert result.exit_code == 0, result.output
+    rows = [line.split()[:4] for line in result.stdout.splitlines()]
+    assert rows == [
+        ["PAIR", "VERSION", "USED", "NAME"],
+        ["de->en", "1.9", "yes", "translate-de_en-1_9"],
+        ["de->en", "1.0", "no", "translate-de_en-1_0"],
+        ["en->de", "0.0", "no", "translate-en_de"],
+    ]
+    assert result.stderr == "note: babelmill translates into en only; not used: en->de\n"
+
+    result = CliRunner().invoke(models, ["list", "--json", "--models-dir", str(models_dir)])
+    used = [(row["name"], row["used"]) for row in map(json.loads, result.stdout.splitlines())]
+    assert used == [("translate-de_en-1_9", True), ("translate-de_en-1_0", False), ("translate-en_de", False)]
+
+
+def test_an_earlier_search_folder_wins_over_a_higher_version(tmp_path, de_en_archive, isolated_models, monkeypatch):
+    first, second = tmp_path / "first", tmp_path / "second"
+    install_archive(_variant(de_en_archive, tmp_path / "old.argosmodel", "de-old", package_version="1.0"), first)
+    install_archive(_variant(de_en_archive, tmp_path / "new.argosmodel", "de-new", package_version="2.0"), second)
+    monkeypatch.setenv("BABELMILL_MODELS", f"{first}{os.pathsep}{second}")
+    assert find_package("de", "en").name == "de-old"
+    result = CliRunner().invoke(models, ["list"])
+    rows = [line.split()[:4] for line in result.stdout.splitlines()[1:]]
+    assert rows == [["de->en", "1.0", "yes", "de-old"], ["de->en", "2.0", "no", "de-new"]]

@@ -44,29 +44,40 @@ def models() -> None:
 @click.option("--models-dir", type=click.Path(file_okay=False, path_type=Path), default=None, help=MODELS_DIR_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per package instead of a table.")
 def list_models(models_dir: Path | None, as_json: bool) -> None:
-    """List installed translation packages: language pair, version, name and folder.
+    """List installed translation packages: language pair, version, whether a run uses it, name
+    and folder.
 
-    The package the translate stage uses for a pair is the first one listed for it (earlier
-    search folders win, then the highest version). Folders that look like packages but cannot
-    be read are reported on stderr with the reason. Exit status 0 even when nothing is installed.
+    Packages are grouped by pair; the first of a pair is the one `babelmill run` uses (USED
+    "yes"; earlier search folders win, then the highest version). babelmill translates into
+    English only, so a package into another language is never used. Folders that look like
+    packages but cannot be read are reported on stderr with the reason. Exit status 0 even when
+    nothing is installed.
     """
-    from babelmill.translate.packages import discover_packages, search_dirs
+    from babelmill.translate.models import TARGET
+    from babelmill.translate.packages import chosen_packages, discover_packages, search_dirs, use_rank
 
     try:
         packages, problems = discover_packages(models_dir)
+        chosen = chosen_packages(packages, models_dir)
+        packages.sort(key=lambda p: (p.to_code != TARGET, p.pair, use_rank(p, models_dir), p.name))
     except Exception as exc:  # noqa: BLE001 - one line, never a traceback
         click.echo(f"error: cannot list the models: {printable(exc)}", err=True)
         raise SystemExit(1) from None
+    used = [p.to_code == TARGET and chosen.get((p.from_code, p.to_code)) is p for p in packages]
     if as_json:
-        for p in packages:
+        for p, in_use in zip(packages, used, strict=True):
             row = {"from": p.from_code, "to": p.to_code, "version": p.version, "name": p.name, "path": str(p.path)}
-            click.echo(json.dumps(row, ensure_ascii=True))
+            click.echo(json.dumps(row | {"used": in_use}, ensure_ascii=True))
     elif packages:
         names = [printable(p.name) for p in packages]
         width = max(len(n) for n in names)
-        click.echo(f"{'PAIR':<10} {'VERSION':<9} {'NAME':<{width}}  PATH")
-        for p, name in zip(packages, names, strict=True):
-            click.echo(f"{p.pair:<10} {printable(p.version) or '-':<9} {name:<{width}}  {printable(p.path)}")
+        click.echo(f"{'PAIR':<10} {'VERSION':<9} {'USED':<4} {'NAME':<{width}}  PATH")
+        for p, name, in_use in zip(packages, names, used, strict=True):
+            version = printable(p.version) or "-"
+            click.echo(f"{p.pair:<10} {version:<9} {'yes' if in_use else 'no':<4} {name:<{width}}  {printable(p.path)}")
+        other = sorted({p.pair for p in packages if p.to_code != TARGET})
+        if other:
+            click.echo(f"note: babelmill translates into {TARGET} only; not used: {', '.join(other)}", err=True)
     else:
         click.echo("no translation models installed; searched:")
         for d in search_dirs(models_dir):
