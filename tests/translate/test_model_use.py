@@ -99,7 +99,7 @@ def test_models_list_puts_the_package_a_run_uses_first_and_says_so(tmp_path, de_
         ["de->en", "1.0", "no", "translate-de_en-1_0"],
         ["en->de", "0.0", "no", "translate-en_de"],
     ]
-    assert result.stderr == "note: babelmill translates into en only; not used: en->de\n"
+    assert result.stderr == "note: babelmill translates other languages into en only; not used: en->de\n"
 
     result = CliRunner().invoke(models, ["list", "--json", "--models-dir", str(models_dir)])
     used = [(row["name"], row["used"]) for row in map(json.loads, result.stdout.splitlines())]
@@ -115,3 +115,25 @@ def test_an_earlier_search_folder_wins_over_a_higher_version(tmp_path, de_en_arc
     result = CliRunner().invoke(models, ["list"])
     rows = [line.split()[:4] for line in result.stdout.splitlines()[1:]]
     assert rows == [["de->en", "1.0", "yes", "de-old"], ["de->en", "2.0", "no", "de-new"]]
+
+
+def test_models_install_says_when_runs_will_not_use_the_package(tmp_path, de_en_archive, isolated_models):
+    """Installing translate-de_en-1_0 beside 1_9, or an en->de package, said only "installed",
+    exit 0: nothing told the user that `babelmill run` goes on with 1_9, or never uses en->de."""
+    new = _variant(de_en_archive, tmp_path / "new.argosmodel", "translate-de_en-1_9", package_version="1.9")
+    old = _variant(de_en_archive, tmp_path / "old.argosmodel", "translate-de_en-1_0", package_version="1.0")
+    en_de = _variant(de_en_archive, tmp_path / "en_de.argosmodel", "translate-en_de", from_code="en", to_code="de")
+    models_dir = tmp_path / "models"
+    args = ["install", str(new), str(old), str(en_de), "--models-dir", str(models_dir)]
+    result = CliRunner().invoke(models, args)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("installed ") == 3
+    assert result.stderr.splitlines() == [
+        "note: translate-de_en-1_0: `babelmill run` uses translate-de_en-1_9 1.9 at "
+        f"{models_dir / 'translate-de_en-1_9'} for de->en (a higher version), not this package",
+        "note: translate-en_de: babelmill translates other languages into en only; `babelmill run` will not use "
+        "this en->de package",
+    ]
+    # the package a run uses gets no note, nor does a reinstall of it
+    result = CliRunner().invoke(models, ["install", str(new), "--models-dir", str(models_dir)])
+    assert result.exit_code == 0 and result.stderr == ""

@@ -53,17 +53,17 @@ def list_models(models_dir: Path | None, as_json: bool) -> None:
     packages but cannot be read are reported on stderr with the reason. Exit status 0 even when
     nothing is installed.
     """
-    from babelmill.translate.models import TARGET
+    from babelmill.translate.models import TARGET, serves_runs
     from babelmill.translate.packages import chosen_packages, discover_packages, search_dirs, use_rank
 
     try:
         packages, problems = discover_packages(models_dir)
         chosen = chosen_packages(packages, models_dir)
-        packages.sort(key=lambda p: (p.to_code != TARGET, p.pair, use_rank(p, models_dir), p.name))
+        packages.sort(key=lambda p: (not serves_runs(p), p.pair, use_rank(p, models_dir), p.name))
     except Exception as exc:  # noqa: BLE001 - one line, never a traceback
         click.echo(f"error: cannot list the models: {printable(exc)}", err=True)
         raise SystemExit(1) from None
-    used = [p.to_code == TARGET and chosen.get((p.from_code, p.to_code)) is p for p in packages]
+    used = [serves_runs(p) and chosen.get((p.from_code, p.to_code)) is p for p in packages]
     if as_json:
         for p, in_use in zip(packages, used, strict=True):
             row = {"from": p.from_code, "to": p.to_code, "version": p.version, "name": p.name, "path": str(p.path)}
@@ -75,9 +75,10 @@ def list_models(models_dir: Path | None, as_json: bool) -> None:
         for p, name, in_use in zip(packages, names, used, strict=True):
             version = printable(p.version) or "-"
             click.echo(f"{p.pair:<10} {version:<9} {'yes' if in_use else 'no':<4} {name:<{width}}  {printable(p.path)}")
-        other = sorted({p.pair for p in packages if p.to_code != TARGET})
+        other = sorted({p.pair for p in packages if not serves_runs(p)})
         if other:
-            click.echo(f"note: babelmill translates into {TARGET} only; not used: {', '.join(other)}", err=True)
+            note = f"note: babelmill translates other languages into {TARGET} only; not used: {', '.join(other)}"
+            click.echo(note, err=True)
     else:
         click.echo("no translation models installed; searched:")
         for d in search_dirs(models_dir):
@@ -119,13 +120,16 @@ def install(targets: tuple[str, ...], models_dir: Path | None, to_code: str) -> 
     outside the models folder. A damaged archive (bad checksum) is refused and its partial
     files removed; so are those an interrupted earlier install left behind. Installing a
     package again replaces the old copy. Each failed target gets one "error:" line; exit
-    status 1 if any target failed (the others are still installed).
+    status 1 if any target failed (the others are still installed). A package installed but
+    not used by `babelmill run` (not into English, or another package of its pair comes first:
+    an earlier search folder, a higher version) gets a "note:" line saying so.
     """
     from babelmill.translate.install import install_archive, install_online
     from babelmill.translate.packages import ModelError, install_dir
 
     dest = install_dir(models_dir)
     failed = 0
+    installed = []
     for target in targets:
         path = Path(target)
         try:
@@ -149,5 +153,34 @@ def install(targets: tuple[str, ...], models_dir: Path | None, to_code: str) -> 
             click.echo(f"error: {printable(target)}: {type(exc).__name__}: {printable(exc)}", err=True)
             continue
         click.echo(f"installed {pkg.pair} {printable(pkg.name)} {printable(pkg.version)} -> {printable(pkg.path)}")
+        installed.append(pkg)
+    for note in _unused_notes(installed, models_dir):
+        click.echo(f"note: {printable(note)}", err=True)
     if failed:
         raise SystemExit(1)
+
+
+def _unused_notes(installed: list, models_dir: Path | None) -> list[str]:
+    """Why `babelmill run` will not use each of the just ``installed`` packages it will not use."""
+    from babelmill.translate.models import TARGET, serves_runs
+    from babelmill.translate.packages import chosen_packages, discover_packages
+
+    if not installed:
+        return []
+    chosen = chosen_packages(discover_packages(models_dir)[0], models_dir)
+    notes = []
+    for pkg in installed:
+        if not serves_runs(pkg):
+            notes.append(
+                f"{pkg.name}: babelmill translates other languages into {TARGET} only; "
+                f"`babelmill run` will not use this {pkg.pair} package"
+            )
+            continue
+        used = chosen.get((pkg.from_code, pkg.to_code))
+        if used is not None and used.path != pkg.path:
+            why = "a higher version" if used.path.parent == pkg.path.parent else "an earlier search folder"
+            notes.append(
+                f"{pkg.name}: `babelmill run` uses {used.name} {used.version or '(no version)'} at {used.path} "
+                f"for {pkg.pair} ({why}), not this package"
+            )
+    return notes
