@@ -137,3 +137,35 @@ def test_models_install_says_when_runs_will_not_use_the_package(tmp_path, de_en_
     # the package a run uses gets no note, nor does a reinstall of it
     result = CliRunner().invoke(models, ["install", str(new), "--models-dir", str(models_dir)])
     assert result.exit_code == 0 and result.stderr == ""
+
+
+def test_a_reinstall_that_fails_to_move_the_new_copy_in_keeps_the_old_one(tmp_path, de_en_archive, monkeypatch):
+    """Reinstalling deleted the installed copy first, then moved the new one in: a failure or a
+    Ctrl-C between the two left no package (or half of one, mid-delete)."""
+    models_dir = tmp_path / "models"
+    old = install_archive(de_en_archive, models_dir)
+    rename = Path.rename
+
+    def failing_rename(self: Path, target):
+        if self.parent.name.startswith(".install-") and self.name == old.name:
+            raise OSError(28, "No space left on device")
+        return rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", failing_rename)
+    with pytest.raises(OSError):
+        install_archive(de_en_archive, models_dir)
+    monkeypatch.undo()
+    assert find_package("de", "en", models_dir) == old
+    assert sorted(p.name for p in models_dir.iterdir()) == [old.name]  # no staging folder left
+
+
+def test_a_reinstall_replaces_a_symlinked_package(tmp_path, de_en_archive):
+    """A package folder that is a link (to a shared disk, say) was removed with rmtree, which
+    refuses links: the reinstall failed with "Cannot call rmtree on a symbolic link"."""
+    elsewhere = install_archive(de_en_archive, tmp_path / "shared").path
+    models_dir = tmp_path / "models"
+    models_dir.mkdir()
+    (models_dir / elsewhere.name).symlink_to(elsewhere, target_is_directory=True)
+    pkg = install_archive(de_en_archive, models_dir)
+    assert not pkg.path.is_symlink() and (pkg.model_dir / "model.bin").is_file()
+    assert (elsewhere / "model" / "model.bin").is_file()  # what the link pointed at is untouched
