@@ -44,29 +44,41 @@ def models() -> None:
 @click.option("--models-dir", type=click.Path(file_okay=False, path_type=Path), default=None, help=MODELS_DIR_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per package instead of a table.")
 def list_models(models_dir: Path | None, as_json: bool) -> None:
-    """List installed translation packages: language pair, version, name and folder.
+    """List installed translation packages: language pair, version, whether a run uses it, name
+    and folder.
 
-    The package the translate stage uses for a pair is the first one listed for it (earlier
-    search folders win, then the highest version). Folders that look like packages but cannot
-    be read are reported on stderr with the reason. Exit status 0 even when nothing is installed.
+    Packages are grouped by pair; the first of a pair is the one `babelmill run` uses (USED
+    "yes"; earlier search folders win, then the highest version). babelmill translates into
+    English only, so a package into another language is never used. Folders that look like
+    packages but cannot be read are reported on stderr with the reason. Exit status 0 even when
+    nothing is installed.
     """
-    from babelmill.translate.packages import discover_packages, search_dirs
+    from babelmill.translate.models import TARGET, serves_runs
+    from babelmill.translate.packages import chosen_packages, discover_packages, search_dirs, use_rank
 
     try:
         packages, problems = discover_packages(models_dir)
+        chosen = chosen_packages(packages, models_dir)
+        packages.sort(key=lambda p: (not serves_runs(p), p.pair, use_rank(p, models_dir), p.name))
     except Exception as exc:  # noqa: BLE001 - one line, never a traceback
         click.echo(f"error: cannot list the models: {printable(exc)}", err=True)
         raise SystemExit(1) from None
+    used = [serves_runs(p) and chosen.get((p.from_code, p.to_code)) is p for p in packages]
     if as_json:
-        for p in packages:
+        for p, in_use in zip(packages, used, strict=True):
             row = {"from": p.from_code, "to": p.to_code, "version": p.version, "name": p.name, "path": str(p.path)}
-            click.echo(json.dumps(row, ensure_ascii=True))
+            click.echo(json.dumps(row | {"used": in_use}, ensure_ascii=True))
     elif packages:
         names = [printable(p.name) for p in packages]
         width = max(len(n) for n in names)
-        click.echo(f"{'PAIR':<10} {'VERSION':<9} {'NAME':<{width}}  PATH")
-        for p, name in zip(packages, names, strict=True):
-            click.echo(f"{p.pair:<10} {printable(p.version) or '-':<9} {name:<{width}}  {printable(p.path)}")
+        click.echo(f"{'PAIR':<10} {'VERSION':<9} {'USED':<4} {'NAME':<{width}}  PATH")
+        for p, name, in_use in zip(packages, names, used, strict=True):
+            version = printable(p.version) or "-"
+            click.echo(f"{p.pair:<10} {version:<9} {'yes' if in_use else 'no':<4} {name:<{width}}  {printable(p.path)}")
+        other = sorted({p.pair for p in packages if not serves_runs(p)})
+        if other:
+            note = f"note: babelmill translates other languages into {TARGET} only; not used: {', '.join(other)}"
+            click.echo(note, err=True)
     else:
         click.echo("no translation models installed; searched:")
         for d in search_dirs(models_dir):
@@ -108,13 +120,16 @@ def install(targets: tuple[str, ...], models_dir: Path | None, to_code: str) -> 
     outside the models folder. A damaged archive (bad checksum) is refused and its partial
     files removed; so are those an interrupted earlier install left behind. Installing a
     package again replaces the old copy. Each failed target gets one "error:" line; exit
-    status 1 if any target failed (the others are still installed).
+    status 1 if any target failed (the others are still installed). A package installed but
+    not used by `babelmill run` (not into English, or another package of its pair comes first:
+    an earlier search folder, a higher version) gets a "note:" line saying so.
     """
     from babelmill.translate.install import install_archive, install_online
     from babelmill.translate.packages import ModelError, install_dir
 
     dest = install_dir(models_dir)
     failed = 0
+    installed = []
     for target in targets:
         path = Path(target)
         try:
@@ -138,5 +153,34 @@ def install(targets: tuple[str, ...], models_dir: Path | None, to_code: str) -> 
             click.echo(f"error: {printable(target)}: {type(exc).__name__}: {printable(exc)}", err=True)
             continue
         click.echo(f"installed {pkg.pair} {printable(pkg.name)} {printable(pkg.version)} -> {printable(pkg.path)}")
+        installed.append(pkg)
+    for note in _unused_notes(installed, models_dir):
+        click.echo(f"note: {printable(note)}", err=True)
     if failed:
         raise SystemExit(1)
+
+
+def _unused_notes(installed: list, models_dir: Path | None) -> list[str]:
+    """Why `babelmill run` will not use each of the just ``installed`` packages it will not use."""
+    from babelmill.translate.models import TARGET, serves_runs
+    from babelmill.translate.packages import chosen_packages, discover_packages
+
+    if not installed:
+        return []
+    chosen = chosen_packages(discover_packages(models_dir)[0], models_dir)
+    notes = []
+    for pkg in installed:
+        if not serves_runs(pkg):
+            notes.append(
+                f"{pkg.name}: babelmill translates other languages into {TARGET} only; "
+                f"`babelmill run` will not use this {pkg.pair} package"
+            )
+            continue
+        used = chosen.get((pkg.from_code, pkg.to_code))
+        if used is not None and used.path != pkg.path:
+            why = "a higher version" if used.path.parent == pkg.path.parent else "an earlier search folder"
+            notes.append(
+                f"{pkg.name}: `babelmill run` uses {used.name} {used.version or '(no version)'} at {used.path} "
+                f"for {pkg.pair} ({why}), not this package"
+            )
+    return notes

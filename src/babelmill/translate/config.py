@@ -16,8 +16,8 @@ COMPUTE_TYPES = (
 class TranslateConfig:
     """Options of the ``translate`` stage (``[stages.translate]`` in the pipeline TOML)."""
 
-    #: folder with installed argos packages, searched before $BABELMILL_MODELS and
-    #: argostranslate's own package folder; None = only those two
+    #: folder with installed argos packages: when set, the only folder searched
+    #: (translate.packages.search_dirs); None = $BABELMILL_MODELS, then argostranslate's folder
     models_dir: str | None = None
     #: "auto" (CUDA when CTranslate2 sees a GPU), "cpu" or "cuda"; `babelmill run --device`
     #: overrides it. The CUDA path is written to CTranslate2's API but untested here (no GPU).

@@ -107,7 +107,9 @@ def install_archive(archive: str | Path, models_dir: str | Path) -> ArgosPackage
     entry inflates past its declared size. Staging folders of interrupted installs are removed
     first (:func:`clean_interrupted_installs`). It is extracted into a temporary
     folder inside ``models_dir``, validated as a package, then renamed into place, replacing
-    an older install of the same name. Raises :class:`UnsafeArchiveError` / :class:`ModelError`.
+    an older install of the same name (moved aside first and restored if the new copy cannot
+    be moved in; a link in its place is replaced, never followed). Raises
+    :class:`UnsafeArchiveError` / :class:`ModelError`.
     """
     archive = Path(archive)
     models_dir = Path(models_dir)
@@ -171,9 +173,18 @@ def _install_zip(archive: Path, models_dir: Path) -> ArgosPackage:
                 detail = str(exc).replace(str(package_src), top)
                 raise ModelError(f"refusing {archive}: not a translation package: {detail}") from None
             target = models_dir / top
-            if target.exists():
-                shutil.rmtree(target)
-            package_src.rename(target)
+            replaced = None
+            if target.exists() or target.is_symlink():
+                # the old copy goes aside into the staging folder (removed below) and comes back
+                # if the new one cannot be moved in: never a moment with half a package
+                replaced = staging / ".replaced"
+                target.rename(replaced)
+            try:
+                package_src.rename(target)
+            except BaseException:
+                if replaced is not None:
+                    replaced.rename(target)
+                raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return read_package(target)

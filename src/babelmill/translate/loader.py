@@ -2,8 +2,9 @@
 
 A language without an installed package, or whose package fails to load, gets no model and a
 reason (``no_model_installed`` / ``model_load_failed``): its blocks stay pending with a note
-saying what to do. Unreadable packages are reported once (one warning line each, through the
-run's ``warn``, which ``-q`` silences) and skipped.
+saying what to do. Unreadable packages, and a package that is read but fails to load (a
+damaged ``model.bin`` or tokenizer), are reported once (one warning line each, through the
+run's ``warn``, which ``-q`` silences).
 """
 
 from __future__ import annotations
@@ -96,6 +97,8 @@ class ModelLoader:
             except Exception as exc:  # noqa: BLE001 - a broken model leaves its blocks pending
                 loaded = Loaded(None, package, "model_load_failed", str(exc))
                 self.count("model_load_failed")
+                # else a damaged model is seen only in the records' notes and in -v counters
+                self.warn(f"{loaded.note(code)}; its blocks stay pending (reinstall the package to translate them)")
         self.loaded[code] = loaded
         return loaded
 

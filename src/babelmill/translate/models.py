@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from babelmill.translate.packages import discover_packages
+from babelmill.translate.packages import ArgosPackage, discover_packages
 
 TARGET = "en"
 #: languages the detect stage names directly; any other installed source language can only
 #: serve blocks that detect labelled "other" (with meta["lang_code"])
 DETECTED_LANGS = frozenset({"de", "zh", "en"})
+
+
+def serves_runs(package: ArgosPackage) -> bool:
+    """Whether a run can use ``package`` at all: runs translate other languages into English only."""
+    return package.to_code == TARGET and package.from_code != TARGET
 
 
 def installed_source_languages(models_dir: str | Path | None = None) -> set[str]:

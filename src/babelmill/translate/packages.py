@@ -200,11 +200,28 @@ def find_package(from_code: str, to_code: str = "en", models_dir: str | Path | N
     """The package for ``from_code -> to_code``: the first folder in search order wins; within a
     folder the highest ``package_version``."""
     packages, _ = discover_packages(models_dir)
-    candidates = [p for p in packages if p.from_code == from_code and p.to_code == to_code]
-    if not candidates:
-        return None
+    return chosen_packages(packages, models_dir).get((from_code, to_code))
+
+
+def chosen_packages(
+    packages: list[ArgosPackage], models_dir: str | Path | None = None
+) -> dict[tuple[str, str], ArgosPackage]:
+    """The package used for each ``(from_code, to_code)`` among ``packages`` (as
+    :func:`discover_packages` returns them): the first search folder holding the pair wins,
+    within it the highest ``package_version``, on a tie the first by folder name."""
+    best: dict[tuple[str, str], tuple[tuple, ArgosPackage]] = {}
+    for package in packages:
+        key, rank = (package.from_code, package.to_code), use_rank(package, models_dir)
+        if key not in best or rank < best[key][0]:
+            best[key] = (rank, package)
+    return {key: package for key, (_, package) in best.items()}
+
+
+def use_rank(package: ArgosPackage, models_dir: str | Path | None = None) -> tuple:
+    """Sort key among the packages of one pair: the one used sorts first (search folder, then
+    the highest version)."""
     order = {str(d): i for i, d in enumerate(search_dirs(models_dir))}
-    return min(candidates, key=lambda p: (order.get(str(p.path.parent), 99), neg_version(p.version)))
+    return (order.get(str(package.path.parent), len(order)), neg_version(package.version))
 
 
 def neg_version(version: str) -> tuple:
