@@ -142,8 +142,11 @@ class _Died(BaseException):
     """Stands in for the process dying: not an Exception, so no handler in the runner sees it."""
 
 
-def _run_until(inputs: Path, out: Path, config: Path, die_in: tuple[type, str] | None, die_at: int, monkeypatch):
-    """Run in-process; die (raise _Died) on the ``die_at``-th call of ``die_in`` = (class, method)."""
+def _run_until(
+    inputs: Path, out: Path, config: Path, die_in: tuple[type, str] | None, die_at: int, monkeypatch, **options
+) -> int:
+    """Run in-process; die (raise _Died) on the ``die_at``-th call of ``die_in`` = (class, method);
+    ``options`` go to :class:`RunOptions`. The calls of ``die_in`` made."""
     from babelmill.run import RunOptions, run_pipeline
 
     calls = {"n": 0}
@@ -158,7 +161,7 @@ def _run_until(inputs: Path, out: Path, config: Path, die_in: tuple[type, str] |
             return real(self, *args, **kwargs)
 
         monkeypatch.setattr(cls, name, dying)
-    opts = RunOptions(inputs=[str(inputs)], output_dir=out, config_path=config, checkpoint_every=1)
+    opts = RunOptions(inputs=[str(inputs)], output_dir=out, config_path=config, checkpoint_every=1, **options)
     try:
         run_pipeline(opts, warn=lambda msg: None)
     except _Died:
@@ -166,6 +169,7 @@ def _run_until(inputs: Path, out: Path, config: Path, die_in: tuple[type, str] |
     finally:
         monkeypatch.undo()
     gc.collect()  # close what the dead run left open (SQLite connections with their uncommitted rows)
+    return calls["n"]
 
 
 def _near_duplicates_and_a_copy(tmp_path: Path) -> tuple[Path, Path]:

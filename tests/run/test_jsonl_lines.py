@@ -5,7 +5,6 @@ edited in place replaces its record; two lines with the same bytes are still one
 
 from __future__ import annotations
 
-import gc
 import json
 import shutil
 from pathlib import Path
@@ -15,6 +14,7 @@ from click.testing import CliRunner
 
 from babelmill.cli import main
 from tests.conftest import read_jsonl
+from tests.run import test_crash_safety as crash
 
 STAGES = '[pipeline]\nstages = ["read", "repair", "strip", "normalize", "dedup"]\n'
 
@@ -175,40 +175,13 @@ def test_a_document_moved_to_another_jsonl_file_keeps_its_record(work: Path):
     assert sorted(_rows(work / "out")) == ["in/a.jsonl:1", "in/a.jsonl:2", "in/b.jsonl:1"]
 
 
-class _Died(Exception):
-    pass
-
-
 def _run_dying(out: Path, die_at: int, monkeypatch: pytest.MonkeyPatch) -> int:
     """Run in-process, dying at the ``die_at``-th commit of the run state (0: not); the commits made."""
-    from babelmill.run import RunOptions, run_pipeline
     from babelmill.run.state import RunState
 
-    calls = {"n": 0}
-    commit = RunState.commit
-
-    def dying(self):
-        calls["n"] += 1
-        if calls["n"] == die_at:
-            raise _Died
-        commit(self)
-
-    monkeypatch.setattr(RunState, "commit", dying)
-    opts = RunOptions(
-        inputs=[str(out.parent / "in")],
-        output_dir=out,
-        config_path=out.parent / "pipeline.toml",
-        checkpoint_every=1,
-        input_format="jsonl",
-    )
-    try:
-        run_pipeline(opts, warn=lambda msg: None)
-    except _Died:
-        pass
-    finally:
-        monkeypatch.undo()
-    gc.collect()  # close what the dead run left open
-    return calls["n"]
+    inputs, config = out.parent / "in", out.parent / "pipeline.toml"
+    die_in = (RunState, "commit")
+    return crash._run_until(inputs, out, config, die_in, die_at, monkeypatch, input_format="jsonl")
 
 
 def test_moved_deleted_inserted_and_edited_lines_after_dying_at_any_commit(work: Path, monkeypatch):
