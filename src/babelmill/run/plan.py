@@ -29,7 +29,7 @@ from babelmill.document import DUPLICATE, QUARANTINED, Document
 from babelmill.io.compressed import CompressionError
 from babelmill.io.files import file_sha256
 from babelmill.io.jsonl_input import JsonlLine, iter_jsonl
-from babelmill.io.read import display_path, new_input_document
+from babelmill.io.read import display_path, input_key, new_input_document
 from babelmill.run.identity import match_inputs
 from babelmill.run.state import KEPT, RunState, real_key
 
@@ -95,7 +95,7 @@ def _inputs(
 
 def _key(path: str, line: int | None) -> str:
     """The state key of an input path (:func:`~babelmill.io.read.input_key` of its document)."""
-    return f"{display_path(path)}:{line}" if line else display_path(path)
+    return input_key({"path": display_path(path), "line": line})
 
 
 def _jsonl_document(path: str, parsed: JsonlLine) -> Document:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babelmill.errors import RunError
-from babelmill.io.read import display_path
+from babelmill.io.read import display_path, input_key
 
 #: the fate of an input whose record is in the corpus (the others: ``duplicate``, ``quarantined``)
 KEPT = "kept"
@@ -126,23 +126,27 @@ def real_key(path: str, line: int | None = None) -> str:
         real = os.path.realpath(path)
     except (OSError, ValueError):
         real = os.path.abspath(path)
-    real = display_path(real)
-    return f"{real}:{line}" if line else real
+    return input_key({"path": display_path(real), "line": line})
+
+
+def _split_line(key: str) -> tuple[str, int | None]:
+    """``(file, line)`` of an input key or :func:`real_key`: ``PATH:LINE`` of a JSONL document
+    (where no file of that name exists), else ``(key, None)``."""
+    head, sep, tail = key.rpartition(":")
+    if sep and tail.isdigit() and not os.path.lexists(key):
+        return head, int(tail)
+    return key, None
 
 
 def legacy_real(path: str) -> str:
     """:func:`real_key` of a state row's ``path`` written before rows held it: the path, or for a
     document of a JSONL input ``PATH:LINE``, resolved from the working folder."""
-    head, sep, tail = path.rpartition(":")
-    if sep and tail.isdigit() and not os.path.lexists(path):
-        return real_key(head, int(tail))
-    return real_key(path)
+    return real_key(*_split_line(path))
 
 
 def real_file(real: str) -> str:
     """The file part of a :func:`real_key` (without a JSONL document's ``:LINE``)."""
-    head, sep, tail = real.rpartition(":")
-    return head if sep and tail.isdigit() and not os.path.lexists(real) else real
+    return _split_line(real)[0]
 
 
 def private_state_folder(state_dir: Path) -> None:
