@@ -99,6 +99,15 @@ def test_libraries_do_not_import_the_stage_base_or_the_runner() -> None:
             assert not deps & {"babelmill.stage", "babelmill.run", "babelmill.engines"}, name
 
 
+def test_commands_share_helpers_through_a_module_of_their_own() -> None:
+    """`clean` took stdin_or_path from the `detect` command's module: changing one command must
+    not break another, so what commands share lives in ``commands/_*.py``."""
+    graph = _import_graph()
+    commands = {m for m in graph if m.startswith("babelmill.commands.") and not m.split(".")[-1].startswith("_")}
+    for name in sorted(commands):
+        assert not graph[name] & (commands - {name}), name
+
+
 def test_benchmarks_never_import_tests() -> None:
     for path in sorted((REPO / "benchmarks").glob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))

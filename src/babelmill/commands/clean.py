@@ -51,7 +51,7 @@ def clean(files: tuple[str, ...], explain: bool, as_json: bool, config_path: Pat
     can be tuned. A file that cannot be read or has no article text is reported on stderr and
     makes the exit status 1. "-" reads stdin, decoded as a file is (as ``babelmill detect -``).
     """
-    from babelmill.commands.detect import stdin_or_path
+    from babelmill.commands._io import stdin_or_path
     from babelmill.engines.local import execute
     from babelmill.io.read import new_input_document
 

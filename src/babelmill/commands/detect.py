@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import shutil
 import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
+
+from babelmill.commands._io import stdin_or_path
 
 
 def read_blocks(text: str) -> list[tuple[int, str]]:
     """(1-based line, text) for every non-empty line: one block per line, as scraped dumps have."""
     return [(i, line.strip()) for i, line in enumerate(text.splitlines(), 1) if line.strip()]
-
-
-@contextlib.contextmanager
-def stdin_or_path(name: str) -> Iterator[str]:
-    """The path to read for ``name``: the file itself, or for "-" a temporary copy of stdin."""
-    if name != "-":
-        yield name
-        return
-    with tempfile.TemporaryDirectory(prefix="babelmill-stdin-") as tmp:
-        path = Path(tmp) / "stdin"
-        with open(path, "wb") as fh:
-            shutil.copyfileobj(sys.stdin.buffer, fh)
-        yield str(path)
 
 
 @click.command("detect", context_settings={"help_option_names": ["-h", "--help"]})
