@@ -169,3 +169,18 @@ def test_a_reinstall_replaces_a_symlinked_package(tmp_path, de_en_archive):
     pkg = install_archive(de_en_archive, models_dir)
     assert not pkg.path.is_symlink() and (pkg.model_dir / "model.bin").is_file()
     assert (elsewhere / "model" / "model.bin").is_file()  # what the link pointed at is untouched
+
+
+def test_models_install_names_the_folder_name_when_two_packages_of_a_pair_tie(tmp_path, de_en_archive, isolated_models):
+    """Two de->en packages of the same version in one folder: a run takes the first by folder
+    name; the note said "(a higher version)", which was not true."""
+    models_dir = tmp_path / "models"
+    first = _variant(de_en_archive, tmp_path / "a.argosmodel", "de-a", package_version="1.0")
+    second = _variant(de_en_archive, tmp_path / "b.argosmodel", "de-b", package_version="1.0")
+    result = CliRunner().invoke(models, ["install", str(first), str(second), "--models-dir", str(models_dir)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"note: de-b: `babelmill run` uses de-a 1.0 at {models_dir / 'de-a'} for de->en "
+        "(the same version, and its folder name sorts first), not this package"
+    ]
+    assert find_package("de", "en", models_dir).name == "de-a"

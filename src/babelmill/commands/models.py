@@ -53,17 +53,17 @@ def list_models(models_dir: Path | None, as_json: bool) -> None:
     packages but cannot be read are reported on stderr with the reason. Exit status 0 even when
     nothing is installed.
     """
-    from babelmill.translate.models import TARGET, serves_runs
+    from babelmill.translate.models import TARGET, serves_runs, unused_reason
     from babelmill.translate.packages import chosen_packages, discover_packages, search_dirs, use_rank
 
     try:
         packages, problems = discover_packages(models_dir)
         chosen = chosen_packages(packages, models_dir)
-        packages.sort(key=lambda p: (not serves_runs(p), p.pair, use_rank(p, models_dir), p.name))
+        packages.sort(key=lambda p: (not serves_runs(p), p.pair, use_rank(p, models_dir)))
     except Exception as exc:  # noqa: BLE001 - one line, never a traceback
         click.echo(f"error: cannot list the models: {printable(exc)}", err=True)
         raise SystemExit(1) from None
-    used = [serves_runs(p) and chosen.get((p.from_code, p.to_code)) is p for p in packages]
+    used = [unused_reason(p, chosen, models_dir) is None for p in packages]
     if as_json:
         for p, in_use in zip(packages, used, strict=True):
             row = {"from": p.from_code, "to": p.to_code, "version": p.version, "name": p.name, "path": str(p.path)}
@@ -162,25 +162,11 @@ def install(targets: tuple[str, ...], models_dir: Path | None, to_code: str) -> 
 
 def _unused_notes(installed: list, models_dir: Path | None) -> list[str]:
     """Why `babelmill run` will not use each of the just ``installed`` packages it will not use."""
-    from babelmill.translate.models import TARGET, serves_runs
+    from babelmill.translate.models import unused_reason
     from babelmill.translate.packages import chosen_packages, discover_packages
 
     if not installed:
         return []
     chosen = chosen_packages(discover_packages(models_dir)[0], models_dir)
-    notes = []
-    for pkg in installed:
-        if not serves_runs(pkg):
-            notes.append(
-                f"{pkg.name}: babelmill translates other languages into {TARGET} only; "
-                f"`babelmill run` will not use this {pkg.pair} package"
-            )
-            continue
-        used = chosen.get((pkg.from_code, pkg.to_code))
-        if used is not None and used.path != pkg.path:
-            why = "a higher version" if used.path.parent == pkg.path.parent else "an earlier search folder"
-            notes.append(
-                f"{pkg.name}: `babelmill run` uses {used.name} {used.version or '(no version)'} at {used.path} "
-                f"for {pkg.pair} ({why}), not this package"
-            )
-    return notes
+    reasons = [(pkg, unused_reason(pkg, chosen, models_dir)) for pkg in installed]
+    return [f"{pkg.name}: {reason}" for pkg, reason in reasons if reason]

@@ -207,8 +207,7 @@ def chosen_packages(
     packages: list[ArgosPackage], models_dir: str | Path | None = None
 ) -> dict[tuple[str, str], ArgosPackage]:
     """The package used for each ``(from_code, to_code)`` among ``packages`` (as
-    :func:`discover_packages` returns them): the first search folder holding the pair wins,
-    within it the highest ``package_version``, on a tie the first by folder name."""
+    :func:`discover_packages` returns them): the one :func:`use_rank` puts first."""
     best: dict[tuple[str, str], tuple[tuple, ArgosPackage]] = {}
     for package in packages:
         key, rank = (package.from_code, package.to_code), use_rank(package, models_dir)
@@ -217,11 +216,24 @@ def chosen_packages(
     return {key: package for key, (_, package) in best.items()}
 
 
+#: why one package of a pair comes before another, one phrase per part of :func:`use_rank`
+RANK_REASONS = ("an earlier search folder", "a higher version", "the same version, and its folder name sorts first")
+
+
 def use_rank(package: ArgosPackage, models_dir: str | Path | None = None) -> tuple:
-    """Sort key among the packages of one pair: the one used sorts first (search folder, then
-    the highest version)."""
+    """Sort key among the packages of one pair: the one a run uses sorts first. Its parts, in
+    order (:data:`RANK_REASONS`): the search folder, the highest version, the folder name."""
     order = {str(d): i for i, d in enumerate(search_dirs(models_dir))}
-    return (order.get(str(package.path.parent), len(order)), neg_version(package.version))
+    return (order.get(str(package.path.parent), len(order)), neg_version(package.version), package.name)
+
+
+def rank_reason(first: ArgosPackage, other: ArgosPackage, models_dir: str | Path | None = None) -> str:
+    """Why ``first`` sorts before ``other`` of its pair: the phrase of the first part of
+    :func:`use_rank` in which they differ."""
+    for reason, a, b in zip(RANK_REASONS, use_rank(first, models_dir), use_rank(other, models_dir), strict=True):
+        if a != b:
+            return reason
+    return RANK_REASONS[-1]
 
 
 def neg_version(version: str) -> tuple:
