@@ -11,7 +11,16 @@ from click.testing import CliRunner
 from babelmill.cli import main
 from tests.conftest import SEEDS
 
-COMMANDS = [["run"], ["models"], ["models", "list"], ["models", "install"], ["detect"], ["clean"], ["report"]]
+COMMANDS = [
+    ["run"],
+    ["models"],
+    ["models", "list"],
+    ["models", "install"],
+    ["models", "remove"],
+    ["detect"],
+    ["clean"],
+    ["report"],
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)

@@ -1,4 +1,4 @@
-"""``babelmill models``: list and install the offline translation models (Argos packages)."""
+"""``babelmill models``: list, install and remove the offline translation models (Argos packages)."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ def models() -> None:
       babelmill models list
       babelmill models install de zh              download de->en and zh->en (needs internet)
       babelmill models install ./translate-de_en-1_0.argosmodel    offline, from a file
+      babelmill models remove de                  uninstall de->en (translated records stay)
     """
 
 
@@ -48,8 +49,8 @@ def list_models(models_dir: Path | None, as_json: bool) -> None:
     and folder.
 
     Packages are grouped by pair; the first of a pair is the one `babelmill run` uses (USED
-    "yes"; earlier search folders win, then the highest version). babelmill translates into
-    English only, so a package into another language is never used. Folders that look like
+    "yes"; earlier search folders win, then the highest version, then the first folder name).
+    babelmill translates into English only, so a package into another language is never used. Folders that look like
     packages but cannot be read are reported on stderr with the reason. Exit status 0 even when
     nothing is installed.
     """
@@ -158,6 +159,117 @@ def install(targets: tuple[str, ...], models_dir: Path | None, to_code: str) -> 
         click.echo(f"note: {printable(note)}", err=True)
     if failed:
         raise SystemExit(1)
+
+
+@models.command("remove", short_help="Uninstall packages by language code, pair or name.")
+@click.argument("targets", nargs=-1, required=True, metavar="LANG|PAIR|NAME...")
+@click.option("--models-dir", type=click.Path(file_okay=False, path_type=Path), default=None, help=MODELS_DIR_HELP)
+def remove(targets: tuple[str, ...], models_dir: Path | None) -> None:
+    """Uninstall translation packages from the folders `models list` shows.
+
+    \b
+    LANG (e.g. de): every "LANG -> en" package, what `models install LANG` installed.
+    PAIR (e.g. 'de->en', as `models list` shows it; quote it in a shell): every package of it.
+    NAME (e.g. translate-de_en-1_9, as `models list` shows it) or the package's folder: that
+      package, also one that cannot be read.
+
+    Each removed package gets one "removed" line, then a "note:" line per language pair saying
+    which package `babelmill run` uses now, if any. Nothing is asked. A target that matches no
+    installed package gets one "error:" line; exit status 1 if any target failed (the others
+    are still removed). A package folder that is a symbolic link loses the link only.
+
+    Records already translated with a removed model stay as they are: a later `babelmill run`
+    does not process them again. Blocks of new or edited inputs in that language stay pending
+    until a model for it is installed again.
+    """
+    from babelmill.translate.install import remove_package
+    from babelmill.translate.packages import ModelError, discover_packages, search_dirs
+
+    packages, _problems = discover_packages(models_dir)
+    failed = 0
+    removed: list[tuple[str, Path]] = []  # (pair or "", folder) of each package removed
+    for target in targets:
+        matches = _matching(target, packages, search_dirs(models_dir))
+        if not matches:
+            failed += 1
+            where = ", ".join(str(d) for d in search_dirs(models_dir))
+            click.echo(printable(f"error: {target}: {_no_match(target)} (searched: {where})"), err=True)
+            continue
+        for pair, version, path in matches:
+            if any(path == done for _, done in removed):
+                continue
+            try:
+                remove_package(path)
+            except ModelError as exc:
+                failed += 1
+                click.echo(f"error: {printable(exc)}", err=True)
+                continue
+            what = f"{pair} {path.name} {version or '(no version)'}" if pair else f"{path.name} (unreadable package)"
+            click.echo(printable(f"removed {what} at {path}"))
+            removed.append((pair, path))
+    for note in _after_removal_notes({pair for pair, _ in removed if pair}, models_dir):
+        click.echo(f"note: {printable(note)}", err=True)
+    if failed:
+        raise SystemExit(1)
+
+
+def _matching(target: str, packages: list, folders: list[Path]) -> list[tuple[str, str, Path]]:
+    """``(pair, version, folder)`` of each installed package ``target`` names (see `remove`):
+    by name or folder, else a folder of a searched folder that is no readable package (pair and
+    version empty), else by language code or pair."""
+    import os
+
+    from babelmill.translate.models import TARGET
+
+    given = os.path.abspath(os.path.expanduser(target))
+    found = [(p.pair, p.version, p.path) for p in packages if target == p.name or given == os.path.abspath(p.path)]
+    if not found:
+        names = {given} | ({os.path.abspath(folder / target) for folder in folders} if os.sep not in target else set())
+        tops = {os.path.abspath(folder) for folder in folders}
+        for name in sorted(names):
+            top, base = os.path.split(name)
+            if top in tops and not base.startswith(".") and (os.path.isdir(name) or os.path.islink(name)):
+                found.append(("", "", Path(name)))
+    if not found:
+        source, arrow, dest = target.partition("->")
+        pair = (source, dest) if arrow else (target, TARGET)
+        found = [(p.pair, p.version, p.path) for p in packages if (p.from_code, p.to_code) == pair]
+    return found
+
+
+def _no_match(target: str) -> str:
+    """What `remove` says of a ``target`` that matches no installed package."""
+    from babelmill.translate.models import TARGET
+
+    source, arrow, dest = target.partition("->")
+    if arrow or (target.isascii() and target.isalpha() and 2 <= len(target) <= 3):
+        return f"no {source}->{dest or TARGET} package is installed; `babelmill models list` shows what is"
+    return "no installed package has this name or folder; `babelmill models list` shows the names and folders"
+
+
+def _after_removal_notes(pairs: set[str], models_dir: Path | None) -> list[str]:
+    """For each language pair that lost a package: the package `babelmill run` uses for it now,
+    or what becomes of its blocks when none is left."""
+    from babelmill.translate.models import TARGET
+    from babelmill.translate.packages import chosen_packages, discover_packages
+
+    chosen = {p.pair: p for p in chosen_packages(discover_packages(models_dir)[0], models_dir).values()}
+    notes = []
+    for pair in sorted(pairs):
+        source, _, dest = pair.partition("->")
+        if dest != TARGET:
+            continue
+        if pair in chosen:
+            now = chosen[pair]
+            notes.append(
+                f"`babelmill run` now uses {now.name} {now.version or '(no version)'} at {now.path} for {pair}"
+            )
+        else:
+            notes.append(
+                f"no {pair} package is left: records already translated keep their English; {source} blocks "
+                f"of new or edited inputs stay pending until one is installed (`babelmill models install {source}`)"
+            )
+    return notes
 
 
 def _unused_notes(installed: list, models_dir: Path | None) -> list[str]:

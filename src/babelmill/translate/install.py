@@ -190,6 +190,26 @@ def _install_zip(archive: Path, models_dir: Path) -> ArgosPackage:
     return read_package(target)
 
 
+def remove_package(path: Path) -> None:
+    """Uninstall the package folder ``path``: it is renamed into a staging folder (``.install-*``, which
+    searches skip) and deleted there, so an interrupted removal never leaves half a package that
+    looks installed (the next install clears the rest). A package folder that is a symbolic link
+    loses the link only, never what it points at. Raises :class:`ModelError` naming the folder."""
+    staging = None
+    try:
+        if path.is_symlink():
+            path.unlink()
+            return
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=path.parent))
+        (staging / ".owner").write_text(str(os.getpid()), encoding="ascii")
+        path.rename(staging / path.name)
+    except OSError as exc:
+        if staging is not None:  # the package did not move: only the empty staging folder goes
+            shutil.rmtree(staging, ignore_errors=True)
+        raise ModelError(f"{path}: cannot remove the package: {exc.strerror or exc}") from None
+    shutil.rmtree(staging, ignore_errors=True)
+
+
 OFFLINE_HINT = (
     "; without internet, download the .argosmodel file elsewhere and run `babelmill models install FILE.argosmodel`"
 )
