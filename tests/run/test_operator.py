@@ -131,9 +131,9 @@ def test_the_summary_reports_corpus_wide_totals_beside_this_runs(tmp_path: Path,
     assert second.corpus_totals == totals  # the corpus's
     paragraph = second.paragraph(out)
     assert "0 blocks pending a translation model. " in paragraph
-    assert f"now holds 2 records: {totals['blocks_pending']} blocks pending a translation model in 1 of them;" in (
-        paragraph
-    )
+    n = totals["blocks_pending"]
+    assert "now holds 2 records: 0 with flagged translations (0 blocks); 0 with a cleaning warning" in paragraph
+    assert f"{n} blocks in 1 document pending translation: de->en ({n} blocks); install with " in paragraph
     assert json.loads((out / "manifest.json").read_text())["summary"]["corpus_totals"] == totals
 
     # a state from before these counts: the totals say they are lower bounds

@@ -13,6 +13,7 @@ from html import escape
 from typing import Any
 
 from babelmill.report.summary import LOOK_REASONS, CorpusSummary, history_note, length_bucket_labels, stage_rows
+from babelmill.translate.pending import pending_pairs, pending_sentence
 from babelmill.translate.quality import FLAG_EXPLANATIONS
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'none'"
@@ -138,6 +139,14 @@ def _quarantined_section(s: CorpusSummary) -> str:
     return more + _table(["input", "reason", "message"], rows)
 
 
+def _pending_paragraph(s: CorpusSummary) -> str:
+    """The pending blocks per language pair and how to install their models (empty: none)."""
+    if not s.blocks_pending:
+        return ""
+    unsorted = s.blocks_pending - sum(s.pending_by_language.values())
+    return f"<p>{_e(pending_sentence(s.pending_by_language, s.docs_with_pending, unsorted=unsorted))}.</p>"
+
+
 def render_html(s: CorpusSummary) -> str:
     """The whole page; cells are escaped here, the table helper only assembles them."""
     cards = [
@@ -197,12 +206,14 @@ def render_html(s: CorpusSummary) -> str:
             [
                 ["blocks translated", s.blocks_translated],
                 ["blocks pending a model", s.blocks_pending],
+                *([f"\u00a0\u00a0{_e(pair)}", n] for pair, n in pending_pairs(s.pending_by_language)),
                 ["documents with pending blocks", s.docs_with_pending],
                 ["blocks flagged by quality checks", s.blocks_flagged],
                 ["documents with flagged blocks", s.docs_flagged],
             ],
             numeric={1},
         ),
+        _pending_paragraph(s),
         "<h3>Quality flags</h3>",
         _table(
             ["flag", "blocks", "what it means"],

@@ -15,6 +15,7 @@ from typing import Any
 
 from babelmill.io.layout import corpus_files, iter_corpus_records
 from babelmill.report.files import OUTPUT_MARKERS, NotAnOutputError, added, read_manifest, read_run_log
+from babelmill.translate.pending import UNIDENTIFIED, by_count, source_code
 
 EXAMPLES_PER_REASON = 3
 EXAMPLE_CHARS = 160
@@ -76,6 +77,7 @@ class CorpusSummary:
     machine_translated_from: Counter = field(default_factory=Counter)
     docs_with_pending: int = 0
     blocks_pending: int = 0
+    pending_by_language: Counter = field(default_factory=Counter)  # source language code -> blocks
     blocks_translated: int = 0
     blocks_flagged: int = 0
     docs_flagged: int = 0
@@ -130,6 +132,7 @@ class CorpusSummary:
             "translation": {
                 "documents_with_pending_blocks": self.docs_with_pending,
                 "blocks_pending": self.blocks_pending,
+                "pending_by_language": dict(by_count(self.pending_by_language)),
                 "blocks_translated": self.blocks_translated,
                 "blocks_flagged": self.blocks_flagged,
                 "documents_flagged": self.docs_flagged,
@@ -254,6 +257,7 @@ def _add_record(s: CorpusSummary, record: dict[str, Any]) -> None:
     s.blocks_translated += int(tr.get("blocks_translated") or 0)
     s.blocks_flagged += flagged
     s.docs_with_pending += pending > 0
+    s.pending_by_language.update(_pending_languages(record))
     s.docs_flagged += flagged > 0
     for removed in (record.get("cleaning") or {}).get("removed") or []:
         rule = str(removed.get("rule") or "unknown")
@@ -288,6 +292,12 @@ def _add_record(s: CorpusSummary, record: dict[str, Any]) -> None:
         )
 
 
+def _pending_languages(record: dict[str, Any]) -> Counter:
+    """The record's pending blocks per source language code (``und``: unidentified)."""
+    blocks = [b for b in record.get("blocks") or [] if isinstance(b, dict) and b.get("translation") == "pending"]
+    return Counter(str(source_code(b.get("lang"), b.get("meta")) or UNIDENTIFIED) for b in blocks)
+
+
 def _where(record: dict[str, Any]) -> str:
     """The input a record came from: its path, with ``:LINE`` for a document of a JSONL input."""
     source = record.get("source") or {}
@@ -319,8 +329,7 @@ def _add_look(s: CorpusSummary, record: dict[str, Any], tr: dict[str, Any], pend
         detail = ", ".join(f"{f} {n}" for f, n in sorted(flags.items()))
         why.append(("flagged_translation", f"{flagged} block{'s' if flagged != 1 else ''}: {detail}"))
     if pending:
-        blocks = record.get("blocks") or []
-        langs = sorted({str(b.get("lang") or "und") for b in blocks if b.get("translation") == "pending"})
+        langs = sorted(_pending_languages(record))
         why.append(("pending_blocks", f"{pending} block{'s' if pending != 1 else ''} ({', '.join(langs)})"))
     if not why:
         return

@@ -7,6 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from babelmill.report.summary import LOOK_REASONS, CorpusSummary, history_note, stage_rows
+from babelmill.translate.pending import pending_pairs, pending_sentence
 from babelmill.translate.quality import FLAG_EXPLANATIONS
 
 #: documents that need a look listed on the terminal (all of them: --html, --json)
@@ -49,11 +50,15 @@ def render_terminal(s: CorpusSummary, console: Console) -> None:
         *((f"  from {k}", n) for k, n in sorted(s.machine_translated_from.items())),
         ("blocks translated", s.blocks_translated),
         ("blocks pending a model", s.blocks_pending),
+        *((f"  {pair}", n) for pair, n in pending_pairs(s.pending_by_language)),
         ("documents with pending blocks", s.docs_with_pending),
         ("blocks flagged by quality checks", s.blocks_flagged),
     ):
         t.add_row(Text(label), str(n))
     console.print(t)
+    if s.blocks_pending:
+        unsorted = s.blocks_pending - sum(s.pending_by_language.values())
+        console.print(Text(pending_sentence(s.pending_by_language, s.docs_with_pending, unsorted=unsorted) + "."))
 
     if s.flag_reasons:
         t = _table(

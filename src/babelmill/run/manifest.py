@@ -11,6 +11,7 @@ which the report reads for the run history and the time spent per stage over all
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,10 @@ from babelmill.run.inputs import skipped_note
 from babelmill.run.outputs import MANIFEST, REJECTED, RUNS
 from babelmill.run.state import RunState
 from babelmill.stage import Stage
+from babelmill.translate.pending import pair_counts, pending_sentence
+
+#: what RunSummary holds beside the counts (never written into manifest.json's summary)
+_NOT_COUNTS = frozenset({"quarantine_messages", "models_used", "seconds", "models_dir", "installed_languages"})
 
 
 @dataclass
@@ -54,10 +59,20 @@ class RunSummary:
     quarantine_messages: list[str] = field(default_factory=list)
     # model name -> engine, version and blocks translated, from the documents written this run
     models_used: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # the blocks of the records written this run, translated and pending, per source language code
+    translated_by_language: Counter = field(default_factory=Counter)
+    pending_by_language: Counter = field(default_factory=Counter)
+    documents_pending: int = 0  # records written this run with pending blocks
+    # for the install hint: the models folder the run searched (None: the default folders), and the
+    # source languages with an installed model (their pending blocks need no install)
+    models_dir: str | None = None
+    installed_languages: set[str] = field(default_factory=set)
 
     def as_dict(self, times: bool = True) -> dict[str, Any]:
         """The counts (and, with ``times``, the run's seconds)."""
-        out = {k: v for k, v in self.__dict__.items() if k not in ("quarantine_messages", "models_used", "seconds")}
+        out = {k: v for k, v in self.__dict__.items() if k not in _NOT_COUNTS}
+        for key in ("translated_by_language", "pending_by_language"):
+            out[key] = dict(sorted(out[key].items()))
         if times:
             out["seconds"] = round(self.seconds, 3)
         return out
@@ -73,11 +88,10 @@ class RunSummary:
             f"{self.quarantined} quarantined"
             + (f" ({self.not_found} of them not found: check the names)" if self.not_found else "")
             + ". "
-            f"Translated {self.blocks_translated} block{'s' if self.blocks_translated != 1 else ''}; "
-            f"{self.blocks_pending} block{'s' if self.blocks_pending != 1 else ''} pending a translation model"
+            f"Translated {self.blocks_translated} block{'s' if self.blocks_translated != 1 else ''}"
+            + (f" ({pair_counts(self.translated_by_language)})" if self.blocks_translated else "")
+            + f"; {self.blocks_pending} block{'s' if self.blocks_pending != 1 else ''} pending a translation model"
         )
-        if self.blocks_pending:
-            text += " (see `babelmill models --help`; a later run translates them)"
         if self.translation_cache_hits or self.translation_cache_misses:
             text += f"; translation cache: {self.translation_cache_hits} hits, {self.translation_cache_misses} misses"
         if self.cleaning_warnings:
@@ -89,7 +103,25 @@ class RunSummary:
             text += ". " + skipped_note(self.skipped).rstrip(".")
         text += f". The corpus in {output_dir} now holds {self.corpus_records} records{self._corpus_note()}"
         text += f" ({self.seconds:.1f}s)."
-        return text
+        pending = self._pending_note()
+        return f"{text} {pending[0].upper()}{pending[1:]}." if pending else text
+
+    def _pending_note(self) -> str:
+        """The corpus's pending blocks per language pair and how to translate them (this run's
+        when the corpus totals are not known)."""
+        t = self.corpus_totals
+        by_language = t.get("pending_by_language", {}) if t else self.pending_by_language
+        total = t.get("blocks_pending", 0) if t else self.blocks_pending
+        documents = t.get("records_with_pending", 0) if t else self.documents_pending
+        unsorted = max(0, total - sum(by_language.values()))
+        return pending_sentence(
+            by_language,
+            documents,
+            installed=self.installed_languages,
+            models_dir=self.models_dir,
+            unsorted=unsorted,
+            at_least=not t.get("complete", True) if t else False,
+        )
 
     def _corpus_note(self) -> str:
         """Corpus-wide totals beside this run's counts: what still needs a model or a look."""
@@ -98,8 +130,8 @@ class RunSummary:
             return ""
         some = "" if t.get("complete", True) else "at least "
         parts = [
-            f"{some}{t['blocks_pending']} block{'s' if t['blocks_pending'] != 1 else ''} pending a translation "
-            f"model in {t['records_with_pending']} of them",
+            # pending blocks get a sentence of their own, per language pair (see _pending_note)
+            *(() if t["blocks_pending"] else [f"{some}0 blocks pending a translation model"]),
             f"{some}{t['records_flagged']} with flagged translations ({t['blocks_flagged']} blocks)",
             f"{some}{t['records_with_warnings']} with a cleaning warning",
         ]

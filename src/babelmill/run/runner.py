@@ -303,6 +303,9 @@ def _run_locked(
     # manifest
     summary.corpus_records = state.fate_counts().get(KEPT, 0)
     summary.corpus_totals = state.corpus_totals().as_dict()
+    summary.models_dir = opts.models_dir
+    if summary.corpus_totals["blocks_pending"]:  # the install hint leaves out languages with a model
+        summary.installed_languages = installed_translation_languages(opts.models_dir)
     for stage in stages:
         summary.translation_cache_hits += stage.counters.get("cache_hits", 0)
         summary.translation_cache_misses += stage.counters.get("cache_misses", 0)

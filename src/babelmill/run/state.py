@@ -22,11 +22,14 @@ links, so nobody else may be able to plant one there while a run goes on.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import stat
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from babelmill.errors import RunError
 from babelmill.io.read import display_path, input_key
@@ -56,7 +59,8 @@ CREATE TABLE IF NOT EXISTS record_counts (
     path TEXT PRIMARY KEY,
     blocks_pending INTEGER NOT NULL,
     blocks_flagged INTEGER NOT NULL,
-    cleaning_warning INTEGER NOT NULL
+    cleaning_warning INTEGER NOT NULL,
+    pending_languages TEXT
 );
 """
 
@@ -69,6 +73,8 @@ class RecordCounts:
     blocks_pending: int = 0
     blocks_flagged: int = 0
     cleaning_warning: bool = False
+    #: the pending blocks per source language code (translate/pending.py source_code)
+    pending_by_language: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,8 +91,11 @@ class CorpusTotals:
     records_flagged: int = 0
     records_with_warnings: int = 0
     complete: bool = True
+    #: pending blocks per source language code; those of records written by a babelmill that did
+    #: not count them by language are missing here (``blocks_pending`` counts them)
+    pending_by_language: dict[str, int] = field(default_factory=dict)
 
-    def as_dict(self) -> dict[str, int | bool]:
+    def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
@@ -182,6 +191,8 @@ class RunState:
             for column in ("duplicate_of", "real", "record_path"):  # a state from before them
                 if column not in columns:
                     self.db.execute(f"ALTER TABLE inputs ADD COLUMN {column} TEXT")
+            if "pending_languages" not in {r[1] for r in self.db.execute("PRAGMA table_info(record_counts)")}:
+                self.db.execute("ALTER TABLE record_counts ADD COLUMN pending_languages TEXT")
             self.db.execute("CREATE INDEX IF NOT EXISTS inputs_real ON inputs(real)")
             unresolved = [p for (p,) in self.db.execute("SELECT path FROM inputs WHERE real IS NULL")]
             self.db.executemany("UPDATE inputs SET real=? WHERE path=?", [(legacy_real(p), p) for p in unresolved])
@@ -288,9 +299,15 @@ class RunState:
 
     def put_counts(self, path: str, counts: RecordCounts) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO record_counts(path, blocks_pending, blocks_flagged, cleaning_warning) "
-            "VALUES (?, ?, ?, ?)",
-            (path, counts.blocks_pending, counts.blocks_flagged, int(counts.cleaning_warning)),
+            "INSERT OR REPLACE INTO record_counts(path, blocks_pending, blocks_flagged, cleaning_warning, "
+            "pending_languages) VALUES (?, ?, ?, ?, ?)",
+            (
+                path,
+                counts.blocks_pending,
+                counts.blocks_flagged,
+                int(counts.cleaning_warning),
+                json.dumps(dict(counts.pending_by_language)),
+            ),
         )
 
     def corpus_totals(self) -> CorpusTotals:
@@ -302,7 +319,22 @@ class RunState:
             "FROM inputs i LEFT JOIN record_counts c ON c.path = i.path WHERE i.fate = 'kept'"
         ).fetchone()
         records, counted, pending, with_pending, flagged, records_flagged, warned = row
-        return CorpusTotals(records, pending, with_pending, flagged, records_flagged, warned, counted == records)
+        by_language: Counter = Counter()
+        for (languages,) in self.db.execute(
+            "SELECT c.pending_languages FROM inputs i JOIN record_counts c ON c.path = i.path "
+            "WHERE i.fate = 'kept' AND c.blocks_pending > 0 AND c.pending_languages IS NOT NULL"
+        ):
+            by_language.update(json.loads(languages))
+        return CorpusTotals(
+            records,
+            pending,
+            with_pending,
+            flagged,
+            records_flagged,
+            warned,
+            counted == records,
+            dict(sorted(by_language.items())),
+        )
 
     def fate_counts(self) -> dict[str, int]:
         return dict(self.db.execute("SELECT fate, COUNT(*) FROM inputs GROUP BY fate ORDER BY fate").fetchall())

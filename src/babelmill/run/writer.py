@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from babelmill.document import DUPLICATE, OK, PENDING, QUARANTINED, Document
+from babelmill.document import DUPLICATE, OK, PENDING, QUARANTINED, TRANSLATED, Document
 from babelmill.interrupt import Interrupted
 from babelmill.interrupt import check as check_interrupt
 from babelmill.io.files import open_regular
@@ -28,6 +29,7 @@ from babelmill.run.manifest import RunSummary
 from babelmill.run.plan import quarantine_copy
 from babelmill.run.state import KEPT, InputRow, RecordCounts, RunState, real_key
 from babelmill.stage import Stage
+from babelmill.translate.pending import UNIDENTIFIED, source_code
 
 
 class CorpusWriter:
@@ -131,16 +133,22 @@ class CorpusWriter:
             for pair in pairs:
                 self.parallel.write(pair)
             summary.parallel_pairs += len(pairs)
+            waiting = _by_language(doc, PENDING)
             counts = RecordCounts(
-                blocks_pending=sum(1 for b in doc.blocks if b.translation == PENDING),
+                blocks_pending=sum(waiting.values()),
                 blocks_flagged=int(doc.translation.get("flagged") or 0),
                 cleaning_warning=bool(doc.cleaning.get("warnings")),
+                pending_by_language=tuple(sorted(waiting.items())),
             )
             summary.kept += 1
             summary.cleaning_warnings += bool(doc.cleaning.get("warnings"))
-            translated = sum(1 for b in doc.blocks if b.translation == "translated")
+            done = _by_language(doc, TRANSLATED)
+            translated = sum(done.values())
             summary.blocks_translated += translated
-            summary.blocks_pending += sum(1 for b in doc.blocks if b.translation == PENDING)
+            summary.blocks_pending += counts.blocks_pending
+            summary.translated_by_language.update(done)
+            summary.pending_by_language.update(waiting)
+            summary.documents_pending += counts.blocks_pending > 0
             if translated and doc.translation.get("model"):
                 info = doc.translation
                 used = summary.models_used.setdefault(
@@ -264,3 +272,8 @@ def _resolved(doc: Document, decided: dict[str, tuple[str, str]]) -> Document:
 
 
 __all__ = ["CorpusWriter"]
+
+
+def _by_language(doc: Document, translation: str) -> Counter:
+    """The document's blocks whose ``translation`` is ``translation``, per source language code."""
+    return Counter(source_code(b.lang, b.meta) or UNIDENTIFIED for b in doc.blocks if b.translation == translation)

@@ -38,8 +38,9 @@ from babelmill.stage import RunContext, Stage
 from babelmill.translate.backend import Backend, BatchTranslator
 from babelmill.translate.cache import CACHE_FILE, CacheRow, TranslationCache, WorkerCache, merge_rows
 from babelmill.translate.config import TranslateConfig
-from babelmill.translate.loader import ModelLoader, install_hint
+from babelmill.translate.loader import ModelLoader
 from babelmill.translate.models import TARGET
+from babelmill.translate.pending import install_hint, source_code
 from babelmill.translate.pieces import Piece, join_block, split_block
 from babelmill.translate.quality import assess
 
@@ -138,15 +139,6 @@ class TranslateStage(Stage):
             self._cache_ready = False
 
     # -- the batch -------------------------------------------------------------------------
-    @staticmethod
-    def _source_code(block: Block) -> str | None:
-        """Language code to pick a model: de/zh as detected; for "other" the detector's
-        ``meta["lang_code"]``; None when unknown."""
-        if block.lang == "other":
-            code = block.meta.get("lang_code")
-            return code if isinstance(code, str) and code and code != "other" else None
-        return block.lang
-
     def _split(self, text: str) -> list[Piece]:
         return split_block(text, self.config.max_sentence_chars, self.config.protect)
 
@@ -241,7 +233,7 @@ class TranslateStage(Stage):
         for block in [*doc.blocks, *([title] if title is not None else [])]:
             if block.lang in (None, TARGET) or block.translation == TRANSLATED:
                 continue
-            code = self._source_code(block)
+            code = source_code(block.lang, block.meta)
             if code is None:
                 self._mark_pending(doc, block, "unidentified_language", UNIDENTIFIED_NOTE, touched)
                 continue

@@ -19,14 +19,7 @@ from babelmill.translate.backend import Backend, CTranslate2Backend, DecodeOptio
 from babelmill.translate.config import TranslateConfig
 from babelmill.translate.models import TARGET
 from babelmill.translate.packages import ArgosPackage, ModelError, discover_packages, find_package
-
-
-def install_hint(code: str) -> str:
-    """The note on a pending block: what to run to get it translated."""
-    return (
-        f"no {code}->{TARGET} model installed; run `babelmill models install {code}` (online) or "
-        f"`babelmill models install FILE.argosmodel`, then rerun `babelmill run` to translate pending blocks"
-    )
+from babelmill.translate.pending import install_hint
 
 
 @dataclass
