@@ -11,8 +11,8 @@ import click
 from babelmill import __version__
 
 MODELS_HELP = (
-    "Directory of installed Argos Translate packages (default: $BABELMILL_MODELS, "
-    "then argostranslate's own package directory)."
+    "Folder of installed Argos Translate packages, the only one searched (default: the folders in "
+    "$BABELMILL_MODELS, separated by ':'; without it, argostranslate's own package folder)."
 )
 
 

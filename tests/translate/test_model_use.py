@@ -184,3 +184,19 @@ def test_models_install_names_the_folder_name_when_two_packages_of_a_pair_tie(tm
         "(the same version, and its folder name sorts first), not this package"
     ]
     assert find_package("de", "en", models_dir).name == "de-a"
+
+
+def test_models_list_searches_the_folders_a_run_searches_when_babelmill_models_is_set(
+    tmp_path, de_en_archive, isolated_models, monkeypatch
+):
+    """With $BABELMILL_MODELS set, `babelmill run` searches only its folders (it is the run's
+    --models-dir), but `models list` also listed argostranslate's folder: a package there was
+    marked USED "yes" while every run left its blocks pending."""
+    install_archive(de_en_archive, isolated_models)  # argostranslate's own folder
+    env_dir = tmp_path / "env-models"
+    env_dir.mkdir()
+    monkeypatch.setenv("BABELMILL_MODELS", str(env_dir))
+    result = CliRunner().invoke(models, ["list"])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[:2] == ["no translation models installed; searched:", f"  {env_dir}"]
+    assert find_package("de", "en") is None and find_package("de", "en", os.environ["BABELMILL_MODELS"]) is None

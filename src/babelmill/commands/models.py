@@ -11,9 +11,9 @@ from babelmill.printable import printable
 
 MODELS_DIR_HELP = (
     "Folder of installed Argos Translate packages; when given, the only folder searched, and "
-    "where `install` writes. Default: the folders in $BABELMILL_MODELS, then argostranslate's "
-    "package folder ($ARGOS_PACKAGES_DIR or ~/.local/share/argos-translate/packages); `install` "
-    "writes to the first of these."
+    "where `install` writes. Default: the folders in $BABELMILL_MODELS (only those, as `babelmill "
+    "run` searches them; `install` writes to the first), without it argostranslate's package folder "
+    "($ARGOS_PACKAGES_DIR or ~/.local/share/argos-translate/packages)."
 )
 
 
@@ -28,9 +28,9 @@ def models() -> None:
     \b
     Where models are found:
       --models-dir DIR (also `babelmill run --models-dir`, or models_dir in [stages.translate]):
-        only DIR. Without it, in this order:
-      1. the folders in $BABELMILL_MODELS (separated by ':')
-      2. argostranslate's package folder ($ARGOS_PACKAGES_DIR, else ~/.local/share/argos-translate/packages)
+        only DIR. Without it:
+      - the folders in $BABELMILL_MODELS (separated by ':'), only those, when it is set;
+      - else argostranslate's package folder ($ARGOS_PACKAGES_DIR, else ~/.local/share/argos-translate/packages)
 
     \b
     Examples:

@@ -17,7 +17,7 @@ class TranslateConfig:
     """Options of the ``translate`` stage (``[stages.translate]`` in the pipeline TOML)."""
 
     #: folder with installed argos packages: when set, the only folder searched
-    #: (translate.packages.search_dirs); None = $BABELMILL_MODELS, then argostranslate's folder
+    #: (translate.packages.search_dirs); None = $BABELMILL_MODELS when set, else argostranslate's folder
     models_dir: str | None = None
     #: "auto" (CUDA when CTranslate2 sees a GPU), "cpu" or "cuda"; `babelmill run --device`
     #: overrides it. The CUDA path is written to CTranslate2's API but untested here (no GPU).

@@ -10,9 +10,12 @@ Where installed packages are searched:
 
 * an explicit ``models_dir`` (CLI ``--models-dir``, config ``models_dir``) is the only folder
   searched, so a run can be pinned to exactly one set of models;
-* otherwise the ``BABELMILL_MODELS`` folders (``os.pathsep``-separated), then argostranslate's
-  own package folder (``ARGOS_PACKAGES_DIR``, else ``$XDG_DATA_HOME/argos-translate/packages``,
-  else ``~/.local/share/argos-translate/packages``); the first folder with a pair wins.
+* otherwise the ``BABELMILL_MODELS`` folders (``os.pathsep``-separated) when it is set: only
+  those, as ``babelmill run`` takes it for its ``--models-dir``;
+* otherwise argostranslate's own package folder (``ARGOS_PACKAGES_DIR``, else
+  ``$XDG_DATA_HOME/argos-translate/packages``, else ``~/.local/share/argos-translate/packages``).
+
+Among several folders, the first folder with a pair wins.
 
 The argostranslate folder is computed here rather than by importing ``argostranslate.settings``,
 because that import creates folders in the user's home as a side effect.
@@ -94,11 +97,11 @@ def search_dirs(models_dir: str | Path | None = None) -> list[Path]:
         # `babelmill run` fills --models-dir from $BABELMILL_MODELS, which may list several folders
         parts = [p.strip() for p in str(models_dir).split(os.pathsep) if p.strip()]
         return [Path(p).expanduser() for p in parts] or [Path(models_dir)]
-    dirs: list[Path] = []
-    for part in os.environ.get(ENV_MODELS, "").split(os.pathsep):
-        if part.strip():
-            dirs.append(Path(part.strip()).expanduser())
-    dirs.append(argos_packages_dir())
+    # $BABELMILL_MODELS alone when set: `babelmill run` reads it as its --models-dir, so `models
+    # list` and a run see the same packages (a package in argostranslate's folder was listed as
+    # used while runs never read that folder)
+    dirs = [Path(p.strip()).expanduser() for p in os.environ.get(ENV_MODELS, "").split(os.pathsep) if p.strip()]
+    dirs = dirs or [argos_packages_dir()]
     seen: set[str] = set()
     unique = []
     for d in dirs:
@@ -110,8 +113,9 @@ def search_dirs(models_dir: str | Path | None = None) -> list[Path]:
 
 
 def install_dir(models_dir: str | Path | None = None) -> Path:
-    """Where ``models install`` writes: ``models_dir``, else the first ``BABELMILL_MODELS`` entry,
-    else argostranslate's package folder (so argostranslate itself sees the package too)."""
+    """Where ``models install`` writes: the first of :func:`search_dirs` (``models_dir``, else the
+    first ``BABELMILL_MODELS`` entry, else argostranslate's package folder, so argostranslate
+    itself sees the package too)."""
     return search_dirs(models_dir)[0]
 
 
