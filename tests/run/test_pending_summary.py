@@ -110,3 +110,28 @@ def test_records_an_earlier_babelmill_wrote_are_counted_without_a_language(tmp_p
         f"{pending['zh']} blocks of records an earlier babelmill wrote, not counted by language; "
         "install with `babelmill models install de "
     ) in result.stdout
+
+
+def test_a_model_installed_in_the_configs_models_dir_translates_pending_blocks_on_the_rerun(
+    tmp_path, inputs, de_en_archive, isolated_models
+):
+    """models_dir in [stages.translate] is where the translate stage looks; the rerun decided
+    from the default folders which pending documents to retry, so the German ones never were,
+    and the install hint named no folder."""
+    models, out = tmp_path / "models", tmp_path / "out"
+    models.mkdir()
+    config = tmp_path / "pipeline.toml"
+    stages = '["read", "repair", "strip", "detect", "translate", "normalize", "dedup"]'
+    config.write_text(f'[pipeline]\nstages = {stages}\n[stages.translate]\nmodels_dir = "{models}"\n', encoding="utf-8")
+    run = ["run", str(inputs), "-o", str(out), "-c", str(config), "--no-progress"]
+    result = CliRunner().invoke(main, run)
+    assert result.exit_code == 0, result.output
+    assert f"`babelmill models install de zh --models-dir {models}`" in result.stdout
+    de = _pending(out)["de"]
+
+    install_archive(de_en_archive, models)
+    result = CliRunner().invoke(main, run)
+    assert result.exit_code == 0, result.output
+    assert "2 processed, 1 unchanged" in result.stdout
+    assert f"Translated {de} blocks (de->en {de})" in result.stdout
+    assert set(_pending(out)) == {"zh"}

@@ -177,7 +177,7 @@ def write_manifest(
     """The output as it stands, without times (those go to ``runs.jsonl``, see
     :func:`append_run_log`). ``opts``: the RunOptions."""
     out = opts.output_dir
-    models = {"used": dict(sorted(summary.models_used.items())), "installed": installed_models(opts.models_dir)}
+    models = {"used": dict(sorted(summary.models_used.items())), "installed": installed_models(summary.models_dir)}
     if engine is not None:
         models["engine"] = engine.models_used()
     corpus_path, rejected_path = out / CORPUS, out / REJECTED

@@ -239,9 +239,10 @@ def _run_locked(
         warn(f"babelmill: {display_path(path)}: named more than once (the same file as an earlier input); read once")
     max_bytes = getattr(cfg.options.get("read"), "max_bytes", None)
     jsonl = JsonlOptions(opts.text_field, opts.id_field) if opts.input_format == "jsonl" else None
-    plan = make_plan(
-        paths, state, installed_translation_languages(opts.models_dir), max_bytes, jsonl, discovered.folders
-    )
+    # the folder the translate stage reads (models_dir in [stages.translate] wins over --models-dir):
+    # the plan retries pending documents once it holds their model, and the install hint names it
+    models_dir = summary.models_dir = getattr(cfg.options.get("translate"), "models_dir", None) or opts.models_dir
+    plan = make_plan(paths, state, installed_translation_languages(models_dir), max_bytes, jsonl, discovered.folders)
     summary.unchanged, summary.processed = plan.unchanged, len(plan.seeds)
 
     context = RunContext(
@@ -303,9 +304,8 @@ def _run_locked(
     # manifest
     summary.corpus_records = state.fate_counts().get(KEPT, 0)
     summary.corpus_totals = state.corpus_totals().as_dict()
-    summary.models_dir = opts.models_dir
     if summary.corpus_totals["blocks_pending"]:  # the install hint leaves out languages with a model
-        summary.installed_languages = installed_translation_languages(opts.models_dir)
+        summary.installed_languages = installed_translation_languages(models_dir)
     for stage in stages:
         summary.translation_cache_hits += stage.counters.get("cache_hits", 0)
         summary.translation_cache_misses += stage.counters.get("cache_misses", 0)
