@@ -135,3 +135,17 @@ def test_a_model_installed_in_the_configs_models_dir_translates_pending_blocks_o
     assert "2 processed, 1 unchanged" in result.stdout
     assert f"Translated {de} blocks (de->en {de})" in result.stdout
     assert set(_pending(out)) == {"zh"}
+
+
+def test_a_pair_whose_installed_model_fails_is_not_told_to_install_it(tmp_path, inputs, de_en_archive, isolated_models):
+    models, out = tmp_path / "models", tmp_path / "out"
+    weights = install_archive(de_en_archive, models).path / "model" / "model.bin"
+    weights.write_bytes(weights.read_bytes()[:5000])  # cut short: the package reads, the model does not load
+    result = CliRunner().invoke(
+        main, ["run", str(inputs), "-o", str(out), "--models-dir", str(models), "--no-progress"]
+    )
+    assert result.exit_code == 0, result.output
+    de = _pending(out)["de"]
+    assert f"de->en ({de} blocks; its installed model failed: see the warnings)" in result.stdout
+    assert f"install with `babelmill models install zh --models-dir {models}`" in result.stdout
+    assert "failed to load" in result.stderr
