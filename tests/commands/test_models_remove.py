@@ -48,7 +48,9 @@ def test_remove_by_language_takes_every_package_of_the_pair_and_says_so(tmp_path
     ]
     assert result.stderr == (
         "note: no de->en package is left: records already translated keep their English; de blocks of new or "
-        "edited inputs stay pending until one is installed (`babelmill models install de`)\n"
+        "edited inputs stay pending until one is installed with "
+        f"`babelmill models install de --models-dir {models_dir}` (online) or "
+        f"`babelmill models install FILE.argosmodel --models-dir {models_dir}`\n"
     )
     assert sorted(p.name for p in models_dir.iterdir()) == ["translate-zh_en"]
 

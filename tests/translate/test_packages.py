@@ -288,10 +288,16 @@ def test_cli_list_names_a_package_file_left_in_the_models_folder(tmp_path, de_en
 
 
 def test_cli_list_with_nothing_installed_says_how_to_install(tmp_path, isolated_models):
-    result = CliRunner().invoke(models, ["list", "--models-dir", str(tmp_path / "none")])
+    """The command it suggests installs where the list looks: with --models-dir, into that folder
+    (it suggested `babelmill models install de`, which installs into the default folder)."""
+    none = tmp_path / "none"
+    result = CliRunner().invoke(models, ["list", "--models-dir", str(none)])
     assert result.exit_code == 0
     assert "no translation models installed" in result.output
-    assert "babelmill models install de" in result.output
+    assert result.stdout.splitlines()[-1] == (
+        f"install one with `babelmill models install de --models-dir {none}` (online) or "
+        f"`babelmill models install FILE.argosmodel --models-dir {none}`"
+    )
 
 
 def test_cli_install_refuses_unsafe_file_with_exit_1(tmp_path, isolated_models):
@@ -326,3 +332,21 @@ def test_online_install_without_internet_says_so_in_one_line(tmp_path: Path, mon
     assert errors[0].startswith("error: could not download the Argos package index from https://")
     assert ": Name or service not known (no internet?); without internet, download the .argosmodel file" in errors[0]
     assert "URLError" not in result.output and "gaierror" not in result.output
+
+
+def test_cli_install_of_a_folder_says_what_to_install_instead(tmp_path, de_en_archive, isolated_models):
+    """A folder holding downloaded package files, or an unpacked package copied from elsewhere,
+    got "is neither a .argosmodel file nor a language code"."""
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    shutil.copy(de_en_archive, downloads / de_en_archive.name)
+    unpacked = install_archive(de_en_archive, tmp_path / "elsewhere").path
+    models_dir = tmp_path / "models"
+    result = CliRunner().invoke(models, ["install", str(downloads), str(unpacked), "--models-dir", str(models_dir)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"error: {downloads}: a folder; install the package files in it: "
+        f"`babelmill models install {downloads / de_en_archive.name}`",
+        f"error: {unpacked}: an unpacked package folder, not a .argosmodel file; copy it into {models_dir}, or name "
+        "the folder that holds it with --models-dir",
+    ]

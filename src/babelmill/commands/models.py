@@ -56,6 +56,7 @@ def list_models(models_dir: Path | None, as_json: bool) -> None:
     """
     from babelmill.translate.models import TARGET, serves_runs, unused_reason
     from babelmill.translate.packages import chosen_packages, discover_packages, search_dirs, use_rank
+    from babelmill.translate.pending import install_command
 
     try:
         packages, problems = discover_packages(models_dir)
@@ -84,7 +85,7 @@ def list_models(models_dir: Path | None, as_json: bool) -> None:
         click.echo("no translation models installed; searched:")
         for d in search_dirs(models_dir):
             click.echo(f"  {printable(d)}{'' if d.is_dir() else '  (missing)'}")
-        click.echo("install one with `babelmill models install de` or `babelmill models install FILE.argosmodel`")
+        click.echo(printable(f"install one with {install_command(['de'], models_dir)}"))
     for problem in problems:
         click.echo(f"warning: {printable(problem)}", err=True)
     # a downloaded .argosmodel put into the models folder is not installed (it is a zip)
@@ -106,7 +107,13 @@ def list_models(models_dir: Path | None, as_json: bool) -> None:
 @models.command("install", short_help="Install packages by language code (online) or from .argosmodel files.")
 @click.argument("targets", nargs=-1, required=True, metavar="LANG|FILE.argosmodel...")
 @click.option("--models-dir", type=click.Path(file_okay=False, path_type=Path), default=None, help=MODELS_DIR_HELP)
-@click.option("--to", "to_code", default="en", show_default=True, help="Target language of online installs.")
+@click.option(
+    "--to",
+    "to_code",
+    default="en",
+    show_default=True,
+    help="Target language of online installs (`babelmill run` uses only packages into en).",
+)
 def install(targets: tuple[str, ...], models_dir: Path | None, to_code: str) -> None:
     """Install translation packages, online by language code or offline from files.
 
@@ -139,6 +146,8 @@ def install(targets: tuple[str, ...], models_dir: Path | None, to_code: str) -> 
             elif target.isalpha() and 2 <= len(target) <= 3:
                 click.echo(f"downloading {target}->{to_code} from the Argos package index ...", err=True)
                 pkg = install_online(target.lower(), to_code, dest)
+            elif path.is_dir():
+                raise ModelError(_folder_target(path, dest))
             else:
                 raise ModelError(f"{target!r} is neither a .argosmodel file nor a language code such as 'de'")
         except ModelError as exc:
@@ -252,6 +261,7 @@ def _after_removal_notes(pairs: set[str], models_dir: Path | None) -> list[str]:
     or what becomes of its blocks when none is left."""
     from babelmill.translate.models import TARGET
     from babelmill.translate.packages import chosen_packages, discover_packages
+    from babelmill.translate.pending import install_command
 
     chosen = {p.pair: p for p in chosen_packages(discover_packages(models_dir)[0], models_dir).values()}
     notes = []
@@ -265,11 +275,26 @@ def _after_removal_notes(pairs: set[str], models_dir: Path | None) -> list[str]:
                 f"`babelmill run` now uses {now.name} {now.version or '(no version)'} at {now.path} for {pair}"
             )
         else:
+            install = install_command([source], models_dir)
             notes.append(
                 f"no {pair} package is left: records already translated keep their English; {source} blocks "
-                f"of new or edited inputs stay pending until one is installed (`babelmill models install {source}`)"
+                f"of new or edited inputs stay pending until one is installed with {install}"
             )
     return notes
+
+
+def _folder_target(folder: Path, dest: Path) -> str:
+    """What `install` says of a folder named as a target: it installs package files only."""
+    archives = sorted(folder.glob("*.argosmodel"))
+    if archives:
+        names = " ".join(str(a) for a in archives[:3]) + (" ..." if len(archives) > 3 else "")
+        return f"{folder}: a folder; install the package files in it: `babelmill models install {names}`"
+    if (folder / "metadata.json").is_file():
+        return (
+            f"{folder}: an unpacked package folder, not a .argosmodel file; copy it into {dest}, or name "
+            "the folder that holds it with --models-dir"
+        )
+    return f"{folder}: a folder, neither a .argosmodel file nor a language code such as 'de'"
 
 
 def _unused_notes(installed: list, models_dir: Path | None) -> list[str]:
