@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import pickle
 import shutil
 import sys
@@ -65,6 +66,16 @@ def test_translation_actors_take_the_gpus_when_there_are_any(tmp_path: Path, gpu
     cut = [[s.key for s in step["stages"]] for step in steps(groups, cpus=8, gpus=gpus, device=device)]
     on_gpu = expected["pool"] == "gpu"
     assert cut == ([["strip"], ["translate"], ["normalize"]] if on_gpu else [["strip", "translate", "normalize"]])
+
+
+def test_every_node_is_asked_for_each_models_folder_of_babelmill_models(tmp_path: Path):
+    """$BABELMILL_MODELS="a:b" reaches the run as one models_dir; the nodes were asked whether
+    they see a path named "a:b", which none does, so a cluster run stopped before any work."""
+    from babelmill.stage import RunContext
+
+    folders = f"{tmp_path / 'a'}{os.pathsep}{tmp_path / 'b'}"
+    engine = RayEngine(context=RunContext(output_dir=tmp_path / "out", models_dir=folders))
+    assert engine._shared_paths([]) == [str(tmp_path / "out"), str(tmp_path / "a"), str(tmp_path / "b")]
 
 
 def test_batches_keep_every_actor_busy_and_translation_efficient():

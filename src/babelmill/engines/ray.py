@@ -307,8 +307,12 @@ class RayEngine:
 
     def _shared_paths(self, docs: list[Document]) -> list[str]:
         """What the workers will open: the output's state folder, the models, the inputs (a sample)."""
+        from babelmill.translate.packages import search_dirs
+
         ctx = self.context
-        paths = [str(p) for p in (ctx.state_dir or ctx.output_dir, ctx.models_dir) if p]
+        # models_dir may name several folders ($BABELMILL_MODELS: "a:b"), each of them shared
+        models = [str(d) for d in search_dirs(ctx.models_dir)] if ctx.models_dir else []
+        paths = [str(p) for p in (ctx.state_dir or ctx.output_dir,) if p] + models
         inputs = [str(source_fs_path(d.source)) for d in docs if d.source.get("path") or d.source.get("path_hex")]
         return paths + _sample(inputs)
 
