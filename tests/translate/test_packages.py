@@ -350,3 +350,13 @@ def test_cli_install_of_a_folder_says_what_to_install_instead(tmp_path, de_en_ar
         f"error: {unpacked}: an unpacked package folder, not a .argosmodel file; copy it into {models_dir}, or name "
         "the folder that holds it with --models-dir",
     ]
+
+
+def test_cli_install_into_a_folder_it_cannot_create_names_that_folder(tmp_path, de_en_archive, isolated_models):
+    """It said "error: translate-de_en-random.argosmodel: Not a directory", as if the package file
+    were at fault."""
+    (tmp_path / "a-file").write_text("x")
+    models_dir = tmp_path / "a-file" / "models"
+    result = CliRunner().invoke(models, ["install", str(de_en_archive), "--models-dir", str(models_dir)])
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {de_en_archive}: Not a directory: {models_dir}\n"

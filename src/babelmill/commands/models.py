@@ -156,7 +156,9 @@ def install(targets: tuple[str, ...], models_dir: Path | None, to_code: str) -> 
             continue
         except OSError as exc:
             failed += 1
-            click.echo(f"error: {printable(target)}: {printable(exc.strerror or exc)}", err=True)
+            # the path the error is about: the archive, or the models folder that cannot be written
+            where = f": {exc.filename}" if exc.filename and exc.strerror else ""
+            click.echo(f"error: {printable(target)}: {printable(exc.strerror or exc)}{printable(where)}", err=True)
             continue
         except Exception as exc:  # noqa: BLE001 - one line per target; the others still install
             failed += 1
