@@ -25,6 +25,11 @@ GERMAN = (
     "Millionen Euro, und der Gemeinderat habe nach langer Debatte zugestimmt.\n"
 )
 
+OTHER_GERMAN = (
+    "Das Landgericht hat am Montag die Klage der Verbraucherzentrale gegen den Energieversorger abgewiesen.\n\n"
+    "Die Richter sahen keine unzulässige Preiserhöhung; die Kläger wollen nun in Berufung gehen.\n"
+)
+
 
 def _models(*args: str) -> object:
     return CliRunner().invoke(main, ["models", *args])
@@ -116,7 +121,7 @@ def test_after_remove_translated_records_stay_and_new_blocks_go_pending(tmp_path
     assert translated["translation"]["blocks_translated"] > 0 and translated["translation"]["blocks_pending"] == 0
 
     assert _models("remove", "de", "--models-dir", str(models_dir)).exit_code == 0
-    (inputs / "b.txt").write_text(GERMAN.replace("Brücke", "Schule"), encoding="utf-8")
+    (inputs / "b.txt").write_text(OTHER_GERMAN, encoding="utf-8")
     result = CliRunner().invoke(main, run)
     assert result.exit_code == 0, result.output
     assert "1 processed, 1 unchanged" in result.stdout
@@ -124,3 +129,9 @@ def test_after_remove_translated_records_stay_and_new_blocks_go_pending(tmp_path
     assert first == translated
     assert second["translation"]["blocks_translated"] == 0 and second["translation"]["blocks_pending"] > 0
     assert all(b["translation"] == "pending" for b in second["blocks"] if b["lang"] == "de")
+
+    # an edited input is processed anew: without the model its blocks wait too
+    (inputs / "a.txt").write_text(GERMAN + "\nEin neuer Satz am Ende des Artikels.\n", encoding="utf-8")
+    assert CliRunner().invoke(main, run).exit_code == 0
+    edited = next(r for r in read_jsonl(out / "corpus.jsonl") if r["source"]["path"].endswith("a.txt"))
+    assert edited["translation"]["blocks_translated"] == 0 and edited["translation"]["blocks_pending"] > 0
