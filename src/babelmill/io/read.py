@@ -2,13 +2,14 @@
 
 Decoding tries, in order: a byte-order mark; UTF-16 without a BOM (recognised by NUL bytes
 that sit almost all at odd or almost all at even offsets, and, if the bytes are also valid
-UTF-8, make up at least 30% of them); strict UTF-8; then, when most non-ASCII bytes sit
-in lines that are valid UTF-8, line by line (valid lines stay UTF-8, broken lines are decoded
-with the legacy encoding that charset-normalizer guesses for them, recorded as
-``utf-8+<codec>``); otherwise charset-normalizer's best guess for the whole file (GB18030,
-Windows-1252, ...). Bytes no codec can decode become U+FFFD, never lone surrogates. The
-encoding used is kept in ``source.encoding``. Mojibake (UTF-8 decoded twice) is left for the
-repair stage.
+UTF-8, make up at least 30% of them); strict UTF-8, unless the 7-bit text holds an ISO-2022-JP
+or ISO-2022-KR escape sequence (:func:`~babelmill.io.charsets.iso2022_codec`); then, when most
+non-ASCII bytes sit in lines that are valid UTF-8, line by line (valid lines stay UTF-8, broken
+lines are decoded with the legacy encoding guessed for them, recorded as ``utf-8+<codec>``);
+otherwise the legacy encoding guessed for the whole file (GB18030, Windows-1252, EUC-JP, ...:
+:func:`~babelmill.io.charsets.guess_legacy`). Bytes no codec can decode become U+FFFD, never
+lone surrogates. The encoding used is kept in ``source.encoding``. Mojibake (UTF-8 decoded
+twice) is left for the repair stage.
 
 HTML rule: a file whose first non-blank characters are ``<!doctype html`` or ``<html``, or
 whose first 512 characters hold ``<body`` and that has a closing tag, is an HTML page saved as
@@ -31,10 +32,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from babelmill.document import Document
-
-# encodings tried when a file is not UTF-8, in charset-normalizer's judgement; limited to the
-# ones news dumps really use so that short files are not read as EBCDIC or the like
-FALLBACK_ENCODINGS = ["gb18030", "cp1252", "big5", "shift_jis", "euc_kr", "cp1251", "utf_16_le", "utf_16_be"]
+from babelmill.io.charsets import guess_legacy, iso2022_codec
 
 BOMS: list[tuple[bytes, str]] = [
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -103,13 +101,6 @@ def _utf16_without_bom(sample: bytes) -> str | None:
     return None
 
 
-def _guess_legacy(data: bytes) -> str | None:
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data, cp_isolation=FALLBACK_ENCODINGS).best()
-    return best.encoding if best is not None else None
-
-
 def _decode_mixed_utf8(data: bytes) -> tuple[str, str] | None:
     """Decode a mostly-UTF-8 file line by line; None when UTF-8 is not the main encoding.
 
@@ -133,7 +124,7 @@ def _decode_mixed_utf8(data: bytes) -> tuple[str, str] | None:
             bad_lines.append(i)
     if good <= bad:
         return None
-    legacy = _guess_legacy(b"".join(lines[i] for i in bad_lines)) or "cp1252"
+    legacy = guess_legacy(b"".join(lines[i] for i in bad_lines)) or "cp1252"
     if legacy.replace("-", "_").startswith("utf_16"):
         legacy = "cp1252"  # a few stray lines inside UTF-8 are never UTF-16
     bad_set = set(bad_lines)
@@ -168,6 +159,9 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         # valid UTF-8 with NULs is UTF-16 only when NULs are a big share (ASCII-range UTF-16
         # text is half NULs); a few NULs in UTF-8 text are damage, handled by the read stage
         if not (utf16 and sample.count(0) >= 0.3 * len(sample)):
+            iso2022 = iso2022_codec(data)
+            if iso2022:
+                return data.decode(iso2022), iso2022
             return text, "utf-8"
     except UnicodeDecodeError:
         pass
@@ -176,7 +170,7 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     mixed = _decode_mixed_utf8(data)
     if mixed is not None:
         return mixed
-    legacy = _guess_legacy(data)
+    legacy = guess_legacy(data)
     if legacy is not None:
         return data.decode(legacy, errors="replace"), codecs.lookup(legacy).name
     return data.decode("utf-8", errors="replace"), "utf-8-replace"
