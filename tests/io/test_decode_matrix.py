@@ -41,6 +41,8 @@ def test_decoded_text_is_the_text_written(language: str, codec: str, length: str
 @pytest.mark.parametrize(
     "text, codec",
     [
+        # Hangul outside EUC-KR's 2,350 syllables (똠), as Windows writes them (UHC)
+        ("태국 음식 똠얌꿍이 유네스코 인류무형문화유산에 등재됐다.\n", "cp949"),
         # NEC's circled digits and ㈱ exist only in Windows' Shift_JIS
         ("山手線は①番線から発車します。㈱東日本旅客鉄道によると、運転再開は午後三時の見込みです。\n", "cp932"),
         # 碁 is one of the characters Microsoft added to Big5
@@ -50,7 +52,7 @@ def test_decoded_text_is_the_text_written(language: str, codec: str, length: str
         # half-width katakana (ESC ( I) are beyond plain ISO-2022-JP
         ("ｶﾀｶﾅの見出しは、ＪＩＳ Ｘ ０２０１の半角カナで書かれています。\n", "iso2022_jp_ext"),
     ],
-    ids=["cp932_nec", "cp950_microsoft", "iso2022_kr", "iso2022_jp_halfwidth"],
+    ids=["cp949_uhc", "cp932_nec", "cp950_microsoft", "iso2022_kr", "iso2022_jp_halfwidth"],
 )
 def test_windows_extensions_and_iso2022_variants_decode(text: str, codec: str) -> None:
     data = text.encode(codec)

@@ -3,12 +3,13 @@
 charset-normalizer judges each code page of :data:`LEGACY_ENCODINGS` by the mess of its decoded
 text (``chaos``: odd symbols, accents in odd places, scripts mixed inside words) and, given over
 32 letters of one script, by how well the letters' frequencies fit a language (``coherence``).
-:func:`guess_legacy` adds what it does not know: double-byte pages only for bytes that pair up,
-no Chinese reading full of kana nor Korean one full of lone jamo (:data:`_FOREIGN_LETTERS`), and
-for the ties of a short text, whose every reading scores a clean 0 on those measures, the same
-evidence without their length limits (:func:`_short_text_evidence`); what is still tied goes to
-the code page earlier in :data:`LEGACY_ENCODINGS`. The README (*Encodings*) says what that means
-for a line of two or three characters, which no measure can settle.
+:func:`guess_legacy` adds what it does not know: double-byte pages only for bytes that pair up;
+no Chinese reading full of kana, nor Korean one full of lone jamo or of syllables outside EUC-KR
+(:func:`_foreign_script`); in a tie, single-byte pages first for a text of mostly ASCII, and for a
+short text, whose every reading scores a clean 0 on those measures, the same evidence without
+their length limits (:func:`_short_text_evidence`); what is still tied goes to the code page
+earlier in :data:`LEGACY_ENCODINGS`. The README (*Encodings*) says what that means for a line of
+two or three characters, which no measure can settle.
 
 ISO-2022-JP and ISO-2022-KR are 7-bit, so they never get here: :func:`iso2022_codec` finds them
 by their escape sequences before the bytes are taken for ASCII.
@@ -16,6 +17,7 @@ by their escape sequences before the bytes are taken for ASCII.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -24,14 +26,14 @@ import unicodedata
 # corpus's languages and the most common legacy pages in news dumps. Each multi-byte page is its
 # Windows superset (CP949 holds all 11,172 Hangul where EUC-KR has 2,350; CP932 and CP950 add
 # the vendor characters, such as circled digits, that Windows pages hold): a file in the smaller
-# page decodes the same.
+# page decodes the same, and one rare syllable or circled digit does not send a page elsewhere.
 LEGACY_ENCODINGS = (
     "gb18030",  # Simplified Chinese
     "cp1252",  # Western European
     "cp1251",  # Cyrillic (Windows)
     "cp932",  # Japanese (Shift_JIS)
     "euc_jp",  # Japanese (Unix)
-    "euc_kr",  # Korean
+    "cp949",  # Korean (EUC-KR)
     "cp950",  # Traditional Chinese (Big5)
     "cp1250",  # Central European (Windows)
     "koi8_r",  # Russian (Unix)
@@ -102,6 +104,11 @@ def guess_legacy(data: bytes) -> str | None:
     # one: bytes over 0x80 that never stand two in a row are accented letters of a single-byte
     # page ("Météo"), which GBK or Big5 would read as ideographs that swallow the next letter
     pages = LEGACY_ENCODINGS if _HIGH_PAIR.search(data) else _SINGLE_BYTE
+    if len(data) < MIN_UTF16_BYTES:
+        # UTF-16 gets here only without BOM and without NULs: CJK text without even a newline
+        # or a digit. A few such bytes are any double-byte text, and UTF-16 reads them cleanly
+        # as characters from anywhere in the 65,536
+        pages = tuple(e for e in pages if not e.startswith("utf_16"))
     matches = [
         match
         for call in (_FIRST_CALL, _SECOND_CALL)
@@ -132,6 +139,9 @@ def guess_legacy(data: bytes) -> str | None:
     return min(tied, key=preference)[1]
 
 
+#: shorter texts are not taken for UTF-16 without a BOM
+MIN_UTF16_BYTES = 64
+
 #: share of ASCII bytes over which a text is taken for a Latin-script one with a few accents
 MOSTLY_ASCII = 0.8
 
@@ -147,7 +157,7 @@ SHORT_TEXT_BYTES = 1024
 #: fewer letters than this say nothing of a language's letter frequencies
 MIN_FIT_LETTERS = 10
 
-_MULTI_BYTE = frozenset({"gb18030", "cp932", "euc_jp", "euc_kr", "cp950"})
+_MULTI_BYTE = frozenset({"gb18030", "cp932", "euc_jp", "cp949", "cp950"})
 _SINGLE_BYTE = tuple(e for e in LEGACY_ENCODINGS if e not in _MULTI_BYTE)
 _HIGH_PAIR = re.compile(rb"[\x80-\xff]{2}")
 
@@ -158,17 +168,35 @@ _HIGH_PAIR = re.compile(rb"[\x80-\xff]{2}")
 _FOREIGN_LETTERS = {
     "gb18030": re.compile("[\u3040-\u30ff]"),
     "cp950": re.compile("[\u3040-\u30ff]"),
-    "euc_kr": re.compile("[\u3130-\u318f]"),
+    "cp949": re.compile("[\u3130-\u318f]"),
 }
 _FOREIGN_SHARE = 0.05
 
 
 def _foreign_script(match) -> bool:
+    """Whether a Chinese or Korean reading holds what Chinese or Korean text does not."""
     letters = _FOREIGN_LETTERS.get(match.encoding)
     if letters is None:
         return False
     text = str(match)
-    return len(letters.findall(text)) > _FOREIGN_SHARE * len(text)
+    if len(letters.findall(text)) > _FOREIGN_SHARE * len(text):
+        return True
+    if match.encoding == "cp949":
+        # Korean text is almost all in EUC-KR's 2,350 syllables; CP949 gave the other 8,822 the
+        # byte pairs that Shift_JIS and Big5 use, so a reading full of them is such a page's text
+        syllables = _HANGUL.findall(text)
+        rare = sum(1 for syllable in syllables if syllable not in _EUC_KR_HANGUL())
+        return rare > _FOREIGN_SHARE * len(syllables)
+    return False
+
+
+_HANGUL = re.compile("[\uac00-\ud7a3]")
+
+
+@functools.cache
+def _EUC_KR_HANGUL() -> frozenset[str]:  # noqa: N802 - a constant, built on first use
+    """The 2,350 Hangul syllables of KS X 1001 (EUC-KR rows 0xB0-0xC8)."""
+    return frozenset(bytes((lead, trail)).decode("euc_kr") for lead in range(0xB0, 0xC9) for trail in range(0xA1, 0xFF))
 
 
 def _short_text_evidence(text: str) -> tuple[int, float]:
